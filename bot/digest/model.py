@@ -1,0 +1,41 @@
+"""The platform-neutral digest: what to post, in plain text, before any markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.models import Paper, Topic
+
+TRENDING_DEFINITION = (
+    "Trending = the day's Hugging Face Daily Papers ordered by upvotes "
+    "(ties: comments, then GitHub stars)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    rank: int  # 1-based position in the digest
+    paper: Paper
+    summary: str  # one short paragraph, plain text, never cut mid-word
+    reasons: tuple[str, ...] = ()  # why this paper matched the channel's topics
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One channel's digest for one covered day. `entries` may be empty: see `empty_reason`."""
+
+    day: date
+    entries: tuple[DigestEntry, ...]
+    topics: tuple[Topic, ...] = ()
+    trending_definition: str = TRENDING_DEFINITION
+    empty_reason: str | None = None
+    total_candidates: int = 0  # papers on the day's list before topics and thresholds
+
+    @property
+    def title(self) -> str:
+        return f"Trending papers for {self.day:%A %d %B %Y}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.entries

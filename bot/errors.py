@@ -1,0 +1,67 @@
+"""One error tree for paperbot. Library exceptions are translated at each boundary.
+
+    PaperbotError
+    ├── ConfigError              the config file or environment is wrong; named key in message
+    ├── UserInputError           a chat user's mistake; the message is safe to show them
+    ├── SourceError              a paper source failed
+    │   ├── SourceUnavailable    network error, timeout, 5xx or 429 after retries
+    │   ├── MalformedResponse    the body was not what the API documents
+    │   └── UpstreamRejected     the API answered with an error of its own ("arXiv says: ...")
+    ├── StoreError               the database failed or was inconsistent
+    └── PlatformError            a chat platform failed to take a message
+        ├── TransientPlatformError   try again later (5xx, timeout, rate limit exhausted)
+        └── PermanentPlatformError   stop posting to this channel; `reason` says why
+
+Only `UserInputError` and `UpstreamRejected` messages are ever shown in chat; anything else
+gets a generic reply there and its traceback in the log.
+"""
+
+from __future__ import annotations
+
+
+class PaperbotError(Exception):
+    """Base of every error paperbot raises on purpose."""
+
+
+class ConfigError(PaperbotError):
+    pass
+
+
+class UserInputError(PaperbotError):
+    """A chat user's mistake. `str(exc)` is short and safe to send back to them."""
+
+
+class SourceError(PaperbotError):
+    pass
+
+
+class SourceUnavailable(SourceError):
+    pass
+
+
+class MalformedResponse(SourceError):
+    pass
+
+
+class UpstreamRejected(SourceError):
+    """The upstream API refused the request with its own message (safe to show)."""
+
+
+class StoreError(PaperbotError):
+    pass
+
+
+class PlatformError(PaperbotError):
+    pass
+
+
+class TransientPlatformError(PlatformError):
+    pass
+
+
+class PermanentPlatformError(PlatformError):
+    """The platform will never accept posts to this channel as it is now."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,121 @@
+"""The core's contracts. Adapters and storage implement them; the core depends only on these.
+
+Every method says what it raises; anything else escaping an implementation is a bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.digest.model import Digest
+from bot.models import ChannelRef, Paper, PostReceipt, Subscription
+from bot.replies import CommandContext, Reply
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class DailySource(Protocol):
+    """Where the day's trending list comes from (Hugging Face Daily Papers, the sample)."""
+
+    name: str
+
+    async def daily(self, day: date) -> list[Paper]:
+        """The papers listed on `day`, de-duplicated on arXiv id. Raises SourceError."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class LookupSource(Protocol):
+    """Where single papers and searches go when the store does not have them (arXiv)."""
+
+    name: str
+
+    async def get(self, arxiv_id: str) -> Paper | None:
+        """One paper by bare arXiv id, or None if unknown. Raises SourceError."""
+        ...
+
+    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+        """Papers matching a free-text query, best first. Raises SourceError."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class Store(Protocol):
+    """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
+
+    async def upsert_papers(self, papers: Sequence[Paper]) -> int:
+        """Insert or update (newest counts win); returns how many rows were written."""
+        ...
+
+    async def get_paper(self, arxiv_id: str) -> Paper | None: ...
+
+    async def papers_listed_on(self, day: date) -> list[Paper]:
+        """Papers whose `listed_on` is `day`, in no particular order."""
+        ...
+
+    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+        """Full-text search over title, abstract, authors, keywords; best first.
+
+        A query the search syntax cannot take is treated as plain words, never raised.
+        """
+        ...
+
+    async def get_subscription(self, channel: ChannelRef) -> Subscription | None: ...
+
+    async def save_subscription(self, subscription: Subscription) -> None: ...
+
+    async def delete_subscription(self, channel: ChannelRef) -> None: ...
+
+    async def list_subscriptions(self) -> list[Subscription]: ...
+
+    async def record_post(self, receipt: PostReceipt, day: date, arxiv_ids: Sequence[str]) -> None:
+        """Remember that these papers were posted in the receipt's channel for `day`."""
+        ...
+
+    async def posted_paper_ids(self, channel: ChannelRef) -> set[str]:
+        """Every paper id ever posted in `channel` (so no paper is posted there twice)."""
+        ...
+
+    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+        """Remember that the list for `day` was fetched at `at` with `count` papers."""
+        ...
+
+    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+        """The most recent fetch: (day, count, at), or None if never fetched."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+CommandHandler = Callable[[CommandContext, str], Awaitable[Reply]]
+
+
+class ChatPlatform(Protocol):
+    """A chat service that can receive digests and `/papers` commands."""
+
+    name: str  # "slack", "discord", "console": the `platform` of its ChannelRefs
+
+    async def post_digest(
+        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostReceipt:
+        """Post a digest (possibly as several messages). Raises PlatformError.
+
+        `idempotency_key` is stable for one (channel, covered day): a platform that can
+        find an earlier post by it (Slack metadata, Discord nonce) returns that receipt
+        instead of posting again.
+        """
+        ...
+
+    async def start(self, handler: CommandHandler) -> None:
+        """Connect and route `/papers` commands to `handler` until `stop()`."""
+        ...
+
+    async def stop(self) -> None: ...
