@@ -1,0 +1,179 @@
+"""The `paperbot` command line: digest, search, show, fetch, run, post-now."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot import __version__
+from bot.arxiv_ids import parse_arxiv_id
+from bot.bootstrap import App, build_app, make_console
+from bot.config import Config, load_config
+from bot.digest.text import render_paper_text, render_papers_list_text, render_text
+from bot.errors import ConfigError, PaperbotError, UserInputError
+from bot.models import ChannelRef, Subscription
+from bot.topics import parse_topics
+
+log = logging.getLogger("paperbot")
+
+CLI_CHANNEL = ChannelRef(platform="cli", channel_id="cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = _load_config(args)
+    except ConfigError as exc:
+        print(f"paperbot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO; keep the log for what paperbot itself does.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_run(args, config))
+    except UserInputError as exc:
+        print(f"paperbot: {exc}", file=sys.stderr)
+        return 2
+    except PaperbotError as exc:
+        print(f"paperbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paperbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
+    parser.add_argument(
+        "--config", help="TOML config file (default: $PAPERBOT_CONFIG, ./paperbot.toml)"
+    )
+    parser.add_argument(
+        "--source", choices=("huggingface", "sample"), help="where papers come from"
+    )
+    parser.add_argument("--db", help="database URL, e.g. sqlite:///paperbot.db")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    digest = sub.add_parser("digest", help="print a digest")
+    digest.add_argument("--date", type=_date, help="the day to cover (default: latest closed day)")
+    digest.add_argument(
+        "--topics", default="", help="topics, e.g. 'agents \"world model\" -survey'"
+    )
+
+    search = sub.add_parser("search", help="search papers")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--limit", type=int, default=10)
+
+    show = sub.add_parser("show", help="show one paper")
+    show.add_argument("paper", help="arXiv id or URL")
+
+    fetch = sub.add_parser("fetch", help="backfill the store from the daily source")
+    fetch.add_argument("--since", type=_date, required=True)
+    fetch.add_argument("--until", type=_date, help="last day (default: latest closed day)")
+
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("--console", action="store_true", help="chat with the bot in this terminal")
+    return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-08-21") from None
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    path = args.config or os.environ.get("PAPERBOT_CONFIG")
+    if path is None and Path("paperbot.toml").exists():
+        path = "paperbot.toml"
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path else ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    config = load_config(text, os.environ)
+    if args.source:
+        config = dataclasses.replace(config, source=args.source)
+    if args.db:
+        config = dataclasses.replace(config, database_url=args.db)
+    return config
+
+
+async def _run(args: argparse.Namespace, config: Config) -> int:
+    app = await build_app(config)
+    try:
+        handler = {
+            "digest": _digest,
+            "search": _search,
+            "show": _show,
+            "fetch": _fetch,
+            "run": _serve,
+        }[args.command]
+        return await handler(app, args)
+    finally:
+        await app.aclose()
+
+
+async def _digest(app: App, args: argparse.Namespace) -> int:
+    subscription = Subscription(
+        channel=CLI_CHANNEL, topics=parse_topics(args.topics), settings=app.config.defaults
+    )
+    await app.service.save_subscription(subscription)
+    digest = await app.service.digest_for(CLI_CHANNEL, args.date)
+    print(render_text(digest))
+    return 0
+
+
+async def _search(app: App, args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    papers = await app.service.search(query, args.limit)
+    print(render_papers_list_text(papers) if papers else f"No papers match {query!r}.")
+    return 0
+
+
+async def _show(app: App, args: argparse.Namespace) -> int:
+    try:
+        arxiv_id = parse_arxiv_id(args.paper)
+    except ValueError as exc:
+        raise UserInputError(str(exc)) from None
+    paper = await app.service.show(arxiv_id)
+    if paper is None:
+        print(f"No paper {arxiv_id} on arXiv.", file=sys.stderr)
+        return 1
+    print(render_paper_text(paper))
+    return 0
+
+
+async def _fetch(app: App, args: argparse.Namespace) -> int:
+    until = args.until or app.service.covered_day()
+    days = [args.since + timedelta(days=i) for i in range((until - args.since).days + 1)]
+    total = 0
+    with tqdm(days, unit="day", disable=None, file=sys.stderr) as progress:
+        for day in progress:
+            progress.set_postfix_str(f"{day} {total} papers")
+            total += await app.service.refresh_day(day)
+    print(f"Fetched {total} papers over {len(days)} days.")
+    return 0
+
+
+async def _serve(app: App, args: argparse.Namespace) -> int:
+    if not args.console:
+        print("paperbot run: only --console is wired yet", file=sys.stderr)
+        return 2
+    console = make_console(sys.stdout, sys.stdin)
+    await console.start(app.commands.handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The imperative shell: fetch -> store -> build. Commands, the CLI and delivery call this.
+
+Everything pure (matching, ranking, building) lives elsewhere; this module only sequences
+I/O through the ports, so any store, source or clock can be plugged in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+
+from bot.digest.build import build_digest
+from bot.digest.model import Digest
+from bot.errors import SourceError
+from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.ports import Clock, DailySource, LookupSource, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    now: datetime
+    covered_day: date
+    last_fetch: tuple[date, int, datetime] | None  # (day, papers, when)
+    subscription: Subscription | None  # this channel's; None if never subscribed
+    next_digest_at: datetime | None  # this channel's next post, aware
+    last_digest: str | None  # e.g. "2026-08-21: posted 7 papers"
+    paused: tuple[tuple[str, str], ...] = ()  # (channel key, reason)
+
+
+class DeliveryInfo(Protocol):
+    """What the delivery side knows about a channel, for `/papers status`."""
+
+    async def next_for(self, channel: ChannelRef) -> datetime | None: ...
+
+    async def last_for(self, channel: ChannelRef) -> str | None: ...
+
+
+def latest_closed_day(now: datetime, cutoff_utc: time) -> date:
+    """The newest day D whose list has closed: D's list closes at `cutoff_utc` on D+1."""
+    return (now - timedelta(hours=cutoff_utc.hour, minutes=cutoff_utc.minute)).date() - timedelta(
+        days=1
+    )
+
+
+class PaperService:
+    def __init__(
+        self,
+        store: Store,
+        daily: DailySource,
+        lookup: LookupSource,
+        clock: Clock,
+        *,
+        defaults: ChannelSettings,
+        day_cutoff_utc: time = time(3, 0),
+    ) -> None:
+        self.store = store
+        self.daily = daily
+        self.lookup = lookup
+        self.clock = clock
+        self.defaults = defaults
+        self.day_cutoff_utc = day_cutoff_utc
+        self.delivery: DeliveryInfo | None = None  # set by bootstrap when delivery runs
+
+    def covered_day(self) -> date:
+        return latest_closed_day(self.clock.now(), self.day_cutoff_utc)
+
+    async def refresh_day(self, day: date) -> int:
+        """Fetch the day's list from the daily source and store it. Raises SourceError."""
+        papers = await self.daily.daily(day)
+        await self.store.upsert_papers(papers)
+        await self.store.record_fetch(day, len(papers), self.clock.now())
+        log.info("fetched %d papers listed on %s from %s", len(papers), day, self.daily.name)
+        return len(papers)
+
+    async def papers_for_day(self, day: date) -> list[Paper]:
+        """The stored list for `day`, fetched first if the store has none of it."""
+        papers = await self.store.papers_listed_on(day)
+        if not papers:
+            await self.refresh_day(day)
+            papers = await self.store.papers_listed_on(day)
+        return papers
+
+    async def digest_for(
+        self, channel: ChannelRef, day: date | None = None, *, exclude_posted: bool = False
+    ) -> Digest:
+        """The channel's digest for `day` (default: the latest closed day).
+
+        `exclude_posted` drops papers already posted in the channel (scheduled delivery);
+        a user asking for a day's digest sees the whole of it.
+        """
+        day = day or self.covered_day()
+        subscription = await self.subscription_or_default(channel)
+        papers = await self.papers_for_day(day)
+        posted = await self.store.posted_paper_ids(channel) if exclude_posted else set()
+        return build_digest(day, papers, subscription, already_posted=posted)
+
+    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+        """Search the store; when it knows nothing, ask the lookup source (arXiv)."""
+        found = await self.store.search(query, limit)
+        if found:
+            return found
+        remote = await self.lookup.search(query, limit)
+        await self.store.upsert_papers(remote)
+        return remote
+
+    async def show(self, arxiv_id: str) -> Paper | None:
+        """One paper: the store's copy (it has the HF counts), else arXiv's."""
+        paper = await self.store.get_paper(arxiv_id)
+        if paper is not None:
+            return paper
+        paper = await self.lookup.get(arxiv_id)
+        if paper is not None:
+            await self.store.upsert_papers([paper])
+        return paper
+
+    async def get_subscription(self, channel: ChannelRef) -> Subscription | None:
+        return await self.store.get_subscription(channel)
+
+    async def subscription_or_default(self, channel: ChannelRef) -> Subscription:
+        found = await self.store.get_subscription(channel)
+        return found or Subscription(channel=channel, settings=self.defaults)
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        await self.store.save_subscription(subscription)
+
+    async def delete_subscription(self, channel: ChannelRef) -> None:
+        await self.store.delete_subscription(channel)
+
+    async def status(self, channel: ChannelRef) -> StatusReport:
+        subscriptions = await self.store.list_subscriptions()
+        paused = tuple((s.channel.key, s.paused_reason) for s in subscriptions if s.paused_reason)
+        delivery = self.delivery
+        return StatusReport(
+            now=self.clock.now(),
+            covered_day=self.covered_day(),
+            last_fetch=await self.store.last_fetch(),
+            subscription=await self.store.get_subscription(channel),
+            next_digest_at=await delivery.next_for(channel) if delivery else None,
+            last_digest=await delivery.last_for(channel) if delivery else None,
+            paused=paused,
+        )
+
+    async def try_refresh(self, day: date) -> int | None:
+        """`refresh_day` that logs a source failure instead of raising (for background use)."""
+        try:
+            return await self.refresh_day(day)
+        except SourceError as exc:
+            log.warning("could not fetch the list for %s: %s", day, exc)
+            return None

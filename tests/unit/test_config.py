@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, check_timezone, load_config, parse_time
+from bot.errors import ConfigError
+from bot.models import WeekdayPolicy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_empty_config_gives_embedded_defaults() -> None:
+    config = load_config("", {})
+    assert config == Config()
+    assert config.database_url.startswith("sqlite:///")
+
+
+def test_the_example_config_parses_and_equals_the_defaults() -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    assert load_config(text, {}) == Config()
+
+
+def test_secrets_come_from_the_named_environment_variables_and_stay_out_of_reprs() -> None:
+    text = """
+    [slack]
+    enabled = true
+    bot_token_env = "MY_BOT"
+    app_token_env = "MY_APP"
+    [discord]
+    enabled = true
+    token_env = "MY_DISCORD"
+    """
+    env = {"MY_BOT": "xoxb-secret-1", "MY_APP": "xapp-secret-2", "MY_DISCORD": "dsecret-3"}
+    config = load_config(text, env)
+    assert config.slack.bot_token == "xoxb-secret-1"
+    assert config.slack.app_token == "xapp-secret-2"
+    assert config.discord.token == "dsecret-3"
+    for secret in env.values():
+        assert secret not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ("[slack]\nenabled = true\nbot_token_env = 'X'\napp_token_env = 'Y'", {}, "X is not set"),
+        ("[slack]\nenabled = true", {}, "bot_token_env must name"),
+        (
+            "[slack]\nenabled = true\nmode = 'http'\nbot_token_env = 'X'",
+            {"X": "t"},
+            "signing_secret_env",
+        ),
+        ("[discord]\nenabled = true\ntoken_env = 'D'", {}, "D is not set"),
+        ("[defaults]\ntime = '25:00'", {}, "not a time of day"),
+        ("[defaults]\ntimezone = 'Mars/Olympus'", {}, "unknown time zone"),
+        ("[defaults]\nmax_papers = 0", {}, "max_papers must be an integer"),
+        ("[bot]\nsource = 'rss'", {}, "source must be one of"),
+        ("[bot\n", {}, "not valid TOML"),
+        ("bot = 3", {}, "[bot] must be a table"),
+        ("[discord]\nshard_ids = ['a']", {}, "shard_ids"),
+    ],
+)
+def test_bad_config_is_a_short_named_error(text: str, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_config(text, env)
+
+
+def test_defaults_section_sets_channel_defaults() -> None:
+    text = """
+    [defaults]
+    time = "07:45"
+    timezone = "Asia/Kolkata"
+    min_upvotes = 5
+    max_papers = 3
+    weekdays = "daily"
+    """
+    d = load_config(text, {}).defaults
+    assert (d.post_time, d.timezone, d.min_upvotes, d.max_papers) == (
+        time(7, 45),
+        "Asia/Kolkata",
+        5,
+        3,
+    )
+    assert d.weekday_policy is WeekdayPolicy.DAILY
+
+
+@pytest.mark.parametrize("text", ["9", "9:5", "24:00", "12:60", "ab:cd", "", "-1:00"])
+def test_parse_time_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="time"):
+        parse_time(text)
+
+
+def test_parse_time_accepts() -> None:
+    assert parse_time(" 9:05 ") == time(9, 5)
+    assert parse_time("23:59") == time(23, 59)
+
+
+@pytest.mark.parametrize("name", ["", "Nowhere/City", "../etc/passwd", "/etc/localtime"])
+def test_check_timezone_rejects(name: str) -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        check_timezone(name)
