@@ -1,0 +1,102 @@
+"""arXiv's Atom API (`export.arxiv.org/api/query`) for single papers and a search fallback.
+
+arXiv asks for at most one request every 3 seconds on a single connection, so every
+attempt, retries included, passes through one `Throttle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+
+from bot.arxiv_ids import bare_id
+from bot.config import ArxivConfig
+from bot.errors import MalformedResponse, UpstreamRejected
+from bot.models import Paper
+from bot.sources.arxiv_parse import parse_feed
+from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
+
+MAX_RESULTS = 100
+MAX_QUERY_WORDS = 12
+_WORD = re.compile(r"[\w][\w.\-]*")
+_OPERATORS = {"AND", "OR", "ANDNOT"}
+
+
+class ArxivSource:
+    """Implements `LookupSource`; raises the SourceError tree."""
+
+    name = "arxiv"
+
+    def __init__(
+        self,
+        config: ArxivConfig,
+        user_agent: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = config.base_url
+        throttle = Throttle(config.min_interval_s, monotonic=monotonic, sleep=sleep)
+        self._http = HttpClient(
+            source=self.name,
+            user_agent=user_agent,
+            timeout_s=config.timeout_s,
+            policy=RetryPolicy(retries=config.retries),
+            sleep=sleep,
+            throttle=throttle,
+        )
+
+    async def get(self, arxiv_id: str) -> Paper | None:
+        """One paper by arXiv id (a version suffix is ignored), or None if arXiv has none."""
+        wanted = bare_id(arxiv_id.strip())
+        papers = await self._query({"id_list": wanted, "start": 0, "max_results": 10})
+        return next((p for p in papers if p.arxiv_id == wanted), None)
+
+    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+        """Papers with every word of `query` in any field, most relevant first."""
+        search_query = build_search_query(query)
+        if not search_query or limit < 1:
+            return []
+        params: Params = {
+            "search_query": search_query,
+            "sortBy": "relevance",
+            "sortOrder": "descending",
+            "start": 0,
+            "max_results": min(limit, MAX_RESULTS),
+        }
+        return (await self._query(params))[:limit]
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _query(self, params: Params) -> list[Paper]:
+        reply = await self._http.get(self._url, params, accept="application/atom+xml")
+        if reply.status == 200:
+            return parse_feed(reply.body)
+        if 400 <= reply.status < 500:
+            raise _rejection(reply)
+        raise MalformedResponse(f"arxiv: unexpected HTTP {reply.status}")
+
+
+def build_search_query(query: str) -> str:
+    """Free text to arXiv syntax: `all:word AND all:word ...`.
+
+    Only word characters survive, so a user cannot inject arXiv operators, field prefixes,
+    quotes or parentheses; the words AND/OR/ANDNOT are lower-cased so they stay words.
+    """
+    words = _WORD.findall(query)[:MAX_QUERY_WORDS]
+    terms = (w.lower() if w in _OPERATORS else w for w in words)
+    return " AND ".join(f"all:{term}" for term in terms)
+
+
+def _rejection(reply: HttpReply) -> UpstreamRejected:
+    """arXiv's own error feed when it sent one (HTTP 400), else the bare status."""
+    try:
+        parse_feed(reply.body)
+    except UpstreamRejected as exc:
+        return exc
+    except MalformedResponse:
+        pass
+    return UpstreamRejected(f"arXiv refused the request (HTTP {reply.status})")

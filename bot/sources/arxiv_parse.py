@@ -1,0 +1,82 @@
+"""Pure translation of arXiv API Atom feeds into `Paper`s.
+
+Both historical shapes parse (see tests/fixtures/arxiv/README.md): the 2016 feed declares the
+`arxiv` and `opensearch` namespaces on each element, the 2026 feed on the root; element
+names are looked up by namespace, never by prefix or string matching. A document with a
+DOCTYPE is refused outright: the API never sends one, and refusing it rules out entity
+expansion attacks on the standard-library parser.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+
+from bot.arxiv_ids import parse_arxiv_id
+from bot.errors import MalformedResponse, UpstreamRejected
+from bot.models import Paper
+from bot.sources.hf_parse import one_line, parse_timestamp
+
+log = logging.getLogger(__name__)
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+ERROR_ID_MARK = "/api/errors"  # entry <id> of arXiv's error feed: https://arxiv.org/api/errors#...
+
+
+def parse_feed(body: bytes) -> list[Paper]:
+    """The papers in an Atom feed, in feed order; entries without an id, title or date are
+    skipped. Raises UpstreamRejected for arXiv's error feed, MalformedResponse for non-Atom."""
+    feed = _root(body)
+    papers: list[Paper] = []
+    for entry in feed.iterfind(f"{ATOM}entry"):
+        _raise_if_error(entry)
+        paper = _paper(entry)
+        if paper is not None:
+            papers.append(paper)
+    return papers
+
+
+def _root(body: bytes) -> ET.Element:
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise MalformedResponse("arxiv: refused a feed with a DOCTYPE")
+    try:
+        root = ET.fromstring(body)  # noqa: S314 - DOCTYPEs are refused above
+    except ET.ParseError:
+        looks_like = "an HTML page" if body.lstrip()[:14].lower() == b"<!doctype html" else "XML"
+        raise MalformedResponse(f"arxiv: response is not well-formed {looks_like}") from None
+    if root.tag != f"{ATOM}feed":
+        raise MalformedResponse("arxiv: response is not an Atom feed")
+    return root
+
+
+def _raise_if_error(entry: ET.Element) -> None:
+    entry_id = entry.findtext(f"{ATOM}id") or ""
+    title = (entry.findtext(f"{ATOM}title") or "").strip()
+    if ERROR_ID_MARK in entry_id or title == "Error":
+        reason = one_line(entry.findtext(f"{ATOM}summary") or "") or "unknown error"
+        raise UpstreamRejected(f"arXiv says: {reason[:200]}")
+
+
+def _paper(entry: ET.Element) -> Paper | None:
+    entry_id = entry.findtext(f"{ATOM}id") or ""
+    try:
+        arxiv_id = parse_arxiv_id(entry_id)
+        published_at = parse_timestamp(entry.findtext(f"{ATOM}published"))
+    except ValueError as why:
+        log.debug("arxiv entry %r skipped: %s", entry_id[:60], why)
+        return None
+    title = one_line(entry.findtext(f"{ATOM}title") or "")
+    if not title:
+        log.debug("arxiv entry %s skipped: no title", arxiv_id)
+        return None
+    authors = (one_line(a.findtext(f"{ATOM}name") or "") for a in entry.iterfind(f"{ATOM}author"))
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        abstract=one_line(entry.findtext(f"{ATOM}summary") or ""),
+        authors=tuple(name for name in authors if name),
+        published_at=published_at,
+        listed_on=None,
+        source="arxiv",
+    )

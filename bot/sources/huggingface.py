@@ -1,0 +1,94 @@
+"""Hugging Face Daily Papers: `GET /api/daily_papers?date=...&limit=...&p=...`, paged."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import date
+
+from bot.config import HuggingFaceConfig
+from bot.errors import MalformedResponse, UpstreamRejected
+from bot.models import Paper
+from bot.sources.hf_parse import one_line, parse_daily_papers
+from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES = 20  # 20 pages of 100 is 40 times the busiest day seen; stops a server that loops
+
+
+class HuggingFaceSource:
+    """The day's trending list. Implements `DailySource`; raises the SourceError tree."""
+
+    name = "huggingface"
+
+    def __init__(
+        self, config: HuggingFaceConfig, user_agent: str, *, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self._config = config
+        self._url = config.base_url.rstrip("/") + "/api/daily_papers"
+        self._http = HttpClient(
+            source=self.name,
+            user_agent=user_agent,
+            timeout_s=config.timeout_s,
+            policy=RetryPolicy(retries=config.retries),
+            sleep=sleep,
+        )
+
+    async def daily(self, day: date) -> list[Paper]:
+        """The papers listed on `day`, de-duplicated on arXiv id, in the API's order."""
+        items: list[object] = []
+        for page in range(MAX_PAGES):
+            batch = await self._page(day, page)
+            items.extend(batch)
+            if len(batch) < self._config.page_size:
+                break
+        else:
+            log.warning("huggingface %s: stopped after %d full pages", day, MAX_PAGES)
+        papers, skipped = parse_daily_papers(items, day)
+        if skipped:
+            log.warning("huggingface %s: skipped %d malformed item(s)", day, skipped)
+        return papers
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _page(self, day: date, page: int) -> list[object]:
+        params: dict[str, str | int] = {
+            "date": day.isoformat(),
+            "limit": self._config.page_size,
+            "p": page,
+        }
+        if self._config.sort:
+            params["sort"] = self._config.sort
+        reply = await self._http.get(self._url, params, accept="application/json")
+        where = f"huggingface {day} page {page}"
+        if 400 <= reply.status < 500:
+            raise UpstreamRejected(_rejection(reply))
+        if reply.status != 200:
+            raise MalformedResponse(f"{where}: unexpected HTTP {reply.status}")
+        payload = _json(reply.body, where)
+        if not isinstance(payload, list):
+            raise MalformedResponse(f"{where}: expected a JSON list, got {type(payload).__name__}")
+        return payload
+
+
+def _json(body: bytes, where: str) -> object:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        looks_like = "an HTML page" if body.lstrip()[:1] == b"<" else "not JSON"
+        raise MalformedResponse(f"{where}: response is {looks_like}") from None
+
+
+def _rejection(reply: HttpReply) -> str:
+    """A short, chat-safe message; HF puts its reason in {"error": "..."}."""
+    reason = ""
+    try:
+        payload = json.loads(reply.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
+        reason = ": " + one_line(payload["error"])[:160]
+    return f"Hugging Face refused the request (HTTP {reply.status}){reason}"
