@@ -1,0 +1,26 @@
+"""Stores: where paperbot keeps papers, subscriptions and what it posted.
+
+`open_store(url)` picks the backend from the database URL (`sqlite:///path`).
+"""
+
+from __future__ import annotations
+
+from bot.errors import ConfigError
+from bot.ports import Store
+
+SQLITE_PREFIX = "sqlite:///"
+
+
+async def open_store(url: str) -> Store:
+    """Open the store a database URL names. Raises ConfigError, StoreError."""
+    if url.startswith(SQLITE_PREFIX):
+        path = url.removeprefix(SQLITE_PREFIX)
+        if not path:
+            raise ConfigError("database_url: sqlite:/// needs a file path")
+        from bot.storage.sqlite import SqliteStore  # only the chosen backend is imported
+
+        return await SqliteStore.open(path)
+    scheme = url.split(":", 1)[0] if ":" in url else url
+    raise ConfigError(
+        f"database_url: unsupported scheme {scheme!r} (expected sqlite:///path/to/file.db)"
+    )

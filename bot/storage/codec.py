@@ -1,0 +1,141 @@
+"""Pure translation between the core's dataclasses and the text columns of the SQL schema.
+
+Dates are ISO 8601 text, instants are UTC with a fixed format (so text order is time order),
+lists are JSON. Any backend that stores text may reuse these.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from bot.models import (
+    ChannelRef,
+    ChannelSettings,
+    Paper,
+    Subscription,
+    Topic,
+    TopicKind,
+    WeekdayPolicy,
+)
+
+PAPER_COLUMNS = (
+    "arxiv_id",
+    "title",
+    "abstract",
+    "authors",
+    "published_at",
+    "listed_on",
+    "upvotes",
+    "comments",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "thumbnail",
+    "ai_summary",
+    "ai_keywords",
+    "organization",
+    "source",
+)
+
+
+def instant_text(at: datetime) -> str:
+    """UTC, microseconds always present: lexicographic order equals time order.
+
+    A naive datetime is taken to be UTC already (the core's clocks are aware).
+    """
+    aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def instant_from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def json_list(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
+
+
+def tuple_from_json(text: str) -> tuple[str, ...]:
+    return tuple(str(item) for item in json.loads(text))
+
+
+def paper_params(paper: Paper) -> tuple[Any, ...]:
+    """The paper's values in PAPER_COLUMNS order."""
+    return (
+        paper.arxiv_id,
+        paper.title,
+        paper.abstract,
+        json_list(paper.authors),
+        instant_text(paper.published_at),
+        paper.listed_on.isoformat() if paper.listed_on else None,
+        paper.upvotes,
+        paper.comments,
+        paper.github_repo,
+        paper.github_stars,
+        paper.project_page,
+        paper.thumbnail,
+        paper.ai_summary,
+        json_list(paper.ai_keywords),
+        paper.organization,
+        paper.source,
+    )
+
+
+def paper_from_row(row: Mapping[str, Any]) -> Paper:
+    listed_on = row["listed_on"]
+    return Paper(
+        arxiv_id=row["arxiv_id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=tuple_from_json(row["authors"]),
+        published_at=instant_from_text(row["published_at"]),
+        listed_on=date.fromisoformat(listed_on) if listed_on else None,
+        upvotes=row["upvotes"],
+        comments=row["comments"],
+        github_repo=row["github_repo"],
+        github_stars=row["github_stars"],
+        project_page=row["project_page"],
+        thumbnail=row["thumbnail"],
+        ai_summary=row["ai_summary"],
+        ai_keywords=tuple_from_json(row["ai_keywords"]),
+        organization=row["organization"],
+        source=row["source"],
+    )
+
+
+def settings_params(settings: ChannelSettings) -> tuple[Any, ...]:
+    """(post_time, timezone, min_upvotes, max_papers, weekday_policy)."""
+    return (
+        settings.post_time.isoformat(),
+        settings.timezone,
+        settings.min_upvotes,
+        settings.max_papers,
+        settings.weekday_policy.value,
+    )
+
+
+def subscription_from_rows(
+    row: Mapping[str, Any], topic_rows: list[Mapping[str, Any]]
+) -> Subscription:
+    """A subscription from its row and its topic rows (already in position order)."""
+    settings = ChannelSettings(
+        post_time=time.fromisoformat(row["post_time"]),
+        timezone=row["timezone"],
+        min_upvotes=row["min_upvotes"],
+        max_papers=row["max_papers"],
+        weekday_policy=WeekdayPolicy(row["weekday_policy"]),
+    )
+    channel = ChannelRef(
+        platform=row["platform"], channel_id=row["channel_id"], workspace=row["workspace"]
+    )
+    topics = tuple(Topic(TopicKind(t["kind"]), t["value"]) for t in topic_rows)
+    return Subscription(
+        channel=channel,
+        topics=topics,
+        settings=settings,
+        paused_reason=row["paused_reason"],
+        created_by=row["created_by"],
+    )

@@ -1,0 +1,293 @@
+"""SqliteStore: the `Store` port on one SQLite file (WAL), through aiosqlite.
+
+This module and its `sqlite_*` siblings are the only users of aiosqlite. Every sqlite3 error
+leaves as StoreError. Writes run in explicit `BEGIN IMMEDIATE` transactions, serialised by
+an asyncio lock: one connection is shared, so two coroutines' transactions must not mix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import StoreError
+from bot.models import ChannelRef, Paper, PostReceipt, Subscription
+from bot.storage import codec
+from bot.storage.migrations import pending, split_sqlite_script
+from bot.storage.sqlite_search import ranked_paper_ids
+
+BUSY_TIMEOUT_MS = 10_000
+
+_SET_NEWEST = ", ".join(
+    f"{c} = excluded.{c}" for c in ("title", "abstract", "authors", "published_at")
+)
+_KEEP_KNOWN = ", ".join(
+    f"{c} = COALESCE(excluded.{c}, papers.{c})"
+    for c in (
+        "listed_on",
+        "github_repo",
+        "github_stars",
+        "project_page",
+        "thumbnail",
+        "ai_summary",
+        "organization",
+    )
+)
+# A look-up outside the daily list (listed_on NULL, e.g. arXiv) knows no counts: it must
+# not reset the counts, keywords or source of a paper that was listed.
+_LISTED_WINS = ", ".join(
+    f"{c} = CASE WHEN excluded.listed_on IS NULL AND papers.listed_on IS NOT NULL "
+    f"THEN papers.{c} ELSE excluded.{c} END"
+    for c in ("upvotes", "comments", "source")
+)
+UPSERT_PAPER = (
+    f"INSERT INTO papers ({', '.join(codec.PAPER_COLUMNS)}, updated_at) "  # noqa: S608
+    f"VALUES ({', '.join('?' * (len(codec.PAPER_COLUMNS) + 1))}) "
+    f"ON CONFLICT (arxiv_id) DO UPDATE SET {_SET_NEWEST}, {_KEEP_KNOWN}, {_LISTED_WINS}, "
+    "ai_keywords = CASE WHEN excluded.ai_keywords = '[]' THEN papers.ai_keywords "
+    "ELSE excluded.ai_keywords END, updated_at = excluded.updated_at"
+)
+_SELECT_PAPER = f"SELECT {', '.join(codec.PAPER_COLUMNS)} FROM papers"  # noqa: S608
+
+
+class SqliteStore:
+    """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite database {str(path)!r}: {exc}") from exc
+        store = cls(conn)
+        try:
+            async with _translated():
+                await store._configure()
+                await store._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def _configure(self) -> None:
+        self._conn.row_factory = sqlite3.Row
+        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._conn.execute("PRAGMA journal_mode = WAL")
+        await self._conn.execute("PRAGMA synchronous = NORMAL")
+        await self._conn.execute("PRAGMA foreign_keys = ON")
+
+    async def _migrate(self) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            rows = await conn.execute_fetchall("SELECT id FROM schema_version")
+            for migration in pending({int(row[0]) for row in rows}):
+                for statement in split_sqlite_script(migration.sql("sqlite")):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_version (id, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.id, migration.name, _now_text()),
+                )
+
+    async def schema_version(self) -> int:
+        """The id of the newest migration applied (0 for none)."""
+        async with _translated():
+            rows = await self._conn.execute_fetchall("SELECT max(id) FROM schema_version")
+        return int(next(iter(rows))[0] or 0)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; the immediate lock makes other processes wait, not fail."""
+        async with self._write_lock, _translated():
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with _translated():
+            return list(await self._conn.execute_fetchall(sql, params))
+
+    # -- papers ------------------------------------------------------------------------
+
+    async def upsert_papers(self, papers: Sequence[Paper]) -> int:
+        now = _now_text()
+        params = [(*codec.paper_params(paper), now) for paper in papers]
+        if not params:
+            return 0
+        async with self._transaction() as conn:
+            cursor = await conn.executemany(UPSERT_PAPER, params)
+            return cursor.rowcount
+
+    async def get_paper(self, arxiv_id: str) -> Paper | None:
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE arxiv_id = ?", (arxiv_id,))
+        return _paper(rows[0]) if rows else None
+
+    async def papers_listed_on(self, day: date) -> list[Paper]:
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE listed_on = ?", (day.isoformat(),))
+        return [_paper(row) for row in rows]
+
+    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+        async with _translated():
+            ids = await ranked_paper_ids(self._conn, query, limit)
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = await self._fetch(f"SELECT id, {_SELECT_PAPER[7:]} WHERE id IN ({marks})", ids)
+        by_id = {row["id"]: _paper(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    # -- subscriptions -----------------------------------------------------------------
+
+    async def get_subscription(self, channel: ChannelRef) -> Subscription | None:
+        found = await self._subscriptions(channel.key)
+        return found[0] if found else None
+
+    async def list_subscriptions(self) -> list[Subscription]:
+        return await self._subscriptions(None)
+
+    async def _subscriptions(self, key: str | None) -> list[Subscription]:
+        """One channel's subscription (key given) or all of them (None)."""
+        rows = await self._fetch(
+            "SELECT * FROM subscriptions WHERE ?1 IS NULL OR channel_key = ?1 ORDER BY channel_key",
+            (key,),
+        )
+        topics = await self._fetch(
+            "SELECT * FROM subscription_topics WHERE ?1 IS NULL OR channel_key = ?1 "
+            "ORDER BY channel_key, position",
+            (key,),
+        )
+        by_channel: dict[str, list[sqlite3.Row]] = {}
+        for topic in topics:
+            by_channel.setdefault(topic["channel_key"], []).append(topic)
+        return [
+            codec.subscription_from_rows(row, by_channel.get(row["channel_key"], []))  # type: ignore[arg-type]
+            for row in rows
+        ]
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        channel = subscription.channel
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, "
+                "post_time, timezone, min_upvotes, max_papers, weekday_policy, paused_reason, "
+                "created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel_key) DO UPDATE SET post_time = excluded.post_time, "
+                "timezone = excluded.timezone, min_upvotes = excluded.min_upvotes, "
+                "max_papers = excluded.max_papers, weekday_policy = excluded.weekday_policy, "
+                "paused_reason = excluded.paused_reason, created_by = excluded.created_by, "
+                "updated_at = excluded.updated_at",
+                (
+                    channel.key,
+                    channel.platform,
+                    channel.workspace,
+                    channel.channel_id,
+                    *codec.settings_params(subscription.settings),
+                    subscription.paused_reason,
+                    subscription.created_by,
+                    _now_text(),
+                ),
+            )
+            await conn.execute(
+                "DELETE FROM subscription_topics WHERE channel_key = ?", (channel.key,)
+            )
+            await conn.executemany(
+                "INSERT INTO subscription_topics (channel_key, position, kind, value) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (channel.key, position, topic.kind.value, topic.value)
+                    for position, topic in enumerate(subscription.topics)
+                ],
+            )
+
+    async def delete_subscription(self, channel: ChannelRef) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM subscriptions WHERE channel_key = ?", (channel.key,))
+
+    # -- posts and fetches -------------------------------------------------------------
+
+    async def record_post(self, receipt: PostReceipt, day: date, arxiv_ids: Sequence[str]) -> None:
+        key = receipt.channel.key
+        async with self._transaction() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO posts (channel_key, day, message_ids, posted_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel_key, day) DO UPDATE SET message_ids = excluded.message_ids, "
+                "posted_at = excluded.posted_at RETURNING id",
+                (
+                    key,
+                    day.isoformat(),
+                    codec.json_list(receipt.message_ids),
+                    codec.instant_text(receipt.posted_at),
+                ),
+            )
+            post_id = next(iter(rows))[0]
+            await conn.executemany(
+                "INSERT INTO posted_papers (channel_key, arxiv_id, post_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (channel_key, arxiv_id) DO NOTHING",
+                [(key, arxiv_id, post_id) for arxiv_id in arxiv_ids],
+            )
+
+    async def posted_paper_ids(self, channel: ChannelRef) -> set[str]:
+        rows = await self._fetch(
+            "SELECT arxiv_id FROM posted_papers WHERE channel_key = ?", (channel.key,)
+        )
+        return {row[0] for row in rows}
+
+    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fetches (day, count, fetched_at) VALUES (?, ?, ?)",
+                (day.isoformat(), count, codec.instant_text(at)),
+            )
+
+    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+        rows = await self._fetch(
+            "SELECT day, count, fetched_at FROM fetches ORDER BY fetched_at DESC, id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        day, count, at = rows[0]
+        return date.fromisoformat(day), int(count), codec.instant_from_text(at)
+
+    async def close(self) -> None:
+        async with _translated():
+            await self._conn.close()
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """sqlite3 errors (and a closed connection's ValueError) leave as StoreError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"SQLite: {exc}") from exc
+    except ValueError as exc:
+        raise StoreError(f"SQLite store: {exc}") from exc
+
+
+def _paper(row: sqlite3.Row) -> Paper:
+    try:
+        return codec.paper_from_row(row)  # type: ignore[arg-type]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"paper row is inconsistent: {exc}") from exc
+
+
+def _now_text() -> str:
+    return codec.instant_text(datetime.now(UTC))
