@@ -1,0 +1,391 @@
+"""Pure parsing of `/papers` command text into typed requests: no I/O, no clock, no store.
+
+Every mistake raises `UserInputError` with a short message naming what was wrong and the
+verb's usage, so the platform can show it as it is.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, time
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from bot.arxiv_ids import parse_arxiv_id
+from bot.command_text import USAGE, VERBS
+from bot.config import check_timezone, parse_time
+from bot.errors import UserInputError
+from bot.models import ChannelSettings, WeekdayPolicy
+
+MAX_QUERY_CHARS = 300
+MAX_UPVOTES = 100_000
+MAX_PAPERS = 50  # the same cap as [defaults] max_papers in the config
+SLOW_VERBS = frozenset({"today", "search", "show", "status"})
+
+# Phones and macOS turn " into curly quotes; treat them all as the plain double quote.
+_CURLY_DOUBLE = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"'})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """`text` split on spaces, double quotes grouping; an unclosed quote runs to the end."""
+
+    words: tuple[str, ...]
+    unbalanced_quote: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    verb: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    day: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    arxiv_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    topics_text: str  # handed to bot.topics.parse_topics
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    topics_text: str | None  # None = every topic
+
+
+@dataclass(frozen=True, slots=True)
+class ListTopics:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """The settings a user asked to change; None = leave as it is. All None = show them."""
+
+    post_time: time | None = None
+    timezone: str | None = None
+    min_upvotes: int | None = None
+    max_papers: int | None = None
+    weekday_policy: WeekdayPolicy | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SettingsChange()
+
+    def describe(self) -> str:
+        """The changed settings as typed, e.g. `time 09:30, tz Europe/Paris`."""
+        shown = {
+            "time": self.post_time and f"{self.post_time:%H:%M}",
+            "tz": self.timezone,
+            "min-upvotes": self.min_upvotes,
+            "max": self.max_papers,
+            "weekdays": self.weekday_policy and self.weekday_policy.value,
+        }
+        return ", ".join(f"{name} {value}" for name, value in shown.items() if value is not None)
+
+    def apply(self, settings: ChannelSettings) -> ChannelSettings:
+        changed = {name: getattr(self, name) for name in _FIELDS if getattr(self, name) is not None}
+        return replace(settings, **changed)
+
+
+_FIELDS = ("post_time", "timezone", "min_upvotes", "max_papers", "weekday_policy")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    change: SettingsChange
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    pass
+
+
+Command = Help | Today | Search | Show | Subscribe | Unsubscribe | ListTopics | Settings | Status
+
+
+def normalize_quotes(text: str) -> str:
+    return text.translate(_CURLY_DOUBLE)
+
+
+def split_words(text: str) -> Words:
+    """Split like a shell on double quotes only (apostrophes stay in words: "LeCun's")."""
+    words: list[str] = []
+    current: list[str] = []
+    in_word = in_quote = False
+    for char in normalize_quotes(text):
+        if char == '"':
+            in_quote, in_word = not in_quote, True
+        elif char.isspace() and not in_quote:
+            if in_word:
+                words.append("".join(current))
+            current, in_word = [], False
+        else:
+            current.append(char)
+            in_word = True
+    if in_word:
+        words.append("".join(current))
+    return Words(tuple(words), unbalanced_quote=in_quote)
+
+
+def split_verb(text: str) -> tuple[str, str]:
+    """(lower-cased verb, the rest of the line). A leading `/papers` is dropped."""
+    stripped = normalize_quotes(text).strip()
+    if stripped.lower().startswith("/papers"):
+        stripped = stripped[len("/papers") :].strip()
+    verb, _, rest = stripped.partition(" ")
+    return verb.lower(), rest.strip()
+
+
+def verb_of(text: str) -> str:
+    return split_verb(text)[0]
+
+
+def is_slow(text: str) -> bool:
+    """Whether the verb may take longer than a platform's 3 s answer window (defer it)."""
+    return verb_of(text) in SLOW_VERBS
+
+
+def closest(word: str, choices: tuple[str, ...]) -> str | None:
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def usage_error(verb: str, problem: str) -> UserInputError:
+    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
+
+
+def parse_command(text: str) -> Command:
+    """The typed request in `text` (the words after `/papers`). Raises UserInputError."""
+    verb, rest = split_verb(text)
+    if not verb:
+        return Help()
+    if verb not in VERBS:
+        raise UserInputError(_unknown_verb(verb))
+    if split_words(rest).unbalanced_quote:
+        raise usage_error(verb, 'Unbalanced quote: every " needs a closing ".')
+    return _PARSERS[verb](rest)
+
+
+def _unknown_verb(verb: str) -> str:
+    shown = verb[:30]
+    guess = closest(verb, VERBS)
+    hint = f" Did you mean `{guess}`?" if guess else ""
+    return f"Unknown command `{shown}`.{hint} Try `/papers help`."
+
+
+def _parse_help(rest: str) -> Help:
+    words = split_words(rest).words
+    if not words:
+        return Help()
+    verb = words[0].lower().removeprefix("/papers")
+    if verb not in VERBS:
+        raise UserInputError(_unknown_verb(verb))
+    return Help(verb)
+
+
+def _parse_today(rest: str) -> Today:
+    words = split_words(rest).words
+    if not words:
+        return Today()
+    if len(words) > 1:
+        raise usage_error("today", "`today` takes at most one date.")
+    return Today(parse_day(words[0]))
+
+
+def parse_day(text: str) -> date:
+    """A `YYYY-MM-DD` date. Raises UserInputError."""
+    try:
+        if not _DATE.match(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise usage_error("today", f"Bad date `{text[:30]}`: use YYYY-MM-DD.") from None
+
+
+def check_day(day: date, covered: date, today: date) -> None:
+    """Refuse a day whose list is not closed yet. `today` is the UTC date now."""
+    if day > today:
+        raise usage_error("today", f"{day.isoformat()} is in the future.")
+    if day > covered:
+        raise usage_error(
+            "today",
+            f"The list for {day.isoformat()} is not complete yet; "
+            f"the latest complete day is {covered.isoformat()}.",
+        )
+
+
+def _parse_search(rest: str) -> Search:
+    query = " ".join(rest.split())
+    if not query:
+        raise usage_error("search", "Search needs some words to look for.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise usage_error(
+            "search", f"That query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}."
+        )
+    return Search(query)
+
+
+def _parse_show(rest: str) -> Show:
+    words = split_words(rest).words
+    if len(words) != 1:
+        problem = "Show needs an arXiv id." if not words else "Show takes one arXiv id."
+        raise usage_error("show", problem)
+    try:
+        return Show(parse_arxiv_id(words[0]))
+    except ValueError as exc:
+        raise usage_error("show", f"Bad arXiv id: {exc}.") from None
+
+
+def _parse_subscribe(rest: str) -> Subscribe:
+    if not rest:
+        raise usage_error("subscribe", "Name at least one topic to follow.")
+    return Subscribe(rest)
+
+
+def _parse_unsubscribe(rest: str) -> Unsubscribe:
+    if not rest:
+        raise usage_error("unsubscribe", "Name a topic to drop, or `all`.")
+    if rest.lower() == "all":
+        return Unsubscribe(None)
+    return Unsubscribe(rest)
+
+
+def _no_arguments(verb: str, rest: str) -> None:
+    if rest:
+        raise usage_error(verb, f"`{verb}` takes no arguments.")
+
+
+def _parse_topics(rest: str) -> ListTopics:
+    _no_arguments("topics", rest)
+    return ListTopics()
+
+
+def _parse_status(rest: str) -> Status:
+    _no_arguments("status", rest)
+    return Status()
+
+
+def _parse_settings(rest: str) -> Settings:
+    return Settings(parse_settings_change(split_words(rest).words))
+
+
+# What users may type -> the canonical setting name shown in messages.
+_SETTING_ALIASES = {
+    "time": "time",
+    "tz": "tz",
+    "timezone": "tz",
+    "min-upvotes": "min-upvotes",
+    "min_upvotes": "min-upvotes",
+    "minupvotes": "min-upvotes",
+    "max": "max",
+    "max-papers": "max",
+    "max_papers": "max",
+    "weekdays": "weekdays",
+    "days": "weekdays",
+}
+SETTING_NAMES = ("time", "tz", "min-upvotes", "max", "weekdays")
+
+
+def parse_settings_change(words: tuple[str, ...]) -> SettingsChange:
+    """`time 09:30 tz Europe/Paris max 5` (or `time=09:30`) to a change. Raises UserInputError."""
+    change = SettingsChange()
+    seen: set[str] = set()
+    for name, value in _setting_pairs(words):
+        if name in seen:
+            raise usage_error("settings", f"`{name}` is given twice.")
+        seen.add(name)
+        try:
+            change = _with_setting(change, name, value)
+        except ValueError as exc:
+            raise usage_error("settings", f"Bad {name}: {exc}.") from None
+    return change
+
+
+def _setting_pairs(words: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    queue = list(words)
+    while queue:
+        raw = queue.pop(0)
+        key, sep, value = raw.partition("=")
+        name = _setting_name(key)
+        if not sep:
+            if not queue:
+                raise usage_error("settings", f"`{name}` needs a value.")
+            value = queue.pop(0)
+        pairs.append((name, value))
+    return pairs
+
+
+def _setting_name(key: str) -> str:
+    name = _SETTING_ALIASES.get(key.lower())
+    if name is not None:
+        return name
+    guess = closest(key.lower(), tuple(_SETTING_ALIASES))
+    hint = f" Did you mean `{_SETTING_ALIASES[guess]}`?" if guess else ""
+    raise usage_error("settings", f"Unknown setting `{key[:30]}`.{hint}")
+
+
+def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChange:
+    """`change` with one more setting parsed from `value`. Raises ValueError."""
+    if name == "time":
+        return replace(change, post_time=parse_time(value))
+    if name == "tz":
+        return replace(change, timezone=canonical_timezone(value))
+    if name == "min-upvotes":
+        return replace(change, min_upvotes=_bounded_int(value, 0, MAX_UPVOTES))
+    if name == "max":
+        return replace(change, max_papers=_bounded_int(value, 1, MAX_PAPERS))
+    return replace(change, weekday_policy=_weekday_policy(value))
+
+
+def _bounded_int(text: str, low: int, high: int) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{text[:30]!r} is not a whole number from {low} to {high}")
+    return int(text)
+
+
+def _weekday_policy(text: str) -> WeekdayPolicy:
+    try:
+        return WeekdayPolicy(text.lower())
+    except ValueError:
+        choices = " | ".join(p.value for p in WeekdayPolicy)
+        raise ValueError(f"{text[:30]!r} is not one of {choices}") from None
+
+
+def canonical_timezone(name: str) -> str:
+    """The IANA spelling of `name`, matched without regard to case. Raises ValueError."""
+    return _timezones_by_lower().get(name.lower()) or check_timezone(name)
+
+
+@lru_cache(maxsize=1)
+def _timezones_by_lower() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+_PARSERS: dict[str, Callable[[str], Command]] = {
+    "help": _parse_help,
+    "today": _parse_today,
+    "search": _parse_search,
+    "show": _parse_show,
+    "subscribe": _parse_subscribe,
+    "unsubscribe": _parse_unsubscribe,
+    "topics": _parse_topics,
+    "settings": _parse_settings,
+    "status": _parse_status,
+}

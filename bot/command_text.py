@@ -1,0 +1,162 @@
+"""The plain-text wording of `/papers` answers: usage, help, topics, settings and status.
+
+Plain text only: each platform's renderer escapes it and adds its own markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.models import ChannelSettings, Subscription, Topic
+
+if TYPE_CHECKING:
+    from bot.service import StatusReport
+
+VERBS = (
+    "help",
+    "today",
+    "search",
+    "show",
+    "subscribe",
+    "unsubscribe",
+    "topics",
+    "settings",
+    "status",
+)
+
+USAGE = {
+    "help": "/papers help [command]",
+    "today": "/papers today [YYYY-MM-DD]",
+    "search": "/papers search <words>",
+    "show": "/papers show <arXiv id or URL>",
+    "subscribe": '/papers subscribe <topics>, e.g. agents "world model" -survey '
+    'author:"Yann LeCun" org:google kw:"retrieval augmented generation"',
+    "unsubscribe": "/papers unsubscribe <topic | all>",
+    "topics": "/papers topics",
+    "settings": "/papers settings [time HH:MM] [tz Area/City] [min-upvotes N] [max N] "
+    "[weekdays daily|weekdays|catchup]",
+    "status": "/papers status",
+}
+
+SUMMARY = {
+    "help": "this help, or one command's",
+    "today": "the digest of the latest complete day (or of that day)",
+    "search": "search papers by title, abstract, authors and keywords",
+    "show": "one paper, by arXiv id or arXiv / Hugging Face URL",
+    "subscribe": "follow topics in this channel (channel managers)",
+    "unsubscribe": "stop following a topic, or all of them (channel managers)",
+    "topics": "the topics this channel follows",
+    "settings": "show or change when and how much this channel gets (channel managers)",
+    "status": "what the bot last fetched and when this channel's next digest is due",
+}
+
+DETAIL = {
+    "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
+    'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
+    "A channel with no topics gets the plain trending list; it follows at most 25.",
+    "unsubscribe": "`unsubscribe all` drops every topic but keeps the settings: the channel "
+    "then gets the plain trending list.",
+    "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
+    "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
+    "to Friday with the weekend in Monday's digest. `settings` alone shows them.",
+    "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC.",
+}
+
+GENERIC_FAILURE = "Something went wrong; it has been logged."
+MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
+
+
+def help_text(verb: str | None = None) -> str:
+    if verb is not None:
+        lines = [f"Usage: {USAGE[verb]}", SUMMARY[verb].capitalize() + "."]
+        if verb in DETAIL:
+            lines.append(DETAIL[verb])
+        return "\n".join(lines)
+    width = max(len(v) for v in VERBS)
+    rows = [f"  {v.ljust(width)}  {SUMMARY[v]}" for v in VERBS]
+    return "\n".join(
+        [
+            "/papers: trending research papers from Hugging Face Daily Papers.",
+            *rows,
+            "`/papers help <command>` shows one command's usage.",
+        ]
+    )
+
+
+def topics_list(topics: tuple[Topic, ...]) -> str:
+    return ", ".join(str(t) for t in topics)
+
+
+def settings_text(settings: ChannelSettings) -> str:
+    """The settings as the user would type them, so they can be copied and edited."""
+    return (
+        f"time {settings.post_time:%H:%M} tz {settings.timezone} "
+        f"min-upvotes {settings.min_upvotes} max {settings.max_papers} "
+        f"weekdays {settings.weekday_policy.value}"
+    )
+
+
+def topics_text(subscription: Subscription | None) -> str:
+    if subscription is None:
+        return "This channel is not subscribed. Start with `/papers subscribe <topics>`."
+    if not subscription.topics:
+        return "This channel follows no topics: it gets the plain trending list."
+    count = len(subscription.topics)
+    return f"This channel follows {count} topic{'s' if count != 1 else ''}: " + topics_list(
+        subscription.topics
+    )
+
+
+def when_text(moment: datetime, timezone: str, now: datetime) -> str:
+    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)`."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%a %d %b %Y %H:%M} {timezone} ({_relative(moment - now)})"
+
+
+def _relative(delta: timedelta) -> str:
+    minutes = round(abs(delta.total_seconds()) / 60)
+    days, rem = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rem, 60)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"]
+    span = " ".join(parts[:2]) if minutes else "now"
+    if not minutes:
+        return span
+    return f"in {span}" if delta.total_seconds() > 0 else f"{span} ago"
+
+
+def status_text(report: StatusReport, channel_key: str) -> str:
+    lines = [f"Latest complete day: {report.covered_day.isoformat()}"]
+    lines.append(_fetch_line(report))
+    subscription = report.subscription
+    if subscription is None:
+        lines.append("This channel: not subscribed (no scheduled digest).")
+    else:
+        lines.append(topics_text(subscription))
+        lines.append("Settings: " + settings_text(subscription.settings))
+        if report.next_digest_at is not None:
+            zone = subscription.settings.timezone
+            lines.append("Next digest: " + when_text(report.next_digest_at, zone, report.now))
+    if report.last_digest:
+        lines.append("Last digest: " + report.last_digest)
+    lines.extend(_paused_lines(report.paused, channel_key))
+    return "\n".join(lines)
+
+
+def _fetch_line(report: StatusReport) -> str:
+    if report.last_fetch is None:
+        return "Last fetch: never."
+    day, count, at = report.last_fetch
+    return f"Last fetch: the list for {day.isoformat()}, {count} papers, " + when_text(
+        at, "UTC", report.now
+    )
+
+
+def _paused_lines(paused: tuple[tuple[str, str], ...], channel_key: str) -> list[str]:
+    """This channel's pause, if any; other channels only as a count (they may be elsewhere)."""
+    lines = [f"Posting here is paused: {reason}" for key, reason in paused if key == channel_key]
+    others = sum(1 for key, _ in paused if key != channel_key)
+    if others:
+        lines.append(f"{others} other channel{'s are' if others != 1 else ' is'} paused.")
+    return lines
