@@ -1,0 +1,310 @@
+"""Pure: parse a channel's topics, and decide whether a paper matches them and why.
+
+What a user types after `/papers subscribe` (commas and spaces both separate topics):
+
+    agents  "world model"  -survey  -"position paper"  author:"Yann LeCun"  org:google  kw:diffusion
+
+- a bare word is a TERM; a word with inner punctuation ("gpt-4o") must match as consecutive
+  words, like a phrase;
+- "quoted words" are a PHRASE: the words in that order;
+- -word or -"some words" EXCLUDEs any paper that mentions them, whatever else matched;
+- author:Name or author:"First Last" is an AUTHOR: the full name, case- and accent-
+  insensitively; a single word (author:LeCun) matches an author's last name;
+- org:name is the paper's Hugging Face ORGanization ("org:google", "org:antresearch" and
+  "org:ant research" all match "Ant Research");
+- kw:word or kw:"multi word" is an HF KEYWORD: words inside one of the paper's ai_keywords.
+
+Matching is word-based and case-insensitive, over the title, the abstract, the HF AI summary
+and the HF keywords. Words are compared after a light suffix stripper (`stem`): plurals
+(agents, studies, approaches), -ing and -ed (learning, trained), and a final -e (generate,
+generating). Stems never get shorter than four letters, so "RAG" matches "RAGs" and
+"RAG-based" but never "leverage", "storage" or "rage". Positive topics are OR-ed together; a
+subscription with no positive topics (none at all, or only excludes) is the plain trending
+list: every paper that is not excluded matches, with no reasons.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.errors import UserInputError
+from bot.models import Match, Paper, Topic, TopicKind
+
+MAX_TOPICS = 25
+MAX_TOPIC_CHARS = 100
+PREFIXES = {"author": TopicKind.AUTHOR, "org": TopicKind.ORG, "kw": TopicKind.KEYWORD}
+POSITIVE_KINDS = frozenset(TopicKind) - {TopicKind.EXCLUDE}
+_PREFIX_HINT = "use author:Name, org:name or kw:word (or quote the text)"
+_WORD = re.compile(r"[^\W_]+")
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "″": '"', "«": '"', "»": '"'})
+_SEPARATORS = " \t\r\n,"
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def parse_topics(text: str) -> tuple[Topic, ...]:
+    """Every topic in `text`, normalised, de-duplicated, in the order typed."""
+    topics: list[Topic] = []
+    seen: set[tuple[TopicKind, str]] = set()
+    for raw in _split(text.translate(_SMART_QUOTES)):
+        topic = _make_topic(raw)
+        key = (topic.kind, _fold(topic.value))
+        if key not in seen:
+            seen.add(key)
+            topics.append(topic)
+    if len(topics) > MAX_TOPICS:
+        raise UserInputError(f"too many topics: {len(topics)} (at most {MAX_TOPICS})")
+    return tuple(topics)
+
+
+def parse_topic(text: str) -> Topic:
+    """Exactly one topic, as for `/papers unsubscribe <topic>`."""
+    topics = parse_topics(text)
+    if len(topics) != 1:
+        got = "none" if not topics else str(len(topics))
+        raise UserInputError(f'give exactly one topic (got {got}); quote a phrase: "world model"')
+    return topics[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _RawTopic:
+    prefix: str  # "", "-", or a word before ":" such as "author"
+    value: str
+    quoted: bool
+
+
+def _split(text: str) -> list[_RawTopic]:
+    """Cut the user's text into raw topics; quotes group words, spaces and commas split."""
+    found: list[_RawTopic] = []
+    i = 0
+    while i < len(text):
+        if text[i] in _SEPARATORS:
+            i += 1
+            continue
+        raw, i = _read_one(text, i)
+        found.append(raw)
+    return found
+
+
+def _read_one(text: str, start: int) -> tuple[_RawTopic, int]:
+    """One raw topic starting at `start`, and the offset just past it."""
+    prefix, i = "", start
+    if text[i] == "-":
+        prefix, i = "-", i + 1
+    else:
+        colon = re.match(r"([^\W\d_]+):", text[i:])
+        if colon:
+            prefix, i = colon.group(1).lower(), i + colon.end()
+    if i < len(text) and text[i] == '"':
+        close = text.find('"', i + 1)
+        if close < 0:
+            raise UserInputError(f"unbalanced quote in: {text[start : start + 40]}")
+        return _RawTopic(prefix, text[i + 1 : close], quoted=True), close + 1
+    end = i
+    while end < len(text) and text[end] not in _SEPARATORS and text[end] != '"':
+        end += 1
+    return _RawTopic(prefix, text[i:end], quoted=False), end
+
+
+def _make_topic(raw: _RawTopic) -> Topic:
+    value = " ".join(raw.value.split())
+    shown = f"{raw.prefix}:" if raw.prefix not in ("", "-") else raw.prefix
+    if raw.prefix not in ("", "-") and raw.prefix not in PREFIXES:
+        raise UserInputError(f'unknown prefix "{shown}": {_PREFIX_HINT}')
+    if not value:
+        raise UserInputError(f'empty topic "{shown}{"" if not raw.quoted else chr(34) * 2}"')
+    if len(value) > MAX_TOPIC_CHARS:
+        raise UserInputError(f"topic too long: {value[:30]}… (at most {MAX_TOPIC_CHARS} chars)")
+    if not words(value):
+        raise UserInputError(f'topic "{value}" has no letters or digits')
+    if raw.prefix == "-":
+        return Topic(TopicKind.EXCLUDE, value.lower())
+    if raw.prefix:
+        kind = PREFIXES[raw.prefix]
+        return Topic(kind, value if kind is TopicKind.AUTHOR else value.lower())
+    return Topic(TopicKind.PHRASE if raw.quoted else TopicKind.TERM, value.lower())
+
+
+# ---------------------------------------------------------------------- normalising
+
+
+def _fold(text: str) -> str:
+    """Lower-case without accents: "Müller" and "muller" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`: letters and digits; punctuation and hyphens split."""
+    return _WORD.findall(_fold(text))
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper (see the module docstring); both sides of a match use it."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    word = _strip_plural(word)
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("eed"):
+            word = _undouble(word[: -len(suffix)])
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def _strip_plural(word: str) -> str:
+    for suffix, replacement in (("sses", "ss"), ("ies", "y"), ("ches", "ch"), ("shes", "sh")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 1:
+            return word[: -len(suffix)] + replacement
+    if word.endswith("xes"):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _undouble(word: str) -> str:
+    """After -ing/-ed: "embedd" -> "embed", "runn" -> "run", "modell" -> "model".
+
+    "ss", "zz" and most "ll" stay ("passing", "installing", "calling"); "ell" is undoubled
+    only when five letters remain, for British spellings ("modelling", "labelled").
+    """
+    if len(word) < 4 or word[-1] != word[-2]:
+        return word
+    if word[-1] not in "aeiouylsz" or (word.endswith("ell") and len(word) >= 6):
+        return word[:-1]
+    return word
+
+
+# ------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One searchable text, its word stems, and where each word sits in the original."""
+
+    label: str  # "title", "abstract", "AI summary"
+    text: str
+    stems: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    positions: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, label: str, text: str) -> _Field:
+        text = unicodedata.normalize("NFC", text)
+        found = [
+            (m.span(), stem(word))
+            for m in _WORD.finditer(text)
+            for word in words(m.group())  # folding may split a word ("½" -> "1", "2")
+        ]
+        positions: dict[str, list[int]] = {}
+        for index, (_, word) in enumerate(found):
+            positions.setdefault(word, []).append(index)
+        return cls(
+            label=label,
+            text=text,
+            stems=tuple(word for _, word in found),
+            spans=tuple(span for span, _ in found),
+            positions={word: tuple(at) for word, at in positions.items()},
+        )
+
+    def find(self, query: Sequence[str]) -> str | None:
+        """The original text of the first place where `query` stems occur in a row."""
+        if not query:
+            return None
+        for at in self.positions.get(query[0], ()):
+            if tuple(self.stems[at : at + len(query)]) == tuple(query):
+                return self.text[self.spans[at][0] : self.spans[at + len(query) - 1][1]]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _PaperIndex:
+    fields: tuple[_Field, ...]  # title, abstract, AI summary
+    keywords: tuple[_Field, ...]
+    authors: tuple[tuple[str, tuple[str, ...]], ...]  # (display name, folded words)
+    organization: str  # display name, e.g. "Ant Research"
+    organization_words: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def _index(paper: Paper) -> _PaperIndex:
+    """Tokenise a paper once: a digest run matches many channels against the same papers.
+
+    Keyed on the whole (frozen, hashable) paper, so changed text is never served stale.
+    """
+    texts = (("title", paper.title), ("abstract", paper.abstract), ("AI summary", paper.ai_summary))
+    return _PaperIndex(
+        fields=tuple(_Field.of(label, text) for label, text in texts if text),
+        keywords=tuple(_Field.of("HF keyword", kw) for kw in paper.ai_keywords),
+        authors=tuple((name, tuple(words(name))) for name in paper.authors),
+        organization=paper.organization or "",
+        organization_words=tuple(words(paper.organization or "")),
+    )
+
+
+def match_paper(paper: Paper, topics: Sequence[Topic]) -> Match | None:
+    """A Match with the reasons `paper` fits `topics`, or None (excluded or no topic fits)."""
+    index = _index(paper)
+    positive = [t for t in topics if t.kind in POSITIVE_KINDS]
+    for topic in topics:
+        if topic.kind is TopicKind.EXCLUDE and _text_reason(index, topic.value) is not None:
+            return None
+    if not positive:
+        return Match(paper)
+    reasons = [r for r in (_reason(index, t) for t in positive) if r is not None]
+    return Match(paper, tuple(reasons)) if reasons else None
+
+
+def _reason(index: _PaperIndex, topic: Topic) -> str | None:
+    if topic.kind is TopicKind.AUTHOR:
+        return _author_reason(index, topic.value)
+    if topic.kind is TopicKind.ORG:
+        return _org_reason(index, topic.value)
+    if topic.kind is TopicKind.KEYWORD:
+        return _keyword_reason(index, topic.value)
+    return _text_reason(index, topic.value)
+
+
+def _query(value: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(value))
+
+
+def _text_reason(index: _PaperIndex, value: str) -> str | None:
+    query = _query(value)
+    for field in index.fields:
+        found = field.find(query)
+        if found is not None:
+            return f'{field.label} mentions "{found}"'
+    return _keyword_reason(index, value)
+
+
+def _keyword_reason(index: _PaperIndex, value: str) -> str | None:
+    query = _query(value)
+    for keyword in index.keywords:
+        if keyword.find(query) is not None:
+            return f'HF keyword "{keyword.text}"'
+    return None
+
+
+def _author_reason(index: _PaperIndex, value: str) -> str | None:
+    wanted = tuple(words(value))
+    for name, name_words in index.authors:
+        if name_words == wanted or (len(wanted) == 1 and name_words[-1:] == wanted):
+            return f"author {name}"
+    return None
+
+
+def _org_reason(index: _PaperIndex, value: str) -> str | None:
+    org, wanted = index.organization_words, tuple(words(value))
+    if not org or not wanted:
+        return None
+    in_a_row = any(org[i : i + len(wanted)] == wanted for i in range(len(org)))
+    if in_a_row or "".join(org) == "".join(wanted):
+        return f"from {index.organization}"
+    return None
