@@ -1,0 +1,305 @@
+"""Digest and Reply -> Slack Block Kit. Pure: no I/O, no slack_sdk, unit-tested against limits.
+
+Every piece of paper text goes through `escape` (`&`, `<`, `>`), so no title, abstract or
+author can form a link, a mention or `<!channel>`; mrkdwn objects are `verbatim` so Slack
+does not auto-link either. Long text is split into several sections and several messages,
+never cut silently and never inside a `<url|label>` link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack.mrkdwn import (
+    MAX_SECTION_CHARS,
+    escape,
+    is_user_id,
+    link,
+    safe_url,
+    split_mrkdwn,
+)
+from bot.digest.model import Digest, DigestEntry
+from bot.models import Paper
+from bot.replies import Reply, Visibility
+
+MAX_BLOCKS = 50  # per message
+MAX_HEADER_CHARS = 150
+MAX_FALLBACK_CHARS = 3000  # the `text` fallback (notifications)
+MESSAGE_CHARS_BUDGET = 12_000  # block text per message, to stay clear of msg_blocks_too_long
+MAX_LINKED_TITLE_CHARS = 1000  # a longer title is shown in bold without the link
+SEPARATOR = " · "
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """One message: Block Kit blocks and the plain `text` fallback (already escaped)."""
+
+    text: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPart:
+    """A top-level digest message, the replies for its thread, and the papers it shows."""
+
+    message: SlackMessage
+    thread: tuple[SlackMessage, ...]
+    arxiv_ids: tuple[str, ...]
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def sections(text: str) -> list[Block]:
+    """One or more section blocks holding all of `text` (mrkdwn, already escaped)."""
+    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in split_mrkdwn(text)]
+
+
+def context(text: str) -> list[Block]:
+    """A small-print context block; falls back to sections for text over a section's size."""
+    if len(text) > MAX_SECTION_CHARS:
+        return sections(text)
+    return [{"type": "context", "elements": [mrkdwn(text)]}]
+
+
+def header(title: str) -> list[Block]:
+    """A header block (plain text, so no markup), or a bold section if the title is long."""
+    if len(title) <= MAX_HEADER_CHARS:
+        return [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
+    return sections(f"*{escape(title)}*")
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def block_chars(block: Block) -> int:
+    """How much text a block carries (for the per-message budget)."""
+    if "text" in block:
+        return len(block["text"]["text"])
+    return sum(len(e.get("text", "")) for e in block.get("elements", ()))
+
+
+def pack(
+    units: Sequence[Sequence[Block]], *, max_blocks: int = MAX_BLOCKS
+) -> list[list[tuple[int, Block]]]:
+    """Pack groups of blocks into messages of ≤ `max_blocks` blocks and the char budget.
+
+    Each block comes back with the index of its group, so callers know which group (paper)
+    landed in which message. A group stays in one message unless it alone is too big.
+    """
+    messages: list[list[tuple[int, Block]]] = []
+    current: list[tuple[int, Block]] = []
+    for index, unit in enumerate(units):
+        if current and not _fits(current, unit, max_blocks):
+            messages.append(current)
+            current = []
+        for block in unit:
+            if current and not _fits(current, [block], max_blocks):
+                messages.append(current)
+                current = []
+            current.append((index, block))
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _fits(current: Sequence[tuple[int, Block]], more: Sequence[Block], max_blocks: int) -> bool:
+    if len(current) + len(more) > max_blocks:
+        return False
+    chars = sum(block_chars(b) for _, b in current) + sum(block_chars(b) for b in more)
+    return chars <= MESSAGE_CHARS_BUDGET
+
+
+def fallback(lead: str, items: Sequence[str]) -> str:
+    """`lead: a; b; c` within MAX_FALLBACK_CHARS, saying plainly what was left out.
+
+    The fallback is only the notification text: the blocks carry everything in full.
+    """
+    text = clip(lead, MAX_FALLBACK_CHARS)
+    for shown, item in enumerate(items):
+        extra = ("; " if shown else ": ") + item
+        more = f" … and {len(items) - shown} more"
+        if len(text) + len(extra) + len(more) > MAX_FALLBACK_CHARS:
+            return text + more
+        text += extra
+    return text
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` if it fits, else its first words with a visible "…" (never mid-entity)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    cut = cut if cut > 0 else limit - 1
+    amp = text.rfind("&", 0, cut)
+    if amp >= 0 and ";" not in text[amp:cut] and cut - amp < 6:
+        cut = amp
+    return text[:cut] + "…"
+
+
+# ---------------------------------------------------------------- papers
+
+
+def paper_text(paper: Paper, rank: int, summary: str, reasons: Sequence[str] = ()) -> str:
+    """One paper as mrkdwn: linked title, summary, counts, links, and why it matched."""
+    title = f"{rank}. {paper.title}"
+    heading = (
+        f"*{link(paper.hf_url, title)}*"
+        if len(title) <= MAX_LINKED_TITLE_CHARS
+        else f"*{escape(title)}*"
+    )
+    lines = [heading]
+    if summary:
+        lines.append(escape(summary))
+    lines.append(_counts(paper))
+    lines.append(_links(paper))
+    if reasons:
+        lines.append("_Why this paper:_ " + escape(", ".join(reasons)))
+    return "\n".join(lines)
+
+
+def _counts(paper: Paper) -> str:
+    parts = [
+        f":arrow_up: {paper.upvotes:,} upvotes",
+        f":speech_balloon: {paper.comments:,} comments",
+    ]
+    if paper.github_stars is not None:
+        parts.append(f":star: {paper.github_stars:,} GitHub stars")
+    if paper.organization:
+        parts.append(escape(paper.organization))
+    return SEPARATOR.join(parts)
+
+
+def _links(paper: Paper) -> str:
+    pairs = [
+        (paper.arxiv_url, "arXiv"),
+        (paper.pdf_url, "PDF"),
+        (paper.hf_url, "Hugging Face"),
+        (paper.github_repo, "Code"),
+        (paper.project_page, "Project page"),
+    ]
+    return SEPARATOR.join(link(url, label) for url, label in pairs if safe_url(url))
+
+
+def abstract_text(paper: Paper, rank: int) -> str:
+    """The thread reply for one paper: title, authors, and the whole abstract."""
+    authors = ", ".join(paper.authors) or "unknown"
+    return (
+        f"*{escape(f'{rank}. {paper.title}')}*\n"
+        f"*Authors:* {escape(authors)}\n"
+        f"{escape(paper.abstract.strip())}"
+    )
+
+
+# ---------------------------------------------------------------- digest
+
+
+def render_digest(digest: Digest) -> tuple[DigestPart, ...]:
+    """The digest as one or more top-level messages, each with its papers' abstracts."""
+    lead = _digest_lead(digest)
+    if digest.is_empty:
+        reason = digest.empty_reason or "No papers matched today."
+        text = escape(f"{digest.title}: {reason}")
+        return (DigestPart(SlackMessage(text, (*lead, *sections(escape(reason)))), (), ()),)
+    units = [lead, *(_entry_blocks(entry) for entry in digest.entries)]
+    # one block is kept free in every message for the "continued" line
+    packed = pack(units, max_blocks=MAX_BLOCKS - 1)
+    seen: set[int] = set()
+    parts = []
+    for index, message in enumerate(packed):
+        # a paper belongs to the message where its first block landed
+        new = [u for u in dict.fromkeys(u for u, _ in message) if u > 0 and u not in seen]
+        seen.update(new)
+        entries = [digest.entries[u - 1] for u in new]
+        blocks = _trim_divider([block for _, block in message])
+        if index > 0:
+            note = f"_{escape(digest.title)}, continued ({index + 1}/{len(packed)})_"
+            blocks = [*context(note), *blocks]
+        parts.append(_digest_part(digest, blocks, entries, index, len(packed)))
+    return tuple(parts)
+
+
+def _digest_lead(digest: Digest) -> list[Block]:
+    lines = [escape(digest.trending_definition)]
+    if digest.topics:
+        lines.append("Topics: " + escape(", ".join(str(t) for t in digest.topics)))
+    if digest.total_candidates:
+        lines.append(f"{len(digest.entries)} of {digest.total_candidates} papers on the day's list")
+    return [*header(digest.title), *context("\n".join(lines))]
+
+
+def _entry_blocks(entry: DigestEntry) -> list[Block]:
+    return [*sections(paper_text(entry.paper, entry.rank, entry.summary, entry.reasons)), divider()]
+
+
+def _trim_divider(blocks: list[Block]) -> list[Block]:
+    return blocks[:-1] if len(blocks) > 1 and blocks[-1]["type"] == "divider" else blocks
+
+
+def _digest_part(
+    digest: Digest, blocks: list[Block], entries: list[DigestEntry], index: int, total: int
+) -> DigestPart:
+    lead = escape(digest.title) + (f" ({index + 1}/{total})" if total > 1 else "")
+    text = fallback(lead, _titles(entries))
+    ids = tuple(e.paper.arxiv_id for e in entries)
+    return DigestPart(SlackMessage(text, tuple(blocks)), _thread(entries), ids)
+
+
+def _titles(entries: Sequence[DigestEntry]) -> list[str]:
+    return [escape(f"{e.rank}. {e.paper.title}") for e in entries]
+
+
+def _thread(entries: Sequence[DigestEntry]) -> tuple[SlackMessage, ...]:
+    """Abstracts and authors, packed into as few thread replies as the limits allow."""
+    units = [[*sections(abstract_text(e.paper, e.rank)), divider()] for e in entries]
+    replies = []
+    for message in pack(units):
+        blocks = _trim_divider([block for _, block in message])
+        shown = [entries[unit] for unit in dict.fromkeys(unit for unit, _ in message)]
+        text = fallback("Abstracts and authors", _titles(shown))
+        replies.append(SlackMessage(text, tuple(blocks)))
+    return tuple(replies)
+
+
+# ---------------------------------------------------------------- command replies
+
+
+def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...]:
+    """A command's answer as one or more messages (a digest reply has no thread here)."""
+    prefix = ":warning: " if reply.is_error else ""
+    units: list[list[Block]] = []
+    if reply.text:
+        units.append(sections(prefix + escape(reply.text)))
+    if reply.visibility is Visibility.CHANNEL and is_user_id(actor_id):
+        units.append(context(f"Changed by <@{actor_id}>"))
+    units.extend(
+        [*sections(paper_text(p, rank, _short(p))), divider()]
+        for rank, p in enumerate(reply.papers, 1)
+    )
+    messages = [
+        SlackMessage(
+            fallback(escape(reply.text) or "paperbot", []),
+            tuple(_trim_divider([b for _, b in m])),
+        )
+        for m in pack(units)
+    ]
+    if reply.digest is not None:
+        messages.extend(part.message for part in render_digest(reply.digest))
+    return tuple(messages) or (SlackMessage("paperbot", tuple(sections("Done."))),)
+
+
+def _short(paper: Paper) -> str:
+    """A reply's one-line summary: HF's AI summary, else the abstract's first sentence."""
+    if paper.ai_summary:
+        return paper.ai_summary
+    first, dot, _ = paper.abstract.strip().partition(". ")
+    return first + dot.strip()
