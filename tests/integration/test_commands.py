@@ -1,0 +1,500 @@
+"""Every `/papers` verb against the real service, a real SQLite file and the shipped sample."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.command_text import GENERIC_FAILURE, MANAGERS_ONLY, VERBS
+from bot.commands import Commands
+from bot.errors import UpstreamRejected
+from bot.models import ChannelRef, ChannelSettings, Paper, Topic, TopicKind, WeekdayPolicy
+from bot.replies import CommandContext, Reply, Visibility
+from bot.service import PaperService
+from bot.sources.sample import SampleSource
+from bot.storage.sqlite import SqliteStore
+
+NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)  # the sample's newest day, 2026-08-21, is closed
+COVERED = date(2026, 8, 21)
+CHANNEL = ChannelRef("console", "c1", "team")
+ALICE = CommandContext(CHANNEL, user_id="U1", user_name="alice", can_manage=True)
+BOB = CommandContext(CHANNEL, user_id="U2", user_name="bob", can_manage=False)
+DEFAULTS = ChannelSettings(post_time=time(8, 30), timezone="Europe/Paris", max_papers=5)
+AGENTS = Topic(TopicKind.TERM, "agents")
+WORLD_MODEL = Topic(TopicKind.PHRASE, "world model")
+
+
+class FakeLookup:
+    """A LookupSource whose every call fails with the exception it was given."""
+
+    name = "fake-lookup"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def get(self, arxiv_id: str) -> Paper | None:
+        raise self.error
+
+    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+        raise self.error
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path / "paperbot.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def service(store: SqliteStore) -> PaperService:
+    sample = SampleSource()
+    return PaperService(store, sample, sample, FixedClock(NOW), defaults=DEFAULTS)
+
+
+@pytest.fixture
+def commands(service: PaperService) -> Commands:
+    return Commands(service)
+
+
+def failing_commands(store: SqliteStore, error: Exception) -> Commands:
+    lookup = FakeLookup(error)
+    service = PaperService(store, SampleSource(), lookup, FixedClock(NOW), defaults=DEFAULTS)
+    return Commands(service)
+
+
+def assert_error(reply: Reply, *fragments: str) -> None:
+    assert reply.is_error, reply
+    assert reply.visibility is Visibility.PRIVATE
+    for fragment in fragments:
+        assert fragment in reply.text
+
+
+# ---------------------------------------------------------------------------- help, verbs
+
+
+async def test_help_lists_every_verb(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "help")
+    assert not reply.is_error
+    assert reply.visibility is Visibility.PRIVATE
+    for verb in VERBS:
+        assert f"  {verb}" in reply.text
+
+
+async def test_help_for_one_verb_gives_its_usage(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "help settings")
+    assert reply.text.startswith("Usage: /papers settings [time HH:MM] [tz Area/City]")
+
+
+async def test_empty_text_is_help(commands: Commands) -> None:
+    assert (await commands.handle(ALICE, "   ")).text == (await commands.handle(ALICE, "help")).text
+
+
+async def test_unknown_verb_suggests_the_closest(commands: Commands) -> None:
+    assert_error(await commands.handle(ALICE, "tody"), "Unknown command `tody`", "`today`")
+
+
+# ---------------------------------------------------------------------------- today
+
+
+async def test_today_is_the_latest_closed_day(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "today")
+    assert not reply.is_error
+    assert reply.digest is not None
+    assert reply.digest.day == COVERED
+    assert reply.text == reply.digest.title
+    assert len(reply.digest.entries) == DEFAULTS.max_papers  # no subscription: the defaults
+    assert reply.digest.entries[0].paper.arxiv_id == "2608.19880"  # 163 upvotes, the top
+
+
+async def test_today_with_a_date(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "today 2024-06-13")
+    assert reply.digest is not None
+    assert reply.digest.day == date(2024, 6, 13)
+    assert reply.digest.entries[0].paper.arxiv_id == "2406.06523"
+
+
+async def test_today_follows_the_channels_topics(commands: Commands) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    reply = await commands.handle(ALICE, "today")
+    assert reply.digest is not None
+    assert reply.digest.topics == (AGENTS,)
+    titles = [e.paper.title for e in reply.digest.entries]
+    assert titles
+    assert all(e.reasons for e in reply.digest.entries)
+    assert "4DAnyone: Create Anyone in 4D from a Casual Monocular Video" not in titles
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("today 2026-08-23", "2026-08-23 is in the future"),
+        ("today 2026-08-22", "not complete yet; the latest complete day is 2026-08-21"),
+        ("today 2026-02-30", "Bad date `2026-02-30`"),
+        ("today yesterday", "Bad date `yesterday`"),
+    ],
+)
+async def test_today_bad_dates(commands: Commands, text: str, says: str) -> None:
+    assert_error(await commands.handle(ALICE, text), says, "Usage: /papers today")
+
+
+# ---------------------------------------------------------------------------- search, show
+
+
+async def test_search_finds_papers(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "search EnvHarness")
+    assert not reply.is_error
+    assert reply.papers[0].arxiv_id == "2608.19880"
+    assert reply.text.endswith('for "EnvHarness":')
+
+
+async def test_search_uses_the_store_once_the_day_is_fetched(commands: Commands) -> None:
+    await commands.handle(ALICE, "today")
+    reply = await commands.handle(ALICE, "search world model")
+    assert any("World" in p.title for p in reply.papers)
+
+
+async def test_search_with_no_hits(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "search zzzqqqxxx")
+    assert not reply.is_error
+    assert reply.papers == ()
+    assert reply.text == 'No papers found for "zzzqqqxxx".'
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("search", "Search needs some words"),
+        ("search " + "x" * 301, "the limit is 300"),
+    ],
+)
+async def test_search_bad_queries(commands: Commands, text: str, says: str) -> None:
+    assert_error(await commands.handle(ALICE, text), says, "Usage: /papers search")
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["2608.19880", "2608.19880v3", "arXiv:2608.19880", "https://huggingface.co/papers/2608.19880"],
+)
+async def test_show_one_paper(commands: Commands, given: str) -> None:
+    reply = await commands.handle(ALICE, f"show {given}")
+    assert not reply.is_error
+    assert [p.arxiv_id for p in reply.papers] == ["2608.19880"]
+    assert reply.text == "EnvHarness: Awakening Static Worlds for Agent Learning"
+
+
+async def test_show_an_unknown_paper(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "show 2608.99999")
+    assert reply.papers == ()
+    assert reply.text == "No paper 2608.99999 on arXiv."
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("show", "Show needs an arXiv id"), ("show not-an-id", "Bad arXiv id: 'not-an-id'")],
+)
+async def test_show_bad_ids(commands: Commands, text: str, says: str) -> None:
+    assert_error(await commands.handle(ALICE, text), says, "Usage: /papers show")
+
+
+async def test_upstream_rejection_is_shown_as_it_is(store: SqliteStore) -> None:
+    rejecting = failing_commands(store, UpstreamRejected("arXiv says: incorrect id format"))
+    reply = await rejecting.handle(ALICE, "show 2608.99999")
+    assert reply.is_error
+    assert reply.text == "arXiv says: incorrect id format"
+
+
+# ---------------------------------------------------------------------------- subscriptions
+
+
+async def test_subscribe_creates_the_subscription_and_tells_the_channel(
+    commands: Commands, store: SqliteStore
+) -> None:
+    reply = await commands.handle(ALICE, 'subscribe agents "world model"')
+    assert reply == Reply(
+        '@alice subscribed this channel to: agents, "world model"', visibility=Visibility.CHANNEL
+    )
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == (AGENTS, WORLD_MODEL)
+    assert saved.settings == DEFAULTS
+    assert saved.created_by == "U1"
+
+
+async def test_subscribe_merges_with_existing_topics(
+    commands: Commands, store: SqliteStore
+) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    await commands.handle(ALICE, "settings max 3")
+    reply = await commands.handle(ALICE, "subscribe rag Agents")
+    assert reply.text == "@alice subscribed this channel to: rag (now 2 topics)"
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == (AGENTS, Topic(TopicKind.TERM, "rag"))
+    assert saved.settings.max_papers == 3  # settings survive a topic change
+
+
+async def test_subscribing_to_followed_topics_changes_nothing(commands: Commands) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    reply = await commands.handle(ALICE, "subscribe agents")
+    assert reply == Reply("This channel already follows: agents")
+
+
+async def test_subscribe_caps_the_total_at_25(commands: Commands, store: SqliteStore) -> None:
+    first = " ".join(f"topic{i}" for i in range(20))
+    await commands.handle(ALICE, f"subscribe {first}")
+    more = " ".join(f"extra{i}" for i in range(6))
+    reply = await commands.handle(ALICE, f"subscribe {more}")
+    assert_error(reply, "at most 25 topics; this one follows 20 and you added 6")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert len(saved.topics) == 20
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("subscribe", "Name at least one topic"),
+        ("subscribe foo:bar", 'Unknown prefix "foo:"'),
+        ('subscribe "world model', "Unbalanced quote"),
+        ("subscribe " + " ".join(f"t{i}" for i in range(26)), "Too many topics: 26"),
+    ],
+)
+async def test_subscribe_bad_topics(
+    commands: Commands, store: SqliteStore, text: str, says: str
+) -> None:
+    assert_error(await commands.handle(ALICE, text), says, "Usage: /papers subscribe")
+    assert await store.get_subscription(CHANNEL) is None
+
+
+async def test_unsubscribe_one_topic(commands: Commands, store: SqliteStore) -> None:
+    await commands.handle(ALICE, 'subscribe agents "world model"')
+    reply = await commands.handle(ALICE, "unsubscribe agents")
+    assert reply.visibility is Visibility.CHANNEL
+    assert reply.text == (
+        '@alice unsubscribed this channel from: agents. It now follows: "world model"'
+    )
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == (WORLD_MODEL,)
+
+
+async def test_unsubscribe_a_topic_not_followed(commands: Commands, store: SqliteStore) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    reply = await commands.handle(ALICE, "unsubscribe agents rag")
+    assert_error(reply, "does not follow rag; nothing changed", "follows 1 topic: agents")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == (AGENTS,)
+
+
+async def test_unsubscribe_when_not_subscribed(commands: Commands) -> None:
+    assert_error(await commands.handle(ALICE, "unsubscribe agents"), "does not follow agents")
+
+
+async def test_unsubscribe_all_keeps_the_settings(commands: Commands, store: SqliteStore) -> None:
+    await commands.handle(ALICE, "subscribe agents rag")
+    await commands.handle(ALICE, "settings time 07:15")
+    reply = await commands.handle(ALICE, "unsubscribe all")
+    assert reply == Reply(
+        "@alice unsubscribed this channel from every topic. It now gets the plain trending list.",
+        visibility=Visibility.CHANNEL,
+    )
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == ()
+    assert saved.settings.post_time == time(7, 15)
+    digest = (await commands.handle(ALICE, "today")).digest
+    assert digest is not None
+    assert len(digest.entries) == DEFAULTS.max_papers  # the plain trending list
+
+
+async def test_unsubscribe_all_with_no_topics(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "unsubscribe all")
+    assert not reply.is_error
+    assert reply.text.startswith("This channel is not subscribed.")
+
+
+async def test_unsubscribe_needs_an_argument(commands: Commands) -> None:
+    assert_error(await commands.handle(ALICE, "unsubscribe"), "Name a topic to drop, or `all`")
+
+
+async def test_topics_before_and_after(commands: Commands) -> None:
+    assert (await commands.handle(BOB, "topics")).text.startswith("This channel is not subscribed")
+    await commands.handle(ALICE, 'subscribe agents -survey "world model"')
+    reply = await commands.handle(BOB, "topics")
+    assert reply == Reply('This channel follows 3 topics: agents, -survey, "world model"')
+    await commands.handle(ALICE, "unsubscribe all")
+    assert (await commands.handle(BOB, "topics")).text == (
+        "This channel follows no topics: it gets the plain trending list."
+    )
+
+
+async def test_topics_takes_no_arguments(commands: Commands) -> None:
+    assert_error(await commands.handle(ALICE, "topics agents"), "takes no arguments")
+
+
+# ---------------------------------------------------------------------------- permissions
+
+
+@pytest.mark.parametrize(
+    "text", ["subscribe agents", "unsubscribe agents", "unsubscribe all", "settings max 3"]
+)
+async def test_changes_need_a_manager(commands: Commands, store: SqliteStore, text: str) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    before = await store.get_subscription(CHANNEL)
+    reply = await commands.handle(BOB, text)
+    assert reply == Reply(MANAGERS_ONLY, is_error=True)
+    assert await store.get_subscription(CHANNEL) == before
+
+
+async def test_anyone_may_read(commands: Commands) -> None:
+    for text in ("help", "today", "search agents", "topics", "settings", "status"):
+        assert not (await commands.handle(BOB, text)).is_error, text
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+async def test_settings_shows_the_defaults_when_not_subscribed(commands: Commands) -> None:
+    reply = await commands.handle(BOB, "settings")
+    assert reply == Reply(
+        "This channel is not subscribed. The defaults: time 08:30 tz Europe/Paris "
+        "min-upvotes 0 max 5 weekdays catchup"
+    )
+
+
+async def test_settings_change_creates_a_subscription(
+    commands: Commands, store: SqliteStore
+) -> None:
+    reply = await commands.handle(ALICE, "settings time 18:00 tz asia/tokyo weekdays daily")
+    assert reply.visibility is Visibility.CHANNEL
+    assert reply.text == (
+        "@alice changed this channel's settings: time 18:00, tz Asia/Tokyo, weekdays daily. "
+        "This channel now gets the plain trending list. "
+        "Now: time 18:00 tz Asia/Tokyo min-upvotes 0 max 5 weekdays daily"
+    )
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == ()
+    assert saved.settings == replace(
+        DEFAULTS,
+        post_time=time(18, 0),
+        timezone="Asia/Tokyo",
+        weekday_policy=WeekdayPolicy.DAILY,
+    )
+
+
+async def test_settings_change_keeps_topics_and_other_settings(
+    commands: Commands, store: SqliteStore
+) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    await commands.handle(ALICE, "settings min-upvotes 10")
+    reply = await commands.handle(ALICE, "settings max 2")
+    assert reply.text.startswith("@alice changed this channel's settings: max 2. Now:")
+    shown = await commands.handle(BOB, "settings")
+    assert shown.text == (
+        "This channel's settings: time 08:30 tz Europe/Paris min-upvotes 10 max 2 weekdays catchup"
+    )
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == (AGENTS,)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("settings time 9", "Bad time: '9' is not a time like 09:30"),
+        ("settings tz Moon/Base", "Bad tz: unknown time zone 'Moon/Base'"),
+        ("settings max many", "Bad max: 'many' is not a whole number"),
+        ("settings min-upvotes 1e3", "Bad min-upvotes"),
+        ("settings colour red", "Unknown setting `colour`"),
+        ("settings max 3 tz", "`tz` needs a value"),
+    ],
+)
+async def test_settings_bad_values_change_nothing(
+    commands: Commands, store: SqliteStore, text: str, says: str
+) -> None:
+    assert_error(await commands.handle(ALICE, text), says, "Usage: /papers settings")
+    assert await store.get_subscription(CHANNEL) is None
+
+
+# ---------------------------------------------------------------------------- status
+
+
+async def test_status_before_anything(commands: Commands) -> None:
+    reply = await commands.handle(ALICE, "status")
+    assert reply.visibility is Visibility.PRIVATE
+    assert reply.text.splitlines() == [
+        "Latest complete day: 2026-08-21",
+        "Last fetch: never.",
+        "This channel: not subscribed (no scheduled digest).",
+    ]
+
+
+async def test_status_after_a_fetch_and_a_subscription(commands: Commands) -> None:
+    await commands.handle(ALICE, "today")
+    await commands.handle(ALICE, "subscribe agents")
+    lines = (await commands.handle(ALICE, "status")).text.splitlines()
+    assert lines[1] == (
+        "Last fetch: the list for 2026-08-21, 17 papers, Sat 22 Aug 2026 10:00 UTC (now)"
+    )
+    assert lines[2] == "This channel follows 1 topic: agents"
+    assert lines[3].startswith("Settings: time 08:30 tz Europe/Paris")
+
+
+async def test_status_names_this_channels_pause_only(
+    commands: Commands, store: SqliteStore
+) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    await store.save_subscription(replace(saved, paused_reason="missing access"))
+    other = ChannelRef("console", "c2", "elsewhere")
+    await commands.handle(replace(ALICE, channel=other), "subscribe rag")
+    other_saved = await store.get_subscription(other)
+    assert other_saved is not None
+    await store.save_subscription(replace(other_saved, paused_reason="secret other reason"))
+    text = (await commands.handle(ALICE, "status")).text
+    assert "Posting here is paused: missing access" in text
+    assert "1 other channel is paused." in text
+    assert "secret other reason" not in text
+    assert "elsewhere" not in text
+
+
+# ---------------------------------------------------------------------------- failures
+
+
+async def test_an_unexpected_error_is_logged_not_shown(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "xoxb-not-for-chat"
+    broken = failing_commands(store, RuntimeError(f"token {secret} rejected"))
+    with caplog.at_level(logging.ERROR, logger="bot.commands"):
+        reply = await broken.handle(ALICE, "search nothing in the store matches")
+    assert reply == Reply(GENERIC_FAILURE, is_error=True)
+    assert secret not in reply.text
+    [record] = [r for r in caplog.records if r.name == "bot.commands"]
+    assert record.getMessage() == "/papers search failed in console:team:c1"
+    assert record.exc_info is not None  # the traceback goes to the log, not to chat
+    assert secret not in record.getMessage()
+
+
+async def test_an_unexpected_error_in_show_is_logged_not_shown(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = failing_commands(store, RuntimeError("boom"))
+    with caplog.at_level(logging.ERROR, logger="bot.commands"):
+        reply = await broken.handle(ALICE, "show 2608.99999")
+    assert reply.text == GENERIC_FAILURE
+    assert "boom" not in reply.text
+    assert [r.getMessage() for r in caplog.records] == ["/papers show failed in console:team:c1"]
