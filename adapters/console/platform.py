@@ -1,0 +1,126 @@
+"""ConsolePlatform: the ChatPlatform port over a pair of text streams (a terminal, or a test).
+
+A line typed as a chat user would, `/papers today`, goes to the command handler as one
+channel's command; `quit` or end of input stops. Reading happens in a worker thread so a
+waiting `readline` never blocks the event loop (the scheduler keeps running meanwhile).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import itertools
+import logging
+import sys
+from typing import TextIO
+
+from adapters.console.render import render_reply, strip_control
+from bot.clock import SystemClock
+from bot.digest.model import Digest
+from bot.digest.text import render_text
+from bot.models import ChannelRef, PostReceipt
+from bot.ports import Clock, CommandHandler
+from bot.replies import CommandContext
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/papers"
+QUIT_WORDS = frozenset({"quit", "exit", "/quit"})
+BANNER = "paperbot console: type /papers help, or quit."
+HINT = "Commands start with /papers (try /papers help); quit to stop."
+FAILED = "Something went wrong; it has been logged."
+
+
+class ConsolePlatform:
+    name = "console"
+
+    def __init__(
+        self,
+        out: TextIO,
+        inp: TextIO | None = None,
+        channel_id: str = "console",
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.out = out
+        self.inp = inp
+        self.channel = ChannelRef(self.name, channel_id)
+        self.clock: Clock = clock or SystemClock()
+        self._posted: dict[str, PostReceipt] = {}
+        self._message_ids = itertools.count(1)
+        self._stopping = False
+
+    async def post_digest(
+        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostReceipt:
+        """Print the digest once per idempotency key; a repeat returns the first receipt."""
+        earlier = self._posted.get(idempotency_key)
+        if earlier is not None:
+            return earlier
+        self._write(f"[{channel.channel_id}] " + render_text(digest))
+        receipt = PostReceipt(
+            channel=channel,
+            message_ids=(f"console-{next(self._message_ids)}",),
+            posted_at=self.clock.now(),
+        )
+        self._posted[idempotency_key] = receipt
+        return receipt
+
+    async def start(self, handler: CommandHandler) -> None:
+        """Answer lines from the input until `quit`, end of input, or `stop()`."""
+        self._stopping = False
+        self._write(BANNER)
+        while not self._stopping:
+            line = await asyncio.to_thread(self._input().readline)
+            if not line or line.strip().lower() in QUIT_WORDS:
+                break
+            answer = await self._answer(handler, line.strip())
+            if answer:
+                self._write(answer)
+
+    async def stop(self) -> None:
+        """Stop after the line being read (a thread blocked in `readline` cannot be cut)."""
+        self._stopping = True
+
+    async def _answer(self, handler: CommandHandler, line: str) -> str | None:
+        if not line:
+            return None
+        rest = command_text(line)
+        if rest is None:
+            return HINT
+        try:
+            return render_reply(await handler(self.context(), rest))
+        except Exception:
+            # Handlers answer errors themselves; this only guards the loop against a bug.
+            log.exception("console command failed")
+            return FAILED
+
+    def context(self) -> CommandContext:
+        return CommandContext(
+            channel=self.channel,
+            user_id="console",
+            user_name=_user_name(),
+            can_manage=True,
+        )
+
+    def _input(self) -> TextIO:
+        return self.inp if self.inp is not None else sys.stdin
+
+    def _write(self, text: str) -> None:
+        self.out.write(strip_control(text) + "\n")
+        self.out.flush()
+
+
+def command_text(line: str) -> str | None:
+    """What follows `/papers` on a typed line, or None if the line is not a command."""
+    head, _, rest = line.strip().partition(" ")
+    if head.lower() != PREFIX:
+        return None
+    return rest.strip()
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser() or "you"
+    except (OSError, KeyError):  # no login name in some containers
+        return "you"

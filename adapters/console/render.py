@@ -1,0 +1,31 @@
+"""Pure: a command's Reply as terminal text.
+
+No markup to escape on a terminal, but paper text comes from the internet: control
+characters (ANSI escape sequences could rewrite the screen) are dropped before printing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.digest.text import render_paper_text, render_papers_list_text, render_text
+from bot.replies import Reply
+
+# Every C0/C1 control character except newline and tab, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def render_reply(reply: Reply) -> str:
+    """The whole answer: its text, then the digest or the papers it carries."""
+    parts = [("Error: " if reply.is_error else "") + reply.text] if reply.text else []
+    if reply.digest is not None:
+        parts = [render_text(reply.digest)]  # the digest's own header says what it is
+    elif len(reply.papers) == 1:
+        parts.append(render_paper_text(reply.papers[0]))
+    elif reply.papers:
+        parts.append(render_papers_list_text(reply.papers))
+    return strip_control(("\n\n" if reply.papers else "\n").join(parts))
+
+
+def strip_control(text: str) -> str:
+    return _CONTROL.sub("", text)
