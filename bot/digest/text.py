@@ -27,7 +27,7 @@ def render_text(digest: Digest, *, width: int = WIDTH) -> str:
         lines += ["", *_wrap(digest.empty_reason or "No papers to show.", width)]
         return "\n".join(lines)
     listed = _plural(digest.total_candidates, "paper")
-    lines.append(f"Showing {len(digest.entries)} of the {listed} listed that day.")
+    lines += _wrap(f"Showing {len(digest.entries)} of the {listed} listed that day.", width)
     for entry in digest.entries:
         lines += ["", *_entry_lines(entry, width)]
     return "\n".join(lines)
