@@ -6,9 +6,10 @@ Every method says what it raises; anything else escaping an implementation is a 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription
 from bot.replies import CommandContext, Reply
@@ -90,6 +91,38 @@ class Store(Protocol):
 
     async def last_fetch(self) -> tuple[date, int, datetime] | None:
         """The most recent fetch: (day, count, at), or None if never fetched."""
+        ...
+
+    # -- delivery records (bot/delivery_state.py): one per (channel, covered day) --------
+
+    async def create_delivery(self, delivery: Delivery) -> bool:
+        """Insert the record unless one exists for its (channel, day); True if inserted."""
+        ...
+
+    async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None: ...
+
+    async def latest_deliveries(self, channel: ChannelRef, limit: int = 1) -> list[Delivery]:
+        """The channel's records, newest covered day first."""
+        ...
+
+    async def claim_due_deliveries(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
+        channel: ChannelRef | None = None,
+    ) -> list[Delivery]:
+        """Atomically take up to `limit` records that are due at `now` (pending and due,
+        failed with next_try_at <= now, or posting with an expired lease), oldest due first,
+        and mark them posting with `attempts + 1`, owned by `worker` until `now + lease`.
+        No two workers ever claim the same record (Postgres: FOR UPDATE SKIP LOCKED)."""
+        ...
+
+    async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
+        """Write the record's state if `worker` still holds its lease; False if it does not."""
         ...
 
     async def close(self) -> None: ...

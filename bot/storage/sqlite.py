@@ -21,6 +21,7 @@ from bot.errors import StoreError
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription
 from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
+from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_search import ranked_paper_ids
 
 BUSY_TIMEOUT_MS = 10_000
@@ -57,7 +58,7 @@ UPSERT_PAPER = (
 _SELECT_PAPER = f"SELECT {', '.join(codec.PAPER_COLUMNS)} FROM papers"  # noqa: S608
 
 
-class SqliteStore:
+class SqliteStore(SqliteDeliveries):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:

@@ -27,7 +27,10 @@ class Migration:
         return path.read_text(encoding="utf-8")
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "core"),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core"),
+    Migration(2, "deliveries"),
+)
 
 
 def pending(applied: set[int]) -> list[Migration]:

@@ -1,0 +1,111 @@
+"""The durable delivery record: one per (channel, covered day), and its state machine. Pure.
+
+    pending ──claim──► posting ──► posted
+       ▲                 │ ├────► failed  (retryable: attempts, next_try_at, last error)
+       │                 │ │        └──claim when next_try_at has come──► posting
+       │                 │ ├────► paused  (permanent: the platform's reason)
+       │                 │ └────► empty   (nothing to post: the reason)
+       │                 └─ lease expired (the worker died) ──claim──► posting
+    missed  (its time passed longer ago than the grace window; never posted)
+
+A worker owns a `posting` record until `lease_until`; a store only accepts a write from the
+lease owner, so a worker that lost its lease cannot overwrite another's outcome. Crossing a
+crash is safe because every attempt posts with the same `idempotency_key`, which the
+platforms use to find an earlier post instead of posting again.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from bot.models import ChannelRef, PostReceipt
+
+KEY_PREFIX = "pb"
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+    PAUSED = "paused"
+    MISSED = "missed"
+    EMPTY = "empty"
+
+
+FINAL_STATES = frozenset(
+    {DeliveryState.POSTED, DeliveryState.PAUSED, DeliveryState.MISSED, DeliveryState.EMPTY}
+)
+
+
+class EmptyReason(enum.StrEnum):
+    """Why nothing was posted for a covered day (shown by `/papers status`)."""
+
+    WEEKEND = "weekend: Hugging Face publishes no list"
+    NO_LIST = "no papers were listed"
+    NO_MATCH = "no paper matched the channel's topics and thresholds"
+    ALL_POSTED = "every matching paper was already posted here"
+    FEED_NOT_READY = "the Hugging Face feed was not ready"
+    UNSUBSCRIBED = "the channel unsubscribed"
+
+
+def idempotency_key(channel: ChannelRef, day: date) -> str:
+    """Stable for one (channel, covered day); 20 characters of [0-9a-z].
+
+    Short because Discord's `nonce` holds at most 25 characters: an adapter posting a
+    digest as several messages can still append a suffix of its own ("-1", "-2", ...).
+    """
+    digest = hashlib.sha256(f"{channel.key}|{day.isoformat()}".encode()).hexdigest()
+    return KEY_PREFIX + digest[:18]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    channel: ChannelRef
+    day: date  # the covered day: the record's key with the channel
+    post_at: datetime  # the scheduled instant (or when an operator asked), aware UTC
+    days: tuple[date, ...] = ()  # the lists this digest covers, oldest first
+    state: DeliveryState = DeliveryState.PENDING
+    attempts: int = 0  # claims so far
+    next_try_at: datetime | None = None  # FAILED: when to try again; None = gave up
+    reason: str | None = None  # FAILED: last error; PAUSED: the platform's; EMPTY/MISSED: why
+    paper_ids: tuple[str, ...] = ()  # what an attempt set out to post, saved before posting
+    message_ids: tuple[str, ...] = ()  # POSTED: the platform's message ids
+    posted_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return idempotency_key(self.channel, self.day)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES or (
+            self.state is DeliveryState.FAILED and self.next_try_at is None
+        )
+
+    def with_papers(self, arxiv_ids: tuple[str, ...]) -> Delivery:
+        return replace(self, paper_ids=arxiv_ids)
+
+    def posted(self, receipt: PostReceipt) -> Delivery:
+        ended = self._ended(DeliveryState.POSTED, None)
+        return replace(ended, message_ids=receipt.message_ids, posted_at=receipt.posted_at)
+
+    def failed(self, error: str, next_try_at: datetime | None) -> Delivery:
+        return replace(self._ended(DeliveryState.FAILED, error), next_try_at=next_try_at)
+
+    def paused(self, reason: str) -> Delivery:
+        return self._ended(DeliveryState.PAUSED, reason)
+
+    def empty(self, reason: str) -> Delivery:
+        return self._ended(DeliveryState.EMPTY, reason)
+
+    def _ended(self, state: DeliveryState, reason: str | None) -> Delivery:
+        """The record once this attempt is over: the lease is released."""
+        return replace(
+            self, state=state, reason=reason, next_try_at=None, lease_owner=None, lease_until=None
+        )

@@ -1,0 +1,186 @@
+"""Delivery records on SQLite: the delivery half of the Store port, mixed into SqliteStore.
+
+The claim is one `UPDATE ... WHERE (key) IN (SELECT ... ORDER BY due_at LIMIT n) RETURNING`
+inside a `BEGIN IMMEDIATE` transaction, so two workers (even in two processes) never claim
+the same row. PostgreSQL does the same with `FOR UPDATE SKIP LOCKED` in the sub-select.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.delivery_state import Delivery, DeliveryState
+from bot.errors import StoreError
+from bot.models import ChannelRef
+from bot.storage import codec
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+COLUMNS = (
+    "channel_key",
+    "platform",
+    "workspace",
+    "channel_id",
+    "day",
+    "post_at",
+    "days",
+    "state",
+    "attempts",
+    "next_try_at",
+    "reason",
+    "paper_ids",
+    "message_ids",
+    "posted_at",
+    "lease_owner",
+    "lease_until",
+    "due_at",
+    "updated_at",
+)
+_COLS = ", ".join(COLUMNS)
+_MUTABLE = COLUMNS[6:]  # everything but the key, the channel's parts and post_at
+_INSERT = (  # column names are constants, values are bound
+    f"INSERT INTO deliveries ({_COLS}) VALUES ({', '.join('?' * len(COLUMNS))}) "  # noqa: S608
+    "ON CONFLICT (channel_key, day) DO NOTHING"
+)
+_UPDATE = (
+    f"UPDATE deliveries SET {', '.join(f'{c} = ?' for c in _MUTABLE)} "  # noqa: S608
+    "WHERE channel_key = ? AND day = ? AND lease_owner IS ?"
+)
+_SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
+_CLAIM = (  # column names are constants, values are bound
+    "UPDATE deliveries SET state = 'posting', attempts = attempts + 1, "  # noqa: S608
+    "lease_owner = :worker, "
+    "lease_until = :until, due_at = :until, updated_at = :now "
+    "WHERE (channel_key, day) IN (SELECT channel_key, day FROM deliveries "
+    "WHERE due_at IS NOT NULL AND due_at <= :now "
+    "AND (:platform IS NULL OR platform = :platform) "
+    "AND (:channel IS NULL OR channel_key = :channel) "
+    f"ORDER BY due_at, channel_key LIMIT :limit) RETURNING {_COLS}"
+)
+
+
+class SqliteDeliveries:
+    """Delivery methods of SqliteStore; they use its one connection and its transactions."""
+
+    if TYPE_CHECKING:
+
+        def _transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+        async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+
+    async def create_delivery(self, delivery: Delivery) -> bool:
+        async with self._transaction() as conn:
+            cursor = await conn.execute(_INSERT, delivery_params(delivery))
+            return cursor.rowcount == 1
+
+    async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None:
+        rows = await self._fetch(
+            f"{_SELECT} WHERE channel_key = ? AND day = ?", (channel.key, day.isoformat())
+        )
+        return _delivery(rows[0]) if rows else None
+
+    async def latest_deliveries(self, channel: ChannelRef, limit: int = 1) -> list[Delivery]:
+        rows = await self._fetch(
+            f"{_SELECT} WHERE channel_key = ? ORDER BY day DESC LIMIT ?", (channel.key, limit)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def claim_due_deliveries(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
+        channel: ChannelRef | None = None,
+    ) -> list[Delivery]:
+        params = {
+            "worker": worker,
+            "until": codec.instant_text(now + lease),
+            "now": codec.instant_text(now),
+            "platform": platform,
+            "channel": channel.key if channel else None,
+            "limit": limit,
+        }
+        async with self._transaction() as conn:
+            rows = await conn.execute_fetchall(_CLAIM, params)
+        claimed = [_delivery(row) for row in rows]
+        return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
+
+    async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
+        changes = delivery_params(delivery)[6:]
+        key = (delivery.channel.key, delivery.day.isoformat(), worker)
+        async with self._transaction() as conn:
+            cursor = await conn.execute(_UPDATE, (*changes, *key))
+            return cursor.rowcount == 1
+
+
+def due_at(delivery: Delivery) -> datetime | None:
+    """When a worker may claim the record next (None: never again)."""
+    if delivery.state is DeliveryState.PENDING:
+        return delivery.post_at
+    if delivery.state is DeliveryState.FAILED:
+        return delivery.next_try_at
+    if delivery.state is DeliveryState.POSTING:
+        return delivery.lease_until
+    return None
+
+
+def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
+    """The record's values in COLUMNS order."""
+    channel = delivery.channel
+    return (
+        channel.key,
+        channel.platform,
+        channel.workspace,
+        channel.channel_id,
+        delivery.day.isoformat(),
+        codec.instant_text(delivery.post_at),
+        codec.json_list(tuple(d.isoformat() for d in delivery.days)),
+        delivery.state.value,
+        delivery.attempts,
+        _instant(delivery.next_try_at),
+        delivery.reason,
+        codec.json_list(delivery.paper_ids),
+        codec.json_list(delivery.message_ids),
+        _instant(delivery.posted_at),
+        delivery.lease_owner,
+        _instant(delivery.lease_until),
+        _instant(due_at(delivery)),
+        codec.instant_text(datetime.now(UTC)),
+    )
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    try:
+        return Delivery(
+            channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),
+            day=date.fromisoformat(row["day"]),
+            post_at=codec.instant_from_text(row["post_at"]),
+            days=tuple(date.fromisoformat(d) for d in codec.tuple_from_json(row["days"])),
+            state=DeliveryState(row["state"]),
+            attempts=int(row["attempts"]),
+            next_try_at=_from_text(row["next_try_at"]),
+            reason=row["reason"],
+            paper_ids=codec.tuple_from_json(row["paper_ids"]),
+            message_ids=codec.tuple_from_json(row["message_ids"]),
+            posted_at=_from_text(row["posted_at"]),
+            lease_owner=row["lease_owner"],
+            lease_until=_from_text(row["lease_until"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"delivery row is inconsistent: {exc}") from exc
+
+
+def _instant(at: datetime | None) -> str | None:
+    return codec.instant_text(at) if at is not None else None
+
+
+def _from_text(text: str | None) -> datetime | None:
+    return codec.instant_from_text(text) if text is not None else None
