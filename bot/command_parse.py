@@ -144,12 +144,12 @@ def split_words(text: str) -> Words:
 
 
 def split_verb(text: str) -> tuple[str, str]:
-    """(lower-cased verb, the rest of the line). A leading `/papers` is dropped."""
-    stripped = normalize_quotes(text).strip()
-    if stripped.lower().startswith("/papers"):
-        stripped = stripped[len("/papers") :].strip()
-    verb, _, rest = stripped.partition(" ")
-    return verb.lower(), rest.strip()
+    """(lower-cased verb, the rest of the line). A leading `/papers` word is dropped."""
+    parts = normalize_quotes(text).split(maxsplit=1)
+    if parts and parts[0].lower() == "/papers":
+        parts = parts[1].split(maxsplit=1) if len(parts) > 1 else []
+    verb = parts[0].lower() if parts else ""
+    return verb, parts[1].strip() if len(parts) > 1 else ""
 
 
 def verb_of(text: str) -> str:

@@ -18,6 +18,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def render_reply(reply: Reply) -> str:
     """The whole answer: its text, then the digest or the papers it carries."""
     parts = [("Error: " if reply.is_error else "") + reply.text] if reply.text else []
+    if len(reply.papers) == 1 and reply.text == reply.papers[0].title:
+        parts = []  # `show` says the title as its fallback text; the card starts with it
     if reply.digest is not None:
         parts = [render_text(reply.digest)]  # the digest's own header says what it is
     elif len(reply.papers) == 1:

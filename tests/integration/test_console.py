@@ -206,9 +206,14 @@ def test_render_reply_error_and_plain_text() -> None:
 
 
 def test_render_reply_one_paper_is_the_full_card() -> None:
-    text = render_reply(Reply("A paper", papers=(paper(),)))
-    assert text.startswith("A paper\n\nA paper\nby Ada Lovelace")
+    text = render_reply(Reply('1 paper for "x":', papers=(paper(),)))
+    assert text.startswith('1 paper for "x":\n\nA paper\nby Ada Lovelace')
     assert "An abstract." in text
+
+
+def test_render_reply_show_says_the_title_once() -> None:
+    text = render_reply(Reply("A paper", papers=(paper(),)))
+    assert text.startswith("A paper\nby Ada Lovelace")
 
 
 def test_render_reply_several_papers_is_a_list() -> None:

@@ -55,6 +55,9 @@ def test_split_words(text: str, expected: Words) -> None:
         ("/papers TODAY", ("today", "")),
         ("  Help ", ("help", "")),
         ("", ("", "")),
+        ("/papers", ("", "")),
+        ("search\tgraph  neural\n", ("search", "graph  neural")),
+        ("/paperstoday", ("/paperstoday", "")),
     ],
 )
 def test_split_verb(text: str, expected: tuple[str, str]) -> None:
