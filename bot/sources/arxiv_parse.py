@@ -38,13 +38,14 @@ def parse_feed(body: bytes) -> list[Paper]:
 
 
 def _root(body: bytes) -> ET.Element:
+    if body.lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
+        raise MalformedResponse("arxiv: response is an HTML page, not an Atom feed")
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise MalformedResponse("arxiv: refused a feed with a DOCTYPE")
     try:
         root = ET.fromstring(body)  # noqa: S314 - DOCTYPEs are refused above
     except ET.ParseError:
-        looks_like = "an HTML page" if body.lstrip()[:14].lower() == b"<!doctype html" else "XML"
-        raise MalformedResponse(f"arxiv: response is not well-formed {looks_like}") from None
+        raise MalformedResponse("arxiv: response is not well-formed XML") from None
     if root.tag != f"{ATOM}feed":
         raise MalformedResponse("arxiv: response is not an Atom feed")
     return root

@@ -87,8 +87,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
     ("body", "why"),
     [
         pytest.param(BILLION_LAUGHS, "DOCTYPE", id="entity-expansion"),
-        pytest.param(b"<!DOCTYPE html><html><body>502</body></html>", "DOCTYPE", id="html"),
-        pytest.param(b"<html><body><h1>Bad Gateway</h1></body></html>", "not an Atom", id="h1"),
+        pytest.param(b"<!DOCTYPE html><html><body>502</body></html>", "HTML page", id="html"),
+        pytest.param(b"\n <HTML><body><h1>Bad Gateway</h1></body></HTML>", "HTML page", id="h1"),
+        pytest.param(b"<rss><channel/></rss>", "not an Atom feed", id="rss"),
         pytest.param(
             feed("api_query_idlist_1111.2011v2_oldformat.xml")[:900], "not well", id="cut"
         ),

@@ -1,0 +1,260 @@
+"""HuggingFaceSource against the loopback FakeFeed serving the real fixtures."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from bot.config import DEFAULT_USER_AGENT, HuggingFaceConfig
+from bot.errors import MalformedResponse, SourceUnavailable, UpstreamRejected
+from bot.sources import HuggingFaceSource
+from bot.sources.http import parse_retry_after
+from bot.sources.huggingface import MAX_PAGES
+from tests.fakes.feed_server import HF_PATH, FakeFeed, hf_fixture
+
+NEWEST = date(2026, 8, 21)
+BUSY = date(2026, 5, 12)
+
+
+class RecordingSleep:
+    """Stands in for asyncio.sleep: remembers each wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[FakeFeed]:
+    async with FakeFeed() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sleep() -> RecordingSleep:
+    return RecordingSleep()
+
+
+@pytest.fixture
+def config(feed: FakeFeed) -> HuggingFaceConfig:
+    return HuggingFaceConfig(base_url=feed.url, timeout_s=5.0, retries=2)
+
+
+async def fetch(config: HuggingFaceConfig, sleep: RecordingSleep, day: date) -> list[Any]:
+    source = HuggingFaceSource(config, DEFAULT_USER_AGENT, sleep=sleep)
+    try:
+        return await source.daily(day)
+    finally:
+        await source.aclose()
+
+
+async def test_a_day_is_one_request_with_the_bots_user_agent(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    papers = await fetch(config, sleep, NEWEST)
+    assert len(papers) == 17
+    assert papers[0].arxiv_id == "2608.19880"
+    (request,) = feed.requests
+    assert request.path == HF_PATH
+    assert request.query == {"date": "2026-08-21", "limit": "100", "p": "0"}
+    assert request.headers["user-agent"] == DEFAULT_USER_AGENT
+    assert "paperbot" in request.headers["user-agent"]
+    assert sleep.waits == []
+
+
+async def test_the_configured_sort_is_sent(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    await fetch(replace(config, sort="trending"), sleep, NEWEST)
+    assert feed.requests[0].query["sort"] == "trending"
+
+
+@pytest.mark.parametrize(("page_size", "pages"), [(20, 3), (25, 3), (50, 2), (100, 1)])
+async def test_pages_are_read_until_a_short_page(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep, page_size: int, pages: int
+) -> None:
+    papers = await fetch(replace(config, page_size=page_size), sleep, BUSY)
+    assert len(papers) == 50
+    assert [r.query["p"] for r in feed.requests] == [str(p) for p in range(pages)]
+    assert {r.query["limit"] for r in feed.requests} == {str(page_size)}
+    expected = [item["paper"]["id"] for item in hf_fixture(BUSY)]
+    assert [p.arxiv_id for p in papers] == expected
+
+
+async def test_paging_stops_at_the_page_cap(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    template = hf_fixture(NEWEST)[0]
+    items = []
+    for n in range(MAX_PAGES + 5):
+        item = copy.deepcopy(template)
+        item["paper"]["id"] = f"2608.{10000 + n}"
+        items.append(item)
+    feed.serve_day(NEWEST, items)
+    papers = await fetch(replace(config, page_size=1), sleep, NEWEST)
+    assert len(feed.requests) == MAX_PAGES
+    assert len(papers) == MAX_PAGES
+
+
+async def test_duplicates_across_pages_collapse_on_the_bare_id(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    first, second = hf_fixture(NEWEST)[:2]
+    again = copy.deepcopy(first)
+    again["paper"]["id"] += "v2"
+    feed.serve_day(NEWEST, [first, second, again])
+    papers = await fetch(replace(config, page_size=2), sleep, NEWEST)
+    assert [p.arxiv_id for p in papers] == ["2608.19880", second["paper"]["id"]]
+    assert len(feed.requests) == 2
+
+
+async def test_a_day_without_a_list_is_empty(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    assert await fetch(config, sleep, date(2026, 8, 22)) == []
+
+
+async def test_malformed_items_are_skipped_and_counted_in_one_log_line(
+    feed: FakeFeed,
+    config: HuggingFaceConfig,
+    sleep: RecordingSleep,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    items = hf_fixture(NEWEST)
+    del items[2]["paper"]["title"]
+    items[5]["paper"]["upvotes"] = "many"
+    feed.serve_day(NEWEST, items)
+    with caplog.at_level(logging.WARNING, logger="bot.sources"):
+        papers = await fetch(config, sleep, NEWEST)
+    assert len(papers) == 15
+    assert [r.getMessage() for r in caplog.records] == [
+        "huggingface 2026-08-21: skipped 2 malformed item(s)"
+    ]
+
+
+async def test_a_500_is_retried_after_a_bounded_backoff(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    feed.fail_next(1, status=500, body="Internal Server Error")
+    papers = await fetch(config, sleep, NEWEST)
+    assert len(papers) == 17
+    assert len(feed.requests) == 2
+    (wait,) = sleep.waits
+    assert 0.5 <= wait <= 1.0
+
+
+async def test_a_429_waits_as_long_as_retry_after_says(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    feed.fail_next(1, status=429, headers={"Retry-After": "7"})
+    assert len(await fetch(config, sleep, NEWEST)) == 17
+    assert sleep.waits == [7.0]
+
+
+async def test_a_huge_retry_after_is_capped(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    feed.fail_next(1, status=503, headers={"Retry-After": "3600"})
+    assert len(await fetch(config, sleep, NEWEST)) == 17
+    assert sleep.waits == [60.0]
+
+
+async def test_persistent_5xx_gives_up_with_a_short_message(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    page = "<html><body>" + "upstream exploded " * 200 + "</body></html>"
+    feed.fail_next(10, status=502, body=page, headers={"Content-Type": "text/html"})
+    config = replace(config, retries=4)
+    with pytest.raises(SourceUnavailable) as caught:
+        await fetch(config, sleep, NEWEST)
+    assert str(caught.value) == "huggingface: HTTP 502 after 5 attempt(s)"
+    assert len(feed.requests) == 5
+    assert len(sleep.waits) == 4
+    for attempt, wait in enumerate(sleep.waits):  # 1, 2, 4, 8 s, each with up to half jitter
+        assert 2**attempt / 2 <= wait <= 2**attempt
+
+
+async def test_a_timeout_is_retried_then_reported(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    quick = replace(config, timeout_s=0.05, retries=1)
+    feed.stall_next(1)
+    assert len(await fetch(quick, sleep, NEWEST)) == 17
+    feed.stall_next(2)
+    with pytest.raises(SourceUnavailable, match=r"^huggingface: timed out after 2 attempt"):
+        await fetch(quick, sleep, NEWEST)
+
+
+async def test_a_refused_connection_is_unavailable(sleep: RecordingSleep) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = HuggingFaceConfig(base_url=f"http://127.0.0.1:{port}", retries=1)
+    with pytest.raises(SourceUnavailable, match="connection failed"):
+        await fetch(config, sleep, NEWEST)
+    assert len(sleep.waits) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "why"),
+    [
+        pytest.param(b'[{"paper": {"id": "2608.19880", "tit', "application/json", "not JSON"),
+        pytest.param(b"<!DOCTYPE html><title>Oops</title>", "text/html", "an HTML page"),
+        pytest.param(b'{"error": "busy"}', "application/json", "expected a JSON list, got dict"),
+        pytest.param(b"", "application/json", "not JSON"),
+    ],
+    ids=["truncated-json", "html-page", "object", "empty"],
+)
+async def test_a_malformed_response_is_an_error_not_a_retry(
+    feed: FakeFeed,
+    config: HuggingFaceConfig,
+    sleep: RecordingSleep,
+    body: bytes,
+    content_type: str,
+    why: str,
+) -> None:
+    feed.fail_next(1, status=200, body=body, headers={"Content-Type": content_type})
+    with pytest.raises(MalformedResponse, match=why) as caught:
+        await fetch(config, sleep, NEWEST)
+    assert str(caught.value).startswith("huggingface 2026-08-21 page 0: ")
+    assert len(str(caught.value)) < 100
+    assert len(feed.requests) == 1
+
+
+async def test_a_4xx_is_rejected_with_hfs_reason(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    feed.fail_next(1, status=400, body=b'{"error": "Invalid date"}')
+    with pytest.raises(UpstreamRejected) as caught:
+        await fetch(config, sleep, NEWEST)
+    assert str(caught.value) == "Hugging Face refused the request (HTTP 400): Invalid date"
+    assert sleep.waits == []
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 0 ", 0.0),
+        ("Fri, 21 Aug 2026 08:00:30 GMT", 30.0),
+        ("Fri, 21 Aug 2026 07:59:00 GMT", 0.0),  # already past
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_takes_seconds_or_an_http_date(
+    header: str | None, seconds: float | None
+) -> None:
+    now = datetime(2026, 8, 21, 8, 0, tzinfo=UTC)
+    assert parse_retry_after(header, now) == seconds
