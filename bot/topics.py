@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,7 +117,8 @@ def _make_topic(raw: _RawTopic) -> Topic:
     if raw.prefix not in ("", "-") and raw.prefix not in PREFIXES:
         raise UserInputError(f'unknown prefix "{shown}": {_PREFIX_HINT}')
     if not value:
-        raise UserInputError(f'empty topic "{shown}{"" if not raw.quoted else chr(34) * 2}"')
+        quotes = '""' if raw.quoted else ""
+        raise UserInputError(f'empty topic "{shown}{quotes}"')
     if len(value) > MAX_TOPIC_CHARS:
         raise UserInputError(f"topic too long: {value[:30]}… (at most {MAX_TOPIC_CHARS} chars)")
     if not words(value):
@@ -186,41 +188,47 @@ def _undouble(word: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Field:
-    """One searchable text, its word stems, and where each word sits in the original."""
+    """One searchable text and its word stems (interned: papers share their vocabulary)."""
 
-    label: str  # "title", "abstract", "AI summary"
+    label: str  # "title", "abstract", "AI summary", "HF keyword"
     text: str
     stems: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]
-    positions: dict[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, label: str, text: str) -> _Field:
         text = unicodedata.normalize("NFC", text)
-        found = [
-            (m.span(), stem(word))
-            for m in _WORD.finditer(text)
-            for word in words(m.group())  # folding may split a word ("½" -> "1", "2")
-        ]
-        positions: dict[str, list[int]] = {}
-        for index, (_, word) in enumerate(found):
-            positions.setdefault(word, []).append(index)
-        return cls(
-            label=label,
-            text=text,
-            stems=tuple(word for _, word in found),
-            spans=tuple(span for span, _ in found),
-            positions={word: tuple(at) for word, at in positions.items()},
-        )
+        return cls(label, text, tuple(sys.intern(stem(w)) for _, w in _words_at(text)))
 
     def find(self, query: Sequence[str]) -> str | None:
         """The original text of the first place where `query` stems occur in a row."""
+        at = self._first(tuple(query))
+        if at is None:
+            return None
+        spans = _spans(self.text)
+        return self.text[spans[at][0] : spans[at + len(query) - 1][1]]
+
+    def _first(self, query: tuple[str, ...]) -> int | None:
         if not query:
             return None
-        for at in self.positions.get(query[0], ()):
-            if tuple(self.stems[at : at + len(query)]) == tuple(query):
-                return self.text[self.spans[at][0] : self.spans[at + len(query) - 1][1]]
-        return None
+        stems, at = self.stems, -1
+        while True:
+            try:
+                at = stems.index(query[0], at + 1)  # a C-speed scan
+            except ValueError:
+                return None
+            if stems[at : at + len(query)] == query:
+                return at
+
+
+@functools.lru_cache(maxsize=256)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each word of `text` sits: wanted only for matched texts, so kept out of _Field."""
+    return tuple(span for span, _ in _words_at(text))
+
+
+def _words_at(text: str) -> list[tuple[tuple[int, int], str]]:
+    """(span in `text`, folded word) pairs; folding may split a word ("½" -> "1", "2")."""
+    return [(m.span(), word) for m in _WORD.finditer(text) for word in words(m.group())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +240,7 @@ class _PaperIndex:
     organization_words: tuple[str, ...]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)  # ~6 KiB each; a run covers at most a few days
 def _index(paper: Paper) -> _PaperIndex:
     """Tokenise a paper once: a digest run matches many channels against the same papers.
 
@@ -257,8 +265,8 @@ def match_paper(paper: Paper, topics: Sequence[Topic]) -> Match | None:
             return None
     if not positive:
         return Match(paper)
-    reasons = [r for r in (_reason(index, t) for t in positive) if r is not None]
-    return Match(paper, tuple(reasons)) if reasons else None
+    reasons = dict.fromkeys(r for r in (_reason(index, t) for t in positive) if r is not None)
+    return Match(paper, tuple(reasons)) if reasons else None  # "agent agents": one reason
 
 
 def _reason(index: _PaperIndex, topic: Topic) -> str | None:
@@ -271,6 +279,7 @@ def _reason(index: _PaperIndex, topic: Topic) -> str | None:
     return _text_reason(index, topic.value)
 
 
+@functools.lru_cache(maxsize=1024)
 def _query(value: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(value))
 

@@ -230,6 +230,7 @@ def test_stem(words: tuple[str, ...], same: bool) -> None:
         (ENVHARNESS, 'kw:"reinforcement learning"', ['HF keyword "reinforcement learning"']),
         (ENVHARNESS, "kw:agent", ['HF keyword "LLM agents"']),
         (FORGEWM, "kw:distillation", ['HF keyword "causal distillation"']),
+        (ENVHARNESS, "agent agents", ['title mentions "Agent"']),  # the same reason once
         (ENVHARNESS, "", []),  # no topics: the plain trending list
         (ENVHARNESS, "-survey", []),  # only excludes: still the trending list
     ],
