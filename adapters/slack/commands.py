@@ -1,0 +1,186 @@
+"""`/papers` on Slack: bolt AsyncApp wiring, who may manage a channel, the 3-second ack.
+
+Fast verbs are answered in the ack itself; slow ones (network, search) are acked at once
+with "working on it" and answered through the command's `response_url`. The core decides
+what to say; this module only decides `can_manage` and how the answer is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.render import SlackMessage, render_reply
+from bot.commands import is_slow
+from bot.models import ChannelRef
+from bot.ports import CommandHandler
+from bot.replies import CommandContext, Reply, Visibility
+
+log = logging.getLogger(__name__)
+
+WORKING = "Working on it…"
+GENERIC_FAILURE = "Something went wrong; it is logged. Please try again later."
+INVITE_HINT = (
+    "I am not a member of this channel yet, so I cannot post its digest. "
+    "Invite me with `/invite @paperbot`."
+)
+MAX_RESPONSES = 5  # Slack accepts at most five messages per response_url
+
+
+class Permissions:
+    """Who may change a channel's subscription: anyone when no managers are configured;
+    otherwise the listed user ids, plus workspace admins and owners when allowed.
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        managers: Sequence[str],
+        allow_workspace_admins: bool,
+        *,
+        ttl_s: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._managers = frozenset(managers)
+        self._allow_admins = allow_workspace_admins
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._admins: dict[str, tuple[bool, float]] = {}  # user id -> (is admin, expires)
+
+    async def can_manage(self, user_id: str) -> bool:
+        if not self._managers or user_id in self._managers:
+            return True
+        return self._allow_admins and await self._is_admin(user_id)
+
+    async def _is_admin(self, user_id: str) -> bool:
+        now = self._monotonic()
+        cached = self._admins.get(user_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            response = await self._client.users_info(user=user_id)
+        except SLACK_FAILURES as exc:
+            # fail closed: a refusal can be retried, a wrong change cannot be undone
+            log.warning("users.info failed for an admin check: %s", type(exc).__name__)
+            return False
+        user = response.get("user") or {}
+        admin = any(bool(user.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
+        self._admins[user_id] = (admin, now + self._ttl_s)
+        return admin
+
+
+class CommandRouter:
+    """The `/papers` listener: builds the context, calls the core, acks and responds."""
+
+    def __init__(
+        self,
+        handler: CommandHandler,
+        permissions: Permissions,
+        client: AsyncWebClient,
+        slow: Callable[[str], bool] = is_slow,
+    ) -> None:
+        self._handler = handler
+        self._permissions = permissions
+        self._client = client
+        self._slow = slow
+
+    async def on_papers(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        text = str(command.get("text") or "").strip()
+        user_id = str(command.get("user_id") or "")
+        if self._slow(text):
+            await ack(text=WORKING, response_type="ephemeral")
+            reply = await self._answer(command, text)
+            await _respond_all(respond, render_reply(reply, actor_id=user_id), reply.visibility)
+        else:
+            reply = await self._answer(command, text)
+            first, *rest = render_reply(reply, actor_id=user_id)
+            await ack(**payload(first, reply.visibility))
+            await _respond_all(respond, rest, reply.visibility)
+        if reply.visibility is Visibility.CHANNEL and not await self._is_member(command):
+            await _respond_all(respond, [SlackMessage(INVITE_HINT, ())], Visibility.PRIVATE)
+
+    async def _answer(self, command: dict[str, Any], text: str) -> Reply:
+        user_id = str(command.get("user_id") or "")
+        ctx = CommandContext(
+            channel=ChannelRef("slack", str(command.get("channel_id") or ""), _team(command)),
+            user_id=user_id,
+            user_name=str(command.get("user_name") or ""),
+            can_manage=await self._permissions.can_manage(user_id),
+        )
+        try:
+            return await self._handler(ctx, text)
+        except Exception:
+            log.exception("/papers failed in %s", ctx.channel.key)
+            return Reply(GENERIC_FAILURE, is_error=True)
+
+    async def _is_member(self, command: dict[str, Any]) -> bool:
+        """Can the bot post here? (A private channel it is not in is "not found".)"""
+        try:
+            response = await self._client.conversations_info(channel=str(command.get("channel_id")))
+        except SLACK_FAILURES:
+            return False
+        return bool((response.get("channel") or {}).get("is_member"))
+
+
+def _team(command: dict[str, Any]) -> str:
+    return str(command.get("team_id") or "")
+
+
+def payload(message: SlackMessage, visibility: Visibility) -> dict[str, Any]:
+    """An ack or response_url body: ephemeral for personal answers, else in the channel."""
+    body: dict[str, Any] = {
+        "text": message.text,
+        "response_type": "in_channel" if visibility is Visibility.CHANNEL else "ephemeral",
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+    if message.blocks:
+        body["blocks"] = list(message.blocks)
+    return body
+
+
+async def _respond_all(
+    respond: AsyncRespond, messages: Sequence[SlackMessage], visibility: Visibility
+) -> None:
+    if len(messages) > MAX_RESPONSES:
+        log.warning("reply needs %d messages; response_url takes 5", len(messages))
+    for message in messages[:MAX_RESPONSES]:
+        try:
+            response = await respond(**payload(message, visibility))
+        except SLACK_FAILURES as exc:
+            log.warning("response_url failed: %s", type(exc).__name__)
+            return
+        if response.status_code != 200:
+            log.warning("response_url answered HTTP %d", response.status_code)
+            return
+
+
+def build_app(
+    client: AsyncWebClient,
+    signing_secret: str,
+    handler: CommandHandler,
+    permissions: Permissions,
+    *,
+    slow: Callable[[str], bool] = is_slow,
+) -> AsyncApp:
+    """A bolt app routing `/papers`; bolt verifies HTTP requests' signatures and age."""
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,  # unused in Socket Mode (no HTTP requests arrive)
+        name="paperbot",
+        process_before_response=False,  # ack first, keep working after
+    )
+    router = CommandRouter(handler, permissions, client, slow)
+    app.command("/papers")(router.on_papers)
+    return app

@@ -1,0 +1,163 @@
+"""Slack failures: slack_sdk's retry handlers (with an injectable sleep) and the translation
+of what is left after retries into the core's PlatformError tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from bot.errors import PermanentPlatformError, PlatformError, TransientPlatformError
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# Slack's answers that mean "stop posting here": retrying will never help.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "token_revoked",
+    }
+)
+MAX_RETRY_AFTER_S = 120.0  # a longer wait is left to the scheduler's next attempt
+
+
+class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, waiting exactly `Retry-After` through an injectable sleep."""
+
+    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._sleep = sleep
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        return retry_after(response) <= MAX_RETRY_AFTER_S
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        wait = retry_after(response) if response is not None else 1.0
+        log.warning("Slack rate limit on %s: waiting %.0f s", request.url.rsplit("/", 1)[-1], wait)
+        await self._sleep(wait)
+        state.increment_current_attempt()
+
+
+def retry_after(response: HttpResponse) -> float:
+    """Seconds from the `Retry-After` header (1 s when absent or unreadable)."""
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return max(0.0, float(values[0]))
+            except ValueError:
+                break
+    return 1.0
+
+
+class _BackoffSleep(AsyncRetryHandler):
+    """Backoff through an injectable sleep instead of slack_sdk's bare asyncio.sleep."""
+
+    _sleep: Sleep
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        await self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
+class ServerErrorRetry(_BackoffSleep, AsyncServerErrorRetryHandler):
+    """slack_sdk's 5xx handler, widened from 500/503 to every 5xx Slack's edge sends."""
+
+    def __init__(self, max_retry_count: int, sleep: Sleep, backoff_s: float = 0.5) -> None:
+        super().__init__(max_retry_count, BackoffRetryIntervalCalculator(backoff_s))
+        self._sleep = sleep
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code in (500, 502, 503, 504)
+
+
+class ConnectionRetry(_BackoffSleep, AsyncConnectionErrorRetryHandler):
+    """slack_sdk's connection-error handler, with timeouts counted as connection errors."""
+
+    def __init__(self, max_retry_count: int, sleep: Sleep, backoff_s: float = 0.5) -> None:
+        errors: list[type[Exception]] = [aiohttp.ClientConnectionError, asyncio.TimeoutError]
+        super().__init__(max_retry_count, BackoffRetryIntervalCalculator(backoff_s), errors)
+        self._sleep = sleep
+
+
+def retry_handlers(sleep: Sleep, retries: int = 4) -> list[AsyncRetryHandler]:
+    # The handlers share one attempt counter per request, so each gets the full budget.
+    return [
+        RateLimitRetry(retries, sleep),
+        ServerErrorRetry(retries, sleep),
+        ConnectionRetry(retries, sleep),
+    ]
+
+
+# What a Web API call can raise once slack_sdk's own retries are spent.
+SLACK_FAILURES: tuple[type[Exception], ...] = (
+    SlackClientError,
+    aiohttp.ClientError,
+    asyncio.TimeoutError,
+    OSError,
+)
+
+
+def translate(exc: Exception, what: str) -> PlatformError:
+    """The core's error for one of SLACK_FAILURES (never str(exc): it may echo a request)."""
+    if isinstance(exc, SlackApiError):
+        data = exc.response.data  # a dict, or the text of an HTML/plain error page
+        error = data.get("error") if isinstance(data, dict) else None
+        code = str(error or f"http_{exc.response.status_code}")
+        if code in PERMANENT_ERRORS:
+            return PermanentPlatformError(code)
+        return TransientPlatformError(f"Slack {what} failed: {code}")
+    if isinstance(exc, asyncio.TimeoutError):
+        return TransientPlatformError(f"Slack {what} timed out")
+    return TransientPlatformError(f"Slack {what} failed: {type(exc).__name__}")

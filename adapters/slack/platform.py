@@ -1,0 +1,180 @@
+"""SlackPlatform: the core's ChatPlatform on Slack (slack_sdk for posting, bolt for commands).
+
+Posting is idempotent per `idempotency_key`: every top-level digest message carries the key
+in its message metadata, and before posting we look for it in the channel's history. A
+digest whose first messages went out before a crash is completed, not posted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.commands import Permissions, build_app
+from adapters.slack.errors import SLACK_FAILURES, Sleep, retry_handlers, translate
+from adapters.slack.render import DigestPart, SlackMessage, render_digest
+from bot.clock import SystemClock
+from bot.config import SlackConfig
+from bot.digest.model import Digest
+from bot.errors import ConfigError
+from bot.models import ChannelRef, PostReceipt
+from bot.ports import Clock, CommandHandler
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "paperbot_digest"
+HISTORY_PAGE = 200
+
+
+def make_client(
+    config: SlackConfig, *, sleep: Sleep = asyncio.sleep, timeout_s: float = 30.0
+) -> AsyncWebClient:
+    """The Web API client: config's base URL, slack_sdk's retry handlers, a timeout."""
+    return AsyncWebClient(
+        token=config.bot_token or None,
+        base_url=config.api_base_url,
+        timeout=timeout_s,  # type: ignore[arg-type]  # annotated int; aiohttp takes seconds
+        retry_handlers=retry_handlers(sleep),
+    )
+
+
+class SlackPlatform:
+    """Posts digests with the bot token; routes `/papers` via Socket Mode or HTTP."""
+
+    name = "slack"
+
+    def __init__(
+        self,
+        config: SlackConfig,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        timeout_s: float = 30.0,
+        http_host: str = "0.0.0.0",  # noqa: S104 - HTTP mode must be reachable by Slack
+        http_port: int | None = None,
+        history_pages: int = 3,
+    ) -> None:
+        if config.mode not in ("socket", "http"):
+            raise ConfigError(f"[slack] mode must be 'socket' or 'http', not {config.mode!r}")
+        self.config = config
+        self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
+        self._clock = clock or SystemClock()
+        self._http_host = http_host
+        self._http_port = config.http_port if http_port is None else http_port
+        self._history_pages = history_pages
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.bound_port: int | None = None  # HTTP mode: the port actually listened on
+
+    def __repr__(self) -> str:  # never show the client (it holds the token)
+        return f"SlackPlatform(mode={self.config.mode!r})"
+
+    # ------------------------------------------------------------ posting
+
+    async def post_digest(
+        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostReceipt:
+        """Post the digest (one or more messages, abstracts in threads). Raises PlatformError."""
+        parts = render_digest(digest)
+        channel_id = channel.channel_id
+        try:
+            earlier = await self._find_posted(channel_id, idempotency_key)
+            ids = []
+            for index, part in enumerate(parts):
+                ts = earlier.get(index)
+                if ts is None:
+                    ts = await self._post_part(channel_id, part, idempotency_key, index, len(parts))
+                else:
+                    log.info("digest part %d for %s already posted", index + 1, channel.key)
+                ids.append(ts)
+        except SLACK_FAILURES as exc:
+            error = translate(exc, "chat.postMessage")
+            log.warning("posting to %s failed: %s", channel.key, error)
+            raise error from None
+        return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
+
+    async def _post_part(
+        self, channel_id: str, part: DigestPart, key: str, index: int, total: int
+    ) -> str:
+        metadata = {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"key": key, "part": index, "parts": total},
+        }
+        ts = await self._post(channel_id, part.message, metadata=metadata)
+        for reply in part.thread:
+            await self._post(channel_id, reply, thread_ts=ts)
+        return ts
+
+    async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
+        response = await self.client.chat_postMessage(
+            channel=channel_id,
+            text=message.text,
+            blocks=list(message.blocks),
+            unfurl_links=False,
+            unfurl_media=False,
+            link_names=False,  # "@channel" typed in paper text stays plain text
+            **extra,
+        )
+        return str(response["ts"])
+
+    async def _find_posted(self, channel_id: str, key: str) -> dict[int, str]:
+        """Parts of this digest already in the channel: part index -> message ts."""
+        found: dict[int, str] = {}
+        cursor: str | None = None
+        for _ in range(self._history_pages):
+            page = await self.client.conversations_history(
+                channel=channel_id, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
+            )
+            for message in page.get("messages") or ():
+                part = _part_of(message, key)
+                if part is not None:
+                    found.setdefault(part, str(message["ts"]))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return found
+
+    # ------------------------------------------------------------ commands
+
+    async def start(self, handler: CommandHandler) -> None:
+        """Connect (Socket Mode or HTTP) and route `/papers` to `handler`; returns once up."""
+        permissions = Permissions(
+            self.client, self.config.managers, self.config.allow_workspace_admins
+        )
+        app = build_app(self.client, self.config.signing_secret, handler, permissions)
+        if self.config.mode == "socket":
+            self._socket = AsyncSocketModeHandler(app, self.config.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Slack: connected in Socket Mode")
+            return
+        server = AsyncSlackAppServer(
+            port=self._http_port, path=self.config.http_path, app=app, host=self._http_host
+        )
+        self._runner = web.AppRunner(server.web_app, handle_signals=False)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._http_host, self._http_port).start()
+        self.bound_port = self._runner.addresses[0][1]
+        log.info("Slack: listening for HTTP requests on port %d", self.bound_port)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def _part_of(message: dict[str, Any], key: str) -> int | None:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != METADATA_EVENT or payload.get("key") != key:
+        return None
+    part = payload.get("part", 0)
+    return part if isinstance(part, int) else None
