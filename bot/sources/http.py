@@ -168,7 +168,7 @@ class HttpClient:
         request = self._client.build_request("GET", url, params=params, headers={"Accept": accept})
         response = await self._client.send(request, stream=True)
         try:
-            body = await _read_capped(response)
+            body = await _read_capped(response, self._source)
         finally:
             await response.aclose()
         headers = {k.lower(): v for k, v in response.headers.items()}
@@ -185,13 +185,13 @@ class HttpClient:
         return backoff / 2 + backoff / 2 * self._jitter()
 
 
-async def _read_capped(response: httpx.Response) -> bytes:
+async def _read_capped(response: httpx.Response, source: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise MalformedResponse(f"response is larger than {MAX_BODY_BYTES // 2**20} MiB")
+            raise MalformedResponse(f"{source}: response is larger than {MAX_BODY_BYTES:,} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -258,3 +258,22 @@ def test_retry_after_takes_seconds_or_an_http_date(
 ) -> None:
     now = datetime(2026, 8, 21, 8, 0, tzinfo=UTC)
     assert parse_retry_after(header, now) == seconds
+
+
+async def test_a_runaway_body_is_cut_off(
+    feed: FakeFeed,
+    config: HuggingFaceConfig,
+    sleep: RecordingSleep,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.sources.http.MAX_BODY_BYTES", 10_000)
+    with pytest.raises(MalformedResponse, match="larger than"):
+        await fetch(config, sleep, NEWEST)  # the real day is 113 kB
+
+
+async def test_a_body_that_cannot_be_decoded_is_malformed(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    feed.fail_next(1, status=200, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(MalformedResponse, match="could not be decoded"):
+        await fetch(config, sleep, NEWEST)
