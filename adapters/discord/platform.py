@@ -1,0 +1,264 @@
+"""`DiscordPlatform`: the core's `ChatPlatform` on discord.py 2.x.
+
+Digests are posted through discord.py's REST client (its rate limiting, not ours); the
+`/papers` group arrives over the gateway and is answered through interaction callbacks.
+The bot asks for the `guilds` intent only: no privileged intent is needed, because
+application commands reach a bot whatever its intents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.commands import build_papers_group, topic_choices
+from adapters.discord.posting import Sleep, nonce_for, send_message, translate
+from adapters.discord.render import DiscordMessage, render_digest, render_reply
+from bot.config import DiscordConfig
+from bot.digest.model import Digest
+from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
+from bot.models import ChannelRef, PostReceipt
+from bot.ports import Clock, CommandHandler
+from bot.replies import CommandContext, Reply, Visibility
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[discord.Client]
+TopicsFor = Callable[[ChannelRef], Awaitable[list[str]]]
+PLATFORM = "discord"
+SLOW_VERBS = frozenset({"today", "search", "show", "status"})  # may pass the 3 s window
+FAILED = Reply("Something went wrong on our side; it is logged.", is_error=True)
+
+
+def is_slow(text: str) -> bool:
+    return text.split(" ", 1)[0].lower() in SLOW_VERBS
+
+
+def context_of(interaction: Interaction) -> CommandContext:
+    """Who asked where; `can_manage` is the member's Manage Channels in that channel."""
+    perms = interaction.permissions
+    channel = ChannelRef(
+        platform=PLATFORM,
+        channel_id=str(interaction.channel_id or ""),
+        workspace=str(interaction.guild_id or ""),
+    )
+    return CommandContext(
+        channel=channel,
+        user_id=str(interaction.user.id),
+        user_name=interaction.user.display_name,
+        can_manage=perms.manage_channels or perms.administrator,
+    )
+
+
+class _UtcClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class DiscordPlatform:
+    """Posts digests to Discord channels and serves `/papers` until `stop()`."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        config: DiscordConfig,
+        *,
+        topics_for: TopicsFor | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        attempts: int = 4,
+        managers_only: bool = False,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        if not config.token:
+            raise ConfigError("[discord] token_env must name a variable holding the bot token")
+        _point_at(config)
+        self._config = config
+        self._topics_for = topics_for
+        self._clock: Clock = clock or _UtcClock()
+        self._sleep = sleep
+        self._attempts = attempts
+        self._handler: CommandHandler | None = None
+        self._login_lock = asyncio.Lock()
+        self._logged_in = False
+        self._connected = asyncio.Event()
+        self.client = _make_client(config, guild_ready_timeout)
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
+        group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
+        self.tree.add_command(group)
+        if config.dev_guild_id is not None:
+            self.tree.copy_global_to(guild=discord.Object(config.dev_guild_id))
+
+        async def on_connect() -> None:
+            self._connected.set()
+
+        self.client.event(on_connect)
+
+    # ----- ChatPlatform ----------------------------------------------------------------
+
+    async def post_digest(
+        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+    ) -> PostReceipt:
+        target = await self._channel(channel)
+        ids: list[str] = []
+        for index, message in enumerate(render_digest(digest)):
+            sent = await send_message(
+                target,
+                message,
+                nonce=nonce_for(idempotency_key, index),
+                attempts=self._attempts,
+                sleep=self._sleep,
+            )
+            ids.append(str(sent.id))
+        return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
+
+    async def start(self, handler: CommandHandler) -> None:
+        """Log in, sync the commands, and serve the gateway until `stop()`."""
+        self._handler = handler
+        await self._login()
+        await self.sync_commands()
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            raise ConfigError(
+                "Discord refused the intents; paperbot needs none privileged"
+            ) from None
+        finally:
+            self._connected.clear()
+
+    async def stop(self) -> None:
+        await self.client.close()
+
+    async def wait_connected(self) -> None:
+        """Until the gateway session is up (READY received): commands can arrive."""
+        await self._connected.wait()
+
+    async def sync_commands(self) -> None:
+        """Global sync by default (up to an hour to appear); one guild, instantly, for dev."""
+        guild = self._config.dev_guild_id
+        try:
+            synced = await self.tree.sync(guild=discord.Object(guild) if guild else None)
+        except discord.Forbidden as exc:
+            raise ConfigError(
+                "Discord refused the command sync: invite the bot with the "
+                "applications.commands scope (see the README)"
+            ) from exc
+        except discord.HTTPException as exc:
+            raise translate(exc) from exc
+        where = f"guild {guild}" if guild else "globally"
+        log.info("synced %d application command(s) %s", len(synced), where)
+
+    # ----- internals -------------------------------------------------------------------
+
+    async def _login(self) -> None:
+        async with self._login_lock:
+            if self._logged_in:
+                return
+            try:
+                await self.client.login(self._config.token)
+            except discord.LoginFailure:
+                raise ConfigError("Discord rejected the bot token (HTTP 401)") from None
+            except (discord.HTTPException, OSError) as exc:
+                raise translate(exc) from exc
+            self._logged_in = True
+
+    async def _channel(self, channel: ChannelRef) -> discord.PartialMessageable:
+        if channel.platform != PLATFORM or not channel.channel_id.isdigit():
+            raise PermanentPlatformError(f"{channel.key} is not a Discord channel")
+        try:
+            await self._login()
+        except ConfigError as exc:  # a bad token is not this channel's fault: try later
+            raise TransientPlatformError(str(exc)) from exc
+        guild_id = int(channel.workspace) if channel.workspace.isdigit() else None
+        return self.client.get_partial_messageable(int(channel.channel_id), guild_id=guild_id)
+
+    async def _channel_topics(self, interaction: Interaction, current: str) -> list[str]:
+        if self._topics_for is None:
+            return []
+        try:
+            topics = await self._topics_for(context_of(interaction).channel)
+        except Exception:
+            log.exception("could not list the channel's topics for autocomplete")
+            return []
+        return topic_choices(topics, current)
+
+    async def _run(self, interaction: Interaction, text: str) -> None:
+        """Answer one slash command: defer the slow verbs, then reply or follow up."""
+        deferred = is_slow(text)
+        if deferred:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self._answer(context_of(interaction), text)
+        try:
+            await self._respond(interaction, reply, deferred=deferred)
+        except discord.HTTPException:
+            log.exception("could not answer /papers %s", text.split(" ", 1)[0])
+
+    async def _answer(self, ctx: CommandContext, text: str) -> Reply:
+        if self._handler is None:
+            return FAILED
+        try:
+            return await self._handler(ctx, text)
+        except Exception:
+            log.exception("the /papers handler failed")
+            return FAILED
+
+    async def _respond(self, interaction: Interaction, reply: Reply, *, deferred: bool) -> None:
+        ephemeral = reply.visibility is Visibility.PRIVATE
+        messages = render_reply(reply)
+        first, rest = messages[0], messages[1:]
+        if deferred:
+            await _follow_up(interaction, first, ephemeral)
+        else:
+            await interaction.response.send_message(
+                content=first.content,
+                embeds=list(first.embeds),
+                ephemeral=ephemeral,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        for message in rest:
+            await _follow_up(interaction, message, ephemeral)
+
+
+async def _follow_up(interaction: Interaction, message: DiscordMessage, ephemeral: bool) -> None:
+    await interaction.followup.send(
+        content=message.content or discord.utils.MISSING,
+        embeds=list(message.embeds),
+        ephemeral=ephemeral,
+        allowed_mentions=discord.AllowedMentions.none(),
+        wait=True,
+    )
+
+
+def _point_at(config: DiscordConfig) -> None:
+    """Aim discord.py at other endpoints (tests: the loopback fakes). Process-wide."""
+    if config.api_base_url:
+        Route.BASE = config.api_base_url.rstrip("/")
+    if config.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+
+
+def _make_client(config: DiscordConfig, guild_ready_timeout: float) -> discord.Client:
+    intents = discord.Intents.none()
+    intents.guilds = True  # channel and guild cache; not privileged
+    options: dict[str, Any] = {
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "chunk_guilds_at_startup": False,
+        "guild_ready_timeout": guild_ready_timeout,
+    }
+    if config.shard_ids or config.shard_count:
+        if config.shard_ids and config.shard_count is None:
+            raise ConfigError("[discord] shard_ids needs shard_count too")
+        if config.shard_ids:
+            options["shard_ids"] = list(config.shard_ids)
+        return discord.AutoShardedClient(intents=intents, shard_count=config.shard_count, **options)
+    return discord.Client(intents=intents, **options)

@@ -1,0 +1,88 @@
+"""Sending one message through discord.py, and translating its failures into the core's.
+
+discord.py's HTTP client already waits out 429s (per bucket and global) and retries
+500/502/504/524; what reaches us is what it gave up on. We retry the rest of the server
+and network failures a few times with bounded backoff, and turn Discord's "you may not post
+here" codes into `PermanentPlatformError` so the core stops posting to that channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import discord
+
+from adapters.discord.render import DiscordMessage
+from bot.errors import PermanentPlatformError, PlatformError, TransientPlatformError
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# Discord JSON error codes that mean "stop posting to this channel", not "retry".
+PERMANENT_CODES = {
+    50001: "Missing Access: the bot cannot see this channel",
+    50013: "Missing Permissions: the bot may not send messages or embeds here",
+    10003: "Unknown Channel: the channel was deleted or the bot was removed",
+}
+NONCE_MAX = 25  # Discord nonces are at most 25 characters
+
+
+def nonce_for(idempotency_key: str, index: int) -> str:
+    """A stable nonce for message `index` of the post keyed `idempotency_key`.
+
+    Sent with `enforce_nonce`, Discord answers a repeat within a few minutes with the
+    message it already created, so a resend after a crash does not post twice.
+    """
+    digest = hashlib.sha256(f"{idempotency_key}#{index}".encode()).hexdigest()
+    return digest[:NONCE_MAX]
+
+
+def translate(exc: Exception) -> PlatformError:
+    """discord.py and network exceptions as the core's platform errors."""
+    if isinstance(exc, discord.HTTPException):
+        reason = PERMANENT_CODES.get(exc.code)
+        if reason is not None:
+            return PermanentPlatformError(f"Discord error {exc.code}, {reason}")
+        return TransientPlatformError(f"Discord answered HTTP {exc.status} (code {exc.code})")
+    if isinstance(exc, discord.RateLimited):
+        return TransientPlatformError(f"Discord rate limit of {exc.retry_after:.0f} s")
+    return TransientPlatformError(f"network error talking to Discord: {type(exc).__name__}")
+
+
+def is_retryable(exc: Exception) -> bool:
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500 and exc.code not in PERMANENT_CODES
+    return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError)
+
+
+async def send_message(
+    channel: discord.PartialMessageable,
+    message: DiscordMessage,
+    *,
+    nonce: str,
+    attempts: int,
+    sleep: Sleep,
+) -> discord.Message:
+    """Send with no allowed mentions; retry server/network failures, then translate."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await channel.send(
+                content=message.content,
+                embeds=list(message.embeds),
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=nonce,
+            )
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            if not is_retryable(exc) or attempt == attempts:
+                raise translate(exc) from exc
+            delay = min(30.0, 2.0**attempt)
+            log.warning(
+                "Discord send failed (%s); retry %d in %.0f s", translate(exc), attempt, delay
+            )
+            await sleep(delay)
+    raise AssertionError("unreachable: the loop returns or raises")

@@ -1,0 +1,216 @@
+"""Pure: a `Digest` or a `Reply` as Discord messages of embeds, inside every Discord limit.
+
+Limits (discord.com/developers/docs/resources/message#embed-object-embed-limits): title 256,
+description 4,096, field name 256 and value 1,024, 25 fields, footer 2,048, at most 6,000
+characters over all the embeds of one message, 10 embeds a message, content 2,000. Nothing
+is dropped to meet them: a digest that does not fit one message becomes several, a long
+list becomes continued fields, and the one place text is shortened (a summary or a title
+too long for its slot) ends with a visible ellipsis and keeps the full text a link away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+
+from adapters.discord.text import ELLIPSIS, cut_at_word, escape, fit, safe_url, split
+from bot.digest.model import Digest, DigestEntry
+from bot.models import Paper
+from bot.replies import Reply
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+FOOTER_MAX = 2048
+EMBEDS_PER_MESSAGE = 10
+EMBED_CHARS_PER_MESSAGE = 6000
+CONTENT_MAX = 2000
+SEARCH_SUMMARY_MAX = 350  # a search result's summary: the whole abstract is one click away
+
+COLOUR = discord.Colour(0xFFD21E)  # the Hugging Face yellow
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordMessage:
+    """One message to send: optional content and up to 10 embeds."""
+
+    content: str | None = None
+    embeds: tuple[discord.Embed, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    value: str
+
+
+def render_digest(digest: Digest) -> list[DiscordMessage]:
+    """The digest as messages: a header embed, then one embed (or more) per paper."""
+    embeds = _header_embeds(digest)
+    for entry in digest.entries:
+        embeds.extend(entry_embeds(entry))
+    messages = pack(embeds)
+    if len(messages) > 1:
+        total = len(messages)
+        messages = [
+            DiscordMessage(f"{digest.title} (part {i} of {total})", m.embeds)
+            for i, m in enumerate(messages, 1)
+        ]
+    return messages
+
+
+def render_reply(reply: Reply) -> list[DiscordMessage]:
+    """A command's answer: its text (split, never cut), then its digest or papers."""
+    chunks = split(escape(reply.text), CONTENT_MAX) if reply.text.strip() else []
+    if reply.digest is not None:
+        embedded = render_digest(reply.digest)
+    else:
+        embedded = pack(
+            embed
+            for rank, paper in enumerate(reply.papers, 1)
+            for embed in paper_embeds(paper, _search_summary(paper), (), rank)
+        )
+    if chunks and embedded and embedded[0].content is None:
+        # The last text chunk rides on the first embed message: one message fewer.
+        embedded[0] = DiscordMessage(chunks.pop(), embedded[0].embeds)
+    messages = [DiscordMessage(chunk) for chunk in chunks] + embedded
+    return messages or [DiscordMessage("Done.")]
+
+
+def entry_embeds(entry: DigestEntry) -> list[discord.Embed]:
+    return paper_embeds(entry.paper, entry.summary, entry.reasons, entry.rank)
+
+
+def paper_embeds(
+    paper: Paper, summary: str, reasons: Sequence[str], rank: int | None = None
+) -> list[discord.Embed]:
+    """One paper: linked title, summary and stats, authors, why it matched, links."""
+    plain_title = f"{rank}. {paper.title}" if rank else paper.title
+    title = fit(plain_title, TITLE_MAX)
+    parts: list[str] = []
+    if escape(plain_title) != title:  # the title was shortened: keep it whole below
+        parts.append(f"**{escape(paper.title)}**")
+    stats = _stats_line(paper)
+    room = DESCRIPTION_MAX - sum(len(p) + 2 for p in parts) - len(stats) - 2
+    if summary.strip():
+        parts.append(fit(" ".join(summary.split()), room))
+    parts.append(stats)
+    fields = [*_authors_fields(paper.authors), *_reason_fields(reasons), _links_field(paper)]
+    return _assemble(title, paper.hf_url, "\n\n".join(parts), fields, safe_url(paper.thumbnail))
+
+
+def pack(embeds: Iterable[discord.Embed]) -> list[DiscordMessage]:
+    """Embeds, in order, into as few messages as fit 10 embeds and 6,000 characters each."""
+    messages: list[DiscordMessage] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        n = len(embed)
+        if current and (len(current) == EMBEDS_PER_MESSAGE or size + n > EMBED_CHARS_PER_MESSAGE):
+            messages.append(DiscordMessage(None, tuple(current)))
+            current, size = [], 0
+        current.append(embed)
+        size += n
+    if current:
+        messages.append(DiscordMessage(None, tuple(current)))
+    return messages
+
+
+def _header_embeds(digest: Digest) -> list[discord.Embed]:
+    if digest.is_empty:
+        text = digest.empty_reason or "No papers made the list for this day."
+        description = fit(text, DESCRIPTION_MAX)
+    else:
+        count = len(digest.entries)
+        description = f"{count} {'paper' if count == 1 else 'papers'}"
+        if digest.total_candidates:
+            description += f" from {digest.total_candidates} on the day's list"
+    fields: list[_Field] = []
+    if digest.topics:
+        topics = ", ".join(str(t) for t in digest.topics)
+        fields.extend(_split_field("Topics", escape(topics)))
+    embeds = _assemble(digest.title, None, description, fields, None)
+    embeds[-1].set_footer(text=fit(digest.trending_definition, FOOTER_MAX))
+    return embeds
+
+
+def _assemble(
+    title: str, url: str | None, description: str, fields: Sequence[_Field], thumbnail: str | None
+) -> list[discord.Embed]:
+    """The embed, continued in more embeds when the fields would pass 25 or 6,000 chars."""
+    first = discord.Embed(title=title, url=url, description=description, colour=COLOUR)
+    if thumbnail:
+        first.set_thumbnail(url=thumbnail)
+    embeds = [first]
+    for field in fields:
+        embed = embeds[-1]
+        fits = len(embed) + len(field.name) + len(field.value) <= EMBED_CHARS_PER_MESSAGE
+        if len(embed.fields) == FIELDS_MAX or not fits:
+            embed = discord.Embed(title=fit(f"{title} (continued)", TITLE_MAX), colour=COLOUR)
+            embeds.append(embed)
+        embed.add_field(name=field.name, value=field.value, inline=False)
+    return embeds
+
+
+def _split_field(name: str, escaped_value: str) -> list[_Field]:
+    chunks = split(escaped_value, FIELD_VALUE_MAX)
+    return [_Field(name if i == 0 else f"{name} (continued)", c) for i, c in enumerate(chunks)]
+
+
+def _reason_fields(reasons: Sequence[str]) -> list[_Field]:
+    if not reasons:
+        return []
+    return _split_field("Why this paper", "\n".join(f"• {escape(r)}" for r in reasons))
+
+
+def _authors_fields(authors: Sequence[str]) -> list[_Field]:
+    """Names until the field is full, then "and N more": the count keeps the cut visible."""
+    if not authors:
+        return []
+    shown: list[str] = []
+    for i, name in enumerate(authors):
+        more = len(authors) - i - 1
+        tail = f", and {more} more" if more else ""
+        candidate = ", ".join([*shown, escape(name)])
+        if len(candidate) + len(tail) + 20 > FIELD_VALUE_MAX:  # room for the longest tail
+            break
+        shown.append(escape(name))
+    hidden = len(authors) - len(shown)
+    value = ", ".join(shown) + (f", and {hidden} more" if hidden else "")
+    return [_Field("Authors", value)]
+
+
+def _links_field(paper: Paper) -> _Field:
+    links: list[tuple[str, str | None]] = [
+        ("arXiv", paper.arxiv_url),
+        ("PDF", paper.pdf_url),
+        ("Hugging Face", paper.hf_url),
+        ("Code", paper.github_repo),
+        ("Project page", paper.project_page),
+    ]
+    shown = [f"[{label}]({url})" for label, raw in links if (url := safe_url(raw))]
+    return _Field("Links", " · ".join(shown))
+
+
+def _stats_line(paper: Paper) -> str:
+    stats = [f"▲ {paper.upvotes:,} upvotes", f"💬 {paper.comments:,} comments"]
+    if paper.github_stars is not None:
+        stats.append(f"★ {paper.github_stars:,} stars")
+    if paper.organization:
+        stats.append(fit(paper.organization, 100))
+    return " · ".join(stats)
+
+
+def _search_summary(paper: Paper) -> str:
+    """Whole sentences up to the budget when there are some, else words and an ellipsis."""
+    text = " ".join((paper.ai_summary or paper.abstract).split())
+    if len(text) <= SEARCH_SUMMARY_MAX:
+        return text
+    end = text.rfind(". ", 0, SEARCH_SUMMARY_MAX)
+    if end > SEARCH_SUMMARY_MAX // 3:
+        return text[: end + 1]
+    return cut_at_word(text, SEARCH_SUMMARY_MAX - 1) + ELLIPSIS

@@ -1,0 +1,94 @@
+"""Pure text helpers for Discord: escape paper text, fit it to a limit, split long text.
+
+Everything that reaches Discord from paper data or user input goes through `escape`, so
+markdown in a title stays literal and `@everyone` or `<@id>` can never become a mention
+(the messages are also sent with no allowed mentions: two independent guards).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from discord.utils import escape_markdown, escape_mentions
+
+ELLIPSIS = "…"
+
+
+def escape(text: str) -> str:
+    """Markdown and mentions made literal, whitespace runs kept as they are."""
+    return escape_mentions(escape_markdown(text))
+
+
+def cut_at_word(text: str, max_chars: int) -> str:
+    """At most `max_chars` of `text`, cut at the last space when there is one in reach."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    space = head.rfind(" ")
+    return (head[:space] if space > max_chars // 2 else head).rstrip()
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` escaped and within `limit` characters.
+
+    When it must be shortened it is cut at a word boundary and ends with an ellipsis, so
+    the cut is visible; callers that must not lose text use `split` instead.
+    """
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    budget = limit - len(ELLIPSIS)
+    while budget > 0:
+        candidate = escape(cut_at_word(text, budget)) + ELLIPSIS
+        if len(candidate) <= limit:
+            return candidate
+        budget -= max(1, len(candidate) - limit)  # escapes grew it: shrink the plain text
+    return ELLIPSIS
+
+
+def split(escaped: str, limit: int) -> list[str]:
+    """Already-escaped text as consecutive chunks of at most `limit` characters, none lost.
+
+    Cuts prefer a line break, then a space; a forced cut never separates a backslash from
+    the character it escapes.
+    """
+    chunks: list[str] = []
+    rest = escaped
+    while len(rest) > limit:
+        at = _split_point(rest, limit)
+        chunks.append(rest[:at].rstrip())
+        rest = rest[at:].lstrip("\n ")
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+def _split_point(text: str, limit: int) -> int:
+    for sep in ("\n", " "):
+        at = text.rfind(sep, 0, limit + 1)
+        if at > limit // 2:
+            return at
+    at = limit
+    while at > 1 and _ends_with_open_escape(text[:at]):
+        at -= 1
+    return at
+
+
+def _ends_with_open_escape(text: str) -> bool:
+    trailing = len(text) - len(text.rstrip("\\"))
+    return trailing % 2 == 1
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL safe inside a markdown link `[x](url)`, or None if it is not one."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    # Brackets, spaces and angle brackets would end the link early or break the markup.
+    return quote(url, safe=":/?#@!$&*+,;=%~-._")

@@ -1,0 +1,362 @@
+"""A fake Discord on 127.0.0.1: the REST API v10 and the gateway, on one aiohttp server.
+
+discord.py is pointed at it through `discord.http.Route.BASE` (REST, webhooks and
+interaction callbacks all build their URLs from it) and
+`DiscordWebSocket.DEFAULT_GATEWAY`. Every REST request is recorded. Failures are injected
+per route: 429 exactly as Discord sends it (JSON `retry_after`, `Retry-After`,
+`X-RateLimit-*` and the `Via` header discord.py uses to tell Discord from Cloudflare), 5xx,
+403/50013, 403/50001, 404/10003. The gateway speaks HELLO, heartbeat ACK, IDENTIFY ->
+READY + GUILD_CREATE, and pushes INTERACTION_CREATE on demand; it answers in zlib-stream
+frames when the client asks for `compress=zlib-stream` (discord.py does), as Discord does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.fakes.discord_payloads import (
+    FakeGuild,
+    FakeUser,
+    application_payload,
+    message_payload,
+)
+
+API = "/api/v10"
+NONCE_WINDOW_S = 300.0  # Discord honours enforce_nonce "for a few minutes"
+
+ERRORS = {
+    50001: (403, "Missing Access"),
+    50013: (403, "Missing Permissions"),
+    10003: (404, "Unknown Channel"),
+    10062: (404, "Unknown interaction"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    method: str
+    path: str  # below /api/v10, e.g. "/channels/1/messages"
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    at: float  # the event loop's clock
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One injected failure: an HTTP status, a Discord error code, or a 429."""
+
+    status: int
+    code: int = 0
+    retry_after: float = 0.0
+    is_global: bool = False
+
+    @classmethod
+    def rate_limited(cls, retry_after: float, *, is_global: bool = False) -> Failure:
+        return cls(429, retry_after=retry_after, is_global=is_global)
+
+    @classmethod
+    def discord_error(cls, code: int) -> Failure:
+        return cls(ERRORS[code][0], code=code)
+
+
+@dataclass
+class _Socket:
+    ws: web.WebSocketResponse
+    compressor: Any | None  # zlib compressobj when the client asked for zlib-stream
+    seq: int = 0
+
+
+@dataclass
+class FakeDiscord:
+    """The fake service. `await start()`, then read `base_url` and `gateway_url`."""
+
+    guild: FakeGuild = field(default_factory=FakeGuild)
+    token: str = "fake-bot-token"
+    app_id: int = 444_444_444_444_444_444
+    bot: FakeUser = field(
+        default_factory=lambda: FakeUser(555_555_555_555_555_555, "paperbot", True)
+    )
+    clock: Callable[[], float] | None = None  # for the nonce window; the loop clock if None
+    requests: list[Recorded] = field(default_factory=list)
+    identifies: list[dict[str, Any]] = field(default_factory=list)
+    heartbeats: int = 0
+    _failures: list[tuple[str, re.Pattern[str], Failure]] = field(default_factory=list)
+    _nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
+    _sockets: list[_Socket] = field(default_factory=list)
+    _ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(900_000_000_000_000_001)
+    )
+    _changed: asyncio.Condition | None = None
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    # ----- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway/ws", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self._changed = asyncio.Condition()
+
+    async def close(self) -> None:
+        for sock in list(self._sockets):
+            await sock.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway/ws"
+
+    # ----- what tests call -------------------------------------------------------------
+
+    def fail_next(self, method: str, path_regex: str, *failures: Failure) -> None:
+        """The next requests matching `method` and `path_regex` get these failures, in order."""
+        pattern = re.compile(path_regex)
+        self._failures.extend((method, pattern, f) for f in failures)
+
+    def messages(self, channel_id: int | None = None) -> list[Recorded]:
+        """Successful or not, every POST of a message to a channel (not interaction replies)."""
+        wanted = f"/channels/{channel_id or self.guild.channel_id}/messages"
+        return [r for r in self.requests if r.method == "POST" and r.path == wanted]
+
+    def interaction_replies(self) -> list[Recorded]:
+        """Interaction callbacks, follow-ups and @original edits, in order."""
+        return [r for r in self.requests if r.path.startswith(("/interactions/", "/webhooks/"))]
+
+    async def wait_for(self, predicate: Callable[[FakeDiscord], bool]) -> None:
+        """Until `predicate(self)` holds; callers bound the wait with asyncio.timeout."""
+        assert self._changed is not None
+        async with self._changed:
+            await self._changed.wait_for(lambda: predicate(self))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a DISPATCH (op 0) to every connected gateway session."""
+        for sock in self._sockets:
+            sock.seq += 1
+            await self._send(sock, {"op": 0, "t": event, "s": sock.seq, "d": data})
+
+    async def _notify(self) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ----- REST --------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        raw = await request.text()
+        body = json.loads(raw) if raw and request.content_type == "application/json" else None
+        loop_time = asyncio.get_running_loop().time()
+        headers = dict(request.headers)
+        self.requests.append(
+            Recorded(request.method, path, dict(request.query), body, headers, loop_time)
+        )
+        try:
+            return await self._answer(request.method, path, body, headers)
+        finally:
+            await self._notify()
+
+    async def _answer(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        needs_token = not path.startswith(("/webhooks/", "/interactions/"))
+        if needs_token and headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        failure = self._take_failure(method, path)
+        if failure is not None:
+            return _failure_response(failure)
+        return self._route(method, path, body)
+
+    def _take_failure(self, method: str, path: str) -> Failure | None:
+        for i, (m, pattern, failure) in enumerate(self._failures):
+            if m == method and pattern.search(path):
+                del self._failures[i]
+                return failure
+        return None
+
+    def _route(self, method: str, path: str, body: Any) -> web.StreamResponse:
+        parts = path.strip("/").split("/")
+        match (method, parts):
+            case ("GET", ["users", "@me"]):
+                return _json(self.bot.payload())
+            case ("GET", ["oauth2", "applications", "@me"]):
+                return _json(application_payload(self.app_id, self.bot))
+            case ("GET", ["gateway"]):
+                return _json({"url": self.gateway_url})
+            case ("GET", ["gateway", "bot"]):
+                limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+                return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+            case ("POST", ["channels", channel_id, "messages"]):
+                return self._post_message(channel_id, body)
+            case (
+                "PUT",
+                ["applications", _, "commands"] | ["applications", _, "guilds", _, "commands"],
+            ):
+                return _json([self._command(c) for c in body])
+            case ("POST", ["interactions", interaction_id, _, "callback"]):
+                return self._callback(interaction_id, body)
+            case ("POST", ["webhooks", _, _]):
+                return _json(
+                    message_payload(next(self._ids), self.guild.channel_id, self.bot, body)
+                )
+            case ("PATCH" | "GET", ["webhooks", _, _, "messages", "@original"]):
+                return _json(
+                    message_payload(next(self._ids), self.guild.channel_id, self.bot, body or {})
+                )
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
+        if channel_id != str(self.guild.channel_id):
+            return _failure_response(Failure.discord_error(10003))
+        now = self.clock() if self.clock else asyncio.get_running_loop().time()
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get((channel_id, nonce))
+            if earlier is not None and now - earlier[1] < NONCE_WINDOW_S:
+                return _json(earlier[0])
+        message = message_payload(next(self._ids), int(channel_id), self.bot, body)
+        if nonce is not None:
+            self._nonces[(channel_id, nonce)] = (message, now)
+        return _json(message)
+
+    def _command(self, command: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **command,
+            "id": str(next(self._ids)),
+            "application_id": str(self.app_id),
+            "version": "1",
+        }
+
+    def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+        kind = body["type"]
+        data = body.get("data") or {}
+        flags = data.get("flags") or 0
+        interaction = {
+            "id": interaction_id,
+            "type": 2,
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(flags & 64),
+        }
+        if kind not in (4, 5):  # autocomplete results and pongs carry no message
+            return _json({"interaction": interaction})
+        message = message_payload(next(self._ids), self.guild.channel_id, self.bot, data)
+        interaction["response_message_id"] = message["id"]
+        resource = {"type": kind, "message": message}
+        return _json({"interaction": interaction, "resource": resource})
+
+    # ----- gateway -----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        zlib_stream = request.query.get("compress") == "zlib-stream"
+        sock = _Socket(ws, zlib.compressobj() if zlib_stream else None)
+        self._sockets.append(sock)
+        await self._send(sock, {"op": 10, "d": {"heartbeat_interval": 41_250}})
+        try:
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    await self._on_gateway_message(sock, json.loads(msg.data))
+        finally:
+            self._sockets.remove(sock)
+            await self._notify()
+        return ws
+
+    async def _on_gateway_message(self, sock: _Socket, msg: dict[str, Any]) -> None:
+        op = msg.get("op")
+        if op == 1:
+            self.heartbeats += 1
+            await self._send(sock, {"op": 11})
+        elif op == 2:
+            if msg["d"].get("token") != self.token:
+                await sock.ws.close(code=4004, message=b"Authentication failed.")
+                return
+            self.identifies.append(msg["d"])
+            await self._ready(sock, msg["d"])
+        await self._notify()
+
+    async def _ready(self, sock: _Socket, identify: dict[str, Any]) -> None:
+        ready = {
+            "v": 10,
+            "user": self.bot.payload(),
+            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.app_id), "flags": 0},
+            "shard": identify.get("shard", [0, 1]),
+        }
+        for event, data in (("READY", ready), ("GUILD_CREATE", self.guild.payload(self.bot))):
+            sock.seq += 1
+            await self._send(sock, {"op": 0, "t": event, "s": sock.seq, "d": data})
+
+    async def _send(self, sock: _Socket, payload: dict[str, Any]) -> None:
+        text = json.dumps(payload)
+        if sock.compressor is None:
+            await sock.ws.send_str(text)
+            return
+        # zlib-stream: one shared zlib context, each message ending with a sync flush.
+        data = sock.compressor.compress(text.encode()) + sock.compressor.flush(zlib.Z_SYNC_FLUSH)
+        await sock.ws.send_bytes(data)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._sockets) and bool(self.identifies)
+
+
+def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    base = {
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": "4",
+        "X-RateLimit-Reset-After": "1.0",
+        "X-RateLimit-Bucket": "fakebucket",
+        "Via": "1.1 google",
+    }
+    # Exactly "application/json", as Discord sends it: discord.py compares the whole header.
+    return web.Response(
+        body=json.dumps(payload).encode(),
+        status=status,
+        headers={**base, **(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _failure_response(failure: Failure) -> web.Response:
+    if failure.status == 429:
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": failure.retry_after,
+            "global": failure.is_global,
+            "code": 0,
+        }
+        headers = {
+            "Retry-After": str(max(1, round(failure.retry_after))),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(failure.retry_after),
+            "X-RateLimit-Scope": "global" if failure.is_global else "user",
+        }
+        if failure.is_global:
+            headers["X-RateLimit-Global"] = "true"
+        return _json(body, 429, headers)
+    if failure.code:
+        message = ERRORS[failure.code][1]
+        return _json({"message": message, "code": failure.code}, failure.status)
+    return _json({"message": f"{failure.status}: Server Error", "code": 0}, failure.status)

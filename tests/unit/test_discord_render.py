@@ -1,0 +1,236 @@
+"""The Discord renderer is pure: Digest / Reply in, messages of embeds out, within every limit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from adapters.discord.render import (
+    DiscordMessage,
+    pack,
+    paper_embeds,
+    render_digest,
+    render_reply,
+)
+from adapters.discord.text import ELLIPSIS, escape, fit, safe_url, split
+from bot.digest.model import Digest, DigestEntry
+from bot.models import Paper, Topic, TopicKind
+from bot.replies import Reply
+from tests.fakes.discord_checks import all_text, assert_nothing_live, assert_within_limits
+
+HOSTILE = "@everyone <@123456789012345678> **bold** [link](https://evil) `code` @here"
+DAY = date(2026, 8, 21)
+
+
+def paper(n: int = 1, **changes: Any) -> Paper:
+    base = Paper(
+        arxiv_id=f"2608.{n:05d}",
+        title=f"Paper number {n}",
+        abstract="We study things. Then we study more things.",
+        authors=("Ada Lovelace", "Alan Turing"),
+        published_at=datetime(2026, 8, 20, tzinfo=UTC),
+        listed_on=DAY,
+        upvotes=100 - n,
+        comments=n,
+        thumbnail=f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2608.{n:05d}.png",
+    )
+    return replace(base, **changes)
+
+
+def digest(*entries: DigestEntry, **changes: Any) -> Digest:
+    return replace(Digest(day=DAY, entries=entries, total_candidates=len(entries)), **changes)
+
+
+def entry(n: int = 1, summary: str = "A short summary.", **changes: Any) -> DigestEntry:
+    reasons = changes.pop("reasons", ())
+    return DigestEntry(rank=n, paper=paper(n, **changes), summary=summary, reasons=reasons)
+
+
+def bodies(messages: list[DiscordMessage]) -> list[dict[str, Any]]:
+    """The JSON discord.py would send for each message."""
+    return [{"content": m.content, "embeds": [e.to_dict() for e in m.embeds]} for m in messages]
+
+
+def test_a_small_digest_is_one_message_with_a_header_and_one_embed_per_paper() -> None:
+    [body] = bodies(render_digest(digest(entry(1), entry(2))))
+    header, first, second = body["embeds"]
+    assert header["title"] == "Trending papers for Friday 21 August 2026"
+    assert "2 papers" in header["description"]
+    assert "upvotes" in header["footer"]["text"]  # the trending definition
+    assert first["title"] == "1. Paper number 1"
+    assert first["url"] == "https://huggingface.co/papers/2608.00001"
+    assert "A short summary." in first["description"]
+    assert "▲ 99 upvotes" in first["description"]
+    assert first["thumbnail"]["url"].endswith("2608.00001.png")
+    links = next(f["value"] for f in first["fields"] if f["name"] == "Links")
+    assert "[arXiv](https://arxiv.org/abs/2608.00001)" in links
+    assert "[PDF](https://arxiv.org/pdf/2608.00001)" in links
+    assert second["title"].startswith("2. ")
+    assert body["content"] is None
+
+
+def test_why_this_paper_appears_only_when_topics_matched() -> None:
+    matched = render_digest(digest(entry(1, reasons=("title mentions “agents”",))))
+    plain = render_digest(digest(entry(1)))
+    why = [f for f in bodies(matched)[0]["embeds"][1]["fields"] if f["name"] == "Why this paper"]
+    expected = {"name": "Why this paper", "value": "• title mentions “agents”", "inline": False}
+    assert why == [expected]
+    assert "Why this paper" not in all_text(bodies(plain)[0])
+
+
+def test_code_project_and_stars_are_shown_when_the_feed_has_them() -> None:
+    with_code = entry(
+        1,
+        github_repo="https://github.com/org/repo",
+        github_stars=1234,
+        project_page="https://example.org/project (v2)",
+        organization="Google",
+    )
+    embed = bodies(render_digest(digest(with_code)))[0]["embeds"][1]
+    links = next(f["value"] for f in embed["fields"] if f["name"] == "Links")
+    assert "[Code](https://github.com/org/repo)" in links
+    assert "[Project page](https://example.org/project%20%28v2%29)" in links  # ) cannot end it
+    assert "★ 1,234 stars" in embed["description"]
+    assert "Google" in embed["description"]
+
+
+@pytest.mark.parametrize("thumbnail", [None, "", "javascript:alert(1)", "ftp://x.org/a.png"])
+def test_no_thumbnail_unless_the_feed_has_an_http_one(thumbnail: str | None) -> None:
+    embed = bodies(render_digest(digest(entry(1, thumbnail=thumbnail))))[0]["embeds"][1]
+    assert "thumbnail" not in embed
+
+
+def test_hostile_paper_text_is_escaped_everywhere() -> None:
+    evil = entry(
+        1,
+        summary=HOSTILE,
+        title=HOSTILE,
+        authors=(HOSTILE, "B"),
+        organization=HOSTILE,
+        reasons=(HOSTILE,),
+    )
+    topics = (Topic(TopicKind.PHRASE, HOSTILE),)
+    for body in bodies(render_digest(digest(evil, topics=topics, empty_reason=HOSTILE))):
+        assert_nothing_live(body)
+        assert_within_limits(body)
+    text = all_text(bodies(render_digest(digest(evil)))[0])
+    assert "\\*\\*bold\\*\\*" in text
+    assert "\\[link](https://evil)" in text
+    assert "@\u200beveryone" in text
+    assert "<@\u200b123456789012345678>" in text
+
+
+def test_hostile_reply_text_is_escaped() -> None:
+    [body] = bodies(render_reply(Reply(HOSTILE)))
+    assert_nothing_live(body)
+
+
+def test_a_long_title_is_cut_visibly_and_kept_whole_in_the_description() -> None:
+    long_title = " ".join(["Transformers"] * 40)  # 519 characters
+    embed = paper_embeds(paper(1, title=long_title), "summary", (), 1)[0].to_dict()
+    assert len(embed["title"]) <= 256
+    assert embed["title"].endswith(ELLIPSIS)
+    assert long_title in embed["description"]
+
+
+def test_a_huge_digest_splits_into_messages_within_every_limit_and_loses_no_paper() -> None:
+    long_summary = "word " * 3000  # far over a description's 4,096
+    many_authors = tuple(f"Author Number {i}" for i in range(400))
+    reasons = tuple(f"matched topic number {i} with a rather long explanation" for i in range(80))
+    entries = [
+        entry(n, summary=long_summary, authors=many_authors, reasons=reasons, title="T" * 300)
+        for n in range(1, 31)
+    ]
+    messages = render_digest(digest(*entries))
+    assert len(messages) > 3
+    for i, body in enumerate(bodies(messages), 1):
+        assert_within_limits(body)
+        part = f"(part {i} of {len(messages)})"
+        assert body["content"] == f"Trending papers for Friday 21 August 2026 {part}"
+    urls = [e.url for m in messages for e in m.embeds if e.url]
+    assert urls == [f"https://huggingface.co/papers/2608.{n:05d}" for n in range(1, 31)]
+    text = "\n".join(all_text(b) for b in bodies(messages))
+    for reason in reasons:  # every reason of every paper survives, split across fields
+        assert text.count(reason) == 30
+    assert text.count("and 3") >= 30  # the authors that did not fit are counted, not hidden
+
+
+def test_a_field_that_would_pass_25_fields_continues_in_another_embed() -> None:
+    reasons = tuple("x" * 1000 for _ in range(40))  # 40 fields' worth
+    embeds = paper_embeds(paper(1), "s", reasons, 1)
+    assert len(embeds) > 1
+    assert embeds[1].title == "1. Paper number 1 (continued)"
+    values = [f.value or "" for e in embeds for f in e.fields if f.name and "Why" in f.name]
+    assert "".join(v.replace("\n", "").replace("• ", "") for v in values) == "x" * 40_000
+    for body in bodies(pack(embeds)):
+        assert_within_limits(body)
+
+
+def test_pack_obeys_ten_embeds_and_six_thousand_characters() -> None:
+    small = [paper_embeds(paper(n), "s", ())[0] for n in range(25)]
+    assert [len(m.embeds) for m in pack(small)] == [10, 10, 5]
+    big = [paper_embeds(paper(n), "w " * 1500, ())[0] for n in range(5)]  # ~3,100 chars each
+    assert [len(m.embeds) for m in pack(big)] == [1, 1, 1, 1, 1]
+
+
+def test_an_empty_digest_says_why() -> None:
+    [body] = bodies(render_digest(digest(empty_reason="No paper matched your topics today.")))
+    [header] = body["embeds"]
+    assert header["description"] == "No paper matched your topics today."
+
+
+def test_a_long_reply_is_split_into_messages_without_losing_text() -> None:
+    text = "\n".join(f"line {i}: " + "word " * 30 for i in range(60))  # ~9,800 characters
+    messages = render_reply(Reply(text))
+    assert len(messages) >= 5
+    for body in bodies(messages):
+        assert_within_limits(body)
+    joined = " ".join((m.content or "") for m in messages)
+    assert joined.split() == escape(text).split()
+
+
+def test_a_reply_with_papers_rides_its_text_on_the_first_embed_message() -> None:
+    papers = tuple(paper(n, abstract="An abstract. " * 100) for n in range(1, 13))
+    messages = render_reply(Reply("12 results for agents", papers=papers))
+    assert messages[0].content == "12 results for agents"
+    assert [len(m.embeds) for m in messages] == [10, 2]
+    description = messages[0].embeds[0].description or ""
+    assert len(description) < 500  # a short summary, the abstract is one click away
+
+
+def test_a_reply_with_a_digest_renders_the_digest() -> None:
+    messages = render_reply(Reply("Here is today's digest", digest=digest(entry(1))))
+    assert messages[0].content == "Here is today's digest"
+    assert messages[0].embeds[1].title == "1. Paper number 1"
+
+
+@pytest.mark.parametrize("limit", [5, 20, 100])
+def test_fit_stays_within_the_limit_and_shows_the_cut(limit: int) -> None:
+    cut = fit("**a** " * 100, limit)
+    assert len(cut) <= limit
+    assert cut.endswith(ELLIPSIS)
+    assert fit("short", limit) == "short"
+
+
+def test_split_never_separates_a_backslash_from_what_it_escapes() -> None:
+    escaped = escape("*" * 50)  # "\*" fifty times, no spaces to cut at
+    chunks = split(escaped, 7)
+    assert "".join(chunks) == escaped
+    assert all(len(c) <= 7 and not c.startswith("*") for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/a/b", "https://github.com/a/b"),
+        ("https://x.org/a b)", "https://x.org/a%20b%29"),
+        ("javascript:alert(1)", None),
+        ("//no-scheme.org", None),
+        (None, None),
+    ],
+)
+def test_safe_url(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
