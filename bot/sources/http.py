@@ -4,6 +4,7 @@ It is the only module that touches httpx; the sources above it see `HttpReply` a
 `SourceError` tree. Retried: connect errors, timeouts, 5xx and 429 (honouring Retry-After,
 capped). Other answers, 4xx included, go back to the source, which knows what they mean.
 Waiting is done through an injected `sleep`, so tests record the waits instead of taking them.
+An unusable base URL is a ConfigError; no httpx exception ever leaves this module.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from types import TracebackType
 
 import httpx
 
-from bot.errors import MalformedResponse, SourceUnavailable
+from bot.errors import ConfigError, MalformedResponse, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,8 @@ class HttpClient:
             else:
                 async with self._throttle:
                     reply = await self._fetch(url, params, accept)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise ConfigError(f"{self._source}: base_url is not a usable http(s) URL") from None
         except httpx.TimeoutException:
             return "timed out", None
         except httpx.TransportError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.config import DEFAULT_USER_AGENT, HuggingFaceConfig
-from bot.errors import MalformedResponse, SourceUnavailable, UpstreamRejected
+from bot.errors import ConfigError, MalformedResponse, SourceUnavailable, UpstreamRejected
 from bot.sources import HuggingFaceSource
 from bot.sources.http import parse_retry_after
 from bot.sources.huggingface import MAX_PAGES
@@ -277,3 +277,10 @@ async def test_a_body_that_cannot_be_decoded_is_malformed(
     feed.fail_next(1, status=200, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
     with pytest.raises(MalformedResponse, match="could not be decoded"):
         await fetch(config, sleep, NEWEST)
+
+
+@pytest.mark.parametrize("base_url", ["ftp://127.0.0.1", "http://"])
+async def test_an_unusable_base_url_is_a_config_error(base_url: str, sleep: RecordingSleep) -> None:
+    with pytest.raises(ConfigError, match="base_url"):
+        await fetch(HuggingFaceConfig(base_url=base_url), sleep, NEWEST)
+    assert sleep.waits == []
