@@ -1,0 +1,323 @@
+"""`/papers` as real signed slash-command requests to the real bolt AsyncApp (HTTP mode),
+and as real Socket Mode envelopes; answers go to the fake's response_url.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING, Permissions
+from adapters.slack.platform import SlackPlatform, make_client
+from bot.config import SlackConfig
+from bot.models import ChannelRef
+from bot.replies import CommandContext, Reply, Visibility
+from tests.fakes.slack_api import FakeSlackApi, Scripted
+from tests.fakes.slack_digests import real_papers
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+CHANNEL = "C0PAPERS"
+REFUSAL = "Only this channel's managers can change its subscription."
+
+
+class RecordingHandler:
+    """The core's command handler, as far as Slack can tell: records what it was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[CommandContext, str]] = []
+
+    async def __call__(self, ctx: CommandContext, text: str) -> Reply:
+        self.calls.append((ctx, text))
+        verb = text.split(" ", 1)[0]
+        if verb == "subscribe":
+            if not ctx.can_manage:
+                return Reply(REFUSAL, is_error=True)
+            return Reply(f"@{ctx.user_name} subscribed this channel to: agents", Visibility.CHANNEL)
+        if verb == "search":
+            return Reply("2 papers for <!channel>", papers=tuple(real_papers()[:2]))
+        if verb == "boom":
+            raise RuntimeError("a bug")
+        return Reply("Usage: /papers help")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlackApi]:
+    api = FakeSlackApi(team_id="T0TEAM")
+    await api.start()
+    api.add_channel(CHANNEL)
+    api.users["UADMIN"] = {"id": "UADMIN", "is_admin": True}
+    api.users["UNOBODY"] = {"id": "UNOBODY", "is_admin": False}
+    yield api
+    await api.close()
+
+
+@pytest.fixture
+def handler() -> RecordingHandler:
+    return RecordingHandler()
+
+
+def config(fake: FakeSlackApi, **kwargs: Any) -> SlackConfig:
+    base: dict[str, Any] = {
+        "enabled": True,
+        "mode": "http",
+        "bot_token": "xoxb-test",
+        "app_token": "xapp-test",
+        "signing_secret": SECRET,
+        "api_base_url": fake.base_url,
+    }
+    return SlackConfig(**{**base, **kwargs})
+
+
+@pytest.fixture
+async def http_platform(
+    fake: FakeSlackApi, handler: RecordingHandler
+) -> AsyncIterator[SlackPlatform]:
+    platform = SlackPlatform(config(fake, managers=("UBOSS",)), http_host="127.0.0.1", http_port=0)
+    await platform.start(handler)
+    yield platform
+    await platform.stop()
+
+
+def command_form(fake: FakeSlackApi, text: str, user: str = "UBOSS") -> dict[str, str]:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0TEAM",
+        "team_domain": "papers",
+        "channel_id": CHANNEL,
+        "channel_name": "papers",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/papers",
+        "text": text,
+        "api_app_id": "A0APP",
+        "response_url": fake.response_url("cmd"),
+        "trigger_id": "1.2.3",
+    }
+
+
+async def send(
+    platform: SlackPlatform,
+    form: dict[str, str],
+    *,
+    age_s: float = 0,
+    secret: str = SECRET,
+    signed: bool = True,
+) -> tuple[int, dict[str, Any] | None]:
+    body = urlencode(form)
+    timestamp = str(int(time.time() - age_s))
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signed:
+        signature = sign(secret, timestamp, body)
+        headers |= {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+    url = f"http://127.0.0.1:{platform.bound_port}/slack/events"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as r,
+    ):
+        data = await r.json() if r.content_type == "application/json" else None
+        return r.status, data
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    """Slack's algorithm, from slack_sdk: v0=HMAC-SHA256(secret, "v0:{ts}:{body}")."""
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
+    return signature
+
+
+def texts(body: dict[str, Any]) -> list[str]:
+    return [
+        t
+        for b in body.get("blocks", [])
+        for t in (
+            [b["text"]["text"]] if "text" in b else [e["text"] for e in b.get("elements", [])]
+        )
+    ]
+
+
+async def test_a_fast_command_is_answered_in_the_ack_privately(
+    fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler
+) -> None:
+    status, body = await send(http_platform, command_form(fake, "help"))
+    assert status == 200
+    assert body is not None
+    assert body["response_type"] == "ephemeral"
+    assert body["text"] == "Usage: /papers help"
+    (ctx, text), *_ = handler.calls
+    assert text == "help"
+    assert ctx.channel == ChannelRef("slack", CHANNEL, "T0TEAM")
+    assert (ctx.user_id, ctx.user_name, ctx.can_manage) == ("UBOSS", "uboss", True)
+
+
+async def test_a_subscription_change_is_confirmed_in_the_channel_naming_who(
+    fake: FakeSlackApi, http_platform: SlackPlatform
+) -> None:
+    fake.channels[CHANNEL].is_member = False
+    status, body = await send(http_platform, command_form(fake, "subscribe agents"))
+    assert status == 200
+    assert body is not None
+    assert body["response_type"] == "in_channel"
+    assert texts(body) == ["@uboss subscribed this channel to: agents", "Changed by <@UBOSS>"]
+    # the bot is not in the channel yet: the user is told, privately, how to invite it
+    await fake.wait_for(1)
+    (hint,) = fake.responses["cmd"]
+    assert (hint["text"], hint["response_type"]) == (INVITE_HINT, "ephemeral")
+
+
+async def test_a_slow_command_is_acked_then_answered_through_response_url(
+    fake: FakeSlackApi, http_platform: SlackPlatform
+) -> None:
+    status, body = await send(http_platform, command_form(fake, "search agents"))
+    assert status == 200
+    assert body is not None
+    assert (body["text"], body["response_type"]) == (WORKING, "ephemeral")
+    await fake.wait_for(1)
+    (answer,) = fake.responses["cmd"]
+    assert answer["response_type"] == "ephemeral"
+    assert answer["unfurl_links"] is False
+    shown = "".join(texts(answer))
+    assert "2 papers for &lt;!channel&gt;" in shown
+    assert real_papers()[0].arxiv_url in shown
+
+
+async def test_a_handler_failure_gets_a_generic_private_answer(
+    fake: FakeSlackApi, http_platform: SlackPlatform
+) -> None:
+    status, body = await send(http_platform, command_form(fake, "boom"))
+    assert status == 200
+    assert body is not None
+    assert body["response_type"] == "ephemeral"
+    assert GENERIC_FAILURE in body["text"]
+
+
+async def test_someone_who_may_not_manage_gets_a_clear_refusal(
+    fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler
+) -> None:
+    status, body = await send(http_platform, command_form(fake, "subscribe agents", "UNOBODY"))
+    assert status == 200
+    assert body is not None
+    assert body["response_type"] == "ephemeral"
+    assert texts(body) == [":warning: " + REFUSAL]
+    assert handler.calls[0][0].can_manage is False
+
+
+@pytest.mark.parametrize(
+    ("age_s", "secret", "signed"),
+    [
+        (0, "not-the-secret", True),  # bad signature
+        (6 * 60, SECRET, True),  # signed correctly, but older than five minutes
+        (0, SECRET, False),  # no signature at all
+    ],
+    ids=["bad-signature", "stale", "unsigned"],
+)
+async def test_unverified_requests_get_401_and_are_never_acted_on(
+    fake: FakeSlackApi,
+    http_platform: SlackPlatform,
+    handler: RecordingHandler,
+    age_s: float,
+    secret: str,
+    signed: bool,
+) -> None:
+    form = command_form(fake, "subscribe agents")
+    status, _ = await send(http_platform, form, age_s=age_s, secret=secret, signed=signed)
+    assert status == 401
+    assert handler.calls == []
+    assert fake.requests == []  # not even auth.test: bolt stopped before authorizing
+    # the same request, properly signed and fresh, is acted on (so the test can fail)
+    status, _ = await send(http_platform, form)
+    assert status == 200
+    assert len(handler.calls) == 1
+
+
+async def test_a_tampered_body_fails_verification(
+    fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler
+) -> None:
+    body = urlencode(command_form(fake, "help"))
+    timestamp = str(int(time.time()))
+    signature = sign(SECRET, timestamp, body)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+    tampered = body.replace("help", "unsubscribe+all")
+    url = f"http://127.0.0.1:{http_platform.bound_port}/slack/events"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=tampered, headers=headers) as r,
+    ):
+        assert r.status == 401
+    assert handler.calls == []
+
+
+# ------------------------------------------------------------------ permissions
+
+
+@pytest.mark.parametrize(
+    ("managers", "admins_allowed", "user", "expected"),
+    [
+        ((), True, "UNOBODY", True),  # no managers configured: anyone
+        ((), False, "UNOBODY", True),
+        (("UBOSS",), True, "UBOSS", True),
+        (("UBOSS",), True, "UADMIN", True),  # a workspace admin
+        (("UBOSS",), False, "UADMIN", False),  # admins not allowed
+        (("UBOSS",), True, "UNOBODY", False),
+        (("UBOSS",), True, "UGHOST", False),  # users.info says user_not_found
+    ],
+)
+async def test_who_may_manage(
+    fake: FakeSlackApi,
+    managers: tuple[str, ...],
+    admins_allowed: bool,
+    user: str,
+    expected: bool,
+) -> None:
+    permissions = Permissions(make_client(config(fake)), managers, admins_allowed)
+    assert await permissions.can_manage(user) is expected
+
+
+async def test_admin_checks_are_cached_and_fail_closed(fake: FakeSlackApi) -> None:
+    now = [0.0]
+    permissions = Permissions(
+        make_client(config(fake), sleep=_no_sleep), ("UBOSS",), True, monotonic=lambda: now[0]
+    )
+    assert await permissions.can_manage("UADMIN")
+    assert await permissions.can_manage("UADMIN")
+    assert len(fake.calls("users.info")) == 1
+    now[0] = 301.0
+    fake.script("users.info", *[Scripted(status=503)] * 10)
+    assert await permissions.can_manage("UADMIN") is False
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+# ------------------------------------------------------------------ Socket Mode
+
+
+async def test_socket_mode_routes_commands_and_acks_over_the_websocket(
+    fake: FakeSlackApi, handler: RecordingHandler
+) -> None:
+    platform = SlackPlatform(config(fake, mode="socket", signing_secret=""))
+    await platform.start(handler)
+    try:
+        assert fake.calls("apps.connections.open")
+        opened = [r for r in fake.requests if r.method == "apps.connections.open"]
+        assert opened[0].headers["Authorization"] == "Bearer xapp-test"
+        ack = await fake.send_envelope("slash_commands", command_form(fake, "help"))
+        assert ack["payload"]["response_type"] == "ephemeral"
+        assert ack["payload"]["text"] == "Usage: /papers help"
+        ack = await fake.send_envelope("slash_commands", command_form(fake, "search agents"))
+        assert ack["payload"]["text"] == WORKING
+        await fake.wait_for(1)
+        assert "2 papers" in fake.responses["cmd"][0]["text"]
+    finally:
+        await platform.stop()
+    assert [text for _, text in handler.calls] == ["help", "search agents"]
