@@ -1,0 +1,339 @@
+"""Delivery: turn the schedule into delivery records, claim them, post them, record the outcome.
+
+`DeliveryRunner.run_due()` is the whole cycle, safe to call at any time and from a restart:
+
+1. plan: for every active subscription, the occurrences due since its latest record
+   (`bot.schedule.due_posts`) become records: pending, or missed when older than the grace.
+2. fan out: per platform, `config.concurrency` workers each claim one due record at a time
+   (`Store.claim_due_deliveries`, with a lease), so a slow or failing channel holds up only
+   its own worker, and a platform's rate limit is handled by its adapter.
+3. post: build the digest (papers already posted in the channel are left out, except those
+   an earlier attempt of this same record set out to post), save those paper ids, post with
+   the record's idempotency key, record the post, mark the record posted.
+
+A crash anywhere leaves a claimed record whose lease expires; the next claim posts again with
+the same key, and the platform answers with the earlier post instead of a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from bot.config import DeliveryConfig
+from bot.delivery_state import Delivery, DeliveryState, EmptyReason
+from bot.digest.build import build_digest
+from bot.digest.model import Digest
+from bot.errors import PermanentPlatformError, PlatformError, SourceError, StoreError
+from bot.models import ChannelRef, Paper, Subscription, WeekdayPolicy
+from bot.ports import ChatPlatform, Clock, Store
+from bot.schedule import Action, DuePost, covered_day, due_posts, next_occurrence
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=10)
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=1)
+_WEEKEND = (5, 6)
+
+# A hook called at each named step of a post ("claimed", "frozen", "accepted", "recorded",
+# "done"); the crash test uses it to kill the process at a chosen point.
+StepHook = Callable[[str, Delivery], None]
+
+
+class DayRefresher(Protocol):
+    """What delivery needs from PaperService: fetch a closed day's list into the store."""
+
+    async def refresh_day(self, day: date) -> int:
+        """Fetch and store the list for `day`; returns its size. Raises SourceError."""
+        ...
+
+
+class _LeaseLost(Exception):
+    """Another worker owns the record now (our lease expired): leave it to them."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class DeliveryRunner:
+    def __init__(
+        self,
+        store: Store,
+        service: DayRefresher,
+        platforms: Mapping[str, ChatPlatform],
+        clock: Clock,
+        config: DeliveryConfig,
+        *,
+        worker: str | None = None,
+        lease: timedelta = DEFAULT_LEASE,
+        on_step: StepHook | None = None,
+    ) -> None:
+        self.store = store
+        self.service = service
+        self.platforms = dict(platforms)
+        self.clock = clock
+        self.config = config
+        self.worker = worker or worker_name()
+        self.lease = lease
+        self._on_step = on_step
+        self._refreshed: dict[date, asyncio.Task[int]] = {}
+        self._run_lock = asyncio.Lock()
+        self._stopping = False
+
+    # -- the cycle ---------------------------------------------------------------------
+
+    async def run_due(self) -> Counter[str]:
+        """Plan, then post everything due now; returns how many records ended in each state."""
+        async with self._run_lock:
+            await self.plan()
+            outcomes: Counter[str] = Counter()
+            await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
+            return outcomes
+
+    async def plan(self) -> int:
+        """Create the records of every occurrence due by now; returns how many were new."""
+        now = self.clock.now()
+        created = 0
+        for subscription in await self.store.list_subscriptions():
+            if subscription.paused_reason or subscription.channel.platform not in self.platforms:
+                continue
+            latest = await self.store.latest_deliveries(subscription.channel, 1)
+            last_done = latest[0].post_at if latest else None
+            for due in due_posts(
+                subscription.settings, last_done, now, self._grace, self.config.day_cutoff_utc
+            ):
+                created += await self.store.create_delivery(_record(subscription.channel, due))
+        return created
+
+    def request_stop(self) -> None:
+        """Finish the posts in flight, claim no more (SIGTERM)."""
+        self._stopping = True
+
+    async def wait_idle(self) -> None:
+        """Return once no `run_due` is running."""
+        async with self._run_lock:
+            return
+
+    async def post_now(self, channel: ChannelRef) -> Delivery | None:
+        """Post the channel's digest for the latest closed day now, unless that day's record
+        already exists (then it is returned as it is). None if the channel is not subscribed."""
+        subscription = await self.store.get_subscription(channel)
+        if subscription is None:
+            return None
+        now = self.clock.now()
+        day = covered_day(now, self.config.day_cutoff_utc)
+        latest = await self.store.latest_deliveries(channel, 1)
+        days = _span(latest[0].day if latest else day - timedelta(days=1), day, subscription)
+        await self.store.create_delivery(Delivery(channel, day, now, days))
+        claimed = await self.store.claim_due_deliveries(
+            now, self.worker, limit=1, lease=self.lease, channel=channel
+        )
+        for delivery in claimed:
+            await self._process(delivery)
+        return await self.store.get_delivery(channel, day)
+
+    # -- status ------------------------------------------------------------------------
+
+    async def next_for(self, channel: ChannelRef) -> datetime | None:
+        """When the channel's next digest (or retry) is due; None if unsubscribed or paused."""
+        subscription = await self.store.get_subscription(channel)
+        if subscription is None or subscription.paused_reason:
+            return None
+        now = self.clock.now()
+        upcoming = next_occurrence(subscription.settings, now, self.config.day_cutoff_utc)
+        latest = await self.store.latest_deliveries(channel, 1)
+        retry = latest[0].next_try_at if latest and not latest[0].is_final else None
+        return min(upcoming.post_at, retry) if retry else upcoming.post_at
+
+    async def last_for(self, channel: ChannelRef) -> str | None:
+        """One line on the channel's latest record, e.g. "2024-05-09: posted 7 papers"."""
+        latest = await self.store.latest_deliveries(channel, 1)
+        return describe(latest[0]) if latest else None
+
+    # -- the fan-out -------------------------------------------------------------------
+
+    @property
+    def _grace(self) -> timedelta:
+        return timedelta(hours=self.config.grace_hours)
+
+    async def _drain(self, platform: str, outcomes: Counter[str]) -> None:
+        workers = [self._work(platform, outcomes) for _ in range(self.config.concurrency)]
+        await asyncio.gather(*workers)
+
+    async def _work(self, platform: str, outcomes: Counter[str]) -> None:
+        while not self._stopping:
+            claimed = await self.store.claim_due_deliveries(
+                self.clock.now(), self.worker, limit=1, lease=self.lease, platform=platform
+            )
+            if not claimed:
+                return
+            outcomes[await self._process(claimed[0])] += 1
+
+    async def _process(self, delivery: Delivery) -> str:
+        """One claimed record to its outcome; never raises (one channel never stops others)."""
+        self._step("claimed", delivery)
+        try:
+            return await self._attempt(delivery)
+        except _LeaseLost:
+            log.warning("lost the lease on %s %s", delivery.channel.key, delivery.day)
+            return "lease-lost"
+        except PermanentPlatformError as exc:
+            return await self._pause(delivery, exc.reason)
+        except (PlatformError, SourceError) as exc:
+            return await self._retry_later(delivery, exc)
+        except Exception as exc:  # a bug or a store failure: log it, keep the fan-out going
+            log.exception("delivery to %s failed unexpectedly", delivery.channel.key)
+            return await self._retry_later(delivery, exc)
+
+    async def _attempt(self, delivery: Delivery) -> str:
+        subscription = await self.store.get_subscription(delivery.channel)
+        if subscription is None:
+            return await self._end(delivery.empty(EmptyReason.UNSUBSCRIBED))
+        if subscription.paused_reason:
+            return await self._end(delivery.paused(subscription.paused_reason))
+        digest, reason = await self._digest(delivery, subscription)
+        if reason is not None:
+            return await self._end(delivery.empty(reason))
+        ids = tuple(dict.fromkeys(delivery.paper_ids + _paper_ids(digest)))
+        delivery = delivery.with_papers(ids)
+        await self._save(delivery)
+        self._step("frozen", delivery)
+        platform = self.platforms[delivery.channel.platform]
+        receipt = await platform.post_digest(
+            delivery.channel, digest, idempotency_key=delivery.idempotency_key
+        )
+        self._step("accepted", delivery)
+        await self.store.record_post(receipt, delivery.day, ids)
+        self._step("recorded", delivery)
+        result = await self._end(delivery.posted(receipt))
+        log.info("posted %d papers to %s for %s", len(ids), delivery.channel.key, delivery.day)
+        return result
+
+    async def _digest(
+        self, delivery: Delivery, subscription: Subscription
+    ) -> tuple[Digest, str | None]:
+        """The digest to post, or the reason there is none."""
+        papers = [p for day in delivery.days for p in await self._papers(day)]
+        already = await self.store.posted_paper_ids(delivery.channel) - set(delivery.paper_ids)
+        listed = [d for d in delivery.days if any(p.listed_on == d for p in papers)]
+        digest_day = listed[-1] if listed else delivery.day
+        digest = build_digest(digest_day, papers, subscription, already_posted=already)
+        if not digest.is_empty:
+            return digest, None
+        if not papers:
+            weekend = all(d.weekday() in _WEEKEND for d in delivery.days)
+            return digest, EmptyReason.WEEKEND if weekend else EmptyReason.NO_LIST
+        return digest, digest.empty_reason or EmptyReason.NO_MATCH
+
+    async def _papers(self, day: date) -> list[Paper]:
+        """The day's list, refreshed from the source once per process (weekends: stored only)."""
+        if day.weekday() not in _WEEKEND:
+            task = self._refreshed.get(day)
+            if task is None or (task.done() and task.exception() is not None):
+                task = asyncio.ensure_future(self.service.refresh_day(day))
+                self._refreshed[day] = task
+            try:
+                await asyncio.shield(task)
+            except SourceError:
+                stored = await self.store.papers_listed_on(day)
+                if not stored:
+                    raise
+                log.warning("using the stored list for %s: the source failed", day)
+                return stored
+        return await self.store.papers_listed_on(day)
+
+    # -- outcomes ----------------------------------------------------------------------
+
+    async def _pause(self, delivery: Delivery, reason: str) -> str:
+        log.warning("pausing %s: the platform said %s", delivery.channel.key, reason)
+        subscription = await self.store.get_subscription(delivery.channel)
+        if subscription is not None:
+            await self.store.save_subscription(replace(subscription, paused_reason=reason))
+        return await self._end(delivery.paused(reason))
+
+    async def _retry_later(self, delivery: Delivery, error: Exception) -> str:
+        text = _error_text(error)
+        if delivery.attempts >= self.config.max_attempts:
+            log.error("giving up on %s %s: %s", delivery.channel.key, delivery.day, text)
+            if isinstance(error, SourceError):
+                return await self._end(delivery.empty(EmptyReason.FEED_NOT_READY))
+            return await self._end(delivery.failed(text, None))
+        delay = min(RETRY_BASE * 2 ** max(delivery.attempts - 1, 0), RETRY_CAP)
+        log.warning("will retry %s in %s: %s", delivery.channel.key, delay, text)
+        return await self._end(delivery.failed(text, self.clock.now() + delay))
+
+    async def _end(self, delivery: Delivery) -> str:
+        try:
+            await self._save(delivery)
+        except _LeaseLost:
+            return "lease-lost"
+        except StoreError:  # the record stays claimed; its lease expiry brings it back
+            log.exception("could not record the outcome for %s", delivery.channel.key)
+            return "store-error"
+        self._step("done", delivery)
+        return delivery.state.value
+
+    async def _save(self, delivery: Delivery) -> None:
+        if not await self.store.save_delivery(delivery, worker=self.worker):
+            raise _LeaseLost
+
+    def _step(self, name: str, delivery: Delivery) -> None:
+        if self._on_step is not None:
+            self._on_step(name, delivery)
+
+
+def describe(delivery: Delivery) -> str:
+    """A status line for a record (shown by `/papers status`)."""
+    head = f"{delivery.day.isoformat()}:"
+    match delivery.state:
+        case DeliveryState.POSTED:
+            count = len(delivery.paper_ids)
+            return f"{head} posted {count} paper{'' if count == 1 else 's'}"
+        case DeliveryState.EMPTY:
+            return f"{head} nothing posted ({delivery.reason})"
+        case DeliveryState.MISSED:
+            return f"{head} missed ({delivery.reason})"
+        case DeliveryState.PAUSED:
+            return f"{head} paused: {delivery.reason}"
+        case DeliveryState.FAILED if delivery.next_try_at is None:
+            return f"{head} failed after {delivery.attempts} attempts ({delivery.reason})"
+        case DeliveryState.FAILED:
+            return f"{head} failed {delivery.attempts}x, retrying ({delivery.reason})"
+        case _:
+            return f"{head} {delivery.state.value}"
+
+
+def _record(channel: ChannelRef, due: DuePost) -> Delivery:
+    occurrence = due.occurrence
+    record = Delivery(channel, occurrence.day, occurrence.post_at, occurrence.days)
+    if due.action is Action.MISSED:
+        when = f"{occurrence.post_at:%Y-%m-%d %H:%M} UTC"
+        return replace(record, state=DeliveryState.MISSED, reason=f"the bot was down at {when}")
+    return record
+
+
+def _span(after: date, day: date, subscription: Subscription) -> tuple[date, ...]:
+    """The days in (after, day], as the channel's weekday policy covers them."""
+    span = [after + timedelta(days=n) for n in range(1, (day - after).days + 1)] or [day]
+    if subscription.settings.weekday_policy is WeekdayPolicy.WEEKDAYS:
+        span = [d for d in span if d.weekday() not in _WEEKEND]
+    return tuple(span)
+
+
+def _paper_ids(digest: Digest) -> tuple[str, ...]:
+    return tuple(entry.paper.arxiv_id for entry in digest.entries)
+
+
+def _error_text(error: Exception) -> str:
+    """A short, log-safe description (platform and source errors carry no secrets)."""
+    return f"{type(error).__name__}: {error}"[:300]

@@ -1,0 +1,268 @@
+"""DeliveryRunner against a real SQLite file and a rate-limited fake platform on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.config import DeliveryConfig
+from bot.delivery import DeliveryRunner
+from bot.delivery_state import DeliveryState, EmptyReason
+from bot.errors import SourceUnavailable
+from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.storage.sqlite import SqliteStore
+from bot.topics import parse_topics
+from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve
+
+MONDAY = date(2024, 5, 13)
+TUESDAY_7 = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeRefresher:
+    """The day's list is already in the store; the source can be told to fail."""
+
+    failing: bool = False
+    calls: list[date] = field(default_factory=list)
+
+    async def refresh_day(self, day: date) -> int:
+        self.calls.append(day)
+        if self.failing:
+            raise SourceUnavailable("Hugging Face answered 503")
+        return 0
+
+
+class FakeTime:
+    """One fake monotonic clock shared by the fake server and the client's sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class World:
+    store: SqliteStore
+    server: FakePlatformServer
+    platform: HttpChatPlatform
+    clock: FixedClock
+    refresher: FakeRefresher
+    runner: DeliveryRunner
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    fake_time = FakeTime()
+    server = FakePlatformServer(now=fake_time)
+    web_runner, url = await serve(server)
+    platform = HttpChatPlatform("slack", url, sleep=fake_time.sleep, clock=fake_time)
+    store = await SqliteStore.open(tmp_path / "delivery.db")
+    clock = FixedClock(TUESDAY_7)
+    refresher = FakeRefresher()
+    config = DeliveryConfig(concurrency=4, max_attempts=3)
+    runner = DeliveryRunner(store, refresher, {"slack": platform}, clock, config, worker="w1")
+    try:
+        yield World(store, server, platform, clock, refresher, runner)
+    finally:
+        await platform.stop()
+        await store.close()
+        await web_runner.cleanup()
+
+
+def paper(n: int, day: date, title: str = "Agents that plan", upvotes: int = 10) -> Paper:
+    return Paper(
+        arxiv_id=f"2405.{n:05d}",
+        title=f"{title} {n}",
+        abstract="We study things. They work.",
+        authors=("A. Author",),
+        published_at=datetime.combine(day, time(0, 0), tzinfo=UTC),
+        listed_on=day,
+        upvotes=upvotes,
+    )
+
+
+def channel(n: int) -> ChannelRef:
+    return ChannelRef("slack", f"C{n:03}", "T1")
+
+
+async def subscribe(
+    store: SqliteStore, n: int, topics: str = "", policy: WeekdayPolicy = WeekdayPolicy.DAILY
+) -> ChannelRef:
+    settings = ChannelSettings(post_time=time(7, 0), timezone="UTC", weekday_policy=policy)
+    sub = Subscription(channel(n), parse_topics(topics) if topics else (), settings)
+    await store.save_subscription(sub)
+    return sub.channel
+
+
+async def test_each_channel_gets_one_digest_and_a_rerun_posts_nothing(world: World) -> None:
+    await world.store.upsert_papers([paper(n, MONDAY) for n in range(1, 6)])
+    channels = [await subscribe(world.store, n) for n in range(6)]
+    outcomes = await world.runner.run_due()
+    assert outcomes == {"posted": 6}
+    assert await world.runner.run_due() == {}
+    for ref in channels:
+        assert world.server.count(ref.key) == 1
+        record = await world.store.get_delivery(ref, MONDAY)
+        assert record is not None
+        assert record.state is DeliveryState.POSTED
+        assert record.message_ids
+        assert len(await world.store.posted_paper_ids(ref)) == 5
+
+
+async def test_a_paper_posted_once_is_never_posted_there_again(world: World) -> None:
+    ref = await subscribe(world.store, 1)
+    await world.store.upsert_papers([paper(1, MONDAY), paper(2, MONDAY)])
+    await world.runner.run_due()
+    tuesday = MONDAY + timedelta(days=1)
+    relisted = replace(paper(2, MONDAY), listed_on=tuesday)  # listed again the next day
+    await world.store.upsert_papers([relisted, paper(3, tuesday)])
+    world.clock.advance(timedelta(days=1))
+    assert await world.runner.run_due() == {"posted": 1}
+    record = await world.store.get_delivery(ref, tuesday)
+    assert record is not None
+    assert record.paper_ids == ("2405.00003",)
+
+
+async def test_empty_days_are_recorded_with_their_reason_and_not_posted(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY, title="Diffusion")])
+    no_match = await subscribe(world.store, 1, topics="robotics")
+    world.clock.set(datetime(2024, 5, 12, 7, 0, tzinfo=UTC))  # Sunday: covers Saturday
+    weekend = await subscribe(world.store, 2)
+    assert await world.runner.run_due() == {"empty": 2}
+    saturday = await world.store.get_delivery(weekend, date(2024, 5, 11))
+    assert saturday is not None
+    assert (saturday.state, saturday.reason) == (DeliveryState.EMPTY, EmptyReason.WEEKEND)
+    world.clock.set(TUESDAY_7)
+    assert await world.runner.run_due() == {"empty": 1, "posted": 1}  # 2 takes Monday's
+    record = await world.store.get_delivery(no_match, MONDAY)
+    assert record is not None
+    assert record.state is DeliveryState.EMPTY
+    assert "match your topics" in (record.reason or "")
+    assert world.server.count(no_match.key) == 0
+    assert await world.runner.last_for(no_match) == f"{MONDAY}: nothing posted ({record.reason})"
+
+
+async def test_a_permanent_failure_pauses_only_that_channel(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    refs = [await subscribe(world.store, n) for n in range(3)]
+    world.server.fail_permanently(refs[1].key)
+    assert await world.runner.run_due() == {"posted": 2, "paused": 1}
+    sub = await world.store.get_subscription(refs[1])
+    assert sub is not None
+    assert sub.paused_reason == "Missing Permissions (50013)"
+    assert await world.runner.next_for(refs[1]) is None
+    assert await world.runner.last_for(refs[1]) == f"{MONDAY}: paused: Missing Permissions (50013)"
+    world.clock.advance(timedelta(days=1))
+    await world.store.upsert_papers([paper(2, MONDAY + timedelta(days=1))])
+    assert await world.runner.run_due() == {"posted": 2}, "a paused channel is not planned"
+
+
+async def test_a_transient_failure_backs_off_then_succeeds(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    world.server.fail(ref.key, 503, {"message": "unavailable"}, times=2)
+    assert await world.runner.run_due() == {"failed": 1}
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert record.next_try_at == TUESDAY_7 + timedelta(seconds=30)
+    assert await world.runner.next_for(ref) == record.next_try_at
+    assert await world.runner.run_due() == {}, "not before next_try_at"
+    world.clock.advance(timedelta(seconds=30))
+    assert await world.runner.run_due() == {"failed": 1}
+    again = await world.store.get_delivery(ref, MONDAY)
+    assert again is not None
+    assert again.next_try_at == world.clock.now() + timedelta(seconds=60), "doubling backoff"
+    world.clock.advance(timedelta(seconds=60))
+    assert await world.runner.run_due() == {"posted": 1}
+    assert world.server.count(ref.key) == 1
+
+
+async def test_retries_give_up_after_max_attempts(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    world.server.fail(ref.key, 500, {"message": "boom"}, times=10)
+    for _ in range(3):
+        await world.runner.run_due()
+        world.clock.advance(timedelta(hours=1))
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert (record.state, record.attempts, record.next_try_at) == (DeliveryState.FAILED, 3, None)
+    assert await world.runner.last_for(ref) == f"{MONDAY}: failed after 3 attempts " + (
+        "(TransientPlatformError: HTTP 500)"
+    )
+
+
+async def test_a_feed_that_is_not_ready_is_retried_then_recorded_empty(world: World) -> None:
+    ref = await subscribe(world.store, 1)
+    world.refresher.failing = True
+    assert await world.runner.run_due() == {"failed": 1}
+    world.clock.advance(timedelta(hours=1))
+    await world.runner.run_due()
+    world.clock.advance(timedelta(hours=1))
+    assert await world.runner.run_due() == {"empty": 1}
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert record.reason == EmptyReason.FEED_NOT_READY
+
+
+async def test_a_failing_source_falls_back_to_the_stored_list(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    await subscribe(world.store, 1)
+    world.refresher.failing = True
+    assert await world.runner.run_due() == {"posted": 1}
+
+
+async def test_catch_up_posts_the_recent_miss_and_records_older_ones(world: World) -> None:
+    ref = await subscribe(world.store, 1)
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    world.clock.set(datetime(2024, 5, 10, 7, 0, tzinfo=UTC))  # Friday: covers Thursday
+    await world.store.upsert_papers([paper(9, date(2024, 5, 9))])
+    assert await world.runner.run_due() == {"posted": 1}
+    world.clock.set(TUESDAY_7 + timedelta(hours=3))  # down from Friday to Tuesday 10:00
+    assert await world.runner.run_due() == {"posted": 1}
+    states = {d.day: d.state for d in await world.store.latest_deliveries(ref, 10)}
+    assert states == {
+        date(2024, 5, 9): DeliveryState.POSTED,
+        date(2024, 5, 10): DeliveryState.MISSED,
+        date(2024, 5, 11): DeliveryState.MISSED,
+        date(2024, 5, 12): DeliveryState.MISSED,
+        MONDAY: DeliveryState.POSTED,
+    }
+    assert world.server.count(ref.key) == 2
+
+
+async def test_rate_limits_are_honoured_and_nothing_is_posted_twice(world: World) -> None:
+    world.server.global_rate, world.server.global_burst = 5.0, 2.0
+    world.server.channel_rate = 1.0
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    refs = [await subscribe(world.store, n) for n in range(20)]
+    assert await world.runner.run_due() == {"posted": 20}
+    assert world.server.rate_limited > 0
+    assert all(world.server.count(ref.key) == 1 for ref in refs)
+
+
+async def test_post_now_posts_once_and_reports_the_record(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    world.clock.set(TUESDAY_7 - timedelta(hours=2))  # before today's post time
+    record = await world.runner.post_now(ref)
+    assert record is not None
+    assert (record.state, record.day) == (DeliveryState.POSTED, MONDAY)
+    again = await world.runner.post_now(ref)
+    assert again == record
+    world.clock.set(TUESDAY_7)
+    assert await world.runner.run_due() == {}, "the scheduled post finds the day done"
+    assert world.server.count(ref.key) == 1
+    assert await world.runner.post_now(channel(99)) is None
+    assert await world.runner.next_for(ref) == TUESDAY_7 + timedelta(days=1)
+    assert await world.runner.last_for(ref) == f"{MONDAY}: posted 1 paper"
