@@ -128,8 +128,8 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     subscription = Subscription(
         channel=CLI_CHANNEL, topics=parse_topics(args.topics), settings=app.config.defaults
     )
-    await app.service.save_subscription(subscription)
-    digest = await app.service.digest_for(CLI_CHANNEL, args.date)
+    # A one-off subscription, never stored: the CLI is not a channel to deliver to.
+    digest = await app.service.digest_of(subscription, args.date)
     print(render_text(digest))
     return 0
 

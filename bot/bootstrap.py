@@ -72,9 +72,7 @@ async def build_app(config: Config, *, clock: Clock | None = None) -> App:
         defaults=config.defaults,
         day_cutoff_utc=config.delivery.day_cutoff_utc,
     )
-    closers: list[Closer] = [store.close, daily.aclose]
-    if lookup is not daily:
-        closers.append(lookup.aclose)
+    closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
     return App(config=config, service=service, commands=Commands(service), closers=closers)
 
 

@@ -92,9 +92,16 @@ class PaperService:
         `exclude_posted` drops papers already posted in the channel (scheduled delivery);
         a user asking for a day's digest sees the whole of it.
         """
-        day = day or self.covered_day()
         subscription = await self.subscription_or_default(channel)
+        return await self.digest_of(subscription, day, exclude_posted=exclude_posted)
+
+    async def digest_of(
+        self, subscription: Subscription, day: date | None = None, *, exclude_posted: bool = False
+    ) -> Digest:
+        """The digest a subscription (stored or not) gets for `day`."""
+        day = day or self.covered_day()
         papers = await self.papers_for_day(day)
+        channel = subscription.channel
         posted = await self.store.posted_paper_ids(channel) if exclude_posted else set()
         return build_digest(day, papers, subscription, already_posted=posted)
 

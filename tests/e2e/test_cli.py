@@ -1,0 +1,82 @@
+"""The CLI as a newcomer runs it: a real subprocess, offline, on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _paperbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--db", f"sqlite:///{tmp_path / 'cli.db'}", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # no paperbot.toml here: embedded defaults
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_digest_from_the_shipped_sample_prints_the_days_top_papers(tmp_path: Path) -> None:
+    result = _paperbot(tmp_path, "--source", "sample", "digest")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "2026" in out and "21" in out  # the sample's newest day is covered
+    first, second = out.index("EnvHarness"), out.index("FACET")
+    assert first < second  # ordered by upvotes: 163 before 54
+    assert "https://arxiv.org/abs/2608.19880" in out
+
+
+def test_digest_with_topics_says_why_each_paper_matched(tmp_path: Path) -> None:
+    result = _paperbot(tmp_path, "--source", "sample", "digest", "--topics", "agents")
+    assert result.returncode == 0, result.stderr
+    assert "EnvHarness" in result.stdout
+    assert "4DAnyone" not in result.stdout  # nothing about agents
+    assert "agent" in result.stdout.lower()
+
+
+def test_digest_for_a_day_the_sample_lacks_says_so(tmp_path: Path) -> None:
+    result = _paperbot(tmp_path, "--source", "sample", "digest", "--date", "2026-08-22")
+    assert result.returncode == 0, result.stderr
+    assert "no papers" in result.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("digest", "--date", "yesterday"), "not a date"),
+        (("show", "abc"), "not an arXiv id"),
+        (("digest", "--topics", 'agents "unclosed'), "quote"),
+    ],
+)
+def test_bad_input_is_one_short_line_and_a_nonzero_exit(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = _paperbot(tmp_path, "--source", "sample", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_search_and_show_work_offline_on_the_sample(tmp_path: Path) -> None:
+    _paperbot(tmp_path, "--source", "sample", "digest")  # stores the sample day
+    found = _paperbot(tmp_path, "--source", "sample", "search", "terminal", "task", "synthesis")
+    assert found.returncode == 0, found.stderr
+    assert "FACET" in found.stdout
+    shown = _paperbot(tmp_path, "--source", "sample", "show", "https://arxiv.org/abs/2608.19880v2")
+    assert shown.returncode == 0, shown.stderr
+    assert "EnvHarness" in shown.stdout and "Chengsong Huang" in shown.stdout
+
+
+def test_a_broken_config_file_is_named_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "paperbot.toml").write_text("[defaults]\ntimezone = 'Mars/Base'\n")
+    result = _paperbot(tmp_path, "--source", "sample", "digest")
+    assert result.returncode == 2
+    assert "unknown time zone" in result.stderr
+    assert "Traceback" not in result.stderr
