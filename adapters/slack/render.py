@@ -23,6 +23,7 @@ from adapters.slack.mrkdwn import (
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
 from bot.replies import Reply, Visibility
+from bot.summary import summarize
 
 MAX_BLOCKS = 50  # per message
 MAX_HEADER_CHARS = 150
@@ -277,12 +278,13 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
     """A command's answer as one or more messages (a digest reply has no thread here)."""
     prefix = ":warning: " if reply.is_error else ""
     units: list[list[Block]] = []
-    if reply.text:
+    repeats_title = reply.digest is not None and reply.text == reply.digest.title
+    if reply.text and not repeats_title:  # the digest's own header says it already
         units.append(sections(prefix + escape(reply.text)))
     if reply.visibility is Visibility.CHANNEL and is_user_id(actor_id):
         units.append(context(f"Changed by <@{actor_id}>"))
     units.extend(
-        [*sections(paper_text(p, rank, _short(p))), divider()]
+        [*sections(paper_text(p, rank, summarize(p))), divider()]
         for rank, p in enumerate(reply.papers, 1)
     )
     messages = [
@@ -295,11 +297,3 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
     if reply.digest is not None:
         messages.extend(part.message for part in render_digest(reply.digest))
     return tuple(messages) or (SlackMessage("paperbot", tuple(sections("Done."))),)
-
-
-def _short(paper: Paper) -> str:
-    """A reply's one-line summary: HF's AI summary, else the abstract's first sentence."""
-    if paper.ai_summary:
-        return paper.ai_summary
-    first, dot, _ = paper.abstract.strip().partition(". ")
-    return first + dot.strip()
