@@ -1,0 +1,115 @@
+"""The wake-up calls: APScheduler 3.x, wrapped. The only module that imports apscheduler.
+
+The store is the source of truth; APScheduler only wakes the runner up. There is one job per
+subscribed channel, at its next occurrence (`bot.schedule.next_occurrence`), plus a sweep
+every minute that picks up retries, records whose worker died, and anything a wake-up missed.
+Every wake-up calls `DeliveryRunner.run_due()`, which decides from the store what is due, so
+a job that fires twice, late or not at all changes nothing: the next wake-up catches up.
+
+APScheduler's own job store is memory only: it is rebuilt from the store at `start()`, and
+`reschedule(channel)` is called whenever a channel changes its subscription or settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.delivery import DeliveryRunner
+from bot.models import ChannelRef, Subscription
+from bot.ports import Clock, Store
+from bot.schedule import next_occurrence
+
+log = logging.getLogger(__name__)
+
+SWEEP_ID = "sweep"
+
+
+class PaperScheduler:
+    def __init__(
+        self,
+        runner: DeliveryRunner,
+        store: Store,
+        clock: Clock,
+        *,
+        sweep_every: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self.runner = runner
+        self.store = store
+        self.clock = clock
+        self.sweep_every = sweep_every
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def start(self, *, catch_up: bool = True) -> None:
+        """Build the jobs from the store and start, with the event loop running.
+
+        With `catch_up`, the first sweep (posting what was missed while down) runs at once;
+        otherwise one sweep interval from now.
+        """
+        first_sweep = self.clock.now() + (timedelta(0) if catch_up else self.sweep_every)
+        self._scheduler.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=self.sweep_every.total_seconds(), timezone=UTC),
+            id=SWEEP_ID,
+            next_run_time=first_sweep,
+            **_JOB_OPTIONS,
+        )
+        for subscription in await self.store.list_subscriptions():
+            self._schedule(subscription)
+        self._scheduler.start()
+        log.info("scheduler started with %d channel jobs", len(self._scheduler.get_jobs()) - 1)
+
+    async def reschedule(self, channel: ChannelRef) -> None:
+        """Bring the channel's job in line with its stored subscription (call after a change)."""
+        subscription = await self.store.get_subscription(channel)
+        if subscription is None or subscription.paused_reason:
+            if self._scheduler.get_job(channel.key) is not None:
+                self._scheduler.remove_job(channel.key)
+            return
+        self._schedule(subscription)
+
+    async def shutdown(self, wait: bool = True) -> None:
+        """Stop waking up; claim nothing new; with `wait`, let the posts in flight finish."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self.runner.request_stop()
+        if wait:
+            await self.runner.wait_idle()
+
+    def next_wakeup(self, channel: ChannelRef) -> datetime | None:
+        """When the channel's job fires next (None: no job)."""
+        job = self._scheduler.get_job(channel.key)
+        return job.next_run_time if job is not None else None
+
+    async def sweep(self) -> None:
+        outcomes = await self.runner.run_due()
+        if outcomes:
+            log.info("delivery run: %s", dict(outcomes))
+
+    async def fire(self, channel_key: str) -> None:
+        """A channel's post time: run what is due, then set its next wake-up."""
+        await self.sweep()
+        await self.reschedule(ChannelRef.parse(channel_key))
+
+    def _schedule(self, subscription: Subscription) -> None:
+        if subscription.paused_reason:
+            return
+        cutoff = self.runner.config.day_cutoff_utc
+        occurrence = next_occurrence(subscription.settings, self.clock.now(), cutoff)
+        key = subscription.channel.key
+        self._scheduler.add_job(
+            self.fire,
+            DateTrigger(run_date=occurrence.post_at, timezone=UTC),
+            args=(key,),
+            id=key,
+            replace_existing=True,
+            **_JOB_OPTIONS,
+        )
+
+
+# Late wake-ups still run (the runner applies the grace window), and piled-up ones run once.
+_JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
