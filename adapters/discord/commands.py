@@ -85,7 +85,9 @@ def build_papers_group(
     group = app_commands.Group(
         name="papers",
         description="Trending research papers: daily digests, search and subscriptions",
-        guild_only=True,
+        guild_only=True,  # a subscription belongs to a guild channel; no DMs
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        allowed_installs=app_commands.AppInstallationType(guild=True),
         default_permissions=discord.Permissions(manage_channels=True) if managers_only else None,
     )
     _add_reading_verbs(group, run)

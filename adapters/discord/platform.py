@@ -23,6 +23,7 @@ from discord.http import Route
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
 from adapters.discord.render import DiscordMessage, render_digest, render_reply
+from bot.commands import is_slow
 from bot.config import DiscordConfig
 from bot.digest.model import Digest
 from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
@@ -35,12 +36,7 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction[discord.Client]
 TopicsFor = Callable[[ChannelRef], Awaitable[list[str]]]
 PLATFORM = "discord"
-SLOW_VERBS = frozenset({"today", "search", "show", "status"})  # may pass the 3 s window
 FAILED = Reply("Something went wrong on our side; it is logged.", is_error=True)
-
-
-def is_slow(text: str) -> bool:
-    return text.split(" ", 1)[0].lower() in SLOW_VERBS
 
 
 def context_of(interaction: Interaction) -> CommandContext:
@@ -194,7 +190,7 @@ class DiscordPlatform:
 
     async def _run(self, interaction: Interaction, text: str) -> None:
         """Answer one slash command: defer the slow verbs, then reply or follow up."""
-        deferred = is_slow(text)
+        deferred = is_slow(text)  # may pass Discord's 3 s answer window
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await self._answer(context_of(interaction), text)

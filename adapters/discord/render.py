@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import discord
 
-from adapters.discord.text import ELLIPSIS, cut_at_word, escape, fit, safe_url, split
+from adapters.discord.text import escape, fit, safe_url, split
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
 from bot.replies import Reply
+from bot.summary import summarize
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -72,7 +73,7 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
         embedded = pack(
             embed
             for rank, paper in enumerate(reply.papers, 1)
-            for embed in paper_embeds(paper, _search_summary(paper), (), rank)
+            for embed in paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
         )
     if chunks and embedded and embedded[0].content is None:
         # The last text chunk rides on the first embed message: one message fewer.
@@ -203,14 +204,3 @@ def _stats_line(paper: Paper) -> str:
     if paper.organization:
         stats.append(fit(paper.organization, 100))
     return " · ".join(stats)
-
-
-def _search_summary(paper: Paper) -> str:
-    """Whole sentences up to the budget when there are some, else words and an ellipsis."""
-    text = " ".join((paper.ai_summary or paper.abstract).split())
-    if len(text) <= SEARCH_SUMMARY_MAX:
-        return text
-    end = text.rfind(". ", 0, SEARCH_SUMMARY_MAX)
-    if end > SEARCH_SUMMARY_MAX // 3:
-        return text[: end + 1]
-    return cut_at_word(text, SEARCH_SUMMARY_MAX - 1) + ELLIPSIS

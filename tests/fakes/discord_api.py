@@ -90,7 +90,8 @@ class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     heartbeats: int = 0
-    _failures: list[tuple[str, re.Pattern[str], Failure]] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)  # channel messages made
+    _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
     _nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     _sockets: list[_Socket] = field(default_factory=list)
     _ids: itertools.count[int] = field(
@@ -129,8 +130,11 @@ class FakeDiscord:
 
     # ----- what tests call -------------------------------------------------------------
 
-    def fail_next(self, method: str, path_regex: str, *failures: Failure) -> None:
-        """The next requests matching `method` and `path_regex` get these failures, in order."""
+    def fail_next(self, method: str, path_regex: str, *failures: Failure | None) -> None:
+        """The next requests matching `method` and `path_regex` get these failures, in order.
+
+        `None` lets one request through, so a failure can be aimed at the n-th request.
+        """
         pattern = re.compile(path_regex)
         self._failures.extend((method, pattern, f) for f in failures)
 
@@ -191,7 +195,7 @@ class FakeDiscord:
         for i, (m, pattern, failure) in enumerate(self._failures):
             if m == method and pattern.search(path):
                 del self._failures[i]
-                return failure
+                return failure  # None: this one goes through
         return None
 
     def _route(self, method: str, path: str, body: Any) -> web.StreamResponse:
@@ -235,6 +239,7 @@ class FakeDiscord:
             if earlier is not None and now - earlier[1] < NONCE_WINDOW_S:
                 return _json(earlier[0])
         message = message_payload(next(self._ids), int(channel_id), self.bot, body)
+        self.created.append(message)
         if nonce is not None:
             self._nonces[(channel_id, nonce)] = (message, now)
         return _json(message)

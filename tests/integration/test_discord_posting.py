@@ -1,0 +1,213 @@
+"""Posting digests through discord.py's real REST client to the fake Discord on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pytest
+
+from adapters.discord import DiscordPlatform
+from adapters.discord.posting import nonce_for
+from bot.digest.model import Digest, DigestEntry
+from bot.errors import PermanentPlatformError, TransientPlatformError
+from bot.models import ChannelRef, Paper
+from tests.fakes.discord_api import Failure, FakeDiscord
+from tests.fakes.discord_checks import assert_nothing_live, assert_within_limits
+from tests.fakes.discord_setup import config_for, fake_discord
+
+MESSAGES = r"^/channels/\d+/messages$"
+NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+@dataclass
+class RecordingSleep:
+    """Our own retries' sleep: recorded, never waited (discord.py's 429 waits are its own)."""
+
+    delays: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@dataclass
+class Setup:
+    fake: FakeDiscord
+    platform: DiscordPlatform
+    sleep: RecordingSleep
+    channel: ChannelRef
+    fake_clock: list[float]
+
+
+@pytest.fixture
+async def setup() -> AsyncIterator[Setup]:
+    fake_clock = [0.0]
+    async with fake_discord(clock=lambda: fake_clock[0]) as fake:
+        sleep = RecordingSleep()
+        platform = DiscordPlatform(config_for(fake), clock=FixedClock(), sleep=sleep, attempts=3)
+        channel = ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
+        try:
+            yield Setup(fake, platform, sleep, channel, fake_clock)
+        finally:
+            await platform.stop()
+
+
+def make_digest(papers: int = 1, title: str = "A paper about @everyone") -> Digest:
+    entries = tuple(
+        DigestEntry(
+            rank=n,
+            paper=Paper(
+                arxiv_id=f"2608.{n:05d}",
+                title=f"{title} {n}",
+                abstract="Abstract.",
+                authors=("Ada Lovelace",),
+                published_at=NOW,
+                upvotes=10,
+            ),
+            summary="word " * 700,  # ~3,500 characters: one paper fills most of a message
+        )
+        for n in range(1, papers + 1)
+    )
+    return Digest(day=date(2026, 8, 21), entries=entries, total_candidates=papers)
+
+
+async def test_a_digest_is_posted_with_no_allowed_mentions_and_its_ids_returned(
+    setup: Setup,
+) -> None:
+    receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="k1")
+    posts = setup.fake.messages()
+    assert len(posts) == 1
+    body = posts[0].body
+    assert body["allowed_mentions"] == {"parse": []}
+    assert body["nonce"] == nonce_for("k1", 0)
+    assert len(body["nonce"]) <= 25
+    assert body["enforce_nonce"] is True
+    assert_within_limits(body)
+    assert_nothing_live(body)
+    assert posts[0].headers["Authorization"] == "Bot fake-bot-token"
+    assert receipt.channel == setup.channel
+    assert receipt.posted_at == NOW
+    assert len(receipt.message_ids) == 1
+    assert receipt.message_ids[0].isdigit()
+
+
+async def test_a_digest_too_big_for_one_message_is_several_messages_in_order(
+    setup: Setup,
+) -> None:
+    receipt = await setup.platform.post_digest(
+        setup.channel, make_digest(papers=9), idempotency_key="big"
+    )
+    posts = setup.fake.messages()
+    assert len(posts) == len(receipt.message_ids) >= 4
+    assert len(set(receipt.message_ids)) == len(receipt.message_ids)
+    nonces = [p.body["nonce"] for p in posts]
+    assert nonces == [nonce_for("big", i) for i in range(len(posts))]
+    for post in posts:
+        assert post.body["allowed_mentions"] == {"parse": []}
+        assert_within_limits(post.body)
+
+
+async def test_a_429_is_waited_out_by_discord_py_then_the_post_succeeds(setup: Setup) -> None:
+    setup.fake.fail_next("POST", MESSAGES, Failure.rate_limited(0.05))
+    receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="r")
+    first, second = setup.fake.messages()
+    assert second.at - first.at >= 0.04  # discord.py honoured retry_after before retrying
+    assert second.body == first.body
+    assert setup.sleep.delays == []  # its own limiter did it, not a retry of ours
+    assert len(receipt.message_ids) == 1
+
+
+async def test_a_5xx_is_retried_then_the_post_succeeds(setup: Setup) -> None:
+    # 503 is a status discord.py raises at once (it retries 500/502/504 itself, sleeping 1 s+)
+    setup.fake.fail_next("POST", MESSAGES, Failure(503))
+    receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="s")
+    assert len(setup.fake.messages()) == 2
+    assert setup.sleep.delays == [2.0]
+    assert len(receipt.message_ids) == 1
+
+
+async def test_a_5xx_that_persists_becomes_a_transient_error(setup: Setup) -> None:
+    setup.fake.fail_next("POST", MESSAGES, Failure(503), Failure(503), Failure(503))
+    with pytest.raises(TransientPlatformError, match="HTTP 503"):
+        await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="p")
+    assert len(setup.fake.messages()) == 3
+    assert setup.sleep.delays == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("code", [50001, 50013])
+async def test_missing_access_or_permissions_is_permanent_and_not_retried(
+    setup: Setup, code: int
+) -> None:
+    setup.fake.fail_next("POST", MESSAGES, Failure.discord_error(code))
+    with pytest.raises(PermanentPlatformError) as raised:
+        await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="x")
+    assert str(code) in raised.value.reason
+    assert len(setup.fake.messages()) == 1
+    assert setup.sleep.delays == []
+
+
+async def test_an_unknown_channel_is_permanent(setup: Setup) -> None:
+    gone = ChannelRef("discord", "999999999999999999", str(setup.fake.guild.id))
+    with pytest.raises(PermanentPlatformError, match="10003, Unknown Channel"):
+        await setup.platform.post_digest(gone, make_digest(), idempotency_key="x")
+    assert len(setup.fake.messages(999999999999999999)) == 1
+
+
+async def test_another_client_error_is_transient_and_not_retried(setup: Setup) -> None:
+    setup.fake.fail_next("POST", MESSAGES, Failure(400))
+    with pytest.raises(TransientPlatformError, match="HTTP 400"):
+        await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="x")
+    assert len(setup.fake.messages()) == 1
+
+
+async def test_a_channel_that_is_not_discord_is_refused_without_a_request(setup: Setup) -> None:
+    with pytest.raises(PermanentPlatformError):
+        await setup.platform.post_digest(
+            ChannelRef("slack", "C123", "T1"), make_digest(), idempotency_key="x"
+        )
+    assert setup.fake.requests == []
+
+
+async def test_a_resend_with_the_same_key_returns_the_earlier_messages(setup: Setup) -> None:
+    digest = make_digest(papers=5)
+    first = await setup.platform.post_digest(setup.channel, digest, idempotency_key="day-1")
+    again = await setup.platform.post_digest(setup.channel, digest, idempotency_key="day-1")
+    other = await setup.platform.post_digest(setup.channel, digest, idempotency_key="day-2")
+    assert again.message_ids == first.message_ids
+    assert set(other.message_ids).isdisjoint(first.message_ids)
+
+
+async def test_a_resend_after_a_crash_mid_digest_posts_each_message_once(setup: Setup) -> None:
+    digest = make_digest(papers=5)
+    # The first message goes through; the second fails until we give up (as if we crashed).
+    setup.fake.fail_next("POST", MESSAGES, None, Failure(503), Failure(503), Failure(503))
+    with pytest.raises(TransientPlatformError):
+        await setup.platform.post_digest(setup.channel, digest, idempotency_key="crash")
+    [first_message] = setup.fake.created
+    receipt = await setup.platform.post_digest(setup.channel, digest, idempotency_key="crash")
+    assert receipt.message_ids[0] == first_message["id"]  # the nonce found it again
+    created_ids = [m["id"] for m in setup.fake.created]
+    assert created_ids == list(receipt.message_ids)  # every message exactly once
+
+
+async def test_the_nonce_only_protects_for_a_few_minutes(setup: Setup) -> None:
+    first = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="k")
+    setup.fake_clock[0] += 301.0  # past Discord's nonce window
+    later = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="k")
+    assert later.message_ids != first.message_ids
+
+
+async def test_a_bad_token_is_transient_for_posting(setup: Setup) -> None:
+    platform = DiscordPlatform(config_for(setup.fake, token="wrong"), sleep=setup.sleep)
+    try:
+        with pytest.raises(TransientPlatformError, match="rejected the bot token"):
+            await platform.post_digest(setup.channel, make_digest(), idempotency_key="x")
+    finally:
+        await platform.stop()
+    assert "wrong" not in repr(config_for(setup.fake, token="wrong"))
