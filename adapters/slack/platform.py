@@ -60,8 +60,7 @@ class SlackPlatform:
         http_port: int | None = None,
         history_pages: int = 3,
     ) -> None:
-        if config.mode not in ("socket", "http"):
-            raise ConfigError(f"[slack] mode must be 'socket' or 'http', not {config.mode!r}")
+        _check(config)
         self.config = config
         self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
         self._clock = clock or SystemClock()
@@ -169,6 +168,20 @@ class SlackPlatform:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+def _check(config: SlackConfig) -> None:
+    """Refuse to start half-configured (bolt would fall back to os.environ by itself)."""
+    if config.mode not in ("socket", "http"):
+        raise ConfigError(f"[slack] mode must be 'socket' or 'http', not {config.mode!r}")
+    needed = {"bot_token": config.bot_token}
+    if config.mode == "socket":
+        needed["app_token"] = config.app_token
+    else:
+        needed["signing_secret"] = config.signing_secret
+    for name, value in needed.items():
+        if not value:
+            raise ConfigError(f"[slack] {name} is empty: set the variable {name}_env names")
 
 
 def _part_of(message: dict[str, Any], key: str) -> int | None:

@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING, Permissions
 from adapters.slack.platform import SlackPlatform, make_client
 from bot.config import SlackConfig
+from bot.errors import ConfigError
 from bot.models import ChannelRef
 from bot.replies import CommandContext, Reply, Visibility
 from tests.fakes.slack_api import FakeSlackApi, Scripted
@@ -297,6 +298,17 @@ async def test_admin_checks_are_cached_and_fail_closed(fake: FakeSlackApi) -> No
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+@pytest.mark.parametrize(
+    ("mode", "missing"),
+    [("socket", "bot_token"), ("socket", "app_token"), ("http", "signing_secret")],
+)
+def test_a_half_configured_platform_refuses_to_start(
+    fake: FakeSlackApi, mode: str, missing: str
+) -> None:
+    with pytest.raises(ConfigError, match=missing):
+        SlackPlatform(config(fake, mode=mode, **{missing: ""}))
 
 
 # ------------------------------------------------------------------ Socket Mode
