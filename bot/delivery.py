@@ -39,14 +39,16 @@ from bot.schedule import Action, DuePost, covered_day, due_posts, next_occurrenc
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = timedelta(minutes=10)
+# Shorter than Discord's nonce window ("a few minutes"): a record whose worker died is
+# posted again while the platform still recognises the key.
+DEFAULT_LEASE = timedelta(minutes=3)
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
 _WEEKEND = (5, 6)
 
-# A hook called at each named step of a post ("claimed", "frozen", "accepted", "recorded",
-# "done"); the crash test uses it to kill the process at a chosen point.
-StepHook = Callable[[str, Delivery], None]
+# A hook called at each named step: "planned" (records created; no delivery), then per post
+# "claimed", "frozen", "accepted", "recorded", "done". The crash test kills the process there.
+StepHook = Callable[[str, Delivery | None], None]
 
 
 class DayRefresher(Protocol):
@@ -96,6 +98,7 @@ class DeliveryRunner:
         """Plan, then post everything due now; returns how many records ended in each state."""
         async with self._run_lock:
             await self.plan()
+            self._step("planned", None)
             outcomes: Counter[str] = Counter()
             await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
             return outcomes
@@ -287,7 +290,7 @@ class DeliveryRunner:
         if not await self.store.save_delivery(delivery, worker=self.worker):
             raise _LeaseLost
 
-    def _step(self, name: str, delivery: Delivery) -> None:
+    def _step(self, name: str, delivery: Delivery | None) -> None:
         if self._on_step is not None:
             self._on_step(name, delivery)
 

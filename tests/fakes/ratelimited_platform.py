@@ -71,6 +71,7 @@ class FakePlatformServer:
     channel_rate: float = 0.0
     channel_burst: float = 1.0
     now: Callable[[], float] = time.monotonic
+    dedupe: bool = True  # False: forget keys (a platform without idempotency, for controls)
     messages: list[Message] = field(default_factory=list)
     by_key: dict[tuple[str, str], Message] = field(default_factory=dict)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
@@ -114,7 +115,7 @@ class FakePlatformServer:
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
         channel, key, text = str(body["channel"]), str(body["key"]), str(body["text"])
-        earlier = self.by_key.get((channel, key))
+        earlier = self.by_key.get((channel, key)) if self.dedupe else None
         if earlier is not None:  # found by its key: the earlier post, not a new one
             self.duplicates_refused += 1
             return web.json_response({"ok": True, "id": earlier.id, "existing": True})
