@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -75,6 +76,7 @@ class DiscordPlatform:
         attempts: int = 4,
         managers_only: bool = False,
         guild_ready_timeout: float = 2.0,
+        drain_timeout: float = 10.0,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -88,6 +90,8 @@ class DiscordPlatform:
         self._login_lock = asyncio.Lock()
         self._logged_in = False
         self._connected = asyncio.Event()
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._drain_timeout = drain_timeout
         self.client = _make_client(config, guild_ready_timeout)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
@@ -133,6 +137,9 @@ class DiscordPlatform:
             self._connected.clear()
 
     async def stop(self) -> None:
+        """Let the commands being answered finish (within `drain_timeout`), then disconnect."""
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=self._drain_timeout)
         await self.client.close()
 
     async def wait_connected(self) -> None:
@@ -190,14 +197,25 @@ class DiscordPlatform:
 
     async def _run(self, interaction: Interaction, text: str) -> None:
         """Answer one slash command: defer the slow verbs, then reply or follow up."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._run_command(interaction, text)
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError):
+            # Too late (the 3 s window or the 15 min token passed) or Discord is down:
+            # nothing more can reach the user; the log keeps the details.
+            log.exception("could not answer /papers %s", text.split(" ", 1)[0])
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _run_command(self, interaction: Interaction, text: str) -> None:
         deferred = is_slow(text)  # may pass Discord's 3 s answer window
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await self._answer(context_of(interaction), text)
-        try:
-            await self._respond(interaction, reply, deferred=deferred)
-        except discord.HTTPException:
-            log.exception("could not answer /papers %s", text.split(" ", 1)[0])
+        await self._respond(interaction, reply, deferred=deferred)
 
     async def _answer(self, ctx: CommandContext, text: str) -> Reply:
         if self._handler is None:

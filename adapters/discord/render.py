@@ -66,7 +66,10 @@ def render_digest(digest: Digest) -> list[DiscordMessage]:
 
 def render_reply(reply: Reply) -> list[DiscordMessage]:
     """A command's answer: its text (split, never cut), then its digest or papers."""
-    chunks = split(escape(reply.text), CONTENT_MAX) if reply.text.strip() else []
+    text = reply.text.strip()
+    if reply.digest is not None and text == reply.digest.title:
+        text = ""  # the digest's header embed already says it
+    chunks = split(escape(text), CONTENT_MAX) if text else []
     if reply.digest is not None:
         embedded = render_digest(reply.digest)
     else:
@@ -75,9 +78,12 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
             for rank, paper in enumerate(reply.papers, 1)
             for embed in paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
         )
-    if chunks and embedded and embedded[0].content is None:
-        # The last text chunk rides on the first embed message: one message fewer.
-        embedded[0] = DiscordMessage(chunks.pop(), embedded[0].embeds)
+    if chunks and embedded:  # the last text chunk rides on the first embed message
+        head = embedded[0]
+        merged = chunks[-1] if head.content is None else f"{chunks[-1]}\n{head.content}"
+        if len(merged) <= CONTENT_MAX:
+            embedded[0] = DiscordMessage(merged, head.embeds)
+            chunks.pop()
     messages = [DiscordMessage(chunk) for chunk in chunks] + embedded
     return messages or [DiscordMessage("Done.")]
 

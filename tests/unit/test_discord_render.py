@@ -207,6 +207,16 @@ def test_a_reply_with_a_digest_renders_the_digest() -> None:
     assert messages[0].embeds[1].title == "1. Paper number 1"
 
 
+def test_a_reply_that_only_names_its_digest_does_not_repeat_the_title() -> None:
+    small = digest(entry(1))
+    [message] = render_reply(Reply(small.title, digest=small))
+    assert message.content is None
+    big = digest(*(entry(n, summary="w " * 1500) for n in range(1, 4)))
+    messages = render_reply(Reply("Asked for it:", digest=big))
+    assert len(messages) == 3
+    assert messages[0].content == f"Asked for it:\n{big.title} (part 1 of 3)"
+
+
 @pytest.mark.parametrize("limit", [5, 20, 100])
 def test_fit_stays_within_the_limit_and_shows_the_cut(limit: int) -> None:
     cut = fit("**a** " * 100, limit)
