@@ -27,7 +27,8 @@ def test_digest_from_the_shipped_sample_prints_the_days_top_papers(tmp_path: Pat
     result = _paperbot(tmp_path, "--source", "sample", "digest")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "2026" in out and "21" in out  # the sample's newest day is covered
+    assert "2026" in out
+    assert "21" in out
     first, second = out.index("EnvHarness"), out.index("FACET")
     assert first < second  # ordered by upvotes: 163 before 54
     assert "https://arxiv.org/abs/2608.19880" in out
@@ -71,7 +72,8 @@ def test_search_and_show_work_offline_on_the_sample(tmp_path: Path) -> None:
     assert "FACET" in found.stdout
     shown = _paperbot(tmp_path, "--source", "sample", "show", "https://arxiv.org/abs/2608.19880v2")
     assert shown.returncode == 0, shown.stderr
-    assert "EnvHarness" in shown.stdout and "Chengsong Huang" in shown.stdout
+    assert "EnvHarness" in shown.stdout
+    assert "Chengsong Huang" in shown.stdout
 
 
 def test_a_broken_config_file_is_named_not_a_traceback(tmp_path: Path) -> None:

@@ -68,7 +68,8 @@ async def test_a_digest_fetches_the_day_once_then_reads_the_store(
     assert again == first
     assert len(feed.requests_to("/api/daily_papers")) == 1
     fetched = await service.store.last_fetch()
-    assert fetched is not None and fetched[:2] == (DAY, 17)
+    assert fetched is not None
+    assert fetched[:2] == (DAY, 17)
 
 
 async def test_scheduled_digests_leave_out_what_the_channel_already_got(
@@ -96,7 +97,8 @@ async def test_search_falls_back_to_arxiv_and_remembers_what_it_found(
     service: PaperService, feed: FakeFeed
 ) -> None:
     found = await service.search("testing deep learning")
-    assert found and found[0].source == "arxiv"
+    assert found
+    assert found[0].source == "arxiv"
     assert len(feed.requests_to("/api/query")) == 1
     again = await service.search("testing deep learning")
     assert {p.arxiv_id for p in again} & {p.arxiv_id for p in found}
@@ -108,10 +110,12 @@ async def test_show_prefers_the_stores_copy_with_hf_counts(
 ) -> None:
     await service.refresh_day(DAY)
     paper = await service.show("2608.19880")
-    assert paper is not None and paper.upvotes == 163
+    assert paper is not None
+    assert paper.upvotes == 163
     assert feed.requests_to("/api/query") == []
     remote = await service.show("1111.2011")
-    assert remote is not None and remote.source == "arxiv"
+    assert remote is not None
+    assert remote.source == "arxiv"
     assert await service.show("0000.00000") is None
 
 
