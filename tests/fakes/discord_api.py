@@ -89,6 +89,7 @@ class FakeDiscord:
     clock: Callable[[], float] | None = None  # for the nonce window; the loop clock if None
     requests: list[Recorded] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
+    gateway_queries: list[dict[str, str]] = field(default_factory=list)  # e.g. compress
     heartbeats: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)  # channel messages made
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
@@ -274,6 +275,7 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        self.gateway_queries.append(dict(request.query))
         zlib_stream = request.query.get("compress") == "zlib-stream"
         sock = _Socket(ws, zlib.compressobj() if zlib_stream else None)
         self._sockets.append(sock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordPlatform
+from bot.config import DiscordConfig
 from bot.errors import ConfigError
 from bot.models import ChannelRef
 from bot.replies import CommandContext, Reply, Visibility
@@ -126,6 +128,34 @@ async def test_the_bot_identifies_with_no_privileged_intent(bot: Served) -> None
     [identify] = bot.fake.identifies
     assert identify["intents"] == 1  # GUILDS only: no members, presences or message content
     assert identify["token"] == "fake-bot-token"
+
+
+async def test_the_gateway_session_is_zlib_stream_json_with_heartbeats_acked(
+    bot: Served,
+) -> None:
+    [query] = bot.fake.gateway_queries
+    assert query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
+    assert bot.fake.heartbeats >= 1  # discord.py beats at once on HELLO...
+    assert math.isfinite(bot.platform.client.latency)  # ...and took the fake's ACK
+
+
+async def test_a_sharded_bot_identifies_its_shard_and_answers_commands() -> None:
+    async with fake_discord() as fake:
+        core = FakeCore()
+        config = config_for(fake, shard_ids=(0,), shard_count=1)
+        platform = DiscordPlatform(config, sleep=no_sleep, guild_ready_timeout=0.0)
+        async with serving(platform, core.handle):
+            [identify] = fake.identifies
+            assert identify["shard"] == [0, 1]
+            served = Served(fake, core, platform)
+            [reply] = await served.command("topics")
+            assert reply.body["data"]["content"] == "ok: topics"
+
+
+def test_shard_ids_without_a_shard_count_is_a_config_error() -> None:
+    config = DiscordConfig(enabled=True, token="t", shard_ids=(0, 1))
+    with pytest.raises(ConfigError, match="shard_count"):
+        DiscordPlatform(config)
 
 
 async def test_commands_sync_globally_by_default_as_one_guild_only_group(bot: Served) -> None:

@@ -113,8 +113,11 @@ async def test_a_digest_too_big_for_one_message_is_several_messages_in_order(
         assert_within_limits(post.body)
 
 
-async def test_a_429_is_waited_out_by_discord_py_then_the_post_succeeds(setup: Setup) -> None:
-    setup.fake.fail_next("POST", MESSAGES, Failure.rate_limited(0.05))
+@pytest.mark.parametrize("is_global", [False, True])
+async def test_a_429_is_waited_out_by_discord_py_then_the_post_succeeds(
+    setup: Setup, is_global: bool
+) -> None:
+    setup.fake.fail_next("POST", MESSAGES, Failure.rate_limited(0.05, is_global=is_global))
     receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="r")
     first, second = setup.fake.messages()
     assert second.at - first.at >= 0.04  # discord.py honoured retry_after before retrying
