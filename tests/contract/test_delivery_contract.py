@@ -1,13 +1,11 @@
 """The delivery half of the Store contract: every Store must pass it (SQLite now, Postgres next).
 
-To run it over another backend, add it to `delivery_store`'s params (or move these tests
-onto the shared store fixture of tests/contract/conftest.py once it exists).
+It runs over every backend of the shared `store` fixture in tests/contract/conftest.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -25,13 +23,10 @@ SLACK = ChannelRef("slack", "C1", "T1")
 DISCORD = ChannelRef("discord", "D1", "G1")
 
 
-@pytest.fixture(params=["sqlite"])
-async def delivery_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    store: Store = await SqliteStore.open(tmp_path / "contract.db")
-    try:
-        yield store
-    finally:
-        await store.close()
+@pytest.fixture
+def delivery_store(store: Store) -> Store:
+    """Every backend of tests/contract/conftest.py's `store` fixture (SQLite, PostgreSQL)."""
+    return store
 
 
 def pending(channel: ChannelRef = SLACK, day: date = DAY, post_at: datetime = NOW) -> Delivery:

@@ -5,8 +5,9 @@ per dialect: `<dialect>/<id:04d>_<name>.sql`. A backend applies, in id order, ev
 migration its `schema_version` table does not list, inside one transaction, so a re-run is a
 no-op and two processes starting at once apply each migration exactly once.
 
-To add a migration: append `Migration(<next id>, "<name>")` below and add
-`sqlite/<id>_<name>.sql` (and `postgres/<id>_<name>.sql` once that backend exists).
+To add a migration: append `Migration(<next id>, "<name>")` below and add both
+`sqlite/<id>_<name>.sql` and `postgres/<id>_<name>.sql` (the same tables in each dialect's
+types; tests/contract/test_postgres_store.py checks that every migration has both).
 """
 
 from __future__ import annotations

@@ -1,0 +1,155 @@
+"""Delivery records on PostgreSQL: the delivery half of the Store port, mixed into PostgresStore.
+
+The claim picks due rows with `SELECT ... ORDER BY due_at LIMIT n FOR UPDATE SKIP LOCKED`
+and marks them posting in the same statement: a row another worker is claiming right now is
+skipped rather than waited for, so any number of workers (in any number of processes) claim
+concurrently and no row is ever claimed twice. A save only lands while the saver still
+holds the lease, exactly as on SQLite (bot/storage/sqlite_deliveries.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.delivery_state import Delivery, DeliveryState
+from bot.errors import StoreError
+from bot.models import ChannelRef
+from bot.storage.sqlite_deliveries import COLUMNS, due_at
+
+_COLS = ", ".join(COLUMNS)
+_MUTABLE = COLUMNS[6:]  # everything but the key, the channel's parts and post_at
+_INSERT = (  # column names are constants, values are bound
+    f"INSERT INTO deliveries ({_COLS}) "  # noqa: S608
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(COLUMNS) + 1))}) "
+    "ON CONFLICT (channel_key, day) DO NOTHING"
+)
+_KEY_AT = len(_MUTABLE) + 1
+_UPDATE = (
+    f"UPDATE deliveries SET {', '.join(f'{c} = ${n}' for n, c in enumerate(_MUTABLE, 1))} "  # noqa: S608
+    f"WHERE channel_key = ${_KEY_AT} AND day = ${_KEY_AT + 1} "
+    f"AND lease_owner IS NOT DISTINCT FROM ${_KEY_AT + 2}"
+)
+_SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
+_CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 platform, $5 channel key, $6 limit
+    "WITH due AS (SELECT channel_key, day FROM deliveries "  # noqa: S608
+    "WHERE due_at IS NOT NULL AND due_at <= $1 "
+    "AND ($4::text IS NULL OR platform = $4) AND ($5::text IS NULL OR channel_key = $5) "
+    "ORDER BY due_at, channel_key LIMIT $6 FOR UPDATE SKIP LOCKED) "
+    "UPDATE deliveries AS d SET state = 'posting', attempts = d.attempts + 1, "
+    "lease_owner = $2, lease_until = $3, due_at = $3, updated_at = now() "
+    "FROM due WHERE d.channel_key = due.channel_key AND d.day = due.day "
+    f"RETURNING {', '.join(f'd.{c}' for c in COLUMNS)}"
+)
+
+
+class PostgresDeliveries:
+    """Delivery methods of PostgresStore; they borrow its pool's connections."""
+
+    if TYPE_CHECKING:
+
+        def _connection(self) -> AbstractAsyncContextManager[Any]: ...
+
+        async def _fetch(self, sql: str, *args: Any) -> list[Any]: ...
+
+    async def create_delivery(self, delivery: Delivery) -> bool:
+        async with self._connection() as conn:
+            status = await conn.execute(_INSERT, *delivery_params(delivery))
+        return bool(status == "INSERT 0 1")
+
+    async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None:
+        rows = await self._fetch(f"{_SELECT} WHERE channel_key = $1 AND day = $2", channel.key, day)
+        return _delivery(rows[0]) if rows else None
+
+    async def latest_deliveries(self, channel: ChannelRef, limit: int = 1) -> list[Delivery]:
+        rows = await self._fetch(
+            f"{_SELECT} WHERE channel_key = $1 ORDER BY day DESC LIMIT $2", channel.key, limit
+        )
+        return [_delivery(row) for row in rows]
+
+    async def claim_due_deliveries(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
+        channel: ChannelRef | None = None,
+    ) -> list[Delivery]:
+        rows = await self._fetch(
+            _CLAIM,
+            _aware(now),
+            worker,
+            _aware(now + lease),
+            platform,
+            channel.key if channel else None,
+            limit,
+        )
+        claimed = [_delivery(row) for row in rows]
+        return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
+
+    async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
+        changes = delivery_params(delivery)[6:]
+        async with self._connection() as conn:
+            status = await conn.execute(
+                _UPDATE, *changes, delivery.channel.key, delivery.day, worker
+            )
+        return bool(status == "UPDATE 1")
+
+
+def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
+    """The record's values in COLUMNS order, as asyncpg binds them."""
+    channel = delivery.channel
+    return (
+        channel.key,
+        channel.platform,
+        channel.workspace,
+        channel.channel_id,
+        delivery.day,
+        _aware(delivery.post_at),
+        list(delivery.days),
+        delivery.state.value,
+        delivery.attempts,
+        _maybe_aware(delivery.next_try_at),
+        delivery.reason,
+        list(delivery.paper_ids),
+        list(delivery.message_ids),
+        _maybe_aware(delivery.posted_at),
+        delivery.lease_owner,
+        _maybe_aware(delivery.lease_until),
+        _maybe_aware(due_at(delivery)),
+        datetime.now(UTC),
+    )
+
+
+def _delivery(row: Mapping[str, Any]) -> Delivery:
+    try:
+        return Delivery(
+            channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),
+            day=row["day"],
+            post_at=row["post_at"],
+            days=tuple(row["days"]),
+            state=DeliveryState(row["state"]),
+            attempts=int(row["attempts"]),
+            next_try_at=row["next_try_at"],
+            reason=row["reason"],
+            paper_ids=tuple(row["paper_ids"]),
+            message_ids=tuple(row["message_ids"]),
+            posted_at=row["posted_at"],
+            lease_owner=row["lease_owner"],
+            lease_until=row["lease_until"],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"delivery row is inconsistent: {exc}") from exc
+
+
+def _aware(at: datetime) -> datetime:
+    """A naive instant is taken to be UTC (as the SQLite codec does)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _maybe_aware(at: datetime | None) -> datetime | None:
+    return _aware(at) if at is not None else None

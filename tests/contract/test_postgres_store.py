@@ -1,0 +1,176 @@
+"""What only the PostgreSQL store has to prove: migrations for both dialects from one list,
+safe concurrent starts, the URL switch, search ranking and the typo fallback, and errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from bot.delivery_state import Delivery
+from bot.errors import ConfigError, StoreError
+from bot.models import ChannelRef, Paper
+from bot.storage import open_store
+from bot.storage.migrations import MIGRATIONS, Migration
+from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_conn import redacted
+from bot.storage.postgres_search import all_but_one_words
+from tests.pg_schema import PgSchema, fresh_schema, postgres_url
+
+NOW = datetime(2024, 5, 10, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pg() -> AsyncIterator[PgSchema]:
+    async with fresh_schema(postgres_url()) as schema:
+        yield schema
+
+
+def paper(arxiv_id: str, title: str, abstract: str = "An abstract.", **extra: object) -> Paper:
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        abstract=abstract,
+        authors=("Ada Lovelace",),
+        published_at=NOW,
+        listed_on=date(2024, 5, 9),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("migration", MIGRATIONS, ids=lambda m: m.name)
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_every_migration_has_both_dialects(migration: Migration, dialect: str) -> None:
+    assert migration.sql(dialect).strip()
+
+
+def test_a_password_never_appears_in_errors() -> None:
+    assert redacted("postgresql://bot:s3cret@db:5432/pb") == "postgresql://bot:***@db:5432/pb"
+    assert redacted("postgresql://bot@db/pb") == "postgresql://bot@db/pb"
+
+
+async def test_a_bad_scheme_names_both_backends() -> None:
+    with pytest.raises(ConfigError, match=r"sqlite:///.*postgresql://"):
+        await open_store("mysql://x")
+
+
+@pytest.mark.postgres
+async def test_several_workers_starting_at_once_migrate_once(pg: PgSchema) -> None:
+    stores = await asyncio.gather(
+        *(PostgresStore.open(pg.url, schema=pg.schema, pool_size=2) for _ in range(4))
+    )
+    try:
+        assert {await s.schema_version() for s in stores} == {MIGRATIONS[-1].id}
+        conn = await asyncpg.connect(pg.url_with_schema)
+        try:
+            rows = await conn.fetch("SELECT id FROM schema_version ORDER BY id")
+        finally:
+            await conn.close()
+        assert [r["id"] for r in rows] == [m.id for m in MIGRATIONS]
+    finally:
+        await asyncio.gather(*(s.close() for s in stores))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+async def test_open_store_picks_postgres_by_url(pg: PgSchema, scheme: str) -> None:
+    url = scheme + pg.url_with_schema[pg.url_with_schema.index(":") :]
+    store = await open_store(url)
+    try:
+        assert isinstance(store, PostgresStore)
+        assert await store.schema_version() == MIGRATIONS[-1].id
+        await store.upsert_papers([paper("2405.00001", "Reopened")])
+    finally:
+        await store.close()
+    again = await PostgresStore.open(pg.url, schema=pg.schema)
+    try:
+        found = await again.get_paper("2405.00001")
+        assert found is not None
+        assert found.title == "Reopened"
+    finally:
+        await again.close()
+
+
+@pytest.mark.postgres
+async def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
+    postgres_url()  # only where PostgreSQL tests run: a closed port on loopback
+    with pytest.raises(StoreError) as caught:
+        await PostgresStore.open("postgresql://bot:hunter2@127.0.0.1:1/none")
+    assert "hunter2" not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+@pytest.mark.postgres
+async def test_title_words_outrank_abstract_words(pg: PgSchema) -> None:
+    store = await PostgresStore.open(pg.url, schema=pg.schema)
+    try:
+        await store.upsert_papers(
+            [
+                paper("2405.00001", "Scaling laws", "We study speculative decoding at scale."),
+                paper("2405.00002", "Speculative decoding made fast"),
+                paper("2405.00003", "Agents", ai_keywords=("speculative decoding",)),
+            ]
+        )
+        found = await store.search("speculative decoding")
+        assert [p.arxiv_id for p in found] == ["2405.00002", "2405.00003", "2405.00001"]
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_typos_in_a_title_still_find_the_paper(pg: PgSchema) -> None:
+    store = await PostgresStore.open(pg.url, schema=pg.schema)
+    try:
+        assert store.corrects_typos, "pg_trgm should be available on the test server"
+        await store.upsert_papers(
+            [
+                paper("2405.00001", "Retrieval Augmented Generation for Long Documents"),
+                paper("2405.00002", "Vision Language Action Models for Robots"),
+            ]
+        )
+        found = await store.search("retreival augmentd generation")
+        assert [p.arxiv_id for p in found][:1] == ["2405.00001"]
+    finally:
+        await store.close()
+
+
+def test_all_but_one_words_leaves_out_stopwords_and_syntax() -> None:
+    assert all_but_one_words("the cat & dog | bird") == "(dog & bird) | (cat & bird) | (cat & dog)"
+    assert all_but_one_words("cat dog") == "cat | dog"
+    assert all_but_one_words("of the cat") is None
+
+
+@pytest.mark.postgres
+async def test_skip_locked_claims_from_two_stores_never_overlap(pg: PgSchema) -> None:
+    """Two stores (two pools, as two worker processes have) claim concurrently."""
+    first = await PostgresStore.open(pg.url, schema=pg.schema)
+    second = await PostgresStore.open(pg.url, schema=pg.schema)
+    try:
+        for n in range(60):
+            channel = ChannelRef("slack", f"C{n:02}", "T")
+            await first.create_delivery(Delivery(channel, date(2024, 5, 9), NOW))
+
+        async def drain(store: PostgresStore, worker: str) -> list[str]:
+            taken: list[str] = []
+            lease = timedelta(minutes=5)
+            while batch := await store.claim_due_deliveries(NOW, worker, limit=2, lease=lease):
+                taken += [d.channel.key for d in batch]
+            return taken
+
+        results = await asyncio.gather(
+            *(
+                drain(s, f"{name}-{n}")
+                for n in range(3)
+                for s, name in ((first, "a"), (second, "b"))
+            )
+        )
+        everything = [key for taken in results for key in taken]
+        assert sorted(everything) == sorted(set(everything))
+        assert len(everything) == 60
+        assert sum(1 for taken in results if taken) > 1, "the work was shared"
+    finally:
+        await first.close()
+        await second.close()
