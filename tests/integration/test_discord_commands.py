@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -289,3 +290,16 @@ async def test_a_bad_token_stops_start_with_a_config_error() -> None:
                 await platform.start(FakeCore().handle)
         finally:
             await platform.stop()
+
+
+async def test_the_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # discord.py's own debug logging included
+    async with fake_discord(token="sekrit-token-value") as fake:
+        core = FakeCore()
+        platform = DiscordPlatform(config_for(fake), sleep=no_sleep, guild_ready_timeout=0.0)
+        async with serving(platform, core.handle):
+            await Served(fake, core, platform).command("search", until=2, query="agents")
+        assert fake.identifies[0]["token"] == "sekrit-token-value"
+    assert caplog.records
+    assert all("sekrit" not in r.getMessage() for r in caplog.records)
+    assert "sekrit" not in repr(config_for(fake))
