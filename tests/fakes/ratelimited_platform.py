@@ -8,8 +8,9 @@
 - failures on demand: transient (503) or permanent (403 with a Discord-like code).
 
 `HttpChatPlatform` is a thin `ChatPlatform` over it (aiohttp), with a shared "blocked until"
-gate on 429 like discord.py's global rate limiter. Time is injected on both sides: the server
-reads `now()` and the client sleeps through `sleep()`, so tests never wait on the wall clock.
+gate on 429 like discord.py's global rate limiter, and optional pacing at a known rate.
+Time is injected on both sides: the server reads `now()` and the client sleeps through
+`sleep()`, so tests never wait on the wall clock.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Message:
     key: str
     text: str
     id: str
+    at: float = 0.0  # the server's clock when it accepted the post
 
 
 @dataclass
@@ -72,6 +74,7 @@ class FakePlatformServer:
     channel_burst: float = 1.0
     now: Callable[[], float] = time.monotonic
     dedupe: bool = True  # False: forget keys (a platform without idempotency, for controls)
+    whole_seconds: bool = False  # Retry-After in whole seconds, as Slack sends it
     messages: list[Message] = field(default_factory=list)
     by_key: dict[tuple[str, str], Message] = field(default_factory=dict)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
@@ -124,12 +127,14 @@ class FakePlatformServer:
             status, payload = queued.pop(0)
             return web.json_response(payload, status=status)
         wait, is_global = self._wait(channel)
+        if wait and self.whole_seconds:
+            wait = float(math.ceil(wait))
         if wait:
             self.rate_limited += 1
             payload = {"message": "rate limited", "retry_after": wait, "global": is_global}
             headers = {"Retry-After": f"{wait:.3f}"}
             return web.json_response(payload, status=429, headers=headers)
-        message = Message(channel, key, text, id=str(len(self.messages) + 1))
+        message = Message(channel, key, text, id=str(len(self.messages) + 1), at=self.now())
         self.messages.append(message)
         self.by_key[(channel, key)] = message
         return web.json_response({"ok": True, "id": message.id})
@@ -159,6 +164,7 @@ class HttpChatPlatform:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         max_retries: int = 20,
+        pace_per_s: float = 0.0,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -166,6 +172,8 @@ class HttpChatPlatform:
         self._clock = clock
         self._max_retries = max_retries
         self._blocked_until = 0.0
+        self._spacing = 1.0 / pace_per_s if pace_per_s else 0.0
+        self._next_slot = 0.0
         self._session: aiohttp.ClientSession | None = None
         self.rate_limited = 0
 
@@ -189,8 +197,17 @@ class HttpChatPlatform:
         raise TransientPlatformError("still rate limited after retries")
 
     async def _wait_for_gate(self) -> None:
+        """Wait out a 429's retry-after, then take the next send slot at the paced rate
+        (a client that knows the documented limit spaces its requests, as discord.py does
+        per bucket), so a crowd of workers does not stampede the moment the gate opens."""
         while (delay := self._blocked_until - self._clock()) > 0:
             await self._sleep(delay)
+        if self._spacing:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._spacing
+            if slot > now:
+                await self._sleep(slot - now)
 
     async def _send(self, payload: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if self._session is None:
