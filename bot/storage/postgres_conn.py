@@ -9,7 +9,7 @@ search `<schema>, public`, so the tables land in that schema while extensions in
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -55,15 +55,24 @@ def server_settings(schema: str | None, application: str) -> dict[str, str]:
     return settings
 
 
-async def connect(url: str, *, schema: str | None = None, application: str) -> Any:
-    """One dedicated connection (asyncpg.Connection). Raises StoreError, ConfigError."""
+async def connect(
+    url: str,
+    *,
+    schema: str | None = None,
+    application: str,
+    settings: Mapping[str, str] | None = None,
+) -> Any:
+    """One dedicated connection (asyncpg.Connection). Raises StoreError, ConfigError.
+
+    `settings` are extra per-session server settings (e.g. TCP keepalives).
+    """
     check_url(url)
     async with translated(f"cannot connect to {redacted(url)}"):
         return await asyncpg.connect(
             url,
             timeout=CONNECT_TIMEOUT_S,
             command_timeout=COMMAND_TIMEOUT_S,
-            server_settings=server_settings(schema, application),
+            server_settings={**server_settings(schema, application), **(settings or {})},
         )
 
 
@@ -98,7 +107,8 @@ async def translated(what: str) -> AsyncIterator[None]:
         yield
     except asyncpg.PostgresError as exc:
         raise StoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
-    except asyncpg.InterfaceError as exc:
+    except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError) as exc:
+        # InternalClientError: e.g. a query sent just as the server ended the session.
         raise StoreError(f"{what}: {exc}") from exc
     except (OSError, TimeoutError) as exc:
         raise StoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
