@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from bot import __version__
 from bot.arxiv_ids import parse_arxiv_id
-from bot.bootstrap import App, build_app, make_console
+from bot.bootstrap import App, build_app, make_platforms
 from bot.config import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
 from bot.errors import ConfigError, PaperbotError, UserInputError
@@ -40,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL at INFO; keep the log for what paperbot itself does.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args, config))
     except UserInputError as exc:
@@ -81,8 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--since", type=_date, required=True)
     fetch.add_argument("--until", type=_date, help="last day (default: latest closed day)")
 
-    run = sub.add_parser("run", help="run the bot")
+    run = sub.add_parser("run", help="run the bot: platforms, scheduler and delivery")
     run.add_argument("--console", action="store_true", help="chat with the bot in this terminal")
+
+    post_now = sub.add_parser("post-now", help="post a channel's digest now (operators)")
+    post_now.add_argument("--channel", required=True, help="platform:workspace:channel")
     return parser
 
 
@@ -118,6 +122,7 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
             "show": _show,
             "fetch": _fetch,
             "run": _serve,
+            "post-now": _post_now,
         }[args.command]
         return await handler(app, args)
     finally:
@@ -167,11 +172,41 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:
-    if not args.console:
-        print("paperbot run: only --console is wired yet", file=sys.stderr)
-        return 2
-    console = make_console(sys.stdout, sys.stdin)
-    await console.start(app.commands.handle)
+    from bot.runtime import Runtime  # imports the scheduler; only `run` needs it
+
+    console = (sys.stdout, sys.stdin) if args.console else (None, None)
+    platforms = make_platforms(app, console_out=console[0], console_in=console[1])
+    if not platforms:
+        raise ConfigError(
+            "no platform to run: enable [slack] or [discord] in the config, or add --console"
+        )
+    # The offline sample is a frozen snapshot: its clock never reaches a post time.
+    await Runtime(app, platforms, deliver=app.config.source != "sample").run()
+    return 0
+
+
+async def _post_now(app: App, args: argparse.Namespace) -> int:
+    from bot.delivery import DeliveryRunner, describe
+
+    try:
+        channel = ChannelRef.parse(args.channel)
+    except ValueError:
+        raise UserInputError(f"{args.channel!r} is not a channel like slack:T123:C456") from None
+    out = sys.stdout if channel.platform == "console" else None
+    platforms = make_platforms(app, console_out=out)
+    if channel.platform not in platforms:
+        raise ConfigError(f"platform {channel.platform!r} is not enabled in the config")
+    service = app.service
+    runner = DeliveryRunner(app.store, service, platforms, service.clock, app.config.delivery)
+    try:
+        delivery = await runner.post_now(channel)
+    finally:
+        for platform in platforms.values():
+            await platform.stop()
+    if delivery is None:
+        print(f"{channel.key} is not subscribed.", file=sys.stderr)
+        return 1
+    print(describe(delivery))
     return 0
 
 

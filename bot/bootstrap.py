@@ -15,7 +15,8 @@ from typing import TextIO
 from bot.clock import FixedClock, SystemClock
 from bot.commands import Commands
 from bot.config import Config
-from bot.ports import ChatPlatform, Clock, DailySource, LookupSource
+from bot.models import ChannelRef
+from bot.ports import ChatPlatform, Clock, DailySource, LookupSource, Store
 from bot.service import PaperService
 from bot.sources import ArxivSource, HuggingFaceSource, SampleSource
 from bot.storage import open_store
@@ -28,6 +29,7 @@ Closer = Callable[[], Awaitable[None]]
 @dataclass
 class App:
     config: Config
+    store: Store
     service: PaperService
     commands: Commands
     closers: list[Closer] = field(default_factory=list)
@@ -73,10 +75,39 @@ async def build_app(config: Config, *, clock: Clock | None = None) -> App:
         day_cutoff_utc=config.delivery.day_cutoff_utc,
     )
     closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
-    return App(config=config, service=service, commands=Commands(service), closers=closers)
+    return App(
+        config=config, store=store, service=service, commands=Commands(service), closers=closers
+    )
 
 
-def make_console(out: TextIO, inp: TextIO | None) -> ChatPlatform:
-    from adapters.console import ConsolePlatform
+def make_platforms(
+    app: App, *, console_out: TextIO | None = None, console_in: TextIO | None = None
+) -> dict[str, ChatPlatform]:
+    """Every enabled platform, by name. Each adapter is imported only when it is enabled."""
+    platforms: dict[str, ChatPlatform] = {}
+    clock = app.service.clock
+    if console_out is not None:
+        from adapters.console import ConsolePlatform
 
-    return ConsolePlatform(out, inp)
+        platforms["console"] = ConsolePlatform(console_out, console_in, clock=clock)
+    if app.config.slack.enabled:
+        from adapters.slack import SlackPlatform
+
+        platforms["slack"] = SlackPlatform(app.config.slack, clock=clock)
+    if app.config.discord.enabled:
+        from adapters.discord import DiscordPlatform
+
+        platforms["discord"] = DiscordPlatform(
+            app.config.discord, topics_for=_topics_for(app.service), clock=clock
+        )
+    return platforms
+
+
+def _topics_for(service: PaperService) -> Callable[[ChannelRef], Awaitable[list[str]]]:
+    """For Discord's autocomplete of `/papers unsubscribe`: the channel's own topics."""
+
+    async def topics_for(channel: ChannelRef) -> list[str]:
+        subscription = await service.get_subscription(channel)
+        return [str(topic) for topic in subscription.topics] if subscription else []
+
+    return topics_for

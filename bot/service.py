@@ -7,7 +7,8 @@ I/O through the ports, so any store, source or clock can be plugged in.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
@@ -63,7 +64,9 @@ class PaperService:
         self.clock = clock
         self.defaults = defaults
         self.day_cutoff_utc = day_cutoff_utc
-        self.delivery: DeliveryInfo | None = None  # set by bootstrap when delivery runs
+        self.delivery: DeliveryInfo | None = None  # set by the runtime when delivery runs
+        # Called after a user changes a channel's subscription (the scheduler reschedules).
+        self.on_change: Callable[[ChannelRef], Awaitable[None]] | None = None
 
     def covered_day(self) -> date:
         return latest_closed_day(self.clock.now(), self.day_cutoff_utc)
@@ -132,10 +135,17 @@ class PaperService:
         return found or Subscription(channel=channel, settings=self.defaults)
 
     async def save_subscription(self, subscription: Subscription) -> None:
-        await self.store.save_subscription(subscription)
+        """Save a user's change. It resumes a paused channel: the command came from there."""
+        await self.store.save_subscription(replace(subscription, paused_reason=None))
+        await self._changed(subscription.channel)
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
         await self.store.delete_subscription(channel)
+        await self._changed(channel)
+
+    async def _changed(self, channel: ChannelRef) -> None:
+        if self.on_change is not None:
+            await self.on_change(channel)
 
     async def status(self, channel: ChannelRef) -> StatusReport:
         subscriptions = await self.store.list_subscriptions()

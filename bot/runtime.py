@@ -1,0 +1,115 @@
+"""`paperbot run`: platforms, delivery and the scheduler, until SIGTERM or the console quits.
+
+Every worker answers commands and posts due deliveries; only the leader (one process, see
+bot/leader.py) runs the scheduler's wake-ups. On SIGTERM the posts in flight finish, the
+platforms disconnect, and the store closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+
+from bot.bootstrap import App
+from bot.delivery import DeliveryRunner
+from bot.leader import follow_leadership, open_leader_election
+from bot.models import ChannelRef
+from bot.ports import ChatPlatform
+from bot.scheduler import PaperScheduler
+
+log = logging.getLogger(__name__)
+
+FOLLOWER_SWEEP = timedelta(seconds=30)
+
+
+class Runtime:
+    def __init__(
+        self, app: App, platforms: Mapping[str, ChatPlatform], *, deliver: bool = True
+    ) -> None:
+        self.app = app
+        self.deliver = deliver  # False: commands only (the offline sample's clock is frozen)
+        self.platforms = dict(platforms)
+        self.runner = DeliveryRunner(
+            app.store, app.service, self.platforms, app.service.clock, app.config.delivery
+        )
+        app.service.delivery = self.runner
+        app.service.on_change = self._on_subscription_change
+        self.stop = asyncio.Event()
+        self._scheduler: PaperScheduler | None = None
+
+    async def run(self) -> None:
+        """Serve until `stop` is set (SIGTERM, SIGINT) or an interactive platform ends."""
+        tasks = [asyncio.create_task(self._start(p), name=n) for n, p in self.platforms.items()]
+        if self.deliver:
+            tasks.append(asyncio.create_task(self._lead(), name="leadership"))
+            tasks.append(asyncio.create_task(self._follow(), name="follower-sweep"))
+        else:
+            log.info("scheduled delivery is off: commands only")
+        with _signals_set(self.stop):
+            await self.stop.wait()
+        log.info("stopping: finishing the posts in flight")
+        await self._shutdown(tasks)
+
+    async def _start(self, platform: ChatPlatform) -> None:
+        try:
+            await platform.start(self.app.commands.handle)
+        except Exception:
+            log.exception("platform %s failed", platform.name)
+            self.stop.set()
+            return
+        if platform.name == "console":  # the user typed quit or closed the input
+            self.stop.set()
+
+    async def _lead(self) -> None:
+        election = await open_leader_election(self.app.config.database_url)
+        await follow_leadership(election, self._leadership_changed, stop=self.stop)
+
+    async def _leadership_changed(self, leader: bool) -> None:
+        if leader:
+            self._scheduler = PaperScheduler(self.runner, self.app.store, self.app.service.clock)
+            await self._scheduler.start()
+        elif self._scheduler is not None:
+            await self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+
+    async def _follow(self) -> None:
+        """Workers that are not the leader still claim and post due deliveries."""
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), FOLLOWER_SWEEP.total_seconds())
+            if self._scheduler is None and not self.stop.is_set():
+                await self.runner.run_due()
+
+    async def _on_subscription_change(self, channel: ChannelRef) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.reschedule(channel)
+
+    async def _shutdown(self, tasks: list[asyncio.Task[None]]) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.shutdown(wait=True)
+        self.runner.request_stop()
+        await self.runner.wait_idle()
+        for platform in self.platforms.values():
+            try:
+                await platform.stop()
+            except Exception:
+                log.exception("platform %s did not stop cleanly", platform.name)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@contextlib.contextmanager
+def _signals_set(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
