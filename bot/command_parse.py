@@ -60,12 +60,12 @@ class Show:
 
 @dataclass(frozen=True, slots=True)
 class Subscribe:
-    topics_text: str  # handed to bot.topics.parse_topics
+    topics_text: str  # handed to bot.topics.parse_topics; "" = the plain trending list
 
 
 @dataclass(frozen=True, slots=True)
 class Unsubscribe:
-    topics_text: str | None  # None = every topic
+    topics_text: str | None  # None = all: stop the digests
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,9 +253,7 @@ def _parse_show(rest: str) -> Show:
 
 
 def _parse_subscribe(rest: str) -> Subscribe:
-    if not rest:
-        raise usage_error("subscribe", "Name at least one topic to follow.")
-    return Subscribe(rest)
+    return Subscribe(rest)  # no topics: the plain trending list
 
 
 def _parse_unsubscribe(rest: str) -> Unsubscribe:

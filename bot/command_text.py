@@ -31,7 +31,7 @@ USAGE = {
     "today": "/papers today [YYYY-MM-DD]",
     "search": "/papers search <words>",
     "show": "/papers show <arXiv id or URL>",
-    "subscribe": '/papers subscribe <topics>, e.g. agents "world model" -survey '
+    "subscribe": '/papers subscribe [topics], e.g. agents "world model" -survey '
     'author:"Yann LeCun" org:google kw:"retrieval augmented generation"',
     "unsubscribe": "/papers unsubscribe <topic | all>",
     "topics": "/papers topics",
@@ -45,8 +45,8 @@ SUMMARY = {
     "today": "the digest of the latest complete day (or of that day)",
     "search": "search papers by title, abstract, authors and keywords",
     "show": "one paper, by arXiv id or arXiv / Hugging Face URL",
-    "subscribe": "follow topics in this channel (channel managers)",
-    "unsubscribe": "stop following a topic, or all of them (channel managers)",
+    "subscribe": "start digests here, or follow topics (channel managers)",
+    "unsubscribe": "stop following a topic, or stop the digests (channel managers)",
     "topics": "the topics this channel follows",
     "settings": "show or change when and how much this channel gets (channel managers)",
     "status": "what the bot last fetched and when this channel's next digest is due",
@@ -55,9 +55,9 @@ SUMMARY = {
 DETAIL = {
     "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
     'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
-    "A channel with no topics gets the plain trending list; it follows at most 25.",
-    "unsubscribe": "`unsubscribe all` drops every topic but keeps the settings: the channel "
-    "then gets the plain trending list.",
+    "`subscribe` alone starts the plain trending list; a channel follows at most 25 topics.",
+    "unsubscribe": "Dropping the last topic leaves the plain trending list; `unsubscribe all` "
+    "stops the digests in this channel (and forgets its settings).",
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
     "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
     "to Friday with the weekend in Monday's digest. `settings` alone shows them.",
@@ -65,6 +65,8 @@ DETAIL = {
 }
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
+NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
+RESTART = "/papers subscribe starts them again."
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
 
 
@@ -100,7 +102,7 @@ def settings_text(settings: ChannelSettings) -> str:
 
 def topics_text(subscription: Subscription | None) -> str:
     if subscription is None:
-        return "This channel is not subscribed. Start with `/papers subscribe <topics>`."
+        return "This channel is not subscribed. Start with `/papers subscribe [topics]`."
     if not subscription.topics:
         return "This channel follows no topics: it gets the plain trending list."
     count = len(subscription.topics)

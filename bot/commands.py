@@ -31,6 +31,8 @@ from bot.command_parse import (
 from bot.command_text import (
     GENERIC_FAILURE,
     MANAGERS_ONLY,
+    NEXT_STEPS,
+    RESTART,
     VERBS,
     help_text,
     settings_text,
@@ -121,6 +123,8 @@ class Commands:
         existing = await self.service.get_subscription(ctx.channel)
         current = existing.topics if existing else ()
         added = tuple(t for t in dict.fromkeys(topics) if t not in current)
+        if not topics:
+            return await self._subscribe_trending(ctx, existing)
         if not added:
             return Reply("This channel already follows: " + topics_list(topics))
         if len(current) + len(added) > MAX_TOPICS:
@@ -150,14 +154,22 @@ class Commands:
         text = f"{_who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
         return Reply(text + _now_follows(kept), visibility=Visibility.CHANNEL)
 
+    async def _subscribe_trending(
+        self, ctx: CommandContext, existing: Subscription | None
+    ) -> Reply:
+        if existing is not None:
+            return Reply(topics_text(existing))
+        await self.service.save_subscription(self._new_subscription(ctx))
+        text = f"{_who(ctx)} subscribed this channel to the plain trending list. "
+        return Reply(text + NEXT_STEPS, visibility=Visibility.CHANNEL)
+
     async def _unsubscribe_all(self, ctx: CommandContext) -> Reply:
         _require_manager(ctx)
-        existing = await self.service.get_subscription(ctx.channel)
-        if existing is None or not existing.topics:
-            return Reply(topics_text(existing))
-        await self.service.save_subscription(replace(existing, topics=()))
-        text = f"{_who(ctx)} unsubscribed this channel from every topic. "
-        return Reply(text + _now_follows(()), visibility=Visibility.CHANNEL)
+        if await self.service.get_subscription(ctx.channel) is None:
+            return Reply(topics_text(None))
+        await self.service.delete_subscription(ctx.channel)
+        text = f"{_who(ctx)} unsubscribed this channel: no more digests here. {RESTART}"
+        return Reply(text, visibility=Visibility.CHANNEL)
 
     async def _settings(self, ctx: CommandContext, command: Settings) -> Reply:
         existing = await self.service.get_subscription(ctx.channel)

@@ -263,7 +263,6 @@ async def test_subscribe_caps_the_total_at_25(commands: Commands, store: SqliteS
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("subscribe", "Name at least one topic"),
         ("subscribe foo:bar", 'Unknown prefix "foo:"'),
         ('subscribe "world model', "Unbalanced quote"),
         ("subscribe " + " ".join(f"t{i}" for i in range(26)), "Too many topics: 26"),
@@ -301,27 +300,58 @@ async def test_unsubscribe_when_not_subscribed(commands: Commands) -> None:
     assert_error(await commands.handle(ALICE, "unsubscribe agents"), "does not follow agents")
 
 
-async def test_unsubscribe_all_keeps_the_settings(commands: Commands, store: SqliteStore) -> None:
+async def test_unsubscribe_all_stops_the_digests(commands: Commands, store: SqliteStore) -> None:
     await commands.handle(ALICE, "subscribe agents rag")
     await commands.handle(ALICE, "settings time 07:15")
     reply = await commands.handle(ALICE, "unsubscribe all")
     assert reply == Reply(
-        "@alice unsubscribed this channel from every topic. It now gets the plain trending list.",
+        "@alice unsubscribed this channel: no more digests here. "
+        "/papers subscribe starts them again.",
         visibility=Visibility.CHANNEL,
     )
-    saved = await store.get_subscription(CHANNEL)
-    assert saved is not None
-    assert saved.topics == ()
-    assert saved.settings.post_time == time(7, 15)
-    digest = (await commands.handle(ALICE, "today")).digest
-    assert digest is not None
-    assert len(digest.entries) == DEFAULTS.max_papers  # the plain trending list
+    assert await store.get_subscription(CHANNEL) is None
+    assert CHANNEL not in {s.channel for s in await store.list_subscriptions()}
 
 
-async def test_unsubscribe_all_with_no_topics(commands: Commands) -> None:
+async def test_unsubscribe_all_when_not_subscribed(commands: Commands) -> None:
     reply = await commands.handle(ALICE, "unsubscribe all")
     assert not reply.is_error
     assert reply.text.startswith("This channel is not subscribed.")
+
+
+async def test_subscribe_alone_starts_the_plain_trending_list(
+    commands: Commands, store: SqliteStore
+) -> None:
+    reply = await commands.handle(ALICE, "subscribe")
+    assert reply.visibility is Visibility.CHANNEL
+    assert reply.text.startswith("@alice subscribed this channel to the plain trending list.")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == ()
+    assert saved.settings == DEFAULTS
+    digest = (await commands.handle(ALICE, "today")).digest
+    assert digest is not None
+    assert len(digest.entries) == DEFAULTS.max_papers  # the plain trending list
+    again = await commands.handle(ALICE, "subscribe")
+    assert again.visibility is Visibility.PRIVATE  # nothing changed, nothing announced
+
+
+async def test_dropping_the_last_topic_leaves_the_trending_list(
+    commands: Commands, store: SqliteStore
+) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    reply = await commands.handle(ALICE, "unsubscribe agents")
+    assert reply.text.endswith("It now gets the plain trending list.")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == ()
+
+
+async def test_bob_cannot_start_or_stop_the_digests(commands: Commands, store: SqliteStore) -> None:
+    assert (await commands.handle(BOB, "subscribe")).is_error
+    await commands.handle(ALICE, "subscribe")
+    assert (await commands.handle(BOB, "unsubscribe all")).is_error
+    assert await store.get_subscription(CHANNEL) is not None
 
 
 async def test_unsubscribe_needs_an_argument(commands: Commands) -> None:
@@ -333,10 +363,12 @@ async def test_topics_before_and_after(commands: Commands) -> None:
     await commands.handle(ALICE, 'subscribe agents -survey "world model"')
     reply = await commands.handle(BOB, "topics")
     assert reply == Reply('This channel follows 3 topics: agents, -survey, "world model"')
-    await commands.handle(ALICE, "unsubscribe all")
+    await commands.handle(ALICE, 'unsubscribe agents -survey "world model"')
     assert (await commands.handle(BOB, "topics")).text == (
         "This channel follows no topics: it gets the plain trending list."
     )
+    await commands.handle(ALICE, "unsubscribe all")
+    assert (await commands.handle(BOB, "topics")).text.startswith("This channel is not subscribed")
 
 
 async def test_topics_takes_no_arguments(commands: Commands) -> None:
