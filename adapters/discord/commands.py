@@ -129,13 +129,15 @@ def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:
 
 
 def _add_subscription_verbs(group: app_commands.Group, run: Run, topics: TopicChoices) -> None:
-    @group.command(name="subscribe", description="Follow topics in this channel (managers)")
-    @app_commands.describe(topics='e.g. agents "world model" -survey author:"Yann LeCun"')
-    async def subscribe(interaction: Interaction, topics: str) -> None:
+    @group.command(name="subscribe", description="Start digests here, or follow topics (managers)")
+    @app_commands.describe(
+        topics='e.g. agents "world model" -survey author:"Yann LeCun"; none = all trending'
+    )
+    async def subscribe(interaction: Interaction, topics: str | None = None) -> None:
         await run(interaction, command_text("subscribe", topics))
 
-    @group.command(name="unsubscribe", description="Stop following a topic, or all (managers)")
-    @app_commands.describe(topic="One of this channel's topics, or all")
+    @group.command(name="unsubscribe", description="Drop a topic, or stop the digests (managers)")
+    @app_commands.describe(topic="One of this channel's topics, or all to stop the digests")
     async def unsubscribe(interaction: Interaction, topic: str) -> None:
         await run(interaction, command_text("unsubscribe", topic))
 

@@ -202,6 +202,11 @@ async def test_a_fast_command_is_answered_in_the_callback(bot: Served) -> None:
     assert not data.get("flags")  # a subscription change is shown to the channel
 
 
+async def test_subscribe_without_topics_reaches_the_core_as_the_bare_verb(bot: Served) -> None:
+    await bot.command("subscribe")
+    assert [text for _, text in bot.core.calls] == ["subscribe"]
+
+
 async def test_a_slow_command_is_deferred_then_followed_up(bot: Served) -> None:
     defer, follow_up = await bot.command("search", until=2, query="world models")
     assert bot.core.calls[0][1] == "search world models"
