@@ -228,9 +228,8 @@ class DeliveryRunner:
         """The digest to post, or the reason there is none."""
         papers = [p for day in delivery.days for p in await self._papers(day)]
         already = await self.store.posted_paper_ids(delivery.channel) - set(delivery.paper_ids)
-        listed = [d for d in delivery.days if any(p.listed_on == d for p in papers)]
-        digest_day = listed[-1] if listed else delivery.day
-        digest = build_digest(digest_day, papers, subscription, already_posted=already)
+        digest = build_digest(delivery.day, papers, subscription, already_posted=already)
+        digest = replace(digest, since=min(delivery.days, default=None))
         if not digest.is_empty:
             return digest, None
         if not papers:

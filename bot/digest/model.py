@@ -31,10 +31,19 @@ class Digest:
     trending_definition: str = TRENDING_DEFINITION
     empty_reason: str | None = None
     total_candidates: int = 0  # papers on the day's list before topics and thresholds
+    since: date | None = None  # first covered day when one digest covers several (a weekend)
 
     @property
     def title(self) -> str:
-        return f"Trending papers for {self.day:%A %d %B %Y}"
+        """Names the covered day, or span: a Monday catch-up covers Friday to Sunday."""
+        if self.since is None or self.since >= self.day:
+            return f"Trending papers for {self.day:%A %d %B %Y}"
+        first = (
+            f"{self.since:%A %d}"
+            if self.since.month == self.day.month
+            else f"{self.since:%A %d %B}"
+        )
+        return f"Trending papers for {first} to {self.day:%A %d %B %Y}"
 
     @property
     def is_empty(self) -> bool:

@@ -266,3 +266,16 @@ async def test_post_now_posts_once_and_reports_the_record(world: World) -> None:
     assert await world.runner.post_now(channel(99)) is None
     assert await world.runner.next_for(ref) == TUESDAY_7 + timedelta(days=1)
     assert await world.runner.last_for(ref) == f"{MONDAY}: posted 1 paper"
+
+
+async def test_mondays_catch_up_names_the_whole_span_it_covers(world: World) -> None:
+    friday, monday_9 = date(2024, 5, 10), datetime(2024, 5, 13, 9, 0, tzinfo=UTC)
+    await world.store.upsert_papers([paper(1, friday)])
+    world.clock.set(datetime(2024, 5, 10, 7, 0, tzinfo=UTC))  # Friday: covers Thursday
+    ref = await subscribe(world.store, 1, policy=WeekdayPolicy.WEEKDAYS_CATCHUP)
+    await world.runner.run_due()
+    world.clock.set(monday_9)
+    assert await world.runner.run_due() == {"posted": 1}
+    [message] = [m for m in world.server.messages if m.channel == ref.key]
+    assert message.text.startswith("Trending papers for Friday 10 to Sunday 12 May 2024")
+    assert "Agents that plan 1" in message.text
