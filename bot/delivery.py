@@ -213,7 +213,10 @@ class DeliveryRunner:
         self._step("frozen", delivery)
         platform = self.platforms[delivery.channel.platform]
         receipt = await platform.post_digest(
-            delivery.channel, digest, idempotency_key=delivery.idempotency_key
+            delivery.channel,
+            digest,
+            idempotency_key=delivery.idempotency_key,
+            first_attempt=delivery.attempts <= 1,  # attempts counts claims, this one included
         )
         self._step("accepted", delivery)
         await self.store.record_post(receipt, delivery.day, ids)

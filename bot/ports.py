@@ -137,13 +137,20 @@ class ChatPlatform(Protocol):
     name: str  # "slack", "discord", "console": the `platform` of its ChannelRefs
 
     async def post_digest(
-        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> PostReceipt:
         """Post a digest (possibly as several messages). Raises PlatformError.
 
         `idempotency_key` is stable for one (channel, covered day): a platform that can
         find an earlier post by it (Slack metadata, Discord nonce) returns that receipt
-        instead of posting again.
+        instead of posting again. `first_attempt` is True only when no earlier attempt can
+        have reached the platform, so a platform whose look-up costs a request (Slack's
+        history, rate-limited) may skip it.
         """
         ...
 

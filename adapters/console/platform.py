@@ -51,7 +51,12 @@ class ConsolePlatform:
         self._stopping = False
 
     async def post_digest(
-        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> PostReceipt:
         """Print the digest once per idempotency key; a repeat returns the first receipt."""
         earlier = self._posted.get(idempotency_key)

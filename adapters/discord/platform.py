@@ -107,7 +107,12 @@ class DiscordPlatform:
     # ----- ChatPlatform ----------------------------------------------------------------
 
     async def post_digest(
-        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> PostReceipt:
         target = await self._channel(channel)
         ids: list[str] = []

@@ -77,13 +77,20 @@ class SlackPlatform:
     # ------------------------------------------------------------ posting
 
     async def post_digest(
-        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> PostReceipt:
         """Post the digest (one or more messages, abstracts in threads). Raises PlatformError."""
         parts = render_digest(digest)
         channel_id = channel.channel_id
         try:
-            earlier = await self._find_posted(channel_id, idempotency_key)
+            # A first attempt cannot have posted before: skip the history look-up, which
+            # Slack rate-limits far below chat.postMessage.
+            earlier = {} if first_attempt else await self._find_posted(channel_id, idempotency_key)
             ids = []
             for index, part in enumerate(parts):
                 ts = earlier.get(index)

@@ -176,10 +176,17 @@ class HttpChatPlatform:
         self._next_slot = 0.0
         self._session: aiohttp.ClientSession | None = None
         self.rate_limited = 0
+        self.first_attempts: list[bool] = []  # the flag of every post_digest call, in order
 
     async def post_digest(
-        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> PostReceipt:
+        self.first_attempts.append(first_attempt)
         payload = {"channel": channel.key, "key": idempotency_key, "text": render_text(digest)}
         for _ in range(self._max_retries):
             await self._wait_for_gate()

@@ -185,6 +185,8 @@ async def test_a_transient_failure_backs_off_then_succeeds(world: World) -> None
     world.clock.advance(timedelta(seconds=60))
     assert await world.runner.run_due() == {"posted": 1}
     assert world.server.count(ref.key) == 1
+    # only the first claim may skip the platform's look-up of an earlier post
+    assert world.platform.first_attempts == [True, False, False]
 
 
 async def test_retries_give_up_after_max_attempts(world: World) -> None:

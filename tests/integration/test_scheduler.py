@@ -40,7 +40,12 @@ class GatedPlatform:
         self.posted: list[str] = []
 
     async def post_digest(
-        self, channel: ChannelRef, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> PostReceipt:
         self.started.set()
         await self.gate.wait()

@@ -230,3 +230,16 @@ async def test_a_failing_history_lookup_posts_nothing(
     with pytest.raises(TransientPlatformError):
         await platform.post_digest(CHANNEL, digest_of(real_papers()[:1]), idempotency_key=KEY)
     assert fake.calls("chat.postMessage") == []
+
+
+async def test_a_first_attempt_skips_the_rate_limited_history_lookup(
+    fake: FakeSlackApi, platform: SlackPlatform
+) -> None:
+    digest = digest_of(real_papers()[:2])
+    first = await platform.post_digest(CHANNEL, digest, idempotency_key=KEY, first_attempt=True)
+    assert fake.calls("conversations.history") == []
+    # a retry (the first attempt may have reached Slack before a crash) looks, and finds it
+    again = await platform.post_digest(CHANNEL, digest, idempotency_key=KEY)
+    assert len(fake.calls("conversations.history")) == 1
+    assert again.message_ids == first.message_ids
+    assert len(fake.top_level(CHANNEL.channel_id)) == len(first.message_ids)
