@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args, config))
-    except UserInputError as exc:
+    except (UserInputError, ConfigError) as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
     except PaperbotError as exc:
