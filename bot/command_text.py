@@ -55,7 +55,8 @@ SUMMARY = {
 DETAIL = {
     "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
     'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
-    "`subscribe` alone starts the plain trending list; a channel follows at most 25 topics.",
+    "`subscribe` alone starts the plain trending list, or resumes a channel whose posting was "
+    "paused; a channel follows at most 25 topics.",
     "unsubscribe": "Dropping the last topic leaves the plain trending list; `unsubscribe all` "
     "stops the digests in this channel (and forgets its settings).",
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "

@@ -157,6 +157,10 @@ class Commands:
     async def _subscribe_trending(
         self, ctx: CommandContext, existing: Subscription | None
     ) -> Reply:
+        if existing is not None and existing.paused_reason:
+            await self.service.save_subscription(existing)  # a user's save resumes it
+            text = f"{_who(ctx)} resumed the digests in this channel. {topics_text(existing)}"
+            return Reply(text, visibility=Visibility.CHANNEL)
         if existing is not None:
             return Reply(topics_text(existing))
         await self.service.save_subscription(self._new_subscription(ctx))

@@ -530,3 +530,21 @@ async def test_an_unexpected_error_in_show_is_logged_not_shown(
     assert reply.text == GENERIC_FAILURE
     assert "boom" not in reply.text
     assert [r.getMessage() for r in caplog.records] == ["/papers show failed in console:team:c1"]
+
+
+async def test_subscribe_resumes_a_paused_channel_and_says_so(
+    commands: Commands, store: SqliteStore
+) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    paused = await store.get_subscription(CHANNEL)
+    assert paused is not None
+    await store.save_subscription(replace(paused, paused_reason="not_in_channel"))
+    status = await commands.handle(ALICE, "status")
+    assert "Posting here is paused: not_in_channel" in status.text
+    reply = await commands.handle(ALICE, "subscribe")
+    assert reply.visibility is Visibility.CHANNEL
+    assert reply.text.startswith("@alice resumed the digests in this channel.")
+    resumed = await store.get_subscription(CHANNEL)
+    assert resumed is not None
+    assert resumed.paused_reason is None
+    assert resumed.topics == paused.topics
