@@ -8,7 +8,8 @@ digits, as FTS5's unicode61 tokenizer sees them) and every word is quoted, so `A
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 MAX_QUERY_CHARS = 500
 MAX_TOKENS = 12
@@ -21,10 +22,21 @@ STOPWORDS = frozenset([*_STOPWORD_TEXT.split(" "), "we", "our", "this", "that", 
 _WORD = re.compile(r"[^\W_]+")
 
 
+def fold(text: str) -> str:
+    """Lower case without diacritics, as FTS5's `unicode61 remove_diacritics 2` sees text."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def index_terms(texts: Iterable[str]) -> set[str]:
+    """The distinct folded words of `texts`: what the typo correction may suggest."""
+    return {word for text in texts for word in _WORD.findall(fold(text))}
+
+
 def query_tokens(text: str) -> list[str]:
-    """The distinct lower-case words of `text`, in order, at most MAX_TOKENS of them."""
+    """The distinct folded words of `text`, in order, at most MAX_TOKENS of them."""
     seen: dict[str, None] = {}
-    for match in _WORD.finditer(text[:MAX_QUERY_CHARS].casefold()):
+    for match in _WORD.finditer(fold(text[:MAX_QUERY_CHARS])):
         seen.setdefault(match.group(), None)
         if len(seen) == MAX_TOKENS:
             break
@@ -92,15 +104,12 @@ def prefix_range(token: str, length: int = 2) -> tuple[str, str]:
     return head, head[:-1] + chr(ord(head[-1]) + 1)
 
 
-def best_corrections(token: str, candidates: Sequence[tuple[str, int]], keep: int = 3) -> list[str]:
-    """The nearest vocabulary terms to a misspelt `token`, most common first on ties.
-
-    `candidates` are (term, document count) pairs from the index's vocabulary.
-    """
+def best_corrections(token: str, candidates: Iterable[str], keep: int = 3) -> list[str]:
+    """The `keep` vocabulary terms nearest to a misspelt `token` (nearest first)."""
     limit = typo_limit(token)
     scored = [
-        (distance, -docs, term)
-        for term, docs in candidates
+        (distance, term)
+        for term in candidates
         if term != token and (distance := edit_distance(token, term, limit)) <= limit
     ]
-    return [term for _, _, term in sorted(scored)[:keep]]
+    return [term for _, term in sorted(scored)[:keep]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from bot.errors import StoreError
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription
 from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
+from bot.storage.query import index_terms
 from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_search import ranked_paper_ids
 
@@ -133,8 +134,13 @@ class SqliteStore(SqliteDeliveries):
         params = [(*codec.paper_params(paper), now) for paper in papers]
         if not params:
             return 0
+        terms = index_terms(_indexed_text(papers))
         async with self._transaction() as conn:
             cursor = await conn.executemany(UPSERT_PAPER, params)
+            await conn.executemany(
+                "INSERT INTO search_terms (term) VALUES (?) ON CONFLICT DO NOTHING",
+                [(term,) for term in terms],
+            )
             return cursor.rowcount
 
     async def get_paper(self, arxiv_id: str) -> Paper | None:
@@ -288,6 +294,15 @@ def _paper(row: sqlite3.Row) -> Paper:
         return codec.paper_from_row(row)  # type: ignore[arg-type]
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"paper row is inconsistent: {exc}") from exc
+
+
+def _indexed_text(papers: Sequence[Paper]) -> Iterator[str]:
+    """The text the FTS index holds for `papers`."""
+    for paper in papers:
+        yield paper.title
+        yield paper.abstract
+        yield from paper.authors
+        yield from paper.ai_keywords
 
 
 def _now_text() -> str:

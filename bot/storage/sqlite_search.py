@@ -1,8 +1,8 @@
 """Full-text search over the SQLite FTS5 index, in stages from strict to forgiving.
 
 1. every word matches (bm25, title weighted up);
-2. words the index has never seen are replaced by their nearest vocabulary terms
-   (one or two edits, looked up in the fts5vocab table), and stage 1 runs again;
+2. words the index has never seen get their nearest indexed words as alternatives
+   (one or two edits, found in the `search_terms` table), and stage 1 runs again;
 3. all words but one match (a title quoted with one word wrong or missing).
 
 Later stages only fill the places earlier ones left empty, so exact matches always come
@@ -24,7 +24,16 @@ from bot.storage.query import (
 
 # bm25 column weights: title, abstract, authors, ai_keywords.
 RANK = "bm25(papers_fts, 10.0, 1.0, 3.0, 3.0)"
-_RANKED_IDS = f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY {RANK} LIMIT ?"  # noqa: S608
+# bm25 costs a little per matching row, and a broad query ("models") matches most of a large
+# corpus. So only the newest RANK_WINDOW matches (by rowid, i.e. by insertion) are ranked:
+# FTS5 walks its index in rowid order and stops there, which bounds the time per query.
+RANK_WINDOW = 2000
+_RANKED_IDS = (
+    "SELECT rowid FROM ("  # noqa: S608
+    f"SELECT rowid, {RANK} AS score FROM papers_fts WHERE papers_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT ?"
+    ") ORDER BY score LIMIT ?"
+)
 _CANDIDATES_PER_WORD = 5000
 
 
@@ -48,7 +57,7 @@ async def _run(
     conn: aiosqlite.Connection, expression: str, limit: int, found: list[int]
 ) -> list[int]:
     """`found` followed by the new ids `expression` yields, up to `limit` in all."""
-    rows = await conn.execute_fetchall(_RANKED_IDS, (expression, limit + len(found)))
+    rows = await conn.execute_fetchall(_RANKED_IDS, (expression, RANK_WINDOW, limit + len(found)))
     seen = set(found)
     merged = list(found)
     for (rowid,) in rows:
@@ -71,15 +80,15 @@ async def _with_corrections(conn: aiosqlite.Connection, groups: list[list[str]])
 
 
 async def _known(conn: aiosqlite.Connection, token: str) -> bool:
-    rows = await conn.execute_fetchall("SELECT 1 FROM papers_vocab WHERE term = ?", (token,))
+    rows = await conn.execute_fetchall("SELECT 1 FROM search_terms WHERE term = ?", (token,))
     return bool(rows)
 
 
 async def _nearest_terms(conn: aiosqlite.Connection, token: str) -> list[str]:
     low, high = prefix_range(token)
     rows = await conn.execute_fetchall(
-        "SELECT term, doc FROM papers_vocab WHERE term >= ? AND term < ? "
+        "SELECT term FROM search_terms WHERE term >= ? AND term < ? "
         "AND length(term) BETWEEN ? AND ? LIMIT ?",
         (low, high, len(token) - 2, len(token) + 2, _CANDIDATES_PER_WORD),
     )
-    return best_corrections(token, [(str(term), int(docs)) for term, docs in rows])
+    return best_corrections(token, (str(term) for (term,) in rows))

@@ -31,6 +31,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core"),
     Migration(2, "deliveries"),
+    Migration(3, "search_terms"),
 )
 
 

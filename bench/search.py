@@ -1,0 +1,280 @@
+"""Search benchmark: SqliteStore's FTS5 search beside a naive LIKE scan, on real data.
+
+    python bench/search.py --archive PATH/daily_papers_archive_*.json.gz \
+        [--sizes 9581,100000,1000000] [--out bench/results/search.json]
+
+For each size: index the real archive (its own size) or a synthetic corpus recombined from
+it, time a fixed list of queries through `SqliteStore.search` and through a `LIKE '%q%'`
+scan on the same database, and run a known-item test (a title with one word dropped and one
+typo). Prints and saves p50/p95 latency, index build rate and peak memory (RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import platform
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.models import Paper
+from bot.sources.hf_parse import parse_daily_papers
+from bot.storage.sqlite import SqliteStore
+
+QUERIES = (
+    "diffusion",
+    "large language models",
+    "reinforcement learning from human feedback",
+    "vision language action",
+    "mixture of experts",
+    "retrieval augmented generation",
+    "video generation",
+    "speculative decoding",
+    "chain of thought reasoning",
+    "3D gaussian splatting",
+    "agent benchmark",
+    "tokenizer",
+    "Tomas Pfister",
+    "multimodal",
+    "long context",
+    "difusion transformr",  # typos
+    "reasoning models",
+    'AND OR "NEAR(',  # syntax junk
+    "quantization",
+    "code generation",
+)
+REPEATS = 5
+KNOWN_ITEMS = 200
+BATCH = 5_000
+SEED = 20240527
+
+
+def load_archive(path: Path) -> tuple[list[Paper], int]:
+    """(every distinct paper of the archive, the number of items it holds).
+
+    The later listing of a repeated id wins, as it does in the store.
+    """
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        days: dict[str, Any] = json.load(handle)["days"]
+    papers: dict[str, Paper] = {}
+    for day, items in sorted(days.items()):
+        for paper in parse_daily_papers(items, date.fromisoformat(day))[0]:
+            papers[paper.arxiv_id] = paper
+    return list(papers.values()), sum(len(items) for items in days.values())
+
+
+def synthetic(real: list[Paper], size: int) -> Iterator[Paper]:
+    """`size` papers recombined from real ones: spliced titles, borrowed abstracts and authors."""
+    rng = random.Random(SEED + size)
+    for i in range(size):
+        a, b, c, d = (rng.choice(real) for _ in range(4))
+        head, tail = a.title.split(), b.title.split()
+        title = " ".join(head[: max(1, len(head) // 2)] + tail[len(tail) // 2 :])
+        yield replace(
+            c,
+            arxiv_id=f"syn.{i:07d}",
+            title=title,
+            authors=d.authors,
+            ai_keywords=b.ai_keywords,
+            upvotes=rng.randint(0, 300),
+        )
+
+
+def corpus(real: list[Paper], size: int, archive_items: int) -> Iterator[Paper]:
+    """The real papers for a size up to the archive's item count, else a synthetic corpus."""
+    return iter(real[:size]) if size <= archive_items else synthetic(real, size)
+
+
+def batches(papers: Iterator[Paper]) -> Iterator[list[Paper]]:
+    batch: list[Paper] = []
+    for paper in papers:
+        batch.append(paper)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def build(store: SqliteStore, papers: Iterator[Paper], sample: list[Paper]) -> float:
+    """Index `papers`, keeping a seeded sample of them for the known-item test; seconds."""
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    seen = 0
+    for batch in batches(papers):
+        await store.upsert_papers(batch)
+        for paper in batch:  # reservoir sampling: a uniform sample without holding all
+            seen += 1
+            if len(sample) < KNOWN_ITEMS:
+                sample.append(paper)
+            elif (slot := rng.randrange(seen)) < KNOWN_ITEMS:
+                sample[slot] = paper
+    return time.perf_counter() - started
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {
+        "p50_ms": round(statistics.median(samples_ms), 2),
+        "p95_ms": round(cuts[94], 2),
+        "max_ms": round(max(samples_ms), 2),
+    }
+
+
+async def time_fts(store: SqliteStore) -> dict[str, float]:
+    samples: list[float] = []
+    for _ in range(REPEATS):
+        for query in QUERIES:
+            started = time.perf_counter()
+            await store.search(query, 10)
+            samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def time_like(db: Path) -> dict[str, float]:
+    """The naive baseline: a substring scan of title and abstract, no ranking, 10 rows."""
+    conn = sqlite3.connect(db)
+    samples: list[float] = []
+    try:
+        for query in QUERIES:
+            pattern = f"%{query}%"
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT arxiv_id FROM papers WHERE title LIKE ? OR abstract LIKE ? LIMIT 10",
+                (pattern, pattern),
+            ).fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        conn.close()
+    return percentiles(samples)
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """One edit: swap two neighbours, drop, double or replace a letter."""
+    i = rng.randrange(len(word) - 1) if len(word) > 1 else 0
+    edit = rng.choice(("swap", "drop", "double", "replace"))
+    if edit == "swap" and len(word) > 1:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if edit == "drop" and len(word) > 1:
+        return word[:i] + word[i + 1 :]
+    if edit == "double":
+        return word[: i + 1] + word[i:]
+    letter = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != word[i].lower()])
+    return word[:i] + letter + word[i + 1 :]
+
+
+def known_item_query(title: str, rng: random.Random) -> str:
+    """The title with one word dropped and a typo in another (a word of 4+ letters if any)."""
+    words = title.split()
+    if len(words) > 1:
+        del words[rng.randrange(len(words))]
+    long_words = [i for i, w in enumerate(words) if len(w) >= 4] or list(range(len(words)))
+    target = rng.choice(long_words)
+    words[target] = misspell(words[target], rng)
+    return " ".join(words)
+
+
+async def known_item(store: SqliteStore, sample: list[Paper]) -> dict[str, float]:
+    rng = random.Random(SEED)
+    reciprocal: list[float] = []
+    for paper in sample:
+        found = await store.search(known_item_query(paper.title, rng), 10)
+        ids = [p.arxiv_id for p in found]
+        rank = ids.index(paper.arxiv_id) + 1 if paper.arxiv_id in ids else 0
+        reciprocal.append(1 / rank if rank else 0.0)
+    return {
+        "items": len(sample),
+        "mrr": round(statistics.fmean(reciprocal), 3),
+        "hit_at_1": round(sum(r == 1.0 for r in reciprocal) / len(sample), 3),
+        "found_in_10": round(sum(r > 0 for r in reciprocal) / len(sample), 3),
+    }
+
+
+def files_mb(folder: Path, name: str) -> int:
+    """The database's size on disk, WAL included."""
+    return round(sum(f.stat().st_size for f in folder.glob(name + "*")) / 2**20)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+async def run_size(
+    real: list[Paper], archive_items: int, size: int, workdir: Path
+) -> dict[str, Any]:
+    db = workdir / f"search-{size}.db"
+    db.unlink(missing_ok=True)
+    store = await SqliteStore.open(db)
+    sample: list[Paper] = []
+    try:
+        is_real = size <= archive_items
+        build_s = await build(store, corpus(real, size, archive_items), sample)
+        count = min(size, len(real)) if is_real else size
+        result: dict[str, Any] = {
+            "papers": count,
+            "corpus": "real archive" if is_real else "synthetic (recombined from the archive)",
+            "build_s": round(build_s, 1),
+            "build_papers_per_s": round(count / build_s),
+            "db_mb": files_mb(workdir, db.name),
+            "fts": await time_fts(store),
+            "known_item": await known_item(store, sample),
+        }
+    finally:
+        await store.close()
+    result["like_baseline"] = time_like(db)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cpus": str(len(__import__("os").sched_getaffinity(0))),
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--archive", type=Path, required=True)
+    parser.add_argument("--sizes", default="9581,100000,1000000")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/search.json"))
+    parser.add_argument("--workdir", type=Path, default=None, help="where the databases go")
+    args = parser.parse_args(argv)
+    real, archive_items = load_archive(args.archive)
+    report: dict[str, Any] = {"machine": machine(), "queries": list(QUERIES), "runs": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = args.workdir or Path(scratch)
+        for size in (int(s) for s in args.sizes.split(",")):
+            result = await run_size(real, archive_items, size, workdir)
+            report["runs"].append(result)
+            print(json.dumps(result), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
