@@ -1,0 +1,180 @@
+"""What only the SQLite store has to prove: its file settings, migrating a database that an
+older version wrote, processes starting at once, the URL, and errors as StoreError."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError, StoreError
+from bot.models import ChannelRef, Paper
+from bot.storage import open_store
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.sqlite import SqliteStore
+from tests.contract.test_store_contract import CORPUS, FULL
+
+
+def pragma(path: Path, name: str) -> object:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+async def test_the_file_is_in_wal_mode_with_every_migration_recorded(tmp_path: Path) -> None:
+    db = tmp_path / "paperbot.db"
+    store = await SqliteStore.open(db)
+    await store.close()
+    assert pragma(db, "journal_mode") == "wal"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, name FROM schema_version ORDER BY id").fetchall()
+    assert rows == [(m.id, m.name) for m in MIGRATIONS]
+
+
+async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "paperbot.db")
+    try:
+        with pytest.raises(StoreError, match="FOREIGN KEY"):
+            async with store._transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO subscription_topics VALUES ('slack:T:C', 0, 'term', 'x')"
+                )
+    finally:
+        await store.close()
+
+
+def downgrade_to_version_2(db: Path) -> None:
+    """Make `db` look as a paperbot before migration 3 left it (fts5vocab, no search_terms)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE search_terms")
+        conn.execute("CREATE VIRTUAL TABLE papers_vocab USING fts5vocab (papers_fts, 'row')")
+        conn.execute("DELETE FROM schema_version WHERE id >= 3")
+
+
+async def test_migration_3_carries_the_indexed_words_over(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    store = await SqliteStore.open(db)
+    await store.upsert_papers(CORPUS)
+    await store.close()
+    downgrade_to_version_2(db)
+    store = await SqliteStore.open(db)
+    try:
+        assert await store.schema_version() == MIGRATIONS[-1].id
+        # only a correction from search_terms can turn "splattting" into "splatting"
+        found = await store.search("gaussian splattting")
+        assert [p.arxiv_id for p in found][:1] == ["2405.01004"]
+    finally:
+        await store.close()
+
+
+OPEN_AND_PRINT_VERSION = """
+import asyncio, sys
+from bot.storage.sqlite import SqliteStore
+async def main():
+    store = await SqliteStore.open(sys.argv[1])
+    print(await store.schema_version())
+    await store.close()
+asyncio.run(main())
+"""
+
+
+def test_processes_starting_at_once_migrate_once(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    root = Path(__file__).resolve().parents[2]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AND_PRINT_VERSION, str(db)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    assert {out.strip() for out, _ in outputs} == {str(MIGRATIONS[-1].id)}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+
+
+async def test_open_store_understands_sqlite_urls(tmp_path: Path) -> None:
+    store = await open_store(f"sqlite:///{tmp_path / 'by-url.db'}")
+    try:
+        assert await store.upsert_papers([FULL]) == 1
+    finally:
+        await store.close()
+    assert (tmp_path / "by-url.db").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "mysql://x@y/z", "paperbot.db", ""])
+async def test_open_store_rejects_what_it_cannot_open(url: str) -> None:
+    with pytest.raises(ConfigError, match="database_url"):
+        await open_store(url)
+
+
+async def test_a_directory_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        await SqliteStore.open(tmp_path)
+
+
+async def test_a_file_that_is_not_sqlite_is_a_store_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError):
+        await SqliteStore.open(junk)
+    assert junk.read_bytes().startswith(b"this is not a database")  # nothing overwritten
+
+
+async def test_a_closed_store_raises_store_error(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "closed.db")
+    await store.close()
+    with pytest.raises(StoreError):
+        await store.get_paper("2405.00001")
+    with pytest.raises(StoreError):
+        await store.upsert_papers([FULL])
+
+
+async def test_a_locked_database_is_a_store_error_not_a_hang(tmp_path: Path) -> None:
+    db = tmp_path / "locked.db"
+    store = await SqliteStore.open(db)
+    await store._conn.execute("PRAGMA busy_timeout = 50")
+    blocker = sqlite3.connect(db, isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="locked"):
+            await store.record_fetch(
+                CORPUS[0].listed_on or FULL.published_at.date(), 1, FULL.published_at
+            )
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await store.close()
+
+
+async def test_a_corrupt_row_is_a_store_error(tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.db"
+    store = await SqliteStore.open(db)
+    try:
+        await store.upsert_papers([FULL])
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE papers SET published_at = 'yesterday'")
+        with pytest.raises(StoreError, match="inconsistent"):
+            await store.get_paper(FULL.arxiv_id)
+    finally:
+        await store.close()
+
+
+async def test_search_results_are_papers_in_rank_order(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "rank.db")
+    try:
+        await store.upsert_papers(CORPUS)
+        found = await asyncio.gather(*(store.search("experts") for _ in range(3)))
+        assert all(isinstance(p, Paper) for p in found[0])
+        assert found[0] == found[1] == found[2]
+        assert await store.get_subscription(ChannelRef("slack", "none")) is None
+    finally:
+        await store.close()

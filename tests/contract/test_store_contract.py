@@ -1,0 +1,376 @@
+"""The Store contract: papers, search, subscriptions, posts and fetches.
+
+Every Store implementation must pass it; it runs over every backend of the `store` and
+`store_factory` fixtures in tests/contract/conftest.py (SQLite files in tmp_path, PostgreSQL
+when configured). Delivery records have their own half: test_delivery_contract.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Protocol
+
+import pytest
+
+from bot.models import (
+    ChannelRef,
+    ChannelSettings,
+    Paper,
+    PostReceipt,
+    Subscription,
+    Topic,
+    TopicKind,
+    WeekdayPolicy,
+)
+from bot.ports import Store
+from bot.storage.migrations import MIGRATIONS
+from tests.contract.conftest import StoreFactory
+
+NOW = datetime(2024, 5, 10, 7, 0, tzinfo=UTC)
+DAY = date(2024, 5, 9)
+SLACK = ChannelRef("slack", "C1", "T1")
+DISCORD = ChannelRef("discord", "D1", "G1")
+
+
+class Versioned(Protocol):
+    async def schema_version(self) -> int: ...
+
+
+def paper(
+    arxiv_id: str, title: str = "A title", abstract: str = "An abstract.", **extra: object
+) -> Paper:
+    fields: dict[str, object] = {
+        "authors": ("Ada Lovelace",),
+        "published_at": NOW - timedelta(days=1),
+        "listed_on": DAY,
+        **extra,
+    }
+    return Paper(arxiv_id, title, abstract, **fields)  # type: ignore[arg-type]
+
+
+FULL = paper(
+    "2405.00001",
+    title="Full paper with every field",
+    abstract="It has everything, “quoted” and ünïcödé.",
+    authors=("Ada Lovelace", "Alan Turing"),
+    upvotes=42,
+    comments=7,
+    github_repo="https://github.com/a/b",
+    github_stars=1234,
+    project_page="https://a.example/b",
+    thumbnail="https://cdn.example/t.png",
+    ai_summary="A one-line summary.",
+    ai_keywords=("retrieval", "agents"),
+    organization="Google",
+)
+
+# -- papers ------------------------------------------------------------------------------
+
+
+async def test_a_paper_round_trips_with_every_field(store: Store) -> None:
+    assert await store.upsert_papers([FULL, paper("2405.00002")]) == 2
+    assert await store.get_paper(FULL.arxiv_id) == FULL
+    assert await store.get_paper("2405.99999") is None
+
+
+async def test_upserting_nothing_writes_nothing(store: Store) -> None:
+    assert await store.upsert_papers([]) == 0
+
+
+async def test_the_newest_counts_win(store: Store) -> None:
+    await store.upsert_papers([FULL])
+    later = replace(FULL, upvotes=50, comments=9, github_stars=1300, title="Full paper, v2")
+    await store.upsert_papers([later])
+    assert await store.get_paper(FULL.arxiv_id) == later
+
+
+async def test_a_lookup_outside_the_daily_list_keeps_what_the_list_said(store: Store) -> None:
+    await store.upsert_papers([FULL])
+    from_arxiv = paper(
+        FULL.arxiv_id,
+        title=FULL.title,
+        abstract="Revised abstract.",
+        authors=FULL.authors,
+        listed_on=None,
+        source="arxiv",
+    )
+    await store.upsert_papers([from_arxiv])
+    stored = await store.get_paper(FULL.arxiv_id)
+    assert stored == replace(FULL, abstract="Revised abstract.")
+
+
+async def test_a_paper_listed_again_moves_to_the_new_day(store: Store) -> None:
+    await store.upsert_papers([paper("2405.00003", listed_on=DAY)])
+    later_day = DAY + timedelta(days=3)
+    await store.upsert_papers([paper("2405.00003", listed_on=later_day)])
+    assert [p.arxiv_id for p in await store.papers_listed_on(later_day)] == ["2405.00003"]
+    assert await store.papers_listed_on(DAY) == []
+
+
+async def test_papers_listed_on_a_day(store: Store) -> None:
+    other_day = DAY - timedelta(days=1)
+    await store.upsert_papers(
+        [
+            paper("2405.00010"),
+            paper("2405.00011"),
+            paper("2405.00012", listed_on=other_day),
+            paper("2405.00013", listed_on=None),
+        ]
+    )
+    listed = await store.papers_listed_on(DAY)
+    assert sorted(p.arxiv_id for p in listed) == ["2405.00010", "2405.00011"]
+    assert await store.papers_listed_on(date(2020, 1, 1)) == []
+
+
+async def test_timestamps_come_back_as_the_same_instant(store: Store) -> None:
+    eastern = datetime(2024, 5, 8, 20, 30, tzinfo=timezone(timedelta(hours=-4)))
+    await store.upsert_papers([paper("2405.00020", published_at=eastern)])
+    stored = await store.get_paper("2405.00020")
+    assert stored is not None
+    assert stored.published_at == eastern
+    assert stored.published_at.utcoffset() == timedelta(0)
+
+
+# -- search ------------------------------------------------------------------------------
+
+CORPUS = [
+    paper("2405.01001", "Scaling laws for sparse mixture of experts", "We study routing."),
+    paper("2405.01002", "Speculative decoding with draft models", "Faster inference."),
+    paper("2405.01003", "A survey of retrieval", "Mixture of experts appear in passing."),
+    paper("2405.01004", "Gaussian splatting for dynamic scenes", "Real time rendering."),
+    paper("2405.01005", "Agents that use tools", "Benchmarks.", authors=("Grace Hopper",)),
+    paper("2405.01006", "Quantization of language models", "Zürich lab results."),
+    paper("2405.01007", "Visual instruction tuning", "Multimodal chat.", ai_keywords=("llava",)),
+]
+
+
+@pytest.fixture
+async def corpus_store(store: Store) -> Store:
+    await store.upsert_papers(CORPUS)
+    return store
+
+
+async def ids(store: Store, query: str, limit: int = 10) -> list[str]:
+    return [p.arxiv_id for p in await store.search(query, limit)]
+
+
+async def test_a_title_match_ranks_above_an_abstract_match(corpus_store: Store) -> None:
+    assert (await ids(corpus_store, "mixture of experts"))[:2] == ["2405.01001", "2405.01003"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("speculative decoding", "2405.01002"),
+        ("Grace Hopper", "2405.01005"),  # authors are searched
+        ("llava", "2405.01007"),  # keywords are searched
+        ("Zürich", "2405.01006"),
+        ("GAUSSIAN", "2405.01004"),
+    ],
+)
+async def test_search_covers_title_abstract_authors_and_keywords(
+    corpus_store: Store, query: str, expected: str
+) -> None:
+    assert (await ids(corpus_store, query))[:1] == [expected]
+
+
+async def test_search_returns_whole_papers_and_honours_the_limit(corpus_store: Store) -> None:
+    await corpus_store.upsert_papers([FULL])
+    assert await corpus_store.search("everything quoted", 5) == [FULL]
+    assert len(await corpus_store.search("of", 1)) == 1
+
+
+async def test_a_title_with_a_word_missing_and_a_typo_is_found(corpus_store: Store) -> None:
+    assert (await ids(corpus_store, "scalling laws for mixture of experts"))[:1] == ["2405.01001"]
+    assert (await ids(corpus_store, "speculatve decoding draft"))[:1] == ["2405.01002"]
+
+
+async def test_no_match_is_an_empty_list(corpus_store: Store) -> None:
+    assert await corpus_store.search("xylophone zeppelin") == []
+
+
+WEIRD_QUERIES = [
+    "",
+    "   ",
+    '"',
+    '""',
+    '"unbalanced quote',
+    "AND",
+    "OR NOT AND",
+    "*",
+    "-",
+    "--",
+    "-experts",
+    "experts*",
+    "^experts",
+    "title: experts",
+    "NEAR(mixture experts)",
+    "(mixture",
+    "mixture)",
+    "a & b | c",
+    "'; DROP TABLE papers; --",
+    "\x00",
+    "日本語の論文",
+    "😀 emoji",
+    "x" * 500,
+    "word " * 200,
+    "m" * 10_000,
+]
+
+
+@pytest.mark.parametrize("query", WEIRD_QUERIES, ids=range(len(WEIRD_QUERIES)))
+async def test_weird_queries_never_raise(corpus_store: Store, query: str) -> None:
+    found = await corpus_store.search(query)
+    assert isinstance(found, list)
+    assert all(isinstance(p, Paper) for p in found)
+    assert await corpus_store.get_paper("2405.01001") is not None  # nothing was dropped
+
+
+async def test_operator_words_are_searched_as_words(corpus_store: Store) -> None:
+    await corpus_store.upsert_papers([paper("2405.01010", "NOT AND OR NEAR")])
+    assert (await ids(corpus_store, "NOT AND OR NEAR"))[:1] == ["2405.01010"]
+
+
+async def test_search_sees_updated_text(corpus_store: Store) -> None:
+    renamed = replace(CORPUS[3], title="Neural radiance fields")
+    await corpus_store.upsert_papers([renamed])
+    assert await ids(corpus_store, "radiance") == [renamed.arxiv_id]
+    assert renamed.arxiv_id not in await ids(corpus_store, "splatting")
+
+
+# -- subscriptions -----------------------------------------------------------------------
+
+EVERY_TOPIC = (
+    Topic(TopicKind.TERM, "agents"),
+    Topic(TopicKind.PHRASE, "mixture of experts"),
+    Topic(TopicKind.EXCLUDE, "survey"),
+    Topic(TopicKind.AUTHOR, "Grace Hopper"),
+    Topic(TopicKind.ORG, "google"),
+    Topic(TopicKind.KEYWORD, "retrieval augmented generation"),
+)
+CUSTOM = ChannelSettings(
+    post_time=time(7, 45),
+    timezone="Asia/Kolkata",
+    min_upvotes=5,
+    max_papers=3,
+    weekday_policy=WeekdayPolicy.DAILY,
+)
+
+
+async def test_a_subscription_round_trips_with_every_topic_kind_and_setting(store: Store) -> None:
+    subscription = Subscription(
+        SLACK, EVERY_TOPIC, CUSTOM, paused_reason="missing_access", created_by="U1"
+    )
+    await store.save_subscription(subscription)
+    assert await store.get_subscription(SLACK) == subscription
+    assert await store.get_subscription(DISCORD) is None
+
+
+async def test_saving_again_replaces_topics_and_settings(store: Store) -> None:
+    await store.save_subscription(Subscription(SLACK, EVERY_TOPIC, CUSTOM, paused_reason="x"))
+    plain = Subscription(SLACK)
+    await store.save_subscription(plain)
+    assert await store.get_subscription(SLACK) == plain
+
+
+async def test_topic_order_is_kept(store: Store) -> None:
+    reordered = Subscription(DISCORD, tuple(reversed(EVERY_TOPIC)))
+    await store.save_subscription(reordered)
+    assert await store.get_subscription(DISCORD) == reordered
+
+
+async def test_list_and_delete_subscriptions(store: Store) -> None:
+    no_workspace = ChannelRef("console", "stdout")
+    subscriptions = [
+        Subscription(SLACK, EVERY_TOPIC[:2]),
+        Subscription(DISCORD, settings=CUSTOM),
+        Subscription(no_workspace),
+    ]
+    for subscription in subscriptions:
+        await store.save_subscription(subscription)
+    listed = await store.list_subscriptions()
+    assert sorted(listed, key=lambda s: s.channel) == sorted(subscriptions, key=lambda s: s.channel)
+    await store.delete_subscription(SLACK)
+    await store.delete_subscription(SLACK)  # deleting twice is not an error
+    assert await store.get_subscription(SLACK) is None
+    assert {s.channel for s in await store.list_subscriptions()} == {DISCORD, no_workspace}
+    await store.save_subscription(Subscription(SLACK))
+    assert await store.get_subscription(SLACK) == Subscription(SLACK)  # no topics left over
+
+
+# -- posts and fetches -------------------------------------------------------------------
+
+
+def receipt(channel: ChannelRef, *message_ids: str) -> PostReceipt:
+    return PostReceipt(channel, message_ids, NOW)
+
+
+async def test_posted_paper_ids_collect_every_post_in_a_channel(store: Store) -> None:
+    assert await store.posted_paper_ids(SLACK) == set()
+    await store.record_post(receipt(SLACK, "1.1", "1.2"), DAY, ["2405.1", "2405.2"])
+    await store.record_post(receipt(SLACK, "2.1"), DAY + timedelta(days=1), ["2405.2", "2405.3"])
+    await store.record_post(receipt(DISCORD, "9"), DAY, ["2405.9"])
+    assert await store.posted_paper_ids(SLACK) == {"2405.1", "2405.2", "2405.3"}
+    assert await store.posted_paper_ids(DISCORD) == {"2405.9"}
+
+
+async def test_recording_the_same_post_twice_is_harmless(store: Store) -> None:
+    await store.record_post(receipt(SLACK, "1.1"), DAY, ["2405.1"])
+    await store.record_post(receipt(SLACK, "1.1"), DAY, ["2405.1"])
+    await store.record_post(receipt(SLACK, "1.1"), DAY, [])
+    assert await store.posted_paper_ids(SLACK) == {"2405.1"}
+
+
+async def test_last_fetch_is_the_latest_by_time(store: Store) -> None:
+    assert await store.last_fetch() is None
+    await store.record_fetch(DAY, 17, NOW)
+    await store.record_fetch(DAY - timedelta(days=1), 30, NOW - timedelta(hours=5))
+    assert await store.last_fetch() == (DAY, 17, NOW)
+    later = NOW + timedelta(minutes=30)
+    await store.record_fetch(DAY, 21, later)
+    assert await store.last_fetch() == (DAY, 21, later)
+
+
+# -- opening -----------------------------------------------------------------------------
+
+
+async def test_reopening_keeps_data_and_reruns_no_migration(store_factory: StoreFactory) -> None:
+    first = await store_factory()
+    await first.upsert_papers([FULL])
+    await first.save_subscription(Subscription(SLACK, EVERY_TOPIC, CUSTOM))
+    await first.close()
+    again = await store_factory()
+    assert await again.get_paper(FULL.arxiv_id) == FULL
+    assert await again.get_subscription(SLACK) == Subscription(SLACK, EVERY_TOPIC, CUSTOM)
+    assert await _version(again) == MIGRATIONS[-1].id
+
+
+async def test_stores_opened_at_once_on_a_new_database_agree(store_factory: StoreFactory) -> None:
+    stores = await asyncio.gather(*(store_factory() for _ in range(4)))
+    assert {await _version(s) for s in stores} == {MIGRATIONS[-1].id}
+    await stores[0].upsert_papers([FULL])
+    await asyncio.gather(
+        *(s.record_fetch(DAY, i, NOW + timedelta(seconds=i)) for i, s in enumerate(stores))
+    )
+    assert await stores[3].get_paper(FULL.arxiv_id) == FULL
+    assert await stores[1].last_fetch() == (DAY, 3, NOW + timedelta(seconds=3))
+
+
+async def test_concurrent_writes_through_one_store_all_land(store: Store) -> None:
+    papers = [paper(f"2405.{i:05d}", f"Paper number {i}") for i in range(40)]
+    await asyncio.gather(
+        *(store.upsert_papers([p]) for p in papers),
+        *(
+            store.save_subscription(Subscription(ChannelRef("slack", f"C{i}", "T")))
+            for i in range(10)
+        ),
+    )
+    assert len(await store.papers_listed_on(DAY)) == 40
+    assert len(await store.list_subscriptions()) == 10
+
+
+async def _version(store: Store) -> int:
+    versioned: Versioned = store  # type: ignore[assignment]
+    return await versioned.schema_version()
