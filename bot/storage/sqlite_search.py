@@ -1,7 +1,7 @@
 """Full-text search over the SQLite FTS5 index, in stages from strict to forgiving.
 
 1. every word matches (bm25, title weighted up);
-2. words the index has never seen get their nearest indexed words as alternatives
+2. words the index has (almost) never seen get their nearest indexed words as alternatives
    (one or two edits, found in the `search_terms` table), and stage 1 runs again;
 3. all words but one match (a title quoted with one word wrong or missing).
 
@@ -20,6 +20,7 @@ from bot.storage.query import (
     best_corrections,
     prefix_range,
     query_tokens,
+    quote,
 )
 
 # bm25 column weights: title, abstract, authors, ai_keywords.
@@ -35,6 +36,11 @@ _RANKED_IDS = (
     ") ORDER BY score LIMIT ?"
 )
 _CANDIDATES_PER_WORD = 5000
+# A word in fewer papers than this is checked for a likely misspelling (papers carry typos
+# too: "D iffusion" makes "iffusion" a word of the index).
+RARE_DOCS = 3
+# A typo in a word's first two letters leaves its last three intact from this length on.
+MIN_SUFFIX_FALLBACK_LENGTH = 5
 
 
 async def ranked_paper_ids(conn: aiosqlite.Connection, query: str, limit: int) -> list[int]:
@@ -68,27 +74,45 @@ async def _run(
 
 
 async def _with_corrections(conn: aiosqlite.Connection, groups: list[list[str]]) -> list[list[str]]:
-    """Each unknown word of fuzzable length gets its nearest known terms as alternatives."""
+    """Each rare word of fuzzable length gets its nearest indexed words as alternatives."""
     corrected: list[list[str]] = []
     for group in groups:
         token = group[0]
-        if len(token) >= MIN_FUZZY_LENGTH and not await _known(conn, token):
+        if len(token) >= MIN_FUZZY_LENGTH and await _rare(conn, token):
             corrected.append([token, *await _nearest_terms(conn, token)])
         else:
             corrected.append(group)
     return corrected
 
 
-async def _known(conn: aiosqlite.Connection, token: str) -> bool:
-    rows = await conn.execute_fetchall("SELECT 1 FROM search_terms WHERE term = ?", (token,))
-    return bool(rows)
+async def _rare(conn: aiosqlite.Connection, token: str) -> bool:
+    """Fewer than RARE_DOCS papers hold the word: likely a typo (or one that is indexed)."""
+    rows = await conn.execute_fetchall(
+        "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
+        (quote(token), RARE_DOCS),
+    )
+    return int(next(iter(rows))[0]) < RARE_DOCS
 
 
 async def _nearest_terms(conn: aiosqlite.Connection, token: str) -> list[str]:
+    """Indexed words one or two edits from `token`.
+
+    Most typos leave the first two letters alone, and those words are one b-tree range.
+    A typo within the first two letters leaves the end alone: that fallback has no index
+    to use (a scan of the word list, a few ms at 60k words), so it runs only when needed.
+    """
     low, high = prefix_range(token)
     rows = await conn.execute_fetchall(
         "SELECT term FROM search_terms WHERE term >= ? AND term < ? "
         "AND length(term) BETWEEN ? AND ? LIMIT ?",
         (low, high, len(token) - 2, len(token) + 2, _CANDIDATES_PER_WORD),
+    )
+    found = best_corrections(token, (str(term) for (term,) in rows))
+    if found or len(token) < MIN_SUFFIX_FALLBACK_LENGTH:
+        return found
+    rows = await conn.execute_fetchall(
+        "SELECT term FROM search_terms WHERE length(term) BETWEEN ? AND ? "
+        "AND substr(term, -3) = ? LIMIT ?",
+        (len(token) - 1, len(token) + 1, token[-3:], _CANDIDATES_PER_WORD),
     )
     return best_corrections(token, (str(term) for (term,) in rows))

@@ -178,3 +178,32 @@ async def test_search_results_are_papers_in_rank_order(tmp_path: Path) -> None:
         assert await store.get_subscription(ChannelRef("slack", "none")) is None
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("splattign", "2405.01004"),  # typo at the end: the words starting "sp"
+        ("slpatting", "2405.01004"),  # typo in the first two letters: the words ending "ing"
+        ("xpeculative", "2405.01002"),
+        ("quantisation", "2405.01006"),
+    ],
+)
+async def test_one_misspelt_word_is_corrected(tmp_path: Path, query: str, expected: str) -> None:
+    store = await SqliteStore.open(tmp_path / "typos.db")
+    try:
+        await store.upsert_papers(CORPUS)
+        assert [p.arxiv_id for p in await store.search(query)] == [expected]
+    finally:
+        await store.close()
+
+
+async def test_a_typo_that_some_paper_also_made_is_still_corrected(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "typos.db")
+    try:
+        sloppy = Paper("2405.02000", "Sloppy", "Gaussian splattng, sic.", (), FULL.published_at)
+        await store.upsert_papers([*CORPUS, sloppy])
+        found = [p.arxiv_id for p in await store.search("splattng")]
+        assert found == ["2405.02000", "2405.01004"]
+    finally:
+        await store.close()
