@@ -24,7 +24,10 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lower case without diacritics, as FTS5's `unicode61 remove_diacritics 2` sees text."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    lowered = text.casefold()
+    if lowered.isascii():  # nearly every abstract: nothing to strip, and 10x faster
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -74,6 +74,9 @@ class SqliteStore(SqliteDeliveries):
     async def open(cls, path: str | Path) -> SqliteStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date."""
         try:
+            # aiosqlite's failed connect leaves its worker thread reporting to the event
+            # loop later (after the loop may be closed), so open errors surface here first.
+            await asyncio.to_thread(_try_open, path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite database {str(path)!r}: {exc}") from exc
@@ -306,6 +309,10 @@ def _paper(row: sqlite3.Row) -> Paper:
         return codec.paper_from_row(row)  # type: ignore[arg-type]
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"paper row is inconsistent: {exc}") from exc
+
+
+def _try_open(path: str | Path) -> None:
+    sqlite3.connect(path).close()
 
 
 def _indexed_text(papers: Sequence[Paper]) -> Iterator[str]:
