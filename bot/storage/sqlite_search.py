@@ -6,7 +6,9 @@
 3. all words but one match (a title quoted with one word wrong or missing).
 
 Later stages only fill the places earlier ones left empty, so exact matches always come
-first. Each stage is a single FTS5 query with a LIMIT, which keeps it fast on large corpora.
+first. Each stage is a single FTS5 query that ranks at most the newest RANK_WINDOW matches,
+which bounds its time on large corpora (docs/benchmarks.md, "Search", has the figures): a
+broad query ("models") gets the best of the recent papers, a precise one is ranked in full.
 """
 
 from __future__ import annotations
