@@ -82,3 +82,31 @@ def test_a_broken_config_file_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown time zone" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_post_now_posts_a_channels_digest_once(tmp_path: Path) -> None:
+    sample = ("--source", "sample")
+    subscribed = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", f"sqlite:///{tmp_path / 'cli.db'}", *sample, "run",
+         "--console"],
+        input="/papers subscribe agents\nquit\n",
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert subscribed.returncode == 0, subscribed.stderr
+    first = _paperbot(tmp_path, *sample, "post-now", "--channel", "console::console")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("arxiv.org/abs/2608.19880") == 1  # printed by the console
+    assert "2026-08-21: posted" in first.stdout
+    again = _paperbot(tmp_path, *sample, "post-now", "--channel", "console::console")
+    assert again.returncode == 0, again.stderr
+    assert "EnvHarness" not in again.stdout  # that day's record exists: nothing posted twice
+    assert "2026-08-21: posted" in again.stdout
+
+
+def test_post_now_names_a_bad_or_unknown_channel(tmp_path: Path) -> None:
+    bad = _paperbot(tmp_path, "--source", "sample", "post-now", "--channel", "nonsense")
+    assert bad.returncode == 2
+    assert "not a channel like slack:T123:C456" in bad.stderr
+    off = _paperbot(tmp_path, "--source", "sample", "post-now", "--channel", "slack:T1:C1")
+    assert off.returncode == 2
+    assert "platform 'slack' is not enabled" in off.stderr
