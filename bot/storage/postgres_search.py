@@ -1,8 +1,9 @@
 """Full-text search on PostgreSQL, in stages from strict to forgiving.
 
 1. `websearch_to_tsquery` over the generated `search_vector` (title A, keywords B, abstract
-   and authors C), ranked by `ts_rank_cd`. websearch syntax never raises: quotes make a
-   phrase, `-word` excludes, `or` is an alternative, anything else is a word.
+   and authors C), the newest RANK_WINDOW matches ranked by `ts_rank_cd`. websearch syntax
+   never raises: quotes make a phrase, `-word` excludes, `or` is an alternative, anything
+   else is a word.
 2. Typo-tolerant, when pg_trgm is installed: titles whose trigrams best cover the query
    (`word_similarity`, served by the trigram index on `title`), so a title quoted from
    memory with a typo or two still finds its paper.
@@ -19,14 +20,17 @@ from typing import Any
 from bot.storage.query import MAX_QUERY_CHARS, STOPWORDS, query_tokens
 
 CONFIG = "'english'::regconfig"
-_FULL_TEXT = (
-    f"SELECT id FROM papers, websearch_to_tsquery({CONFIG}, $1) AS q "  # noqa: S608
-    "WHERE search_vector @@ q ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT $2"
+# A word in a fifth of the corpus matches 20k rows at 100k papers; ranking them all costs
+# far more than the query's budget. As on SQLite (bot/storage/sqlite_search.py), only the
+# newest RANK_WINDOW matches are ranked: a search is for recent papers first.
+RANK_WINDOW = 2000
+_RANKED = (
+    "SELECT id FROM (SELECT id, search_vector FROM papers, {parse}({config}, $1) AS q "
+    "WHERE search_vector @@ q ORDER BY id DESC LIMIT {window}) AS recent, "
+    "{parse}({config}, $1) AS q ORDER BY ts_rank_cd(search_vector, q) DESC, id DESC LIMIT $2"
 )
-_WORDS = (
-    f"SELECT id FROM papers, to_tsquery({CONFIG}, $1) AS q "  # noqa: S608
-    "WHERE search_vector @@ q ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT $2"
-)
+_FULL_TEXT = _RANKED.format(parse="websearch_to_tsquery", config=CONFIG, window=RANK_WINDOW)
+_WORDS = _RANKED.format(parse="to_tsquery", config=CONFIG, window=RANK_WINDOW)
 
 
 def trigram_sql(trgm_schema: str) -> str:

@@ -1,0 +1,133 @@
+"""Search on PostgreSQL beside SQLite, on the same corpus, in one run.
+
+    PAPERBOT_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test \
+    .venv/bin/python bench/pg_search.py --archive PATH/daily_papers_archive_*.json.gz \
+        [--sizes 100000] [--out bench/results/pg_search.json]
+
+For each size, the corpus of bench/search.py (the real archive, or papers recombined from
+it) is indexed through `PostgresStore.upsert_papers` in a throw-away schema, then the same
+20 queries (5 rounds) and the same 200 known-item queries (a title with one word dropped and
+one typo) run through `PostgresStore.search`. SQLite's figures come from bench/search.py's
+own `run_size` on the same corpus in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import asyncpg
+
+from bench.search import (
+    KNOWN_ITEMS,
+    QUERIES,
+    REPEATS,
+    SEED,
+    batches,
+    corpus,
+    known_item_query,
+    load_archive,
+    machine,
+    percentiles,
+    run_size,
+)
+from bot.models import Paper
+from bot.storage.postgres import PostgresStore
+
+ENV = "PAPERBOT_BENCH_POSTGRES_URL"
+
+
+async def build(store: PostgresStore, papers: list[Paper]) -> float:
+    started = time.perf_counter()
+    for batch in batches(iter(papers)):
+        await store.upsert_papers(batch)
+    return time.perf_counter() - started
+
+
+async def time_search(store: PostgresStore) -> dict[str, float]:
+    samples: list[float] = []
+    for _ in range(REPEATS):
+        for query in QUERIES:
+            started = time.perf_counter()
+            await store.search(query, 10)
+            samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+async def known_item(store: PostgresStore, sample: list[Paper]) -> dict[str, float]:
+    rng = random.Random(SEED)
+    reciprocal: list[float] = []
+    for paper in sample:
+        ids = [p.arxiv_id for p in await store.search(known_item_query(paper.title, rng), 10)]
+        rank = ids.index(paper.arxiv_id) + 1 if paper.arxiv_id in ids else 0
+        reciprocal.append(1 / rank if rank else 0.0)
+    return {
+        "items": len(sample),
+        "mrr": round(statistics.fmean(reciprocal), 3),
+        "hit_at_1": round(sum(r == 1.0 for r in reciprocal) / len(sample), 3),
+        "found_in_10": round(sum(r > 0 for r in reciprocal) / len(sample), 3),
+    }
+
+
+async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    store = await PostgresStore.open(url, schema=schema)
+    try:
+        build_s = await build(store, papers)
+        sample = random.Random(SEED).sample(papers, min(KNOWN_ITEMS, len(papers)))
+        return {
+            "papers": len(papers),
+            "build_s": round(build_s, 1),
+            "build_papers_per_s": round(len(papers) / build_s),
+            "typo_fallback": "pg_trgm" if store.corrects_typos else "none",
+            "search": await time_search(store),
+            "known_item": await known_item(store, sample),
+        }
+    finally:
+        await store.close()
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            await conn.close()
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--archive", type=Path, required=True)
+    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/pg_search.json"))
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+    url = os.environ.get(ENV) or sys.exit(f"set {ENV}=postgresql://USER@HOST:PORT/DATABASE")
+    real, archive_items = load_archive(args.archive)
+    report: dict[str, Any] = {"machine": machine(), "queries": list(QUERIES), "runs": []}
+    for size in (int(s) for s in args.sizes.split(",")):
+        papers = list(corpus(real, size, archive_items))
+        postgres = await run_postgres(url, papers)
+        row: dict[str, Any] = {"size": size, "postgres": postgres}
+        print(json.dumps(row), flush=True)
+        if not args.skip_sqlite:
+            with tempfile.TemporaryDirectory() as scratch:
+                row["sqlite"] = await run_size(real, archive_items, size, Path(scratch))
+            print(json.dumps(row["sqlite"]), flush=True)
+        report["runs"].append(row)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
