@@ -26,6 +26,7 @@ from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_search import ranked_paper_ids
 
 BUSY_TIMEOUT_MS = 10_000
+WAL_ATTEMPTS = 12  # about 4 s of waiting in all
 # Words this store has written to search_terms, kept so a bulk load does not re-send the
 # same words for every batch (~40% of the index build time). Bounded: a few MB of strings.
 TERMS_CACHE_SIZE = 200_000
@@ -93,9 +94,21 @@ class SqliteStore(SqliteDeliveries):
     async def _configure(self) -> None:
         self._conn.row_factory = sqlite3.Row
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await self._conn.execute("PRAGMA journal_mode = WAL")
+        await self._enable_wal()
         await self._conn.execute("PRAGMA synchronous = NORMAL")
         await self._conn.execute("PRAGMA foreign_keys = ON")
+
+    async def _enable_wal(self) -> None:
+        """Switch to WAL. SQLite answers "locked" at once, without its busy handler, while
+        another connection opens the same new file, so wait a little and try again."""
+        for attempt in range(WAL_ATTEMPTS):
+            try:
+                await self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
 
     async def _migrate(self) -> None:
         async with self._transaction() as conn:
