@@ -99,9 +99,17 @@ class DeliveryRunner:
         async with self._run_lock:
             await self.plan()
             self._step("planned", None)
-            outcomes: Counter[str] = Counter()
-            await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
-            return outcomes
+            return await self._drain_all()
+
+    async def drain(self) -> Counter[str]:
+        """Post what is due without planning: what a worker that is not the leader does."""
+        async with self._run_lock:
+            return await self._drain_all()
+
+    async def _drain_all(self) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
+        return outcomes
 
     async def plan(self) -> int:
         """Create the records of every occurrence due by now; returns how many were new."""

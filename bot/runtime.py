@@ -82,7 +82,7 @@ class Runtime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), FOLLOWER_SWEEP.total_seconds())
             if self._scheduler is None and not self.stop.is_set():
-                await self.runner.run_due()
+                await self.runner.drain()
 
     async def _on_subscription_change(self, channel: ChannelRef) -> None:
         if self._scheduler is not None:

@@ -26,7 +26,6 @@ from datetime import date, datetime, timedelta
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner, StepHook
 from bot.delivery_state import Delivery
-from bot.models import Subscription
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_leader import PostgresLeaderElection
 from tests.fakes.ratelimited_platform import HttpChatPlatform
@@ -47,13 +46,10 @@ class FastClock:
 
 
 class WorkerStore(PostgresStore):
-    """A follower sees no subscriptions, so its runner plans nothing and only claims."""
+    """The store, plus this worker's role: only the leader plans; every worker claims."""
 
     planning = False
     first_leader = False  # leader from the first poll: the one DIE_AT applies to
-
-    async def list_subscriptions(self) -> list[Subscription]:
-        return await super().list_subscriptions() if self.planning else []
 
 
 class StoredListOnly:
@@ -94,7 +90,7 @@ async def main(argv: list[str]) -> None:
         store.planning = await (election.held() if was_leader else election.acquire())
         if store.planning and not was_leader:
             print(f"leader {name}", flush=True)
-        await runner.run_due()
+        await (runner.run_due() if store.planning else runner.drain())
         await asyncio.sleep(POLL_S)
 
 

@@ -281,3 +281,13 @@ async def test_mondays_catch_up_names_the_whole_span_it_covers(world: World) -> 
     [message] = [m for m in world.server.messages if m.channel == ref.key]
     assert message.text.startswith("Trending papers for Friday 10 to Sunday 12 May 2024")
     assert "Agents that plan 1" in message.text
+
+
+async def test_drain_posts_only_what_was_planned(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    assert await world.runner.drain() == {}, "a follower plans nothing"
+    assert await world.store.get_delivery(ref, MONDAY) is None
+    await world.runner.plan()  # the leader's part
+    assert await world.runner.drain() == {"posted": 1}
+    assert world.server.count(ref.key) == 1
