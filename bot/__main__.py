@@ -56,38 +56,59 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="paperbot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
-    parser.add_argument(
-        "--config", help="TOML config file (default: $PAPERBOT_CONFIG, ./paperbot.toml)"
-    )
-    parser.add_argument(
-        "--source", choices=("huggingface", "sample"), help="where papers come from"
-    )
-    parser.add_argument("--db", help="database URL, e.g. sqlite:///paperbot.db")
+    _add_common_options(parser, default=None)
+    # The same options after the verb too (`paperbot digest --source sample`); SUPPRESS keeps
+    # a value given before the verb when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_commands(sub, common)
+    return parser
 
-    digest = sub.add_parser("digest", help="print a digest")
+
+def _add_common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--config",
+        default=default,
+        help="TOML config file (default: $PAPERBOT_CONFIG, ./paperbot.toml)",
+    )
+    parser.add_argument(
+        "--source",
+        default=default,
+        choices=("huggingface", "sample"),
+        help="where papers come from",
+    )
+    parser.add_argument("--db", default=default, help="database URL, e.g. sqlite:///paperbot.db")
+
+
+def _add_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, parents=[common])
+
+    digest = add("digest", "print a digest")
     digest.add_argument("--date", type=_date, help="the day to cover (default: latest closed day)")
     digest.add_argument(
         "--topics", default="", help="topics, e.g. 'agents \"world model\" -survey'"
     )
 
-    search = sub.add_parser("search", help="search papers")
+    search = add("search", "search papers")
     search.add_argument("query", nargs="+")
     search.add_argument("--limit", type=int, default=10)
 
-    show = sub.add_parser("show", help="show one paper")
+    show = add("show", "show one paper")
     show.add_argument("paper", help="arXiv id or URL")
 
-    fetch = sub.add_parser("fetch", help="backfill the store from the daily source")
+    fetch = add("fetch", "backfill the store from the daily source")
     fetch.add_argument("--since", type=_date, required=True)
     fetch.add_argument("--until", type=_date, help="last day (default: latest closed day)")
 
-    run = sub.add_parser("run", help="run the bot: platforms, scheduler and delivery")
+    run = add("run", "run the bot: platforms, scheduler and delivery")
     run.add_argument("--console", action="store_true", help="chat with the bot in this terminal")
 
-    post_now = sub.add_parser("post-now", help="post a channel's digest now (operators)")
+    post_now = add("post-now", "post a channel's digest now (operators)")
     post_now.add_argument("--channel", required=True, help="platform:workspace:channel")
-    return parser
 
 
 def _date(text: str) -> date:

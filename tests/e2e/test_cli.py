@@ -110,3 +110,10 @@ def test_post_now_names_a_bad_or_unknown_channel(tmp_path: Path) -> None:
     off = _paperbot(tmp_path, "--source", "sample", "post-now", "--channel", "slack:T1:C1")
     assert off.returncode == 2
     assert "platform 'slack' is not enabled" in off.stderr
+
+
+def test_the_readmes_first_command_runs_with_the_options_after_the_verb(tmp_path: Path) -> None:
+    # README: `paperbot digest --source sample`; --config, --source and --db fit either side.
+    result = _paperbot(tmp_path, "digest", "--source", "sample")
+    assert result.returncode == 0, result.stderr
+    assert "EnvHarness" in result.stdout
