@@ -73,7 +73,8 @@ class Runtime:
             self._scheduler = PaperScheduler(self.runner, self.app.store, self.app.service.clock)
             await self._scheduler.start()
         elif self._scheduler is not None:
-            await self._scheduler.shutdown(wait=True)
+            # another worker leads now; this one keeps claiming and posting (`_follow`)
+            await self._scheduler.shutdown(wait=True, stop_runner=False)
             self._scheduler = None
 
     async def _follow(self) -> None:

@@ -72,11 +72,16 @@ class PaperScheduler:
             return
         self._schedule(subscription)
 
-    async def shutdown(self, wait: bool = True) -> None:
-        """Stop waking up; claim nothing new; with `wait`, let the posts in flight finish."""
+    async def shutdown(self, wait: bool = True, *, stop_runner: bool = True) -> None:
+        """Stop waking up; claim nothing new; with `wait`, let the posts in flight finish.
+
+        `stop_runner=False` (the scheduler role moved to another worker) only stops the
+        wake-ups: the runner is shared with this worker's own sweep, which goes on posting.
+        """
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        self.runner.request_stop()
+        if stop_runner:
+            self.runner.request_stop()
         if wait:
             await self.runner.wait_idle()
 

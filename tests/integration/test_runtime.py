@@ -1,0 +1,85 @@
+"""Runtime (`paperbot run` in process): its scheduler role and its worker loop.
+
+A real SQLite file and the offline sample source; the platform is a recording fake. The
+injected clock stands years ahead of the wall clock, so no APScheduler job fires by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, build_app
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.digest.model import Digest
+from bot.models import ChannelRef, ChannelSettings, Paper, PostReceipt, Subscription
+from bot.ports import CommandHandler
+from bot.runtime import Runtime
+
+NOW = datetime(2031, 5, 14, 8, 0, tzinfo=UTC)
+TUESDAY = date(2031, 5, 13)
+CHANNEL = ChannelRef("slack", "C1", "T1")
+
+
+class RecordingPlatform:
+    name = "slack"
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    async def post_digest(
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
+    ) -> PostReceipt:
+        self.posted.append(idempotency_key)
+        return PostReceipt(channel, (f"m{len(self.posted)}",), NOW)
+
+    async def start(self, handler: CommandHandler) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    config = Config(database_url=f"sqlite:///{tmp_path / 'run.db'}", source="sample")
+    built = await build_app(config, clock=FixedClock(NOW))
+    try:
+        yield built
+    finally:
+        await built.aclose()
+
+
+async def _subscribe_with_a_due_digest(app: App) -> None:
+    paper = Paper(
+        arxiv_id="3105.00001",
+        title="A paper",
+        abstract="It works.",
+        authors=("A. Author",),
+        published_at=datetime.combine(TUESDAY, time(0, 0), tzinfo=UTC),
+        listed_on=TUESDAY,
+        upvotes=3,
+    )
+    await app.store.upsert_papers([paper])
+    settings = ChannelSettings(post_time=time(7, 0), timezone="UTC")
+    await app.store.save_subscription(Subscription(CHANNEL, settings=settings))
+
+
+async def test_a_worker_that_lost_the_scheduler_role_still_posts(app: App) -> None:
+    platform = RecordingPlatform()
+    runtime = Runtime(app, {"slack": platform})
+    await runtime._leadership_changed(True)
+    await runtime._leadership_changed(False)  # e.g. its database connection blipped
+    await _subscribe_with_a_due_digest(app)
+    await runtime.runner.plan()  # the new leader's part
+    assert await runtime.runner.drain() == {"posted": 1}
+    assert len(platform.posted) == 1
