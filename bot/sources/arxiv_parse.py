@@ -40,15 +40,29 @@ def parse_feed(body: bytes) -> list[Paper]:
 def _root(body: bytes) -> ET.Element:
     if body.lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
         raise MalformedResponse("arxiv: response is an HTML page, not an Atom feed")
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        raise MalformedResponse("arxiv: refused a feed with a DOCTYPE")
     try:
-        root = ET.fromstring(body)  # noqa: S314 - DOCTYPEs are refused above
+        root = ET.fromstring(body, parser=_no_doctype_parser())  # noqa: S314 - see there
     except ET.ParseError:
         raise MalformedResponse("arxiv: response is not well-formed XML") from None
     if root.tag != f"{ATOM}feed":
         raise MalformedResponse("arxiv: response is not an Atom feed")
     return root
+
+
+def _no_doctype_parser() -> ET.XMLParser:
+    """A parser that refuses any DOCTYPE, so no entity is ever declared or expanded.
+
+    Done inside expat rather than by looking for b"<!DOCTYPE" in the bytes: a feed in
+    another encoding (UTF-16) hides that text from a byte search but not from expat.
+    """
+    return ET.XMLParser(target=_NoDoctypeBuilder())  # noqa: S314 - it refuses DOCTYPEs
+
+
+class _NoDoctypeBuilder(ET.TreeBuilder):
+    """expat calls `doctype` at the start of a DOCTYPE, before any entity is declared."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise MalformedResponse("arxiv: refused a feed with a DOCTYPE")
 
 
 def _raise_if_error(entry: ET.Element) -> None:

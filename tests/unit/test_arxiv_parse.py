@@ -87,6 +87,12 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
     ("body", "why"),
     [
         pytest.param(BILLION_LAUGHS, "DOCTYPE", id="entity-expansion"),
+        # The same feed in UTF-16: the bytes hold no ASCII "<!DOCTYPE", but expat decodes it.
+        pytest.param(
+            BILLION_LAUGHS.replace(b'"1.0"', b'"1.0" encoding="UTF-16"').decode().encode("utf-16"),
+            "DOCTYPE",
+            id="entity-expansion-utf16",
+        ),
         pytest.param(b"<!DOCTYPE html><html><body>502</body></html>", "HTML page", id="html"),
         pytest.param(b"\n <HTML><body><h1>Bad Gateway</h1></body></HTML>", "HTML page", id="h1"),
         pytest.param(b"<rss><channel/></rss>", "not an Atom feed", id="rss"),
