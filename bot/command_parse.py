@@ -368,7 +368,7 @@ def _weekday_policy(text: str) -> WeekdayPolicy:
 
 def canonical_timezone(name: str) -> str:
     """The IANA spelling of `name`, matched without regard to case. Raises ValueError."""
-    return _timezones_by_lower().get(name.lower()) or check_timezone(name)
+    return check_timezone(_timezones_by_lower().get(name.lower()) or name)
 
 
 @lru_cache(maxsize=1)

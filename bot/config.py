@@ -119,13 +119,22 @@ def parse_time(text: str) -> time:
 
 def check_timezone(name: str) -> str:
     """Return `name` if it is an IANA time zone. Raises ValueError."""
-    if not name or name.startswith(("/", ".")) or ".." in name:
+    if not name or name.startswith(("/", ".")) or ".." in name or _not_a_place(name):
         raise ValueError(f"{name!r} is not a time zone like Europe/Paris")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name!r}; use a name like Europe/Paris") from None
     return name
+
+
+def _not_a_place(name: str) -> bool:
+    """Zone files that load but name no place: the host's own zone (differs per worker),
+    Factory, posixrules, and the right/ (leap seconds, 27 s off) and posix/ copies."""
+    lowered = name.lower()
+    return lowered in ("localtime", "factory", "posixrules") or lowered.startswith(
+        ("right/", "posix/")
+    )
 
 
 def _defaults(t: Mapping[str, Any]) -> ChannelSettings:

@@ -144,6 +144,8 @@ def test_parse_settings(text: str, expected: SettingsChange) -> None:
         ("settings time noon", "Bad time: 'noon' is not a time like 09:30"),
         ("settings tz Mars/Olympus", "Bad tz: unknown time zone 'Mars/Olympus'"),
         ("settings tz ../etc/passwd", "Bad tz:"),
+        ("settings tz localtime", "Bad tz:"),
+        ("settings tz factory", "Bad tz:"),
         ("settings max 0", "Bad max: '0' is not a whole number from 1 to 50"),
         ("settings max 51", "Bad max: '51' is not a whole number from 1 to 50"),
         ("settings max ten", "Bad max: 'ten' is not a whole number"),

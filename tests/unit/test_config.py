@@ -97,7 +97,22 @@ def test_parse_time_accepts() -> None:
     assert parse_time("23:59") == time(23, 59)
 
 
-@pytest.mark.parametrize("name", ["", "Nowhere/City", "../etc/passwd", "/etc/localtime"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "Nowhere/City",
+        "../etc/passwd",
+        "/etc/localtime",
+        # Files in the zone database that are not places: the host's own zone, a zone with
+        # no offset name, and copies that count leap seconds (27 s off UTC) or duplicate.
+        "localtime",
+        "Factory",
+        "posixrules",
+        "right/UTC",
+        "posix/Europe/Paris",
+    ],
+)
 def test_check_timezone_rejects(name: str) -> None:
     with pytest.raises(ValueError, match="time zone"):
         check_timezone(name)
