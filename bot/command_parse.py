@@ -353,7 +353,8 @@ def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChan
 
 
 def _bounded_int(text: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    # isdecimal, not isdigit: int() refuses "²"; and it refuses 4,300 digits or more.
+    if not text.isdecimal() or len(text) > 9 or not low <= int(text) <= high:
         raise ValueError(f"{text[:30]!r} is not a whole number from {low} to {high}")
     return int(text)
 

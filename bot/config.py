@@ -109,11 +109,14 @@ def load_config(text: str, environ: Mapping[str, str]) -> Config:
 def parse_time(text: str) -> time:
     """`HH:MM` (24 h) to a time. Raises ValueError with a short reason."""
     hours, sep, minutes = text.strip().partition(":")
-    if not sep or not (hours.isdigit() and minutes.isdigit()) or len(minutes) != 2:
-        raise ValueError(f"{text!r} is not a time like 09:30")
+    # isdecimal, not isdigit: int() refuses "²"; and it refuses 4,300 digits or more.
+    if not sep or not (hours.isdecimal() and minutes.isdecimal()) or len(minutes) != 2:
+        raise ValueError(f"{text[:30]!r} is not a time like 09:30")
+    if len(hours) > 2:
+        raise ValueError(f"{text[:30]!r} is not a time like 09:30")
     h, m = int(hours), int(minutes)
     if not (0 <= h <= 23 and 0 <= m <= 59):
-        raise ValueError(f"{text!r} is not a time of day (00:00 to 23:59)")
+        raise ValueError(f"{text[:30]!r} is not a time of day (00:00 to 23:59)")
     return time(h, m)
 
 

@@ -150,6 +150,12 @@ def test_parse_settings(text: str, expected: SettingsChange) -> None:
         ("settings max 51", "Bad max: '51' is not a whole number from 1 to 50"),
         ("settings max ten", "Bad max: 'ten' is not a whole number"),
         ("settings min-upvotes -1", "Bad min-upvotes: '-1' is not a whole number from 0"),
+        # Characters that str.isdigit() accepts but int() refuses, and more digits than
+        # int() will read: the same short answer, never Python's own message.
+        ("settings min-upvotes ²", "Bad min-upvotes: '²' is not a whole number from 0"),
+        ("settings max " + "9" * 5000, "is not a whole number from 1 to 50"),
+        ("settings time ²:00", "Bad time: '²:00' is not a time like 09:30"),
+        ("settings time " + "0" * 5000 + "9:00", "is not a time like 09:30"),
         ("settings weekdays sometimes", "Bad weekdays: 'sometimes' is not one of daily"),
         ("settings colour blue", "Unknown setting `colour`."),
         ("settings tme 09:00", "Unknown setting `tme`. Did you mean `time`?"),
