@@ -44,7 +44,7 @@ from bot.errors import UpstreamRejected, UserInputError
 from bot.models import Subscription, Topic
 from bot.replies import CommandContext, Reply, Visibility
 from bot.service import PaperService
-from bot.topics import MAX_TOPICS, parse_topics
+from bot.topics import MAX_TOPICS, parse_topics, topic_key
 
 __all__ = ["MAX_TOPICS", "VERBS", "Commands", "is_slow"]
 
@@ -122,7 +122,8 @@ class Commands:
         _require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
         current = existing.topics if existing else ()
-        added = tuple(t for t in dict.fromkeys(topics) if t not in current)
+        followed = {topic_key(t) for t in current}
+        added = tuple(t for t in topics if topic_key(t) not in followed)
         if not topics:
             return await self._subscribe_trending(ctx, existing)
         if not added:
@@ -143,13 +144,15 @@ class Commands:
         _require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
         current = existing.topics if existing else ()
-        missing = tuple(t for t in topics if t not in current)
+        followed = {topic_key(t) for t in current}
+        missing = tuple(t for t in topics if topic_key(t) not in followed)
         if existing is None or missing:
             raise UserInputError(
                 f"This channel does not follow {topics_list(missing or topics)}; nothing "
                 f"changed. {topics_text(existing)}"
             )
-        kept = tuple(t for t in current if t not in topics)
+        dropped = {topic_key(t) for t in topics}
+        kept = tuple(t for t in current if topic_key(t) not in dropped)
         await self.service.save_subscription(replace(existing, topics=kept))
         text = f"{_who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
         return Reply(text + _now_follows(kept), visibility=Visibility.CHANNEL)

@@ -53,13 +53,18 @@ def parse_topics(text: str) -> tuple[Topic, ...]:
     seen: set[tuple[TopicKind, str]] = set()
     for raw in _split(text.translate(_SMART_QUOTES)):
         topic = _make_topic(raw)
-        key = (topic.kind, _fold(topic.value))
+        key = topic_key(topic)
         if key not in seen:
             seen.add(key)
             topics.append(topic)
     if len(topics) > MAX_TOPICS:
         raise UserInputError(f"too many topics: {len(topics)} (at most {MAX_TOPICS})")
     return tuple(topics)
+
+
+def topic_key(topic: Topic) -> tuple[TopicKind, str]:
+    """What makes two topics the same: matching ignores case and accents, so does this."""
+    return topic.kind, _fold(topic.value)
 
 
 def parse_topic(text: str) -> Topic:

@@ -296,6 +296,22 @@ async def test_unsubscribe_a_topic_not_followed(commands: Commands, store: Sqlit
     assert saved.topics == (AGENTS,)
 
 
+async def test_topics_compare_as_they_match_whatever_the_case_or_accents(
+    commands: Commands, store: SqliteStore
+) -> None:
+    # An author keeps its capitals for display, and matching ignores case and accents: the
+    # same author typed in lower case, or a word without its accent, is the same topic.
+    await commands.handle(ALICE, 'subscribe author:"Yann LeCun" müller')
+    again = await commands.handle(ALICE, 'subscribe author:"yann lecun" muller')
+    assert again.text == 'This channel already follows: author:"yann lecun", muller'
+    reply = await commands.handle(ALICE, 'unsubscribe author:"yann lecun"')
+    assert not reply.is_error, reply
+    assert reply.text.endswith("It now follows: müller")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == (Topic(TopicKind.TERM, "müller"),)
+
+
 async def test_unsubscribe_when_not_subscribed(commands: Commands) -> None:
     assert_error(await commands.handle(ALICE, "unsubscribe agents"), "does not follow agents")
 
