@@ -95,7 +95,7 @@ def _add_commands(
 
     search = add("search", "search papers")
     search.add_argument("query", nargs="+")
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--limit", type=_positive, default=10, help="at most this many (10)")
 
     show = add("show", "show one paper")
     show.add_argument("paper", help="arXiv id or URL")
@@ -109,6 +109,12 @@ def _add_commands(
 
     post_now = add("post-now", "post a channel's digest now (operators)")
     post_now.add_argument("--channel", required=True, help="platform:workspace:channel")
+
+
+def _positive(text: str) -> int:
+    if not text.isdecimal() or len(text) > 9 or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a whole number from 1 up")
+    return int(text)
 
 
 def _date(text: str) -> date:

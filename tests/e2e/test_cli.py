@@ -54,6 +54,9 @@ def test_digest_for_a_day_the_sample_lacks_says_so(tmp_path: Path) -> None:
         (("digest", "--date", "yesterday"), "not a date"),
         (("show", "abc"), "not an arXiv id"),
         (("digest", "--topics", 'agents "unclosed'), "quote"),
+        # A limit below 1 answered "No papers match 'agents'": wrong, as agents does match.
+        (("search", "agents", "--limit", "0"), "not a whole number from 1"),
+        (("search", "agents", "--limit", "-5"), "not a whole number from 1"),
     ],
 )
 def test_bad_input_is_one_short_line_and_a_nonzero_exit(
