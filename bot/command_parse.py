@@ -191,9 +191,11 @@ def _unknown_verb(verb: str) -> str:
 
 def _parse_help(rest: str) -> Help:
     words = split_words(rest).words
+    if words[:1] and words[0].lower() == "/papers":
+        words = words[1:]  # `help /papers search` names `search`
     if not words:
         return Help()
-    verb = words[0].lower().removeprefix("/papers")
+    verb = words[0].lower()
     if verb not in VERBS:
         raise UserInputError(_unknown_verb(verb))
     return Help(verb)

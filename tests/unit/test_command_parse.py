@@ -70,6 +70,8 @@ def test_split_verb(text: str, expected: tuple[str, str]) -> None:
         ("", Help()),
         ("help", Help()),
         ("help search", Help("search")),
+        ("help /papers search", Help("search")),
+        ("help /papers", Help()),  # was "Unknown command ``"
         ("HELP Settings", Help("settings")),
         ("today", Today()),
         ("today 2026-08-21", Today(date(2026, 8, 21))),
