@@ -122,8 +122,9 @@ def _relative(delta: timedelta) -> str:
     minutes = round(abs(delta.total_seconds()) / 60)
     days, rem = divmod(minutes, 24 * 60)
     hours, mins = divmod(rem, 60)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"]
-    span = " ".join(parts[:2]) if minutes else "now"
+    units = ((days, "d"), (hours, "h"), (mins, "min"))
+    parts = [f"{n} {unit}" for n, unit in units if n]
+    span = " ".join(parts[:2]) if minutes else "now"  # the two largest units, none zero
     if not minutes:
         return span
     return f"in {span}" if delta.total_seconds() > 0 else f"{span} ago"
