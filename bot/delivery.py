@@ -23,7 +23,7 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -33,7 +33,7 @@ from bot.delivery_state import Delivery, DeliveryState, EmptyReason
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.errors import PermanentPlatformError, PlatformError, SourceError, StoreError
-from bot.models import ChannelRef, Paper, Subscription, WeekdayPolicy
+from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.ports import ChatPlatform, Clock, Store
 from bot.schedule import Action, DuePost, covered_day, due_posts, next_occurrence
 
@@ -49,6 +49,7 @@ _WEEKEND = (5, 6)
 # A hook called at each named step: "planned" (records created; no delivery), then per post
 # "claimed", "frozen", "accepted", "recorded", "done". The crash test kills the process there.
 StepHook = Callable[[str, Delivery | None], None]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class DayRefresher(Protocol):
@@ -79,6 +80,7 @@ class DeliveryRunner:
         worker: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
         on_step: StepHook | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.store = store
         self.service = service
@@ -88,6 +90,7 @@ class DeliveryRunner:
         self.worker = worker or worker_name()
         self.lease = lease
         self._on_step = on_step
+        self._sleep = sleep
         self._refreshed: dict[date, asyncio.Task[int]] = {}
         self._run_lock = asyncio.Lock()
         self._stopping = False
@@ -220,18 +223,40 @@ class DeliveryRunner:
         await self._save(delivery)
         self._step("frozen", delivery)
         platform = self.platforms[delivery.channel.platform]
-        receipt = await platform.post_digest(
+        posting = platform.post_digest(
             delivery.channel,
             digest,
             idempotency_key=delivery.idempotency_key,
             first_attempt=delivery.attempts <= 1,  # attempts counts claims, this one included
         )
+        receipt = await self._keeping_lease(delivery, posting)
         self._step("accepted", delivery)
         await self.store.record_post(receipt, delivery.day, ids)
         self._step("recorded", delivery)
         result = await self._end(delivery.posted(receipt))
         log.info("posted %d papers to %s for %s", len(ids), delivery.channel.key, delivery.day)
         return result
+
+    async def _keeping_lease(self, delivery: Delivery, post: Awaitable[PostReceipt]) -> PostReceipt:
+        """Await the post, renewing the lease every third of it: a post slowed by rate limits
+        must not let another worker claim the record and post it a second time."""
+        posting = asyncio.ensure_future(post)
+        pause: asyncio.Future[None] | None = None
+        try:
+            while True:
+                pause = asyncio.ensure_future(self._sleep(self.lease.total_seconds() / 3))
+                await asyncio.wait({posting, pause}, return_when=asyncio.FIRST_COMPLETED)
+                if posting.done():
+                    return posting.result()
+                renewed = replace(delivery, lease_until=self.clock.now() + self.lease)
+                try:
+                    await self._save(renewed)
+                except StoreError:  # the post goes on; a later renewal may still land
+                    log.warning("could not renew the lease on %s", delivery.channel.key)
+        finally:
+            posting.cancel()  # a no-op unless we lost the lease or were cancelled ourselves
+            if pause is not None:
+                pause.cancel()
 
     async def _digest(
         self, delivery: Delivery, subscription: Subscription

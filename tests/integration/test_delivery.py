@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,8 +14,17 @@ from bot.clock import FixedClock
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
 from bot.delivery_state import DeliveryState, EmptyReason
+from bot.digest.model import Digest
 from bot.errors import SourceUnavailable
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.models import (
+    ChannelRef,
+    ChannelSettings,
+    Paper,
+    PostReceipt,
+    Subscription,
+    WeekdayPolicy,
+)
+from bot.ports import CommandHandler
 from bot.storage.sqlite import SqliteStore
 from bot.topics import parse_topics
 from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve
@@ -291,3 +301,98 @@ async def test_drain_posts_only_what_was_planned(world: World) -> None:
     await world.runner.plan()  # the leader's part
     assert await world.runner.drain() == {"posted": 1}
     assert world.server.count(ref.key) == 1
+
+
+class GatedPlatform:
+    """Posts wait until `gate` opens (a post slowed by rate limits); records what it posts."""
+
+    name = "slack"
+
+    def __init__(self, gate: asyncio.Event | None = None) -> None:
+        self.gate = gate
+        self.started = asyncio.Event()
+        self.posted: list[str] = []
+
+    async def post_digest(
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
+    ) -> PostReceipt:
+        self.started.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        self.posted.append(idempotency_key)
+        return PostReceipt(channel, (f"m{len(self.posted)}",), TUESDAY_7)
+
+    async def start(self, handler: CommandHandler) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+class SteppedSleep:
+    """A sleep that returns only when the test says so; `asleep` is set while it waits."""
+
+    def __init__(self) -> None:
+        self.asleep = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.asked: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        self.asleep.set()
+        await self._wake.wait()
+        self._wake.clear()
+
+    async def wake_and_wait_for_next_sleep(self) -> None:
+        self.asleep.clear()
+        self._wake.set()
+        async with asyncio.timeout(5):  # a bound, not a wait on the clock
+            await self.asleep.wait()
+
+
+async def test_a_post_slower_than_the_lease_keeps_it_and_is_not_posted_twice(
+    tmp_path: Path,
+) -> None:
+    clock = FixedClock(TUESDAY_7)
+    slow, other = GatedPlatform(asyncio.Event()), GatedPlatform()
+    sleep = SteppedSleep()
+    config = DeliveryConfig(concurrency=1)
+    lease = timedelta(minutes=3)
+    store = await SqliteStore.open(tmp_path / "lease.db")
+    try:
+        a = DeliveryRunner(
+            store,
+            FakeRefresher(),
+            {"slack": slow},
+            clock,
+            config,
+            worker="a",
+            lease=lease,
+            sleep=sleep,
+        )
+        b = DeliveryRunner(store, FakeRefresher(), {"slack": other}, clock, config, worker="b")
+        await store.upsert_papers([paper(1, MONDAY)])
+        await subscribe(store, 1)
+        running = asyncio.create_task(a.run_due())
+        async with asyncio.timeout(5):
+            await slow.started.wait()
+            await sleep.asleep.wait()
+        for _ in range(3):  # six minutes of rate-limit waits: twice the lease
+            clock.advance(timedelta(minutes=2))
+            await sleep.wake_and_wait_for_next_sleep()
+        assert await b.drain() == {}, "the record is still leased to the slow worker"
+        assert slow.gate is not None
+        slow.gate.set()
+        assert await running == {"posted": 1}
+        assert len(slow.posted) == 1
+        assert other.posted == []
+        record = await store.get_delivery(channel(1), MONDAY)
+        assert record is not None
+        assert record.state is DeliveryState.POSTED
+    finally:
+        await store.close()
