@@ -186,9 +186,13 @@ class DeliveryRunner:
 
     async def _work(self, platform: str, outcomes: Counter[str]) -> None:
         while not self._stopping:
-            claimed = await self.store.claim_due_deliveries(
-                self.clock.now(), self.worker, limit=1, lease=self.lease, platform=platform
-            )
+            try:
+                claimed = await self.store.claim_due_deliveries(
+                    self.clock.now(), self.worker, limit=1, lease=self.lease, platform=platform
+                )
+            except StoreError:  # end this worker only: the run must wait for the others' posts
+                log.exception("could not claim a %s delivery; the next run tries again", platform)
+                return
             if not claimed:
                 return
             outcomes[await self._process(claimed[0])] += 1

@@ -7,15 +7,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.clock import FixedClock
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
-from bot.delivery_state import DeliveryState, EmptyReason
+from bot.delivery_state import Delivery, DeliveryState, EmptyReason
 from bot.digest.model import Digest
-from bot.errors import SourceUnavailable
+from bot.errors import SourceUnavailable, StoreError
 from bot.models import (
     ChannelRef,
     ChannelSettings,
@@ -394,5 +395,52 @@ async def test_a_post_slower_than_the_lease_keeps_it_and_is_not_posted_twice(
         record = await store.get_delivery(channel(1), MONDAY)
         assert record is not None
         assert record.state is DeliveryState.POSTED
+    finally:
+        await store.close()
+
+
+class FlakyClaimStore(SqliteStore):
+    """A real SQLite store whose second claim fails, as a locked or restarting database does."""
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__(conn)
+        self.claims = 0
+        self.failed = asyncio.Event()
+
+    async def claim_due_deliveries(self, *args: Any, **kwargs: Any) -> list[Delivery]:
+        self.claims += 1
+        if self.claims == 2:
+            self.failed.set()
+            raise StoreError("database is locked")
+        return await super().claim_due_deliveries(*args, **kwargs)
+
+
+async def test_a_failed_claim_ends_one_worker_and_the_run_waits_for_the_others(
+    tmp_path: Path,
+) -> None:
+    store = await FlakyClaimStore.open(tmp_path / "flaky.db")
+    assert isinstance(store, FlakyClaimStore)
+    platform = GatedPlatform(asyncio.Event())
+    try:
+        runner = DeliveryRunner(
+            store,
+            FakeRefresher(),
+            {"slack": platform},
+            FixedClock(TUESDAY_7),
+            DeliveryConfig(concurrency=2),
+            worker="w",
+        )
+        await store.upsert_papers([paper(1, MONDAY)])
+        await subscribe(store, 1)
+        running = asyncio.create_task(runner.run_due())
+        async with asyncio.timeout(5):
+            await platform.started.wait()
+            await store.failed.wait()  # the second worker's claim
+        for _ in range(5):  # event-loop turns, not a clock
+            await asyncio.sleep(0)
+        assert not running.done(), "the run still has a post in flight"
+        assert platform.gate is not None
+        platform.gate.set()
+        assert await running == {"posted": 1}
     finally:
         await store.close()
