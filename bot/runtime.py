@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from bot.bootstrap import App
 from bot.delivery import DeliveryRunner
+from bot.errors import PaperbotError, PlatformError
 from bot.leader import follow_leadership, open_leader_election
 from bot.models import ChannelRef
 from bot.ports import ChatPlatform
@@ -40,9 +41,12 @@ class Runtime:
         app.service.on_change = self._on_subscription_change
         self.stop = asyncio.Event()
         self._scheduler: PaperScheduler | None = None
+        self._failure: PaperbotError | None = None  # why a platform stopped the run
 
     async def run(self) -> None:
-        """Serve until `stop` is set (SIGTERM, SIGINT) or an interactive platform ends."""
+        """Serve until `stop` is set (SIGTERM, SIGINT) or an interactive platform ends.
+
+        Raises the error of a platform that failed, once the rest has shut down cleanly."""
         tasks = [asyncio.create_task(self._start(p), name=n) for n, p in self.platforms.items()]
         if self.deliver:
             tasks.append(asyncio.create_task(self._lead(), name="leadership"))
@@ -53,12 +57,15 @@ class Runtime:
             await self.stop.wait()
         log.info("stopping: finishing the posts in flight")
         await self._shutdown(tasks)
+        if self._failure is not None:  # a non-zero exit: the supervisor restarts or alerts
+            raise self._failure
 
     async def _start(self, platform: ChatPlatform) -> None:
         try:
             await platform.start(self.app.commands.handle)
-        except Exception:
+        except Exception as exc:
             log.exception("platform %s failed", platform.name)
+            self._failure = self._failure or _as_failure(platform.name, exc)
             self.stop.set()
             return
         if platform.name == "console":  # the user typed quit or closed the input
@@ -102,6 +109,14 @@ class Runtime:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _as_failure(platform: str, error: Exception) -> PaperbotError:
+    """The error `paperbot run` exits with (never the text of an unknown one: it may hold a
+    request); ConfigError stays itself, so the exit code says "fix the config"."""
+    if isinstance(error, PaperbotError):
+        return error
+    return PlatformError(f"platform {platform} stopped: {type(error).__name__} (see the log)")
 
 
 @contextlib.contextmanager

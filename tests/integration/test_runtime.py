@@ -6,6 +6,7 @@ injected clock stands years ahead of the wall clock, so no APScheduler job fires
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.digest.model import Digest
+from bot.errors import ConfigError
 from bot.models import ChannelRef, ChannelSettings, Paper, PostReceipt, Subscription
 from bot.ports import CommandHandler
 from bot.runtime import Runtime
@@ -83,3 +85,19 @@ async def test_a_worker_that_lost_the_scheduler_role_still_posts(app: App) -> No
     await runtime.runner.plan()  # the new leader's part
     assert await runtime.runner.drain() == {"posted": 1}
     assert len(platform.posted) == 1
+
+
+class RefusedPlatform(RecordingPlatform):
+    """A platform that cannot start, as Discord does with a revoked token."""
+
+    async def start(self, handler: CommandHandler) -> None:
+        raise ConfigError("Discord rejected the bot token (HTTP 401)")
+
+
+async def test_a_platform_that_cannot_start_stops_the_run_with_its_error(app: App) -> None:
+    runtime = Runtime(app, {"slack": RefusedPlatform()})
+    # `paperbot run` turns the error into a non-zero exit, so a supervisor restarts or alerts
+    with pytest.raises(ConfigError, match="rejected the bot token"):
+        async with asyncio.timeout(5):  # a bound, not a wait on the clock
+            await runtime.run()
+    assert runtime.stop.is_set()
