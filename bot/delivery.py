@@ -298,9 +298,12 @@ class DeliveryRunner:
 
     async def _pause(self, delivery: Delivery, reason: str) -> str:
         log.warning("pausing %s: the platform said %s", delivery.channel.key, reason)
-        subscription = await self.store.get_subscription(delivery.channel)
-        if subscription is not None:
-            await self.store.save_subscription(replace(subscription, paused_reason=reason))
+        try:
+            subscription = await self.store.get_subscription(delivery.channel)
+            if subscription is not None:
+                await self.store.save_subscription(replace(subscription, paused_reason=reason))
+        except StoreError:  # the record still ends paused; the next digest pauses it again
+            log.exception("could not pause the subscription of %s", delivery.channel.key)
         return await self._end(delivery.paused(reason))
 
     async def _retry_later(self, delivery: Delivery, error: Exception) -> str:

@@ -16,7 +16,7 @@ from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
 from bot.delivery_state import Delivery, DeliveryState, EmptyReason
 from bot.digest.model import Digest
-from bot.errors import SourceUnavailable, StoreError
+from bot.errors import PermanentPlatformError, SourceUnavailable, StoreError
 from bot.models import (
     ChannelRef,
     ChannelSettings,
@@ -442,5 +442,49 @@ async def test_a_failed_claim_ends_one_worker_and_the_run_waits_for_the_others(
         assert platform.gate is not None
         platform.gate.set()
         assert await running == {"posted": 1}
+    finally:
+        await store.close()
+
+
+class ReadOnlySubscriptionsStore(SqliteStore):
+    """A real SQLite store that cannot save subscriptions (the database went read-only)."""
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        raise StoreError("attempt to write a readonly database")
+
+
+class RefusingPlatform(GatedPlatform):
+    async def post_digest(
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
+    ) -> PostReceipt:
+        raise PermanentPlatformError("not_in_channel")
+
+
+async def test_a_pause_that_cannot_be_saved_still_ends_the_record(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "ro.db")
+    try:
+        await store.upsert_papers([paper(1, MONDAY)])
+        ref = await subscribe(store, 1)
+    finally:
+        await store.close()
+    store = await ReadOnlySubscriptionsStore.open(tmp_path / "ro.db")
+    try:
+        runner = DeliveryRunner(
+            store,
+            FakeRefresher(),
+            {"slack": RefusingPlatform()},
+            FixedClock(TUESDAY_7),
+            DeliveryConfig(concurrency=2),
+            worker="w",
+        )
+        assert await runner.run_due() == {"paused": 1}
+        record = await store.get_delivery(ref, MONDAY)
+        assert record is not None
+        assert record.reason == "not_in_channel"
     finally:
         await store.close()
