@@ -79,11 +79,14 @@ class PaperScheduler:
         wake-ups: the runner is shared with this worker's own sweep, which goes on posting.
         """
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()  # no new wake-ups; a running job goes on
         if stop_runner:
             self.runner.request_stop()
         if wait:
             await self.runner.wait_idle()
+        if self._scheduler.running:
+            # APScheduler cancels the jobs still running here: with `wait`, none is posting
+            self._scheduler.shutdown(wait=False)
 
     def next_wakeup(self, channel: ChannelRef) -> datetime | None:
         """When the channel's job fires next (None: no job)."""

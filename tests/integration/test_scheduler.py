@@ -21,6 +21,7 @@ from bot.delivery_state import DeliveryState
 from bot.digest.model import Digest
 from bot.models import ChannelRef, ChannelSettings, Paper, PostReceipt, Subscription
 from bot.ports import CommandHandler
+from bot.schedule import covered_day
 from bot.scheduler import PaperScheduler
 from bot.storage.sqlite import SqliteStore
 
@@ -171,3 +172,28 @@ def _paper(day: date) -> Paper:
 
 def test_the_clock_is_far_ahead_of_the_wall_clock() -> None:
     assert datetime.now(UTC) + timedelta(days=365) < NOW
+
+
+async def test_shutdown_lets_a_sweep_fired_by_apscheduler_finish_its_post(rig: Rig) -> None:
+    # APScheduler itself runs the sweep here (not the test), so the clock must be the wall
+    # clock's: the first sweep is due at once. Nothing waits on the clock: only on events.
+    now = datetime.now(UTC).replace(microsecond=0)
+    rig.clock.set(now)
+    post_at = now - timedelta(hours=1)
+    sub = await subscribe(rig.store, 1, post_at.time().replace(second=0))
+    day = covered_day(post_at.replace(second=0))
+    await rig.store.upsert_papers([_paper(day)])
+    await rig.scheduler.start(catch_up=True)
+    async with asyncio.timeout(10):
+        await rig.platform.started.wait()
+    stopping = asyncio.create_task(rig.scheduler.shutdown(wait=True))
+    for _ in range(5):  # event-loop turns, not a clock
+        await asyncio.sleep(0)
+    assert not stopping.done(), "shutdown waits for the post in flight"
+    rig.platform.gate.set()
+    async with asyncio.timeout(10):
+        await stopping
+    record = await rig.store.get_delivery(sub.channel, day)
+    assert record is not None
+    assert record.state is DeliveryState.POSTED
+    assert rig.platform.posted == [sub.channel.key]
