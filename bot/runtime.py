@@ -65,7 +65,8 @@ class Runtime:
             await platform.start(self.app.commands.handle)
         except Exception as exc:
             log.exception("platform %s failed", platform.name)
-            self._failure = self._failure or _as_failure(platform.name, exc)
+            if not self.stop.is_set():  # an error while shutting down is not why we stopped
+                self._failure = self._failure or _as_failure(platform.name, exc)
             self.stop.set()
             return
         if platform.name == "console":  # the user typed quit or closed the input
