@@ -223,7 +223,8 @@ class DeliveryRunner:
         if reason is not None:
             return await self._end(delivery.empty(reason))
         ids = tuple(dict.fromkeys(delivery.paper_ids + _paper_ids(digest)))
-        delivery = delivery.with_papers(ids)
+        # a fresh lease for the post: fetching the lists may have used up most of the claim's
+        delivery = replace(delivery.with_papers(ids), lease_until=self.clock.now() + self.lease)
         await self._save(delivery)
         self._step("frozen", delivery)
         platform = self.platforms[delivery.channel.platform]

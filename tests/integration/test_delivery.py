@@ -488,3 +488,52 @@ async def test_a_pause_that_cannot_be_saved_still_ends_the_record(tmp_path: Path
         assert record.reason == "not_in_channel"
     finally:
         await store.close()
+
+
+@dataclass
+class SlowRefresher:
+    """The source answers after `delay` has passed on the runner's clock."""
+
+    clock: FixedClock
+    delay: timedelta
+
+    async def refresh_day(self, day: date) -> int:
+        self.clock.advance(self.delay)
+        return 0
+
+
+async def test_a_slow_fetch_before_the_post_does_not_leave_the_post_unleased(
+    tmp_path: Path,
+) -> None:
+    clock = FixedClock(TUESDAY_7)
+    slow, other = GatedPlatform(asyncio.Event()), GatedPlatform()
+    sleep = SteppedSleep()  # never woken: no periodic renewal happens in this test
+    lease = timedelta(minutes=3)
+    store = await SqliteStore.open(tmp_path / "fetch.db")
+    try:
+        a = DeliveryRunner(
+            store,
+            SlowRefresher(clock, lease - timedelta(seconds=10)),  # the source's retries
+            {"slack": slow},
+            clock,
+            DeliveryConfig(concurrency=1),
+            worker="a",
+            lease=lease,
+            sleep=sleep,
+        )
+        b = DeliveryRunner(
+            store, FakeRefresher(), {"slack": other}, clock, DeliveryConfig(), worker="b"
+        )
+        await store.upsert_papers([paper(1, MONDAY)])
+        await subscribe(store, 1)
+        running = asyncio.create_task(a.run_due())
+        async with asyncio.timeout(5):
+            await slow.started.wait()
+        clock.advance(timedelta(seconds=30))  # the claim's lease has run out by now
+        assert await b.drain() == {}, "the post started with a fresh lease"
+        assert slow.gate is not None
+        slow.gate.set()
+        assert await running == {"posted": 1}
+        assert other.posted == []
+    finally:
+        await store.close()
