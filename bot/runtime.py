@@ -65,16 +65,24 @@ class Runtime:
             await platform.start(self.app.commands.handle)
         except Exception as exc:
             log.exception("platform %s failed", platform.name)
-            if not self.stop.is_set():  # an error while shutting down is not why we stopped
-                self._failure = self._failure or _as_failure(platform.name, exc)
-            self.stop.set()
+            self._fail(f"platform {platform.name}", exc)
             return
         if platform.name == "console":  # the user typed quit or closed the input
             self.stop.set()
 
     async def _lead(self) -> None:
-        election = await open_leader_election(self.app.config.database_url)
-        await follow_leadership(election, self._leadership_changed, stop=self.stop)
+        try:
+            election = await open_leader_election(self.app.config.database_url)
+            await follow_leadership(election, self._leadership_changed, stop=self.stop)
+        except Exception as exc:  # without it nothing is ever planned: exit, be restarted
+            log.exception("the scheduler failed")
+            self._fail("the scheduler", exc)
+
+    def _fail(self, what: str, error: Exception) -> None:
+        """Stop the run; it ends with this error (the first one) unless it was stopping."""
+        if not self.stop.is_set():  # an error while shutting down is not why we stopped
+            self._failure = self._failure or _as_failure(what, error)
+        self.stop.set()
 
     async def _leadership_changed(self, leader: bool) -> None:
         if leader:
@@ -112,12 +120,12 @@ class Runtime:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _as_failure(platform: str, error: Exception) -> PaperbotError:
+def _as_failure(what: str, error: Exception) -> PaperbotError:
     """The error `paperbot run` exits with (never the text of an unknown one: it may hold a
     request); ConfigError stays itself, so the exit code says "fix the config"."""
     if isinstance(error, PaperbotError):
         return error
-    return PlatformError(f"platform {platform} stopped: {type(error).__name__} (see the log)")
+    return PlatformError(f"{what} stopped: {type(error).__name__} (see the log)")
 
 
 @contextlib.contextmanager

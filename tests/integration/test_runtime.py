@@ -17,7 +17,7 @@ from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.digest.model import Digest
-from bot.errors import ConfigError
+from bot.errors import ConfigError, PaperbotError
 from bot.models import ChannelRef, ChannelSettings, Paper, PostReceipt, Subscription
 from bot.ports import CommandHandler
 from bot.runtime import Runtime
@@ -101,3 +101,11 @@ async def test_a_platform_that_cannot_start_stops_the_run_with_its_error(app: Ap
         async with asyncio.timeout(5):  # a bound, not a wait on the clock
             await runtime.run()
     assert runtime.stop.is_set()
+
+
+async def test_a_scheduler_that_cannot_start_stops_the_run_with_an_error(app: App) -> None:
+    await app.store.close()  # the database went away before the scheduler could read it
+    runtime = Runtime(app, {"slack": RecordingPlatform()})
+    with pytest.raises(PaperbotError):  # a non-zero exit: the supervisor restarts it
+        async with asyncio.timeout(5):  # a bound, not a wait on the clock
+            await runtime.run()
