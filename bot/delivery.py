@@ -35,7 +35,14 @@ from bot.digest.model import Digest
 from bot.errors import PermanentPlatformError, PlatformError, SourceError, StoreError
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.ports import ChatPlatform, Clock, Store
-from bot.schedule import Action, DuePost, covered_day, due_posts, next_occurrence
+from bot.schedule import (
+    MAX_LOOKBACK,
+    Action,
+    DuePost,
+    covered_day,
+    due_posts,
+    next_occurrence,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +154,9 @@ class DeliveryRunner:
         now = self.clock.now()
         day = covered_day(now, self.config.day_cutoff_utc)
         latest = await self.store.latest_deliveries(channel, 1)
-        days = _span(latest[0].day if latest else day - timedelta(days=1), day, subscription)
+        after = latest[0].day if latest else day - timedelta(days=1)
+        # a channel back after months away: not one fetch per day since (as the planner)
+        days = _span(max(after, day - MAX_LOOKBACK), day, subscription)
         await self.store.create_delivery(Delivery(channel, day, now, days))
         claimed = await self.store.claim_due_deliveries(
             now, self.worker, limit=1, lease=self.lease, channel=channel

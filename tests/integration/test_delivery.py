@@ -26,6 +26,7 @@ from bot.models import (
     WeekdayPolicy,
 )
 from bot.ports import CommandHandler
+from bot.schedule import MAX_LOOKBACK
 from bot.storage.sqlite import SqliteStore
 from bot.topics import parse_topics
 from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve
@@ -537,3 +538,16 @@ async def test_a_slow_fetch_before_the_post_does_not_leave_the_post_unleased(
         assert other.posted == []
     finally:
         await store.close()
+
+
+async def test_post_now_after_months_away_covers_at_most_the_lookback(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    long_ago = MONDAY - timedelta(days=90)  # its last digest, before it unsubscribed
+    old = Delivery(ref, long_ago, TUESDAY_7 - timedelta(days=90), (long_ago,))
+    assert await world.store.create_delivery(old.empty(EmptyReason.NO_LIST))
+    record = await world.runner.post_now(ref)
+    assert record is not None
+    assert record.state is DeliveryState.POSTED
+    assert len(record.days) <= MAX_LOOKBACK.days
+    assert len(world.refresher.calls) <= MAX_LOOKBACK.days, "one fetch per covered weekday"
