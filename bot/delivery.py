@@ -32,7 +32,13 @@ from bot.config import DeliveryConfig
 from bot.delivery_state import Delivery, DeliveryState, EmptyReason
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
-from bot.errors import PermanentPlatformError, PlatformError, SourceError, StoreError
+from bot.errors import (
+    PaperbotError,
+    PermanentPlatformError,
+    PlatformError,
+    SourceError,
+    StoreError,
+)
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.ports import ChatPlatform, Clock, Store
 from bot.schedule import (
@@ -390,5 +396,8 @@ def _paper_ids(digest: Digest) -> tuple[str, ...]:
 
 
 def _error_text(error: Exception) -> str:
-    """A short, log-safe description (platform and source errors carry no secrets)."""
-    return f"{type(error).__name__}: {error}"[:300]
+    """A short description, shown by `/papers status`. Only our own errors say more than
+    their type: their messages are written for people; anything else may carry a secret."""
+    if isinstance(error, PaperbotError):
+        return f"{type(error).__name__}: {error}"[:300]
+    return f"unexpected {type(error).__name__} (details in the log)"

@@ -551,3 +551,45 @@ async def test_post_now_after_months_away_covers_at_most_the_lookback(world: Wor
     assert record.state is DeliveryState.POSTED
     assert len(record.days) <= MAX_LOOKBACK.days
     assert len(world.refresher.calls) <= MAX_LOOKBACK.days, "one fetch per covered weekday"
+
+
+class ExplodingPlatform:
+    """A platform with a bug: its exception's text carries something secret."""
+
+    name = "slack"
+
+    async def post_digest(
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
+    ) -> PostReceipt:
+        raise RuntimeError("token xoxb-secret-value rejected")
+
+    async def start(self, handler: CommandHandler) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+async def test_an_unexpected_error_is_retried_and_its_text_never_reaches_status(
+    world: World,
+) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    runner = DeliveryRunner(
+        world.store, world.refresher, {"slack": ExplodingPlatform()}, world.clock,
+        DeliveryConfig(max_attempts=3), worker="w2",
+    )  # fmt: skip
+    assert await runner.run_due() == {"failed": 1}
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert record.next_try_at is not None  # retried later, like any failure
+    status = await runner.last_for(ref)
+    assert status is not None
+    assert "RuntimeError" in status
+    assert "xoxb" not in status
+    assert "xoxb" not in (record.reason or "")
