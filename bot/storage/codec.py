@@ -21,6 +21,30 @@ from bot.models import (
     WeekdayPolicy,
 )
 
+# How an upsert merges a paper into the stored row, in SQL both dialects take (the
+# ai_keywords rule, which differs by column type, stays with each store). Title, abstract,
+# authors and dates take the newest; a field the new copy lacks keeps the known value.
+_KEEP_KNOWN = ", ".join(
+    f"{c} = COALESCE(excluded.{c}, papers.{c})"
+    for c in (
+        "listed_on",
+        "github_repo",
+        "github_stars",
+        "project_page",
+        "thumbnail",
+        "ai_summary",
+        "organization",
+    )
+)
+# A look-up outside the daily list (listed_on NULL, e.g. arXiv) knows no counts: it must
+# not reset the counts, keywords or source of a paper that was listed.
+_LISTED_WINS = ", ".join(
+    f"{c} = CASE WHEN excluded.listed_on IS NULL AND papers.listed_on IS NOT NULL "
+    f"THEN papers.{c} ELSE excluded.{c} END"
+    for c in ("upvotes", "comments", "source")
+)
+UPSERT_MERGE = f"{_KEEP_KNOWN}, {_LISTED_WINS}"
+
 PAPER_COLUMNS = (
     "arxiv_id",
     "title",

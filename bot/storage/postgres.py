@@ -25,7 +25,7 @@ from bot.models import (
     TopicKind,
     WeekdayPolicy,
 )
-from bot.storage.codec import PAPER_COLUMNS
+from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE
 from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
@@ -42,31 +42,12 @@ MIGRATION_LOCK = advisory_key("paperbot:migrations")
 POOL_SIZE = 10
 
 _COLUMNS = (*PAPER_COLUMNS, "updated_at")
-_KEEP_KNOWN = ", ".join(
-    f"{c} = COALESCE(excluded.{c}, papers.{c})"
-    for c in (
-        "listed_on",
-        "github_repo",
-        "github_stars",
-        "project_page",
-        "thumbnail",
-        "ai_summary",
-        "organization",
-    )
-)
-# A look-up outside the daily list (listed_on NULL, e.g. arXiv) knows no counts: it must
-# not reset the counts, keywords or source of a paper that was listed.
-_LISTED_WINS = ", ".join(
-    f"{c} = CASE WHEN excluded.listed_on IS NULL AND papers.listed_on IS NOT NULL "
-    f"THEN papers.{c} ELSE excluded.{c} END"
-    for c in ("upvotes", "comments", "source")
-)
 UPSERT_PAPER = (
     f"INSERT INTO papers ({', '.join(_COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join(f'${n}' for n in range(1, len(_COLUMNS) + 1))}) "
     "ON CONFLICT (arxiv_id) DO UPDATE SET title = excluded.title, "
     "abstract = excluded.abstract, authors = excluded.authors, "
-    f"published_at = excluded.published_at, {_KEEP_KNOWN}, {_LISTED_WINS}, "
+    f"published_at = excluded.published_at, {UPSERT_MERGE}, "
     "ai_keywords = CASE WHEN cardinality(excluded.ai_keywords) = 0 THEN papers.ai_keywords "
     "ELSE excluded.ai_keywords END, updated_at = excluded.updated_at"
 )

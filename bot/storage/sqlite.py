@@ -34,29 +34,10 @@ TERMS_CACHE_SIZE = 200_000
 _SET_NEWEST = ", ".join(
     f"{c} = excluded.{c}" for c in ("title", "abstract", "authors", "published_at")
 )
-_KEEP_KNOWN = ", ".join(
-    f"{c} = COALESCE(excluded.{c}, papers.{c})"
-    for c in (
-        "listed_on",
-        "github_repo",
-        "github_stars",
-        "project_page",
-        "thumbnail",
-        "ai_summary",
-        "organization",
-    )
-)
-# A look-up outside the daily list (listed_on NULL, e.g. arXiv) knows no counts: it must
-# not reset the counts, keywords or source of a paper that was listed.
-_LISTED_WINS = ", ".join(
-    f"{c} = CASE WHEN excluded.listed_on IS NULL AND papers.listed_on IS NOT NULL "
-    f"THEN papers.{c} ELSE excluded.{c} END"
-    for c in ("upvotes", "comments", "source")
-)
 UPSERT_PAPER = (
     f"INSERT INTO papers ({', '.join(codec.PAPER_COLUMNS)}, updated_at) "  # noqa: S608
     f"VALUES ({', '.join('?' * (len(codec.PAPER_COLUMNS) + 1))}) "
-    f"ON CONFLICT (arxiv_id) DO UPDATE SET {_SET_NEWEST}, {_KEEP_KNOWN}, {_LISTED_WINS}, "
+    f"ON CONFLICT (arxiv_id) DO UPDATE SET {_SET_NEWEST}, {codec.UPSERT_MERGE}, "
     "ai_keywords = CASE WHEN excluded.ai_keywords = '[]' THEN papers.ai_keywords "
     "ELSE excluded.ai_keywords END, updated_at = excluded.updated_at"
 )
