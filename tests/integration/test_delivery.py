@@ -15,20 +15,18 @@ from bot.clock import FixedClock
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
 from bot.delivery_state import Delivery, DeliveryState, EmptyReason
-from bot.digest.model import Digest
 from bot.errors import PermanentPlatformError, SourceUnavailable, StoreError
 from bot.models import (
     ChannelRef,
     ChannelSettings,
     Paper,
-    PostReceipt,
     Subscription,
     WeekdayPolicy,
 )
-from bot.ports import CommandHandler
 from bot.schedule import MAX_LOOKBACK
 from bot.storage.sqlite import SqliteStore
 from bot.topics import parse_topics
+from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve
 
 MONDAY = date(2024, 5, 13)
@@ -305,37 +303,6 @@ async def test_drain_posts_only_what_was_planned(world: World) -> None:
     assert world.server.count(ref.key) == 1
 
 
-class GatedPlatform:
-    """Posts wait until `gate` opens (a post slowed by rate limits); records what it posts."""
-
-    name = "slack"
-
-    def __init__(self, gate: asyncio.Event | None = None) -> None:
-        self.gate = gate
-        self.started = asyncio.Event()
-        self.posted: list[str] = []
-
-    async def post_digest(
-        self,
-        channel: ChannelRef,
-        digest: Digest,
-        *,
-        idempotency_key: str,
-        first_attempt: bool = False,
-    ) -> PostReceipt:
-        self.started.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        self.posted.append(idempotency_key)
-        return PostReceipt(channel, (f"m{len(self.posted)}",), TUESDAY_7)
-
-    async def start(self, handler: CommandHandler) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-
 class SteppedSleep:
     """A sleep that returns only when the test says so; `asleep` is set while it waits."""
 
@@ -361,7 +328,7 @@ async def test_a_post_slower_than_the_lease_keeps_it_and_is_not_posted_twice(
     tmp_path: Path,
 ) -> None:
     clock = FixedClock(TUESDAY_7)
-    slow, other = GatedPlatform(asyncio.Event()), GatedPlatform()
+    slow, other = MemoryPlatform(gate=asyncio.Event()), MemoryPlatform()
     sleep = SteppedSleep()
     config = DeliveryConfig(concurrency=1)
     lease = timedelta(minutes=3)
@@ -421,7 +388,7 @@ async def test_a_failed_claim_ends_one_worker_and_the_run_waits_for_the_others(
 ) -> None:
     store = await FlakyClaimStore.open(tmp_path / "flaky.db")
     assert isinstance(store, FlakyClaimStore)
-    platform = GatedPlatform(asyncio.Event())
+    platform = MemoryPlatform(gate=asyncio.Event())
     try:
         runner = DeliveryRunner(
             store,
@@ -454,18 +421,6 @@ class ReadOnlySubscriptionsStore(SqliteStore):
         raise StoreError("attempt to write a readonly database")
 
 
-class RefusingPlatform(GatedPlatform):
-    async def post_digest(
-        self,
-        channel: ChannelRef,
-        digest: Digest,
-        *,
-        idempotency_key: str,
-        first_attempt: bool = False,
-    ) -> PostReceipt:
-        raise PermanentPlatformError("not_in_channel")
-
-
 async def test_a_pause_that_cannot_be_saved_still_ends_the_record(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "ro.db")
     try:
@@ -478,7 +433,7 @@ async def test_a_pause_that_cannot_be_saved_still_ends_the_record(tmp_path: Path
         runner = DeliveryRunner(
             store,
             FakeRefresher(),
-            {"slack": RefusingPlatform()},
+            {"slack": MemoryPlatform(error=PermanentPlatformError("not_in_channel"))},
             FixedClock(TUESDAY_7),
             DeliveryConfig(concurrency=2),
             worker="w",
@@ -507,7 +462,7 @@ async def test_a_slow_fetch_before_the_post_does_not_leave_the_post_unleased(
     tmp_path: Path,
 ) -> None:
     clock = FixedClock(TUESDAY_7)
-    slow, other = GatedPlatform(asyncio.Event()), GatedPlatform()
+    slow, other = MemoryPlatform(gate=asyncio.Event()), MemoryPlatform()
     sleep = SteppedSleep()  # never woken: no periodic renewal happens in this test
     lease = timedelta(minutes=3)
     store = await SqliteStore.open(tmp_path / "fetch.db")
@@ -553,35 +508,14 @@ async def test_post_now_after_months_away_covers_at_most_the_lookback(world: Wor
     assert len(world.refresher.calls) <= MAX_LOOKBACK.days, "one fetch per covered weekday"
 
 
-class ExplodingPlatform:
-    """A platform with a bug: its exception's text carries something secret."""
-
-    name = "slack"
-
-    async def post_digest(
-        self,
-        channel: ChannelRef,
-        digest: Digest,
-        *,
-        idempotency_key: str,
-        first_attempt: bool = False,
-    ) -> PostReceipt:
-        raise RuntimeError("token xoxb-secret-value rejected")
-
-    async def start(self, handler: CommandHandler) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-
 async def test_an_unexpected_error_is_retried_and_its_text_never_reaches_status(
     world: World,
 ) -> None:
     await world.store.upsert_papers([paper(1, MONDAY)])
     ref = await subscribe(world.store, 1)
+    buggy = MemoryPlatform(error=RuntimeError("token xoxb-secret-value rejected"))
     runner = DeliveryRunner(
-        world.store, world.refresher, {"slack": ExplodingPlatform()}, world.clock,
+        world.store, world.refresher, {"slack": buggy}, world.clock,
         DeliveryConfig(max_attempts=3), worker="w2",
     )  # fmt: skip
     assert await runner.run_due() == {"failed": 1}

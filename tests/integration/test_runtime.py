@@ -16,39 +16,15 @@ import pytest
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.digest.model import Digest
 from bot.errors import ConfigError, PaperbotError
-from bot.models import ChannelRef, ChannelSettings, Paper, PostReceipt, Subscription
+from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.ports import CommandHandler
 from bot.runtime import Runtime
+from tests.fakes.memory_platform import MemoryPlatform
 
 NOW = datetime(2031, 5, 14, 8, 0, tzinfo=UTC)
 TUESDAY = date(2031, 5, 13)
 CHANNEL = ChannelRef("slack", "C1", "T1")
-
-
-class RecordingPlatform:
-    name = "slack"
-
-    def __init__(self) -> None:
-        self.posted: list[str] = []
-
-    async def post_digest(
-        self,
-        channel: ChannelRef,
-        digest: Digest,
-        *,
-        idempotency_key: str,
-        first_attempt: bool = False,
-    ) -> PostReceipt:
-        self.posted.append(idempotency_key)
-        return PostReceipt(channel, (f"m{len(self.posted)}",), NOW)
-
-    async def start(self, handler: CommandHandler) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
 
 
 @pytest.fixture
@@ -77,7 +53,7 @@ async def _subscribe_with_a_due_digest(app: App) -> None:
 
 
 async def test_a_worker_that_lost_the_scheduler_role_still_posts(app: App) -> None:
-    platform = RecordingPlatform()
+    platform = MemoryPlatform()
     runtime = Runtime(app, {"slack": platform})
     await runtime._leadership_changed(True)
     await runtime._leadership_changed(False)  # e.g. its database connection blipped
@@ -87,7 +63,7 @@ async def test_a_worker_that_lost_the_scheduler_role_still_posts(app: App) -> No
     assert len(platform.posted) == 1
 
 
-class RefusedPlatform(RecordingPlatform):
+class RefusedPlatform(MemoryPlatform):
     """A platform that cannot start, as Discord does with a revoked token."""
 
     async def start(self, handler: CommandHandler) -> None:
@@ -105,7 +81,7 @@ async def test_a_platform_that_cannot_start_stops_the_run_with_its_error(app: Ap
 
 async def test_a_scheduler_that_cannot_start_stops_the_run_with_an_error(app: App) -> None:
     await app.store.close()  # the database went away before the scheduler could read it
-    runtime = Runtime(app, {"slack": RecordingPlatform()})
+    runtime = Runtime(app, {"slack": MemoryPlatform()})
     with pytest.raises(PaperbotError):  # a non-zero exit: the supervisor restarts it
         async with asyncio.timeout(5):  # a bound, not a wait on the clock
             await runtime.run()

@@ -18,46 +18,15 @@ from bot.clock import FixedClock
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
 from bot.delivery_state import DeliveryState
-from bot.digest.model import Digest
-from bot.models import ChannelRef, ChannelSettings, Paper, PostReceipt, Subscription
-from bot.ports import CommandHandler
+from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.schedule import covered_day
 from bot.scheduler import PaperScheduler
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.memory_platform import MemoryPlatform
 
 # Wednesday 2031-05-14 06:00 UTC: far ahead of any wall clock running these tests
 NOW = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)
 TUESDAY = date(2031, 5, 13)
-
-
-class GatedPlatform:
-    """Posts wait until the gate opens; records what it was asked to post."""
-
-    name = "slack"
-
-    def __init__(self) -> None:
-        self.gate = asyncio.Event()
-        self.started = asyncio.Event()
-        self.posted: list[str] = []
-
-    async def post_digest(
-        self,
-        channel: ChannelRef,
-        digest: Digest,
-        *,
-        idempotency_key: str,
-        first_attempt: bool = False,
-    ) -> PostReceipt:
-        self.started.set()
-        await self.gate.wait()
-        self.posted.append(channel.key)
-        return PostReceipt(channel, (f"m{len(self.posted)}",), NOW)
-
-    async def start(self, handler: CommandHandler) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
 
 
 class NoRefresh:
@@ -69,7 +38,7 @@ class NoRefresh:
 class Rig:
     store: SqliteStore
     clock: FixedClock
-    platform: GatedPlatform
+    platform: MemoryPlatform
     runner: DeliveryRunner
     scheduler: PaperScheduler
 
@@ -78,14 +47,14 @@ class Rig:
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     store = await SqliteStore.open(tmp_path / "sched.db")
     clock = FixedClock(NOW)
-    platform = GatedPlatform()
+    platform = MemoryPlatform(gate=asyncio.Event())
     config = DeliveryConfig(concurrency=1)
     runner = DeliveryRunner(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
     scheduler = PaperScheduler(runner, store, clock)
     try:
         yield Rig(store, clock, platform, runner, scheduler)
     finally:
-        platform.gate.set()
+        platform.release()
         await scheduler.shutdown(wait=True)
         await store.close()
 
@@ -131,14 +100,14 @@ async def test_a_wakeup_posts_what_is_due_and_sets_the_next_one(rig: Rig) -> Non
     await rig.store.upsert_papers([_paper(TUESDAY)])
     await rig.scheduler.start(catch_up=False)
     rig.clock.set(datetime(2031, 5, 14, 7, 0, tzinfo=UTC))
-    rig.platform.gate.set()
+    rig.platform.release()
     await rig.scheduler.fire(sub.channel.key)
     record = await rig.store.get_delivery(sub.channel, TUESDAY)
     assert record is not None
     assert record.state is DeliveryState.POSTED
     assert rig.scheduler.next_wakeup(sub.channel) == datetime(2031, 5, 15, 7, 0, tzinfo=UTC)
     await rig.scheduler.fire(sub.channel.key)  # a wake-up that fires twice changes nothing
-    assert rig.platform.posted == [sub.channel.key]
+    assert rig.platform.posted_channels == [sub.channel.key]
 
 
 async def test_shutdown_finishes_the_post_in_flight_and_claims_no_more(rig: Rig) -> None:
@@ -150,7 +119,7 @@ async def test_shutdown_finishes_the_post_in_flight_and_claims_no_more(rig: Rig)
     stopping = asyncio.create_task(rig.scheduler.shutdown(wait=True))
     await asyncio.sleep(0)  # let shutdown reach its wait (an event-loop turn, not a clock)
     assert not stopping.done()
-    rig.platform.gate.set()
+    rig.platform.release()
     await stopping
     await running
     assert len(rig.platform.posted) == 1
@@ -190,10 +159,10 @@ async def test_shutdown_lets_a_sweep_fired_by_apscheduler_finish_its_post(rig: R
     for _ in range(5):  # event-loop turns, not a clock
         await asyncio.sleep(0)
     assert not stopping.done(), "shutdown waits for the post in flight"
-    rig.platform.gate.set()
+    rig.platform.release()
     async with asyncio.timeout(10):
         await stopping
     record = await rig.store.get_delivery(sub.channel, day)
     assert record is not None
     assert record.state is DeliveryState.POSTED
-    assert rig.platform.posted == [sub.channel.key]
+    assert rig.platform.posted_channels == [sub.channel.key]

@@ -1,0 +1,57 @@
+"""An in-memory ChatPlatform for delivery, scheduler and runtime tests (no HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.digest.model import Digest
+from bot.models import ChannelRef, PostReceipt
+from bot.ports import CommandHandler
+
+
+class MemoryPlatform:
+    """Records what it is asked to post. With `gate`, a post waits until the gate opens (a
+    post slowed by rate limits); with `error`, every post raises it."""
+
+    def __init__(
+        self,
+        name: str = "slack",
+        *,
+        gate: asyncio.Event | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.name = name
+        self.gate = gate
+        self.error = error
+        self.started = asyncio.Event()  # set when the first post begins
+        self.posted: list[str] = []  # idempotency keys, in order
+        self.posted_channels: list[str] = []  # channel keys, in order
+
+    def release(self) -> None:
+        """Let gated posts go."""
+        if self.gate is not None:
+            self.gate.set()
+
+    async def post_digest(
+        self,
+        channel: ChannelRef,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
+    ) -> PostReceipt:
+        self.started.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.error is not None:
+            raise self.error
+        self.posted.append(idempotency_key)
+        self.posted_channels.append(channel.key)
+        return PostReceipt(channel, (f"m{len(self.posted)}",), datetime.now(UTC))
+
+    async def start(self, handler: CommandHandler) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
