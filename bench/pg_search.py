@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -33,15 +32,14 @@ import asyncpg
 from bench.search import (
     KNOWN_ITEMS,
     QUERIES,
-    REPEATS,
     SEED,
     batches,
     corpus,
-    known_item_query,
+    known_item,
     load_archive,
     machine,
-    percentiles,
     run_size,
+    time_fts,
 )
 from bot.models import Paper
 from bot.storage.postgres import PostgresStore
@@ -56,31 +54,6 @@ async def build(store: PostgresStore, papers: list[Paper]) -> float:
     return time.perf_counter() - started
 
 
-async def time_search(store: PostgresStore) -> dict[str, float]:
-    samples: list[float] = []
-    for _ in range(REPEATS):
-        for query in QUERIES:
-            started = time.perf_counter()
-            await store.search(query, 10)
-            samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
-
-
-async def known_item(store: PostgresStore, sample: list[Paper]) -> dict[str, float]:
-    rng = random.Random(SEED)
-    reciprocal: list[float] = []
-    for paper in sample:
-        ids = [p.arxiv_id for p in await store.search(known_item_query(paper.title, rng), 10)]
-        rank = ids.index(paper.arxiv_id) + 1 if paper.arxiv_id in ids else 0
-        reciprocal.append(1 / rank if rank else 0.0)
-    return {
-        "items": len(sample),
-        "mrr": round(statistics.fmean(reciprocal), 3),
-        "hit_at_1": round(sum(r == 1.0 for r in reciprocal) / len(sample), 3),
-        "found_in_10": round(sum(r > 0 for r in reciprocal) / len(sample), 3),
-    }
-
-
 async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     store = await PostgresStore.open(url, schema=schema)
@@ -92,7 +65,7 @@ async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
             "build_s": round(build_s, 1),
             "build_papers_per_s": round(len(papers) / build_s),
             "typo_fallback": "pg_trgm" if store.corrects_typos else "none",
-            "search": await time_search(store),
+            "search": await time_fts(store),
             "known_item": await known_item(store, sample),
         }
     finally:

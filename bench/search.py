@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.models import Paper
+from bot.ports import Store
 from bot.sources.hf_parse import parse_daily_papers
 from bot.storage.sqlite import SqliteStore
 
@@ -133,7 +134,8 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
-async def time_fts(store: SqliteStore) -> dict[str, float]:
+async def time_fts(store: Store) -> dict[str, float]:
+    """p50/p95/max of the fixed queries through any Store's search."""
     samples: list[float] = []
     for _ in range(REPEATS):
         for query in QUERIES:
@@ -186,7 +188,7 @@ def known_item_query(title: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-async def known_item(store: SqliteStore, sample: list[Paper]) -> dict[str, float]:
+async def known_item(store: Store, sample: list[Paper]) -> dict[str, float]:
     rng = random.Random(SEED)
     reciprocal: list[float] = []
     for paper in sample:
