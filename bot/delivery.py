@@ -215,6 +215,8 @@ class DeliveryRunner:
     async def _process(self, delivery: Delivery) -> str:
         """One claimed record to its outcome; never raises (one channel never stops others)."""
         self._step("claimed", delivery)
+        if delivery.attempts > self.config.max_attempts:
+            return await self._give_up_unfinished(delivery)
         try:
             return await self._attempt(delivery)
         except _LeaseLost:
@@ -322,6 +324,13 @@ class DeliveryRunner:
             log.exception("could not pause the subscription of %s", delivery.channel.key)
         return await self._end(delivery.paused(reason))
 
+    async def _give_up_unfinished(self, delivery: Delivery) -> str:
+        """Errors stop at max_attempts, so only re-claims of records whose workers died get
+        past it: a digest that kills the process every time must not do so forever."""
+        unfinished = delivery.attempts - 1
+        log.error("giving up on %s %s: %d attempts never finished", *_ids(delivery), unfinished)
+        return await self._end(delivery.failed(f"{unfinished} attempts never finished", None))
+
     async def _retry_later(self, delivery: Delivery, error: Exception) -> str:
         text = _error_text(error)
         if delivery.attempts >= self.config.max_attempts:
@@ -393,6 +402,10 @@ def _span(after: date, day: date, subscription: Subscription) -> tuple[date, ...
 
 def _paper_ids(digest: Digest) -> tuple[str, ...]:
     return tuple(entry.paper.arxiv_id for entry in digest.entries)
+
+
+def _ids(delivery: Delivery) -> tuple[str, str]:
+    return delivery.channel.key, delivery.day.isoformat()
 
 
 def _error_text(error: Exception) -> str:

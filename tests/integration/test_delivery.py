@@ -527,3 +527,24 @@ async def test_an_unexpected_error_is_retried_and_its_text_never_reaches_status(
     assert "RuntimeError" in status
     assert "xoxb" not in status
     assert "xoxb" not in (record.reason or "")
+
+
+async def test_a_digest_whose_workers_keep_dying_is_given_up_not_retried_forever(
+    world: World,
+) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    await world.runner.plan()
+    for _ in range(3):  # max_attempts: each claim's worker dies before an outcome
+        claimed = await world.store.claim_due_deliveries(
+            world.clock.now(), "doomed", limit=1, lease=timedelta(minutes=3)
+        )
+        assert len(claimed) == 1
+        world.clock.advance(timedelta(minutes=4))  # the lease expires
+    assert await world.runner.run_due() == {"failed": 1}
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert (record.state, record.next_try_at) == (DeliveryState.FAILED, None)
+    assert record.reason == "3 attempts never finished"
+    assert world.server.count(ref.key) == 0
+    assert await world.runner.run_due() == {}  # final: never claimed again
