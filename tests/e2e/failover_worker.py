@@ -31,7 +31,13 @@ from bot.storage.postgres_leader import PostgresLeaderElection
 from tests.fakes.ratelimited_platform import HttpChatPlatform
 
 SPEED = 120.0  # a 10-minute lease lasts 5 s: longer than any rate-limit wait here
+LEASE = timedelta(minutes=10)
 POLL_S = 0.05
+
+
+async def fast_sleep(seconds: float) -> None:
+    """Sleep `seconds` of the worker's clock, which runs SPEED times faster."""
+    await asyncio.sleep(seconds / SPEED)
 
 
 class FastClock:
@@ -80,7 +86,15 @@ async def main(argv: list[str]) -> None:
     config = DeliveryConfig(concurrency=2)
     hook = die_at(store, int(argv[6])) if len(argv) > 6 else None
     runner = DeliveryRunner(
-        store, StoredListOnly(), {"slack": platform}, clock, config, worker=name, on_step=hook
+        store,
+        StoredListOnly(),
+        {"slack": platform},
+        clock,
+        config,
+        worker=name,
+        on_step=hook,
+        lease=LEASE,
+        sleep=fast_sleep,  # the lease is renewed on the same fast clock it is measured on
     )
     print("ready", flush=True)
     await asyncio.to_thread(sys.stdin.readline)
