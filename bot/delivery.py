@@ -135,12 +135,22 @@ class DeliveryRunner:
             if subscription.paused_reason or subscription.channel.platform not in self.platforms:
                 continue
             latest = await self.store.latest_deliveries(subscription.channel, 1)
+            if latest:
+                await self._reopen_if_resumed(latest[0], now)
             last_done = latest[0].post_at if latest else None
             for due in due_posts(
                 subscription.settings, last_done, now, self._grace, self.config.day_cutoff_utc
             ):
                 created += await self.store.create_delivery(_record(subscription.channel, due))
         return created
+
+    async def _reopen_if_resumed(self, latest: Delivery, now: datetime) -> None:
+        """The channel was paused on this record and is active again (a user resumed it):
+        post it now if its time is within the grace window, like any other catch-up."""
+        if latest.state is not DeliveryState.PAUSED or now - latest.post_at > self._grace:
+            return
+        if await self.store.reopen_delivery(latest.channel, latest.day, now):
+            log.info("%s resumed: posting its digest for %s", *_ids(latest))
 
     def request_stop(self) -> None:
         """Finish the posts in flight, claim no more (SIGTERM)."""

@@ -125,6 +125,11 @@ class Store(Protocol):
         """Write the record's state if `worker` still holds its lease; False if it does not."""
         ...
 
+    async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
+        """Make a paused record pending and due at `now` (a user resumed its channel);
+        False if the record is not paused."""
+        ...
+
     async def close(self) -> None: ...
 
 

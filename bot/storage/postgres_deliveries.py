@@ -43,6 +43,11 @@ _CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 platform, $5 channel key, $6 l
     "FROM due WHERE d.channel_key = due.channel_key AND d.day = due.day "
     f"RETURNING {', '.join(f'd.{c}' for c in COLUMNS)}"
 )
+_REOPEN = (
+    "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = $1, lease_owner = NULL, "
+    "lease_until = NULL, updated_at = now() "
+    "WHERE channel_key = $2 AND day = $3 AND state = 'paused'"
+)
 
 
 class PostgresDeliveries:
@@ -90,6 +95,11 @@ class PostgresDeliveries:
         )
         claimed = [_delivery(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
+
+    async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
+        async with self._connection() as conn:
+            status = await conn.execute(_REOPEN, _aware(now), channel.key, day)
+        return bool(status == "UPDATE 1")
 
     async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
         changes = delivery_params(delivery)[6:]

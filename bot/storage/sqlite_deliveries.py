@@ -52,6 +52,10 @@ _UPDATE = (
     "WHERE channel_key = ? AND day = ? AND lease_owner IS ?"
 )
 _SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
+_REOPEN = (
+    "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = ?, lease_owner = NULL, "
+    "lease_until = NULL, updated_at = ? WHERE channel_key = ? AND day = ? AND state = 'paused'"
+)
 _CLAIM = (  # column names are constants, values are bound
     "UPDATE deliveries SET state = 'posting', attempts = attempts + 1, "  # noqa: S608
     "lease_owner = :worker, "
@@ -112,6 +116,12 @@ class SqliteDeliveries:
             rows = await conn.execute_fetchall(_CLAIM, params)
         claimed = [_delivery(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
+
+    async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
+        at = codec.instant_text(now)
+        async with self._transaction() as conn:
+            cursor = await conn.execute(_REOPEN, (at, at, channel.key, day.isoformat()))
+            return cursor.rowcount == 1
 
     async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
         changes = delivery_params(delivery)[6:]

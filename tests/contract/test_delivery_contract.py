@@ -186,3 +186,25 @@ async def test_records_survive_reopening_the_store(tmp_path: Path) -> None:
         assert (found.state, found.lease_owner) == (DeliveryState.POSTING, "w")
     finally:
         await reopened.close()
+
+
+async def test_a_paused_record_can_be_reopened_and_claimed_again(delivery_store: Store) -> None:
+    await delivery_store.create_delivery(pending())
+    [claimed] = await delivery_store.claim_due_deliveries(NOW, "w1", limit=1, lease=LEASE)
+    assert await delivery_store.save_delivery(claimed.paused("not_in_channel"), worker="w1")
+    later = NOW + timedelta(hours=2)
+    assert await delivery_store.claim_due_deliveries(later, "w2", limit=1, lease=LEASE) == []
+    assert await delivery_store.reopen_delivery(SLACK, DAY, later)
+    reopened = await delivery_store.get_delivery(SLACK, DAY)
+    assert reopened is not None
+    assert (reopened.state, reopened.reason, reopened.lease_owner) == (
+        DeliveryState.PENDING,
+        None,
+        None,
+    )
+    assert await delivery_store.claim_due_deliveries(later - timedelta(seconds=1), "w2",
+                                                     limit=1, lease=LEASE) == []  # fmt: skip
+    [again] = await delivery_store.claim_due_deliveries(later, "w2", limit=1, lease=LEASE)
+    assert again.attempts == 2
+    assert not await delivery_store.reopen_delivery(SLACK, DAY, later), "only a paused record"
+    assert not await delivery_store.reopen_delivery(DISCORD, DAY, later), "no such record"

@@ -548,3 +548,37 @@ async def test_a_digest_whose_workers_keep_dying_is_given_up_not_retried_forever
     assert record.reason == "3 attempts never finished"
     assert world.server.count(ref.key) == 0
     assert await world.runner.run_due() == {}  # final: never claimed again
+
+
+async def _pause_then_resume(world: World, after: timedelta) -> ChannelRef:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1)
+    world.server.fail_permanently(ref.key)
+    assert await world.runner.run_due() == {"paused": 1}
+    world.server.failures.pop(ref.key)  # someone invited the bot back
+    paused = await world.store.get_subscription(ref)
+    assert paused is not None
+    await world.store.save_subscription(replace(paused, paused_reason=None))  # /papers subscribe
+    world.clock.advance(after)
+    return ref
+
+
+async def test_a_channel_resumed_within_the_grace_window_gets_that_days_digest(
+    world: World,
+) -> None:
+    ref = await _pause_then_resume(world, timedelta(hours=2))
+    assert await world.runner.run_due() == {"posted": 1}
+    assert world.server.count(ref.key) == 1
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert record.state is DeliveryState.POSTED
+    assert await world.runner.run_due() == {}
+
+
+async def test_a_channel_resumed_too_late_does_not_get_the_old_digest(world: World) -> None:
+    ref = await _pause_then_resume(world, timedelta(hours=13))  # grace: 12 h
+    assert await world.runner.run_due() == {}
+    record = await world.store.get_delivery(ref, MONDAY)
+    assert record is not None
+    assert record.state is DeliveryState.PAUSED
+    assert world.server.count(ref.key) == 0
