@@ -66,6 +66,7 @@ DETAIL = {
 }
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
+SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."
 NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
 RESTART = "/papers subscribe starts them again."
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."

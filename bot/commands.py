@@ -1,8 +1,8 @@
 """The `/papers` verbs, platform-neutral: parse the text, ask the service, return a Reply.
 
-Nothing raises to the user. `UserInputError` and `UpstreamRejected` become their message;
-anything else is logged with its traceback and answered with a generic line, never
-`str(exc)` (it may hold a path, a query or worse).
+Nothing raises to the user. `UserInputError` and `UpstreamRejected` become their message; a
+source outage says so; anything else is logged with its traceback and answered with a
+generic line, never `str(exc)` (it may hold a path, a query or worse).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bot.command_text import (
     MANAGERS_ONLY,
     NEXT_STEPS,
     RESTART,
+    SOURCE_DOWN,
     VERBS,
     help_text,
     settings_text,
@@ -40,7 +41,7 @@ from bot.command_text import (
     topics_list,
     topics_text,
 )
-from bot.errors import UpstreamRejected, UserInputError
+from bot.errors import SourceError, UpstreamRejected, UserInputError
 from bot.models import Subscription, Topic
 from bot.replies import CommandContext, Reply, Visibility
 from bot.service import PaperService
@@ -64,6 +65,9 @@ class Commands:
             return await self._dispatch(ctx, parse_command(text))
         except (UserInputError, UpstreamRejected) as exc:
             return Reply(str(exc), is_error=True)
+        except SourceError as exc:  # an outage, not a bug: our own short message, no trace
+            log.warning("/papers %s: %s", verb_of(text), exc)
+            return Reply(f"{SOURCE_DOWN} ({exc})", is_error=True)
         except Exception:
             verb = verb_of(text)
             log.exception(

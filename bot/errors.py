@@ -12,8 +12,10 @@
         ├── TransientPlatformError   try again later (5xx, timeout, rate limit exhausted)
         └── PermanentPlatformError   stop posting to this channel; `reason` says why
 
-Only `UserInputError` and `UpstreamRejected` messages are ever shown in chat; anything else
-gets a generic reply there and its traceback in the log.
+Only our own short messages reach chat: `UserInputError` and `UpstreamRejected` as they are,
+a `SourceError` as "the source is not answering" with its one-line cause (they name the
+source and the HTTP status, never a URL, body or secret). Anything else gets a generic reply
+there and its traceback in the log.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.command_text import GENERIC_FAILURE, MANAGERS_ONLY, VERBS
+from bot.command_text import GENERIC_FAILURE, MANAGERS_ONLY, SOURCE_DOWN, VERBS
 from bot.commands import Commands
-from bot.errors import UpstreamRejected
+from bot.errors import SourceUnavailable, UpstreamRejected
 from bot.models import ChannelRef, ChannelSettings, Paper, Topic, TopicKind, WeekdayPolicy
 from bot.replies import CommandContext, Reply, Visibility
 from bot.service import PaperService
@@ -546,6 +546,19 @@ async def test_an_unexpected_error_in_show_is_logged_not_shown(
     assert reply.text == GENERIC_FAILURE
     assert "boom" not in reply.text
     assert [r.getMessage() for r in caplog.records] == ["/papers show failed in console:team:c1"]
+
+
+async def test_a_source_outage_says_so_without_a_traceback(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    outage = SourceUnavailable("arxiv: HTTP 503 after 5 attempt(s)")
+    broken = failing_commands(store, outage)
+    with caplog.at_level(logging.WARNING, logger="bot.commands"):
+        reply = await broken.handle(ALICE, "search nothing in the store matches")
+    assert reply == Reply(f"{SOURCE_DOWN} (arxiv: HTTP 503 after 5 attempt(s))", is_error=True)
+    [record] = [r for r in caplog.records if r.name == "bot.commands"]
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is None  # an outage is not a bug
 
 
 async def test_subscribe_resumes_a_paused_channel_and_says_so(
