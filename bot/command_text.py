@@ -42,7 +42,7 @@ USAGE = {
 
 SUMMARY = {
     "help": "this help, or one command's",
-    "today": "the digest of the latest complete day (or of that day)",
+    "today": "the digest of the latest complete list (or of that day)",
     "search": "search papers by title, abstract, authors and keywords",
     "show": "one paper, by arXiv id or arXiv / Hugging Face URL",
     "subscribe": "start digests here, or follow topics (channel managers)",
@@ -62,7 +62,8 @@ DETAIL = {
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
     "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
     "to Friday with the weekend in Monday's digest. `settings` alone shows them.",
-    "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC.",
+    "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
+    "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."

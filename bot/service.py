@@ -20,6 +20,9 @@ from bot.ports import Clock, DailySource, LookupSource, Store
 
 log = logging.getLogger(__name__)
 
+# Hugging Face publishes no list on weekends: Monday morning's latest list is Friday's.
+LATEST_LIST_LOOKBACK_DAYS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
@@ -101,12 +104,24 @@ class PaperService:
     async def digest_of(
         self, subscription: Subscription, day: date | None = None, *, exclude_posted: bool = False
     ) -> Digest:
-        """The digest a subscription (stored or not) gets for `day`."""
-        day = day or self.covered_day()
-        papers = await self.papers_for_day(day)
+        """The digest a subscription (stored or not) gets for `day`; without a day, the
+        latest closed day that has a list (Monday morning: Friday's, not Sunday's empty one)."""
+        if day is None:
+            day, papers = await self._latest_list()
+        else:
+            papers = await self.papers_for_day(day)
         channel = subscription.channel
         posted = await self.store.posted_paper_ids(channel) if exclude_posted else set()
         return build_digest(day, papers, subscription, already_posted=posted)
+
+    async def _latest_list(self) -> tuple[date, list[Paper]]:
+        """The newest closed day with papers, looking back over a weekend and a holiday."""
+        newest = self.covered_day()
+        for back in range(LATEST_LIST_LOOKBACK_DAYS):
+            papers = await self.papers_for_day(newest - timedelta(days=back))
+            if papers:
+                return newest - timedelta(days=back), papers
+        return newest, []  # the digest says no papers were listed that day
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
         """Search the store; when it knows nothing, ask the lookup source (arXiv)."""

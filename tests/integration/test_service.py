@@ -127,3 +127,18 @@ async def test_a_feed_outage_is_a_source_error_and_stores_nothing(
         await service.refresh_day(DAY)
     assert await service.store.papers_listed_on(DAY) == []
     assert await service.try_refresh(DAY) == 17  # the outage is over
+
+
+async def test_on_monday_morning_the_latest_list_is_fridays(
+    service: PaperService, feed: FakeFeed
+) -> None:
+    monday_morning = datetime(2026, 8, 24, 8, 0, tzinfo=UTC)  # covers Sunday 23: no list
+    service.clock = FixedClock(monday_morning)
+    digest = await service.digest_for(CHANNEL)
+    assert digest.day == DAY  # Friday 21
+    assert digest.entries[0].paper.arxiv_id == "2608.19880"
+    asked = [r.query["date"] for r in feed.requests_to("/api/daily_papers")]
+    assert asked == ["2026-08-23", "2026-08-22", "2026-08-21"]
+    sunday = await service.digest_for(CHANNEL, date(2026, 8, 23))  # asked for by date
+    assert sunday.day == date(2026, 8, 23)
+    assert sunday.is_empty
