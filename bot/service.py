@@ -67,6 +67,7 @@ class PaperService:
         self.clock = clock
         self.defaults = defaults
         self.day_cutoff_utc = day_cutoff_utc
+        self._closed_empty: set[date] = set()  # closed days whose list was empty (weekends)
         self.delivery: DeliveryInfo | None = None  # set by the runtime when delivery runs
         # Called after a user changes a channel's subscription (the scheduler reschedules).
         self.on_change: Callable[[ChannelRef], Awaitable[None]] | None = None
@@ -85,9 +86,12 @@ class PaperService:
     async def papers_for_day(self, day: date) -> list[Paper]:
         """The stored list for `day`, fetched first if the store has none of it."""
         papers = await self.store.papers_listed_on(day)
-        if not papers:
-            await self.refresh_day(day)
-            papers = await self.store.papers_listed_on(day)
+        if papers or day in self._closed_empty:
+            return papers
+        await self.refresh_day(day)
+        papers = await self.store.papers_listed_on(day)
+        if not papers and day <= self.covered_day():
+            self._closed_empty.add(day)  # a closed list never grows: do not ask again
         return papers
 
     async def digest_for(

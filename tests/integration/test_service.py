@@ -139,6 +139,8 @@ async def test_on_monday_morning_the_latest_list_is_fridays(
     assert digest.entries[0].paper.arxiv_id == "2608.19880"
     asked = [r.query["date"] for r in feed.requests_to("/api/daily_papers")]
     assert asked == ["2026-08-23", "2026-08-22", "2026-08-21"]
+    assert await service.digest_for(CHANNEL) == digest
+    assert len(feed.requests_to("/api/daily_papers")) == 3, "closed empty days are not re-asked"
     sunday = await service.digest_for(CHANNEL, date(2026, 8, 23))  # asked for by date
     assert sunday.day == date(2026, 8, 23)
     assert sunday.is_empty
