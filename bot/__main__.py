@@ -213,7 +213,8 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
 
 
 async def _post_now(app: App, args: argparse.Namespace) -> int:
-    from bot.delivery import DeliveryRunner, describe
+    from bot.delivery import DeliveryRunner
+    from bot.delivery_state import describe
 
     try:
         channel = ChannelRef.parse(args.channel)

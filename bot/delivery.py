@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.config import DeliveryConfig
-from bot.delivery_state import Delivery, DeliveryState, EmptyReason
+from bot.delivery_state import Delivery, DeliveryState, EmptyReason, describe, record_for
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.errors import (
@@ -43,8 +43,6 @@ from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPoli
 from bot.ports import ChatPlatform, Clock, Store
 from bot.schedule import (
     MAX_LOOKBACK,
-    Action,
-    DuePost,
     covered_day,
     due_posts,
     next_occurrence,
@@ -141,7 +139,7 @@ class DeliveryRunner:
             for due in due_posts(
                 subscription.settings, last_done, now, self._grace, self.config.day_cutoff_utc
             ):
-                created += await self.store.create_delivery(_record(subscription.channel, due))
+                created += await self.store.create_delivery(record_for(subscription.channel, due))
         return created
 
     async def _reopen_if_resumed(self, latest: Delivery, now: datetime) -> None:
@@ -370,36 +368,6 @@ class DeliveryRunner:
     def _step(self, name: str, delivery: Delivery | None) -> None:
         if self._on_step is not None:
             self._on_step(name, delivery)
-
-
-def describe(delivery: Delivery) -> str:
-    """A status line for a record (shown by `/papers status`)."""
-    head = f"{delivery.day.isoformat()}:"
-    match delivery.state:
-        case DeliveryState.POSTED:
-            count = len(delivery.paper_ids)
-            return f"{head} posted {count} paper{'' if count == 1 else 's'}"
-        case DeliveryState.EMPTY:
-            return f"{head} nothing posted ({delivery.reason})"
-        case DeliveryState.MISSED:
-            return f"{head} missed ({delivery.reason})"
-        case DeliveryState.PAUSED:
-            return f"{head} paused: {delivery.reason}"
-        case DeliveryState.FAILED if delivery.next_try_at is None:
-            return f"{head} failed after {delivery.attempts} attempts ({delivery.reason})"
-        case DeliveryState.FAILED:
-            return f"{head} failed {delivery.attempts}x, retrying ({delivery.reason})"
-        case _:
-            return f"{head} {delivery.state.value}"
-
-
-def _record(channel: ChannelRef, due: DuePost) -> Delivery:
-    occurrence = due.occurrence
-    record = Delivery(channel, occurrence.day, occurrence.post_at, occurrence.days)
-    if due.action is Action.MISSED:
-        when = f"{occurrence.post_at:%Y-%m-%d %H:%M} UTC"
-        return replace(record, state=DeliveryState.MISSED, reason=f"the bot was down at {when}")
-    return record
 
 
 def _span(after: date, day: date, subscription: Subscription) -> tuple[date, ...]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.models import ChannelRef, PostReceipt
+from bot.schedule import Action, DuePost
 
 KEY_PREFIX = "pb"
 
@@ -109,3 +110,34 @@ class Delivery:
         return replace(
             self, state=state, reason=reason, next_try_at=None, lease_owner=None, lease_until=None
         )
+
+
+def describe(delivery: Delivery) -> str:
+    """A status line for a record (shown by `/papers status`)."""
+    head = f"{delivery.day.isoformat()}:"
+    match delivery.state:
+        case DeliveryState.POSTED:
+            count = len(delivery.paper_ids)
+            return f"{head} posted {count} paper{'' if count == 1 else 's'}"
+        case DeliveryState.EMPTY:
+            return f"{head} nothing posted ({delivery.reason})"
+        case DeliveryState.MISSED:
+            return f"{head} missed ({delivery.reason})"
+        case DeliveryState.PAUSED:
+            return f"{head} paused: {delivery.reason}"
+        case DeliveryState.FAILED if delivery.next_try_at is None:
+            return f"{head} failed after {delivery.attempts} attempts ({delivery.reason})"
+        case DeliveryState.FAILED:
+            return f"{head} failed {delivery.attempts}x, retrying ({delivery.reason})"
+        case _:
+            return f"{head} {delivery.state.value}"
+
+
+def record_for(channel: ChannelRef, due: DuePost) -> Delivery:
+    """The new record of a due occurrence: pending, or missed when past the grace window."""
+    occurrence = due.occurrence
+    record = Delivery(channel, occurrence.day, occurrence.post_at, occurrence.days)
+    if due.action is Action.MISSED:
+        when = f"{occurrence.post_at:%Y-%m-%d %H:%M} UTC"
+        return replace(record, state=DeliveryState.MISSED, reason=f"the bot was down at {when}")
+    return record

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.delivery import describe
-from bot.delivery_state import Delivery, DeliveryState, idempotency_key
+from bot.delivery_state import Delivery, DeliveryState, describe, idempotency_key
 from bot.models import ChannelRef, PostReceipt
 
 NOW = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
