@@ -52,6 +52,15 @@ UPSERT_PAPER = (
     "ELSE excluded.ai_keywords END, updated_at = excluded.updated_at"
 )
 _SELECT_PAPER = f"SELECT id, {', '.join(PAPER_COLUMNS)} FROM papers"  # noqa: S608
+# A paper listed on several days is in each day's list, shown as listed on that day.
+_LISTED_COLUMNS = ", ".join(
+    "l.day AS listed_on" if c == "listed_on" else f"p.{c}" for c in PAPER_COLUMNS
+)
+_SELECT_LISTED_ON = (
+    f"SELECT {_LISTED_COLUMNS} FROM listings l "  # noqa: S608
+    "JOIN papers p ON p.arxiv_id = l.arxiv_id WHERE l.day = $1"
+)
+_ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 _SAVE_SUBSCRIPTION = (
     "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, post_time, "
     "timezone, min_upvotes, max_papers, weekday_policy, paused_reason, created_by, updated_at) "
@@ -128,6 +137,7 @@ class PostgresStore(PostgresDeliveries):
             return 0
         async with self._transaction() as conn:
             await conn.executemany(UPSERT_PAPER, params)
+            await conn.executemany(_ADD_LISTING, _listings(papers))
         return len(params)
 
     async def get_paper(self, arxiv_id: str) -> Paper | None:
@@ -135,7 +145,7 @@ class PostgresStore(PostgresDeliveries):
         return paper_from_row(rows[0]) if rows else None
 
     async def papers_listed_on(self, day: date) -> list[Paper]:
-        rows = await self._fetch(f"{_SELECT_PAPER} WHERE listed_on = $1", day)
+        rows = await self._fetch(_SELECT_LISTED_ON, day)
         return [paper_from_row(row) for row in rows]
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
@@ -324,6 +334,11 @@ def subscription_from_rows(row: Mapping[str, Any], topics: list[Any]) -> Subscri
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise StoreError(f"subscription row is inconsistent: {exc}") from exc
+
+
+def _listings(papers: Sequence[Paper]) -> list[tuple[str, date]]:
+    """The (arxiv_id, day) rows `papers` add; a look-up outside the daily list adds none."""
+    return [(p.arxiv_id, p.listed_on) for p in papers if p.listed_on is not None]
 
 
 def _aware(at: datetime) -> datetime:

@@ -42,6 +42,15 @@ UPSERT_PAPER = (
     "ELSE excluded.ai_keywords END, updated_at = excluded.updated_at"
 )
 _SELECT_PAPER = f"SELECT {', '.join(codec.PAPER_COLUMNS)} FROM papers"  # noqa: S608
+# A paper listed on several days is in each day's list, shown as listed on that day.
+_LISTED_COLUMNS = ", ".join(
+    "l.day AS listed_on" if c == "listed_on" else f"p.{c} AS {c}" for c in codec.PAPER_COLUMNS
+)
+_SELECT_LISTED_ON = (
+    f"SELECT {_LISTED_COLUMNS} FROM listings l "  # noqa: S608
+    "JOIN papers p ON p.arxiv_id = l.arxiv_id WHERE l.day = ?"
+)
+_ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
 class SqliteStore(SqliteDeliveries):
@@ -138,6 +147,7 @@ class SqliteStore(SqliteDeliveries):
         new_terms = index_terms(_indexed_text(papers)) - self._terms_written
         async with self._transaction() as conn:
             cursor = await conn.executemany(UPSERT_PAPER, params)
+            await conn.executemany(_ADD_LISTING, _listings(papers))
             await conn.executemany(
                 "INSERT INTO search_terms (term) VALUES (?) ON CONFLICT DO NOTHING",
                 [(term,) for term in new_terms],
@@ -157,7 +167,7 @@ class SqliteStore(SqliteDeliveries):
         return _paper(rows[0]) if rows else None
 
     async def papers_listed_on(self, day: date) -> list[Paper]:
-        rows = await self._fetch(f"{_SELECT_PAPER} WHERE listed_on = ?", (day.isoformat(),))
+        rows = await self._fetch(_SELECT_LISTED_ON, (day.isoformat(),))
         return [_paper(row) for row in rows]
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
@@ -316,6 +326,11 @@ def _indexed_text(papers: Sequence[Paper]) -> Iterator[str]:
         yield paper.abstract
         yield from paper.authors
         yield from paper.ai_keywords
+
+
+def _listings(papers: Sequence[Paper]) -> list[tuple[str, str]]:
+    """The (arxiv_id, day) rows `papers` add; a look-up outside the daily list adds none."""
+    return [(p.arxiv_id, p.listed_on.isoformat()) for p in papers if p.listed_on is not None]
 
 
 def _now_text() -> str:

@@ -15,9 +15,10 @@ from bot.errors import ConfigError, StoreError
 from bot.models import ChannelRef, Paper
 from bot.storage import open_store
 from bot.storage.migrations import MIGRATIONS, Migration
-from bot.storage.postgres import PostgresStore
+from bot.storage.postgres import UPSERT_PAPER, PostgresStore, paper_params
 from bot.storage.postgres_conn import redacted
 from bot.storage.postgres_search import all_but_one_words
+from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
 from tests.pg_schema import PgSchema, fresh_schema, postgres_url
 
 NOW = datetime(2024, 5, 10, 7, 0, tzinfo=UTC)
@@ -92,6 +93,26 @@ async def test_open_store_picks_postgres_by_url(pg: PgSchema, scheme: str) -> No
         assert found.title == "Reopened"
     finally:
         await again.close()
+
+
+@pytest.mark.postgres
+async def test_migration_4_lists_each_paper_on_the_day_an_old_database_knew(
+    pg: PgSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old_paperbot:
+        old_paperbot.setattr("bot.storage.migrations.MIGRATIONS", MIGRATIONS[:3])
+        store = await PostgresStore.open(pg.url, schema=pg.schema)
+        assert await store.schema_version() == 3
+        for papers in OLD_WRITES:  # as paperbot before migration 4 wrote them
+            async with store._transaction() as conn:
+                await conn.executemany(UPSERT_PAPER, [(*paper_params(p), NOW) for p in papers])
+        await store.close()
+    store = await PostgresStore.open(pg.url, schema=pg.schema)
+    try:
+        assert await store.schema_version() == MIGRATIONS[-1].id
+        assert await listed_ids(store) == OLD_LISTS_AFTER_MIGRATION
+    finally:
+        await store.close()
 
 
 @pytest.mark.postgres

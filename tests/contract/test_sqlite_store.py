@@ -14,8 +14,10 @@ import pytest
 from bot.errors import ConfigError, StoreError
 from bot.models import ChannelRef, Paper
 from bot.storage import open_store
+from bot.storage.codec import paper_params
 from bot.storage.migrations import MIGRATIONS
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite import UPSERT_PAPER, SqliteStore
+from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
 from tests.contract.test_store_contract import CORPUS, FULL
 
 
@@ -49,6 +51,7 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
 def downgrade_to_version_2(db: Path) -> None:
     """Make `db` look as a paperbot before migration 3 left it (fts5vocab, no search_terms)."""
     with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE listings")
         conn.execute("DROP TABLE search_terms")
         conn.execute("CREATE VIRTUAL TABLE papers_vocab USING fts5vocab (papers_fts, 'row')")
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
@@ -66,6 +69,27 @@ async def test_migration_3_carries_the_indexed_words_over(tmp_path: Path) -> Non
         # only a correction from search_terms can turn "splattting" into "splatting"
         found = await store.search("gaussian splattting")
         assert [p.arxiv_id for p in found][:1] == ["2405.01004"]
+    finally:
+        await store.close()
+
+
+async def test_migration_4_lists_each_paper_on_the_day_an_old_database_knew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "old.db"
+    with monkeypatch.context() as old_paperbot:
+        old_paperbot.setattr("bot.storage.migrations.MIGRATIONS", MIGRATIONS[:3])
+        store = await SqliteStore.open(db)
+        assert await store.schema_version() == 3
+        for papers in OLD_WRITES:  # as paperbot before migration 4 wrote them
+            async with store._transaction() as conn:
+                now = "2024-05-10T07:00:00.000000+00:00"
+                await conn.executemany(UPSERT_PAPER, [(*paper_params(p), now) for p in papers])
+        await store.close()
+    store = await SqliteStore.open(db)
+    try:
+        assert await store.schema_version() == MIGRATIONS[-1].id
+        assert await listed_ids(store) == OLD_LISTS_AFTER_MIGRATION
     finally:
         await store.close()
 

@@ -2,7 +2,8 @@
 
 Every Store implementation must pass it; it runs over every backend of the `store` and
 `store_factory` fixtures in tests/contract/conftest.py (SQLite files in tmp_path, PostgreSQL
-when configured). Delivery records have their own half: test_delivery_contract.py.
+when configured). Delivery records have their own half: test_delivery_contract.py; papers
+listed on several days, test_listings_contract.py.
 """
 
 from __future__ import annotations
@@ -99,14 +100,6 @@ async def test_a_lookup_outside_the_daily_list_keeps_what_the_list_said(store: S
     await store.upsert_papers([from_arxiv])
     stored = await store.get_paper(FULL.arxiv_id)
     assert stored == replace(FULL, abstract="Revised abstract.")
-
-
-async def test_a_paper_listed_again_moves_to_the_new_day(store: Store) -> None:
-    await store.upsert_papers([paper("2405.00003", listed_on=DAY)])
-    later_day = DAY + timedelta(days=3)
-    await store.upsert_papers([paper("2405.00003", listed_on=later_day)])
-    assert [p.arxiv_id for p in await store.papers_listed_on(later_day)] == ["2405.00003"]
-    assert await store.papers_listed_on(DAY) == []
 
 
 async def test_papers_listed_on_a_day(store: Store) -> None:

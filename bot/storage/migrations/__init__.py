@@ -32,6 +32,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core"),
     Migration(2, "deliveries"),
     Migration(3, "search_terms"),
+    Migration(4, "listings"),
 )
 
 
