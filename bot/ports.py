@@ -59,7 +59,8 @@ class Store(Protocol):
     async def get_paper(self, arxiv_id: str) -> Paper | None: ...
 
     async def papers_listed_on(self, day: date) -> list[Paper]:
-        """Papers whose `listed_on` is `day`, in no particular order."""
+        """Every paper listed on `day` (a paper listed on several days is in each day's
+        list), each with `listed_on == day`, in no particular order."""
         ...
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:

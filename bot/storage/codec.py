@@ -27,7 +27,6 @@ from bot.models import (
 _KEEP_KNOWN = ", ".join(
     f"{c} = COALESCE(excluded.{c}, papers.{c})"
     for c in (
-        "listed_on",
         "github_repo",
         "github_stars",
         "project_page",
@@ -43,7 +42,13 @@ _LISTED_WINS = ", ".join(
     f"THEN papers.{c} ELSE excluded.{c} END"
     for c in ("upvotes", "comments", "source")
 )
-UPSERT_MERGE = f"{_KEEP_KNOWN}, {_LISTED_WINS}"
+# listed_on is the latest day the paper was listed on (a catch-up re-fetch of an older day
+# must not move it back); every day it was listed on is in the listings table.
+_LATEST_LISTING = (
+    "listed_on = CASE WHEN papers.listed_on IS NULL OR excluded.listed_on > papers.listed_on "
+    "THEN COALESCE(excluded.listed_on, papers.listed_on) ELSE papers.listed_on END"
+)
+UPSERT_MERGE = f"{_LATEST_LISTING}, {_KEEP_KNOWN}, {_LISTED_WINS}"
 
 PAPER_COLUMNS = (
     "arxiv_id",

@@ -34,6 +34,9 @@ async def test_the_newest_counts_show_in_every_list_of_the_paper(store: Store) -
     for day in (DAY, LATER_DAY):
         [listed] = await store.papers_listed_on(day)
         assert (listed.listed_on, listed.upvotes, listed.comments) == (day, 12, 3)
+    stored = await store.get_paper("2405.00004")
+    assert stored is not None
+    assert stored.listed_on == LATER_DAY  # a re-fetch of the older day does not move it back
 
 
 async def test_a_lookup_outside_the_daily_list_adds_no_listing(store: Store) -> None:
