@@ -7,7 +7,7 @@ lists are JSON. Any backend that stores text may reuse these.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -146,8 +146,25 @@ def settings_params(settings: ChannelSettings) -> tuple[Any, ...]:
     )
 
 
+Row = Mapping[str, Any]
+
+
+def subscriptions_from_rows(
+    rows: Sequence[Row],
+    topic_rows: Sequence[Row],
+    build: Callable[[Row, list[Any]], Subscription] | None = None,
+) -> list[Subscription]:
+    """Subscriptions from their rows and all their topic rows (in channel, position order);
+    `build` turns one row and its topics into a Subscription (default: these text columns)."""
+    by_channel: dict[str, list[Any]] = {}
+    for topic in topic_rows:
+        by_channel.setdefault(topic["channel_key"], []).append(topic)
+    one = build or subscription_from_rows
+    return [one(row, by_channel.get(row["channel_key"], [])) for row in rows]
+
+
 def subscription_from_rows(
-    row: Mapping[str, Any], topic_rows: list[Mapping[str, Any]]
+    row: Mapping[str, Any], topic_rows: Sequence[Mapping[str, Any]]
 ) -> Subscription:
     """A subscription from its row and its topic rows (already in position order)."""
     settings = ChannelSettings(

@@ -25,7 +25,7 @@ from bot.models import (
     TopicKind,
     WeekdayPolicy,
 )
-from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE
+from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
 from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
@@ -178,10 +178,7 @@ class PostgresStore(PostgresDeliveries):
             "ORDER BY channel_key, position",
             key,
         )
-        by_channel: dict[str, list[Any]] = {}
-        for topic in topics:
-            by_channel.setdefault(topic["channel_key"], []).append(topic)
-        return [subscription_from_rows(row, by_channel.get(row["channel_key"], [])) for row in rows]
+        return subscriptions_from_rows(rows, topics, subscription_from_rows)
 
     async def save_subscription(self, subscription: Subscription) -> None:
         channel, settings = subscription.channel, subscription.settings

@@ -200,13 +200,7 @@ class SqliteStore(SqliteDeliveries):
             "ORDER BY channel_key, position",
             (key,),
         )
-        by_channel: dict[str, list[sqlite3.Row]] = {}
-        for topic in topics:
-            by_channel.setdefault(topic["channel_key"], []).append(topic)
-        return [
-            codec.subscription_from_rows(row, by_channel.get(row["channel_key"], []))  # type: ignore[arg-type]
-            for row in rows
-        ]
+        return codec.subscriptions_from_rows(rows, topics)  # type: ignore[arg-type]
 
     async def save_subscription(self, subscription: Subscription) -> None:
         channel = subscription.channel
