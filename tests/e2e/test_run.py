@@ -18,7 +18,6 @@ from bot.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
 from tests.e2e.run_support import (
     WAIT_S,
-    serve_recent_days,
     start_paperbot,
     subscribe_with_a_post_time_an_hour_ago,
     until,
@@ -30,13 +29,6 @@ from tests.fakes.slack_api import FakeSlackApi
 pytestmark = pytest.mark.slow
 CHANNEL = ChannelRef("slack", "C0PAPERS", "T0TEAM")
 SLACK_SECRETS = {"TEST_SLACK_BOT": "xoxb-test-token", "TEST_SLACK_APP": "xapp-test-token"}
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[FakeFeed]:
-    async with FakeFeed() as running:
-        serve_recent_days(running)
-        yield running
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from bot.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
 from tests.e2e.run_support import (
     WAIT_S,
-    serve_recent_days,
     start_paperbot,
     subscribe_with_a_post_time_an_hour_ago,
     write_config,
@@ -28,13 +27,6 @@ from tests.fakes.feed_server import FakeFeed
 
 pytestmark = pytest.mark.slow
 TOKEN_ENV = "TEST_DISCORD_TOKEN"
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[FakeFeed]:
-    async with FakeFeed() as running:
-        serve_recent_days(running)
-        yield running
 
 
 @pytest.fixture
