@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: all install lint types test bench fmt
+.PHONY: all install lint types test faketime bench fmt
 
 all: lint types test
 
@@ -21,6 +21,10 @@ types:
 
 test:
 	$(PY) -m pytest -q
+
+# The suite again with the wall clock on a weekend at year end and on two DST nights.
+faketime:
+	$(PY) -m tests.faketime_suite
 
 bench:
 	$(PY) bench/search.py

@@ -1,5 +1,11 @@
-"""What the `paperbot run` end-to-end tests share: a feed with recent days, a channel whose
-post time has just passed, and the bot started as a real process with its own config."""
+"""What the `paperbot run` end-to-end tests share: a feed with the fixture day's list, a
+channel whose post time has just passed, and the bot started as a real process with its own
+config and its own clock.
+
+The bot's process runs under libfaketime at `BOT_NOW`, whatever the wall clock says: a
+process reads the wall clock, and the day it covers decides what it posts (on a real Sunday
+the covered day is a Saturday, which has no list). The test's own process keeps its clock.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import libfaketime
 import pytest
 
 from bot.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
@@ -17,14 +24,21 @@ from bot.storage.sqlite import SqliteStore
 from tests.fakes.feed_server import FakeFeed, hf_fixture
 
 WAIT_S = 60.0  # a bound on waiting for the subprocess, never a sleep
-FIXTURE_DAY = date(2026, 8, 21)
+FIXTURE_DAY = date(2026, 8, 21)  # a Friday
+# The bot's clock: Saturday morning, when the latest closed list is the fixture day's.
+BOT_NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)
 
 
-def serve_recent_days(feed: FakeFeed) -> None:
-    """Whatever day the schedule covers now has a real list (the fixture day's)."""
-    today = datetime.now(UTC).date()
-    for back in range(5):
-        feed.serve_day(today - timedelta(days=back), hf_fixture(FIXTURE_DAY))
+def serve_fixture_day(feed: FakeFeed) -> None:
+    """The fixture day's real list, on its own day: the day the bot's schedule covers."""
+    feed.serve_day(FIXTURE_DAY, hf_fixture(FIXTURE_DAY))
+
+
+def bot_clock_env(now: datetime = BOT_NOW) -> dict[str, str]:
+    """Environment that starts a process's wall clock at `now` (it then ticks as usual)."""
+    _, preload = libfaketime.get_reload_information()
+    start = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return {**preload, "FAKETIME": f"@{start}", "TZ": "UTC"}
 
 
 def write_config(tmp_path: Path, feed: FakeFeed, platform_section: str) -> Path:
@@ -45,7 +59,7 @@ base_url = "{feed.arxiv_url}"
 
 
 async def subscribe_with_a_post_time_an_hour_ago(db: Path, channel: ChannelRef) -> None:
-    post_at = datetime.now(UTC) - timedelta(hours=1)
+    post_at = BOT_NOW - timedelta(hours=1)
     settings = ChannelSettings(
         post_time=post_at.time().replace(second=0, microsecond=0),
         timezone="UTC",
@@ -60,7 +74,7 @@ async def start_paperbot(
     config: Path, secrets: Mapping[str, str], *args: str
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
-    env |= secrets
+    env |= bot_clock_env() | dict(secrets)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

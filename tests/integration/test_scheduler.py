@@ -18,7 +18,7 @@ from bot.clock import FixedClock
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
 from bot.delivery_state import DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.schedule import covered_day
 from bot.scheduler import PaperScheduler
 from bot.storage.sqlite import SqliteStore
@@ -27,6 +27,7 @@ from tests.fakes.memory_platform import MemoryPlatform
 # Wednesday 2031-05-14 06:00 UTC: far ahead of any wall clock running these tests
 NOW = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)
 TUESDAY = date(2031, 5, 13)
+DAILY = WeekdayPolicy.DAILY
 
 
 class NoRefresh:
@@ -59,10 +60,16 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         await store.close()
 
 
-async def subscribe(store: SqliteStore, n: int, at: time, zone: str = "UTC") -> Subscription:
+async def subscribe(
+    store: SqliteStore,
+    n: int,
+    at: time,
+    zone: str = "UTC",
+    policy: WeekdayPolicy = WeekdayPolicy.WEEKDAYS_CATCHUP,
+) -> Subscription:
     sub = Subscription(
         ChannelRef("slack", f"C{n}", "T"),
-        settings=ChannelSettings(post_time=at, timezone=zone),
+        settings=ChannelSettings(post_time=at, timezone=zone, weekday_policy=policy),
     )
     await store.save_subscription(sub)
     return sub
@@ -146,10 +153,12 @@ def test_the_clock_is_far_ahead_of_the_wall_clock() -> None:
 async def test_shutdown_lets_a_sweep_fired_by_apscheduler_finish_its_post(rig: Rig) -> None:
     # APScheduler itself runs the sweep here (not the test), so the clock must be the wall
     # clock's: the first sweep is due at once. Nothing waits on the clock: only on events.
+    # The channel posts every day: with the default catch-up policy nothing is due on a
+    # weekend, and this test must pass whatever day the wall clock shows.
     now = datetime.now(UTC).replace(microsecond=0)
     rig.clock.set(now)
     post_at = now - timedelta(hours=1)
-    sub = await subscribe(rig.store, 1, post_at.time().replace(second=0))
+    sub = await subscribe(rig.store, 1, post_at.time().replace(second=0), policy=DAILY)
     day = covered_day(post_at.replace(second=0))
     await rig.store.upsert_papers([_paper(day)])
     await rig.scheduler.start(catch_up=True)
