@@ -12,7 +12,8 @@
    the record's idempotency key, record the post, mark the record posted.
 
 A crash anywhere leaves a claimed record whose lease expires; the next claim posts again with
-the same key, and the platform answers with the earlier post instead of a second one.
+the same key, skipping the messages the record saved as accepted (bot/delivery_parts.py),
+and the platform answers a message it has already (by that key) with the earlier one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.config import DeliveryConfig
+from bot.delivery_parts import AttemptRecord
 from bot.delivery_state import Delivery, DeliveryState, EmptyReason, describe, record_for
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
@@ -57,8 +59,9 @@ RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
 _WEEKEND = (5, 6)
 
-# A hook called at each named step: "planned" (records created; no delivery), then per post
-# "claimed", "frozen", "accepted", "recorded", "done". The crash test kills the process there.
+# A hook called at each named step: "planned" (no delivery), then per post "claimed",
+# "frozen", per message "part-accepted" and "part-recorded" (bot/delivery_parts.py),
+# "accepted", "recorded", "done". The crash tests kill the process there.
 StepHook = Callable[[str, Delivery | None], None]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -225,20 +228,22 @@ class DeliveryRunner:
         self._step("claimed", delivery)
         if delivery.attempts > self.config.max_attempts:
             return await self._give_up_unfinished(delivery)
+        record = AttemptRecord(delivery, self._save, self._step)
         try:
-            return await self._attempt(delivery)
+            return await self._attempt(record)
         except _LeaseLost:
             log.warning("lost the lease on %s %s", delivery.channel.key, delivery.day)
             return "lease-lost"
         except PermanentPlatformError as exc:
-            return await self._pause(delivery, exc.reason)
+            return await self._pause(record.delivery, exc.reason)
         except (PlatformError, SourceError) as exc:
-            return await self._retry_later(delivery, exc)
+            return await self._retry_later(record.delivery, exc)
         except Exception as exc:  # a bug or a store failure: log it, keep the fan-out going
             log.exception("delivery to %s failed unexpectedly", delivery.channel.key)
-            return await self._retry_later(delivery, exc)
+            return await self._retry_later(record.delivery, exc)
 
-    async def _attempt(self, delivery: Delivery) -> str:
+    async def _attempt(self, record: AttemptRecord) -> str:
+        delivery = record.delivery
         subscription = await self.store.get_subscription(delivery.channel)
         if subscription is None:
             return await self._end(delivery.empty(EmptyReason.UNSUBSCRIBED))
@@ -249,8 +254,10 @@ class DeliveryRunner:
             return await self._end(delivery.empty(reason))
         ids = tuple(dict.fromkeys(delivery.paper_ids + _paper_ids(digest)))
         # a fresh lease for the post: fetching the lists may have used up most of the claim's
-        delivery = replace(delivery.with_papers(ids), lease_until=self.clock.now() + self.lease)
-        await self._save(delivery)
+        lease_until = self.clock.now() + self.lease
+        delivery = await record.update(
+            lambda d: replace(d.with_papers(ids), lease_until=lease_until)
+        )
         self._step("frozen", delivery)
         platform = self.platforms[delivery.channel.platform]
         posting = platform.post_digest(
@@ -258,16 +265,20 @@ class DeliveryRunner:
             digest,
             idempotency_key=delivery.idempotency_key,
             first_attempt=delivery.attempts <= 1,  # attempts counts claims, this one included
+            posted=delivery.posted_parts,
+            on_accepted=record.accepted,
         )
-        receipt = await self._keeping_lease(delivery, posting)
-        self._step("accepted", delivery)
+        receipt = await self._keeping_lease(record, posting)
+        self._step("accepted", record.delivery)
         await self.store.record_post(receipt, delivery.day, ids)
-        self._step("recorded", delivery)
-        result = await self._end(delivery.posted(receipt))
+        self._step("recorded", record.delivery)
+        result = await self._end(record.delivery.posted(receipt))
         log.info("posted %d papers to %s for %s", len(ids), delivery.channel.key, delivery.day)
         return result
 
-    async def _keeping_lease(self, delivery: Delivery, post: Awaitable[PostReceipt]) -> PostReceipt:
+    async def _keeping_lease(
+        self, record: AttemptRecord, post: Awaitable[PostReceipt]
+    ) -> PostReceipt:
         """Await the post, renewing the lease every third of it: a post slowed by rate limits
         must not let another worker claim the record and post it a second time."""
         posting = asyncio.ensure_future(post)
@@ -278,11 +289,10 @@ class DeliveryRunner:
                 await asyncio.wait({posting, pause}, return_when=asyncio.FIRST_COMPLETED)
                 if posting.done():
                     return posting.result()
-                renewed = replace(delivery, lease_until=self.clock.now() + self.lease)
                 try:
-                    await self._save(renewed)
+                    await record.renew(self.clock.now() + self.lease)
                 except StoreError:  # the post goes on; a later renewal may still land
-                    log.warning("could not renew the lease on %s", delivery.channel.key)
+                    log.warning("could not renew the lease on %s", record.delivery.channel.key)
         finally:
             posting.cancel()  # a no-op unless we lost the lease or were cancelled ourselves
             if pause is not None:

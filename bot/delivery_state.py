@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.models import ChannelRef, PostReceipt
+from bot.post_plan import PostedPart
 from bot.schedule import Action, DuePost
 
 KEY_PREFIX = "pb"
@@ -74,7 +75,11 @@ class Delivery:
     next_try_at: datetime | None = None  # FAILED: when to try again; None = gave up
     reason: str | None = None  # FAILED: last error; PAUSED: the platform's; EMPTY/MISSED: why
     paper_ids: tuple[str, ...] = ()  # what an attempt set out to post, saved before posting
-    message_ids: tuple[str, ...] = ()  # POSTED: the platform's message ids
+    # The platform's message ids, one per part in order; filled as each part is accepted
+    # ("" for a part not known yet), so a retry knows what is posted even past Discord's
+    # nonce window. `thread_replies[i]`: how many of part i's thread replies are posted.
+    message_ids: tuple[str, ...] = ()
+    thread_replies: tuple[int, ...] = ()
     posted_at: datetime | None = None
     lease_owner: str | None = None
     lease_until: datetime | None = None
@@ -91,6 +96,24 @@ class Delivery:
 
     def with_papers(self, arxiv_ids: tuple[str, ...]) -> Delivery:
         return replace(self, paper_ids=arxiv_ids)
+
+    @property
+    def posted_parts(self) -> tuple[PostedPart, ...]:
+        """The parts this record knows are posted (by earlier attempts or this one)."""
+        replies = self.thread_replies + (0,) * (len(self.message_ids) - len(self.thread_replies))
+        return tuple(
+            PostedPart(index, message_id, replies[index])
+            for index, message_id in enumerate(self.message_ids)
+            if message_id
+        )
+
+    def with_part(self, part: PostedPart) -> Delivery:
+        """The record once the platform accepted `part` (its top message and replies)."""
+        size = max(len(self.message_ids), part.index + 1)
+        ids = list(self.message_ids) + [""] * (size - len(self.message_ids))
+        replies = list(self.thread_replies) + [0] * (size - len(self.thread_replies))
+        ids[part.index], replies[part.index] = part.message_id, part.replies
+        return replace(self, message_ids=tuple(ids), thread_replies=tuple(replies))
 
     def posted(self, receipt: PostReceipt) -> Delivery:
         ended = self._ended(DeliveryState.POSTED, None)

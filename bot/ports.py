@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription
+from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext, Reply
 
 
@@ -149,14 +150,20 @@ class ChatPlatform(Protocol):
         *,
         idempotency_key: str,
         first_attempt: bool = False,
+        posted: Sequence[PostedPart] = (),
+        on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
-        """Post a digest (possibly as several messages). Raises PlatformError.
+        """Post a digest (possibly as several messages). Raises PlatformError, and lets
+        whatever `on_accepted` raises through (the post stops there).
 
         `idempotency_key` is stable for one (channel, covered day): a platform that can
-        find an earlier post by it (Slack metadata, Discord nonce) returns that receipt
-        instead of posting again. `first_attempt` is True only when no earlier attempt can
-        have reached the platform, so a platform whose look-up costs a request (Slack's
-        history, rate-limited) may skip it.
+        find an earlier post by it (Slack metadata, Discord nonce or footer mark) returns
+        that receipt instead of posting again. `first_attempt` is True only when no earlier
+        attempt can have reached the platform, so a platform whose look-up costs a request
+        (Slack's history, rate-limited) may skip it. `posted` is what earlier attempts
+        recorded through `on_accepted`, which is awaited after every message the platform
+        accepts and before the next one is sent: those parts and replies are not posted
+        again, and the rest is (see bot/post_plan.py).
         """
         ...
 

@@ -12,6 +12,7 @@ import getpass
 import itertools
 import logging
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from adapters.console.render import render_reply, strip_control
@@ -20,6 +21,7 @@ from bot.digest.model import Digest
 from bot.digest.text import render_text
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import Clock, CommandHandler
+from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext
 
 log = logging.getLogger(__name__)
@@ -57,11 +59,15 @@ class ConsolePlatform:
         *,
         idempotency_key: str,
         first_attempt: bool = False,
+        posted: Sequence[PostedPart] = (),
+        on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
         """Print the digest once per idempotency key; a repeat returns the first receipt."""
         earlier = self._posted.get(idempotency_key)
         if earlier is not None:
             return earlier
+        if posted:  # printed by an earlier process: nothing is missing (one message)
+            return PostReceipt(channel, (posted[0].message_id,), self.clock.now())
         self._write(f"[{channel.channel_id}] " + render_text(digest))
         receipt = PostReceipt(
             channel=channel,
@@ -69,6 +75,8 @@ class ConsolePlatform:
             posted_at=self.clock.now(),
         )
         self._posted[idempotency_key] = receipt
+        if on_accepted is not None:
+            await on_accepted(PostedPart(0, receipt.message_ids[0]))
         return receipt
 
     async def start(self, handler: CommandHandler) -> None:

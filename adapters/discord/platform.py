@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.commands import build_papers_group, topic_choices
+from adapters.discord.lookup import find_marked
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
 from adapters.discord.render import DiscordMessage, render_digest, render_reply
 from bot.commands import is_slow
@@ -30,6 +31,7 @@ from bot.digest.model import Digest
 from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import Clock, CommandHandler
+from bot.post_plan import OnAccepted, PostedPart, plan_parts, unrecorded
 from bot.replies import CommandContext, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -113,18 +115,31 @@ class DiscordPlatform:
         *,
         idempotency_key: str,
         first_attempt: bool = False,
+        posted: Sequence[PostedPart] = (),
+        on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
         target = await self._channel(channel)
+        messages = render_digest(digest, mark_key=idempotency_key)
+        found: dict[int, str] = {}
+        if unrecorded(len(messages), posted) and not first_attempt:
+            author = self.client.user.id if self.client.user else None
+            found = await find_marked(target, idempotency_key, author_id=author)
+        plan = plan_parts([0] * len(messages), posted, found, recording=on_accepted is not None)
         ids: list[str] = []
-        for index, message in enumerate(render_digest(digest)):
-            sent = await send_message(
-                target,
-                message,
-                nonce=nonce_for(idempotency_key, index),
-                attempts=self._attempts,
-                sleep=self._sleep,
-            )
-            ids.append(str(sent.id))
+        for part in plan:
+            message_id = part.message_id
+            if message_id is None:
+                sent = await send_message(
+                    target,
+                    messages[part.index],
+                    nonce=nonce_for(idempotency_key, part.index),
+                    attempts=self._attempts,
+                    sleep=self._sleep,
+                )
+                message_id = str(sent.id)
+            if not part.recorded and on_accepted is not None:
+                await on_accepted(PostedPart(part.index, message_id))
+            ids.append(message_id)
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
 
     async def start(self, handler: CommandHandler) -> None:

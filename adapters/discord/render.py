@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import discord
 
+from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
 from adapters.discord.text import escape, fit, safe_url, split
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
@@ -49,12 +50,19 @@ class _Field:
     value: str
 
 
-def render_digest(digest: Digest) -> list[DiscordMessage]:
-    """The digest as messages: a header embed, then one embed (or more) per paper."""
+def render_digest(digest: Digest, *, mark_key: str | None = None) -> list[DiscordMessage]:
+    """The digest as messages: a header embed, then one embed (or more) per paper.
+
+    With `mark_key` (a post's idempotency key) each message's last embed carries the
+    part's mark in its footer (adapters/discord/marks.py), so it can be found again.
+    """
     embeds = _header_embeds(digest)
     for entry in digest.entries:
         embeds.extend(entry_embeds(entry))
-    messages = pack(embeds)
+    messages = pack(embeds, reserve=MARK_ROOM if mark_key else 0)
+    if mark_key:
+        for index, message in enumerate(messages):
+            add_mark(message.embeds[-1], mark_for(mark_key, index))
     if len(messages) > 1:
         total = len(messages)
         messages = [
@@ -110,14 +118,16 @@ def paper_embeds(
     return _assemble(title, paper.hf_url, "\n\n".join(parts), fields, safe_url(paper.thumbnail))
 
 
-def pack(embeds: Iterable[discord.Embed]) -> list[DiscordMessage]:
-    """Embeds, in order, into as few messages as fit 10 embeds and 6,000 characters each."""
+def pack(embeds: Iterable[discord.Embed], *, reserve: int = 0) -> list[DiscordMessage]:
+    """Embeds, in order, into as few messages as fit 10 embeds and 6,000 characters each
+    (less `reserve`: room kept for a mark added later)."""
+    budget = EMBED_CHARS_PER_MESSAGE - reserve
     messages: list[DiscordMessage] = []
     current: list[discord.Embed] = []
     size = 0
     for embed in embeds:
         n = len(embed)
-        if current and (len(current) == EMBEDS_PER_MESSAGE or size + n > EMBED_CHARS_PER_MESSAGE):
+        if current and (len(current) == EMBEDS_PER_MESSAGE or size + n > budget):
             messages.append(DiscordMessage(None, tuple(current)))
             current, size = [], 0
         current.append(embed)
@@ -155,7 +165,9 @@ def _assemble(
     embeds = [first]
     for field in fields:
         embed = embeds[-1]
-        fits = len(embed) + len(field.name) + len(field.value) <= EMBED_CHARS_PER_MESSAGE
+        # room for a digest's mark (adapters/discord/marks.py) is kept in every embed
+        size = len(embed) + len(field.name) + len(field.value)
+        fits = size <= EMBED_CHARS_PER_MESSAGE - MARK_ROOM
         if len(embed.fields) == FIELDS_MAX or not fits:
             embed = discord.Embed(title=fit(f"{title} (continued)", TITLE_MAX), colour=COLOUR)
             embeds.append(embed)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +27,7 @@ from bot.digest.model import Digest
 from bot.errors import ConfigError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import Clock, CommandHandler
+from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
 
 log = logging.getLogger(__name__)
 
@@ -83,38 +86,51 @@ class SlackPlatform:
         *,
         idempotency_key: str,
         first_attempt: bool = False,
+        posted: Sequence[PostedPart] = (),
+        on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
-        """Post the digest (one or more messages, abstracts in threads). Raises PlatformError."""
+        """Post the digest (one or more messages, abstracts in threads). Raises PlatformError.
+
+        Parts and thread replies that `posted` records are not posted again; a part found
+        by its metadata but not recorded gets all its replies (see bot/post_plan.py).
+        """
         parts = render_digest(digest)
-        channel_id = channel.channel_id
         try:
-            # A first attempt cannot have posted before: skip the history look-up, which
-            # Slack rate-limits far below chat.postMessage.
-            earlier = {} if first_attempt else await self._find_posted(channel_id, idempotency_key)
+            found: dict[int, str] = {}
+            # A first attempt cannot have posted before, and recorded parts need no look-up:
+            # skip the history, which Slack rate-limits far below chat.postMessage.
+            if unrecorded(len(parts), posted) and not first_attempt:
+                found = await self._find_posted(channel.channel_id, idempotency_key)
+            counts = [len(part.thread) for part in parts]
+            plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
+            post = _PartPost(channel.channel_id, idempotency_key, len(parts), on_accepted)
             ids = []
-            for index, part in enumerate(parts):
-                ts = earlier.get(index)
-                if ts is None:
-                    ts = await self._post_part(channel_id, part, idempotency_key, index, len(parts))
-                else:
-                    log.info("digest part %d for %s already posted", index + 1, channel.key)
-                ids.append(ts)
+            for todo in plan:
+                ids.append(await self._complete_part(post, parts[todo.index], todo))
+                if todo.message_id is not None:
+                    log.info(
+                        "digest part %d for %s was already posted", todo.index + 1, channel.key
+                    )
         except SLACK_FAILURES as exc:
             error = translate(exc, "chat.postMessage")
             log.warning("posting to %s failed: %s", channel.key, error)
             raise error from None
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
 
-    async def _post_part(
-        self, channel_id: str, part: DigestPart, key: str, index: int, total: int
-    ) -> str:
-        metadata = {
-            "event_type": METADATA_EVENT,
-            "event_payload": {"key": key, "part": index, "parts": total},
-        }
-        ts = await self._post(channel_id, part.message, metadata=metadata)
-        for reply in part.thread:
-            await self._post(channel_id, reply, thread_ts=ts)
+    async def _complete_part(self, post: _PartPost, part: DigestPart, todo: PartTodo) -> str:
+        """Post what `todo` says is missing of `part`, reporting each accepted message."""
+        ts = todo.message_id
+        if ts is None:
+            metadata = {
+                "event_type": METADATA_EVENT,
+                "event_payload": {"key": post.key, "part": todo.index, "parts": post.total},
+            }
+            ts = await self._post(post.channel_id, part.message, metadata=metadata)
+        if not todo.recorded:
+            await post.accepted(PostedPart(todo.index, ts, todo.replies_from))
+        for number in range(todo.replies_from, len(part.thread)):
+            await self._post(post.channel_id, part.thread[number], thread_ts=ts)
+            await post.accepted(PostedPart(todo.index, ts, number + 1))
         return ts
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
@@ -175,6 +191,20 @@ class SlackPlatform:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+@dataclass(frozen=True, slots=True)
+class _PartPost:
+    """What every message of one digest post shares."""
+
+    channel_id: str
+    key: str
+    total: int  # parts in the digest
+    on_accepted: OnAccepted | None
+
+    async def accepted(self, part: PostedPart) -> None:
+        if self.on_accepted is not None:
+            await self.on_accepted(part)
 
 
 def _check(config: SlackConfig) -> None:

@@ -7,6 +7,7 @@ the same row. PostgreSQL does the same with `FOR UPDATE SKIP LOCKED` in the sub-
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -35,6 +36,7 @@ COLUMNS = (
     "reason",
     "paper_ids",
     "message_ids",
+    "thread_replies",
     "posted_at",
     "lease_owner",
     "lease_until",
@@ -159,6 +161,7 @@ def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
         delivery.reason,
         codec.json_list(delivery.paper_ids),
         codec.json_list(delivery.message_ids),
+        json.dumps(list(delivery.thread_replies)),
         _instant(delivery.posted_at),
         delivery.lease_owner,
         _instant(delivery.lease_until),
@@ -180,6 +183,7 @@ def _delivery(row: sqlite3.Row) -> Delivery:
             reason=row["reason"],
             paper_ids=codec.tuple_from_json(row["paper_ids"]),
             message_ids=codec.tuple_from_json(row["message_ids"]),
+            thread_replies=tuple(int(n) for n in json.loads(row["thread_replies"])),
             posted_at=_from_text(row["posted_at"]),
             lease_owner=row["lease_owner"],
             lease_until=_from_text(row["lease_until"]),

@@ -14,6 +14,7 @@ import pytest
 from bot.delivery_state import Delivery, DeliveryState, idempotency_key
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import Store
+from bot.post_plan import PostedPart
 from bot.storage.sqlite import SqliteStore
 
 NOW = datetime(2024, 5, 10, 7, 0, tzinfo=UTC)
@@ -52,7 +53,8 @@ async def test_every_field_survives_a_round_trip(delivery_store: Store) -> None:
         next_try_at=NOW + timedelta(minutes=5),
         reason="HTTP 503",
         paper_ids=("2405.00001", "2405.00002"),
-        message_ids=("m1",),
+        message_ids=("m1", "", "m3"),
+        thread_replies=(4, 0, 2),
         posted_at=None,
     )
     await delivery_store.create_delivery(full)
@@ -136,6 +138,16 @@ async def test_an_expired_lease_is_claimed_again(delivery_store: Store) -> None:
     assert again.idempotency_key == idempotency_key(SLACK, DAY)
     receipt = PostReceipt(SLACK, ("m",), NOW)
     assert not await delivery_store.save_delivery(again.posted(receipt), worker="dead")
+
+
+async def test_parts_saved_mid_post_are_what_the_next_claim_sees(delivery_store: Store) -> None:
+    await delivery_store.create_delivery(pending())
+    [claimed] = await delivery_store.claim_due_deliveries(NOW, "dead", limit=1, lease=LEASE)
+    progress = claimed.with_part(PostedPart(0, "m1", 3)).with_part(PostedPart(1, "m2", 0))
+    assert await delivery_store.save_delivery(progress, worker="dead")
+    [again] = await delivery_store.claim_due_deliveries(NOW + LEASE, "w2", limit=1, lease=LEASE)
+    assert again.posted_parts == (PostedPart(0, "m1", 3), PostedPart(1, "m2", 0))
+    assert (again.message_ids, again.thread_replies) == (("m1", "m2"), (3, 0))
 
 
 async def test_failed_records_wait_for_next_try_and_give_up_when_told(

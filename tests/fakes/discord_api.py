@@ -87,6 +87,7 @@ class FakeDiscord:
         default_factory=lambda: FakeUser(555_555_555_555_555_555, "paperbot", True)
     )
     clock: Callable[[], float] | None = None  # for the nonce window; the loop clock if None
+    read_history: bool = True  # the bot's Read Message History permission in the channel
     requests: list[Recorded] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # e.g. compress
@@ -177,12 +178,12 @@ class FakeDiscord:
             Recorded(request.method, path, dict(request.query), body, headers, loop_time)
         )
         try:
-            return await self._answer(request.method, path, body, headers)
+            return await self._answer(request.method, path, body, headers, dict(request.query))
         finally:
             await self._notify()
 
     async def _answer(
-        self, method: str, path: str, body: Any, headers: dict[str, str]
+        self, method: str, path: str, body: Any, headers: dict[str, str], query: dict[str, str]
     ) -> web.StreamResponse:
         needs_token = not path.startswith(("/webhooks/", "/interactions/"))
         if needs_token and headers.get("Authorization") != f"Bot {self.token}":
@@ -190,7 +191,7 @@ class FakeDiscord:
         failure = self._take_failure(method, path)
         if failure is not None:
             return _failure_response(failure)
-        return self._route(method, path, body)
+        return self._route(method, path, body, query)
 
     def _take_failure(self, method: str, path: str) -> Failure | None:
         for i, (m, pattern, failure) in enumerate(self._failures):
@@ -199,7 +200,9 @@ class FakeDiscord:
                 return failure  # None: this one goes through
         return None
 
-    def _route(self, method: str, path: str, body: Any) -> web.StreamResponse:
+    def _route(
+        self, method: str, path: str, body: Any, query: dict[str, str]
+    ) -> web.StreamResponse:
         parts = path.strip("/").split("/")
         match (method, parts):
             case ("GET", ["users", "@me"]):
@@ -213,6 +216,8 @@ class FakeDiscord:
                 return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
             case ("POST", ["channels", channel_id, "messages"]):
                 return self._post_message(channel_id, body)
+            case ("GET", ["channels", channel_id, "messages"]):
+                return self._recent_messages(channel_id, query)
             case (
                 "PUT",
                 ["applications", _, "commands"] | ["applications", _, "guilds", _, "commands"],
@@ -244,6 +249,19 @@ class FakeDiscord:
         if nonce is not None:
             self._nonces[(channel_id, nonce)] = (message, now)
         return _json(message)
+
+    def _recent_messages(self, channel_id: str, query: dict[str, str]) -> web.Response:
+        """GET messages: newest first, `limit` (default 50) and `before`, as Discord does.
+        Like Discord, without `nonce` (only the create response and the gateway carry it),
+        and no messages at all for a bot without Read Message History."""
+        if channel_id != str(self.guild.channel_id):
+            return _failure_response(Failure.discord_error(10003))
+        if not self.read_history:
+            return _json([])
+        before = int(query.get("before") or 1 << 64)
+        newest_first = [m for m in reversed(self.created) if int(m["id"]) < before]
+        page = newest_first[: int(query.get("limit") or 50)]
+        return _json([{k: v for k, v in m.items() if k != "nonce"} for m in page])
 
     def _command(self, command: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.digest.model import Digest
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import CommandHandler
+from bot.post_plan import OnAccepted, PostedPart
 
 
 class MemoryPlatform:
@@ -40,6 +42,8 @@ class MemoryPlatform:
         *,
         idempotency_key: str,
         first_attempt: bool = False,
+        posted: Sequence[PostedPart] = (),
+        on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
         self.started.set()
         if self.gate is not None:

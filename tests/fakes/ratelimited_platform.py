@@ -19,7 +19,7 @@ import asyncio
 import math
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,7 @@ from bot.digest.text import render_text
 from bot.errors import PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import CommandHandler
+from bot.post_plan import OnAccepted, PostedPart
 
 
 @dataclass
@@ -185,6 +186,8 @@ class HttpChatPlatform:
         *,
         idempotency_key: str,
         first_attempt: bool = False,
+        posted: Sequence[PostedPart] = (),
+        on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
         self.first_attempts.append(first_attempt)
         payload = {"channel": channel.key, "key": idempotency_key, "text": render_text(digest)}

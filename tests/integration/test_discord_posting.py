@@ -9,15 +9,18 @@ from datetime import UTC, date, datetime
 import pytest
 
 from adapters.discord import DiscordPlatform
+from adapters.discord.marks import mark_for, part_of
 from adapters.discord.posting import nonce_for
 from bot.digest.model import Digest, DigestEntry
 from bot.errors import PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, Paper
+from bot.post_plan import PostedPart
 from tests.fakes.discord_api import Failure, FakeDiscord
 from tests.fakes.discord_checks import assert_nothing_live, assert_within_limits
 from tests.fakes.discord_setup import config_for, fake_discord
 
 MESSAGES = r"^/channels/\d+/messages$"
+KEY = "pb0123456789abcdef01"
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
 
 
@@ -158,6 +161,12 @@ async def test_missing_access_or_permissions_is_permanent_and_not_retried(
 async def test_an_unknown_channel_is_permanent(setup: Setup) -> None:
     gone = ChannelRef("discord", "999999999999999999", str(setup.fake.guild.id))
     with pytest.raises(PermanentPlatformError, match="10003, Unknown Channel"):
+        await setup.platform.post_digest(
+            gone, make_digest(), idempotency_key="x", first_attempt=True
+        )
+    assert len(setup.fake.messages(999999999999999999)) == 1
+    # a retry looks for the digest's marks first, and that read says the same
+    with pytest.raises(PermanentPlatformError, match="10003, Unknown Channel"):
         await setup.platform.post_digest(gone, make_digest(), idempotency_key="x")
     assert len(setup.fake.messages(999999999999999999)) == 1
 
@@ -199,11 +208,76 @@ async def test_a_resend_after_a_crash_mid_digest_posts_each_message_once(setup: 
     assert created_ids == list(receipt.message_ids)  # every message exactly once
 
 
-async def test_the_nonce_only_protects_for_a_few_minutes(setup: Setup) -> None:
+async def test_without_read_message_history_the_nonce_only_protects_for_a_few_minutes(
+    setup: Setup,
+) -> None:
+    setup.fake.read_history = False  # the README's default invite: GET messages returns none
     first = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="k")
     setup.fake_clock[0] += 301.0  # past Discord's nonce window
     later = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="k")
-    assert later.message_ids != first.message_ids
+    assert later.message_ids != first.message_ids  # what the delivery record is there for
+
+
+async def test_past_the_nonce_window_the_footer_mark_finds_each_part_again(setup: Setup) -> None:
+    digest = make_digest(papers=5)
+    first = await setup.platform.post_digest(setup.channel, digest, idempotency_key=KEY)
+    assert len(first.message_ids) >= 2
+    setup.fake_clock[0] += 301.0  # Discord forgot the nonces
+    again = await setup.platform.post_digest(setup.channel, digest, idempotency_key=KEY)
+    assert again.message_ids == first.message_ids
+    assert len(setup.fake.created) == len(first.message_ids)
+    gets = [r for r in setup.fake.requests if r.method == "GET" and r.path.endswith("/messages")]
+    assert [g.query["limit"] for g in gets] == ["100", "100"]  # one read per post
+
+
+async def test_the_mark_is_in_each_messages_last_footer_and_within_the_limits(
+    setup: Setup,
+) -> None:
+    await setup.platform.post_digest(setup.channel, make_digest(papers=9), idempotency_key=KEY)
+    posts = setup.fake.messages()
+    for index, post in enumerate(posts):
+        footer = post.body["embeds"][-1]["footer"]["text"]
+        assert footer.endswith(mark_for(KEY, index))
+        assert part_of(footer, KEY) == index
+        assert part_of(footer, "pb" + "0" * 18) is None
+        assert_within_limits(post.body)
+
+
+async def test_a_first_attempt_does_not_read_the_channel(setup: Setup) -> None:
+    await setup.platform.post_digest(
+        setup.channel, make_digest(), idempotency_key=KEY, first_attempt=True
+    )
+    assert [r.method for r in setup.fake.requests if "/channels/" in r.path] == ["POST"]
+
+
+async def test_a_history_read_refused_falls_back_to_the_record(setup: Setup) -> None:
+    setup.fake.fail_next("GET", MESSAGES, Failure.discord_error(50001))
+    receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key=KEY)
+    assert len(receipt.message_ids) == len(setup.fake.created) == 1
+
+
+async def test_recorded_parts_are_not_posted_again_and_new_ones_are_reported(
+    setup: Setup,
+) -> None:
+    digest = make_digest(papers=5)
+    setup.fake.read_history = False
+    setup.fake.fail_next("POST", MESSAGES, None, Failure(503), Failure(503), Failure(503))
+    reported: list[PostedPart] = []
+
+    async def record(part: PostedPart) -> None:
+        reported.append(part)
+
+    with pytest.raises(TransientPlatformError):
+        await setup.platform.post_digest(
+            setup.channel, digest, idempotency_key=KEY, first_attempt=True, on_accepted=record
+        )
+    assert reported == [PostedPart(0, setup.fake.created[0]["id"])]
+    setup.fake_clock[0] += 301.0  # past the nonce window: only the record knows part 1
+    receipt = await setup.platform.post_digest(
+        setup.channel, digest, idempotency_key=KEY, posted=tuple(reported), on_accepted=record
+    )
+    assert [m["id"] for m in setup.fake.created] == list(receipt.message_ids)
+    assert [p.index for p in reported] == list(range(len(receipt.message_ids)))
 
 
 async def test_a_bad_token_is_transient_for_posting(setup: Setup) -> None:

@@ -33,6 +33,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "deliveries"),
     Migration(3, "search_terms"),
     Migration(4, "listings"),
+    Migration(5, "delivery_parts"),
 )
 
 
