@@ -23,12 +23,15 @@ Scripting failures (consumed in order by the next matching requests):
 - `fail_next(n, status=..., headers=..., body=...)`: answer with this instead (500, 429
   with Retry-After, a 200 with truncated JSON or an HTML page...).
 - `stall_next(n)`: never answer until the feed closes; use a tiny client timeout.
+- `drip_next(n, interval_s=...)`: send the headers and a 200 with the real answer's length,
+  then its body one byte per interval (no read times out); use a tiny client deadline.
 Every request is recorded in `requests` (method, path, query, lower-case headers).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +87,7 @@ class ScriptedReply:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     stall: bool = False
+    drip_interval_s: float | None = None  # send the real answer one byte per interval
     path: str | None = None  # only requests to this path consume it; None = any
 
 
@@ -133,6 +137,10 @@ class FakeFeed:
     def stall_next(self, n: int = 1, *, path: str | None = None) -> None:
         """The next `n` requests get no answer until the feed closes (a client timeout)."""
         self._script.extend([ScriptedReply(status=503, stall=True, path=path)] * n)
+
+    def drip_next(self, n: int = 1, *, interval_s: float, path: str | None = None) -> None:
+        """The next `n` requests get the real answer, one byte every `interval_s` seconds."""
+        self._script.extend([ScriptedReply(drip_interval_s=interval_s, path=path)] * n)
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -201,7 +209,31 @@ class FakeFeed:
             return await handler(request)
         if scripted.stall:
             await self._closing.wait()
+        if scripted.drip_interval_s is not None:
+            return await self._drip(request, await handler(request), scripted.drip_interval_s)
         return web.Response(status=scripted.status, body=scripted.body, headers=scripted.headers)
+
+    async def _drip(
+        self, request: web.Request, answer: web.StreamResponse, interval_s: float
+    ) -> web.StreamResponse:
+        """Headers at once, then the body byte by byte until it ends, the client hangs up or
+        the feed closes."""
+        body = answer.body if isinstance(answer, web.Response) else None
+        raw = body if isinstance(body, bytes) else b""
+        response = web.StreamResponse(status=answer.status, headers=answer.headers)
+        response.content_length = len(raw)
+        await response.prepare(request)
+        for index in range(len(raw)):
+            try:
+                await response.write(raw[index : index + 1])
+            except ConnectionError:  # the client gave up, as it should
+                return response
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), interval_s)
+            if self._closing.is_set():
+                return response
+        await response.write_eof()
+        return response
 
     def _take_script(self, path: str) -> ScriptedReply | None:
         for index, reply in enumerate(self._script):
