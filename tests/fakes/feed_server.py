@@ -20,8 +20,9 @@ What it serves, ready-made (`FakeFeed(fixtures=False)` starts empty):
   `serve_arxiv_search` (matched by a substring of Q).
 
 Scripting failures (consumed in order by the next matching requests):
-- `fail_next(n, status=..., headers=..., body=...)`: answer with this instead (500, 429
-  with Retry-After, a 200 with truncated JSON or an HTML page...).
+- `fail_next(n, status=..., headers=..., body=..., day=...)`: answer with this instead (500,
+  429 with Retry-After, a 200 with truncated JSON or an HTML page...); with `day`, only
+  requests for that day's HF list consume it (a day that fails whatever the retries).
 - `stall_next(n)`: never answer until the feed closes; use a tiny client timeout.
 - `drip_next(n, interval_s=...)`: send the headers and a 200 with the real answer's length,
   then its body one byte per interval (no read times out); use a tiny client deadline.
@@ -89,6 +90,7 @@ class ScriptedReply:
     stall: bool = False
     drip_interval_s: float | None = None  # send the real answer one byte per interval
     path: str | None = None  # only requests to this path consume it; None = any
+    day: date | None = None  # only requests for this day's list (?date=) consume it
 
 
 class FakeFeed:
@@ -128,10 +130,12 @@ class FakeFeed:
         headers: Mapping[str, str] | None = None,
         body: bytes | str = b"",
         path: str | None = None,
+        day: date | None = None,
     ) -> None:
-        """The next `n` requests (to `path`, if given) get this answer instead."""
+        """The next `n` requests (to `path`, for `day`, if given) get this answer instead."""
         raw = body.encode() if isinstance(body, str) else body
-        reply = ScriptedReply(status=status, body=raw, headers=dict(headers or {}), path=path)
+        headers = dict(headers or {})
+        reply = ScriptedReply(status=status, body=raw, headers=headers, path=path, day=day)
         self._script.extend([reply] * n)
 
     def stall_next(self, n: int = 1, *, path: str | None = None) -> None:
@@ -204,7 +208,7 @@ class FakeFeed:
                 headers={k.lower(): v for k, v in request.headers.items()},
             )
         )
-        scripted = self._take_script(request.path)
+        scripted = self._take_script(request.path, request.query.get("date"))
         if scripted is None:
             return await handler(request)
         if scripted.stall:
@@ -235,9 +239,11 @@ class FakeFeed:
         await response.write_eof()
         return response
 
-    def _take_script(self, path: str) -> ScriptedReply | None:
+    def _take_script(self, path: str, day: str | None) -> ScriptedReply | None:
         for index, reply in enumerate(self._script):
-            if reply.path is None or reply.path == path:
+            if reply.path not in (None, path):
+                continue
+            if reply.day is None or reply.day.isoformat() == day:
                 return self._script.pop(index)
         return None
 
