@@ -9,12 +9,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot import __version__
+from bot import __version__, backfill
 from bot.arxiv_ids import parse_arxiv_id
 from bot.bootstrap import App, build_app, make_platforms
 from bot.config import Config, load_config
@@ -100,9 +101,22 @@ def _add_commands(
     show = add("show", "show one paper")
     show.add_argument("paper", help="arXiv id or URL")
 
-    fetch = add("fetch", "backfill the store from the daily source")
-    fetch.add_argument("--since", type=_date, required=True)
+    fetch = sub.add_parser(
+        "fetch",
+        help="backfill the store from the daily source",
+        description="Backfill the store from the daily source. A day that still fails after "
+        "the retries is named at the end (exit status 1) and the other days go on; running "
+        "the same command again fetches only what is missing: days already fetched after "
+        "their list closed are skipped.",
+        parents=[common],
+    )
+    fetch.add_argument("--since", type=_date, required=True, help="first day")
     fetch.add_argument("--until", type=_date, help="last day (default: latest closed day)")
+    fetch.add_argument(
+        "--refetch",
+        action="store_true",
+        help="fetch days already fetched after they closed too (fresher upvote counts)",
+    )
 
     run = add("run", "run the bot: platforms, scheduler and delivery")
     run.add_argument("--console", action="store_true", help="chat with the bot in this terminal")
@@ -187,15 +201,27 @@ async def _show(app: App, args: argparse.Namespace) -> int:
 
 
 async def _fetch(app: App, args: argparse.Namespace) -> int:
-    until = args.until or app.service.covered_day()
-    days = [args.since + timedelta(days=i) for i in range((until - args.since).days + 1)]
-    total = 0
-    with tqdm(days, unit="day", disable=None, file=sys.stderr) as progress:
-        for day in progress:
-            progress.set_postfix_str(f"{day} {total} papers")
-            total += await app.service.refresh_day(day)
-    print(f"Fetched {total} papers over {len(days)} days.")
-    return 0
+    service = app.service
+    until = args.until or service.covered_day()
+    backfill.check_range(args.since, until, service.clock.now().date())
+    fetched = await app.store.latest_fetches(args.since, until)
+    plan = backfill.plan_backfill(
+        args.since, until, fetched, service.day_cutoff_utc, refetch=args.refetch
+    )
+    # Log lines go through tqdm, so on a terminal they print above the bar, not across it
+    # (with no terminal there is no bar, and tqdm just writes them to stderr).
+    bar = tqdm(plan.to_fetch, unit="day", disable=None, file=sys.stderr)
+    with bar as progress, logging_redirect_tqdm():
+        report = await backfill.run_backfill(
+            service.store_day,
+            progress,
+            on_day=lambda day, done: progress.set_postfix_str(f"{day} {done.papers} papers"),
+        )
+    report.skipped = len(plan.skipped)
+    print(backfill.summary_line(report))
+    for line in backfill.failure_lines(report):
+        print(line, file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

@@ -25,7 +25,8 @@ class HuggingFaceConfig:
     base_url: str = "https://huggingface.co"
     page_size: int = 100
     sort: str = ""  # "" = the API's default order; "trending" or "publishedAt"
-    timeout_s: float = 20.0
+    timeout_s: float = 20.0  # for each connect and each read
+    request_deadline_s: float = 60.0  # for a whole request, first byte to last
     retries: int = 4
 
 
@@ -164,8 +165,16 @@ def _huggingface(t: Mapping[str, Any]) -> HuggingFaceConfig:
         page_size=_int(t, "page_size", d.page_size, low=1, high=100),
         sort=_choice(t, "sort", ("", "trending", "publishedAt"), d.sort),
         timeout_s=_float(t, "timeout_s", d.timeout_s),
+        request_deadline_s=_deadline(t, "request_deadline_s", d.request_deadline_s),
         retries=_int(t, "retries", d.retries, low=0, high=10),
     )
+
+
+def _deadline(t: Mapping[str, Any], key: str, default: float) -> float:
+    value = _float(t, key, default)
+    if value == 0:  # every request would fail at once
+        raise ConfigError(f"{key} must be more than 0")
+    return value
 
 
 def _arxiv(t: Mapping[str, Any]) -> ArxivConfig:

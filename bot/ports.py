@@ -95,6 +95,11 @@ class Store(Protocol):
         """The most recent fetch: (day, count, at), or None if never fetched."""
         ...
 
+    async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
+        """For each day from `since` to `until` (inclusive) fetched at least once, when it
+        was last fetched. A backfill re-run skips the days fetched after their list closed."""
+        ...
+
     # -- delivery records (bot/delivery_state.py): one per (channel, covered day) --------
 
     async def create_delivery(self, delivery: Delivery) -> bool:

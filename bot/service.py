@@ -77,10 +77,15 @@ class PaperService:
 
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
+        count = await self.store_day(day)
+        log.info("fetched %d papers listed on %s from %s", count, day, self.daily.name)
+        return count
+
+    async def store_day(self, day: date) -> int:
+        """`refresh_day` without its log line: a backfill sums up its empty days at the end."""
         papers = await self.daily.daily(day)
         await self.store.upsert_papers(papers)
         await self.store.record_fetch(day, len(papers), self.clock.now())
-        log.info("fetched %d papers listed on %s from %s", len(papers), day, self.daily.name)
         return len(papers)
 
     async def papers_for_day(self, day: date) -> list[Paper]:

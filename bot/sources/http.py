@@ -2,7 +2,10 @@
 
 It is the only module that touches httpx; the sources above it see `HttpReply` and the
 `SourceError` tree. Retried: connect errors, timeouts, 5xx and 429 (honouring Retry-After,
-capped). Other answers, 4xx included, go back to the source, which knows what they mean.
+capped), and a body the source's `read` function finds malformed (a 200 with truncated JSON).
+Other answers, 4xx included, go back to the source, which knows what they mean.
+Every attempt has a total deadline besides httpx's per-read timeout: a server that sends its
+headers and then one byte a second would otherwise hold a request (and the scheduler) forever.
 Waiting is done through an injected `sleep`, so tests record the waits instead of taking them.
 An unusable base URL is a ConfigError; no httpx exception ever leaves this module.
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import TypeVar
 
 import httpx
 
@@ -27,8 +31,10 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 Params = Mapping[str, str | int]
+T = TypeVar("T")
 
 MAX_BODY_BYTES = 32 * 1024 * 1024  # far above any real answer; stops a runaway body
+DEFAULT_DEADLINE_S = 120.0  # per attempt, headers to last byte; a sane bound for any source
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +101,30 @@ class Throttle:
         self._lock.release()
 
 
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """An attempt worth retrying: why (naming the source), the reply if there was one, and
+    whether the answer was malformed (the final error is then MalformedResponse, else
+    SourceUnavailable)."""
+
+    why: str
+    reply: HttpReply | None = None
+    malformed: bool = False
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _as_is(reply: HttpReply) -> HttpReply:
+    return reply
+
+
 class HttpClient:
-    """GET with retries. `source` names the upstream in errors and logs ("huggingface")."""
+    """GET with retries. `source` names the upstream in errors and logs ("huggingface").
+
+    `timeout_s` bounds each connect and each read; `deadline_s` bounds a whole attempt.
+    """
 
     def __init__(
         self,
@@ -109,6 +133,7 @@ class HttpClient:
         user_agent: str,
         timeout_s: float,
         policy: RetryPolicy,
+        deadline_s: float = DEFAULT_DEADLINE_S,
         sleep: Sleep = asyncio.sleep,
         throttle: Throttle | None = None,
         wall_clock: Callable[[], datetime] = _utcnow,
@@ -116,6 +141,7 @@ class HttpClient:
     ) -> None:
         self._source = source
         self._policy = policy
+        self._deadline_s = deadline_s
         self._sleep = sleep
         self._throttle = throttle
         self._wall_clock = wall_clock
@@ -128,44 +154,63 @@ class HttpClient:
 
     async def get(self, url: str, params: Params, *, accept: str = "*/*") -> HttpReply:
         """Fetch `url`; raises SourceUnavailable once the retries are spent."""
+        return await self.get_read(url, params, _as_is, accept=accept)
+
+    async def get_read(
+        self, url: str, params: Params, read: Callable[[HttpReply], T], *, accept: str = "*/*"
+    ) -> T:
+        """Fetch `url` and return `read(reply)`. A MalformedResponse from `read` is retried
+        like a 5xx; once the retries are spent it is raised (naming the attempts), and any
+        other failure is SourceUnavailable. Other errors from `read` pass straight through."""
         attempts = self._policy.retries + 1
+        failure = _Failure(f"{self._source}: no attempt")
         for attempt in range(attempts):
-            failure, reply = await self._attempt(url, params, accept)
-            if reply is not None and failure is None:
-                return reply
-            if attempt + 1 == attempts:
-                break
-            delay = self._delay(attempt, reply)
-            log.warning("%s: %s; retry %d in %.1fs", self._source, failure, attempt + 1, delay)
-            await self._sleep(delay)
-        raise SourceUnavailable(f"{self._source}: {failure} after {attempts} attempt(s)")
+            if attempt:
+                delay = self._delay(attempt - 1, failure.reply)
+                log.warning("%s; retry %d in %.1fs", failure.why, attempt, delay)
+                await self._sleep(delay)
+            outcome = await self._attempt(url, params, accept)
+            if isinstance(outcome, _Failure):
+                failure = outcome
+                continue
+            try:
+                return read(outcome)
+            except MalformedResponse as exc:
+                failure = _Failure(str(exc), outcome, malformed=True)
+        error = MalformedResponse if failure.malformed else SourceUnavailable
+        raise error(f"{failure.why} after {attempts} attempt(s)")
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _attempt(
-        self, url: str, params: Params, accept: str
-    ) -> tuple[str | None, HttpReply | None]:
-        """(None, reply) for a final answer, (why, reply or None) for one worth retrying."""
+    async def _attempt(self, url: str, params: Params, accept: str) -> HttpReply | _Failure:
+        """The reply to take as final, or why this attempt is worth retrying."""
         try:
             if self._throttle is None:
-                reply = await self._fetch(url, params, accept)
+                reply = await self._fetch_within_deadline(url, params, accept)
             else:
                 async with self._throttle:
-                    reply = await self._fetch(url, params, accept)
+                    reply = await self._fetch_within_deadline(url, params, accept)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
             raise ConfigError(f"{self._source}: base_url is not a usable http(s) URL") from None
         except httpx.TimeoutException:
-            return "timed out", None
+            return _Failure(f"{self._source}: timed out")
+        except TimeoutError:  # the deadline: the answer trickled in too slowly
+            return _Failure(f"{self._source}: no complete answer within {self._deadline_s:g}s")
         except httpx.TransportError as exc:
-            return f"connection failed ({type(exc).__name__})", None
+            return _Failure(f"{self._source}: connection failed ({type(exc).__name__})")
         except httpx.DecodingError:
-            raise MalformedResponse(f"{self._source}: response body could not be decoded") from None
+            why = f"{self._source}: response body could not be decoded"
+            return _Failure(why, malformed=True)
         except httpx.TooManyRedirects:
             raise SourceUnavailable(f"{self._source}: too many redirects") from None
         if reply.status == 429 or reply.status >= 500:
-            return f"HTTP {reply.status}", reply
-        return None, reply
+            return _Failure(f"{self._source}: HTTP {reply.status}", reply)
+        return reply
+
+    async def _fetch_within_deadline(self, url: str, params: Params, accept: str) -> HttpReply:
+        async with asyncio.timeout(self._deadline_s):
+            return await self._fetch(url, params, accept)
 
     async def _fetch(self, url: str, params: Params, accept: str) -> HttpReply:
         request = self._client.build_request("GET", url, params=params, headers={"Accept": accept})

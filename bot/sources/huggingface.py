@@ -32,6 +32,7 @@ class HuggingFaceSource:
             source=self.name,
             user_agent=user_agent,
             timeout_s=config.timeout_s,
+            deadline_s=config.request_deadline_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
         )
@@ -62,16 +63,23 @@ class HuggingFaceSource:
         }
         if self._config.sort:
             params["sort"] = self._config.sort
-        reply = await self._http.get(self._url, params, accept="application/json")
         where = f"huggingface {day} page {page}"
-        if 400 <= reply.status < 500:
-            raise UpstreamRejected(_rejection(reply))
-        if reply.status != 200:
-            raise MalformedResponse(f"{where}: unexpected HTTP {reply.status}")
-        payload = _json(reply.body, where)
-        if not isinstance(payload, list):
-            raise MalformedResponse(f"{where}: expected a JSON list, got {type(payload).__name__}")
-        return payload
+        return await self._http.get_read(
+            self._url, params, lambda reply: _items(reply, where), accept="application/json"
+        )
+
+
+def _items(reply: HttpReply, where: str) -> list[object]:
+    """A page's items. Raises UpstreamRejected for a 4xx, MalformedResponse (which the HTTP
+    client retries: a 200 with truncated JSON is usually a hiccup) for anything unreadable."""
+    if 400 <= reply.status < 500:
+        raise UpstreamRejected(_rejection(reply))
+    if reply.status != 200:
+        raise MalformedResponse(f"{where}: unexpected HTTP {reply.status}")
+    payload = _json(reply.body, where)
+    if not isinstance(payload, list):
+        raise MalformedResponse(f"{where}: expected a JSON list, got {type(payload).__name__}")
+    return payload
 
 
 def _json(body: bytes, where: str) -> object:

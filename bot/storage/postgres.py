@@ -257,6 +257,14 @@ class PostgresStore(PostgresDeliveries):
         day, count, at = rows[0]
         return day, int(count), at
 
+    async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
+        rows = await self._fetch(
+            "SELECT day, max(fetched_at) FROM fetches WHERE day BETWEEN $1 AND $2 GROUP BY day",
+            since,
+            until,
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def close(self) -> None:
         async with translated("PostgreSQL"):
             await self._pool.close()

@@ -286,6 +286,14 @@ class SqliteStore(SqliteDeliveries):
         day, count, at = rows[0]
         return date.fromisoformat(day), int(count), codec.instant_from_text(at)
 
+    async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
+        # instant_text is fixed-width UTC, so max() on the text is the latest instant.
+        rows = await self._fetch(
+            "SELECT day, max(fetched_at) FROM fetches WHERE day BETWEEN ? AND ? GROUP BY day",
+            (since.isoformat(), until.isoformat()),
+        )
+        return {date.fromisoformat(day): codec.instant_from_text(at) for day, at in rows}
+
     async def close(self) -> None:
         async with _translated():
             await self._conn.close()

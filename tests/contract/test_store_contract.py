@@ -326,6 +326,20 @@ async def test_last_fetch_is_the_latest_by_time(store: Store) -> None:
     assert await store.last_fetch() == (DAY, 21, later)
 
 
+async def test_latest_fetches_give_each_days_last_fetch_within_the_range(store: Store) -> None:
+    before, after = DAY - timedelta(days=1), DAY + timedelta(days=1)
+    assert await store.latest_fetches(before, after) == {}
+    await store.record_fetch(DAY, 17, NOW + timedelta(hours=2))
+    await store.record_fetch(DAY, 20, NOW)  # recorded later, fetched earlier
+    await store.record_fetch(before, 0, NOW - timedelta(days=1))
+    await store.record_fetch(after + timedelta(days=1), 3, NOW)  # outside the range
+    assert await store.latest_fetches(before, after) == {
+        before: NOW - timedelta(days=1),
+        DAY: NOW + timedelta(hours=2),
+    }
+    assert await store.latest_fetches(DAY, DAY) == {DAY: NOW + timedelta(hours=2)}
+
+
 # -- opening -----------------------------------------------------------------------------
 
 

@@ -20,15 +20,19 @@ What it serves, ready-made (`FakeFeed(fixtures=False)` starts empty):
   `serve_arxiv_search` (matched by a substring of Q).
 
 Scripting failures (consumed in order by the next matching requests):
-- `fail_next(n, status=..., headers=..., body=...)`: answer with this instead (500, 429
-  with Retry-After, a 200 with truncated JSON or an HTML page...).
+- `fail_next(n, status=..., headers=..., body=..., day=...)`: answer with this instead (500,
+  429 with Retry-After, a 200 with truncated JSON or an HTML page...); with `day`, only
+  requests for that day's HF list consume it (a day that fails whatever the retries).
 - `stall_next(n)`: never answer until the feed closes; use a tiny client timeout.
+- `drip_next(n, interval_s=...)`: send the headers and a 200 with the real answer's length,
+  then its body one byte per interval (no read times out); use a tiny client deadline.
 Every request is recorded in `requests` (method, path, query, lower-case headers).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,7 +88,9 @@ class ScriptedReply:
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
     stall: bool = False
+    drip_interval_s: float | None = None  # send the real answer one byte per interval
     path: str | None = None  # only requests to this path consume it; None = any
+    day: date | None = None  # only requests for this day's list (?date=) consume it
 
 
 class FakeFeed:
@@ -124,15 +130,21 @@ class FakeFeed:
         headers: Mapping[str, str] | None = None,
         body: bytes | str = b"",
         path: str | None = None,
+        day: date | None = None,
     ) -> None:
-        """The next `n` requests (to `path`, if given) get this answer instead."""
+        """The next `n` requests (to `path`, for `day`, if given) get this answer instead."""
         raw = body.encode() if isinstance(body, str) else body
-        reply = ScriptedReply(status=status, body=raw, headers=dict(headers or {}), path=path)
+        headers = dict(headers or {})
+        reply = ScriptedReply(status=status, body=raw, headers=headers, path=path, day=day)
         self._script.extend([reply] * n)
 
     def stall_next(self, n: int = 1, *, path: str | None = None) -> None:
         """The next `n` requests get no answer until the feed closes (a client timeout)."""
         self._script.extend([ScriptedReply(status=503, stall=True, path=path)] * n)
+
+    def drip_next(self, n: int = 1, *, interval_s: float, path: str | None = None) -> None:
+        """The next `n` requests get the real answer, one byte every `interval_s` seconds."""
+        self._script.extend([ScriptedReply(drip_interval_s=interval_s, path=path)] * n)
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -196,16 +208,42 @@ class FakeFeed:
                 headers={k.lower(): v for k, v in request.headers.items()},
             )
         )
-        scripted = self._take_script(request.path)
+        scripted = self._take_script(request.path, request.query.get("date"))
         if scripted is None:
             return await handler(request)
         if scripted.stall:
             await self._closing.wait()
+        if scripted.drip_interval_s is not None:
+            return await self._drip(request, await handler(request), scripted.drip_interval_s)
         return web.Response(status=scripted.status, body=scripted.body, headers=scripted.headers)
 
-    def _take_script(self, path: str) -> ScriptedReply | None:
+    async def _drip(
+        self, request: web.Request, answer: web.StreamResponse, interval_s: float
+    ) -> web.StreamResponse:
+        """Headers at once, then the body byte by byte until it ends, the client hangs up or
+        the feed closes."""
+        body = answer.body if isinstance(answer, web.Response) else None
+        raw = body if isinstance(body, bytes) else b""
+        response = web.StreamResponse(status=answer.status, headers=answer.headers)
+        response.content_length = len(raw)
+        await response.prepare(request)
+        for index in range(len(raw)):
+            try:
+                await response.write(raw[index : index + 1])
+            except ConnectionError:  # the client gave up, as it should
+                return response
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), interval_s)
+            if self._closing.is_set():
+                return response
+        await response.write_eof()
+        return response
+
+    def _take_script(self, path: str, day: str | None) -> ScriptedReply | None:
         for index, reply in enumerate(self._script):
-            if reply.path is None or reply.path == path:
+            if reply.path not in (None, path):
+                continue
+            if reply.day is None or reply.day.isoformat() == day:
                 return self._script.pop(index)
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import socket
@@ -204,17 +205,17 @@ async def test_a_refused_connection_is_unavailable(sleep: RecordingSleep) -> Non
     assert len(sleep.waits) == 1
 
 
-@pytest.mark.parametrize(
-    ("body", "content_type", "why"),
-    [
-        pytest.param(b'[{"paper": {"id": "2608.19880", "tit', "application/json", "not JSON"),
-        pytest.param(b"<!DOCTYPE html><title>Oops</title>", "text/html", "an HTML page"),
-        pytest.param(b'{"error": "busy"}', "application/json", "expected a JSON list, got dict"),
-        pytest.param(b"", "application/json", "not JSON"),
-    ],
-    ids=["truncated-json", "html-page", "object", "empty"],
-)
-async def test_a_malformed_response_is_an_error_not_a_retry(
+MALFORMED_BODIES = [
+    pytest.param(b'[{"paper": {"id": "2608.19880", "tit', "application/json", "not JSON"),
+    pytest.param(b"<!DOCTYPE html><title>Oops</title>", "text/html", "an HTML page"),
+    pytest.param(b'{"error": "busy"}', "application/json", "expected a JSON list, got dict"),
+    pytest.param(b"", "application/json", "not JSON"),
+]
+MALFORMED_IDS = ["truncated-json", "html-page", "object", "empty"]
+
+
+@pytest.mark.parametrize(("body", "content_type", "why"), MALFORMED_BODIES, ids=MALFORMED_IDS)
+async def test_a_malformed_200_is_retried_like_a_5xx(
     feed: FakeFeed,
     config: HuggingFaceConfig,
     sleep: RecordingSleep,
@@ -222,12 +223,30 @@ async def test_a_malformed_response_is_an_error_not_a_retry(
     content_type: str,
     why: str,
 ) -> None:
-    feed.fail_next(1, status=200, body=body, headers={"Content-Type": content_type})
+    # A loopback HF serving the real archive answered some requests so; each one used to
+    # abort a whole backfill.
+    feed.fail_next(2, status=200, body=body, headers={"Content-Type": content_type})
+    assert len(await fetch(config, sleep, NEWEST)) == 17
+    assert len(feed.requests) == 3
+    assert len(sleep.waits) == 2
+
+
+@pytest.mark.parametrize(("body", "content_type", "why"), MALFORMED_BODIES, ids=MALFORMED_IDS)
+async def test_a_malformed_200_that_persists_is_malformed_after_the_retries(
+    feed: FakeFeed,
+    config: HuggingFaceConfig,
+    sleep: RecordingSleep,
+    body: bytes,
+    content_type: str,
+    why: str,
+) -> None:
+    feed.fail_next(3, status=200, body=body, headers={"Content-Type": content_type})
     with pytest.raises(MalformedResponse, match=why) as caught:
         await fetch(config, sleep, NEWEST)
     assert str(caught.value).startswith("huggingface 2026-08-21 page 0: ")
+    assert str(caught.value).endswith(" after 3 attempt(s)")
     assert len(str(caught.value)) < 100
-    assert len(feed.requests) == 1
+    assert len(feed.requests) == 3
 
 
 async def test_a_4xx_is_rejected_with_hfs_reason(
@@ -271,12 +290,29 @@ async def test_a_runaway_body_is_cut_off(
         await fetch(config, sleep, NEWEST)  # the real day is 113 kB
 
 
-async def test_a_body_that_cannot_be_decoded_is_malformed(
+async def test_a_body_that_cannot_be_decoded_is_retried_then_malformed(
     feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
 ) -> None:
     feed.fail_next(1, status=200, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
-    with pytest.raises(MalformedResponse, match="could not be decoded"):
+    assert len(await fetch(config, sleep, NEWEST)) == 17
+    feed.fail_next(3, status=200, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(MalformedResponse, match="could not be decoded after 3 attempt"):
         await fetch(config, sleep, NEWEST)
+
+
+async def test_an_answer_that_trickles_in_is_cut_off_at_the_deadline_and_retried(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    # Headers at once, then a byte every 50 ms: no read ever times out (timeout_s is 5 s), so
+    # only a deadline on the whole request ends it. The outer bound fails the test, not hangs.
+    quick = replace(config, request_deadline_s=0.3, retries=1)
+    feed.drip_next(1, interval_s=0.05)
+    async with asyncio.timeout(30):
+        assert len(await fetch(quick, sleep, NEWEST)) == 17
+        feed.drip_next(2, interval_s=0.05)
+        with pytest.raises(SourceUnavailable) as caught:
+            await fetch(quick, sleep, NEWEST)
+    assert str(caught.value) == "huggingface: no complete answer within 0.3s after 2 attempt(s)"
 
 
 @pytest.mark.parametrize("base_url", ["ftp://127.0.0.1", "http://"])

@@ -60,11 +60,18 @@ def test_secrets_come_from_the_named_environment_variables_and_stay_out_of_reprs
         ("[bot\n", {}, "not valid TOML"),
         ("bot = 3", {}, "[bot] must be a table"),
         ("[discord]\nshard_ids = ['a']", {}, "shard_ids"),
+        ("[huggingface]\nrequest_deadline_s = 0", {}, "request_deadline_s must be more than 0"),
+        ("[huggingface]\nrequest_deadline_s = -1", {}, "request_deadline_s must be a non-neg"),
     ],
 )
 def test_bad_config_is_a_short_named_error(text: str, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(text, env)
+
+
+def test_the_request_deadline_is_configurable() -> None:
+    config = load_config("[huggingface]\nrequest_deadline_s = 12.5", {})
+    assert config.huggingface.request_deadline_s == 12.5
 
 
 def test_defaults_section_sets_channel_defaults() -> None:
