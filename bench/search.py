@@ -188,7 +188,7 @@ async def known_item(store: Store, sample: list[Paper]) -> dict[str, Any]:
             started = time.perf_counter()
             found = await store.search(query, 10)
             samples.append((time.perf_counter() - started) * 1000)
-            ids = [p.arxiv_id for p in found]
+            ids = [p.arxiv_id for p in found.papers]
             reciprocal.append(1 / (ids.index(target) + 1) if target in ids else 0.0)
         report[name] = {
             "items": len(pairs),
