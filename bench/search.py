@@ -5,8 +5,10 @@
 
 For each size: index the real archive (its own size) or a synthetic corpus recombined from
 it, time a fixed list of queries through `SqliteStore.search` and through a `LIKE '%q%'`
-scan on the same database, and run a known-item test (a title with one word dropped and one
-typo). Prints and saves p50/p95 latency, index build rate and peak memory (RSS).
+scan on the same database, and run known-item tests (a title with one word dropped and one
+typo, plus the harder kinds of bench/query_kinds.py: title fragments, misspellings,
+questions, whole long titles), reporting MRR@10 and p50/p95 per kind and the worst kind.
+Prints and saves p50/p95 latency, index build rate and peak memory (RSS).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.query_kinds import KINDS
 from bot.models import Paper
 from bot.ports import Store
 from bot.sources.hf_parse import parse_daily_papers
@@ -163,45 +168,37 @@ def time_like(db: Path) -> dict[str, float]:
     return percentiles(samples)
 
 
-def misspell(word: str, rng: random.Random) -> str:
-    """One edit: swap two neighbours, drop, double or replace a letter."""
-    i = rng.randrange(len(word) - 1) if len(word) > 1 else 0
-    edit = rng.choice(("swap", "drop", "double", "replace"))
-    if edit == "swap" and len(word) > 1:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    if edit == "drop" and len(word) > 1:
-        return word[:i] + word[i + 1 :]
-    if edit == "double":
-        return word[: i + 1] + word[i:]
-    letter = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != word[i].lower()])
-    return word[:i] + letter + word[i + 1 :]
+def kind_queries(sample: list[Paper]) -> dict[str, list[tuple[str, str]]]:
+    """Per query kind, its (query, target arXiv id) pairs: each recipe on the same titles."""
+    queries: dict[str, list[tuple[str, str]]] = {}
+    for name, recipe in KINDS.items():
+        rng = random.Random(SEED)  # each kind its own seeded stream: adding one moves no other
+        built = ((recipe(paper.title, rng), paper.arxiv_id) for paper in sample)
+        queries[name] = [(query, target) for query, target in built if query]
+    return queries
 
 
-def known_item_query(title: str, rng: random.Random) -> str:
-    """The title with one word dropped and a typo in another (a word of 4+ letters if any)."""
-    words = title.split()
-    if len(words) > 1:
-        del words[rng.randrange(len(words))]
-    long_words = [i for i, w in enumerate(words) if len(w) >= 4] or list(range(len(words)))
-    target = rng.choice(long_words)
-    words[target] = misspell(words[target], rng)
-    return " ".join(words)
-
-
-async def known_item(store: Store, sample: list[Paper]) -> dict[str, float]:
-    rng = random.Random(SEED)
-    reciprocal: list[float] = []
-    for paper in sample:
-        found = await store.search(known_item_query(paper.title, rng), 10)
-        ids = [p.arxiv_id for p in found]
-        rank = ids.index(paper.arxiv_id) + 1 if paper.arxiv_id in ids else 0
-        reciprocal.append(1 / rank if rank else 0.0)
-    return {
-        "items": len(sample),
-        "mrr": round(statistics.fmean(reciprocal), 3),
-        "hit_at_1": round(sum(r == 1.0 for r in reciprocal) / len(sample), 3),
-        "found_in_10": round(sum(r > 0 for r in reciprocal) / len(sample), 3),
-    }
+async def known_item(store: Store, sample: list[Paper]) -> dict[str, Any]:
+    """MRR@10, hits and latency per query kind (bench/query_kinds.py), and the worst kind."""
+    report: dict[str, Any] = {}
+    for name, pairs in kind_queries(sample).items():
+        reciprocal: list[float] = []
+        samples: list[float] = []
+        for query, target in pairs:
+            started = time.perf_counter()
+            found = await store.search(query, 10)
+            samples.append((time.perf_counter() - started) * 1000)
+            ids = [p.arxiv_id for p in found.papers]
+            reciprocal.append(1 / (ids.index(target) + 1) if target in ids else 0.0)
+        report[name] = {
+            "items": len(pairs),
+            "mrr": round(statistics.fmean(reciprocal), 3),
+            "hit_at_1": round(sum(r == 1.0 for r in reciprocal) / len(pairs), 3),
+            "found_in_10": round(sum(r > 0 for r in reciprocal) / len(pairs), 3),
+            **percentiles(samples),
+        }
+    report["worst_kind"] = min(KINDS, key=lambda name: report[name]["mrr"])
+    return report
 
 
 def files_mb(folder: Path, name: str) -> int:

@@ -22,6 +22,7 @@ from bot.config import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
 from bot.errors import ConfigError, PaperbotError, UserInputError
 from bot.models import ChannelRef, Subscription
+from bot.replies import CLOSE_MATCHES, search_reply
 from bot.topics import parse_topics
 
 log = logging.getLogger("paperbot")
@@ -182,8 +183,13 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
 
 async def _search(app: App, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    papers = await app.service.search(query, args.limit)
-    print(render_papers_list_text(papers) if papers else f"No papers match {query!r}.")
+    reply = search_reply(query, await app.service.search(query, args.limit))
+    print(reply.text)
+    if reply.papers:
+        print("\n" + render_papers_list_text(reply.papers))
+    if reply.close_papers:
+        print(f"\n{CLOSE_MATCHES}:\n")
+        print(render_papers_list_text(reply.close_papers, start=len(reply.papers) + 1))
     return 0
 
 

@@ -43,7 +43,7 @@ from bot.command_text import (
 )
 from bot.errors import SourceError, UpstreamRejected, UserInputError
 from bot.models import Subscription, Topic
-from bot.replies import CommandContext, Reply, Visibility
+from bot.replies import CommandContext, Reply, Visibility, search_reply
 from bot.service import PaperService
 from bot.topics import MAX_TOPICS, parse_topics, topic_key
 
@@ -108,13 +108,8 @@ class Commands:
         return Reply(digest.title, digest=digest)
 
     async def _search(self, query: str) -> Reply:
-        papers = await self.service.search(query, limit=SEARCH_LIMIT)
-        if not papers:
-            return Reply(f'No papers found for "{query}".')
-        count = len(papers)
-        return Reply(
-            f'{count} paper{"s" if count != 1 else ""} for "{query}":', papers=tuple(papers)
-        )
+        found = await self.service.search(query, limit=SEARCH_LIMIT)
+        return search_reply(query, found)
 
     async def _show(self, arxiv_id: str) -> Reply:
         paper = await self.service.show(arxiv_id)

@@ -140,3 +140,21 @@ class PostReceipt:
     channel: ChannelRef
     message_ids: tuple[str, ...]
     posted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """A search's answer, best first. `exact` papers hold every word asked for (in any form
+    of it: "world" holds "Worlds"); `close` ones come from a relaxed reading of the query (a
+    typo corrected, or all words but one) and always follow the exact ones."""
+
+    exact: tuple[Paper, ...] = ()
+    close: tuple[Paper, ...] = ()
+
+    @property
+    def papers(self) -> tuple[Paper, ...]:
+        """Every paper found: the exact ones, then the close ones."""
+        return self.exact + self.close
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.close)

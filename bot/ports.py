@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
-from bot.models import ChannelRef, Paper, PostReceipt, Subscription
+from bot.models import ChannelRef, Paper, PostReceipt, SearchResults, Subscription
 from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext, Reply
 
@@ -64,9 +64,14 @@ class Store(Protocol):
         list), each with `listed_on == day`, in no particular order."""
         ...
 
-    async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Full-text search over title, abstract, authors, keywords; best first.
+    async def search(self, query: str, limit: int = 10) -> SearchResults:
+        """Full-text search over title, abstract, authors, keywords; at most `limit` papers.
 
+        Web-search syntax: `"a phrase"` matches as a phrase, `-word` (or `-"a phrase"`)
+        excludes papers holding it, at every stage; other words are required, each in any
+        form with its stem (`bot.topics.stem`: "world" finds "Worlds"), except stopwords and
+        a question's own words ("how do I ..."). Papers that match so are `exact`; papers
+        found only by a relaxed reading (a typo corrected, or all words but one) are `close`.
         A query the search syntax cannot take is treated as plain words, never raised.
         """
         ...

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from bot.digest.model import Digest
-from bot.models import ChannelRef, Paper
+from bot.models import ChannelRef, Paper, SearchResults
 
 
 class Visibility(enum.StrEnum):
@@ -33,3 +33,26 @@ class Reply:
     digest: Digest | None = None
     papers: tuple[Paper, ...] = ()
     is_error: bool = False
+    # Shown after `papers` under CLOSE_MATCHES: a search's papers from a relaxed reading.
+    close_papers: tuple[Paper, ...] = ()
+
+
+CLOSE_MATCHES = "Close matches"
+
+
+def search_reply(query: str, found: SearchResults) -> Reply:
+    """A search's answer: a header naming the query once, exact papers, then close ones."""
+    shown = _quoted(query)
+    if not found:
+        return Reply(f"No papers found for {shown}.")
+    count = len(found.papers)
+    header = f"{count} paper{'s' if count != 1 else ''} for {shown}"
+    if not found.exact:
+        header += " (no exact match; close matches only)"
+    return Reply(header + ":", papers=found.exact, close_papers=found.close)
+
+
+def _quoted(query: str) -> str:
+    """The query in double quotes, unless it holds the user's own (a phrase): as typed."""
+    query = query.strip()
+    return query if '"' in query else f'"{query}"'

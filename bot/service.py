@@ -15,7 +15,7 @@ from typing import Protocol
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.errors import SourceError
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.models import ChannelRef, ChannelSettings, Paper, SearchResults, Subscription
 from bot.ports import Clock, DailySource, LookupSource, Store
 
 log = logging.getLogger(__name__)
@@ -132,14 +132,17 @@ class PaperService:
                 return newest - timedelta(days=back), papers
         return newest, []  # the digest says no papers were listed that day
 
-    async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Search the store; when it knows nothing, ask the lookup source (arXiv)."""
+    async def search(self, query: str, limit: int = 10) -> SearchResults:
+        """Search the store; when it knows nothing, ask the lookup source (arXiv).
+
+        arXiv's answers count as exact: it has its own notion of a match, not ours.
+        """
         found = await self.store.search(query, limit)
         if found:
             return found
         remote = await self.lookup.search(query, limit)
         await self.store.upsert_papers(remote)
-        return remote
+        return SearchResults(exact=tuple(remote))
 
     async def show(self, arxiv_id: str) -> Paper | None:
         """One paper: the store's copy (it has the HF counts), else arXiv's."""

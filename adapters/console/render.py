@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
-from bot.replies import Reply
+from bot.replies import CLOSE_MATCHES, Reply
 
 # Every C0/C1 control character except newline and tab, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -22,11 +22,16 @@ def render_reply(reply: Reply) -> str:
         parts = []  # `show` says the title as its fallback text; the card starts with it
     if reply.digest is not None:
         parts = [render_text(reply.digest)]  # the digest's own header says what it is
-    elif len(reply.papers) == 1:
+    elif len(reply.papers) == 1 and not reply.close_papers:
         parts.append(render_paper_text(reply.papers[0]))
     elif reply.papers:
         parts.append(render_papers_list_text(reply.papers))
-    return strip_control(("\n\n" if reply.papers else "\n").join(parts))
+    if reply.close_papers:
+        start = len(reply.papers) + 1
+        parts.append(f"{CLOSE_MATCHES}:")
+        parts.append(render_papers_list_text(reply.close_papers, start=start))
+    listed = reply.papers or reply.close_papers
+    return strip_control(("\n\n" if listed else "\n").join(parts))
 
 
 def strip_control(text: str) -> str:

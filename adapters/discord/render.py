@@ -10,7 +10,7 @@ too long for its slot) ends with a visible ellipsis and keeps the full text a li
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -19,7 +19,7 @@ from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
 from adapters.discord.text import escape, fit, safe_url, split
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
-from bot.replies import Reply
+from bot.replies import CLOSE_MATCHES, Reply
 from bot.summary import summarize
 
 TITLE_MAX = 256
@@ -81,11 +81,7 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
     if reply.digest is not None:
         embedded = render_digest(reply.digest)
     else:
-        embedded = pack(
-            embed
-            for rank, paper in enumerate(reply.papers, 1)
-            for embed in paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
-        )
+        embedded = pack(_paper_list_embeds(reply))
     if chunks and embedded:  # the last text chunk rides on the first embed message
         head = embedded[0]
         merged = chunks[-1] if head.content is None else f"{chunks[-1]}\n{head.content}"
@@ -94,6 +90,16 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
             chunks.pop()
     messages = [DiscordMessage(chunk) for chunk in chunks] + embedded
     return messages or [DiscordMessage("Done.")]
+
+
+def _paper_list_embeds(reply: Reply) -> Iterator[discord.Embed]:
+    """A reply's papers, then its close matches after an embed that says what they are."""
+    for rank, paper in enumerate(reply.papers, 1):
+        yield from paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
+    if reply.close_papers:
+        yield discord.Embed(title=CLOSE_MATCHES)
+    for rank, paper in enumerate(reply.close_papers, len(reply.papers) + 1):
+        yield from paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
 
 
 def entry_embeds(entry: DigestEntry) -> list[discord.Embed]:

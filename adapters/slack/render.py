@@ -22,7 +22,7 @@ from adapters.slack.mrkdwn import (
 )
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
-from bot.replies import Reply, Visibility
+from bot.replies import CLOSE_MATCHES, Reply, Visibility
 from bot.summary import summarize
 
 MAX_BLOCKS = 50  # per message
@@ -287,6 +287,12 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
         [*sections(paper_text(p, rank, summarize(p))), divider()]
         for rank, p in enumerate(reply.papers, 1)
     )
+    if reply.close_papers:
+        units.append(sections(f"*{CLOSE_MATCHES}*"))
+        units.extend(
+            [*sections(paper_text(p, rank, summarize(p))), divider()]
+            for rank, p in enumerate(reply.close_papers, len(reply.papers) + 1)
+        )
     messages = [
         SlackMessage(
             fallback(escape(reply.text) or "paperbot", []),

@@ -62,12 +62,12 @@ def render_paper_text(paper: Paper, *, width: int = WIDTH) -> str:
     return "\n".join([*lines, "", *link_lines(paper)])
 
 
-def render_papers_list_text(papers: Sequence[Paper], *, width: int = WIDTH) -> str:
-    """A compact numbered list, two or three lines a paper, for search results."""
+def render_papers_list_text(papers: Sequence[Paper], *, width: int = WIDTH, start: int = 1) -> str:
+    """A compact numbered list (from `start`), two or three lines a paper, for search results."""
     if not papers:
         return NO_PAPERS
     blocks = []
-    for number, paper in enumerate(papers, start=1):
+    for number, paper in enumerate(papers, start=start):
         head = f"{number}. "
         indent = " " * len(head)
         details = [paper.arxiv_id, f"{paper.published_at:%Y-%m-%d}"]

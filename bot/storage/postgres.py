@@ -20,6 +20,7 @@ from bot.models import (
     ChannelSettings,
     Paper,
     PostReceipt,
+    SearchResults,
     Subscription,
     Topic,
     TopicKind,
@@ -148,14 +149,18 @@ class PostgresStore(PostgresDeliveries):
         rows = await self._fetch(_SELECT_LISTED_ON, day)
         return [paper_from_row(row) for row in rows]
 
-    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+    async def search(self, query: str, limit: int = 10) -> SearchResults:
         async with self._connection() as conn:
-            ids = await ranked_paper_ids(conn, query, limit, trgm_schema=self._trgm_schema)
+            found = await ranked_paper_ids(conn, query, limit, trgm_schema=self._trgm_schema)
+        ids = found.exact + found.close
         if not ids:
-            return []
+            return SearchResults()
         rows = await self._fetch(f"{_SELECT_PAPER} WHERE id = ANY($1::bigint[])", ids)
         by_id = {row["id"]: paper_from_row(row) for row in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        return SearchResults(
+            tuple(by_id[i] for i in found.exact if i in by_id),
+            tuple(by_id[i] for i in found.close if i in by_id),
+        )
 
     # -- subscriptions -----------------------------------------------------------------
 

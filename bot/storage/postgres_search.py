@@ -1,90 +1,121 @@
-"""Full-text search on PostgreSQL, in stages from strict to forgiving.
+"""Full-text search on PostgreSQL, in stages from strict to forgiving, as on SQLite.
 
-1. `websearch_to_tsquery` over the generated `search_vector` (title A, keywords B, abstract
-   and authors C), the newest RANK_WINDOW matches ranked by `ts_rank_cd`. websearch syntax
-   never raises: quotes make a phrase, `-word` excludes, `or` is an alternative, anything
-   else is a word.
+The query is read by `bot.storage.search_plan.parse_query` (phrases, exclusions, question
+words), and its words reach `to_tsquery` only as plain words (letters and digits), so no user
+text is ever tsquery syntax. The `english` configuration gives each word its stem on both
+sides ("world" finds "Worlds").
+
+1. every required word and phrase matches and no excluded one does, over the generated
+   `search_vector` (title A, keywords B, abstract and authors C); the newest RANK_WINDOW
+   matches ranked by `ts_rank_cd`, then re-ordered so that titles holding every word (side
+   by side at best) come first. A title holding every word is decisive: search stops here.
 2. Typo-tolerant, when pg_trgm is installed: titles whose trigrams best cover the query
    (`word_similarity`, served by the trigram index on `title`), so a title quoted from
    memory with a typo or two still finds its paper.
-3. All words but one (a title quoted with one word wrong or missing), again ranked by
-   `ts_rank_cd`; the words come from `query_tokens`, so they carry no tsquery syntax.
+3. All words but one (a title quoted with one word wrong or missing), ranked by `ts_rank_cd`.
 
-Later stages only fill the places earlier ones left empty, so exact matches come first.
+Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and the
+exclusions hold in them too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.storage.query import MAX_QUERY_CHARS, STOPWORDS, query_tokens
+from bot.storage.search_plan import (
+    ParsedQuery,
+    RankedIds,
+    parse_query,
+    title_holds_all,
+    title_order,
+)
 
 CONFIG = "'english'::regconfig"
 # A word in a fifth of the corpus matches 20k rows at 100k papers; ranking them all costs
 # far more than the query's budget. As on SQLite (bot/storage/sqlite_search.py), only the
 # newest RANK_WINDOW matches are ranked: a search is for recent papers first.
 RANK_WINDOW = 2000
+RERANK_AT_LEAST = 30  # how many of a stage's best are re-ordered by their titles
 _RANKED = (
-    "SELECT id FROM (SELECT id, search_vector FROM papers, {parse}({config}, $1) AS q "
-    "WHERE search_vector @@ q ORDER BY id DESC LIMIT {window}) AS recent, "
-    "{parse}({config}, $1) AS q ORDER BY ts_rank_cd(search_vector, q) DESC, id DESC LIMIT $2"
+    "SELECT id, title FROM (SELECT id, title, search_vector FROM papers, "  # noqa: S608
+    f"to_tsquery({CONFIG}, $1) AS q WHERE search_vector @@ q "
+    f"AND NOT search_vector @@ to_tsquery({CONFIG}, $3) ORDER BY id DESC LIMIT {RANK_WINDOW})"
+    f" AS recent, to_tsquery({CONFIG}, $1) AS q "
+    "ORDER BY ts_rank_cd(search_vector, q) DESC, id DESC LIMIT $2"
 )
-_FULL_TEXT = _RANKED.format(parse="websearch_to_tsquery", config=CONFIG, window=RANK_WINDOW)
-_WORDS = _RANKED.format(parse="to_tsquery", config=CONFIG, window=RANK_WINDOW)
+_NOTHING = "paperbotnothing"  # an exclusion no paper holds, when the query has none
 
 
 def trigram_sql(trgm_schema: str) -> str:
     """The typo stage's query, with pg_trgm's operator and function named by their schema."""
     schema = '"' + trgm_schema.replace('"', '""') + '"'
     return (
-        f"SELECT id FROM papers WHERE $1 OPERATOR({schema}.<%) title "  # noqa: S608
+        "SELECT id, title FROM papers WHERE "  # noqa: S608
+        f"$1 OPERATOR({schema}.<%) title AND NOT search_vector @@ to_tsquery({CONFIG}, $3) "
         f"ORDER BY {schema}.word_similarity($1, title) DESC, id LIMIT $2"
     )
 
 
-def all_but_one_words(text: str) -> str | None:
-    """A to_tsquery expression where every content word but one must match, or None.
+def tsquery_text(plan: ParsedQuery, *, all_but_one: bool = False) -> str:
+    """A to_tsquery expression for the required words and phrases (all, or all words but one).
 
-    Stopwords are left out first, so they alone never decide a match; with fewer than three
-    content words, any one of them is enough.
+    Every word is letters and digits only (parse_query's words), so it is never syntax.
     """
-    words = [w for w in query_tokens(text) if w not in STOPWORDS]
-    if len(words) < 2:
-        return None
-    if len(words) < 3:
-        return " | ".join(words)
-    return " | ".join(
-        "(" + " & ".join(words[:skip] + words[skip + 1 :]) + ")" for skip in range(len(words))
-    )
+    phrases = ["(" + " <-> ".join(phrase) + ")" for phrase in plan.phrases]
+    words = list(plan.words)
+    if not all_but_one or len(words) < 2:
+        return " & ".join([*words, *phrases])
+    if len(words) == 2:
+        options = words
+    else:
+        options = ["(" + " & ".join(words[:s] + words[s + 1 :]) + ")" for s in range(len(words))]
+    return " & ".join(["(" + " | ".join(options) + ")", *phrases])
+
+
+def exclusion_text(plan: ParsedQuery) -> str:
+    """A to_tsquery expression any excluded word or phrase matches (never empty)."""
+    parts = ["(" + " <-> ".join(excluded) + ")" for excluded in plan.excluded]
+    return " | ".join(parts) or _NOTHING
 
 
 async def ranked_paper_ids(
     conn: Any, query: str, limit: int, *, trgm_schema: str | None
-) -> list[int]:
-    """Ids of `papers` best first, for a user's raw query text (never raises on syntax).
+) -> RankedIds:
+    """Ids of `papers` best first, exact then close, for a user's raw query text.
 
     `conn` is an asyncpg connection; `trgm_schema` is where pg_trgm lives, None without it.
+    Never raises on syntax.
     """
-    text = " ".join(query_tokens(query))
-    if not text or limit <= 0:
-        return []
-    found = await _run(conn, _FULL_TEXT, query[:MAX_QUERY_CHARS], limit, [])
-    if len(found) < limit and trgm_schema is not None:
-        found = await _run(conn, trigram_sql(trgm_schema), text, limit, found)
-    expression = all_but_one_words(query)
-    if len(found) < limit and expression is not None:
-        found = await _run(conn, _WORDS, expression, limit, found)
+    plan = parse_query(query, keep_accents=True)
+    found = RankedIds([], [])
+    if plan.is_empty or limit <= 0:
+        return found
+    excluded = exclusion_text(plan)
+    if await _stage(conn, _RANKED, tsquery_text(plan), excluded, plan, limit, found, False):
+        return found
+    if trgm_schema is not None and plan.words:
+        text = " ".join(plan.words)
+        await _stage(conn, trigram_sql(trgm_schema), text, excluded, plan, limit, found, True)
+    if len(found) < limit and len(plan.words) > 1:
+        relaxed = tsquery_text(plan, all_but_one=True)
+        await _stage(conn, _RANKED, relaxed, excluded, plan, limit, found, True)
     return found
 
 
-async def _run(conn: Any, sql: str, argument: str, limit: int, found: list[int]) -> list[int]:
-    """`found` followed by the new ids the query yields, up to `limit` in all."""
-    rows = await conn.fetch(sql, argument, limit + len(found))
-    seen = set(found)
-    merged = list(found)
-    for row in rows:
-        paper_id = int(row[0])
-        if paper_id not in seen and len(merged) < limit:
-            seen.add(paper_id)
-            merged.append(paper_id)
-    return merged
+async def _stage(
+    conn: Any,
+    sql: str,
+    argument: str,
+    excluded: str,
+    plan: ParsedQuery,
+    limit: int,
+    found: RankedIds,
+    close: bool,
+) -> bool:
+    """Run one stage into `found`; whether its answer is decisive (search may stop)."""
+    rows = await conn.fetch(sql, argument, max(RERANK_AT_LEAST, 3 * limit + len(found)), excluded)
+    titles = [str(row[1]) for row in rows]
+    groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
+    order = title_order(titles, groups, plan.run)
+    found.add([int(rows[i][0]) for i in order], limit, close=close)
+    return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)

@@ -18,7 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import StoreError
-from bot.models import ChannelRef, Paper, PostReceipt, Subscription
+from bot.models import ChannelRef, Paper, PostReceipt, SearchResults, Subscription
 from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
 from bot.storage.query import index_terms
@@ -170,15 +170,19 @@ class SqliteStore(SqliteDeliveries):
         rows = await self._fetch(_SELECT_LISTED_ON, (day.isoformat(),))
         return [_paper(row) for row in rows]
 
-    async def search(self, query: str, limit: int = 10) -> list[Paper]:
+    async def search(self, query: str, limit: int = 10) -> SearchResults:
         async with _translated():
-            ids = await ranked_paper_ids(self._conn, query, limit)
+            found = await ranked_paper_ids(self._conn, query, limit)
+        ids = found.exact + found.close
         if not ids:
-            return []
+            return SearchResults()
         marks = ", ".join("?" * len(ids))
         rows = await self._fetch(f"SELECT id, {_SELECT_PAPER[7:]} WHERE id IN ({marks})", ids)
         by_id = {row["id"]: _paper(row) for row in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        return SearchResults(
+            tuple(by_id[i] for i in found.exact if i in by_id),
+            tuple(by_id[i] for i in found.close if i in by_id),
+        )
 
     # -- subscriptions -----------------------------------------------------------------
 

@@ -1,28 +1,45 @@
 """Full-text search over the SQLite FTS5 index, in stages from strict to forgiving.
 
-1. every word matches (bm25, title weighted up);
+The query is read by `bot.storage.search_plan.parse_query` (phrases, exclusions, question
+words); each required word stands for every indexed word with its stem ("world" finds
+"Worlds"), looked up in `search_terms` with one statement for the whole query.
+
+1. every required word and phrase matches, no excluded one does (bm25, title weighted up);
+   the best candidates are re-ordered so that titles holding every word, side by side at
+   best, come first. A title that holds every word is a decisive answer: search stops here.
 2. words the index has (almost) never seen get their nearest indexed words as alternatives
-   (one or two edits, found in the `search_terms` table), and stage 1 runs again;
+   (one or two edits from `search_terms`, the most common first), and stage 1 runs again;
 3. all words but one match (a title quoted with one word wrong or missing).
 
-Later stages only fill the places earlier ones left empty, so exact matches always come
-first. Each stage is a single FTS5 query that ranks at most the newest RANK_WINDOW matches,
-which bounds its time on large corpora (docs/benchmarks.md, "Search", has the figures): a
-broad query ("models") gets the best of the recent papers, a precise one is ranked in full.
+Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and
+exclusions hold in them too. Each stage is one FTS5 query that ranks at most the newest
+RANK_WINDOW matches, which bounds its time on large corpora (docs/benchmarks.md, "Search").
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import aiosqlite
 
 from bot.storage.query import (
     MIN_FUZZY_LENGTH,
-    all_but_one,
-    all_of,
-    best_corrections,
+    any_of,
+    edit_distance,
     prefix_range,
-    query_tokens,
     quote,
+    typo_limit,
+)
+from bot.storage.search_plan import (
+    ParsedQuery,
+    RankedIds,
+    choose_corrections,
+    parse_query,
+    same_stem,
+    stem_prefix,
+    title_holds_all,
+    title_order,
 )
 
 # bm25 column weights: title, abstract, authors, ai_keywords.
@@ -31,90 +48,184 @@ RANK = "bm25(papers_fts, 10.0, 1.0, 3.0, 3.0)"
 # corpus. So only the newest RANK_WINDOW matches (by rowid, i.e. by insertion) are ranked:
 # FTS5 walks its index in rowid order and stops there, which bounds the time per query.
 RANK_WINDOW = 2000
-_RANKED_IDS = (
-    "SELECT rowid FROM ("  # noqa: S608
+_RANKED = (
+    "SELECT f.rowid, p.title FROM ("  # noqa: S608
     f"SELECT rowid, {RANK} AS score FROM papers_fts WHERE papers_fts MATCH ? "
     "ORDER BY rowid DESC LIMIT ?"
-    ") ORDER BY score LIMIT ?"
+    ") AS f JOIN papers AS p ON p.id = f.rowid ORDER BY f.score LIMIT ?"
 )
+# How many of a stage's best (by bm25) are re-ordered by their titles.
+RERANK_AT_LEAST = 30
+_FORMS_PER_WORD = 200  # indexed words sharing a prefix with a word's stem, read at most
 _CANDIDATES_PER_WORD = 5000
 # A word in fewer papers than this is checked for a likely misspelling (papers carry typos
 # too: "D iffusion" makes "iffusion" a word of the index).
 RARE_DOCS = 3
+# Papers counted at most per correction candidate: enough to tell common from rare.
+_DOCS_COUNTED = 500
 # A typo in a word's first two letters leaves its last three intact from this length on.
 MIN_SUFFIX_FALLBACK_LENGTH = 5
 
+Groups = list[list[str]]
 
-async def ranked_paper_ids(conn: aiosqlite.Connection, query: str, limit: int) -> list[int]:
-    """Row ids of `papers` best first, for a user's raw query text (never raises on syntax)."""
-    tokens = query_tokens(query)
-    if not tokens or limit <= 0:
-        return []
-    groups = [[token] for token in tokens]
-    found = await _run(conn, all_of(groups), limit, [])
-    if len(found) < limit:
-        groups = await _with_corrections(conn, groups)
-        if any(len(group) > 1 for group in groups):
-            found = await _run(conn, all_of(groups), limit, found)
+
+async def ranked_paper_ids(conn: aiosqlite.Connection, query: str, limit: int) -> RankedIds:
+    """Row ids of `papers` best first, exact then close, for a user's raw query text.
+
+    Never raises on syntax: user text reaches FTS5 only as quoted words.
+    """
+    plan = parse_query(query)
+    found = RankedIds([], [])
+    if plan.is_empty or limit <= 0:
+        return found
+    forms = await _word_forms(conn, [*plan.words, *(e[0] for e in plan.excluded if len(e) == 1)])
+    groups = [forms[word] for word in plan.words]
+    excluded = _exclusion(plan, forms)
+    if await _stage(conn, plan, groups, excluded, limit, found, close=False):
+        return found
+    corrected = await _with_corrections(conn, groups)
+    if corrected != groups:
+        await _stage(conn, plan, corrected, excluded, limit, found, close=True)
     if len(found) < limit and len(groups) > 1:
-        found = await _run(conn, all_but_one(groups), limit, found)
+        await _stage(conn, plan, corrected, excluded, limit, found, close=True, all_but_one=True)
     return found
 
 
-async def _run(
-    conn: aiosqlite.Connection, expression: str, limit: int, found: list[int]
-) -> list[int]:
-    """`found` followed by the new ids `expression` yields, up to `limit` in all."""
-    rows = await conn.execute_fetchall(_RANKED_IDS, (expression, RANK_WINDOW, limit + len(found)))
-    seen = set(found)
-    merged = list(found)
-    for (rowid,) in rows:
-        if rowid not in seen and len(merged) < limit:
-            seen.add(rowid)
-            merged.append(rowid)
-    return merged
+async def _stage(
+    conn: aiosqlite.Connection,
+    plan: ParsedQuery,
+    groups: Groups,
+    excluded: str,
+    limit: int,
+    found: RankedIds,
+    *,
+    close: bool,
+    all_but_one: bool = False,
+) -> bool:
+    """Run one stage into `found`; whether its answer is decisive (search may stop)."""
+    expression = _expression(plan, groups, all_but_one) + excluded
+    rows = list(
+        await conn.execute_fetchall(
+            _RANKED, (expression, RANK_WINDOW, max(RERANK_AT_LEAST, 3 * limit + len(found)))
+        )
+    )
+    titles = [str(title) for _, title in rows]
+    order = title_order(titles, groups, plan.run)
+    found.add([int(rows[i][0]) for i in order], limit, close=close)
+    return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
 
 
-async def _with_corrections(conn: aiosqlite.Connection, groups: list[list[str]]) -> list[list[str]]:
-    """Each rare word of fuzzable length gets its nearest indexed words as alternatives."""
-    corrected: list[list[str]] = []
-    for group in groups:
-        token = group[0]
-        if len(token) >= MIN_FUZZY_LENGTH and await _rare(conn, token):
-            corrected.append([token, *await _nearest_terms(conn, token)])
-        else:
-            corrected.append(group)
+def _expression(plan: ParsedQuery, groups: Groups, all_but_one: bool) -> str:
+    """The FTS5 expression of the required words and phrases (all, or all words but one)."""
+    phrases = [quote(" ".join(phrase)) for phrase in plan.phrases]
+    if not all_but_one or len(groups) < 2:
+        return " AND ".join([*(any_of(g) for g in groups), *phrases])
+    if len(groups) == 2:
+        either = "(" + " OR ".join(any_of(g) for g in groups) + ")"
+        return " AND ".join([either, *phrases])
+    options = [
+        "(" + " AND ".join(any_of(g) for g in groups[:skip] + groups[skip + 1 :]) + ")"
+        for skip in range(len(groups))
+    ]
+    return " AND ".join(["(" + " OR ".join(options) + ")", *phrases])
+
+
+def _exclusion(plan: ParsedQuery, forms: dict[str, list[str]]) -> str:
+    """` NOT (...)` for the excluded words (every form) and phrases, or ""."""
+    parts = [any_of(forms[e[0]]) if len(e) == 1 else quote(" ".join(e)) for e in plan.excluded]
+    return " NOT (" + " OR ".join(parts) + ")" if parts else ""
+
+
+async def _word_forms(conn: aiosqlite.Connection, words: Sequence[str]) -> dict[str, list[str]]:
+    """Each word with the indexed words sharing its stem, read in one statement."""
+    ranges = [(word, prefix) for word in words if (prefix := stem_prefix(word))]
+    terms: dict[str, list[str]] = {word: [] for word in words}
+    if ranges:
+        select = (
+            "SELECT ? AS word, term FROM (SELECT term FROM search_terms "
+            "WHERE term >= ? AND term < ? LIMIT ?)"
+        )
+        sql = " UNION ALL ".join([select] * len(ranges))
+        params = [p for word, prefix in ranges for p in (word, *_bounds(prefix), _FORMS_PER_WORD)]
+        for word, term in await conn.execute_fetchall(sql, params):
+            terms[str(word)].append(str(term))
+    return {word: same_stem(word, terms[word]) for word in words}
+
+
+def _bounds(prefix: str) -> tuple[str, str]:
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+async def _with_corrections(conn: aiosqlite.Connection, groups: Groups) -> Groups:
+    """Each rare word of fuzzable length gets its likeliest corrections as alternatives."""
+    fuzzable = [i for i, g in enumerate(groups) if len(g[0]) >= MIN_FUZZY_LENGTH]
+    counts = await _doc_counts(conn, [any_of(groups[i]) for i in fuzzable], RARE_DOCS)
+    rare = [i for i, count in zip(fuzzable, counts, strict=True) if count < RARE_DOCS]
+    if not rare:
+        return groups
+    candidates = await _candidates(conn, [groups[i][0] for i in rare])
+    pool = sorted({t for terms in candidates.values() for t in terms})
+    counts = await _doc_counts(conn, [quote(t) for t in pool], _DOCS_COUNTED)
+    docs = dict(zip(pool, counts, strict=True))
+    corrected = [list(g) for g in groups]
+    for i in rare:
+        token = groups[i][0]
+        near = {t: docs[t] for t in candidates[token]}
+        corrected[i] = [*groups[i], *choose_corrections(token, near)]
     return corrected
 
 
-async def _rare(conn: aiosqlite.Connection, token: str) -> bool:
-    """Fewer than RARE_DOCS papers hold the word: likely a typo (or one that is indexed)."""
+async def _doc_counts(conn: aiosqlite.Connection, expressions: list[str], cap: int) -> list[int]:
+    """How many papers match each expression (counted up to `cap`), in one statement."""
+    if not expressions:
+        return []
+    one = "(SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?))"
     rows = await conn.execute_fetchall(
-        "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)",
-        (quote(token), RARE_DOCS),
+        "SELECT " + ", ".join([one] * len(expressions)),
+        [p for expression in expressions for p in (expression, cap)],
     )
-    return int(next(iter(rows))[0]) < RARE_DOCS
+    return [int(count) for count in next(iter(rows))]
 
 
-async def _nearest_terms(conn: aiosqlite.Connection, token: str) -> list[str]:
-    """Indexed words one or two edits from `token`.
+async def _candidates(conn: aiosqlite.Connection, tokens: list[str]) -> dict[str, list[str]]:
+    """Indexed words within a typo's reach of each token.
 
     Most typos leave the first two letters alone, and those words are one b-tree range.
     A typo within the first two letters leaves the end alone: that fallback has no index
     to use (a scan of the word list, a few ms at 60k words), so it runs only when needed.
     """
-    low, high = prefix_range(token)
-    rows = await conn.execute_fetchall(
-        "SELECT term FROM search_terms WHERE term >= ? AND term < ? "
-        "AND length(term) BETWEEN ? AND ? LIMIT ?",
-        (low, high, len(token) - 2, len(token) + 2, _CANDIDATES_PER_WORD),
+    select = (
+        "SELECT ? AS token, term FROM (SELECT term FROM search_terms WHERE term >= ? "
+        "AND term < ? AND length(term) BETWEEN ? AND ? LIMIT ?)"
     )
-    found = best_corrections(token, (str(term) for (term,) in rows))
-    if found or len(token) < MIN_SUFFIX_FALLBACK_LENGTH:
-        return found
-    rows = await conn.execute_fetchall(
-        "SELECT term FROM search_terms WHERE length(term) BETWEEN ? AND ? "
-        "AND substr(term, -3) = ? LIMIT ?",
-        (len(token) - 1, len(token) + 1, token[-3:], _CANDIDATES_PER_WORD),
-    )
-    return best_corrections(token, (str(term) for (term,) in rows))
+    params = [
+        p
+        for token in tokens
+        for p in (token, *prefix_range(token), len(token) - 2, len(token) + 2, _CANDIDATES_PER_WORD)
+    ]
+    found = _near(await conn.execute_fetchall(" UNION ALL ".join([select] * len(tokens)), params))
+    missing = [t for t in tokens if not found.get(t) and len(t) >= MIN_SUFFIX_FALLBACK_LENGTH]
+    if missing:
+        select = (
+            "SELECT ? AS token, term FROM (SELECT term FROM search_terms WHERE "
+            "length(term) BETWEEN ? AND ? AND substr(term, -3) = ? LIMIT ?)"
+        )
+        params = [
+            p
+            for token in missing
+            for p in (token, len(token) - 1, len(token) + 1, token[-3:], _CANDIDATES_PER_WORD)
+        ]
+        found |= _near(
+            await conn.execute_fetchall(" UNION ALL ".join([select] * len(missing)), params)
+        )
+    return {token: found.get(token, []) for token in tokens}
+
+
+def _near(rows: Iterable[Any]) -> dict[str, list[str]]:
+    """The (token, term) rows grouped by token, keeping terms within the token's typo limit."""
+    grouped: dict[str, list[str]] = {}
+    for token, term in rows:
+        limit = typo_limit(str(token))
+        if term != token and edit_distance(str(token), str(term), limit) <= limit:
+            grouped.setdefault(str(token), []).append(str(term))
+    return grouped

@@ -17,7 +17,8 @@ from bot.storage import open_store
 from bot.storage.migrations import MIGRATIONS, Migration
 from bot.storage.postgres import UPSERT_PAPER, PostgresStore, paper_params
 from bot.storage.postgres_conn import redacted
-from bot.storage.postgres_search import all_but_one_words
+from bot.storage.postgres_search import exclusion_text, tsquery_text
+from bot.storage.search_plan import parse_query
 from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
 from tests.pg_schema import PgSchema, fresh_schema, postgres_url
 
@@ -135,7 +136,7 @@ async def test_title_words_outrank_abstract_words(pg: PgSchema) -> None:
                 paper("2405.00003", "Agents", ai_keywords=("speculative decoding",)),
             ]
         )
-        found = await store.search("speculative decoding")
+        found = (await store.search("speculative decoding")).papers
         assert [p.arxiv_id for p in found] == ["2405.00002", "2405.00003", "2405.00001"]
     finally:
         await store.close()
@@ -152,16 +153,23 @@ async def test_typos_in_a_title_still_find_the_paper(pg: PgSchema) -> None:
                 paper("2405.00002", "Vision Language Action Models for Robots"),
             ]
         )
-        found = await store.search("retreival augmentd generation")
+        found = (await store.search("retreival augmentd generation")).papers
         assert [p.arxiv_id for p in found][:1] == ["2405.00001"]
     finally:
         await store.close()
 
 
 def test_all_but_one_words_leaves_out_stopwords_and_syntax() -> None:
-    assert all_but_one_words("the cat & dog | bird") == "(dog & bird) | (cat & bird) | (cat & dog)"
-    assert all_but_one_words("cat dog") == "cat | dog"
-    assert all_but_one_words("of the cat") is None
+    relaxed = tsquery_text(parse_query("the cat & dog | bird"), all_but_one=True)
+    assert relaxed == "((dog & bird) | (cat & bird) | (cat & dog))"
+    assert tsquery_text(parse_query("cat dog"), all_but_one=True) == "(cat | dog)"
+    assert tsquery_text(parse_query("of the cat"), all_but_one=True) == "cat"
+
+
+def test_phrases_and_exclusions_become_tsquery_operators_never_user_syntax() -> None:
+    plan = parse_query('"world models" -video -"text to speech" agents:*')
+    assert tsquery_text(plan) == "agents & (world <-> models)"
+    assert exclusion_text(plan) == "(video) | (text <-> to <-> speech)"
 
 
 @pytest.mark.postgres

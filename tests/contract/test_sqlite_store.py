@@ -68,7 +68,7 @@ async def test_migration_3_carries_the_indexed_words_over(tmp_path: Path) -> Non
     try:
         assert await store.schema_version() == MIGRATIONS[-1].id
         # only a correction from search_terms can turn "splattting" into "splatting"
-        found = await store.search("gaussian splattting")
+        found = (await store.search("gaussian splattting")).papers
         assert [p.arxiv_id for p in found][:1] == ["2405.01004"]
     finally:
         await store.close()
@@ -198,7 +198,7 @@ async def test_search_results_are_papers_in_rank_order(tmp_path: Path) -> None:
     try:
         await store.upsert_papers(CORPUS)
         found = await asyncio.gather(*(store.search("experts") for _ in range(3)))
-        assert all(isinstance(p, Paper) for p in found[0])
+        assert all(isinstance(p, Paper) for p in found[0].papers)
         assert found[0] == found[1] == found[2]
         assert await store.get_subscription(ChannelRef("slack", "none")) is None
     finally:
@@ -218,7 +218,7 @@ async def test_one_misspelt_word_is_corrected(tmp_path: Path, query: str, expect
     store = await SqliteStore.open(tmp_path / "typos.db")
     try:
         await store.upsert_papers(CORPUS)
-        assert [p.arxiv_id for p in await store.search(query)] == [expected]
+        assert [p.arxiv_id for p in (await store.search(query)).papers] == [expected]
     finally:
         await store.close()
 
@@ -228,7 +228,7 @@ async def test_a_typo_that_some_paper_also_made_is_still_corrected(tmp_path: Pat
     try:
         sloppy = Paper("2405.02000", "Sloppy", "Gaussian splattng, sic.", (), FULL.published_at)
         await store.upsert_papers([*CORPUS, sloppy])
-        found = [p.arxiv_id for p in await store.search("splattng")]
+        found = [p.arxiv_id for p in (await store.search("splattng")).papers]
         assert found == ["2405.02000", "2405.01004"]
     finally:
         await store.close()

@@ -146,7 +146,7 @@ async def corpus_store(store: Store) -> Store:
 
 
 async def ids(store: Store, query: str, limit: int = 10) -> list[str]:
-    return [p.arxiv_id for p in await store.search(query, limit)]
+    return [p.arxiv_id for p in (await store.search(query, limit)).papers]
 
 
 async def test_a_title_match_ranks_above_an_abstract_match(corpus_store: Store) -> None:
@@ -171,8 +171,8 @@ async def test_search_covers_title_abstract_authors_and_keywords(
 
 async def test_search_returns_whole_papers_and_honours_the_limit(corpus_store: Store) -> None:
     await corpus_store.upsert_papers([FULL])
-    assert await corpus_store.search("everything quoted", 5) == [FULL]
-    assert len(await corpus_store.search("of", 1)) == 1
+    assert (await corpus_store.search("everything quoted", 5)).papers == (FULL,)
+    assert len((await corpus_store.search("of", 1)).papers) == 1
 
 
 async def test_a_title_with_a_word_missing_and_a_typo_is_found(corpus_store: Store) -> None:
@@ -181,7 +181,7 @@ async def test_a_title_with_a_word_missing_and_a_typo_is_found(corpus_store: Sto
 
 
 async def test_no_match_is_an_empty_list(corpus_store: Store) -> None:
-    assert await corpus_store.search("xylophone zeppelin") == []
+    assert not await corpus_store.search("xylophone zeppelin")
 
 
 WEIRD_QUERIES = [
@@ -215,8 +215,7 @@ WEIRD_QUERIES = [
 
 @pytest.mark.parametrize("query", WEIRD_QUERIES, ids=range(len(WEIRD_QUERIES)))
 async def test_weird_queries_never_raise(corpus_store: Store, query: str) -> None:
-    found = await corpus_store.search(query)
-    assert isinstance(found, list)
+    found = (await corpus_store.search(query)).papers
     assert all(isinstance(p, Paper) for p in found)
     assert await corpus_store.get_paper("2405.01001") is not None  # nothing was dropped
 
@@ -231,6 +230,104 @@ async def test_search_sees_updated_text(corpus_store: Store) -> None:
     await corpus_store.upsert_papers([renamed])
     assert await ids(corpus_store, "radiance") == [renamed.arxiv_id]
     assert renamed.arxiv_id not in await ids(corpus_store, "splatting")
+
+
+# -- search semantics (issue 12): the same answers from every store -------------------------
+
+SEMANTICS = [
+    paper("2405.02001", "World Models for Video Prediction", "Frames ahead."),
+    paper("2405.02002", "Scaling World Models", "Agents plan in imagination."),
+    paper("2405.02003", "Models of the World and Their Limits", "A position paper."),
+    paper("2405.02004", "EnvHarness: Awakening Static Worlds for Agent Learning", "Environments."),
+    paper("2405.02005", "Agents for Tool Use", "A new benchmark for agents."),
+    paper("2405.02006", "Planning Agents", "Long horizons."),
+    paper("2405.02007", "Text-to-Speech with Flow Matching", "Speech synthesis."),
+    paper("2405.02008", "Speech Recognition from Text Supervision", "A text to speech aligner."),
+    paper(
+        "2405.02009",
+        "Teaching Language Models to Reason with Reinforcement Learning",
+        "LLMs improve their reasoning with RL.",
+    ),
+    paper("2405.02010", "Diffusion Models Beat GANs", "Image synthesis with diffusion."),
+    paper("2405.02011", "CONFLUX: A Latent Diusion Model", "A typo in its own title."),
+    paper("2405.02012", "Latent Diffusion Model for Audio", "Diffusion for sound."),
+    paper("2405.02013", "Video Diffusion Model Survey", "Diffusion for video."),
+    paper("2405.02014", "Agents for Tool Use in the Wild", "Tools."),
+]
+
+
+@pytest.fixture
+async def semantics_store(store: Store) -> Store:
+    await store.upsert_papers(SEMANTICS)
+    return store
+
+
+@pytest.mark.parametrize(
+    ("query", "excluded"),
+    [
+        ('"world models" -video', "2405.02001"),
+        ("world models -video", "2405.02001"),
+        ("agents -benchmark", "2405.02005"),
+        ("agnets for tool use -benchmark", "2405.02005"),  # the typo stage excludes too
+        ("scaling world models -video", "2405.02001"),  # and the all-words-but-one stage
+        ('diffusion -"video diffusion"', "2405.02013"),
+    ],
+)
+async def test_exclusions_hold_in_every_stage(
+    semantics_store: Store, query: str, excluded: str
+) -> None:
+    found = await ids(semantics_store, query)
+    assert found, query
+    assert excluded not in found
+
+
+async def test_a_quoted_phrase_matches_only_as_a_phrase(semantics_store: Store) -> None:
+    found = await ids(semantics_store, '"world models"')
+    assert set(found) == {"2405.02001", "2405.02002"}  # not "Models of the World"
+
+
+async def test_a_word_matches_its_other_forms(semantics_store: Store) -> None:
+    assert "2405.02004" in await ids(semantics_store, "static world")
+    assert (await ids(semantics_store, "awakening static world"))[:1] == ["2405.02004"]
+
+
+async def test_a_question_finds_the_papers_about_its_content_words(
+    semantics_store: Store,
+) -> None:
+    question = "how do I make LLMs reason better with reinforcement learning?"
+    assert (await ids(semantics_store, question))[:1] == ["2405.02009"]
+
+
+async def test_adjacent_words_in_a_title_rank_above_scattered_ones(
+    semantics_store: Store,
+) -> None:
+    found = await ids(semantics_store, "text to speech")
+    assert found.index("2405.02007") < found.index("2405.02008")
+
+
+async def test_a_title_holding_every_word_ranks_above_abstract_matches(
+    semantics_store: Store,
+) -> None:
+    assert (await ids(semantics_store, "diffusion beat"))[:1] == ["2405.02010"]
+
+
+async def test_exact_matches_are_not_labelled_close(semantics_store: Store) -> None:
+    found = await semantics_store.search("world models")
+    assert {p.arxiv_id for p in found.exact} >= {"2405.02001", "2405.02002"}
+    assert not found.close
+
+
+async def test_relaxed_matches_are_labelled_close(semantics_store: Store) -> None:
+    corrected = await semantics_store.search("speech flow matchng")  # typo
+    assert [p.arxiv_id for p in corrected.close][:1] == ["2405.02007"]
+    assert not corrected.exact
+    one_wrong = await semantics_store.search("planning agents everywhere")
+    assert [p.arxiv_id for p in one_wrong.close][:1] == ["2405.02006"]
+    assert not one_wrong.exact
+
+
+async def test_no_paper_holds_only_what_was_excluded(semantics_store: Store) -> None:
+    assert not await semantics_store.search("-video")
 
 
 # -- subscriptions -----------------------------------------------------------------------

@@ -96,11 +96,11 @@ async def test_a_channels_topics_select_its_papers(service: PaperService) -> Non
 async def test_search_falls_back_to_arxiv_and_remembers_what_it_found(
     service: PaperService, feed: FakeFeed
 ) -> None:
-    found = await service.search("testing deep learning")
+    found = (await service.search("testing deep learning")).papers
     assert found
     assert found[0].source == "arxiv"
     assert len(feed.requests_to("/api/query")) == 1
-    again = await service.search("testing deep learning")
+    again = (await service.search("testing deep learning")).papers
     assert {p.arxiv_id for p in again} & {p.arxiv_id for p in found}
     assert len(feed.requests_to("/api/query")) == 1  # answered from the store this time
 

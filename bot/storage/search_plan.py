@@ -1,0 +1,225 @@
+"""Pure: what a search query asks for, and how well a title answers it.
+
+Both stores read a query the same way (`parse_query`): `"quoted words"` are a phrase,
+`-word` or `-"a phrase"` excludes, every other word is required. Words too common to decide a
+match (STOPWORDS) are not required when the query has other words, and neither are the
+openers and fillers of a question ("how do I make LLMs reason better ..." asks for papers on
+llms, reason, reinforcement, learning). A word matches any word with the same stem, by the
+light stemmer topics use (`bot.topics.stem`), so search and topics agree on what a word is.
+
+`title_order` then ranks a stage's candidates: a title that holds every required word first,
+and among those, one that holds them side by side (a phrase) before one that scatters them;
+the index's own score (bm25, ts_rank_cd) keeps the order within each group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.storage.query import (
+    MAX_QUERY_CHARS,
+    MAX_TOKENS,
+    STOPWORDS,
+    edit_distance,
+    fold,
+    typo_limit,
+)
+from bot.topics import stem
+
+# A query that starts with one of these, or ends in "?", is read as a question or sentence.
+_OPENER_TEXT = "how what why which who where when can could should would is are does do did any"
+QUESTION_OPENERS = frozenset(_OPENER_TEXT.split(" "))
+# Words that carry a question rather than its subject; not required in a question.
+_FILLER_TEXT = (
+    "i me my you your we us our there some something anything way ways make makes made "
+    "get use used work works paper papers about find show best better good new recent "
+    "possible help please"
+)
+QUESTION_FILLER = QUESTION_OPENERS | frozenset(_FILLER_TEXT.split(" "))
+_PART = re.compile(r'(?P<neg>-)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A search query as the stores run it; every word folded (lower case, no accents)."""
+
+    words: tuple[str, ...]  # required single words, in order, stopwords and fillers left out
+    phrases: tuple[tuple[str, ...], ...]  # required runs of adjacent words
+    excluded: tuple[tuple[str, ...], ...]  # a paper holding any of these (word or run) is out
+    typed: tuple[str, ...]  # every wanted word in order (stopwords too): the phrase check
+
+    @property
+    def run(self) -> tuple[str, ...]:
+        """The required words as typed, in order: what a title holds side by side at best."""
+        wanted = {*self.words, *(w for phrase in self.phrases for w in phrase)}
+        return tuple(w for w in self.typed if w in wanted)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to look for (no words, or only exclusions)."""
+        return not self.words and not self.phrases
+
+
+def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
+    """`text` read as web-search syntax; never raises, whatever it holds.
+
+    Words are folded to lower case without accents, as SQLite's index holds them, or with
+    `keep_accents` to lower case only (PostgreSQL's `english` configuration keeps them).
+    """
+    text = text[:MAX_QUERY_CHARS]
+    folding = str.casefold if keep_accents else fold
+    plain: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[tuple[str, ...]] = []
+    typed: list[str] = []
+    for match in _PART.finditer(text):
+        quoted = match.group("phrase") is not None
+        found = tuple(_WORD.findall(folding(match.group("phrase" if quoted else "word") or "")))
+        if not found:
+            continue
+        if match.group("neg"):
+            excluded.append(found)
+        elif quoted and len(found) > 1:
+            phrases.append(found)
+            typed.extend(found)
+        else:
+            plain.extend(found)
+            typed.extend(found)
+    return ParsedQuery(
+        words=_required(plain, has_phrase=bool(phrases), question=_is_question(text, typed)),
+        phrases=tuple(dict.fromkeys(phrases))[:MAX_TOKENS],
+        excluded=tuple(dict.fromkeys(excluded))[:MAX_TOKENS],
+        typed=tuple(typed[: MAX_TOKENS * 2]),
+    )
+
+
+def _is_question(text: str, typed: Sequence[str]) -> bool:
+    return bool(typed) and (typed[0] in QUESTION_OPENERS or text.rstrip().endswith("?"))
+
+
+def _required(plain: Sequence[str], *, has_phrase: bool, question: bool) -> tuple[str, ...]:
+    """The distinct words that must match: the content words, or all if there are none."""
+    distinct = list(dict.fromkeys(plain))
+    dropped = QUESTION_FILLER | STOPWORDS if question else STOPWORDS
+    content = [w for w in distinct if w not in dropped]
+    if not content and not has_phrase and question:
+        content = [w for w in distinct if w not in STOPWORDS]
+    if not content and not has_phrase:
+        content = distinct
+    return tuple(content[:MAX_TOKENS])
+
+
+# ------------------------------------------------------------------ word forms
+
+
+def stem_prefix(word: str) -> str | None:
+    """Every indexed word with `word`'s stem starts with this, or None (too short to expand).
+
+    The stemmer only strips endings, except "-ies" -> "-y": a stem's last "y" may be "ie".
+    """
+    root = stem(word)
+    if len(root) < 3:
+        return None
+    return root[:-1] if root.endswith("y") else root
+
+
+def same_stem(word: str, terms: Sequence[str]) -> list[str]:
+    """`word` and the `terms` that share its stem ("world" -> "world", "worlds")."""
+    root = stem(word)
+    return [word, *(t for t in terms if t != word and stem(t) == root)]
+
+
+# ------------------------------------------------------------------ typo correction
+
+# A correction held by fewer papers than this share of the most common one is left out: a
+# paper's own typo ("diusion") would otherwise outrank the word meant ("diffusion").
+MIN_SHARE_OF_COMMONEST = 0.05
+
+
+def choose_corrections(token: str, doc_counts: Mapping[str, int], keep: int = 3) -> list[str]:
+    """The corrections for a misspelt `token`: nearest first, then the most common.
+
+    `doc_counts` maps candidate words (already within `typo_limit` edits) to how many papers
+    hold them. Only the nearest distance is kept, and rare words among common ones drop out.
+    """
+    limit = typo_limit(token)
+    scored = [
+        (distance, -docs, term)
+        for term, docs in doc_counts.items()
+        if term != token and docs > 0 and (distance := edit_distance(token, term, limit)) <= limit
+    ]
+    if not scored:
+        return []
+    nearest = min(distance for distance, _, _ in scored)
+    floor = max(-docs for _, docs, _ in scored) * MIN_SHARE_OF_COMMONEST
+    kept = sorted(s for s in scored if s[0] == nearest and -s[1] >= floor)
+    return [term for _, _, term in kept[:keep]]
+
+
+# ------------------------------------------------------------------ title order
+
+
+def title_order(
+    titles: Sequence[str], groups: Sequence[Sequence[str]], typed: Sequence[str]
+) -> list[int]:
+    """Indexes of `titles` (given best first by the index) in their final order.
+
+    `groups` holds, per required word, the words that may stand for it (its forms and
+    corrections); `typed` the required words in query order, for the side-by-side check.
+    """
+    wanted = [{stem(fold(w)) for w in group} for group in groups]
+    run = [stem(fold(w)) for w in typed if w not in STOPWORDS]
+    keys = [_title_key(title, wanted, run) for title in titles]
+    return sorted(range(len(titles)), key=lambda i: (keys[i], i))
+
+
+def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
+    """Whether `title` holds a form of every required word: a decisive, exact answer."""
+    stems = set(_title_stems(title))
+    return bool(groups) and all(stems & {stem(fold(w)) for w in group} for group in groups)
+
+
+def _title_key(title: str, wanted: Sequence[set[str]], run: Sequence[str]) -> tuple[bool, bool]:
+    stems = _title_stems(title)
+    holds_all = bool(wanted) and all(set(stems) & group for group in wanted)
+    return (not holds_all, not (holds_all and _holds_run(stems, run)))
+
+
+def _title_stems(title: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(fold(title)) if w not in STOPWORDS]
+
+
+def _holds_run(stems: Sequence[str], run: Sequence[str]) -> bool:
+    """Whether `run` occurs in `stems` word for word, side by side."""
+    if len(run) < 2:
+        return True
+    width = len(run)
+    return any(list(stems[i : i + width]) == list(run) for i in range(len(stems) - width + 1))
+
+
+# ------------------------------------------------------------------ stage results
+
+
+@dataclass(slots=True)
+class RankedIds:
+    """Paper ids best first: `exact` from the strict stage, `close` from relaxed ones."""
+
+    exact: list[int]
+    close: list[int]
+
+    def __len__(self) -> int:
+        return len(self.exact) + len(self.close)
+
+    def add(self, ids: Sequence[int], limit: int, *, close: bool) -> None:
+        """Append the ids not seen yet, up to `limit` ids in all."""
+        seen = {*self.exact, *self.close}
+        target = self.close if close else self.exact
+        for paper_id in ids:
+            if len(self) >= limit:
+                return
+            if paper_id not in seen:
+                seen.add(paper_id)
+                target.append(paper_id)

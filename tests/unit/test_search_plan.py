@@ -1,0 +1,127 @@
+"""Table tests for bot.storage.search_plan: query reading, corrections and title order."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage.search_plan import (
+    ParsedQuery,
+    choose_corrections,
+    parse_query,
+    same_stem,
+    stem_prefix,
+    title_holds_all,
+    title_order,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("world models", ParsedQuery(("world", "models"), (), (), ("world", "models"))),
+        (
+            '"world models" -video',
+            ParsedQuery((), (("world", "models"),), (("video",),), ("world", "models")),
+        ),
+        (
+            'agents -"video generation"',
+            ParsedQuery(("agents",), (), (("video", "generation"),), ("agents",)),
+        ),
+        (
+            "mixture of experts",
+            ParsedQuery(("mixture", "experts"), (), (), ("mixture", "of", "experts")),
+        ),
+        ("of", ParsedQuery(("of",), (), (), ("of",))),
+        ('"single"', ParsedQuery(("single",), (), (), ("single",))),
+        (
+            '"unbalanced quote',
+            ParsedQuery((), (("unbalanced", "quote"),), (), ("unbalanced", "quote")),
+        ),
+        ("Zürich", ParsedQuery(("zurich",), (), (), ("zurich",))),
+        ("-", ParsedQuery((), (), (), ())),
+        ("AND OR NOT", ParsedQuery(("not",), (), (), ("and", "or", "not"))),
+    ],
+)
+def test_parse_query(text: str, expected: ParsedQuery) -> None:
+    assert parse_query(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        (
+            "how do I make LLMs reason better with reinforcement learning",
+            ("llms", "reason", "reinforcement", "learning"),
+        ),
+        ("what is speculative decoding?", ("speculative", "decoding")),
+        ("papers about world models?", ("world", "models")),
+        ("is there any work?", ("there", "any", "work")),  # nothing but filler: keep it
+        ("use of tools", ("use", "tools")),  # not a question: "use" is a word here
+    ],
+)
+def test_a_question_requires_only_its_content_words(question: str, words: tuple[str, ...]) -> None:
+    assert parse_query(question).words == words
+
+
+def test_accents_are_kept_when_asked() -> None:
+    assert parse_query("Zürich", keep_accents=True).words == ("zürich",)
+
+
+def test_only_exclusions_is_an_empty_query() -> None:
+    assert parse_query("-video -audio").is_empty
+
+
+@pytest.mark.parametrize(
+    ("word", "prefix"),
+    [("worlds", "world"), ("studies", "stud"), ("study", "stud"), ("ai", None), ("3d", None)],
+)
+def test_stem_prefix_covers_every_form(word: str, prefix: str | None) -> None:
+    assert stem_prefix(word) == prefix
+
+
+def test_same_stem_keeps_the_forms_topics_match() -> None:
+    assert same_stem("world", ["world", "worlds", "worldwide"]) == ["world", "worlds"]
+    assert same_stem("study", ["studies", "studio"]) == ["study", "studies"]
+
+
+@pytest.mark.parametrize(
+    ("token", "counts", "expected"),
+    [
+        ("difusion", {"diffusion": 900, "diusion": 1}, ["diffusion"]),  # a paper's own typo
+        ("modle", {"model": 5000, "mode": 40, "module": 30}, ["model"]),  # the common one
+        ("modle", {"model": 500, "mode": 400}, ["model", "mode"]),  # both common: both kept
+        ("speculatve", {"speculative": 20, "speculation": 5}, ["speculative"]),  # nearest
+        ("agnets", {"agents": 0}, []),  # a word no paper holds is no correction
+    ],
+)
+def test_choose_corrections(token: str, counts: dict[str, int], expected: list[str]) -> None:
+    assert choose_corrections(token, counts) == expected
+
+
+@pytest.mark.parametrize(
+    ("titles", "query", "expected"),
+    [
+        # every word in the title beats some words (the abstract matched the rest)
+        (
+            ["Video Generation Survey", "Long Video Generation with Memory"],
+            "long video generation",
+            [1, 0],
+        ),
+        # side by side beats scattered
+        (["Speech Recognition from Text", "Text-to-Speech with Flow"], "text to speech", [1, 0]),
+        # forms of a word count: "Worlds" holds "world"
+        (["Agents", "Awakening Static Worlds"], "static world", [1, 0]),
+        # otherwise the index's order stands
+        (["A", "B", "C"], "zebra", [0, 1, 2]),
+    ],
+)
+def test_title_order(titles: list[str], query: str, expected: list[int]) -> None:
+    plan = parse_query(query)
+    groups = [[w] for w in plan.words]
+    assert title_order(titles, groups, plan.run) == expected
+
+
+def test_title_holds_all_takes_any_alternative() -> None:
+    assert title_holds_all("Latent Diffusion Models", [["difusion", "diffusion"], ["model"]])
+    assert not title_holds_all("Latent Diffusion", [["diffusion"], ["model"]])
+    assert not title_holds_all("Anything", [])
