@@ -66,6 +66,7 @@ async def test_run_catches_up_a_missed_digest_once_and_stops_cleanly_on_sigterm(
         _, stderr = await bot.communicate()
     log = stderr.decode()
     assert bot.returncode == 0, log
+    assert "Traceback" not in log, log  # was: SchedulerNotRunningError at ERROR
     assert "xoxb-test-token" not in log
     assert "xapp-test-token" not in log
     [message] = slack.top_level(CHANNEL.channel_id)
