@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.connection import ConnectionStatus, LinkState
 from bot.models import ChannelSettings, Subscription, Topic
 
 if TYPE_CHECKING:
@@ -147,7 +148,16 @@ def status_text(report: StatusReport, channel_key: str) -> str:
     if report.last_digest:
         lines.append("Last digest: " + report.last_digest)
     lines.extend(_paused_lines(report.paused, channel_key))
+    lines.extend(connection_text(c, report.now) for c in report.connections)
     return "\n".join(lines)
+
+
+def connection_text(status: ConnectionStatus, now: datetime) -> str:
+    """`Slack: reconnecting (attempt 3, last error: timed out) since Sat 22 Aug ...`."""
+    state = status.state.value
+    if status.state is LinkState.RECONNECTING:
+        state += f" (attempt {status.attempt}, last error: {status.last_error})"
+    return f"{status.platform.capitalize()}: {state} since " + when_text(status.since, "UTC", now)
 
 
 def _fetch_line(report: StatusReport) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.models import ChannelRef, Paper, PostReceipt, SearchResults, Subscription
@@ -182,3 +183,12 @@ class ChatPlatform(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsConnection(Protocol):
+    """A platform holding a long-lived connection says how it stands (`/papers status`)."""
+
+    def connection(self) -> ConnectionStatus | None:
+        """The connection's state; None when this platform's mode holds none."""
+        ...

@@ -15,11 +15,12 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 from bot.bootstrap import App
+from bot.connection import ConnectionStatus
 from bot.delivery import DeliveryRunner
 from bot.errors import PaperbotError, PlatformError
 from bot.leader import follow_leadership, open_leader_election
 from bot.models import ChannelRef
-from bot.ports import ChatPlatform
+from bot.ports import ChatPlatform, ReportsConnection
 from bot.scheduler import PaperScheduler
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Runtime:
         )
         app.service.delivery = self.runner
         app.service.on_change = self._on_subscription_change
+        app.service.connections = self._connections
         self.stop = asyncio.Event()
         self._scheduler: PaperScheduler | None = None
         self._failure: PaperbotError | None = None  # why a platform stopped the run
@@ -60,9 +62,18 @@ class Runtime:
         if self._failure is not None:  # a non-zero exit: the supervisor restarts or alerts
             raise self._failure
 
+    def _connections(self) -> tuple[ConnectionStatus, ...]:
+        found = (
+            p.connection() for p in self.platforms.values() if isinstance(p, ReportsConnection)
+        )
+        return tuple(status for status in found if status is not None)
+
     async def _start(self, platform: ChatPlatform) -> None:
         try:
             await platform.start(self.app.commands.handle)
+        except PaperbotError as exc:  # expected (a rejected token): `run` prints it, once
+            self._fail(f"platform {platform.name}", exc)
+            return
         except Exception as exc:
             log.exception("platform %s failed", platform.name)
             self._fail(f"platform {platform.name}", exc)

@@ -43,6 +43,7 @@ class PaperScheduler:
         self.clock = clock
         self.sweep_every = sweep_every
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._shut_down = False
 
     async def start(self, *, catch_up: bool = True) -> None:
         """Build the jobs from the store and start, with the event loop running.
@@ -84,7 +85,12 @@ class PaperScheduler:
             self.runner.request_stop()
         if wait:
             await self.runner.wait_idle()
-        if self._scheduler.running:
+        # AsyncIOScheduler.shutdown only queues the real shutdown (call_soon), so `running`
+        # stays True until the loop runs it: a second call (SIGTERM stops the run and takes
+        # the scheduler role away at once) would queue another one, which raises
+        # SchedulerNotRunningError in a loop callback. Shut down once.
+        if self._scheduler.running and not self._shut_down:
+            self._shut_down = True
             # APScheduler cancels the jobs still running here: with `wait`, none is posting
             self._scheduler.shutdown(wait=False)
 

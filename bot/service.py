@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from bot.connection import ConnectionStatus
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.errors import SourceError
@@ -33,6 +34,7 @@ class StatusReport:
     next_digest_at: datetime | None  # this channel's next post, aware
     last_digest: str | None  # e.g. "2026-08-21: posted 7 papers"
     paused: tuple[tuple[str, str], ...] = ()  # (channel key, reason)
+    connections: tuple[ConnectionStatus, ...] = ()  # platforms holding a connection
 
 
 class DeliveryInfo(Protocol):
@@ -71,6 +73,8 @@ class PaperService:
         self.delivery: DeliveryInfo | None = None  # set by the runtime when delivery runs
         # Called after a user changes a channel's subscription (the scheduler reschedules).
         self.on_change: Callable[[ChannelRef], Awaitable[None]] | None = None
+        # How the platforms' connections stand (set by the runtime), for `/papers status`.
+        self.connections: Callable[[], tuple[ConnectionStatus, ...]] = tuple
 
     def covered_day(self) -> date:
         return latest_closed_day(self.clock.now(), self.day_cutoff_utc)
@@ -186,6 +190,7 @@ class PaperService:
             next_digest_at=await delivery.next_for(channel) if delivery else None,
             last_digest=await delivery.last_for(channel) if delivery else None,
             paused=paused,
+            connections=self.connections(),
         )
 
     async def try_refresh(self, day: date) -> int | None:

@@ -1,8 +1,9 @@
 """ConsolePlatform: the ChatPlatform port over a pair of text streams (a terminal, or a test).
 
 A line typed as a chat user would, `/papers today`, goes to the command handler as one
-channel's command; `quit` or end of input stops. Reading happens in a worker thread so a
-waiting `readline` never blocks the event loop (the scheduler keeps running meanwhile).
+channel's command; `quit` or end of input stops, and so does `stop()`, at once, even while
+a line is being waited for (see lines.py). An input or output that fails (a closed stdin,
+stdout on a full disk or a closed pipe) raises TransientPlatformError with its one-line cause.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
 from bot.clock import SystemClock
 from bot.digest.model import Digest
 from bot.digest.text import render_text
+from bot.errors import TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import Clock, CommandHandler
 from bot.post_plan import OnAccepted, PostedPart
@@ -50,7 +53,7 @@ class ConsolePlatform:
         self.clock: Clock = clock or SystemClock()
         self._posted: dict[str, PostReceipt] = {}
         self._message_ids = itertools.count(1)
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     async def post_digest(
         self,
@@ -80,20 +83,39 @@ class ConsolePlatform:
         return receipt
 
     async def start(self, handler: CommandHandler) -> None:
-        """Answer lines from the input until `quit`, end of input, or `stop()`."""
-        self._stopping = False
+        """Answer lines from the input until `quit`, end of input, or `stop()`.
+
+        Raises TransientPlatformError when the input or the output fails."""
+        self._stopping.clear()
         self._write(BANNER)
-        while not self._stopping:
-            line = await asyncio.to_thread(self._input().readline)
-            if not line or line.strip().lower() in QUIT_WORDS:
+        reader = LineReader(self._input())
+        while not self._stopping.is_set():
+            line = await self._next_line(reader)
+            if line is None or not line or line.strip().lower() in QUIT_WORDS:
                 break
             answer = await self._answer(handler, line.strip())
             if answer:
                 self._write(answer)
 
     async def stop(self) -> None:
-        """Stop after the line being read (a thread blocked in `readline` cannot be cut)."""
-        self._stopping = True
+        """Stop now, even while a line is being waited for."""
+        self._stopping.set()
+
+    async def _next_line(self, reader: LineReader) -> str | None:
+        """The next line ("" at end of input), or None once `stop()` was called."""
+        read = asyncio.ensure_future(reader.readline())
+        stopped = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((read, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if not read.done():
+            read.cancel()
+            return None
+        try:
+            return read.result()
+        except InputClosed as exc:
+            raise TransientPlatformError(f"cannot read the console input: {exc.reason}") from None
 
     async def _answer(self, handler: CommandHandler, line: str) -> str | None:
         if not line:
@@ -116,12 +138,16 @@ class ConsolePlatform:
             can_manage=True,
         )
 
-    def _input(self) -> TextIO:
-        return self.inp if self.inp is not None else sys.stdin
+    def _input(self) -> TextIO | None:
+        return self.inp if self.inp is not None else sys.stdin  # None: stdin was closed
 
     def _write(self, text: str) -> None:
-        self.out.write(strip_control(text) + "\n")
-        self.out.flush()
+        try:
+            self.out.write(strip_control(text) + "\n")
+            self.out.flush()
+        except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise TransientPlatformError(f"cannot write to the console: {reason}") from None
 
 
 def command_text(line: str) -> str | None:

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Permissions, build_app
 from adapters.slack.errors import SLACK_FAILURES, Sleep, retry_handlers, translate
+from adapters.slack.http import build_web_app
 from adapters.slack.render import DigestPart, SlackMessage, render_digest
+from adapters.slack.socket import SocketClient, SocketHandler
 from bot.clock import SystemClock
 from bot.config import SlackConfig
+from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
 from bot.errors import ConfigError
 from bot.models import ChannelRef, PostReceipt
@@ -36,14 +38,14 @@ HISTORY_PAGE = 200
 
 
 def make_client(
-    config: SlackConfig, *, sleep: Sleep = asyncio.sleep, timeout_s: float = 30.0
+    config: SlackConfig, *, sleep: Sleep = asyncio.sleep, timeout_s: float = 30.0, retries: int = 4
 ) -> AsyncWebClient:
     """The Web API client: config's base URL, slack_sdk's retry handlers, a timeout."""
     return AsyncWebClient(
         token=config.bot_token or None,
         base_url=config.api_base_url,
         timeout=timeout_s,  # type: ignore[arg-type]  # annotated int; aiohttp takes seconds
-        retry_handlers=retry_handlers(sleep),
+        retry_handlers=retry_handlers(sleep, retries),
     )
 
 
@@ -62,15 +64,21 @@ class SlackPlatform:
         http_host: str = "0.0.0.0",  # noqa: S104 - HTTP mode must be reachable by Slack
         http_port: int | None = None,
         history_pages: int = 3,
+        backoff: Backoff | None = None,
     ) -> None:
         _check(config)
         self.config = config
         self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
         self._clock = clock or SystemClock()
+        self._sleep = sleep
+        self._timeout_s = timeout_s
+        self._backoff = backoff or Backoff()
+        self._tracker = ConnectionTracker(self.name, self._clock)
+        self._serving: asyncio.Future[None] | None = None  # Socket Mode: done at stop()
         self._http_host = http_host
         self._http_port = config.http_port if http_port is None else http_port
         self._history_pages = history_pages
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: SocketHandler | None = None
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None  # HTTP mode: the port actually listened on
 
@@ -165,26 +173,52 @@ class SlackPlatform:
     # ------------------------------------------------------------ commands
 
     async def start(self, handler: CommandHandler) -> None:
-        """Connect (Socket Mode or HTTP) and route `/papers` to `handler`; returns once up."""
+        """Route `/papers` to `handler`. HTTP mode: returns once listening. Socket Mode:
+        connects (an unreachable Slack is retried with backoff) and serves until `stop()`.
+
+        Raises ConfigError when Slack rejects a token, at start or later."""
         permissions = Permissions(
             self.client, self.config.managers, self.config.allow_workspace_admins
         )
         app = build_app(self.client, self.config.signing_secret, handler, permissions)
         if self.config.mode == "socket":
-            self._socket = AsyncSocketModeHandler(app, self.config.app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("Slack: connected in Socket Mode")
+            await self._serve_socket(app)
             return
-        server = AsyncSlackAppServer(
-            port=self._http_port, path=self.config.http_path, app=app, host=self._http_host
-        )
-        self._runner = web.AppRunner(server.web_app, handle_signals=False)
+        web_app = build_web_app(app, self.config.signing_secret, self.config.http_path)
+        self._runner = web.AppRunner(web_app, handle_signals=False)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._http_host, self._http_port).start()
         self.bound_port = self._runner.addresses[0][1]
         log.info("Slack: listening for HTTP requests on port %d", self.bound_port)
 
+    async def _serve_socket(self, app: AsyncApp) -> None:
+        serving = self._serving = asyncio.get_running_loop().create_future()
+
+        def fatal(error: Exception) -> None:  # a token rejected on a reconnect
+            if not serving.done():
+                serving.set_exception(error)
+
+        # No retries inside a connection attempt: the socket client's loop is the retry.
+        probe = make_client(self.config, sleep=self._sleep, timeout_s=self._timeout_s, retries=0)
+        client = SocketClient(
+            self.config.app_token,
+            probe,
+            tracker=self._tracker,
+            on_fatal=fatal,
+            sleep=self._sleep,
+            backoff=self._backoff,
+        )
+        self._socket = SocketHandler(app, client)
+        await client.connect()
+        await serving
+
+    def connection(self) -> ConnectionStatus | None:
+        """Socket Mode's connection, for `/papers status` (HTTP mode holds none)."""
+        return self._tracker.status if self.config.mode == "socket" else None
+
     async def stop(self) -> None:
+        if self._serving is not None and not self._serving.done():
+            self._serving.set_result(None)
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None

@@ -71,7 +71,7 @@ async def subscribe_with_a_post_time_an_hour_ago(db: Path, channel: ChannelRef) 
 
 
 async def start_paperbot(
-    config: Path, secrets: Mapping[str, str], *args: str
+    config: Path, secrets: Mapping[str, str], *args: str, stdin: int = asyncio.subprocess.DEVNULL
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
     env |= bot_clock_env() | dict(secrets)
@@ -82,7 +82,7 @@ async def start_paperbot(
         "--config",
         str(config),
         *args,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=stdin,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,

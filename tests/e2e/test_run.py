@@ -66,6 +66,7 @@ async def test_run_catches_up_a_missed_digest_once_and_stops_cleanly_on_sigterm(
         _, stderr = await bot.communicate()
     log = stderr.decode()
     assert bot.returncode == 0, log
+    assert "Traceback" not in log, log  # was: SchedulerNotRunningError at ERROR
     assert "xoxb-test-token" not in log
     assert "xapp-test-token" not in log
     [message] = slack.top_level(CHANNEL.channel_id)
@@ -86,3 +87,17 @@ async def test_run_with_no_platform_says_what_to_enable(tmp_path: Path) -> None:
         _, stderr = await bot.communicate()
     assert bot.returncode == 2
     assert "enable [slack] or [discord]" in stderr.decode()
+
+
+async def test_run_with_a_rejected_app_token_exits_non_zero_with_one_line(
+    tmp_path: Path, feed: FakeFeed, slack: FakeSlackApi
+) -> None:
+    slack.valid_tokens = {SLACK_SECRETS["TEST_SLACK_BOT"]}  # the app token is not valid
+    bot = await start_paperbot(_config(tmp_path, feed, slack), SLACK_SECRETS, "run")
+    async with asyncio.timeout(WAIT_S):
+        _, stderr = await bot.communicate()
+    log = stderr.decode()
+    assert bot.returncode == 2, log  # a config error: restarting will not help
+    assert log.count("Slack rejected the app token (invalid_auth)") == 1, log
+    assert "Traceback" not in log, log
+    assert "xapp-test-token" not in log

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -91,5 +93,50 @@ async def test_run_with_a_rejected_discord_token_exits_non_zero(
         _, stderr = await bot.communicate()
     log = stderr.decode()
     assert bot.returncode == 2, log  # a config error: restarting will not help
-    assert "Discord rejected the bot token" in log
+    assert log.count("Discord rejected the bot token") == 1, log
+    assert "Traceback" not in log, log
     assert "not-the-token" not in log
+
+
+async def test_an_unreachable_slack_is_retried_while_discord_posts_and_status_shows_it(
+    tmp_path: Path, feed: FakeFeed, discord: FakeDiscord
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: Slack is unreachable
+        probe.bind(("127.0.0.1", 0))
+        slack_url = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+    config = write_config(
+        tmp_path,
+        feed,
+        f"""[discord]
+enabled = true
+token_env = "{TOKEN_ENV}"
+api_base_url = "{discord.base_url}"
+gateway_url = "{discord.gateway_url}"
+[slack]
+enabled = true
+bot_token_env = "TEST_SLACK_BOT"
+app_token_env = "TEST_SLACK_APP"
+api_base_url = "{slack_url}"
+""",
+    )
+    channel = _channel(discord)
+    await subscribe_with_a_post_time_an_hour_ago(tmp_path / "run.db", channel)
+    secrets = {TOKEN_ENV: discord.token, "TEST_SLACK_BOT": "xoxb-t", "TEST_SLACK_APP": "xapp-t"}
+    bot = await start_paperbot(config, secrets, "run", "--console", stdin=PIPE)
+    assert bot.stdin is not None
+    assert bot.stderr is not None
+    log: list[str] = []
+    async with asyncio.timeout(WAIT_S):
+        while sum("Slack: cannot connect (attempt" in line for line in log) < 2:
+            log.append((await bot.stderr.readline()).decode())
+        await discord.wait_for(lambda fake: bool(fake.messages()))  # Discord keeps posting
+    bot.stdin.write(b"/papers status\n")
+    bot.stdin.close()  # end of input ends the run
+    async with asyncio.timeout(WAIT_S):
+        stdout, stderr = await bot.communicate()
+    text = "".join(log) + stderr.decode()
+    assert bot.returncode == 0, text
+    assert "Slack: reconnecting (attempt " in stdout.decode()
+    assert f"last error: cannot reach {slack_url.split('/')[2]}" in stdout.decode()
+    assert "Traceback" not in text, text
+    assert "attempt 1: cannot reach" in text

@@ -56,6 +56,7 @@ class FakeSlackApi:
         self.channels: dict[str, FakeChannel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url name -> bodies
+        self.valid_tokens: set[str] | None = None  # None: any token; else others: invalid_auth
         self._scripts: dict[str, list[Scripted]] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -126,11 +127,24 @@ class FakeSlackApi:
         scripted = self._next_script(method)
         if scripted is not None and not scripted.passes:
             return await self._scripted(scripted)
+        refusal = self._refused_token(method, request)
+        if refusal is not None:
+            return _ok({"ok": False, "error": refusal})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return _ok({"ok": False, "error": "unknown_method"})
         result: dict[str, Any] = handler(body)
         return _ok(result)
+
+    def _refused_token(self, method: str, request: web.Request) -> str | None:
+        """Slack's answer to a wrong token: invalid_auth; a bot token opening a socket:
+        not_allowed_token_type."""
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if self.valid_tokens is not None and token not in self.valid_tokens:
+            return "invalid_auth"
+        if method == "apps.connections.open" and not token.startswith("xapp-"):
+            return "not_allowed_token_type"
+        return None
 
     def _next_script(self, method: str) -> Scripted | None:
         queue = self._scripts.get(method)
@@ -240,6 +254,17 @@ class FakeSlackApi:
                 if future is not None and not future.done():
                     future.set_result(ack)
         return ws
+
+    async def drop_sockets(self) -> None:
+        """Close every Socket Mode connection, as Slack does when it moves the app."""
+        sockets, self._sockets = self._sockets, []
+        for ws in sockets:
+            await ws.close()
+
+    async def wait_sockets(self, count: int = 1) -> None:
+        """Until `count` Socket Mode connections are open."""
+        async with asyncio.timeout(WAIT_S), self._changed:
+            await self._changed.wait_for(lambda: len(self._sockets) >= count)
 
     async def send_envelope(self, envelope_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Push an envelope to the connected Socket Mode client; return its ack."""

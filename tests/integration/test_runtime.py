@@ -16,9 +16,11 @@ import pytest
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.connection import ConnectionStatus, LinkState
 from bot.errors import ConfigError, PaperbotError
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.ports import CommandHandler
+from bot.replies import CommandContext
 from bot.runtime import Runtime
 from tests.fakes.memory_platform import MemoryPlatform
 
@@ -85,3 +87,22 @@ async def test_a_scheduler_that_cannot_start_stops_the_run_with_an_error(app: Ap
     with pytest.raises(PaperbotError):  # a non-zero exit: the supervisor restarts it
         async with asyncio.timeout(5):  # a bound, not a wait on the clock
             await runtime.run()
+
+
+class ReconnectingPlatform(MemoryPlatform):
+    """A platform whose connection is down and being retried (Slack's Socket Mode)."""
+
+    def connection(self) -> ConnectionStatus:
+        return ConnectionStatus("slack", LinkState.RECONNECTING, NOW, 3, "timed out")
+
+
+async def test_status_shows_each_platform_connection_and_the_others_keep_posting(
+    app: App,
+) -> None:
+    discord = MemoryPlatform("discord")
+    runtime = Runtime(app, {"slack": ReconnectingPlatform(), "discord": discord})
+    ctx = CommandContext(ChannelRef("discord", "9", "8"), "u", "U", can_manage=True)
+    reply = await app.commands.handle(ctx, "status")
+    assert "Slack: reconnecting (attempt 3, last error: timed out) since" in reply.text
+    assert "Discord" not in reply.text  # a platform with no connection to report says nothing
+    assert runtime.platforms["discord"] is discord

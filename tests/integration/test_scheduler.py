@@ -175,3 +175,24 @@ async def test_shutdown_lets_a_sweep_fired_by_apscheduler_finish_its_post(rig: R
     assert record is not None
     assert record.state is DeliveryState.POSTED
     assert rig.platform.posted_channels == [sub.channel.key]
+
+
+async def test_shutdown_twice_at_once_shuts_down_once_without_an_error(rig: Rig) -> None:
+    # SIGTERM stops the run and takes the scheduler role away at the same moment: both
+    # shut the scheduler down. APScheduler defers the real shutdown to the loop, so a
+    # second call used to queue a second one, which raised SchedulerNotRunningError there.
+    errors: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        await rig.scheduler.start(catch_up=False)
+        await asyncio.gather(
+            rig.scheduler.shutdown(wait=True),
+            rig.scheduler.shutdown(wait=True, stop_runner=False),
+        )
+        for _ in range(5):  # let the deferred shutdowns run: event-loop turns, not a clock
+            await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert errors == []
+    assert not rig.scheduler._scheduler.running

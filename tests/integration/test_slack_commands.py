@@ -4,6 +4,8 @@ and as real Socket Mode envelopes; answers go to the fake's response_url.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -318,7 +320,8 @@ async def test_socket_mode_routes_commands_and_acks_over_the_websocket(
     fake: FakeSlackApi, handler: RecordingHandler
 ) -> None:
     platform = SlackPlatform(config(fake, mode="socket", signing_secret=""))
-    await platform.start(handler)
+    serving = asyncio.create_task(platform.start(handler))  # serves until stop()
+    await fake.wait_sockets()
     try:
         assert fake.calls("apps.connections.open")
         opened = [r for r in fake.requests if r.method == "apps.connections.open"]
@@ -332,4 +335,68 @@ async def test_socket_mode_routes_commands_and_acks_over_the_websocket(
         assert "2 papers" in fake.responses["cmd"][0]["text"]
     finally:
         await platform.stop()
+        async with asyncio.timeout(5):
+            await serving
     assert [text for _, text in handler.calls] == ["help", "search agents"]
+
+
+# ------------------------------------------------------------------ malformed requests
+
+
+async def post_raw(platform: SlackPlatform, body: bytes, timestamp: str, signature: str) -> int:
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+    url = f"http://127.0.0.1:{platform.bound_port}/slack/events"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as r,
+    ):
+        return r.status
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "body", "status"),
+    [
+        ("abc", b"", 401),  # bolt: ValueError in int(timestamp), a 500 and a traceback
+        ("1e9", b"", 401),
+        ("9" * 5000, b"", 401),  # int() refuses numbers this long
+        ("now", b"\xff\xfe", 401),
+        ("", b"\xff\xfe", 401),
+        ("stamp", b"\xff\xfe", 400),
+        ("0", b"\xff\xfe token=x", 400),  # bolt: UnicodeDecodeError, a 500 and a traceback
+    ],
+)
+async def test_a_malformed_request_is_refused_without_a_traceback(
+    http_platform: SlackPlatform,
+    handler: RecordingHandler,
+    caplog: pytest.LogCaptureFixture,
+    timestamp: str,
+    body: bytes,
+    status: int,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    stamp = str(int(time.time())) if timestamp == "stamp" else timestamp
+    assert await post_raw(http_platform, body, stamp, "v0=00") == status
+    assert handler.calls == []
+    assert [
+        r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR
+    ] == []
+
+
+async def test_a_refused_request_body_is_not_logged(
+    http_platform: SlackPlatform,
+    fake: FakeSlackApi,
+    handler: RecordingHandler,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    form = command_form(fake, "help")
+    assert (await send(http_platform, form, secret="not-the-secret"))[0] == 401
+    assert (await send(http_platform, form, age_s=3600))[0] == 401
+    assert handler.calls == []
+    assert "legacy-verification-token" not in caplog.text
+    assert fake.response_url("cmd") not in caplog.text
+    assert "Slack HTTP: refused a request (invalid signature or expired timestamp)" in caplog.text

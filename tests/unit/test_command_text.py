@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.command_text import when_text
+from bot.command_text import connection_text, when_text
+from bot.connection import Backoff, ConnectionStatus, LinkState
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
 
@@ -31,3 +32,21 @@ def test_when_text_shows_the_channels_local_time() -> None:
     assert when_text(NOW, "Asia/Kolkata", NOW - timedelta(hours=1)).startswith(
         "Sat 22 Aug 2026 14:30 Asia/Kolkata"
     )
+
+
+def test_a_reconnecting_platform_says_which_attempt_why_and_since_when() -> None:
+    since = NOW - timedelta(minutes=7)
+    status = ConnectionStatus("slack", LinkState.RECONNECTING, since, 3, "timed out")
+    assert connection_text(status, NOW) == (
+        "Slack: reconnecting (attempt 3, last error: timed out) "
+        "since Sat 22 Aug 2026 08:53 UTC (7 min ago)"
+    )
+    up = ConnectionStatus("slack", LinkState.CONNECTED, since)
+    assert (
+        connection_text(up, NOW) == "Slack: connected since Sat 22 Aug 2026 08:53 UTC (7 min ago)"
+    )
+
+
+def test_backoff_doubles_from_the_first_wait_up_to_its_cap() -> None:
+    assert [Backoff(1, 60).delay(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert Backoff(0.5, 60).delay(10_000) == 60

@@ -1,0 +1,70 @@
+"""How a chat platform's connection stands, for `/papers status` and the log.
+
+A platform that holds a long-lived connection (Slack's Socket Mode) owns a
+`ConnectionTracker` and tells it what happens; readers get a frozen `ConnectionStatus`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # bot.ports names ConnectionStatus in its contracts
+    from bot.ports import Clock
+
+
+class LinkState(enum.Enum):
+    CONNECTING = "connecting"  # the first attempt, not yet answered
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"  # an attempt failed; the next one waits its backoff
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStatus:
+    platform: str  # "slack"
+    state: LinkState
+    since: datetime  # when this state began (an outage: its first failed attempt)
+    attempt: int = 0  # failed attempts in a row
+    last_error: str | None = None  # short and safe to show: no URL, token or body
+
+
+class ConnectionTracker:
+    def __init__(self, platform: str, clock: Clock) -> None:
+        self._clock = clock
+        self._status = ConnectionStatus(platform, LinkState.CONNECTING, clock.now())
+
+    @property
+    def status(self) -> ConnectionStatus:
+        return self._status
+
+    def connected(self) -> None:
+        self._status = ConnectionStatus(self._status.platform, LinkState.CONNECTED, self._now())
+
+    def failed(self, error: str) -> int:
+        """One more failed attempt; returns how many in a row."""
+        status = self._status
+        since = status.since if status.state is LinkState.RECONNECTING else self._now()
+        self._status = replace(
+            status,
+            state=LinkState.RECONNECTING,
+            since=since,
+            attempt=status.attempt + 1,
+            last_error=error,
+        )
+        return self._status.attempt
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Seconds to wait after the n-th failed attempt in a row: first, doubling, capped."""
+
+    first_s: float = 1.0
+    cap_s: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.cap_s, self.first_s * 2.0 ** max(0, min(attempt - 1, 30)))
