@@ -28,6 +28,9 @@ HOSTILE: dict[str, str] = {
     "slack tokens": "<!channel> <!here> <@U123ABC> &amp; <https://evil.example|click> &lt;",
     "markdown blocks": "# heading\n> quote\n-# subtext\n||spoiler|| \\*not escaped\\*",
     "lone surrogate": "broken \ud800 pair",
+    "5,000 characters": "word " * 1000,
+    "5,000 unbroken": "x" * 5000,
+    "3,000 brackets": "[" * 1500 + "]" * 1500,  # escaping doubles it
 }
 
 # What no rendered text may contain, whatever the platform.
