@@ -31,7 +31,7 @@ def escape(text: str) -> str:
     """Markdown, masked links, `<...>` tokens and mentions made literal; control and
     bidi-override characters dropped (`bot.untrusted`); whitespace runs kept as they are."""
     text = clean_text(text)
-    for char in _HIDDEN.values():
+    for char in _HIDDEN.values():  # the stand-ins themselves, if the text had any, go
         text = text.replace(char, "")
     for char, hidden in _HIDDEN.items():
         text = text.replace(char, hidden)
