@@ -35,6 +35,7 @@ from bot.delivery_state import Delivery, DeliveryState, EmptyReason, describe, r
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.errors import (
+    MessageRejected,
     PaperbotError,
     PermanentPlatformError,
     PlatformError,
@@ -236,6 +237,9 @@ class DeliveryRunner:
             return "lease-lost"
         except PermanentPlatformError as exc:
             return await self._pause(record.delivery, exc.reason)
+        except MessageRejected as exc:  # retrying the same body cannot help
+            log.error("giving up on %s %s: %s", delivery.channel.key, delivery.day, exc)
+            return await self._end(record.delivery.failed(_error_text(exc), None))
         except (PlatformError, SourceError) as exc:
             return await self._retry_later(record.delivery, exc)
         except Exception as exc:  # a bug or a store failure: log it, keep the fan-out going

@@ -10,7 +10,9 @@
     ├── StoreError               the database failed or was inconsistent
     └── PlatformError            a chat platform failed to take a message
         ├── TransientPlatformError   try again later (5xx, timeout, rate limit exhausted)
-        └── PermanentPlatformError   stop posting to this channel; `reason` says why
+        ├── PermanentPlatformError   stop posting to this channel; `reason` says why
+        └── MessageRejected          the platform refused this message's body (HTTP 400):
+                                     sending it again fails again; the channel is fine
 
 Only our own short messages reach chat: `UserInputError` and `UpstreamRejected` as they are,
 a `SourceError` as "the source is not answering" with its one-line cause (they name the
@@ -59,6 +61,12 @@ class PlatformError(PaperbotError):
 
 class TransientPlatformError(PlatformError):
     pass
+
+
+class MessageRejected(PlatformError):
+    """The platform refused the message itself (an invalid or oversized body), not the
+    channel: the same digest would be refused on every retry, so it fails for good, and the
+    channel keeps getting the next ones."""
 
 
 class PermanentPlatformError(PlatformError):

@@ -1,18 +1,15 @@
 """Pure: a command's Reply as terminal text.
 
-No markup to escape on a terminal, but paper text comes from the internet: control
-characters (ANSI escape sequences could rewrite the screen) are dropped before printing.
+No markup to escape on a terminal, but paper text comes from the internet: control and
+bidi-override characters (ANSI escape sequences could rewrite the screen) are dropped before
+printing (`bot.untrusted.clean_text`).
 """
 
 from __future__ import annotations
 
-import re
-
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
 from bot.replies import CLOSE_MATCHES, Reply
-
-# Every C0/C1 control character except newline and tab, and DEL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from bot.untrusted import clean_text
 
 
 def render_reply(reply: Reply) -> str:
@@ -35,4 +32,4 @@ def render_reply(reply: Reply) -> str:
 
 
 def strip_control(text: str) -> str:
-    return _CONTROL.sub("", text)
+    return clean_text(text)

@@ -3,7 +3,9 @@
 discord.py's HTTP client already waits out 429s (per bucket and global) and retries
 500/502/504/524; what reaches us is what it gave up on. We retry the rest of the server
 and network failures a few times with bounded backoff, and turn Discord's "you may not post
-here" codes into `PermanentPlatformError` so the core stops posting to that channel.
+here" codes into `PermanentPlatformError` so the core stops posting to that channel. A 400
+(Invalid Form Body: a limit passed, a malformed embed) or 413 is about the message, not the
+channel: `MessageRejected`, never retried, so that digest fails and the channel stays on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ import aiohttp
 import discord
 
 from adapters.discord.render import DiscordMessage
-from bot.errors import PermanentPlatformError, PlatformError, TransientPlatformError
+from bot.errors import (
+    MessageRejected,
+    PermanentPlatformError,
+    PlatformError,
+    TransientPlatformError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,7 @@ PERMANENT_CODES = {
     50013: "Missing Permissions: the bot may not send messages or embeds here",
     10003: "Unknown Channel: the channel was deleted or the bot was removed",
 }
+REJECTED_STATUSES = {400, 413}  # the body is invalid or too large: sending it again fails again
 NONCE_MAX = 25  # Discord nonces are at most 25 characters
 
 
@@ -48,6 +56,10 @@ def translate(exc: Exception) -> PlatformError:
         reason = PERMANENT_CODES.get(exc.code)
         if reason is not None:
             return PermanentPlatformError(f"Discord error {exc.code}, {reason}")
+        if exc.status in REJECTED_STATUSES:
+            return MessageRejected(
+                f"Discord refused the message: HTTP {exc.status} (code {exc.code})"
+            )
         return TransientPlatformError(f"Discord answered HTTP {exc.status} (code {exc.code})")
     if isinstance(exc, discord.RateLimited):
         return TransientPlatformError(f"Discord rate limit of {exc.retry_after:.0f} s")

@@ -6,6 +6,11 @@ characters over all the embeds of one message, 10 embeds a message, content 2,00
 is dropped to meet them: a digest that does not fit one message becomes several, a long
 list becomes continued fields, and the one place text is shortened (a summary or a title
 too long for its slot) ends with a visible ellipsis and keeps the full text a link away.
+Whatever the input, `_assemble` clamps every embed text to its limit as a last guard:
+Discord answers 400 to a body past one.
+
+Paper text is escaped (`text.escape`), and names, titles, keywords and topics are put on one
+line first (`bot.untrusted.one_line`), whatever the store holds.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from dataclasses import dataclass
 import discord
 
 from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
-from adapters.discord.text import escape, fit, safe_url, split
+from adapters.discord.text import clamp, escape, fit, safe_url, split
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
 from bot.replies import CLOSE_MATCHES, Reply
 from bot.summary import summarize
+from bot.untrusted import one_line
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -32,6 +38,9 @@ EMBEDS_PER_MESSAGE = 10
 EMBED_CHARS_PER_MESSAGE = 6000
 CONTENT_MAX = 2000
 SEARCH_SUMMARY_MAX = 350  # a search result's summary: the whole abstract is one click away
+FULL_TITLE_MAX = 1024  # a title too long for the embed's title, repeated in the description
+AUTHOR_NAME_MAX = 200  # one author's name in the Authors field
+CONTINUED = " (continued)"
 
 COLOUR = discord.Colour(0xFFD21E)  # the Hugging Face yellow
 
@@ -66,7 +75,9 @@ def render_digest(digest: Digest, *, mark_key: str | None = None) -> list[Discor
     if len(messages) > 1:
         total = len(messages)
         messages = [
-            DiscordMessage(f"{digest.title} (part {i} of {total})", m.embeds)
+            DiscordMessage(
+                clamp(f"{escape(digest.title)} (part {i} of {total})", CONTENT_MAX), m.embeds
+            )
             for i, m in enumerate(messages, 1)
         ]
     return messages
@@ -110,17 +121,18 @@ def paper_embeds(
     paper: Paper, summary: str, reasons: Sequence[str], rank: int | None = None
 ) -> list[discord.Embed]:
     """One paper: linked title, summary and stats, authors, why it matched, links."""
-    plain_title = f"{rank}. {paper.title}" if rank else paper.title
+    paper_title = one_line(paper.title)
+    plain_title = f"{rank}. {paper_title}" if rank else paper_title
     title = fit(plain_title, TITLE_MAX)
     parts: list[str] = []
-    if escape(plain_title) != title:  # the title was shortened: keep it whole below
-        parts.append(f"**{escape(paper.title)}**")
+    if escape(plain_title) != title:  # the title was shortened: keep it (nearly) whole below
+        parts.append(f"**{fit(paper_title, FULL_TITLE_MAX)}**")
     stats = _stats_line(paper)
     room = DESCRIPTION_MAX - sum(len(p) + 2 for p in parts) - len(stats) - 2
     if summary.strip():
-        parts.append(fit(" ".join(summary.split()), room))
+        parts.append(fit(one_line(summary), room))
     parts.append(stats)
-    fields = [*_authors_fields(paper.authors), *_reason_fields(reasons), _links_field(paper)]
+    fields = [*_authors_fields(paper.authors), *_reason_fields(reasons), *_links_fields(paper)]
     return _assemble(title, paper.hf_url, "\n\n".join(parts), fields, safe_url(paper.thumbnail))
 
 
@@ -154,42 +166,61 @@ def _header_embeds(digest: Digest) -> list[discord.Embed]:
             description += f" from {digest.total_candidates} on the day's list"
     fields: list[_Field] = []
     if digest.topics:
-        topics = ", ".join(str(t) for t in digest.topics)
+        topics = ", ".join(one_line(str(t)) for t in digest.topics)
         fields.extend(_split_field("Topics", escape(topics)))
-    embeds = _assemble(digest.title, None, description, fields, None)
-    embeds[-1].set_footer(text=fit(digest.trending_definition, FOOTER_MAX))
-    return embeds
+    title = fit(digest.title, TITLE_MAX)
+    footer = fit(digest.trending_definition, FOOTER_MAX)
+    return _assemble(title, None, description, fields, None, footer=footer)
 
 
 def _assemble(
-    title: str, url: str | None, description: str, fields: Sequence[_Field], thumbnail: str | None
+    title: str,
+    url: str | None,
+    description: str,
+    fields: Sequence[_Field],
+    thumbnail: str | None,
+    *,
+    footer: str = "",
 ) -> list[discord.Embed]:
-    """The embed, continued in more embeds when the fields would pass 25 or 6,000 chars."""
-    first = discord.Embed(title=title, url=url, description=description, colour=COLOUR)
+    """The embed, continued in more embeds when the fields would pass 25 or 6,000 chars.
+
+    Every text is already escaped; each is clamped to its limit here whatever its source,
+    and the description to what the title and footer leave of the 6,000.
+    """
+    title = clamp(title, TITLE_MAX)
+    footer = clamp(footer, FOOTER_MAX)
+    room = min(DESCRIPTION_MAX, EMBED_CHARS_PER_MESSAGE - len(title) - len(footer))
+    first = discord.Embed(title=title, url=url, description=clamp(description, room))
+    first.colour = COLOUR
     if thumbnail:
         first.set_thumbnail(url=thumbnail)
     embeds = [first]
+    last_footer = len(footer)  # the footer goes on the last embed: keep room for it
     for field in fields:
+        name, value = clamp(field.name, FIELD_NAME_MAX), clamp(field.value, FIELD_VALUE_MAX)
         embed = embeds[-1]
         # room for a digest's mark (adapters/discord/marks.py) is kept in every embed
-        size = len(embed) + len(field.name) + len(field.value)
+        size = len(embed) + len(name) + len(value) + last_footer
         fits = size <= EMBED_CHARS_PER_MESSAGE - MARK_ROOM
         if len(embed.fields) == FIELDS_MAX or not fits:
-            embed = discord.Embed(title=fit(f"{title} (continued)", TITLE_MAX), colour=COLOUR)
+            continued = clamp(title, TITLE_MAX - len(CONTINUED)) + CONTINUED
+            embed = discord.Embed(title=continued, colour=COLOUR)
             embeds.append(embed)
-        embed.add_field(name=field.name, value=field.value, inline=False)
+        embed.add_field(name=name, value=value, inline=False)
+    if footer:
+        embeds[-1].set_footer(text=footer)
     return embeds
 
 
 def _split_field(name: str, escaped_value: str) -> list[_Field]:
     chunks = split(escaped_value, FIELD_VALUE_MAX)
-    return [_Field(name if i == 0 else f"{name} (continued)", c) for i, c in enumerate(chunks)]
+    return [_Field(name if i == 0 else f"{name}{CONTINUED}", c) for i, c in enumerate(chunks)]
 
 
 def _reason_fields(reasons: Sequence[str]) -> list[_Field]:
     if not reasons:
         return []
-    return _split_field("Why this paper", "\n".join(f"• {escape(r)}" for r in reasons))
+    return _split_field("Why this paper", "\n".join(f"• {escape(one_line(r))}" for r in reasons))
 
 
 def _authors_fields(authors: Sequence[str]) -> list[_Field]:
@@ -197,19 +228,21 @@ def _authors_fields(authors: Sequence[str]) -> list[_Field]:
     if not authors:
         return []
     shown: list[str] = []
-    for i, name in enumerate(authors):
+    for i, raw in enumerate(authors):
+        name = fit(one_line(raw), AUTHOR_NAME_MAX)
         more = len(authors) - i - 1
         tail = f", and {more} more" if more else ""
-        candidate = ", ".join([*shown, escape(name)])
+        candidate = ", ".join([*shown, name])
         if len(candidate) + len(tail) + 20 > FIELD_VALUE_MAX:  # room for the longest tail
             break
-        shown.append(escape(name))
+        shown.append(name)
     hidden = len(authors) - len(shown)
     value = ", ".join(shown) + (f", and {hidden} more" if hidden else "")
     return [_Field("Authors", value)]
 
 
-def _links_field(paper: Paper) -> _Field:
+def _links_fields(paper: Paper) -> list[_Field]:
+    """The links, " · " apart, continued in a second field rather than cut inside one."""
     links: list[tuple[str, str | None]] = [
         ("arXiv", paper.arxiv_url),
         ("PDF", paper.pdf_url),
@@ -217,8 +250,17 @@ def _links_field(paper: Paper) -> _Field:
         ("Code", paper.github_repo),
         ("Project page", paper.project_page),
     ]
-    shown = [f"[{label}]({url})" for label, raw in links if (url := safe_url(raw))]
-    return _Field("Links", " · ".join(shown))
+    values = [""]
+    for label, raw in links:
+        url = safe_url(raw)  # at most MAX_URL_CHARS, so one link always fits a field
+        if url is None:
+            continue
+        shown = f"[{label}]({url})"
+        if values[-1] and len(values[-1]) + 3 + len(shown) > FIELD_VALUE_MAX:
+            values.append("")
+        values[-1] = f"{values[-1]} · {shown}" if values[-1] else shown
+    names = ["Links", *[f"Links{CONTINUED}"] * (len(values) - 1)]
+    return [_Field(name, value) for name, value in zip(names, values, strict=True) if value]
 
 
 def _stats_line(paper: Paper) -> str:
@@ -226,5 +268,5 @@ def _stats_line(paper: Paper) -> str:
     if paper.github_stars is not None:
         stats.append(f"★ {paper.github_stars:,} stars")
     if paper.organization:
-        stats.append(fit(paper.organization, 100))
+        stats.append(fit(one_line(paper.organization), 100))
     return " · ".join(stats)

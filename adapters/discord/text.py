@@ -3,6 +3,12 @@
 Everything that reaches Discord from paper data or user input goes through `escape`, so
 markdown in a title stays literal and `@everyone` or `<@id>` can never become a mention
 (the messages are also sent with no allowed mentions: two independent guards).
+
+`discord.utils.escape_markdown` escapes only the first `[` of a line's masked links and
+leaves `<` alone, so `escape` backslash-escapes every `[`, `]` and `<` itself: no masked
+link, and none of Discord's `<...>` tokens (channel `<#id>`, timestamp `<t:1:R>`, command
+`</name:id>`, emoji `<:name:id>` / `<a:name:id>`, mention `<@id>`, guide `<id:...>`) can
+form. Discord shows a backslash-escaped `<`, `[` or `]` as the bare character.
 """
 
 from __future__ import annotations
@@ -11,12 +17,39 @@ from urllib.parse import quote, urlsplit
 
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.untrusted import clean_text
+
 ELLIPSIS = "…"
+MAX_URL_CHARS = 1000  # a longer link is not shown: it could not fit a field with its label
+
+# Stand-ins (private-use characters) that hide `[`, `]` and `<` from escape_markdown, so
+# each comes back with exactly one backslash, inside URLs too.
+_HIDDEN = {"[": "\ue000", "]": "\ue001", "<": "\ue002"}
 
 
 def escape(text: str) -> str:
-    """Markdown and mentions made literal, whitespace runs kept as they are."""
-    return escape_mentions(escape_markdown(text))
+    """Markdown, masked links, `<...>` tokens and mentions made literal; control and
+    bidi-override characters dropped (`bot.untrusted`); whitespace runs kept as they are."""
+    text = clean_text(text)
+    for char in _HIDDEN.values():  # the stand-ins themselves, if the text had any, go
+        text = text.replace(char, "")
+    for char, hidden in _HIDDEN.items():
+        text = text.replace(char, hidden)
+    escaped = escape_markdown(text)
+    for char, hidden in _HIDDEN.items():
+        escaped = escaped.replace(hidden, "\\" + char)
+    return escape_mentions(escaped)
+
+
+def clamp(escaped: str, limit: int) -> str:
+    """Already-escaped text within `limit`: the last guard before Discord, which answers 400
+    to anything longer. Cut with a visible ellipsis, never after an escaping backslash."""
+    if len(escaped) <= limit:
+        return escaped
+    at = max(limit - len(ELLIPSIS), 0)
+    while at > 0 and _ends_with_open_escape(escaped[:at]):
+        at -= 1
+    return escaped[:at] + ELLIPSIS
 
 
 def cut_at_word(text: str, max_chars: int) -> str:
@@ -91,4 +124,5 @@ def safe_url(url: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     # Brackets, spaces and angle brackets would end the link early or break the markup.
-    return quote(url, safe=":/?#@!$&*+,;=%~-._")
+    quoted = quote(url, safe=":/?#@!$&*+,;=%~-._")
+    return quoted if len(quoted) <= MAX_URL_CHARS else None

@@ -1,22 +1,54 @@
-"""Slack mrkdwn text: escaping, safe links, and splitting without cutting a link. Pure."""
+"""Slack mrkdwn text: escaping, safe links, and splitting without cutting a link. Pure.
+
+Slack has an escape for `&`, `<` and `>` only. Its formatting characters `*`, `_`, `~` and
+`` ` `` have none, so paper text holding them ("A* search", "~10x", `code`) would turn bold,
+italic, struck or monospace. `escape` puts each run of them in the fallback text of a date
+token with an invalid date, `<!date^00000000^{_}|*>`, which Slack always shows as the plain
+text it carries (the approach of jsx-slack's `<Escape>`; the token pings no one). A token
+cannot sit inside a link's label, so `link` uses look-alike characters there instead.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
+from bot.untrusted import clean_text
+
 MAX_SECTION_CHARS = 3000  # per section text
 MAX_URL_CHARS = 1000
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _ATOM = re.compile(r"<[^<>]*>|\n|[^\S\n]+|[^\s<]+|<")
+_FORMATTING_RUN = re.compile(r"[*_~`]{1,50}")  # longer runs become several short tokens
+_LINE_START_QUOTE = re.compile(r"^&gt;", re.MULTILINE)
+# In link labels: ∗ ˍ ∼ ˋ, as jsx-slack does.
+_LOOKALIKES = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
 
 
 # ---------------------------------------------------------------- escaping and links
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters; `&` first so nothing is escaped twice."""
+    """Paper or user text shown literally: no link, mention, formatting or quote can form.
+
+    Control and bidi-override characters are dropped (`bot.untrusted`), Slack's three control
+    characters become entities (`&` first so nothing is escaped twice), a line starting with
+    `>` gets an invisible soft hyphen so it is not a quote, and formatting characters are
+    wrapped in date tokens (see the module docstring).
+    """
+    escaped = _entities(clean_text(text))
+    escaped = _LINE_START_QUOTE.sub("\u00ad&gt;", escaped)
+    return _FORMATTING_RUN.sub(lambda run: f"<!date^00000000^{{_}}|{run.group()}>", escaped)
+
+
+def escape_label(text: str) -> str:
+    """Text for a link's label, where no token can nest: formatting characters become
+    look-alikes (∗ ˍ ∼ ˋ) instead."""
+    return _entities(clean_text(text)).translate(_LOOKALIKES)
+
+
+def _entities(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -36,8 +68,7 @@ def safe_url(url: str | None) -> str | None:
 def link(url: str | None, label: str) -> str:
     """`<url|label>` with the label escaped; the bare escaped label when the URL is unsafe."""
     target = safe_url(url)
-    text = escape(label)
-    return f"<{target}|{text}>" if target else text
+    return f"<{target}|{escape_label(label)}>" if target else escape(label)
 
 
 # ---------------------------------------------------------------- splitting

@@ -1,9 +1,11 @@
 """Digest and Reply -> Slack Block Kit. Pure: no I/O, no slack_sdk, unit-tested against limits.
 
-Every piece of paper text goes through `escape` (`&`, `<`, `>`), so no title, abstract or
-author can form a link, a mention or `<!channel>`; mrkdwn objects are `verbatim` so Slack
-does not auto-link either. Long text is split into several sections and several messages,
-never cut silently and never inside a `<url|label>` link.
+Every piece of paper text goes through `escape` (`&`, `<`, `>`, and `*`, `_`, `~`, `` ` ``
+shown literally: see adapters/slack/mrkdwn.py), so no title, abstract or author can form a
+link, a mention, `<!channel>` or formatting; titles, names, keywords and topics are put on
+one line first. mrkdwn objects are `verbatim` so Slack does not auto-link either. Long
+text is split into several sections and several messages, never cut silently and never
+inside a `<url|label>` link or a `<!date…>` token.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
 from bot.replies import CLOSE_MATCHES, Reply, Visibility
 from bot.summary import summarize
+from bot.untrusted import one_line
 
 MAX_BLOCKS = 50  # per message
 MAX_HEADER_CHARS = 150
@@ -136,7 +139,8 @@ def fallback(lead: str, items: Sequence[str]) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """`text` if it fits, else its first words with a visible "…" (never mid-entity)."""
+    """`text` if it fits, else its first words with a visible "…" (never mid-entity or
+    mid-token: a cut `<!date…>` or `<url|…>` would show as markup)."""
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit - 1)
@@ -144,6 +148,9 @@ def clip(text: str, limit: int) -> str:
     amp = text.rfind("&", 0, cut)
     if amp >= 0 and ";" not in text[amp:cut] and cut - amp < 6:
         cut = amp
+    opened = text.rfind("<", 0, cut)
+    if opened > text.rfind(">", 0, cut):
+        cut = opened
     return text[:cut] + "…"
 
 
@@ -152,19 +159,16 @@ def clip(text: str, limit: int) -> str:
 
 def paper_text(paper: Paper, rank: int, summary: str, reasons: Sequence[str] = ()) -> str:
     """One paper as mrkdwn: linked title, summary, counts, links, and why it matched."""
-    title = f"{rank}. {paper.title}"
-    heading = (
-        f"*{link(paper.hf_url, title)}*"
-        if len(title) <= MAX_LINKED_TITLE_CHARS
-        else f"*{escape(title)}*"
-    )
+    title = f"{rank}. {one_line(paper.title)}"
+    linked = link(paper.hf_url, title)
+    heading = f"*{linked}*" if len(linked) <= MAX_LINKED_TITLE_CHARS else f"*{escape(title)}*"
     lines = [heading]
     if summary:
         lines.append(escape(summary))
     lines.append(_counts(paper))
     lines.append(_links(paper))
     if reasons:
-        lines.append("_Why this paper:_ " + escape(", ".join(reasons)))
+        lines.append("_Why this paper:_ " + escape(", ".join(one_line(r) for r in reasons)))
     return "\n".join(lines)
 
 
@@ -176,7 +180,7 @@ def _counts(paper: Paper) -> str:
     if paper.github_stars is not None:
         parts.append(f":star: {paper.github_stars:,} GitHub stars")
     if paper.organization:
-        parts.append(escape(paper.organization))
+        parts.append(escape(one_line(paper.organization)))
     return SEPARATOR.join(parts)
 
 
@@ -193,9 +197,9 @@ def _links(paper: Paper) -> str:
 
 def abstract_text(paper: Paper, rank: int) -> str:
     """The thread reply for one paper: title, authors, and the whole abstract."""
-    authors = ", ".join(paper.authors) or "unknown"
+    authors = ", ".join(one_line(a) for a in paper.authors) or "unknown"
     return (
-        f"*{escape(f'{rank}. {paper.title}')}*\n"
+        f"*{escape(f'{rank}. {one_line(paper.title)}')}*\n"
         f"*Authors:* {escape(authors)}\n"
         f"{escape(paper.abstract.strip())}"
     )
@@ -209,7 +213,7 @@ def render_digest(digest: Digest) -> tuple[DigestPart, ...]:
     lead = _digest_lead(digest)
     if digest.is_empty:
         reason = digest.empty_reason or "No papers matched today."
-        text = escape(f"{digest.title}: {reason}")
+        text = clip(escape(f"{digest.title}: {reason}"), MAX_FALLBACK_CHARS)
         return (DigestPart(SlackMessage(text, (*lead, *sections(escape(reason)))), (), ()),)
     units = [lead, *(_entry_blocks(entry) for entry in digest.entries)]
     # one block is kept free in every message for the "continued" line
@@ -232,7 +236,7 @@ def render_digest(digest: Digest) -> tuple[DigestPart, ...]:
 def _digest_lead(digest: Digest) -> list[Block]:
     lines = [escape(digest.trending_definition)]
     if digest.topics:
-        lines.append("Topics: " + escape(", ".join(str(t) for t in digest.topics)))
+        lines.append("Topics: " + escape(", ".join(one_line(str(t)) for t in digest.topics)))
     if digest.total_candidates:
         lines.append(f"{len(digest.entries)} of {digest.total_candidates} papers on the day's list")
     return [*header(digest.title), *context("\n".join(lines))]
@@ -256,7 +260,7 @@ def _digest_part(
 
 
 def _titles(entries: Sequence[DigestEntry]) -> list[str]:
-    return [escape(f"{e.rank}. {e.paper.title}") for e in entries]
+    return [escape(f"{e.rank}. {one_line(e.paper.title)}") for e in entries]
 
 
 def _thread(entries: Sequence[DigestEntry]) -> tuple[SlackMessage, ...]:

@@ -1,7 +1,9 @@
 """Pure: digests and papers as plain text for a terminal (the console platform and the CLI).
 
-No markup and no escaping: this text is printed, not posted to a chat platform. Lines are
-wrapped at `WIDTH` columns; URLs are never broken.
+No markup to escape: this text is printed, not posted to a chat platform. But it reaches a
+terminal, so every piece of paper or user text goes through `bot.untrusted.one_line` here,
+whatever the store holds: no escape sequence, control or bidi-override character is printed,
+and a title is one line. Lines are wrapped at `WIDTH` columns; URLs are never broken.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
-from bot.summary import collapse_whitespace
+from bot.untrusted import one_line
 
 WIDTH = 100
 MAX_AUTHORS = 10
@@ -90,7 +92,7 @@ def stats_line(paper: Paper) -> str:
 
 def authors_text(authors: Sequence[str], limit: int = MAX_AUTHORS) -> str:
     """The first `limit` authors, then "and N more"."""
-    shown = ", ".join(collapse_whitespace(a) for a in authors[:limit])
+    shown = ", ".join(one_line(a) for a in authors[:limit])
     hidden = len(authors) - limit
     return f"{shown} and {hidden} more" if hidden > 0 else shown
 
@@ -104,7 +106,7 @@ def link_lines(paper: Paper) -> list[str]:
         links.append(("code", paper.github_repo))
     if paper.project_page:
         links.append(("project", paper.project_page))
-    return [f"{label + ':':<9}{url}" for label, url in links]
+    return [f"{label + ':':<9}{one_line(url)}" for label, url in links]
 
 
 def _dates_line(paper: Paper) -> str:
@@ -126,9 +128,9 @@ def _plural(n: int, noun: str) -> str:
 
 
 def _wrap(text: str, width: int, *, first: str = "", rest: str = "") -> list[str]:
-    """Wrap collapsed `text`; long words such as URLs overflow rather than break."""
+    """Wrap cleaned, collapsed `text`; long words such as URLs overflow rather than break."""
     return textwrap.wrap(
-        collapse_whitespace(text),
+        one_line(text),
         width=width,
         initial_indent=first,
         subsequent_indent=rest,

@@ -15,7 +15,8 @@ import xml.etree.ElementTree as ET
 from bot.arxiv_ids import parse_arxiv_id
 from bot.errors import MalformedResponse, UpstreamRejected
 from bot.models import Paper
-from bot.sources.hf_parse import one_line, parse_timestamp
+from bot.sources.hf_parse import parse_timestamp
+from bot.untrusted import one_line
 
 log = logging.getLogger(__name__)
 

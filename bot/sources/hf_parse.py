@@ -16,6 +16,7 @@ from typing import Any
 from bot.arxiv_ids import parse_arxiv_id
 from bot.errors import MalformedResponse
 from bot.models import Paper
+from bot.untrusted import is_clean, one_line
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,6 @@ def parse_item(item: object, day: date) -> Paper:
         or _organization(top.get("organization")),
         source="huggingface",
     )
-
-
-def one_line(text: str) -> str:
-    """Collapse runs of whitespace: older payloads hard-wrap titles and abstracts."""
-    return " ".join(text.split())
 
 
 def parse_timestamp(value: object) -> datetime:
@@ -134,6 +130,7 @@ def _published_at(paper: Mapping[str, Any], top: Mapping[str, Any]) -> datetime:
 
 
 def _optional_text(value: object) -> str | None:
+    """Paper text on one line, without control or bidi-override characters (bot.untrusted)."""
     if not isinstance(value, str):
         return None
     return one_line(value) or None
@@ -146,11 +143,14 @@ def _optional_count(value: object) -> int | None:
 
 
 def _url(value: object) -> str | None:
-    """Only http(s) links survive: anything else (javascript:, data:) never reaches a renderer."""
+    """Only http(s) links survive: anything else (javascript:, data:) never reaches a renderer,
+    nor does a link holding a control or bidi character (it could rewrite a terminal)."""
     if not isinstance(value, str):
         return None
     text = value.strip()
     if not text.lower().startswith(("https://", "http://")) or any(c.isspace() for c in text):
+        return None
+    if not is_clean(text):
         return None
     return text
 

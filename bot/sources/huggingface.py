@@ -10,8 +10,9 @@ from datetime import date
 from bot.config import HuggingFaceConfig
 from bot.errors import MalformedResponse, UpstreamRejected
 from bot.models import Paper
-from bot.sources.hf_parse import one_line, parse_daily_papers
+from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
+from bot.untrusted import one_line
 
 log = logging.getLogger(__name__)
 

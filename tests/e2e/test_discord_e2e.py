@@ -151,8 +151,8 @@ async def test_subscribe_by_slash_command_then_the_digest_arrives_escaped(world:
         assert_within_limits(post.body)
         assert_nothing_live(post.body)
     text = "\n".join(all_text(p.body) for p in posts)
-    assert "1. Agents @\u200beveryone <@\u200b123456789012345678> \\*\\*bold\\*\\*" in text
-    assert "\\[link](https://evil) \\`code\\`" in text
+    assert "1. Agents @\u200beveryone \\<@\u200b123456789012345678> \\*\\*bold\\*\\*" in text
+    assert "\\[link\\](https://evil) \\`code\\`" in text
     embeds = [e for p in posts for e in p.body["embeds"]]
     papers = [e for e in embeds if e.get("url")]
     assert [e["url"].rsplit("/", 1)[1] for e in papers] == list(delivery.paper_ids)

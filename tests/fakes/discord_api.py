@@ -5,9 +5,11 @@ interaction callbacks all build their URLs from it) and
 `DiscordWebSocket.DEFAULT_GATEWAY`. Every REST request is recorded. Failures are injected
 per route: 429 exactly as Discord sends it (JSON `retry_after`, `Retry-After`,
 `X-RateLimit-*` and the `Via` header discord.py uses to tell Discord from Cloudflare), 5xx,
-403/50013, 403/50001, 404/10003. The gateway speaks HELLO, heartbeat ACK, IDENTIFY ->
-READY + GUILD_CREATE, and pushes INTERACTION_CREATE on demand; it answers in zlib-stream
-frames when the client asks for `compress=zlib-stream` (discord.py does), as Discord does.
+403/50013, 403/50001, 404/10003. A message body past any Discord limit (embed sizes, 10
+embeds, 6,000 characters, content 2,000) is answered 400/50035, as Discord does. The
+gateway speaks HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE, and pushes
+INTERACTION_CREATE on demand; it answers in zlib-stream frames when the client asks for
+`compress=zlib-stream` (discord.py does), as Discord does.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_checks import limit_violations
 from tests.fakes.discord_payloads import (
     FakeGuild,
     FakeUser,
@@ -38,6 +41,7 @@ ERRORS = {
     50013: (403, "Missing Permissions"),
     10003: (404, "Unknown Channel"),
     10062: (404, "Unknown interaction"),
+    50035: (400, "Invalid Form Body"),
 }
 
 
@@ -191,6 +195,10 @@ class FakeDiscord:
         failure = self._take_failure(method, path)
         if failure is not None:
             return _failure_response(failure)
+        invalid = _invalid_message(method, path, body)
+        if invalid:
+            errors = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": m} for m in invalid]}
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": errors}, 400)
         return self._route(method, path, body, query)
 
     def _take_failure(self, method: str, path: str) -> Failure | None:
@@ -362,6 +370,18 @@ def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None
         status=status,
         headers={**base, **(headers or {}), "Content-Type": "application/json"},
     )
+
+
+def _invalid_message(method: str, path: str, body: Any) -> list[str]:
+    """The limits a message-creating request passes: a channel message, a follow-up, an
+    interaction callback's message or an edit of one."""
+    if method not in ("POST", "PATCH") or not isinstance(body, dict):
+        return []
+    if path.startswith("/interactions/"):
+        body = body.get("data") or {}
+    elif not (path.startswith("/webhooks/") or path.endswith("/messages")):
+        return []
+    return limit_violations(body)
 
 
 def _failure_response(failure: Failure) -> web.Response:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.hostile_text import unsafe_chars
+
 LIMITS = {
     "title": 256,
     "description": 4096,
@@ -28,6 +30,8 @@ _RAW_MARKUP = (
     re.compile(r"(?<!\\)\*\*bold"),
     re.compile(r"(?<!\\)\[link\]\(https://evil\)"),  # a masked link that would render
     re.compile(r"(?<!\\)`code"),
+    re.compile(r"(?<!\\)\]\(https://evil"),  # any masked link to the hostile host
+    re.compile(r"(?<!\\)<(?:[@#/:]|t:|a:|id:)"),  # a channel, time, command, emoji... token
 )
 
 
@@ -39,20 +43,40 @@ def embed_chars(embed: dict[str, Any]) -> int:
     return total + len((embed.get("author") or {}).get("name") or "")
 
 
-def assert_within_limits(body: dict[str, Any]) -> None:
+def limit_violations(body: dict[str, Any]) -> list[str]:
+    """Every Discord limit `body` passes, named as Discord's 50035 error would ("" if none)."""
     embeds = body.get("embeds") or []
-    assert len(body.get("content") or "") <= LIMITS["content"]
-    assert len(embeds) <= LIMITS["embeds"]
-    assert sum(embed_chars(e) for e in embeds) <= LIMITS["embed_chars"]
-    for embed in embeds:
-        assert len(embed.get("title") or "") <= LIMITS["title"]
-        assert len(embed.get("description") or "") <= LIMITS["description"]
+    found = _over("content", len(body.get("content") or ""), LIMITS["content"])
+    found += _over("embeds", len(embeds), LIMITS["embeds"])
+    found += _over("embeds total", sum(embed_chars(e) for e in embeds), LIMITS["embed_chars"])
+    for i, embed in enumerate(embeds):
+        at = f"embeds.{i}"
+        found += _over(f"{at}.title", len(embed.get("title") or ""), LIMITS["title"])
+        found += _over(
+            f"{at}.description", len(embed.get("description") or ""), LIMITS["description"]
+        )
         fields = embed.get("fields", [])
-        assert len(fields) <= LIMITS["fields"]
-        for f in fields:
-            assert 0 < len(f["name"]) <= LIMITS["field_name"]
-            assert 0 < len(f["value"]) <= LIMITS["field_value"]
-        assert len((embed.get("footer") or {}).get("text") or "") <= LIMITS["footer"]
+        found += _over(f"{at}.fields", len(fields), LIMITS["fields"])
+        for j, f in enumerate(fields):
+            found += _over(f"{at}.fields.{j}.name", len(f["name"]), LIMITS["field_name"], 1)
+            found += _over(f"{at}.fields.{j}.value", len(f["value"]), LIMITS["field_value"], 1)
+        footer = len((embed.get("footer") or {}).get("text") or "")
+        found += _over(f"{at}.footer.text", footer, LIMITS["footer"])
+        author = len((embed.get("author") or {}).get("name") or "")
+        found += _over(f"{at}.author.name", author, LIMITS["author"])
+    return found
+
+
+def _over(where: str, size: int, limit: int, minimum: int = 0) -> list[str]:
+    if size > limit:
+        return [f"{where}: Must be {limit} or fewer in length."]
+    if size < minimum:
+        return [f"{where}: This field is required"]
+    return []
+
+
+def assert_within_limits(body: dict[str, Any]) -> None:
+    assert limit_violations(body) == []
 
 
 def all_text(body: dict[str, Any]) -> str:
@@ -72,3 +96,4 @@ def assert_nothing_live(body: dict[str, Any]) -> None:
     assert not _LIVE_MENTION.search(text), _LIVE_MENTION.search(text)
     for raw in _RAW_MARKUP:
         assert not raw.search(text), raw.pattern
+    assert unsafe_chars(text) == []

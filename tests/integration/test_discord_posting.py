@@ -10,9 +10,10 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.discord.marks import mark_for, part_of
-from adapters.discord.posting import nonce_for
+from adapters.discord.posting import nonce_for, send_message
+from adapters.discord.render import DiscordMessage
 from bot.digest.model import Digest, DigestEntry
-from bot.errors import PermanentPlatformError, TransientPlatformError
+from bot.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, Paper
 from bot.post_plan import PostedPart
 from tests.fakes.discord_api import Failure, FakeDiscord
@@ -171,9 +172,30 @@ async def test_an_unknown_channel_is_permanent(setup: Setup) -> None:
     assert len(setup.fake.messages(999999999999999999)) == 1
 
 
+@pytest.mark.parametrize("failure", [Failure.discord_error(50035), Failure(400), Failure(413)])
+async def test_an_invalid_body_is_a_rejected_message_and_not_retried(
+    setup: Setup, failure: Failure
+) -> None:
+    setup.fake.fail_next("POST", MESSAGES, failure)
+    with pytest.raises(MessageRejected, match=f"HTTP {failure.status}"):
+        await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="x")
+    assert len(setup.fake.messages()) == 1
+    assert setup.sleep.delays == []
+
+
+async def test_the_fake_answers_a_body_past_a_discord_limit_with_400_50035(setup: Setup) -> None:
+    target = setup.platform.client.get_partial_messageable(setup.fake.guild.channel_id)
+    await setup.platform.client.login(setup.fake.token)
+    with pytest.raises(MessageRejected, match="code 50035"):
+        await send_message(
+            target, DiscordMessage("x" * 2001), nonce="n", attempts=3, sleep=setup.sleep
+        )
+    assert setup.fake.created == []
+
+
 async def test_another_client_error_is_transient_and_not_retried(setup: Setup) -> None:
-    setup.fake.fail_next("POST", MESSAGES, Failure(400))
-    with pytest.raises(TransientPlatformError, match="HTTP 400"):
+    setup.fake.fail_next("POST", MESSAGES, Failure(404))
+    with pytest.raises(TransientPlatformError, match="HTTP 404"):
         await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="x")
     assert len(setup.fake.messages()) == 1
 

@@ -10,6 +10,7 @@ import pytest
 from bot.errors import MalformedResponse, UpstreamRejected
 from bot.sources.arxiv import build_search_query
 from bot.sources.arxiv_parse import parse_feed
+from tests.hostile_text import unsafe_chars
 
 ARXIV = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv"
 OLD_ONE = "api_query_idlist_1111.2011v2_oldformat.xml"
@@ -130,3 +131,26 @@ def test_an_entry_without_an_id_or_date_is_skipped() -> None:
 )
 def test_free_text_becomes_an_arxiv_query_without_operators(query: str, expected: str) -> None:
     assert build_search_query(query) == expected
+
+
+def _one_entry_feed(title: str, summary: str, author: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <entry>
+    <id>http://arxiv.org/abs/2608.19880v1</id>
+    <published>2026-08-20T17:59:59Z</published>
+    <title>{title}</title>
+    <summary>{summary}</summary>
+    <author><name>{author}</name></author>
+  </entry>
+</feed>""".encode()
+
+
+def test_control_and_bidi_characters_in_a_feed_are_cleaned() -> None:
+    # XML 1.0 forbids C0 controls even as references, but not C1 (CSI), bidi or CR.
+    hostile = "CSI&#x9b;31m red &#x202e;gpj.exe&#x202c; &#x2066;iso&#x2069;&#13;&#10;line"
+    (paper,) = parse_feed(_one_entry_feed(f"Title {hostile}", f"Sum {hostile}", f"Au {hostile}"))
+    assert paper.title == "Title CSI31m red gpj.exe iso line"
+    for text in (paper.title, paper.abstract, *paper.authors):
+        assert unsafe_chars(text) == [], text
+        assert not {"\n", "\r"} & set(text), text

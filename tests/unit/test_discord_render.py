@@ -20,6 +20,7 @@ from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper, Topic, TopicKind
 from bot.replies import Reply
 from tests.fakes.discord_checks import all_text, assert_nothing_live, assert_within_limits
+from tests.hostile_text import HOSTILE as HOSTILE_TABLE
 
 HOSTILE = "@everyone <@123456789012345678> **bold** [link](https://evil) `code` @here"
 DAY = date(2026, 8, 21)
@@ -118,9 +119,9 @@ def test_hostile_paper_text_is_escaped_everywhere() -> None:
         assert_within_limits(body)
     text = all_text(bodies(render_digest(digest(evil)))[0])
     assert "\\*\\*bold\\*\\*" in text
-    assert "\\[link](https://evil)" in text
+    assert "\\[link\\](https://evil)" in text  # both brackets: no masked link can form
     assert "@\u200beveryone" in text
-    assert "<@\u200b123456789012345678>" in text
+    assert "\\<@\u200b123456789012345678>" in text
 
 
 def test_hostile_reply_text_is_escaped() -> None:
@@ -244,3 +245,64 @@ def test_split_never_separates_a_backslash_from_what_it_escapes() -> None:
 )
 def test_safe_url(url: str | None, expected: str | None) -> None:
     assert safe_url(url) == expected
+
+
+def hostile_messages(hostile: str) -> list[DiscordMessage]:
+    """Every rendered field carrying `hostile`: digest, empty digest, search and show replies."""
+    evil = entry(
+        1,
+        summary=f"Summary {hostile}",
+        title=f"Title {hostile}",
+        abstract=f"Abstract {hostile}",
+        authors=tuple(f"Author {n} {hostile}" for n in range(30)),
+        organization=f"Org {hostile}",
+        ai_keywords=(f"kw {hostile}",),
+        github_repo="https://github.com/a/" + "b" * 990,  # two long links: a second field
+        project_page="https://example.org/" + "c" * 990,
+        reasons=tuple(f"why {n} {hostile}" for n in range(5)),
+    )
+    topics = tuple(Topic(TopicKind.PHRASE, f"topic {n} {hostile}") for n in range(40))
+    return [
+        *render_digest(digest(evil, *(entry(n) for n in range(2, 14)), topics=topics)),
+        *render_digest(digest(topics=topics, empty_reason=f"Empty {hostile}")),
+        *render_reply(Reply(f"Reply {hostile}", papers=(evil.paper,) * 12)),
+        *render_reply(Reply(f"Reply {hostile}", papers=(evil.paper,))),
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TABLE))
+def test_hostile_text_in_every_field_is_literal_and_within_every_limit(name: str) -> None:
+    for body in bodies(hostile_messages(HOSTILE_TABLE[name])):
+        assert_within_limits(body)  # title, description, fields, footer, 10 embeds, 6,000...
+        assert_nothing_live(body)  # no mention, masked link, token, control or bidi char
+
+
+def test_several_masked_links_on_one_line_are_all_escaped() -> None:
+    text = "see [Click here](https://evil.example) then [b](https://evil.example) [[c]](x)"
+    assert escape(text) == (
+        "see \\[Click here\\](https://evil.example) then \\[b\\](https://evil.example) "
+        "\\[\\[c\\]\\](x)"
+    )
+
+
+@pytest.mark.parametrize(
+    "token", ["<#123>", "<t:1:R>", "</cmd:1>", "<:e:1>", "<a:e:1>", "<@&1>", "<id:customize>"]
+)
+def test_discord_tokens_from_paper_text_are_escaped(token: str) -> None:
+    assert escape(f"a {token} b") == f"a \\{token} b"
+
+
+def test_a_5000_character_title_fits_the_description_and_is_shown_cut() -> None:
+    [body] = bodies(render_digest(digest(entry(1, title="T" * 5000))))
+    paper_embed = body["embeds"][1]
+    assert len(paper_embed["title"]) <= 256
+    assert len(paper_embed["description"]) <= 4096
+    assert paper_embed["description"].startswith("**" + "T" * 1000)
+    assert_within_limits(body)
+
+
+def test_newlines_in_a_title_or_author_are_collapsed() -> None:
+    [body] = bodies(render_digest(digest(entry(1, title="A\r\nB\rC\nD", authors=("X\nY",)))))
+    paper_embed = body["embeds"][1]
+    assert paper_embed["title"] == "1. A B C D"
+    assert paper_embed["fields"][0]["value"] == "X Y"

@@ -14,6 +14,7 @@ import pytest
 
 from bot.errors import MalformedResponse
 from bot.sources.hf_parse import parse_daily_papers
+from tests.hostile_text import HOSTILE, unsafe_chars
 
 HF = Path(__file__).resolve().parents[1] / "fixtures" / "hf"
 NEWEST = date(2026, 8, 21)
@@ -214,3 +215,46 @@ def test_duplicates_collapse_on_the_bare_id_keeping_the_freshest_counts() -> Non
 def test_a_payload_that_is_not_a_list_is_malformed(payload: object) -> None:
     with pytest.raises(MalformedResponse, match="expected a JSON list"):
         parse_daily_papers(payload, NEWEST)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_paper_text_is_cleaned_at_the_parse_boundary(name: str) -> None:
+    hostile = HOSTILE[name]
+    item = one_item()
+    item["paper"]["title"] = f"Title {hostile}"
+    item["paper"]["summary"] = f"Abstract {hostile}"
+    item["paper"]["authors"] = [{"name": f"Author {hostile}"}, {"name": "Ada"}]
+    item["paper"]["ai_summary"] = f"Summary {hostile}"
+    item["paper"]["ai_keywords"] = [f"kw {hostile}"]
+    item["paper"]["organization"] = {"fullname": f"Org {hostile}"}
+    [paper], _ = parse_daily_papers([item], NEWEST)
+    texts = [paper.title, paper.abstract, *paper.authors, paper.ai_summary or ""]
+    texts += [*paper.ai_keywords, paper.organization or ""]
+    for text in texts:
+        assert unsafe_chars(text) == [], text
+        assert not {"\n", "\r"} & set(text), text
+
+
+def test_a_crlf_title_is_one_line() -> None:
+    item = one_item()
+    item["paper"]["title"] = "Title\r\nwith CRLF\rand CR\nand LF"
+    [paper], _ = parse_daily_papers([item], NEWEST)
+    assert paper.title == "Title with CRLF and CR and LF"
+
+
+def test_a_title_of_only_control_characters_is_missing() -> None:
+    item = one_item()
+    item["paper"]["title"] = "\x1b\x00\u202e"
+    assert parse_daily_papers([item], NEWEST) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://github.com/x\x1b]8;;y", "https://evil.example/\u202egpj", "https://a\x00b"]
+)
+def test_a_link_with_a_control_or_bidi_character_is_dropped(url: str) -> None:
+    item = one_item()
+    item["paper"]["githubRepo"] = url
+    item["paper"]["projectPage"] = url
+    item["thumbnail"] = url
+    [paper], _ = parse_daily_papers([item], NEWEST)
+    assert (paper.github_repo, paper.project_page, paper.thumbnail) == (None, None, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.digest import Digest, DigestEntry, render_paper_text, render_papers_list_text, render_text
 from bot.digest.text import authors_text
 from bot.models import Paper, Topic, TopicKind
+from tests.hostile_text import HOSTILE, unsafe_chars
 
 DAY = date(2026, 8, 21)
 ENV = Paper(
@@ -188,3 +190,39 @@ def test_papers_list() -> None:
 
 def test_empty_papers_list() -> None:
     assert render_papers_list_text([]) == "No papers found."
+
+
+def _hostile_paper(hostile: str) -> Paper:
+    """Every text field hostile, as a store row from before the parse boundary cleaned it."""
+    return replace(
+        ENV,
+        title=f"Title {hostile}",
+        abstract=f"Abstract {hostile}",
+        authors=(f"Author {hostile}", "Ada Lovelace"),
+        ai_keywords=(f"kw {hostile}",),
+        organization=f"Org {hostile}",
+        github_repo="https://github.com/x\x1b]8;;https://evil.example\x07",
+    )
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_no_escape_control_or_bidi_character_reaches_the_terminal(name: str) -> None:
+    hostile = HOSTILE[name]
+    paper = _hostile_paper(hostile)
+    topics = (Topic(TopicKind.PHRASE, f"topic {hostile}"),)
+    entry = DigestEntry(rank=1, paper=paper, summary=f"Sum {hostile}", reasons=(f"why {hostile}",))
+    outputs = [
+        render_text(Digest(day=DAY, entries=(entry,), topics=topics, total_candidates=1)),
+        render_paper_text(paper),
+        render_papers_list_text([paper, paper]),
+    ]
+    for output in outputs:
+        assert unsafe_chars(output) == [], name
+        assert "\r" not in output
+
+
+def test_a_crlf_title_is_printed_on_one_line() -> None:
+    paper = replace(ENV, title="Title\r\nwith CRLF\rand CR\nand LF")
+    assert render_paper_text(paper).splitlines()[0] == "Title with CRLF and CR and LF"
+    listed = render_papers_list_text([paper]).splitlines()[0]
+    assert listed == "1. Title with CRLF and CR and LF"

@@ -26,6 +26,8 @@ from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper, Topic, TopicKind
 from bot.replies import Reply, Visibility
 from bot.sources.sample import load_snapshot, snapshot_dir
+from tests.hostile_text import HOSTILE as HOSTILE_TABLE
+from tests.hostile_text import unsafe_chars
 
 DAY = date(2026, 8, 21)
 HOSTILE_TITLES = (
@@ -270,3 +272,72 @@ def test_error_reply_is_marked_and_digest_reply_has_the_digest() -> None:
     assert error.blocks[0]["text"]["text"].startswith(":warning: bad time")
     messages = render_reply(Reply(text="", digest=digest_of(real_papers()[:3])))
     assert messages[0].blocks[0]["type"] == "header"
+
+
+LITERAL_TOKEN = re.compile(r"<!date\^00000000\^\{_\}\|[*_~`]+>")  # formatting shown literally
+
+
+def hostile_slack_messages(hostile: str) -> list[SlackMessage]:
+    """Every rendered field carrying `hostile`: digest with thread, empty digest, replies."""
+    evil = dataclasses.replace(
+        real_papers()[0],
+        title=f"Title {hostile}",
+        abstract=f"Abstract {hostile}",
+        authors=tuple(f"Author {n} {hostile}" for n in range(5)),
+        ai_summary=f"Summary {hostile}",
+        ai_keywords=(f"kw {hostile}",),
+        organization=f"Org {hostile}",
+    )
+    topics = tuple(Topic(TopicKind.PHRASE, f"topic {n} {hostile}") for n in range(3))
+    entries = tuple(
+        DigestEntry(n, evil, summary=f"Summary {hostile}", reasons=(f"why {hostile}",))
+        for n in range(1, 13)
+    )
+    digest = Digest(day=DAY, entries=entries, topics=topics, total_candidates=12)
+    empty = Digest(day=DAY, entries=(), topics=topics, empty_reason=f"Empty {hostile}")
+    return [
+        *all_messages(render_digest(digest)),
+        *all_messages(render_digest(empty)),
+        *render_reply(Reply(f"Reply {hostile}", papers=(evil,) * 12)),
+        *render_reply(Reply(f"Reply {hostile}", visibility=Visibility.CHANNEL), actor_id="U1"),
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TABLE))
+def test_hostile_text_in_every_field_is_literal_and_within_every_limit(name: str) -> None:
+    for message in hostile_slack_messages(HOSTILE_TABLE[name]):
+        assert_within_limits(message)  # 50 blocks, section 3,000, header 150, fallback
+        for text in [message.text, *(t for b in message.blocks for t in block_texts(b))]:
+            assert unsafe_chars(text) == []
+            plain = LITERAL_TOKEN.sub("", text)
+            assert_links_are_ours(plain, allowed_mention="U1")
+            for opener in ("<!", "<#"):
+                assert opener not in plain
+            for markup in ("*bold*", "_italic_", "~strike~", "`code`", "``", "~10x"):
+                assert markup not in plain, markup
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A* search", "A<!date^00000000^{_}|*> search"),
+        ("~10x faster", "<!date^00000000^{_}|~>10x faster"),
+        ("*bold* _it_", "<!date^00000000^{_}|*>bold<!date^00000000^{_}|*> "
+         "<!date^00000000^{_}|_>it<!date^00000000^{_}|_>"),
+        ("```code```", "<!date^00000000^{_}|```>code<!date^00000000^{_}|```>"),
+        ("> quote\n> two", "\u00ad&gt; quote\n\u00ad&gt; two"),
+        ("x\x1b[31m\u202ey", "x[31my"),
+    ],
+)  # fmt: skip
+def test_formatting_characters_are_shown_literally(text: str, expected: str) -> None:
+    assert escape(text) == expected
+
+
+def test_formatting_in_a_linked_title_becomes_look_alikes() -> None:
+    assert link("https://x.example", "A* _b_ ~c `d`") == "<https://x.example|A∗ ˍbˍ ∼c ˋdˋ>"
+
+
+def test_the_fallback_is_never_cut_inside_a_token() -> None:
+    text = fallback(escape("word " * 590 + "*" * 40), [])
+    assert text.endswith("…")
+    assert LITERAL_TOKEN.sub("", text).count("<") == 0
