@@ -72,12 +72,18 @@ class ArxivSource:
         await self._http.aclose()
 
     async def _query(self, params: Params) -> list[Paper]:
-        reply = await self._http.get(self._url, params, accept="application/atom+xml")
-        if reply.status == 200:
-            return parse_feed(reply.body)
-        if 400 <= reply.status < 500:
-            raise _rejection(reply)
+        return await self._http.get_read(self._url, params, _papers, accept="application/atom+xml")
+
+
+def _papers(reply: HttpReply) -> list[Paper]:
+    """The feed's papers. Raises UpstreamRejected for a 4xx, MalformedResponse (which the
+    HTTP client retries: a maintenance page or a cut-off feed is usually a hiccup) for
+    anything unreadable."""
+    if 400 <= reply.status < 500:
+        raise _rejection(reply)
+    if reply.status != 200:
         raise MalformedResponse(f"arxiv: unexpected HTTP {reply.status}")
+    return parse_feed(reply.body)
 
 
 def build_search_query(query: str) -> str:

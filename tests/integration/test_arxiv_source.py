@@ -183,9 +183,20 @@ async def test_persistent_failure_is_unavailable(
     assert len(feed.requests) == 3
 
 
-async def test_an_html_page_with_status_200_is_malformed(
+async def test_an_html_page_with_status_200_is_retried_then_malformed(
     arxiv: ArxivSource, feed: FakeFeed
 ) -> None:
-    feed.fail_next(1, status=200, body=b"<!DOCTYPE html><html>maintenance</html>")
-    with pytest.raises(MalformedResponse, match="HTML page"):
+    feed.fail_next(3, status=200, body=b"<!DOCTYPE html><html>maintenance</html>")
+    with pytest.raises(MalformedResponse, match=r"HTML page.*after 3 attempt"):
         await arxiv.get("1111.2011")
+    assert len(feed.requests) == 3
+
+
+async def test_a_feed_cut_off_once_is_retried_like_a_5xx(
+    arxiv: ArxivSource, feed: FakeFeed
+) -> None:
+    feed.fail_next(1, status=200, body=b"<?xml version='1.0'?><feed xmlns='http://www.w3")
+    paper = await arxiv.get("1111.2011")
+    assert paper is not None
+    assert paper.arxiv_id == "1111.2011"
+    assert len(feed.requests) == 2
