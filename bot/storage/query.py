@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 MAX_QUERY_CHARS = 500
 MAX_TOKENS = 12
@@ -36,16 +36,6 @@ def index_terms(texts: Iterable[str]) -> set[str]:
     return {word for text in texts for word in _WORD.findall(fold(text))}
 
 
-def query_tokens(text: str) -> list[str]:
-    """The distinct folded words of `text`, in order, at most MAX_TOKENS of them."""
-    seen: dict[str, None] = {}
-    for match in _WORD.finditer(fold(text[:MAX_QUERY_CHARS])):
-        seen.setdefault(match.group(), None)
-        if len(seen) == MAX_TOKENS:
-            break
-    return list(seen)
-
-
 def quote(token: str) -> str:
     """An FTS5 string literal: the token as one word, whatever it contains."""
     return '"' + token.replace('"', '""') + '"'
@@ -58,23 +48,32 @@ def any_of(alternatives: Sequence[str]) -> str:
     return "(" + " OR ".join(quote(a) for a in alternatives) + ")"
 
 
-def all_of(groups: Sequence[Sequence[str]]) -> str:
-    """Every position must match (each position: any of its alternatives)."""
-    return " AND ".join(any_of(group) for group in groups)
-
-
-def all_but_one(groups: Sequence[Sequence[str]]) -> str:
-    """Every position but (at most) one must match: finds a title with one word wrong.
-
-    Stopword positions are left out first, so they alone never decide a match.
-    """
-    content = [g for g in groups if g[0] not in STOPWORDS] or list(groups)
-    if len(content) < 3:
-        return " OR ".join(any_of(group) for group in content)
-    clauses = [
-        "(" + all_of(content[:skip] + content[skip + 1 :]) + ")" for skip in range(len(content))
+def match_expression(
+    groups: Sequence[Sequence[str]],
+    phrases: Sequence[Sequence[str]],
+    *,
+    all_but_one: bool = False,
+) -> str:
+    """Every word position (any of its alternatives) and every phrase must match; with
+    `all_but_one`, every position but (at most) one, which finds a title with a word wrong."""
+    quoted = [quote(" ".join(phrase)) for phrase in phrases]
+    if not all_but_one or len(groups) < 2:
+        return " AND ".join([*(any_of(g) for g in groups), *quoted])
+    if len(groups) == 2:
+        return " AND ".join(["(" + " OR ".join(any_of(g) for g in groups) + ")", *quoted])
+    options = [
+        "(" + " AND ".join(any_of(g) for g in [*groups[:skip], *groups[skip + 1 :]]) + ")"
+        for skip in range(len(groups))
     ]
-    return " OR ".join(clauses)
+    return " AND ".join(["(" + " OR ".join(options) + ")", *quoted])
+
+
+def exclusion_expression(
+    excluded: Sequence[Sequence[str]], forms: Mapping[str, Sequence[str]]
+) -> str:
+    """` NOT (...)` for the excluded words (each in every form in `forms`) and phrases, or ""."""
+    parts = [any_of(forms[e[0]]) if len(e) == 1 else quote(" ".join(e)) for e in excluded]
+    return " NOT (" + " OR ".join(parts) + ")" if parts else ""
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -105,14 +104,3 @@ def prefix_range(token: str, length: int = 2) -> tuple[str, str]:
     """[low, high) bounds of the vocabulary terms that start like `token`."""
     head = token[:length]
     return head, head[:-1] + chr(ord(head[-1]) + 1)
-
-
-def best_corrections(token: str, candidates: Iterable[str], keep: int = 3) -> list[str]:
-    """The `keep` vocabulary terms nearest to a misspelt `token` (nearest first)."""
-    limit = typo_limit(token)
-    scored = [
-        (distance, term)
-        for term in candidates
-        if term != token and (distance := edit_distance(token, term, limit)) <= limit
-    ]
-    return [term for _, term in sorted(scored)[:keep]]

@@ -27,6 +27,8 @@ from bot.storage.query import (
     MIN_FUZZY_LENGTH,
     any_of,
     edit_distance,
+    exclusion_expression,
+    match_expression,
     prefix_range,
     quote,
     typo_limit,
@@ -80,7 +82,7 @@ async def ranked_paper_ids(conn: aiosqlite.Connection, query: str, limit: int) -
         return found
     forms = await _word_forms(conn, [*plan.words, *(e[0] for e in plan.excluded if len(e) == 1)])
     groups = [forms[word] for word in plan.words]
-    excluded = _exclusion(plan, forms)
+    excluded = exclusion_expression(plan.excluded, forms)
     if await _stage(conn, plan, groups, excluded, limit, found, close=False):
         return found
     corrected = await _with_corrections(conn, groups)
@@ -103,7 +105,7 @@ async def _stage(
     all_but_one: bool = False,
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
-    expression = _expression(plan, groups, all_but_one) + excluded
+    expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
     rows = list(
         await conn.execute_fetchall(
             _RANKED, (expression, RANK_WINDOW, max(RERANK_AT_LEAST, 3 * limit + len(found)))
@@ -113,27 +115,6 @@ async def _stage(
     order = title_order(titles, groups, plan.run)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
-
-
-def _expression(plan: ParsedQuery, groups: Groups, all_but_one: bool) -> str:
-    """The FTS5 expression of the required words and phrases (all, or all words but one)."""
-    phrases = [quote(" ".join(phrase)) for phrase in plan.phrases]
-    if not all_but_one or len(groups) < 2:
-        return " AND ".join([*(any_of(g) for g in groups), *phrases])
-    if len(groups) == 2:
-        either = "(" + " OR ".join(any_of(g) for g in groups) + ")"
-        return " AND ".join([either, *phrases])
-    options = [
-        "(" + " AND ".join(any_of(g) for g in groups[:skip] + groups[skip + 1 :]) + ")"
-        for skip in range(len(groups))
-    ]
-    return " AND ".join(["(" + " OR ".join(options) + ")", *phrases])
-
-
-def _exclusion(plan: ParsedQuery, forms: dict[str, list[str]]) -> str:
-    """` NOT (...)` for the excluded words (every form) and phrases, or ""."""
-    parts = [any_of(forms[e[0]]) if len(e) == 1 else quote(" ".join(e)) for e in plan.excluded]
-    return " NOT (" + " OR ".join(parts) + ")" if parts else ""
 
 
 async def _word_forms(conn: aiosqlite.Connection, words: Sequence[str]) -> dict[str, list[str]]:

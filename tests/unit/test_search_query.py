@@ -7,43 +7,16 @@ import sqlite3
 import pytest
 
 from bot.storage.query import (
-    MAX_TOKENS,
-    all_but_one,
-    all_of,
     any_of,
-    best_corrections,
     edit_distance,
+    exclusion_expression,
     fold,
     index_terms,
+    match_expression,
     prefix_range,
-    query_tokens,
     quote,
 )
-
-
-@pytest.mark.parametrize(
-    ("text", "tokens"),
-    [
-        ("", []),
-        ("   ", []),
-        ("Attention Is All You Need", ["attention", "is", "all", "you", "need"]),
-        ('"quoted" AND -minus * star', ["quoted", "and", "minus", "star"]),
-        ("NEAR(a b, 3)", ["near", "a", "b", "3"]),
-        ("title:gpt-4o", ["title", "gpt", "4o"]),
-        ("snake_case", ["snake", "case"]),
-        ("Zürich Ångström naïve", ["zurich", "angstrom", "naive"]),
-        ("日本語 论文", ["日本語", "论文"]),
-        ("😀🚀", []),
-        ("dup dup Dup", ["dup"]),
-    ],
-)
-def test_query_tokens(text: str, tokens: list[str]) -> None:
-    assert query_tokens(text) == tokens
-
-
-def test_query_tokens_are_capped() -> None:
-    assert len(query_tokens(" ".join(f"w{i}" for i in range(100)))) == MAX_TOKENS
-    assert query_tokens("a" * 10_000) == ["a" * 500]
+from bot.storage.search_plan import parse_query
 
 
 def test_fold_matches_what_fts5_unicode61_indexes() -> None:
@@ -67,16 +40,25 @@ def test_quote_doubles_inner_quotes() -> None:
 def test_expressions() -> None:
     assert any_of(["a"]) == '"a"'
     assert any_of(["speculatve", "speculative"]) == '("speculatve" OR "speculative")'
-    assert all_of([["a"], ["b", "c"]]) == '"a" AND ("b" OR "c")'
+    assert match_expression([["a"], ["b", "c"]], [["x", "y"]]) == '"a" AND ("b" OR "c") AND "x y"'
 
 
-def test_all_but_one_leaves_each_content_word_out_once() -> None:
-    expression = all_but_one([["mixture"], ["of"], ["sparse"], ["experts"]])
-    assert expression == (
-        '("sparse" AND "experts") OR ("mixture" AND "experts") OR ("mixture" AND "sparse")'
+def test_all_but_one_leaves_each_word_out_once_and_keeps_the_phrases() -> None:
+    expression = match_expression(
+        [["mixture"], ["sparse"], ["experts"]], [["a", "b"]], all_but_one=True
     )
-    assert all_but_one([["of"], ["experts"]]) == '"experts"'
-    assert all_but_one([["the"], ["of"]]) == '"the" OR "of"'
+    assert expression == (
+        '(("sparse" AND "experts") OR ("mixture" AND "experts") OR ("mixture" AND "sparse"))'
+        ' AND "a b"'
+    )
+    assert match_expression([["of"], ["experts"]], [], all_but_one=True) == '("of" OR "experts")'
+
+
+def test_an_exclusion_covers_every_form_of_a_word_and_whole_phrases() -> None:
+    forms = {"video": ["video", "videos"]}
+    expression = exclusion_expression([["video"], ["world", "model"]], forms)
+    assert expression == ' NOT (("video" OR "videos") OR "world model")'
+    assert exclusion_expression([], forms) == ""
 
 
 @pytest.fixture
@@ -89,11 +71,24 @@ def fts() -> sqlite3.Connection:
 
 @pytest.mark.parametrize(
     "text",
-    ['" AND OR NOT', "NEAR(x y) * - ^ : ( )", "title:x", "a" * 600, "mixture sparse experts"],
+    [
+        '" AND OR NOT',
+        "NEAR(x y) * - ^ : ( )",
+        "title:x",
+        "a" * 600,
+        "mixture sparse experts",
+        '"sparse experts" -"dense model" -NOT mixture',
+        '-"unclosed phrase AND x',
+    ],
 )
 def test_built_expressions_always_parse(fts: sqlite3.Connection, text: str) -> None:
-    groups = [[t] for t in query_tokens(text)]
-    for expression in (all_of(groups), all_but_one(groups)):
+    plan = parse_query(text)
+    groups = [[word] for word in plan.words]
+    excluded = exclusion_expression(plan.excluded, {w: [w] for (w, *_) in plan.excluded})
+    for relaxed in (False, True):
+        expression = match_expression(groups, plan.phrases, all_but_one=relaxed) + excluded
+        if expression.startswith(" NOT") or not expression:
+            continue  # nothing required: the store does not search at all
         fts.execute("SELECT count(*) FROM t WHERE t MATCH ?", (expression,)).fetchone()
 
 
@@ -126,11 +121,3 @@ def test_prefix_range_bounds_the_words_that_start_alike() -> None:
     assert (low, high) == ("di", "dj")
     assert low <= "diffusion" < high
     assert not low <= "dz" < high
-
-
-def test_best_corrections_are_nearest_first_and_skip_far_words() -> None:
-    candidates = ["diffusion", "diffusions", "division", "difficult", "dif"]
-    assert best_corrections("difusion", candidates) == ["diffusion", "diffusions", "division"]
-    assert best_corrections("difusion", candidates, keep=1) == ["diffusion"]
-    assert best_corrections("model", ["model"]) == []  # the word itself is no correction
-    assert best_corrections("abcd", ["wxyz"]) == []
