@@ -52,6 +52,8 @@ class LookupSource(Protocol):
 class Store(Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
+    read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise
+
     async def upsert_papers(self, papers: Sequence[Paper]) -> int:
         """Insert or update (newest counts win); returns how many rows were written."""
         ...
