@@ -129,8 +129,9 @@ class Store(Protocol):
         ...
 
     async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
-        """Make a paused record pending and due at `now` (a user resumed its channel);
-        False if the record is not paused."""
+        """Make a paused or empty record pending and due at `now` (a user resumed its
+        channel, or an operator asked for its digest again); False for any other state: a
+        posted record is never reopened."""
         ...
 
     async def close(self) -> None: ...
