@@ -2,7 +2,8 @@
 
 It is the only module that touches httpx; the sources above it see `HttpReply` and the
 `SourceError` tree. Retried: connect errors, timeouts, 5xx and 429 (honouring Retry-After,
-capped). Other answers, 4xx included, go back to the source, which knows what they mean.
+capped), but not a host name that does not resolve (no network: SourceUnreachable at once).
+Other answers, 4xx included, go back to the source, which knows what they mean.
 Waiting is done through an injected `sleep`, so tests record the waits instead of taking them.
 An unusable base URL is a ConfigError; no httpx exception ever leaves this module.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from types import TracebackType
 
 import httpx
 
-from bot.errors import ConfigError, MalformedResponse, SourceUnavailable
+from bot.errors import ConfigError, MalformedResponse, SourceUnavailable, SourceUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,11 @@ class HttpClient:
             raise ConfigError(f"{self._source}: base_url is not a usable http(s) URL") from None
         except httpx.TimeoutException:
             return "timed out", None
+        except httpx.ConnectError as exc:
+            if _cannot_resolve(exc):
+                host = httpx.URL(url).host
+                raise SourceUnreachable(f"{self._source}: cannot resolve {host}") from None
+            return f"connection failed ({type(exc).__name__})", None
         except httpx.TransportError as exc:
             return f"connection failed ({type(exc).__name__})", None
         except httpx.DecodingError:
@@ -186,6 +193,17 @@ class HttpClient:
         backoff = min(self._policy.max_delay_s, self._policy.base_delay_s * 2.0**attempt)
         # "Equal jitter": at least half the backoff, so clients that failed together spread out.
         return backoff / 2 + backoff / 2 * self._jitter()
+
+
+def _cannot_resolve(exc: BaseException) -> bool:
+    """Whether a connect error comes from name resolution (socket.gaierror, which httpx
+    wraps twice): the sign of no network, where retries only add waiting."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def _read_capped(response: httpx.Response, source: str) -> bytes:
