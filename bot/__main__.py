@@ -18,9 +18,10 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from bot import __version__, backfill
 from bot.arxiv_ids import parse_arxiv_id
 from bot.bootstrap import App, build_app, make_platforms
+from bot.command_text import no_paper_text
 from bot.config import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
-from bot.errors import ConfigError, PaperbotError, UserInputError
+from bot.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.models import ChannelRef, Subscription
 from bot.replies import CLOSE_MATCHES, search_reply
 from bot.topics import parse_topics
@@ -28,10 +29,12 @@ from bot.topics import parse_topics
 log = logging.getLogger("paperbot")
 
 CLI_CHANNEL = ChannelRef(platform="cli", channel_id="cli")
+# They open the store read-only: no write lock to wait for, and nothing fetched is kept.
+READ_ONLY_COMMANDS = frozenset({"digest", "search", "show"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_topics_joined(sys.argv[1:] if argv is None else argv))
     try:
         config = _load_config(args)
     except ConfigError as exc:
@@ -48,11 +51,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserInputError, ConfigError) as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
+    except SourceUnreachable as exc:
+        print(f"paperbot: {exc} (no network?); `--source sample` works offline", file=sys.stderr)
+        return 1
     except PaperbotError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _topics_joined(argv: Sequence[str]) -> list[str]:
+    """`--topics -survey` as `--topics=-survey`: argparse takes a lone value starting with
+    "-" for an option, but a topic may start with one (an exclusion)."""
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return [*joined, word, *words]
+        if word == "--topics":
+            value = next(words, None)
+            if value is not None and value.startswith("-") and not value.startswith("--"):
+                word = f"--topics={value}"
+            elif value is not None:
+                joined.append(word)
+                word = value
+        joined.append(word)
+    return joined
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,7 +181,7 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
-    app = await build_app(config)
+    app = await build_app(config, read_only=args.command in READ_ONLY_COMMANDS)
     try:
         handler = {
             "digest": _digest,
@@ -172,6 +197,9 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _digest(app: App, args: argparse.Namespace) -> int:
+    problem = app.service.why_not_closed(args.date) if args.date else None
+    if problem is not None:  # as `/papers today DAY` answers it
+        raise UserInputError(problem)
     subscription = Subscription(
         channel=CLI_CHANNEL, topics=parse_topics(args.topics), settings=app.config.defaults
     )
@@ -200,7 +228,7 @@ async def _show(app: App, args: argparse.Namespace) -> int:
         raise UserInputError(str(exc)) from None
     paper = await app.service.show(arxiv_id)
     if paper is None:
-        print(f"No paper {arxiv_id} on arXiv.", file=sys.stderr)
+        print(no_paper_text(arxiv_id, app.service.lookup.name), file=sys.stderr)
         return 1
     print(render_paper_text(paper))
     return 0
@@ -246,7 +274,7 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
 
 async def _post_now(app: App, args: argparse.Namespace) -> int:
     from bot.delivery import DeliveryRunner
-    from bot.delivery_state import describe
+    from bot.delivery_state import DeliveryState, describe
 
     try:
         channel = ChannelRef.parse(args.channel)
@@ -266,8 +294,12 @@ async def _post_now(app: App, args: argparse.Namespace) -> int:
     if delivery is None:
         print(f"{channel.key} is not subscribed.", file=sys.stderr)
         return 1
-    print(describe(delivery))
-    return 0
+    if delivery.state in (DeliveryState.POSTED, DeliveryState.EMPTY):
+        print(describe(delivery))
+        return 0
+    # failed, paused, missed or still in another worker's hands: not posted, say so
+    print(f"paperbot: {channel.key} {describe(delivery)}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

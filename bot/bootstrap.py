@@ -60,11 +60,12 @@ def sample_clock() -> FixedClock:
     return FixedClock(datetime.combine(newest + timedelta(days=1), time(9, 0), tzinfo=UTC))
 
 
-async def build_app(config: Config, *, clock: Clock | None = None) -> App:
-    """Open the store and sources named by `config`; the caller must `await app.aclose()`."""
+async def build_app(config: Config, *, clock: Clock | None = None, read_only: bool = False) -> App:
+    """Open the store and sources named by `config`; the caller must `await app.aclose()`.
+    `read_only`: for commands that only read (they then keep nothing they fetch)."""
     if clock is None:
         clock = sample_clock() if config.source == "sample" else SystemClock()
-    store = await open_store(config.database_url)
+    store = await open_store(config.database_url, read_only=read_only)
     daily, lookup = make_sources(config)
     service = PaperService(
         store,

@@ -220,18 +220,6 @@ def parse_day(text: str) -> date:
         raise usage_error("today", f"Bad date `{text[:30]}`: use YYYY-MM-DD.") from None
 
 
-def check_day(day: date, covered: date, today: date) -> None:
-    """Refuse a day whose list is not closed yet. `today` is the UTC date now."""
-    if day > today:
-        raise usage_error("today", f"{day.isoformat()} is in the future.")
-    if day > covered:
-        raise usage_error(
-            "today",
-            f"The list for {day.isoformat()} is not complete yet; "
-            f"the latest complete day is {covered.isoformat()}.",
-        )
-
-
 def _parse_search(rest: str) -> Search:
     query = " ".join(rest.split())
     if not query:

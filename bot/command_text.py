@@ -91,6 +91,16 @@ def help_text(verb: str | None = None) -> str:
     )
 
 
+def no_paper_text(arxiv_id: str, lookup: str) -> str:
+    """`show` found nothing: say where it looked (`lookup` is the look-up source's name);
+    with the offline sample, arXiv was never asked."""
+    if lookup == "sample":
+        return f"No paper {arxiv_id} in the offline sample (arXiv was not asked)."
+    if lookup == "arxiv":
+        return f"No paper {arxiv_id} on arXiv."
+    return f"No paper {arxiv_id} from {lookup}."
+
+
 def topics_list(topics: tuple[Topic, ...]) -> str:
     return ", ".join(str(t) for t in topics)
 

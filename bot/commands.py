@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC
 
 from bot.command_parse import (
     Command,
@@ -22,7 +21,6 @@ from bot.command_parse import (
     Subscribe,
     Today,
     Unsubscribe,
-    check_day,
     is_slow,
     parse_command,
     usage_error,
@@ -36,6 +34,7 @@ from bot.command_text import (
     SOURCE_DOWN,
     VERBS,
     help_text,
+    no_paper_text,
     settings_text,
     status_text,
     topics_list,
@@ -101,9 +100,9 @@ class Commands:
         raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
     async def _today(self, ctx: CommandContext, command: Today) -> Reply:
-        if command.day is not None:
-            today = self.service.clock.now().astimezone(UTC).date()
-            check_day(command.day, self.service.covered_day(), today)
+        problem = self.service.why_not_closed(command.day) if command.day else None
+        if problem is not None:
+            raise usage_error("today", problem)
         digest = await self.service.digest_for(ctx.channel, command.day)
         return Reply(digest.title, digest=digest)
 
@@ -114,7 +113,7 @@ class Commands:
     async def _show(self, arxiv_id: str) -> Reply:
         paper = await self.service.show(arxiv_id)
         if paper is None:
-            return Reply(f"No paper {arxiv_id} on arXiv.")
+            return Reply(no_paper_text(arxiv_id, self.service.lookup.name))
         return Reply(paper.title, papers=(paper,))
 
     async def _subscribe(self, ctx: CommandContext, topics: tuple[Topic, ...]) -> Reply:

@@ -164,8 +164,9 @@ class DeliveryRunner:
             return
 
     async def post_now(self, channel: ChannelRef) -> Delivery | None:
-        """Post the channel's digest for the latest closed day now, unless that day's record
-        already exists (then it is returned as it is). None if the channel is not subscribed."""
+        """Post the channel's digest for the latest closed day now. A record of that day
+        recorded as empty is evaluated again (its topics or list may have changed); any other
+        existing record is returned as it is. None if the channel is not subscribed."""
         subscription = await self.store.get_subscription(channel)
         if subscription is None:
             return None
@@ -175,7 +176,8 @@ class DeliveryRunner:
         after = latest[0].day if latest else day - timedelta(days=1)
         # a channel back after months away: not one fetch per day since (as the planner)
         days = _span(max(after, day - MAX_LOOKBACK), day, subscription)
-        await self.store.create_delivery(Delivery(channel, day, now, days))
+        if not await self.store.create_delivery(Delivery(channel, day, now, days)):
+            await self.store.reopen_delivery(channel, day, now)  # never a posted one
         claimed = await self.store.claim_due_deliveries(
             now, self.worker, limit=1, lease=self.lease, channel=channel
         )

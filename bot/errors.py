@@ -5,6 +5,7 @@
     ├── UserInputError           a chat user's mistake; the message is safe to show them
     ├── SourceError              a paper source failed
     │   ├── SourceUnavailable    network error, timeout, 5xx or 429 after retries
+    │   │   └── SourceUnreachable    the host name does not resolve (offline?): not retried
     │   ├── MalformedResponse    the body was not what the API documents
     │   └── UpstreamRejected     the API answered with an error of its own ("arXiv says: ...")
     ├── StoreError               the database failed or was inconsistent
@@ -41,6 +42,11 @@ class SourceError(PaperbotError):
 
 class SourceUnavailable(SourceError):
     pass
+
+
+class SourceUnreachable(SourceUnavailable):
+    """The source's host name cannot be resolved: no network, or no DNS. Retrying would
+    only make the user wait for the same answer."""
 
 
 class MalformedResponse(SourceError):

@@ -54,6 +54,8 @@ class LookupSource(Protocol):
 class Store(Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
+    read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise
+
     async def upsert_papers(self, papers: Sequence[Paper]) -> int:
         """Insert or update (newest counts win); returns how many rows were written."""
         ...
@@ -139,8 +141,9 @@ class Store(Protocol):
         ...
 
     async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
-        """Make a paused record pending and due at `now` (a user resumed its channel);
-        False if the record is not paused."""
+        """Make a paused or empty record pending and due at `now` (a user resumed its
+        channel, or an operator asked for its digest again); False for any other state: a
+        posted record is never reopened."""
         ...
 
     async def close(self) -> None: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.connection import ConnectionStatus
@@ -52,7 +52,24 @@ def latest_closed_day(now: datetime, cutoff_utc: time) -> date:
     )
 
 
+def unclosed_day(day: date, covered: date, today: date) -> str | None:
+    """Why `day` has no complete list yet, or None once it has. `covered` is the latest
+    closed day, `today` the UTC date now. `/papers today DAY` and `paperbot digest --date
+    DAY` both answer with this."""
+    if day > today:
+        return f"{day.isoformat()} is in the future."
+    if day > covered:
+        return (
+            f"The list for {day.isoformat()} is not complete yet; "
+            f"the latest complete day is {covered.isoformat()}."
+        )
+    return None
+
+
 class PaperService:
+    """What the sources answer is kept in the store, unless the store is read-only (a
+    command that only reads must not take, or wait for, the write lock)."""
+
     def __init__(
         self,
         store: Store,
@@ -79,6 +96,13 @@ class PaperService:
     def covered_day(self) -> date:
         return latest_closed_day(self.clock.now(), self.day_cutoff_utc)
 
+    def why_not_closed(self, day: date) -> str | None:
+        """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None."""
+        now = self.clock.now()
+        return unclosed_day(
+            day, latest_closed_day(now, self.day_cutoff_utc), now.astimezone(UTC).date()
+        )
+
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
         count = await self.store_day(day)
@@ -86,19 +110,25 @@ class PaperService:
         return count
 
     async def store_day(self, day: date) -> int:
-        """`refresh_day` without its log line: a backfill sums up its empty days at the end."""
+        """`refresh_day` without its log line: a backfill sums up its empty days at the end.
+        A read-only store (a reading command) keeps nothing."""
+        return len(await self._fetch_day(day))
+
+    async def _fetch_day(self, day: date) -> list[Paper]:
         papers = await self.daily.daily(day)
-        await self.store.upsert_papers(papers)
-        await self.store.record_fetch(day, len(papers), self.clock.now())
-        return len(papers)
+        if not self.store.read_only:
+            await self.store.upsert_papers(papers)
+            await self.store.record_fetch(day, len(papers), self.clock.now())
+        return papers
 
     async def papers_for_day(self, day: date) -> list[Paper]:
         """The stored list for `day`, fetched first if the store has none of it."""
         papers = await self.store.papers_listed_on(day)
         if papers or day in self._closed_empty:
             return papers
-        await self.refresh_day(day)
-        papers = await self.store.papers_listed_on(day)
+        fetched = await self._fetch_day(day)
+        log.info("fetched %d papers listed on %s from %s", len(fetched), day, self.daily.name)
+        papers = fetched if self.store.read_only else await self.store.papers_listed_on(day)
         if not papers and day <= self.covered_day():
             self._closed_empty.add(day)  # a closed list never grows: do not ask again
         return papers
@@ -145,7 +175,8 @@ class PaperService:
         if found:
             return found
         remote = await self.lookup.search(query, limit)
-        await self.store.upsert_papers(remote)
+        if not self.store.read_only:
+            await self.store.upsert_papers(remote)
         return SearchResults(exact=tuple(remote))
 
     async def show(self, arxiv_id: str) -> Paper | None:
@@ -154,7 +185,7 @@ class PaperService:
         if paper is not None:
             return paper
         paper = await self.lookup.get(arxiv_id)
-        if paper is not None:
+        if paper is not None and not self.store.read_only:
             await self.store.upsert_papers([paper])
         return paper
 

@@ -2,7 +2,8 @@
 
 It is the only module that touches httpx; the sources above it see `HttpReply` and the
 `SourceError` tree. Retried: connect errors, timeouts, 5xx and 429 (honouring Retry-After,
-capped), and a body the source's `read` function finds malformed (a 200 with truncated JSON).
+capped), and a body the source's `read` function finds malformed (a 200 with truncated JSON),
+but not a host name that does not resolve (no network: SourceUnreachable at once).
 Other answers, 4xx included, go back to the source, which knows what they mean.
 Every attempt has a total deadline besides httpx's per-read timeout: a server that sends its
 headers and then one byte a second would otherwise hold a request (and the scheduler) forever.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from typing import TypeVar
 
 import httpx
 
-from bot.errors import ConfigError, MalformedResponse, SourceUnavailable
+from bot.errors import ConfigError, MalformedResponse, SourceUnavailable, SourceUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +199,11 @@ class HttpClient:
             return _Failure(f"{self._source}: timed out")
         except TimeoutError:  # the deadline: the answer trickled in too slowly
             return _Failure(f"{self._source}: no complete answer within {self._deadline_s:g}s")
+        except httpx.ConnectError as exc:
+            if _cannot_resolve(exc):
+                host = httpx.URL(url).host
+                raise SourceUnreachable(f"{self._source}: cannot resolve {host}") from None
+            return _Failure(f"{self._source}: connection failed ({type(exc).__name__})")
         except httpx.TransportError as exc:
             return _Failure(f"{self._source}: connection failed ({type(exc).__name__})")
         except httpx.DecodingError:
@@ -231,6 +238,17 @@ class HttpClient:
         backoff = min(self._policy.max_delay_s, self._policy.base_delay_s * 2.0**attempt)
         # "Equal jitter": at least half the backoff, so clients that failed together spread out.
         return backoff / 2 + backoff / 2 * self._jitter()
+
+
+def _cannot_resolve(exc: BaseException) -> bool:
+    """Whether a connect error comes from name resolution (socket.gaierror, which httpx
+    wraps twice): the sign of no network, where retries only add waiting."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def _read_capped(response: httpx.Response, source: str) -> bytes:

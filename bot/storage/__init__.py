@@ -13,15 +13,19 @@ SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-async def open_store(url: str) -> Store:
-    """Open the store a database URL names. Raises ConfigError, StoreError."""
+async def open_store(url: str, *, read_only: bool = False) -> Store:
+    """Open the store a database URL names. Raises ConfigError, StoreError.
+
+    `read_only` asks for a store that takes no write lock (SQLite; a PostgreSQL reader never
+    waits for writers, so that store ignores it): check `store.read_only` for what you got.
+    """
     if url.startswith(SQLITE_PREFIX):
         path = url.removeprefix(SQLITE_PREFIX)
         if not path:
             raise ConfigError("database_url: sqlite:/// needs a file path")
         from bot.storage.sqlite import SqliteStore  # only the chosen backend is imported
 
-        return await SqliteStore.open(path)
+        return await SqliteStore.open(path, read_only=read_only)
     scheme = url.split(":", 1)[0] if ":" in url else url
     if scheme in POSTGRES_SCHEMES:
         from bot.storage.postgres import PostgresStore

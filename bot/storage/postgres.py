@@ -77,6 +77,8 @@ _SAVE_SUBSCRIPTION = (
 class PostgresStore(PostgresDeliveries):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 
+    read_only = False  # readers never wait for writers here: see open_store
+
     def __init__(self, pool: Any, trgm_schema: str | None) -> None:
         self._pool = pool
         self._trgm_schema = trgm_schema

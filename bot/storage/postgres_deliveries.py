@@ -46,7 +46,7 @@ _CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 platform, $5 channel key, $6 l
 _REOPEN = (
     "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = $1, lease_owner = NULL, "
     "lease_until = NULL, updated_at = now() "
-    "WHERE channel_key = $2 AND day = $3 AND state = 'paused'"
+    "WHERE channel_key = $2 AND day = $3 AND state IN ('paused', 'empty')"
 )
 
 

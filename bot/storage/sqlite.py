@@ -23,10 +23,10 @@ from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
 from bot.storage.query import index_terms
 from bot.storage.sqlite_deliveries import SqliteDeliveries
+from bot.storage.sqlite_open import connect_read_only, connect_read_write, open_error
 from bot.storage.sqlite_search import ranked_paper_ids
 
 BUSY_TIMEOUT_MS = 10_000
-WAL_ATTEMPTS = 12  # about 4 s of waiting in all
 # Words this store has written to search_terms, kept so a bulk load does not re-send the
 # same words for every batch (~40% of the index build time). Bounded: a few MB of strings.
 TERMS_CACHE_SIZE = 200_000
@@ -56,49 +56,42 @@ _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT D
 class SqliteStore(SqliteDeliveries):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
         self._conn = conn
+        self.read_only = read_only
         self._write_lock = asyncio.Lock()
         self._terms_written: set[str] = set()  # words known to be in search_terms
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
-        """Open (creating if needed) the database at `path` and bring its schema up to date."""
-        try:
-            # aiosqlite's failed connect leaves its worker thread reporting to the event
-            # loop later (after the loop may be closed), so open errors surface here first.
-            await asyncio.to_thread(_try_open, path)
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open SQLite database {str(path)!r}: {exc}") from exc
+    async def open(
+        cls, path: str | Path, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> SqliteStore:
+        """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+        `read_only` opens an existing, up-to-date file without a write lock or any write
+        (the store's writes then raise StoreError, and `read_only` is True); a missing file
+        or an older schema is opened for writing instead, to create or upgrade it. Waiting
+        for another process's lock ends after `busy_timeout_ms` with a StoreError.
+        """
+        if read_only:
+            conn = await connect_read_only(path, busy_timeout_ms)
+            if conn is not None:
+                return cls(conn, read_only=True)
+        conn = await connect_read_write(path, busy_timeout_ms)
         store = cls(conn)
         try:
             async with _translated():
-                await store._configure()
                 await store._migrate()
+        except StoreError as exc:
+            await conn.close()
+            cause = exc.__cause__
+            if isinstance(cause, sqlite3.Error):
+                raise open_error(path, cause, busy_timeout_ms) from cause
+            raise
         except BaseException:
             await conn.close()
             raise
         return store
-
-    async def _configure(self) -> None:
-        self._conn.row_factory = sqlite3.Row
-        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await self._enable_wal()
-        await self._conn.execute("PRAGMA synchronous = NORMAL")
-        await self._conn.execute("PRAGMA foreign_keys = ON")
-
-    async def _enable_wal(self) -> None:
-        """Switch to WAL. SQLite answers "locked" at once, without its busy handler, while
-        another connection opens the same new file, so wait a little and try again."""
-        for attempt in range(WAL_ATTEMPTS):
-            try:
-                await self._conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
 
     async def _migrate(self) -> None:
         async with self._transaction() as conn:
@@ -319,10 +312,6 @@ def _paper(row: sqlite3.Row) -> Paper:
         return codec.paper_from_row(row)  # type: ignore[arg-type]
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"paper row is inconsistent: {exc}") from exc
-
-
-def _try_open(path: str | Path) -> None:
-    sqlite3.connect(path).close()
 
 
 def _indexed_text(papers: Sequence[Paper]) -> Iterator[str]:

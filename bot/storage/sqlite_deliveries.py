@@ -56,7 +56,8 @@ _UPDATE = (
 _SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
 _REOPEN = (
     "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = ?, lease_owner = NULL, "
-    "lease_until = NULL, updated_at = ? WHERE channel_key = ? AND day = ? AND state = 'paused'"
+    "lease_until = NULL, updated_at = ? "
+    "WHERE channel_key = ? AND day = ? AND state IN ('paused', 'empty')"
 )
 _CLAIM = (  # column names are constants, values are bound
     "UPDATE deliveries SET state = 'posting', attempts = attempts + 1, "  # noqa: S608

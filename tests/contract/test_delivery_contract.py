@@ -220,3 +220,24 @@ async def test_a_paused_record_can_be_reopened_and_claimed_again(delivery_store:
     assert again.attempts == 2
     assert not await delivery_store.reopen_delivery(SLACK, DAY, later), "only a paused record"
     assert not await delivery_store.reopen_delivery(DISCORD, DAY, later), "no such record"
+
+
+async def test_an_empty_record_can_be_reopened_but_a_posted_one_never(
+    delivery_store: Store,
+) -> None:
+    other_day = DAY - timedelta(days=1)
+    for day in (DAY, other_day):
+        await delivery_store.create_delivery(pending(day=day))
+    empty, posted = await delivery_store.claim_due_deliveries(NOW, "w1", limit=2, lease=LEASE)
+    assert await delivery_store.save_delivery(empty.empty("no paper matched"), worker="w1")
+    receipt = PostReceipt(channel=SLACK, message_ids=("m1",), posted_at=NOW)
+    assert await delivery_store.save_delivery(posted.posted(receipt), worker="w1")
+    later = NOW + timedelta(hours=2)
+    assert await delivery_store.reopen_delivery(SLACK, empty.day, later)
+    reopened = await delivery_store.get_delivery(SLACK, empty.day)
+    assert reopened is not None
+    assert (reopened.state, reopened.reason) == (DeliveryState.PENDING, None)
+    assert not await delivery_store.reopen_delivery(SLACK, posted.day, later)
+    kept = await delivery_store.get_delivery(SLACK, posted.day)
+    assert kept is not None
+    assert kept.state is DeliveryState.POSTED

@@ -43,7 +43,7 @@ def test_digest_with_topics_says_why_each_paper_matched(tmp_path: Path) -> None:
 
 
 def test_digest_for_a_day_the_sample_lacks_says_so(tmp_path: Path) -> None:
-    result = _paperbot(tmp_path, "--source", "sample", "digest", "--date", "2026-08-22")
+    result = _paperbot(tmp_path, "--source", "sample", "digest", "--date", "2026-08-20")
     assert result.returncode == 0, result.stderr
     assert "no papers" in result.stdout.lower()
 

@@ -192,9 +192,25 @@ async def test_show_one_paper(commands: Commands, given: str) -> None:
     assert reply.text == "EnvHarness: Awakening Static Worlds for Agent Learning"
 
 
-async def test_show_an_unknown_paper(commands: Commands) -> None:
+async def test_show_an_unknown_paper_in_the_sample_does_not_blame_arxiv(
+    commands: Commands,
+) -> None:
     reply = await commands.handle(ALICE, "show 2608.99999")
     assert reply.papers == ()
+    assert reply.text == "No paper 2608.99999 in the offline sample (arXiv was not asked)."
+
+
+class ArxivKnowsNothing(FakeLookup):
+    name = "arxiv"
+
+    async def get(self, arxiv_id: str) -> Paper | None:
+        return None
+
+
+async def test_show_an_unknown_paper_names_arxiv_when_arxiv_was_asked(store: SqliteStore) -> None:
+    lookup = ArxivKnowsNothing(AssertionError("not called"))
+    service = PaperService(store, SampleSource(), lookup, FixedClock(NOW), defaults=DEFAULTS)
+    reply = await Commands(service).handle(ALICE, "show 2608.99999")
     assert reply.text == "No paper 2608.99999 on arXiv."
 
 

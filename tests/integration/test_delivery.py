@@ -495,6 +495,18 @@ async def test_a_slow_fetch_before_the_post_does_not_leave_the_post_unleased(
         await store.close()
 
 
+async def test_post_now_looks_again_at_a_day_recorded_as_empty(world: World) -> None:
+    await world.store.upsert_papers([paper(1, MONDAY)])
+    ref = await subscribe(world.store, 1, topics="zebrafish")
+    assert await world.runner.run_due() == {"empty": 1}
+    await subscribe(world.store, 1, topics="agents")  # the topics changed since
+    record = await world.runner.post_now(ref)
+    assert record is not None
+    assert (record.state, record.day) == (DeliveryState.POSTED, MONDAY)
+    assert await world.runner.post_now(ref) == record, "a posted day is never posted again"
+    assert world.server.count(ref.key) == 1
+
+
 async def test_post_now_after_months_away_covers_at_most_the_lookback(world: World) -> None:
     await world.store.upsert_papers([paper(1, MONDAY)])
     ref = await subscribe(world.store, 1)

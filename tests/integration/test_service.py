@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.config import ArxivConfig, HuggingFaceConfig
 from bot.errors import SourceUnavailable
 from bot.models import ChannelRef, ChannelSettings, PostReceipt, Subscription, Topic, TopicKind
-from bot.service import PaperService, latest_closed_day
+from bot.service import PaperService, latest_closed_day, unclosed_day
 from bot.sources import ArxivSource, HuggingFaceSource
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.feed_server import FakeFeed
@@ -56,6 +56,24 @@ async def service(feed: FakeFeed, tmp_path: Path) -> AsyncIterator[PaperService]
 )
 def test_latest_closed_day_respects_the_cutoff(now: datetime, expected: date) -> None:
     assert latest_closed_day(now, time(3, 0)) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "says"),
+    [
+        (date(2026, 8, 23), "2026-08-23 is in the future."),
+        (date(2026, 8, 22), "not complete yet; the latest complete day is 2026-08-21."),
+        (date(2026, 8, 21), None),
+        (date(2024, 1, 2), None),
+    ],
+)
+def test_unclosed_day_refuses_only_open_days(day: date, says: str | None) -> None:
+    problem = unclosed_day(day, covered=date(2026, 8, 21), today=date(2026, 8, 22))
+    if says is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert says in problem
 
 
 async def test_a_digest_fetches_the_day_once_then_reads_the_store(

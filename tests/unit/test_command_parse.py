@@ -20,7 +20,6 @@ from bot.command_parse import (
     Unsubscribe,
     Words,
     canonical_timezone,
-    check_day,
     is_slow,
     parse_command,
     split_verb,
@@ -195,23 +194,6 @@ def test_an_unknown_verb_is_cut_short_in_the_reply() -> None:
     with pytest.raises(UserInputError) as caught:
         parse_command("x" * 500)
     assert len(str(caught.value)) < 100
-
-
-@pytest.mark.parametrize(
-    ("day", "says"),
-    [
-        (date(2026, 8, 23), "2026-08-23 is in the future"),
-        (date(2026, 8, 22), "not complete yet; the latest complete day is 2026-08-21"),
-    ],
-)
-def test_check_day_refuses_open_days(day: date, says: str) -> None:
-    with pytest.raises(UserInputError, match=says):
-        check_day(day, covered=date(2026, 8, 21), today=date(2026, 8, 22))
-
-
-@pytest.mark.parametrize("day", [date(2026, 8, 21), date(2024, 1, 2)])
-def test_check_day_accepts_closed_days(day: date) -> None:
-    check_day(day, covered=date(2026, 8, 21), today=date(2026, 8, 22))
 
 
 @pytest.mark.parametrize(
