@@ -34,6 +34,12 @@ def serve_fixture_day(feed: FakeFeed) -> None:
     feed.serve_day(FIXTURE_DAY, hf_fixture(FIXTURE_DAY))
 
 
+def without_faked_clock(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` less libfaketime's variables (`make faketime` sets them for the whole suite)."""
+    _, preload = libfaketime.get_reload_information()
+    return {k: v for k, v in env.items() if k not in preload and not k.startswith("FAKETIME")}
+
+
 def bot_clock_env(now: datetime = BOT_NOW) -> dict[str, str]:
     """Environment that starts a process's wall clock at `now` (it then ticks as usual)."""
     _, preload = libfaketime.get_reload_information()

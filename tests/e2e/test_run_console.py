@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.console.platform import BANNER
-from tests.e2e.run_support import WAIT_S, bot_clock_env, write_config
+from tests.e2e.run_support import WAIT_S, bot_clock_env, without_faked_clock, write_config
 from tests.fakes.feed_server import FakeFeed
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 
 async def start_console(config: Path, *, shell_redirect: str = "", **streams: Any) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
-    if not shell_redirect:  # libfaketime's preload opens a file, which would take fd 0
+    if shell_redirect:  # libfaketime's preload opens a file, which would take the closed fd 0
+        env = without_faked_clock(env)
+    else:
         env |= bot_clock_env()
     command = [sys.executable, "-m", "bot", "--config", str(config), "run", "--console"]
     options: dict[str, Any] = {
