@@ -18,6 +18,7 @@ from bot.digest.model import Digest
 from bot.errors import SourceError
 from bot.models import ChannelRef, ChannelSettings, Paper, SearchResults, Subscription
 from bot.ports import Clock, DailySource, LookupSource, Store
+from bot.schedule import covered_day
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,6 @@ class DeliveryInfo(Protocol):
     async def next_for(self, channel: ChannelRef) -> datetime | None: ...
 
     async def last_for(self, channel: ChannelRef) -> str | None: ...
-
-
-def latest_closed_day(now: datetime, cutoff_utc: time) -> date:
-    """The newest day D whose list has closed: D's list closes at `cutoff_utc` on D+1."""
-    return (now - timedelta(hours=cutoff_utc.hour, minutes=cutoff_utc.minute)).date() - timedelta(
-        days=1
-    )
 
 
 def unclosed_day(day: date, covered: date, today: date) -> str | None:
@@ -94,13 +88,13 @@ class PaperService:
         self.connections: Callable[[], tuple[ConnectionStatus, ...]] = tuple
 
     def covered_day(self) -> date:
-        return latest_closed_day(self.clock.now(), self.day_cutoff_utc)
+        return covered_day(self.clock.now(), self.day_cutoff_utc)
 
     def why_not_closed(self, day: date) -> str | None:
         """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None."""
         now = self.clock.now()
         return unclosed_day(
-            day, latest_closed_day(now, self.day_cutoff_utc), now.astimezone(UTC).date()
+            day, covered_day(now, self.day_cutoff_utc), now.astimezone(UTC).date()
         )
 
     async def refresh_day(self, day: date) -> int:

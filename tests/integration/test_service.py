@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from bot.clock import FixedClock
 from bot.config import ArxivConfig, HuggingFaceConfig
 from bot.errors import SourceUnavailable
 from bot.models import ChannelRef, ChannelSettings, PostReceipt, Subscription, Topic, TopicKind
-from bot.service import PaperService, latest_closed_day, unclosed_day
+from bot.service import PaperService, unclosed_day
 from bot.sources import ArxivSource, HuggingFaceSource
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.feed_server import FakeFeed
@@ -43,19 +43,6 @@ async def service(feed: FakeFeed, tmp_path: Path) -> AsyncIterator[PaperService]
     await hf.aclose()
     await arxiv.aclose()
     await store.close()
-
-
-@pytest.mark.parametrize(
-    ("now", "expected"),
-    [
-        (datetime(2026, 8, 22, 3, 0, tzinfo=UTC), date(2026, 8, 21)),  # closed at the cut-off
-        (datetime(2026, 8, 22, 2, 59, tzinfo=UTC), date(2026, 8, 20)),  # still growing
-        (datetime(2026, 8, 22, 23, 59, tzinfo=UTC), date(2026, 8, 21)),
-        (datetime(2026, 1, 1, 1, 0, tzinfo=UTC), date(2025, 12, 30)),  # across a year
-    ],
-)
-def test_latest_closed_day_respects_the_cutoff(now: datetime, expected: date) -> None:
-    assert latest_closed_day(now, time(3, 0)) == expected
 
 
 @pytest.mark.parametrize(

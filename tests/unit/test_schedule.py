@@ -49,6 +49,7 @@ def d(text: str) -> date:
         ("2024-05-10T02:45:00", time(2, 30), "2024-05-09"),  # configurable cut-off
         ("2024-05-10T00:10:00", time(0, 0), "2024-05-09"),
         ("2024-03-01T03:00:00", time(3, 0), "2024-02-29"),  # leap day
+        ("2026-01-01T01:00:00", time(3, 0), "2025-12-30"),  # across a year
     ],
 )
 def test_covered_day_is_the_latest_closed_day(post_at: str, cutoff: time, expected: str) -> None:
