@@ -73,7 +73,8 @@ class Delivery:
     state: DeliveryState = DeliveryState.PENDING
     attempts: int = 0  # claims so far
     next_try_at: datetime | None = None  # FAILED: when to try again; None = gave up
-    reason: str | None = None  # FAILED: last error; PAUSED: the platform's; EMPTY/MISSED: why
+    reason: str | None = None  # FAILED: last error; PAUSED: the platform's; EMPTY/MISSED: why;
+    # POSTED: the platform's note, if any (e.g. posted without its details thread)
     paper_ids: tuple[str, ...] = ()  # what an attempt set out to post, saved before posting
     # The platform's message ids, one per part in order; filled as each part is accepted
     # ("" for a part not known yet), so a retry knows what is posted even past Discord's
@@ -116,7 +117,7 @@ class Delivery:
         return replace(self, message_ids=tuple(ids), thread_replies=tuple(replies))
 
     def posted(self, receipt: PostReceipt) -> Delivery:
-        ended = self._ended(DeliveryState.POSTED, None)
+        ended = self._ended(DeliveryState.POSTED, receipt.note)
         return replace(ended, message_ids=receipt.message_ids, posted_at=receipt.posted_at)
 
     def failed(self, error: str, next_try_at: datetime | None) -> Delivery:
@@ -141,7 +142,8 @@ def describe(delivery: Delivery) -> str:
     match delivery.state:
         case DeliveryState.POSTED:
             count = len(delivery.paper_ids)
-            return f"{head} posted {count} paper{'' if count == 1 else 's'}"
+            posted = f"{head} posted {count} paper{'' if count == 1 else 's'}"
+            return f"{posted}, {delivery.reason}" if delivery.reason else posted
         case DeliveryState.EMPTY:
             return f"{head} nothing posted ({delivery.reason})"
         case DeliveryState.MISSED:

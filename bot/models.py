@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 ARXIV_ABS = "https://arxiv.org/abs/"
 ARXIV_PDF = "https://arxiv.org/pdf/"
 HF_PAPERS = "https://huggingface.co/papers/"
+HF_HUB = "https://huggingface.co/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,30 @@ class Paper:
     @property
     def hf_url(self) -> str:
         return HF_PAPERS + self.arxiv_id
+
+
+@dataclass(frozen=True, slots=True)
+class PaperArtifacts:
+    """What Hugging Face links to a paper: repo ids ("org/name") of its models, datasets and
+    Spaces, as many as one look-up returned (`more` when the list was cut at its page)."""
+
+    arxiv_id: str
+    models: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    spaces: tuple[str, ...] = ()
+    more: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.models or self.datasets or self.spaces)
+
+    def kinds(self) -> list[tuple[str, tuple[str, ...], str]]:
+        """(singular noun, repo ids, the Hub's URL prefix) per kind, models first."""
+        return [
+            ("model", self.models, HF_HUB),
+            ("dataset", self.datasets, HF_HUB + "datasets/"),
+            ("Space", self.spaces, HF_HUB + "spaces/"),
+        ]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -140,6 +165,7 @@ class PostReceipt:
     channel: ChannelRef
     message_ids: tuple[str, ...]
     posted_at: datetime
+    note: str | None = None  # something a person should know, e.g. "posted without a thread"
 
 
 @dataclass(frozen=True, slots=True)

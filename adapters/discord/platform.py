@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,14 +25,21 @@ from discord.http import Route
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.lookup import find_marked
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
-from adapters.discord.render import DiscordMessage, render_digest, render_reply
+from adapters.discord.render import (
+    DiscordMessage,
+    render_details,
+    render_digest,
+    render_reply,
+    thread_name,
+)
+from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
 from bot.commands import is_slow
 from bot.config import DiscordConfig
 from bot.digest.model import Digest
 from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import Clock, CommandHandler
-from bot.post_plan import OnAccepted, PostedPart, plan_parts, unrecorded
+from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
 from bot.replies import CommandContext, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -56,6 +64,19 @@ def context_of(interaction: Interaction) -> CommandContext:
         user_name=interaction.user.display_name,
         can_manage=perms.manage_channels or perms.administrator,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """Records one part's thread replies as Discord accepts them (like Slack's)."""
+
+    index: int
+    message_id: str
+    on_accepted: OnAccepted | None
+
+    async def replies(self, count: int) -> None:
+        if self.on_accepted is not None:
+            await self.on_accepted(PostedPart(self.index, self.message_id, count))
 
 
 class _UtcClock:
@@ -120,12 +141,15 @@ class DiscordPlatform:
     ) -> PostReceipt:
         target = await self._channel(channel)
         messages = render_digest(digest, mark_key=idempotency_key)
+        details = render_details(digest)
         found: dict[int, str] = {}
         if unrecorded(len(messages), posted) and not first_attempt:
             author = self.client.user.id if self.client.user else None
             found = await find_marked(target, idempotency_key, author_id=author)
-        plan = plan_parts([0] * len(messages), posted, found, recording=on_accepted is not None)
+        counts = [len(details)] + [0] * (len(messages) - 1)  # the thread is on part 0
+        plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
         ids: list[str] = []
+        note = None
         for part in plan:
             message_id = part.message_id
             if message_id is None:
@@ -138,9 +162,44 @@ class DiscordPlatform:
                 )
                 message_id = str(sent.id)
             if not part.recorded and on_accepted is not None:
-                await on_accepted(PostedPart(part.index, message_id))
+                await on_accepted(PostedPart(part.index, message_id, part.replies_from))
             ids.append(message_id)
-        return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
+            if part.replies_from < counts[part.index]:
+                done = _Done(part.index, message_id, on_accepted)
+                note = await self._post_details(
+                    target, digest, details, part, done, key=idempotency_key
+                )
+        now = self._clock.now()
+        return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=now, note=note)
+
+    async def _post_details(
+        self,
+        target: discord.PartialMessageable,
+        digest: Digest,
+        details: list[DiscordMessage],
+        part: PartTodo,
+        done: _Done,
+        *,
+        key: str,
+    ) -> str | None:
+        """The details thread on the part's message; a note when Discord refused it."""
+        try:
+            await post_details(
+                self.client,
+                target,
+                done.message_id,
+                details,
+                name=thread_name(digest),
+                key=key,
+                start=part.replies_from,
+                accepted=done.replies,
+                attempts=self._attempts,
+                sleep=self._sleep,
+            )
+        except ThreadRefused:
+            log.warning("no details thread in channel %s: %s", target.id, NO_THREAD_NOTE)
+            return NO_THREAD_NOTE
+        return None
 
     async def start(self, handler: CommandHandler) -> None:
         """Log in, sync the commands, and serve the gateway until `stop()`."""

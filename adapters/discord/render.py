@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 import discord
 
+from adapters.discord.compact import compact_embeds, detail_embed, header_content
 from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
 from adapters.discord.text import clamp, escape, fit, safe_url, split
-from bot.digest.model import Digest, DigestEntry
+from bot.digest import compact
+from bot.digest.model import Digest
 from bot.models import Paper
 from bot.replies import CLOSE_MATCHES, Reply
 from bot.summary import summarize
@@ -41,6 +43,7 @@ SEARCH_SUMMARY_MAX = 350  # a search result's summary: the whole abstract is one
 FULL_TITLE_MAX = 1024  # a title too long for the embed's title, repeated in the description
 AUTHOR_NAME_MAX = 200  # one author's name in the Authors field
 CONTINUED = " (continued)"
+THREAD_NAME_MAX = 100
 
 COLOUR = discord.Colour(0xFFD21E)  # the Hugging Face yellow
 
@@ -60,27 +63,35 @@ class _Field:
 
 
 def render_digest(digest: Digest, *, mark_key: str | None = None) -> list[DiscordMessage]:
-    """The digest as messages: a header embed, then one embed (or more) per paper.
+    """The digest as messages: the header in the first message's content, then one compact
+    embed per paper (adapters/discord/compact.py); a usual day is one message.
 
     With `mark_key` (a post's idempotency key) each message's last embed carries the
     part's mark in its footer (adapters/discord/marks.py), so it can be found again.
     """
-    embeds = _header_embeds(digest)
-    for entry in digest.entries:
-        embeds.extend(entry_embeds(entry))
-    messages = pack(embeds, reserve=MARK_ROOM if mark_key else 0)
+    reserve = MARK_ROOM if mark_key else 0
+    embeds = compact_embeds(digest.entries, EMBED_CHARS_PER_MESSAGE - reserve)
+    messages = pack(embeds, reserve=reserve) or [DiscordMessage()]
     if mark_key:
         for index, message in enumerate(messages):
-            add_mark(message.embeds[-1], mark_for(mark_key, index))
-    if len(messages) > 1:
-        total = len(messages)
-        messages = [
-            DiscordMessage(
-                clamp(f"{escape(digest.title)} (part {i} of {total})", CONTENT_MAX), m.embeds
-            )
-            for i, m in enumerate(messages, 1)
-        ]
-    return messages
+            if message.embeds:
+                add_mark(message.embeds[-1], mark_for(mark_key, index))
+    total = len(messages)
+    return [
+        DiscordMessage(header_content(digest, (i, total) if total > 1 else None), m.embeds)
+        for i, m in enumerate(messages, 1)
+    ]
+
+
+def render_details(digest: Digest) -> list[DiscordMessage]:
+    """What goes in the digest's thread: each paper's abstract, authors (capped), keywords
+    and linked artifacts, packed into as few messages as the limits allow."""
+    return pack(detail_embed(entry) for entry in digest.entries)
+
+
+def thread_name(digest: Digest) -> str:
+    """The thread's name (Discord takes 1 to 100 characters; ours, no paper text)."""
+    return f"Details: {digest.title}"[:THREAD_NAME_MAX]
 
 
 def render_reply(reply: Reply) -> list[DiscordMessage]:
@@ -111,10 +122,6 @@ def _paper_list_embeds(reply: Reply) -> Iterator[discord.Embed]:
         yield discord.Embed(title=CLOSE_MATCHES)
     for rank, paper in enumerate(reply.close_papers, len(reply.papers) + 1):
         yield from paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
-
-
-def entry_embeds(entry: DigestEntry) -> list[discord.Embed]:
-    return paper_embeds(entry.paper, entry.summary, entry.reasons, entry.rank)
 
 
 def paper_embeds(
@@ -153,24 +160,6 @@ def pack(embeds: Iterable[discord.Embed], *, reserve: int = 0) -> list[DiscordMe
     if current:
         messages.append(DiscordMessage(None, tuple(current)))
     return messages
-
-
-def _header_embeds(digest: Digest) -> list[discord.Embed]:
-    if digest.is_empty:
-        text = digest.empty_reason or "No papers made the list for this day."
-        description = fit(text, DESCRIPTION_MAX)
-    else:
-        count = len(digest.entries)
-        description = f"{count} {'paper' if count == 1 else 'papers'}"
-        if digest.total_candidates:
-            description += f" from {digest.total_candidates} on the day's list"
-    fields: list[_Field] = []
-    if digest.topics:
-        topics = ", ".join(one_line(str(t)) for t in digest.topics)
-        fields.extend(_split_field("Topics", escape(topics)))
-    title = fit(digest.title, TITLE_MAX)
-    footer = fit(digest.trending_definition, FOOTER_MAX)
-    return _assemble(title, None, description, fields, None, footer=footer)
 
 
 def _assemble(
@@ -228,7 +217,7 @@ def _authors_fields(authors: Sequence[str]) -> list[_Field]:
     if not authors:
         return []
     shown: list[str] = []
-    for i, raw in enumerate(authors):
+    for i, raw in enumerate(authors[: compact.THREAD_AUTHORS_MAX]):
         name = fit(one_line(raw), AUTHOR_NAME_MAX)
         more = len(authors) - i - 1
         tail = f", and {more} more" if more else ""
@@ -264,9 +253,11 @@ def _links_fields(paper: Paper) -> list[_Field]:
 
 
 def _stats_line(paper: Paper) -> str:
-    stats = [f"▲ {paper.upvotes:,} upvotes", f"💬 {paper.comments:,} comments"]
-    if paper.github_stars is not None:
-        stats.append(f"★ {paper.github_stars:,} stars")
+    stats = [f"▲ {compact.upvotes(paper)}"]
+    if comments := compact.comments(paper):
+        stats.append(f"💬 {comments}")
+    if stars := compact.stars(paper):
+        stats.append(f"★ {stars}")
     if paper.organization:
         stats.append(fit(one_line(paper.organization), 100))
     return " · ".join(stats)

@@ -22,8 +22,9 @@ from adapters.slack.mrkdwn import (
     safe_url,
     split_mrkdwn,
 )
+from bot.digest import compact
 from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper
+from bot.models import Paper, PaperArtifacts
 from bot.replies import CLOSE_MATCHES, Reply, Visibility
 from bot.summary import summarize
 from bot.untrusted import one_line
@@ -157,52 +158,70 @@ def clip(text: str, limit: int) -> str:
 # ---------------------------------------------------------------- papers
 
 
-def paper_text(paper: Paper, rank: int, summary: str, reasons: Sequence[str] = ()) -> str:
-    """One paper as mrkdwn: linked title, summary, counts, links, and why it matched."""
+def paper_text(
+    paper: Paper,
+    rank: int,
+    summary: str,
+    reasons: Sequence[str] = (),
+    artifacts: PaperArtifacts | None = None,
+) -> str:
+    """One paper as compact mrkdwn: the linked title with its upvotes, a byline, the
+    summary, one line of links and telling counts, and why it matched."""
     title = f"{rank}. {one_line(paper.title)}"
     linked = link(paper.hf_url, title)
     heading = f"*{linked}*" if len(linked) <= MAX_LINKED_TITLE_CHARS else f"*{escape(title)}*"
-    lines = [heading]
+    lines = [f"{heading}  ▲ {compact.upvotes(paper)}"]
+    if byline := compact.byline(paper):
+        lines.append(escape(byline))
     if summary:
         lines.append(escape(summary))
-    lines.append(_counts(paper))
-    lines.append(_links(paper))
+    lines.append(_links(paper, artifacts))
     if reasons:
-        lines.append("_Why this paper:_ " + escape(", ".join(one_line(r) for r in reasons)))
+        lines.append("_Why:_ " + escape(", ".join(one_line(r) for r in reasons)))
     return "\n".join(lines)
 
 
-def _counts(paper: Paper) -> str:
-    parts = [
-        f":arrow_up: {paper.upvotes:,} upvotes",
-        f":speech_balloon: {paper.comments:,} comments",
+def _links(paper: Paper, artifacts: PaperArtifacts | None) -> str:
+    """arXiv · PDF · Code (stars) · Project, then comments and linked artifacts if any."""
+    items = [link(paper.arxiv_url, "arXiv"), link(paper.pdf_url, "PDF")]
+    if safe_url(paper.github_repo):
+        stars = compact.stars(paper)
+        code = link(paper.github_repo, "Code")
+        items.append(f"{code} :star: {stars}" if stars else code)
+    if safe_url(paper.project_page):
+        items.append(link(paper.project_page, "Project"))
+    if comments := compact.comments(paper):
+        items.append(f":speech_balloon: {comments}")
+    counts = compact.artifact_counts(artifacts)
+    if counts:
+        items.append(":hugging_face: " + SEPARATOR.join(link(url, label) for label, url in counts))
+    return SEPARATOR.join(items)
+
+
+def abstract_text(entry: DigestEntry) -> str:
+    """The thread reply for one paper: title, authors (capped), keywords, linked artifacts,
+    and the whole abstract."""
+    paper = entry.paper
+    lines = [
+        f"*{escape(f'{entry.rank}. {one_line(paper.title)}')}*",
+        f"*Authors:* {escape(compact.capped_authors(paper.authors))}",
     ]
-    if paper.github_stars is not None:
-        parts.append(f":star: {paper.github_stars:,} GitHub stars")
-    if paper.organization:
-        parts.append(escape(one_line(paper.organization)))
-    return SEPARATOR.join(parts)
+    if keywords := compact.keywords(paper):
+        lines.append(f"*Keywords:* {escape(keywords)}")
+    repos = compact.artifact_links(entry.artifacts)
+    if repos:
+        lines.append("*On Hugging Face:* " + SEPARATOR.join(link(u, r) for r, u in repos))
+    lines.append(escape(paper.abstract.strip()))
+    return "\n".join(lines)
 
 
-def _links(paper: Paper) -> str:
-    pairs = [
-        (paper.arxiv_url, "arXiv"),
-        (paper.pdf_url, "PDF"),
-        (paper.hf_url, "Hugging Face"),
-        (paper.github_repo, "Code"),
-        (paper.project_page, "Project page"),
-    ]
-    return SEPARATOR.join(link(url, label) for url, label in pairs if safe_url(url))
-
-
-def abstract_text(paper: Paper, rank: int) -> str:
-    """The thread reply for one paper: title, authors, and the whole abstract."""
-    authors = ", ".join(one_line(a) for a in paper.authors) or "unknown"
-    return (
-        f"*{escape(f'{rank}. {one_line(paper.title)}')}*\n"
-        f"*Authors:* {escape(authors)}\n"
-        f"{escape(paper.abstract.strip())}"
-    )
+def with_thumbnail(blocks: list[Block], entry: DigestEntry) -> list[Block]:
+    """The entry's first section with Hugging Face's thumbnail beside it (top papers only)."""
+    url = compact.thumbnail(entry.paper, entry.rank)
+    if url is None or not blocks or blocks[0]["type"] != "section":
+        return blocks
+    image = {"type": "image", "image_url": url, "alt_text": "paper thumbnail"}
+    return [{**blocks[0], "accessory": image}, *blocks[1:]]
 
 
 # ---------------------------------------------------------------- digest
@@ -243,7 +262,8 @@ def _digest_lead(digest: Digest) -> list[Block]:
 
 
 def _entry_blocks(entry: DigestEntry) -> list[Block]:
-    return [*sections(paper_text(entry.paper, entry.rank, entry.summary, entry.reasons)), divider()]
+    text = paper_text(entry.paper, entry.rank, entry.summary, entry.reasons, entry.artifacts)
+    return [*with_thumbnail(sections(text), entry), divider()]
 
 
 def _trim_divider(blocks: list[Block]) -> list[Block]:
@@ -265,7 +285,7 @@ def _titles(entries: Sequence[DigestEntry]) -> list[str]:
 
 def _thread(entries: Sequence[DigestEntry]) -> tuple[SlackMessage, ...]:
     """Abstracts and authors, packed into as few thread replies as the limits allow."""
-    units = [[*sections(abstract_text(e.paper, e.rank)), divider()] for e in entries]
+    units = [[*sections(abstract_text(e)), divider()] for e in entries]
     replies = []
     for message in pack(units):
         blocks = _trim_divider([block for _, block in message])

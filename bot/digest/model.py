@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.models import Paper, Topic
+from bot.models import Paper, PaperArtifacts, Topic
 
 TRENDING_DEFINITION = (
     "Trending = the day's Hugging Face Daily Papers ordered by upvotes "
@@ -19,6 +19,7 @@ class DigestEntry:
     paper: Paper
     summary: str  # one short paragraph, plain text, never cut mid-word
     reasons: tuple[str, ...] = ()  # why this paper matched the channel's topics
+    artifacts: PaperArtifacts | None = None  # linked models, datasets, Spaces, when known
 
 
 @dataclass(frozen=True, slots=True)

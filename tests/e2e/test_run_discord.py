@@ -71,16 +71,19 @@ async def test_run_on_discord_catches_up_once_and_stops_cleanly_on_sigterm(
     assert bot.returncode == 0, log
     assert discord.token not in log
     # SIGTERM came after the first message: the post in flight was finished, once
-    parts = [str(m["content"]) for m in discord.created]
-    assert [p.rsplit("(part ", 1)[-1] for p in parts] == [
-        f"{n} of {len(parts)})" for n in range(1, len(parts) + 1)
-    ]
-    assert "EnvHarness" in str(discord.created[0]["embeds"])  # the day's top paper
+    tops = [m for m in discord.created if m["channel_id"] == str(discord.guild.channel_id)]
+    [top] = tops  # a usual day is one message, its header in the content
+    assert str(top["content"]).startswith("**Trending papers for Friday 21 August 2026**")
+    assert "EnvHarness" in str(top["embeds"])  # the day's top paper
+    replies = discord.thread_messages(str(top["id"]))  # the details, in its thread
+    assert replies
+    assert "EnvHarness" in str(replies[0]["embeds"])
     store = await SqliteStore.open(tmp_path / "run.db")
     [record] = await store.latest_deliveries(channel, 1)
     await store.close()
     assert record.state is DeliveryState.POSTED, log
-    assert record.message_ids == tuple(str(m["id"]) for m in discord.created)
+    assert record.message_ids == (str(top["id"]),)
+    assert record.thread_replies == (len(replies),)
 
 
 async def test_run_with_a_rejected_discord_token_exits_non_zero(

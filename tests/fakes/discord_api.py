@@ -40,6 +40,7 @@ ERRORS = {
     50001: (403, "Missing Access"),
     50013: (403, "Missing Permissions"),
     10003: (404, "Unknown Channel"),
+    160004: (400, "A thread has already been created for this message"),
     10062: (404, "Unknown interaction"),
     50035: (400, "Invalid Form Body"),
 }
@@ -92,6 +93,8 @@ class FakeDiscord:
     )
     clock: Callable[[], float] | None = None  # for the nonce window; the loop clock if None
     read_history: bool = True  # the bot's Read Message History permission in the channel
+    create_threads: bool = True  # Create Public Threads (and Send Messages in Threads)
+    threads: dict[str, str] = field(default_factory=dict)  # thread id (its message's) -> name
     requests: list[Recorded] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # e.g. compress
@@ -224,6 +227,8 @@ class FakeDiscord:
                 return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
             case ("POST", ["channels", channel_id, "messages"]):
                 return self._post_message(channel_id, body)
+            case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
+                return self._start_thread(channel_id, message_id, body)
             case ("GET", ["channels", channel_id, "messages"]):
                 return self._recent_messages(channel_id, query)
             case (
@@ -243,8 +248,32 @@ class FakeDiscord:
                 )
         return _json({"message": "404: Not Found", "code": 0}, 404)
 
-    def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
+    def _start_thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
+        """A public thread on a message: it takes the message's id, as on Discord."""
         if channel_id != str(self.guild.channel_id):
+            return _failure_response(Failure.discord_error(10003))
+        if not self.create_threads:
+            return _failure_response(Failure.discord_error(50013))
+        if message_id in self.threads:
+            return _failure_response(Failure.discord_error(160004))
+        self.threads[message_id] = str(body.get("name") or "")
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": str(self.guild.id),
+            "parent_id": channel_id,
+            "name": self.threads[message_id],
+            "owner_id": str(self.bot.id),
+            "thread_metadata": {"archived": False, "auto_archive_duration": 10080},
+        }
+        return _json(thread, 201)
+
+    def thread_messages(self, thread_id: str) -> list[dict[str, Any]]:
+        """The messages created in a thread, oldest first."""
+        return [m for m in self.created if m["channel_id"] == thread_id]
+
+    def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
+        if channel_id != str(self.guild.channel_id) and channel_id not in self.threads:
             return _failure_response(Failure.discord_error(10003))
         now = self.clock() if self.clock else asyncio.get_running_loop().time()
         nonce = body.get("nonce")
@@ -267,7 +296,11 @@ class FakeDiscord:
         if not self.read_history:
             return _json([])
         before = int(query.get("before") or 1 << 64)
-        newest_first = [m for m in reversed(self.created) if int(m["id"]) < before]
+        newest_first = [
+            m
+            for m in reversed(self.created)
+            if int(m["id"]) < before and m["channel_id"] == channel_id
+        ]
         page = newest_first[: int(query.get("limit") or 50)]
         return _json([{k: v for k, v in m.items() if k != "nonce"} for m in page])
 

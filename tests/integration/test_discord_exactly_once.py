@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,13 +92,19 @@ class World:
 
     def parts_in_channel(self, key: str) -> list[int | None]:
         """The part each message in the channel is, by its footer mark, oldest first."""
-        return [part_of(m["embeds"][-1]["footer"]["text"], key) for m in self.fake.created]
+        return [part_of(m["embeds"][-1]["footer"]["text"], key) for m in self.top_messages()]
+
+    def top_messages(self) -> list[dict[str, Any]]:
+        """The messages in the channel itself (not in a thread), oldest first."""
+        channel = str(self.fake.guild.channel_id)
+        return [m for m in self.fake.created if m["channel_id"] == channel]
 
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = [0.0]
     async with fake_discord(clock=lambda: clock[0]) as fake:
+        fake.create_threads = False  # the parts alone; threads_world has the thread too
         channel = ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
         db = tmp_path / "paperbot.db"
         await seed(db, channel)
@@ -148,14 +155,45 @@ async def test_a_worker_dead_mid_digest_and_back_after_the_nonce_window_posts_ea
     record = await world.record()
     assert record.state is DeliveryState.POSTED
     assert world.parts_in_channel(record.idempotency_key) == [0, 1]  # each part, once
-    assert record.message_ids == tuple(m["id"] for m in world.fake.created)
+    assert record.message_ids == tuple(m["id"] for m in world.top_messages())
+    assert record.reason is not None
+    assert "without its details thread" in record.reason
+
+
+@pytest.mark.parametrize(
+    ("step", "count", "clock"),
+    [
+        ("part-recorded", 1, NONCE_WINDOW_S + 1),  # part 1 recorded, no thread yet
+        ("part-recorded", 2, NONCE_WINDOW_S + 1),  # the first thread reply recorded
+        ("part-accepted", 2, NONCE_WINDOW_S - 10),  # reply 1 sent, not recorded: its nonce
+        ("part-recorded", 3, NONCE_WINDOW_S + 1),  # every reply recorded, part 2 not sent
+    ],
+)
+async def test_the_details_thread_gets_each_reply_once_across_a_crash(
+    world: World, step: str, count: int, clock: float
+) -> None:
+    world.fake.create_threads = True
+    with pytest.raises(WorkerDied):
+        await world.run(START, dies_at(step, count))
+    world.clock[0] += clock
+    await world.run(RESTART)
+    record = await world.record()
+    assert record.state is DeliveryState.POSTED
+    assert record.reason is None
+    assert world.parts_in_channel(record.idempotency_key) == [0, 1]
+    first = record.message_ids[0]
+    assert list(world.fake.threads) == [first]  # the thread is on the digest's message
+    replies = world.fake.thread_messages(first)
+    titles = [e["title"] for m in replies for e in m["embeds"]]
+    assert titles == [f"{n}. Paper {PAPERS + 1 - n}" for n in range(1, PAPERS + 1)]  # once each
+    assert record.thread_replies[0] == len(replies) == 2
 
 
 @pytest.mark.parametrize("step", ["part-recorded", "part-accepted"])
 async def test_without_read_message_history_the_record_alone_covers_recorded_parts(
     world: World, step: str
 ) -> None:
-    world.fake.read_history = False  # the README's default invite (permissions=19456)
+    world.fake.read_history = False  # the README's invite has no Read Message History
     with pytest.raises(WorkerDied):
         await world.run(START, dies_at(step, 1))
     world.clock[0] += NONCE_WINDOW_S + 1

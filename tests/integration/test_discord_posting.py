@@ -53,6 +53,7 @@ class Setup:
 async def setup() -> AsyncIterator[Setup]:
     fake_clock = [0.0]
     async with fake_discord(clock=lambda: fake_clock[0]) as fake:
+        fake.create_threads = False  # the parts alone; the thread tests turn it on
         sleep = RecordingSleep()
         platform = DiscordPlatform(config_for(fake), clock=FixedClock(), sleep=sleep, attempts=3)
         channel = ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
@@ -105,10 +106,10 @@ async def test_a_digest_too_big_for_one_message_is_several_messages_in_order(
     setup: Setup,
 ) -> None:
     receipt = await setup.platform.post_digest(
-        setup.channel, make_digest(papers=9), idempotency_key="big"
+        setup.channel, make_digest(papers=25), idempotency_key="big"
     )
     posts = setup.fake.messages()
-    assert len(posts) == len(receipt.message_ids) >= 4
+    assert len(posts) == len(receipt.message_ids) == 3
     assert len(set(receipt.message_ids)) == len(receipt.message_ids)
     nonces = [p.body["nonce"] for p in posts]
     assert nonces == [nonce_for("big", i) for i in range(len(posts))]
@@ -209,7 +210,7 @@ async def test_a_channel_that_is_not_discord_is_refused_without_a_request(setup:
 
 
 async def test_a_resend_with_the_same_key_returns_the_earlier_messages(setup: Setup) -> None:
-    digest = make_digest(papers=5)
+    digest = make_digest(papers=12)
     first = await setup.platform.post_digest(setup.channel, digest, idempotency_key="day-1")
     again = await setup.platform.post_digest(setup.channel, digest, idempotency_key="day-1")
     other = await setup.platform.post_digest(setup.channel, digest, idempotency_key="day-2")
@@ -218,7 +219,7 @@ async def test_a_resend_with_the_same_key_returns_the_earlier_messages(setup: Se
 
 
 async def test_a_resend_after_a_crash_mid_digest_posts_each_message_once(setup: Setup) -> None:
-    digest = make_digest(papers=5)
+    digest = make_digest(papers=12)
     # The first message goes through; the second fails until we give up (as if we crashed).
     setup.fake.fail_next("POST", MESSAGES, None, Failure(503), Failure(503), Failure(503))
     with pytest.raises(TransientPlatformError):
@@ -241,9 +242,9 @@ async def test_without_read_message_history_the_nonce_only_protects_for_a_few_mi
 
 
 async def test_past_the_nonce_window_the_footer_mark_finds_each_part_again(setup: Setup) -> None:
-    digest = make_digest(papers=5)
+    digest = make_digest(papers=12)
     first = await setup.platform.post_digest(setup.channel, digest, idempotency_key=KEY)
-    assert len(first.message_ids) >= 2
+    assert len(first.message_ids) == 2
     setup.fake_clock[0] += 301.0  # Discord forgot the nonces
     again = await setup.platform.post_digest(setup.channel, digest, idempotency_key=KEY)
     assert again.message_ids == first.message_ids
@@ -255,7 +256,7 @@ async def test_past_the_nonce_window_the_footer_mark_finds_each_part_again(setup
 async def test_the_mark_is_in_each_messages_last_footer_and_within_the_limits(
     setup: Setup,
 ) -> None:
-    await setup.platform.post_digest(setup.channel, make_digest(papers=9), idempotency_key=KEY)
+    await setup.platform.post_digest(setup.channel, make_digest(papers=25), idempotency_key=KEY)
     posts = setup.fake.messages()
     for index, post in enumerate(posts):
         footer = post.body["embeds"][-1]["footer"]["text"]
@@ -269,7 +270,7 @@ async def test_a_first_attempt_does_not_read_the_channel(setup: Setup) -> None:
     await setup.platform.post_digest(
         setup.channel, make_digest(), idempotency_key=KEY, first_attempt=True
     )
-    assert [r.method for r in setup.fake.requests if "/channels/" in r.path] == ["POST"]
+    assert [r.method for r in setup.fake.requests if r.path.endswith("/messages")] == ["POST"]
 
 
 async def test_a_history_read_refused_falls_back_to_the_record(setup: Setup) -> None:
@@ -281,7 +282,7 @@ async def test_a_history_read_refused_falls_back_to_the_record(setup: Setup) -> 
 async def test_recorded_parts_are_not_posted_again_and_new_ones_are_reported(
     setup: Setup,
 ) -> None:
-    digest = make_digest(papers=5)
+    digest = make_digest(papers=12)
     setup.fake.read_history = False
     setup.fake.fail_next("POST", MESSAGES, None, Failure(503), Failure(503), Failure(503))
     reported: list[PostedPart] = []
@@ -310,3 +311,34 @@ async def test_a_bad_token_is_transient_for_posting(setup: Setup) -> None:
     finally:
         await platform.stop()
     assert "wrong" not in repr(config_for(setup.fake, token="wrong"))
+
+
+async def test_the_details_go_in_a_thread_on_the_digest_message(setup: Setup) -> None:
+    setup.fake.create_threads = True
+    reported: list[PostedPart] = []
+
+    async def record(part: PostedPart) -> None:
+        reported.append(part)
+
+    digest = make_digest(papers=3)
+    receipt = await setup.platform.post_digest(
+        setup.channel, digest, idempotency_key=KEY, on_accepted=record
+    )
+    [message_id] = receipt.message_ids
+    assert setup.fake.threads == {message_id: f"Details: {digest.title}"}
+    [reply] = setup.fake.thread_messages(message_id)
+    assert [e["title"] for e in reply["embeds"]] == [
+        f"{n}. A paper about @\u200beveryone {n}" for n in range(1, 4)
+    ]
+    assert reply["embeds"][0]["description"] == "Abstract."
+    assert reported == [PostedPart(0, message_id, 0), PostedPart(0, message_id, 1)]
+    assert receipt.note is None
+
+
+async def test_without_thread_permissions_the_digest_is_posted_and_says_so(setup: Setup) -> None:
+    receipt = await setup.platform.post_digest(
+        setup.channel, make_digest(papers=3), idempotency_key=KEY
+    )
+    assert len(receipt.message_ids) == len(setup.fake.created) == 1  # no thread, no error
+    assert receipt.note is not None
+    assert "Create Public Threads" in receipt.note

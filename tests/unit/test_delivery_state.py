@@ -80,3 +80,16 @@ def test_posted_keeps_the_receipt_and_freezing_keeps_the_lease() -> None:
 )
 def test_status_lines(record: Delivery, line: str) -> None:
     assert describe(record) == f"2024-05-13: {line}"
+
+
+AT = datetime(2024, 5, 14, 9, 0, tzinfo=UTC)
+
+
+def test_a_platform_note_on_a_post_is_kept_and_shown_by_status() -> None:
+    record = Delivery(ChannelRef("discord", "1", "2"), date(2024, 5, 13), AT)
+    receipt = PostReceipt(record.channel, ("9",), AT, note="posted without a thread")
+    posted = record.with_papers(("a", "b")).posted(receipt)
+    assert posted.state is DeliveryState.POSTED
+    assert describe(posted) == "2024-05-13: posted 2 papers, posted without a thread"
+    plain = record.posted(PostReceipt(record.channel, ("9",), AT))
+    assert describe(plain) == "2024-05-13: posted 0 papers"

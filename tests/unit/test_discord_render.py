@@ -12,6 +12,7 @@ from adapters.discord.render import (
     DiscordMessage,
     pack,
     paper_embeds,
+    render_details,
     render_digest,
     render_reply,
 )
@@ -55,31 +56,30 @@ def bodies(messages: list[DiscordMessage]) -> list[dict[str, Any]]:
     return [{"content": m.content, "embeds": [e.to_dict() for e in m.embeds]} for m in messages]
 
 
-def test_a_small_digest_is_one_message_with_a_header_and_one_embed_per_paper() -> None:
+def test_a_small_digest_is_one_message_with_the_header_in_its_content() -> None:
     [body] = bodies(render_digest(digest(entry(1), entry(2))))
-    header, first, second = body["embeds"]
-    assert header["title"] == "Trending papers for Friday 21 August 2026"
-    assert "2 papers" in header["description"]
-    assert "upvotes" in header["footer"]["text"]  # the trending definition
-    assert first["title"] == "1. Paper number 1"
+    first, second = body["embeds"]
+    assert body["content"].startswith("**Trending papers for Friday 21 August 2026**\n2 papers")
+    assert "-# Trending = " in body["content"]  # the definition, in small print
+    assert first["title"] == "1. Paper number 1 · ▲ 99 upvotes"
     assert first["url"] == "https://huggingface.co/papers/2608.00001"
-    assert "A short summary." in first["description"]
-    assert "▲ 99 upvotes" in first["description"]
+    lines = first["description"].split("\n")
+    assert lines[0] == "Ada Lovelace, Alan Turing"
+    assert lines[1] == "A short summary."
+    assert lines[2] == (
+        "[arXiv](https://arxiv.org/abs/2608.00001) · [PDF](https://arxiv.org/pdf/2608.00001)"
+    )  # one comment (the similar-papers bot) is not worth a mention
     assert first["thumbnail"]["url"].endswith("2608.00001.png")
-    links = next(f["value"] for f in first["fields"] if f["name"] == "Links")
-    assert "[arXiv](https://arxiv.org/abs/2608.00001)" in links
-    assert "[PDF](https://arxiv.org/pdf/2608.00001)" in links
-    assert second["title"].startswith("2. ")
-    assert body["content"] is None
+    assert "2 comments" in second["description"]
+    assert "fields" not in first  # authors, abstract and keywords are in the thread
 
 
 def test_why_this_paper_appears_only_when_topics_matched() -> None:
     matched = render_digest(digest(entry(1, reasons=("title mentions “agents”",))))
     plain = render_digest(digest(entry(1)))
-    why = [f for f in bodies(matched)[0]["embeds"][1]["fields"] if f["name"] == "Why this paper"]
-    expected = {"name": "Why this paper", "value": "• title mentions “agents”", "inline": False}
-    assert why == [expected]
-    assert "Why this paper" not in all_text(bodies(plain)[0])
+    last_line = bodies(matched)[0]["embeds"][0]["description"].split("\n")[-1]
+    assert last_line == "*Why:* title mentions “agents”"
+    assert "Why" not in all_text(bodies(plain)[0])
 
 
 def test_code_project_and_stars_are_shown_when_the_feed_has_them() -> None:
@@ -89,19 +89,36 @@ def test_code_project_and_stars_are_shown_when_the_feed_has_them() -> None:
         github_stars=1234,
         project_page="https://example.org/project (v2)",
         organization="Google",
+        authors=("A", "B", "C", "D"),
     )
-    embed = bodies(render_digest(digest(with_code)))[0]["embeds"][1]
-    links = next(f["value"] for f in embed["fields"] if f["name"] == "Links")
-    assert "[Code](https://github.com/org/repo)" in links
-    assert "[Project page](https://example.org/project%20%28v2%29)" in links  # ) cannot end it
-    assert "★ 1,234 stars" in embed["description"]
-    assert "Google" in embed["description"]
+    embed = bodies(render_digest(digest(with_code)))[0]["embeds"][0]
+    lines = embed["description"].split("\n")
+    assert lines[0] == "A, B, C et al. · Google"
+    assert "[Code](https://github.com/org/repo) ★ 1,234 stars" in lines[2]
+    assert "[Project](https://example.org/project%20%28v2%29)" in lines[2]  # ) cannot end it
 
 
-@pytest.mark.parametrize("thumbnail", [None, "", "javascript:alert(1)", "ftp://x.org/a.png"])
-def test_no_thumbnail_unless_the_feed_has_an_http_one(thumbnail: str | None) -> None:
-    embed = bodies(render_digest(digest(entry(1, thumbnail=thumbnail))))[0]["embeds"][1]
+@pytest.mark.parametrize(
+    "thumbnail",
+    [
+        None,
+        "",
+        "javascript:alert(1)",
+        "ftp://x.org/a.png",
+        "http://cdn-thumbnails.huggingface.co/a.png",  # not https
+        "https://evil.example/a.png",  # not Hugging Face's
+        "https://cdn-thumbnails.huggingface.co.evil.example/a.png",
+        "https://user@cdn-thumbnails.huggingface.co/a.png",
+    ],
+)
+def test_no_thumbnail_unless_it_is_https_on_a_hugging_face_host(thumbnail: str | None) -> None:
+    embed = bodies(render_digest(digest(entry(1, thumbnail=thumbnail))))[0]["embeds"][0]
     assert "thumbnail" not in embed
+
+
+def test_only_the_top_three_papers_show_a_thumbnail() -> None:
+    [body] = bodies(render_digest(digest(*(entry(n) for n in range(1, 6)))))
+    assert ["thumbnail" in e for e in body["embeds"]] == [True, True, True, False, False]
 
 
 def test_hostile_paper_text_is_escaped_everywhere() -> None:
@@ -140,23 +157,23 @@ def test_a_long_title_is_cut_visibly_and_kept_whole_in_the_description() -> None
 def test_a_huge_digest_splits_into_messages_within_every_limit_and_loses_no_paper() -> None:
     long_summary = "word " * 3000  # far over a description's 4,096
     many_authors = tuple(f"Author Number {i}" for i in range(400))
-    reasons = tuple(f"matched topic number {i} with a rather long explanation" for i in range(80))
+    reasons = tuple(f"matched topic {i}" for i in range(80))
     entries = [
         entry(n, summary=long_summary, authors=many_authors, reasons=reasons, title="T" * 300)
         for n in range(1, 31)
     ]
     messages = render_digest(digest(*entries))
-    assert len(messages) > 3
+    assert len(messages) >= 3
     for i, body in enumerate(bodies(messages), 1):
         assert_within_limits(body)
-        part = f"(part {i} of {len(messages)})"
-        assert body["content"] == f"Trending papers for Friday 21 August 2026 {part}"
+        assert f"(part {i} of {len(messages)})" in body["content"].split("\n")[0]
     urls = [e.url for m in messages for e in m.embeds if e.url]
     assert urls == [f"https://huggingface.co/papers/2608.{n:05d}" for n in range(1, 31)]
-    text = "\n".join(all_text(b) for b in bodies(messages))
-    for reason in reasons:  # every reason of every paper survives, split across fields
-        assert text.count(reason) == 30
-    assert text.count("and 3") >= 30  # the authors that did not fit are counted, not hidden
+    details = render_details(digest(*entries))
+    for body in bodies(details):
+        assert_within_limits(body)
+    text = "\n".join(all_text(b) for b in bodies(details))
+    assert text.count("and 370 more") == 30  # the full list is capped, and says so
 
 
 def test_a_field_that_would_pass_25_fields_continues_in_another_embed() -> None:
@@ -179,8 +196,8 @@ def test_pack_obeys_ten_embeds_and_six_thousand_characters() -> None:
 
 def test_an_empty_digest_says_why() -> None:
     [body] = bodies(render_digest(digest(empty_reason="No paper matched your topics today.")))
-    [header] = body["embeds"]
-    assert header["description"] == "No paper matched your topics today."
+    assert body["embeds"] == []
+    assert body["content"].split("\n")[1] == "No paper matched your topics today."
 
 
 def test_a_long_reply_is_split_into_messages_without_losing_text() -> None:
@@ -204,18 +221,18 @@ def test_a_reply_with_papers_rides_its_text_on_the_first_embed_message() -> None
 
 def test_a_reply_with_a_digest_renders_the_digest() -> None:
     messages = render_reply(Reply("Here is today's digest", digest=digest(entry(1))))
-    assert messages[0].content == "Here is today's digest"
-    assert messages[0].embeds[1].title == "1. Paper number 1"
+    assert (messages[0].content or "").startswith("Here is today's digest\n**Trending papers")
+    assert messages[0].embeds[0].title == "1. Paper number 1 · ▲ 99 upvotes"
 
 
 def test_a_reply_that_only_names_its_digest_does_not_repeat_the_title() -> None:
     small = digest(entry(1))
     [message] = render_reply(Reply(small.title, digest=small))
-    assert message.content is None
-    big = digest(*(entry(n, summary="w " * 1500) for n in range(1, 4)))
+    assert (message.content or "").count(small.title) == 1
+    big = digest(*(entry(n, summary="w " * 1500, title="T" * 250) for n in range(1, 12)))
     messages = render_reply(Reply("Asked for it:", digest=big))
-    assert len(messages) == 3
-    assert messages[0].content == f"Asked for it:\n{big.title} (part 1 of 3)"
+    assert len(messages) == 2
+    assert (messages[0].content or "").startswith(f"Asked for it:\n**{big.title} (part 1 of 2)**")
 
 
 @pytest.mark.parametrize("limit", [5, 20, 100])
@@ -264,6 +281,7 @@ def hostile_messages(hostile: str) -> list[DiscordMessage]:
     topics = tuple(Topic(TopicKind.PHRASE, f"topic {n} {hostile}") for n in range(40))
     return [
         *render_digest(digest(evil, *(entry(n) for n in range(2, 14)), topics=topics)),
+        *render_details(digest(evil, *(entry(n) for n in range(2, 14)), topics=topics)),
         *render_digest(digest(topics=topics, empty_reason=f"Empty {hostile}")),
         *render_reply(Reply(f"Reply {hostile}", papers=(evil.paper,) * 12)),
         *render_reply(Reply(f"Reply {hostile}", papers=(evil.paper,))),
@@ -292,17 +310,16 @@ def test_discord_tokens_from_paper_text_are_escaped(token: str) -> None:
     assert escape(f"a {token} b") == f"a \\{token} b"
 
 
-def test_a_5000_character_title_fits_the_description_and_is_shown_cut() -> None:
+def test_a_5000_character_title_is_shown_cut_with_its_upvotes() -> None:
     [body] = bodies(render_digest(digest(entry(1, title="T" * 5000))))
-    paper_embed = body["embeds"][1]
+    paper_embed = body["embeds"][0]
     assert len(paper_embed["title"]) <= 256
-    assert len(paper_embed["description"]) <= 4096
-    assert paper_embed["description"].startswith("**" + "T" * 1000)
+    assert paper_embed["title"].endswith(f"{ELLIPSIS} · ▲ 99 upvotes")
     assert_within_limits(body)
 
 
 def test_newlines_in_a_title_or_author_are_collapsed() -> None:
     [body] = bodies(render_digest(digest(entry(1, title="A\r\nB\rC\nD", authors=("X\nY",)))))
-    paper_embed = body["embeds"][1]
-    assert paper_embed["title"] == "1. A B C D"
-    assert paper_embed["fields"][0]["value"] == "X Y"
+    paper_embed = body["embeds"][0]
+    assert paper_embed["title"] == "1. A B C D · ▲ 99 upvotes"
+    assert paper_embed["description"].split("\n")[0] == "X Y"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -102,7 +103,16 @@ def test_a_real_day_renders_in_one_message_with_every_paper_and_its_abstract() -
         assert f"<{p.pdf_url}|PDF>" in body
         if p.github_repo:
             assert f"<{p.github_repo}|Code>" in body
-    assert "_Why this paper:_ agent" in body
+    assert "_Why:_ agent" in body
+    assert "|Hugging Face>" not in body  # the title links there: no second link
+    assert not re.search(r"(?<![\d,])1 comments", body)
+    assert not re.search(r"(?<![\d,])1 upvotes", body)
+    thumbnails = [b for b in part.message.blocks if "accessory" in b]
+    assert [b["accessory"]["type"] for b in thumbnails] == ["image"] * 3  # the top three
+    assert all(
+        b["accessory"]["image_url"].startswith("https://cdn-thumbnails.huggingface.co/")
+        for b in thumbnails
+    )
     thread = "\n".join(t for m in part.thread for b in m.blocks for t in block_texts(b))
     for p in papers:
         assert _words_in(p.abstract, thread)
@@ -139,7 +149,8 @@ def test_fifty_long_papers_split_into_several_messages_losing_nothing() -> None:
         for arxiv_id in part.arxiv_ids:
             paper = next(p for p in long_papers if p.arxiv_id == arxiv_id)
             assert _words_in(paper.abstract, thread)
-            assert _words_in(", ".join(paper.authors), thread)
+            assert _words_in(", ".join(paper.authors[:30]), thread)  # then "and N more"
+            assert f"and {len(paper.authors) - 30} more" in thread
 
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
@@ -341,3 +352,12 @@ def test_the_fallback_is_never_cut_inside_a_token() -> None:
     text = fallback(escape("word " * 590 + "*" * 40), [])
     assert text.endswith("…")
     assert LITERAL_TOKEN.sub("", text).count("<") == 0
+
+
+def test_a_paper_with_500_authors_fits_one_thread_reply() -> None:
+    [paper] = real_papers()[:1]
+    crowd = replace(paper, authors=tuple(f"Author With A Long Name {i}" for i in range(500)))
+    [part] = render_digest(digest_of([crowd]))
+    [reply] = part.thread
+    text = "".join(t for b in reply.blocks for t in block_texts(b))
+    assert "Author With A Long Name 29, and 470 more" in text
