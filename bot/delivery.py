@@ -31,7 +31,8 @@ from typing import Protocol
 
 from bot.config import DeliveryConfig
 from bot.delivery_parts import AttemptRecord
-from bot.delivery_state import Delivery, DeliveryState, EmptyReason, describe, record_for
+from bot.delivery_plan import plan_deliveries
+from bot.delivery_state import Delivery, EmptyReason, describe
 from bot.digest.build import build_digest
 from bot.digest.model import Digest
 from bot.errors import (
@@ -44,12 +45,7 @@ from bot.errors import (
 )
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.ports import ChatPlatform, Clock, Store
-from bot.schedule import (
-    MAX_LOOKBACK,
-    covered_day,
-    due_posts,
-    next_occurrence,
-)
+from bot.schedule import MAX_LOOKBACK, covered_day, next_occurrence
 
 log = logging.getLogger(__name__)
 
@@ -131,28 +127,13 @@ class DeliveryRunner:
 
     async def plan(self) -> int:
         """Create the records of every occurrence due by now; returns how many were new."""
-        now = self.clock.now()
-        created = 0
-        for subscription in await self.store.list_subscriptions():
-            if subscription.paused_reason or subscription.channel.platform not in self.platforms:
-                continue
-            latest = await self.store.latest_deliveries(subscription.channel, 1)
-            if latest:
-                await self._reopen_if_resumed(latest[0], now)
-            last_done = latest[0].post_at if latest else None
-            for due in due_posts(
-                subscription.settings, last_done, now, self._grace, self.config.day_cutoff_utc
-            ):
-                created += await self.store.create_delivery(record_for(subscription.channel, due))
-        return created
-
-    async def _reopen_if_resumed(self, latest: Delivery, now: datetime) -> None:
-        """The channel was paused on this record and is active again (a user resumed it):
-        post it now if its time is within the grace window, like any other catch-up."""
-        if latest.state is not DeliveryState.PAUSED or now - latest.post_at > self._grace:
-            return
-        if await self.store.reopen_delivery(latest.channel, latest.day, now):
-            log.info("%s resumed: posting its digest for %s", *_ids(latest))
+        return await plan_deliveries(
+            self.store,
+            self.platforms,
+            self.clock.now(),
+            grace=self._grace,
+            day_cutoff_utc=self.config.day_cutoff_utc,
+        )
 
     def request_stop(self) -> None:
         """Finish the posts in flight, claim no more (SIGTERM)."""
