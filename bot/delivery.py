@@ -33,8 +33,8 @@ from bot.config import DeliveryConfig
 from bot.delivery_parts import AttemptRecord
 from bot.delivery_plan import plan_deliveries
 from bot.delivery_state import Delivery, EmptyReason, describe
-from bot.digest.build import build_digest
 from bot.digest.model import Digest
+from bot.digest.run_papers import RunPapers
 from bot.errors import (
     MessageRejected,
     PaperbotError,
@@ -103,6 +103,7 @@ class DeliveryRunner:
         self._on_step = on_step
         self._sleep = sleep
         self._refreshed: dict[date, asyncio.Task[int]] = {}
+        self._run_papers = RunPapers(self._papers)  # each day read once per run
         self._run_lock = asyncio.Lock()
         self._stopping = False
 
@@ -122,7 +123,11 @@ class DeliveryRunner:
 
     async def _drain_all(self) -> Counter[str]:
         outcomes: Counter[str] = Counter()
-        await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
+        self._run_papers.clear()
+        try:
+            await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
+        finally:
+            self._run_papers.clear()
         return outcomes
 
     async def plan(self) -> int:
@@ -162,6 +167,7 @@ class DeliveryRunner:
         claimed = await self.store.claim_due_deliveries(
             now, self.worker, limit=1, lease=self.lease, channel=channel
         )
+        self._run_papers.clear()  # this one post reads the lists as they are now
         for delivery in claimed:
             await self._process(delivery)
         return await self.store.get_delivery(channel, day)
@@ -289,13 +295,13 @@ class DeliveryRunner:
         self, delivery: Delivery, subscription: Subscription
     ) -> tuple[Digest, str | None]:
         """The digest to post, or the reason there is none."""
-        papers = [p for day in delivery.days for p in await self._papers(day)]
+        papers = await self._run_papers.prepared(delivery.days)
         already = await self.store.posted_paper_ids(delivery.channel) - set(delivery.paper_ids)
-        digest = build_digest(delivery.day, papers, subscription, already_posted=already)
+        digest = papers.build(delivery.day, subscription, already_posted=already)
         digest = replace(digest, since=min(delivery.days, default=None))
         if not digest.is_empty:
             return digest, None
-        if not papers:
+        if not papers.papers:
             weekend = all(d.weekday() in _WEEKEND for d in delivery.days)
             return digest, EmptyReason.WEEKEND if weekend else EmptyReason.NO_LIST
         return digest, digest.empty_reason or EmptyReason.NO_MATCH
