@@ -31,9 +31,10 @@ from typing import Protocol
 
 from bot.config import DeliveryConfig
 from bot.delivery_parts import AttemptRecord
-from bot.delivery_state import Delivery, DeliveryState, EmptyReason, describe, record_for
-from bot.digest.build import build_digest
+from bot.delivery_plan import plan_deliveries
+from bot.delivery_state import Delivery, EmptyReason, describe
 from bot.digest.model import Digest
+from bot.digest.run_papers import RunPapers
 from bot.errors import (
     MessageRejected,
     PaperbotError,
@@ -44,12 +45,7 @@ from bot.errors import (
 )
 from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.ports import ChatPlatform, Clock, Store
-from bot.schedule import (
-    MAX_LOOKBACK,
-    covered_day,
-    due_posts,
-    next_occurrence,
-)
+from bot.schedule import MAX_LOOKBACK, covered_day, next_occurrence
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +103,7 @@ class DeliveryRunner:
         self._on_step = on_step
         self._sleep = sleep
         self._refreshed: dict[date, asyncio.Task[int]] = {}
+        self._run_papers = RunPapers(self._papers)  # each day read once per run
         self._run_lock = asyncio.Lock()
         self._stopping = False
 
@@ -126,33 +123,22 @@ class DeliveryRunner:
 
     async def _drain_all(self) -> Counter[str]:
         outcomes: Counter[str] = Counter()
-        await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
+        self._run_papers.clear()
+        try:
+            await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
+        finally:
+            self._run_papers.clear()
         return outcomes
 
     async def plan(self) -> int:
         """Create the records of every occurrence due by now; returns how many were new."""
-        now = self.clock.now()
-        created = 0
-        for subscription in await self.store.list_subscriptions():
-            if subscription.paused_reason or subscription.channel.platform not in self.platforms:
-                continue
-            latest = await self.store.latest_deliveries(subscription.channel, 1)
-            if latest:
-                await self._reopen_if_resumed(latest[0], now)
-            last_done = latest[0].post_at if latest else None
-            for due in due_posts(
-                subscription.settings, last_done, now, self._grace, self.config.day_cutoff_utc
-            ):
-                created += await self.store.create_delivery(record_for(subscription.channel, due))
-        return created
-
-    async def _reopen_if_resumed(self, latest: Delivery, now: datetime) -> None:
-        """The channel was paused on this record and is active again (a user resumed it):
-        post it now if its time is within the grace window, like any other catch-up."""
-        if latest.state is not DeliveryState.PAUSED or now - latest.post_at > self._grace:
-            return
-        if await self.store.reopen_delivery(latest.channel, latest.day, now):
-            log.info("%s resumed: posting its digest for %s", *_ids(latest))
+        return await plan_deliveries(
+            self.store,
+            self.platforms,
+            self.clock.now(),
+            grace=self._grace,
+            day_cutoff_utc=self.config.day_cutoff_utc,
+        )
 
     def request_stop(self) -> None:
         """Finish the posts in flight, claim no more (SIGTERM)."""
@@ -181,6 +167,7 @@ class DeliveryRunner:
         claimed = await self.store.claim_due_deliveries(
             now, self.worker, limit=1, lease=self.lease, channel=channel
         )
+        self._run_papers.clear()  # this one post reads the lists as they are now
         for delivery in claimed:
             await self._process(delivery)
         return await self.store.get_delivery(channel, day)
@@ -308,13 +295,13 @@ class DeliveryRunner:
         self, delivery: Delivery, subscription: Subscription
     ) -> tuple[Digest, str | None]:
         """The digest to post, or the reason there is none."""
-        papers = [p for day in delivery.days for p in await self._papers(day)]
+        papers = await self._run_papers.prepared(delivery.days)
         already = await self.store.posted_paper_ids(delivery.channel) - set(delivery.paper_ids)
-        digest = build_digest(delivery.day, papers, subscription, already_posted=already)
+        digest = papers.build(delivery.day, subscription, already_posted=already)
         digest = replace(digest, since=min(delivery.days, default=None))
         if not digest.is_empty:
             return digest, None
-        if not papers:
+        if not papers.papers:
             weekend = all(d.weekday() in _WEEKEND for d in delivery.days)
             return digest, EmptyReason.WEEKEND if weekend else EmptyReason.NO_LIST
         return digest, digest.empty_reason or EmptyReason.NO_MATCH

@@ -87,6 +87,10 @@ class Store(Protocol):
 
     async def list_subscriptions(self) -> list[Subscription]: ...
 
+    async def count_subscriptions(self) -> tuple[int, int]:
+        """(how many channels are subscribed, how many of them are paused), in one query."""
+        ...
+
     async def record_post(self, receipt: PostReceipt, day: date, arxiv_ids: Sequence[str]) -> None:
         """Remember that these papers were posted in the receipt's channel for `day`."""
         ...
@@ -112,6 +116,14 @@ class Store(Protocol):
 
     async def create_delivery(self, delivery: Delivery) -> bool:
         """Insert the record unless one exists for its (channel, day); True if inserted."""
+        ...
+
+    async def create_deliveries(self, deliveries: Sequence[Delivery]) -> int:
+        """`create_delivery` for many records in one transaction; returns how many were new."""
+        ...
+
+    async def latest_delivery_per_channel(self) -> dict[str, Delivery]:
+        """Each channel's newest record (by covered day), keyed by `ChannelRef.key`."""
         ...
 
     async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None: ...

@@ -243,21 +243,27 @@ class _PaperIndex:
     authors: tuple[tuple[str, tuple[str, ...]], ...]  # (display name, folded words)
     organization: str  # display name, e.g. "Ant Research"
     organization_words: tuple[str, ...]
+    stems: frozenset[str]  # every stem of the fields and keywords: a quick "cannot match"
 
 
-@functools.lru_cache(maxsize=1024)  # ~6 KiB each; a run covers at most a few days
+# ~10 KiB each. A run covers at most a few days: a Monday catch-up of three 500-paper days
+# must fit, or every look-up of a channel walking the list misses (least recently used).
+@functools.lru_cache(maxsize=2048)
 def _index(paper: Paper) -> _PaperIndex:
     """Tokenise a paper once: a digest run matches many channels against the same papers.
 
     Keyed on the whole (frozen, hashable) paper, so changed text is never served stale.
     """
     texts = (("title", paper.title), ("abstract", paper.abstract), ("AI summary", paper.ai_summary))
+    fields = tuple(_Field.of(label, text) for label, text in texts if text)
+    keywords = tuple(_Field.of("HF keyword", kw) for kw in paper.ai_keywords)
     return _PaperIndex(
-        fields=tuple(_Field.of(label, text) for label, text in texts if text),
-        keywords=tuple(_Field.of("HF keyword", kw) for kw in paper.ai_keywords),
+        fields=fields,
+        keywords=keywords,
         authors=tuple((name, tuple(words(name))) for name in paper.authors),
         organization=paper.organization or "",
         organization_words=tuple(words(paper.organization or "")),
+        stems=frozenset(s for field in fields + keywords for s in field.stems),
     )
 
 
@@ -272,6 +278,35 @@ def match_paper(paper: Paper, topics: Sequence[Topic]) -> Match | None:
         return Match(paper)
     reasons = dict.fromkeys(r for r in (_reason(index, t) for t in positive) if r is not None)
     return Match(paper, tuple(reasons)) if reasons else None  # "agent agents": one reason
+
+
+def topic_reason(paper: Paper, topic: Topic) -> str | None:
+    """Why `paper` fits this one topic, or None; for an exclude, where the paper mentions it.
+
+    `match_paper` is these combined; many channels' digests share them per (paper, topic).
+    """
+    index = _index(paper)
+    if topic.kind is TopicKind.EXCLUDE:
+        return _text_reason(index, topic.value)
+    return _reason(index, topic)
+
+
+def paper_features(paper: Paper) -> frozenset[str]:
+    """What `required_features` tests: the stems of the paper's texts and keywords, and each
+    word of its authors' names (as "author:word")."""
+    index = _index(paper)
+    names = {f"author:{w}" for _, name_words in index.authors for w in name_words}
+    return index.stems | names
+
+
+def required_features(topic: Topic) -> frozenset[str] | None:
+    """Features every paper `topic_reason` finds a reason in has (a quick pre-filter over
+    many papers); None when there is no such test (an organization: scan them)."""
+    if topic.kind is TopicKind.ORG:
+        return None
+    if topic.kind is TopicKind.AUTHOR:
+        return frozenset(f"author:{w}" for w in words(topic.value))
+    return frozenset(_query(topic.value))
 
 
 def _reason(index: _PaperIndex, topic: Topic) -> str | None:
@@ -291,6 +326,8 @@ def _query(value: str) -> tuple[str, ...]:
 
 def _text_reason(index: _PaperIndex, value: str) -> str | None:
     query = _query(value)
+    if not index.stems.issuperset(query):  # most (paper, topic) pairs end here
+        return None
     for field in index.fields:
         found = field.find(query)
         if found is not None:
@@ -300,6 +337,8 @@ def _text_reason(index: _PaperIndex, value: str) -> str | None:
 
 def _keyword_reason(index: _PaperIndex, value: str) -> str | None:
     query = _query(value)
+    if not index.stems.issuperset(query):
+        return None
     for keyword in index.keywords:
         if keyword.find(query) is not None:
             return f'HF keyword "{keyword.text}"'

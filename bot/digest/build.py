@@ -26,7 +26,7 @@ def build_digest(
     `empty_reason` names the filter that emptied the list.
     """
     settings = subscription.settings
-    unique = _unique(papers)
+    unique = unique_papers(papers)
     fresh = [p for p in unique if p.arxiv_id not in already_posted]
     matches = {p.arxiv_id: m for p in fresh if (m := match_paper(p, subscription.topics))}
     matched = [p for p in fresh if p.arxiv_id in matches]
@@ -34,7 +34,7 @@ def build_digest(
     entries = tuple(_entry(rank, matches[p.arxiv_id]) for rank, p in enumerate(ranked, start=1))
     reason = None
     if not entries:
-        reason = _empty_reason(len(unique), len(fresh), len(matched), subscription)
+        reason = empty_reason(len(unique), len(fresh), len(matched), subscription)
     return Digest(
         day=day,
         entries=entries,
@@ -44,7 +44,7 @@ def build_digest(
     )
 
 
-def _unique(papers: Sequence[Paper]) -> list[Paper]:
+def unique_papers(papers: Sequence[Paper]) -> list[Paper]:
     """First occurrence of each arXiv id: the same paper may be listed twice."""
     seen: set[str] = set()
     unique = []
@@ -61,7 +61,7 @@ def _entry(rank: int, match: Match) -> DigestEntry:
     )
 
 
-def _empty_reason(listed: int, fresh: int, matched: int, subscription: Subscription) -> str:
+def empty_reason(listed: int, fresh: int, matched: int, subscription: Subscription) -> str:
     settings = subscription.settings
     if listed == 0:
         return "No papers were listed for that day."

@@ -174,18 +174,22 @@ class PostgresStore(PostgresDeliveries):
         return await self._subscriptions(None)
 
     async def _subscriptions(self, key: str | None) -> list[Subscription]:
-        """One channel's subscription (key given) or all of them (None)."""
+        """One channel's subscription (key given) or all of them (None); two query texts,
+        as on SQLite, so a one-channel look-up is planned on the primary key."""
+        where, args = ("WHERE channel_key = $1 ", (key,)) if key is not None else ("", ())
         rows = await self._fetch(
-            "SELECT * FROM subscriptions WHERE $1::text IS NULL OR channel_key = $1 "
-            "ORDER BY channel_key",
-            key,
+            f"SELECT * FROM subscriptions {where}ORDER BY channel_key",  # noqa: S608
+            *args,
         )
         topics = await self._fetch(
-            "SELECT * FROM subscription_topics WHERE $1::text IS NULL OR channel_key = $1 "
-            "ORDER BY channel_key, position",
-            key,
+            f"SELECT * FROM subscription_topics {where}ORDER BY channel_key, position",  # noqa: S608
+            *args,
         )
         return subscriptions_from_rows(rows, topics, subscription_from_rows)
+
+    async def count_subscriptions(self) -> tuple[int, int]:
+        rows = await self._fetch("SELECT count(*), count(paused_reason) FROM subscriptions")
+        return int(rows[0][0]), int(rows[0][1])
 
     async def save_subscription(self, subscription: Subscription) -> None:
         channel, settings = subscription.channel, subscription.settings

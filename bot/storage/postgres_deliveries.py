@@ -9,7 +9,7 @@ holds the lease, exactly as on SQLite (bot/storage/sqlite_deliveries.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,12 @@ _CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 platform, $5 channel key, $6 l
     "FROM due WHERE d.channel_key = due.channel_key AND d.day = due.day "
     f"RETURNING {', '.join(f'd.{c}' for c in COLUMNS)}"
 )
+_LATEST_PER_CHANNEL = (  # each channel's newest record
+    f"SELECT DISTINCT ON (channel_key) {_COLS} FROM deliveries "  # noqa: S608
+    "ORDER BY channel_key, day DESC"
+)
+# Rows per INSERT of create_deliveries: 500 × 19 parameters stays under asyncpg's 32,767.
+_INSERT_BATCH = 500
 _REOPEN = (
     "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = $1, lease_owner = NULL, "
     "lease_until = NULL, updated_at = now() "
@@ -57,12 +63,27 @@ class PostgresDeliveries:
 
         def _connection(self) -> AbstractAsyncContextManager[Any]: ...
 
+        def _transaction(self) -> AbstractAsyncContextManager[Any]: ...
+
         async def _fetch(self, sql: str, *args: Any) -> list[Any]: ...
 
     async def create_delivery(self, delivery: Delivery) -> bool:
         async with self._connection() as conn:
             status = await conn.execute(_INSERT, *delivery_params(delivery))
         return bool(status == "INSERT 0 1")
+
+    async def create_deliveries(self, deliveries: Sequence[Delivery]) -> int:
+        created = 0
+        async with self._transaction() as conn:
+            for start in range(0, len(deliveries), _INSERT_BATCH):
+                batch = deliveries[start : start + _INSERT_BATCH]
+                rows = await conn.fetch(_insert_many(len(batch)), *_flat_params(batch))
+                created += len(rows)
+        return created
+
+    async def latest_delivery_per_channel(self) -> dict[str, Delivery]:
+        rows = await self._fetch(_LATEST_PER_CHANNEL)
+        return {row["channel_key"]: _delivery(row) for row in rows}
 
     async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None:
         rows = await self._fetch(f"{_SELECT} WHERE channel_key = $1 AND day = $2", channel.key, day)
@@ -108,6 +129,22 @@ class PostgresDeliveries:
                 _UPDATE, *changes, delivery.channel.key, delivery.day, worker
             )
         return bool(status == "UPDATE 1")
+
+
+def _insert_many(rows: int) -> str:
+    """One INSERT of `rows` records (each skipped if its key exists), returning the new."""
+    width = len(COLUMNS)
+    values = ", ".join(
+        "(" + ", ".join(f"${r * width + c}" for c in range(1, width + 1)) + ")" for r in range(rows)
+    )
+    return (
+        f"INSERT INTO deliveries ({_COLS}) VALUES {values} "  # noqa: S608
+        "ON CONFLICT (channel_key, day) DO NOTHING RETURNING 1"
+    )
+
+
+def _flat_params(deliveries: Sequence[Delivery]) -> list[Any]:
+    return [value for delivery in deliveries for value in delivery_params(delivery)]
 
 
 def delivery_params(delivery: Delivery) -> tuple[Any, ...]:

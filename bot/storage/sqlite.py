@@ -187,17 +187,26 @@ class SqliteStore(SqliteDeliveries):
         return await self._subscriptions(None)
 
     async def _subscriptions(self, key: str | None) -> list[Subscription]:
-        """One channel's subscription (key given) or all of them (None)."""
+        """One channel's subscription (key given) or all of them (None).
+
+        Two query texts, not one `?1 IS NULL OR channel_key = ?1`: SQLite plans a statement
+        once, and that form cannot use the primary key, so every look-up scanned the table.
+        """
+        where, params = ("WHERE channel_key = ? ", (key,)) if key is not None else ("", ())
         rows = await self._fetch(
-            "SELECT * FROM subscriptions WHERE ?1 IS NULL OR channel_key = ?1 ORDER BY channel_key",
-            (key,),
+            f"SELECT * FROM subscriptions {where}ORDER BY channel_key",  # noqa: S608
+            params,
         )
         topics = await self._fetch(
-            "SELECT * FROM subscription_topics WHERE ?1 IS NULL OR channel_key = ?1 "
-            "ORDER BY channel_key, position",
-            (key,),
+            f"SELECT * FROM subscription_topics {where}ORDER BY channel_key, position",  # noqa: S608
+            params,
         )
         return codec.subscriptions_from_rows(rows, topics)  # type: ignore[arg-type]
+
+    async def count_subscriptions(self) -> tuple[int, int]:
+        rows = await self._fetch("SELECT count(*), count(paused_reason) FROM subscriptions")
+        total, paused = rows[0]
+        return int(total), int(paused)
 
     async def save_subscription(self, subscription: Subscription) -> None:
         channel = subscription.channel

@@ -54,6 +54,11 @@ _UPDATE = (
     "WHERE channel_key = ? AND day = ? AND lease_owner IS ?"
 )
 _SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
+# Each channel's newest record, read through the primary key (channel_key, day).
+_LATEST_PER_CHANNEL = (
+    f"{_SELECT} WHERE (channel_key, day) IN "  # noqa: S608
+    "(SELECT channel_key, max(day) FROM deliveries GROUP BY channel_key)"
+)
 _REOPEN = (
     "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = ?, lease_owner = NULL, "
     "lease_until = NULL, updated_at = ? "
@@ -84,6 +89,17 @@ class SqliteDeliveries:
         async with self._transaction() as conn:
             cursor = await conn.execute(_INSERT, delivery_params(delivery))
             return cursor.rowcount == 1
+
+    async def create_deliveries(self, deliveries: Sequence[Delivery]) -> int:
+        if not deliveries:
+            return 0
+        async with self._transaction() as conn:
+            cursor = await conn.executemany(_INSERT, [delivery_params(d) for d in deliveries])
+            return cursor.rowcount
+
+    async def latest_delivery_per_channel(self) -> dict[str, Delivery]:
+        rows = await self._fetch(_LATEST_PER_CHANNEL)
+        return {row["channel_key"]: _delivery(row) for row in rows}
 
     async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None:
         rows = await self._fetch(

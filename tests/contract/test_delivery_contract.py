@@ -241,3 +241,27 @@ async def test_an_empty_record_can_be_reopened_but_a_posted_one_never(
     kept = await delivery_store.get_delivery(SLACK, posted.day)
     assert kept is not None
     assert kept.state is DeliveryState.POSTED
+
+
+async def test_many_records_are_created_at_once_each_only_once(delivery_store: Store) -> None:
+    assert await delivery_store.create_deliveries([]) == 0
+    await delivery_store.create_delivery(pending(SLACK))
+    many = [pending(ChannelRef("slack", f"C{n:04}", "T")) for n in range(1200)]  # > one batch
+    again = pending(SLACK, post_at=NOW + timedelta(hours=1))
+    assert await delivery_store.create_deliveries([again, *many, many[0]]) == 1200
+    assert await delivery_store.get_delivery(SLACK, DAY) == pending(SLACK), "first one kept"
+    assert await delivery_store.get_delivery(many[-1].channel, DAY) == many[-1]
+    assert await delivery_store.create_deliveries(many) == 0
+
+
+async def test_latest_delivery_per_channel_is_each_channels_newest_day(
+    delivery_store: Store,
+) -> None:
+    assert await delivery_store.latest_delivery_per_channel() == {}
+    older, newer = pending(SLACK, DAY - timedelta(days=1)), pending(SLACK, DAY)
+    other = pending(DISCORD, DAY - timedelta(days=3))
+    await delivery_store.create_deliveries([newer, other, older])
+    assert await delivery_store.latest_delivery_per_channel() == {
+        SLACK.key: newer,
+        DISCORD.key: other,
+    }

@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from bot.storage import open_store
 from bot.storage.codec import paper_params
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sqlite import UPSERT_PAPER, SqliteStore
+from bot.storage.sqlite_deliveries import _CLAIM
 from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
 from tests.contract.test_store_contract import CORPUS, FULL
 
@@ -232,3 +234,32 @@ async def test_a_typo_that_some_paper_also_made_is_still_corrected(tmp_path: Pat
         assert found == ["2405.02000", "2405.01004"]
     finally:
         await store.close()
+
+
+def query_plan(db: Path, sql: str, params: Mapping[str, object] | tuple[object, ...] = ()) -> str:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return " | ".join(row[-1] for row in rows)
+
+
+async def test_the_claim_reads_due_records_in_index_order_without_sorting(tmp_path: Path) -> None:
+    db = tmp_path / "paperbot.db"
+    await (await SqliteStore.open(db)).close()
+    names = ("worker", "until", "now", "platform", "channel")
+    plan = query_plan(db, _CLAIM, {**dict.fromkeys(names, "x"), "limit": 1})
+    assert "deliveries_due_channel" in plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+async def test_one_channels_subscription_is_read_through_its_primary_key(tmp_path: Path) -> None:
+    db = tmp_path / "paperbot.db"
+    store = await SqliteStore.open(db)
+    seen: list[str] = []
+    await store._conn.set_trace_callback(seen.append)
+    try:
+        await store.get_subscription(ChannelRef("slack", "C1", "T1"))
+    finally:
+        await store.close()
+    for sql in [s for s in seen if s.startswith("SELECT")]:
+        plan = query_plan(db, sql)
+        assert "SCAN" not in plan, (sql, plan)

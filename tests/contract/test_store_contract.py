@@ -390,6 +390,13 @@ async def test_list_and_delete_subscriptions(store: Store) -> None:
     assert await store.get_subscription(SLACK) == Subscription(SLACK)  # no topics left over
 
 
+async def test_count_subscriptions_counts_the_paused_too(store: Store) -> None:
+    assert await store.count_subscriptions() == (0, 0)
+    await store.save_subscription(Subscription(SLACK, EVERY_TOPIC[:2]))
+    await store.save_subscription(Subscription(DISCORD, paused_reason="missing_access"))
+    assert await store.count_subscriptions() == (2, 1)
+
+
 # -- posts and fetches -------------------------------------------------------------------
 
 

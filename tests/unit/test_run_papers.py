@@ -1,0 +1,55 @@
+"""RunPapers: one load per day for concurrent callers; a failed load is tried again."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+
+from bot.digest.run_papers import RunPapers
+from bot.errors import SourceUnavailable
+from bot.models import Paper
+
+DAY, NEXT = date(2024, 5, 13), date(2024, 5, 14)
+
+
+class Loader:
+    def __init__(self, failures: int = 0) -> None:
+        self.calls: list[date] = []
+        self.failures = failures
+        self.gate = asyncio.Event()
+
+    async def __call__(self, day: date) -> list[Paper]:
+        self.calls.append(day)
+        await self.gate.wait()
+        if self.failures:
+            self.failures -= 1
+            raise SourceUnavailable("503")
+        return []
+
+
+async def test_concurrent_channels_share_one_load_per_day() -> None:
+    load = Loader()
+    papers = RunPapers(load)
+    waiting = [asyncio.ensure_future(papers.prepared((DAY, NEXT))) for _ in range(5)]
+    waiting.append(asyncio.ensure_future(papers.prepared((NEXT,))))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    load.gate.set()
+    prepared = await asyncio.gather(*waiting)
+    assert sorted(load.calls) == [DAY, NEXT]
+    assert len({id(p) for p in prepared[:5]}) == 1
+    papers.clear()
+    await papers.prepared((DAY,))
+    assert load.calls.count(DAY) == 2, "cleared: read again"
+
+
+async def test_a_failed_load_is_not_kept() -> None:
+    load = Loader(failures=1)
+    load.gate.set()
+    papers = RunPapers(load)
+    with pytest.raises(SourceUnavailable):
+        await papers.prepared((DAY,))
+    assert (await papers.prepared((DAY,))).papers == ()
+    assert load.calls == [DAY, DAY]
