@@ -51,7 +51,41 @@ class LookupSource(Protocol):
     async def aclose(self) -> None: ...
 
 
-class Store(Protocol):
+class VoteStore(Protocol):
+    """Votes (👍, one per subscription, paper and user) and saves (🔖, one per user and
+    paper). Every toggle is atomic, also across processes. Raises StoreError."""
+
+    async def toggle_vote(
+        self, subscription_key: str, arxiv_id: str, user_key: str, at: datetime
+    ) -> tuple[bool, int]:
+        """Add the user's vote, or take it back if there was one: (voted now, new count)."""
+        ...
+
+    async def vote_counts(self, subscription_key: str, arxiv_ids: Sequence[str]) -> dict[str, int]:
+        """Each paper's count (papers with no vote are left out)."""
+        ...
+
+    async def top_voted(
+        self, subscription_key: str, since: datetime | None, limit: int
+    ) -> list[tuple[Paper, int]]:
+        """The most-voted papers counting votes cast at or after `since` (None: ever),
+        with their counts; ties go to more Hugging Face upvotes, then the arXiv id."""
+        ...
+
+    async def toggle_save(self, user_key: str, arxiv_id: str, at: datetime) -> bool:
+        """Save the paper for the user, or un-save it if saved: True if it is saved now."""
+        ...
+
+    async def remove_save(self, user_key: str, arxiv_id: str) -> bool:
+        """False when the paper was not saved."""
+        ...
+
+    async def saved_papers(self, user_key: str, limit: int) -> list[Paper]:
+        """The user's saved papers, the latest saved first."""
+        ...
+
+
+class Store(VoteStore, Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise

@@ -34,6 +34,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "search_terms"),
     Migration(4, "listings"),
     Migration(5, "delivery_parts"),
+    Migration(7, "votes_saves"),  # 6 is another change's (issue 11)
 )
 
 
