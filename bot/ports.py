@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from bot.buttons import Click, ClickAnswer
 from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
@@ -184,6 +185,8 @@ class Store(VoteStore, Protocol):
 
 
 CommandHandler = Callable[[CommandContext, str], Awaitable[Reply]]
+# A button click (👍, 🔖) to its answer; never raises (bot.votes.VoteService.click).
+ClickHandler = Callable[[Click], Awaitable[ClickAnswer]]
 
 
 class ChatPlatform(Protocol):
