@@ -16,10 +16,12 @@ from bot.clock import FixedClock, SystemClock
 from bot.commands import Commands
 from bot.config import Config
 from bot.models import ChannelRef
-from bot.ports import ChatPlatform, Clock, DailySource, LookupSource, Store
+from bot.ports import ChatPlatform, Clock, CommandHandler, DailySource, LookupSource, Store
 from bot.service import PaperService
 from bot.sources import ArxivSource, HuggingFaceSource, SampleSource
 from bot.storage import open_store
+from bot.vote_commands import VoteCommands
+from bot.votes import VoteService
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,13 @@ class App:
     store: Store
     service: PaperService
     commands: Commands
+    votes: VoteService
     closers: list[Closer] = field(default_factory=list)
+
+    @property
+    def handle(self) -> CommandHandler:
+        """Every `/papers` verb: the vote verbs and counts around the core's commands."""
+        return VoteCommands(self.commands.handle, self.votes).handle
 
     async def aclose(self) -> None:
         """Close everything opened, newest first; one failure does not stop the rest."""
@@ -77,7 +85,12 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
     )
     closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
     return App(
-        config=config, store=store, service=service, commands=Commands(service), closers=closers
+        config=config,
+        store=store,
+        service=service,
+        commands=Commands(service),
+        votes=VoteService(store, clock),
+        closers=closers,
     )
 
 
@@ -94,12 +107,15 @@ def make_platforms(
     if app.config.slack.enabled:
         from adapters.slack import SlackPlatform
 
-        platforms["slack"] = SlackPlatform(app.config.slack, clock=clock)
+        platforms["slack"] = SlackPlatform(app.config.slack, clock=clock, clicks=app.votes.click)
     if app.config.discord.enabled:
         from adapters.discord import DiscordPlatform
 
         platforms["discord"] = DiscordPlatform(
-            app.config.discord, topics_for=_topics_for(app.service), clock=clock
+            app.config.discord,
+            topics_for=_topics_for(app.service),
+            clock=clock,
+            clicks=app.votes.click,
         )
     return platforms
 

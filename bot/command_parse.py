@@ -19,6 +19,7 @@ from bot.command_text import USAGE, VERBS
 from bot.config import check_timezone, parse_time
 from bot.errors import UserInputError
 from bot.models import ChannelSettings, WeekdayPolicy
+from bot.vote_parse import Saved, Top, parse_saved, parse_top
 
 MAX_QUERY_CHARS = 300
 MAX_UPVOTES = 100_000
@@ -116,7 +117,19 @@ class Status:
     pass
 
 
-Command = Help | Today | Search | Show | Subscribe | Unsubscribe | ListTopics | Settings | Status
+Command = (
+    Help
+    | Today
+    | Search
+    | Show
+    | Subscribe
+    | Unsubscribe
+    | ListTopics
+    | Settings
+    | Status
+    | Saved
+    | Top
+)
 
 
 def normalize_quotes(text: str) -> str:
@@ -377,4 +390,6 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "topics": _parse_topics,
     "settings": _parse_settings,
     "status": _parse_status,
+    "saved": parse_saved,  # bot/vote_parse.py; answered by bot/vote_commands.py
+    "top": parse_top,
 }

@@ -25,6 +25,8 @@ VERBS = (
     "topics",
     "settings",
     "status",
+    "saved",
+    "top",
 )
 
 USAGE = {
@@ -39,6 +41,8 @@ USAGE = {
     "settings": "/papers settings [time HH:MM] [tz Area/City] [min-upvotes N] [max N] "
     "[weekdays daily|weekdays|catchup]",
     "status": "/papers status",
+    "saved": "/papers saved [remove <arXiv id>]",
+    "top": "/papers top [week|month|all] [public]",
 }
 
 SUMMARY = {
@@ -51,6 +55,8 @@ SUMMARY = {
     "topics": "the topics this channel follows",
     "settings": "show or change when and how much this channel gets (channel managers)",
     "status": "what the bot last fetched and when this channel's next digest is due",
+    "saved": "the papers you saved with 🔖 (only you see them), or drop one",
+    "top": "this channel's most-voted papers (👍) of the week, month or all time",
 }
 
 DETAIL = {
@@ -63,6 +69,11 @@ DETAIL = {
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
     "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
     "to Friday with the weekend in Monday's digest. `settings` alone shows them.",
+    "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
+    "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
+    "Only you see the answer unless you add `public`.",
+    "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
+    "`saved remove <arXiv id>`, to drop it.",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }

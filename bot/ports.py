@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from bot.buttons import Click, ClickAnswer
 from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
@@ -51,7 +52,41 @@ class LookupSource(Protocol):
     async def aclose(self) -> None: ...
 
 
-class Store(Protocol):
+class VoteStore(Protocol):
+    """Votes (👍, one per subscription, paper and user) and saves (🔖, one per user and
+    paper). Every toggle is atomic, also across processes. Raises StoreError."""
+
+    async def toggle_vote(
+        self, subscription_key: str, arxiv_id: str, user_key: str, at: datetime
+    ) -> tuple[bool, int]:
+        """Add the user's vote, or take it back if there was one: (voted now, new count)."""
+        ...
+
+    async def vote_counts(self, subscription_key: str, arxiv_ids: Sequence[str]) -> dict[str, int]:
+        """Each paper's count (papers with no vote are left out)."""
+        ...
+
+    async def top_voted(
+        self, subscription_key: str, since: datetime | None, limit: int
+    ) -> list[tuple[Paper, int]]:
+        """The most-voted papers counting votes cast at or after `since` (None: ever),
+        with their counts; ties go to more Hugging Face upvotes, then the arXiv id."""
+        ...
+
+    async def toggle_save(self, user_key: str, arxiv_id: str, at: datetime) -> bool:
+        """Save the paper for the user, or un-save it if saved: True if it is saved now."""
+        ...
+
+    async def remove_save(self, user_key: str, arxiv_id: str) -> bool:
+        """False when the paper was not saved."""
+        ...
+
+    async def saved_papers(self, user_key: str, limit: int) -> list[Paper]:
+        """The user's saved papers, the latest saved first."""
+        ...
+
+
+class Store(VoteStore, Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise
@@ -162,6 +197,8 @@ class Store(Protocol):
 
 
 CommandHandler = Callable[[CommandContext, str], Awaitable[Reply]]
+# A button click (👍, 🔖) to its answer; never raises (bot.votes.VoteService.click).
+ClickHandler = Callable[[Click], Awaitable[ClickAnswer]]
 
 
 class ChatPlatform(Protocol):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.digest.model import Digest
 from bot.models import ChannelRef, Paper, SearchResults
@@ -35,6 +36,8 @@ class Reply:
     is_error: bool = False
     # Shown after `papers` under CLOSE_MATCHES: a search's papers from a relaxed reading.
     close_papers: tuple[Paper, ...] = ()
+    # The channel's 👍 count per arXiv id, for the buttons under each paper (bot/votes.py).
+    vote_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 CLOSE_MATCHES = "Close matches"

@@ -70,7 +70,7 @@ class Runtime:
 
     async def _start(self, platform: ChatPlatform) -> None:
         try:
-            await platform.start(self.app.commands.handle)
+            await platform.start(self.app.handle)
         except PaperbotError as exc:  # expected (a rejected token): `run` prints it, once
             self._fail(f"platform {platform.name}", exc)
             return

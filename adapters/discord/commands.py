@@ -122,6 +122,20 @@ def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:
     async def status(interaction: Interaction) -> None:
         await run(interaction, "status")
 
+    @group.command(name="saved", description="Your saved papers (only you see them)")
+    @app_commands.describe(remove="An arXiv id to drop from your saved papers")
+    async def saved(interaction: Interaction, remove: str | None = None) -> None:
+        await run(interaction, command_text("saved", remove and f"remove {remove}"))
+
+    @group.command(name="top", description="This channel's most-voted papers")
+    @app_commands.describe(period="week (default), month or all", public="Show it to the channel")
+    async def top(
+        interaction: Interaction,
+        period: Literal["week", "month", "all"] | None = None,
+        public: bool = False,
+    ) -> None:
+        await run(interaction, command_text("top", period, "public" if public else None))
+
     @group.command(name="help", description="How to use /papers")
     @app_commands.describe(command="One command to explain")
     async def help_(interaction: Interaction, command: str | None = None) -> None:

@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.lookup import find_marked
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
@@ -38,7 +39,7 @@ from bot.config import DiscordConfig
 from bot.digest.model import Digest
 from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import Clock, CommandHandler
+from bot.ports import ClickHandler, Clock, CommandHandler
 from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
 from bot.replies import CommandContext, Reply, Visibility
 
@@ -100,6 +101,7 @@ class DiscordPlatform:
         managers_only: bool = False,
         guild_ready_timeout: float = 2.0,
         drain_timeout: float = 10.0,
+        clicks: ClickHandler | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -119,6 +121,8 @@ class DiscordPlatform:
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
         self.tree.add_command(group)
+        if clicks is not None:  # 👍 and 🔖, also on messages posted before a restart
+            self.client.add_dynamic_items(paper_button_type(clicks))
         if config.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(config.dev_guild_id))
 
@@ -317,6 +321,7 @@ class DiscordPlatform:
                 embeds=list(first.embeds),
                 ephemeral=ephemeral,
                 allowed_mentions=discord.AllowedMentions.none(),
+                view=first.view or discord.utils.MISSING,
             )
         for message in rest:
             await _follow_up(interaction, message, ephemeral)
@@ -328,6 +333,7 @@ async def _follow_up(interaction: Interaction, message: DiscordMessage, ephemera
         embeds=list(message.embeds),
         ephemeral=ephemeral,
         allowed_mentions=discord.AllowedMentions.none(),
+        view=message.view or discord.utils.MISSING,
         wait=True,
     )
 

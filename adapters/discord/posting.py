@@ -88,6 +88,7 @@ async def send_message(
                 embeds=list(message.embeds),
                 allowed_mentions=discord.AllowedMentions.none(),
                 nonce=nonce,
+                view=message.view or discord.utils.MISSING,
             )
         except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
             if not is_retryable(exc) or attempt == attempts:

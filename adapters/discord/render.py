@@ -15,11 +15,12 @@ line first (`bot.untrusted.one_line`), whatever the store holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import discord
 
+from adapters.discord.buttons import with_buttons
 from adapters.discord.compact import compact_embeds, detail_embed, header_content
 from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
 from adapters.discord.text import clamp, escape, fit, safe_url, split
@@ -54,6 +55,7 @@ class DiscordMessage:
 
     content: str | None = None
     embeds: tuple[discord.Embed, ...] = ()
+    view: discord.ui.View | None = None  # 👍 and 🔖 under its papers (adapters/discord/buttons.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,11 @@ class _Field:
     value: str
 
 
-def render_digest(digest: Digest, *, mark_key: str | None = None) -> list[DiscordMessage]:
+def render_digest(
+    digest: Digest, *, mark_key: str | None = None, counts: Mapping[str, int] | None = None
+) -> list[DiscordMessage]:
     """The digest as messages: the header in the first message's content, then one compact
-    embed per paper (adapters/discord/compact.py); a usual day is one message.
+    embed per paper (adapters/discord/compact.py) with its buttons; a usual day is one message.
 
     With `mark_key` (a post's idempotency key) each message's last embed carries the
     part's mark in its footer (adapters/discord/marks.py), so it can be found again.
@@ -77,10 +81,12 @@ def render_digest(digest: Digest, *, mark_key: str | None = None) -> list[Discor
             if message.embeds:
                 add_mark(message.embeds[-1], mark_for(mark_key, index))
     total = len(messages)
-    return [
+    headed = [
         DiscordMessage(header_content(digest, (i, total) if total > 1 else None), m.embeds)
         for i, m in enumerate(messages, 1)
     ]
+    ranks = {e.paper.arxiv_id: e.rank for e in digest.entries}
+    return with_buttons(headed, ranks, counts or {})
 
 
 def render_details(digest: Digest) -> list[DiscordMessage]:
@@ -101,14 +107,16 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
         text = ""  # the digest's header embed already says it
     chunks = split(escape(text), CONTENT_MAX) if text else []
     if reply.digest is not None:
-        embedded = render_digest(reply.digest)
+        embedded = render_digest(reply.digest, counts=reply.vote_counts)
     else:
-        embedded = pack(_paper_list_embeds(reply))
+        papers = (*reply.papers, *reply.close_papers)
+        ranks = {p.arxiv_id: rank for rank, p in enumerate(papers, 1)}
+        embedded = with_buttons(pack(_paper_list_embeds(reply)), ranks, reply.vote_counts)
     if chunks and embedded:  # the last text chunk rides on the first embed message
         head = embedded[0]
         merged = chunks[-1] if head.content is None else f"{chunks[-1]}\n{head.content}"
         if len(merged) <= CONTENT_MAX:
-            embedded[0] = DiscordMessage(merged, head.embeds)
+            embedded[0] = DiscordMessage(merged, head.embeds, head.view)
             chunks.pop()
     messages = [DiscordMessage(chunk) for chunk in chunks] + embedded
     return messages or [DiscordMessage("Done.")]

@@ -17,11 +17,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import SLACK_FAILURES
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands import is_slow
 from bot.models import ChannelRef
-from bot.ports import CommandHandler
+from bot.ports import ClickHandler, CommandHandler
 from bot.replies import CommandContext, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,10 @@ def build_app(
     permissions: Permissions,
     *,
     slow: Callable[[str], bool] = is_slow,
+    clicks: ClickHandler | None = None,
 ) -> AsyncApp:
-    """A bolt app routing `/papers`; bolt verifies HTTP requests' signatures and age."""
+    """A bolt app routing `/papers` and our buttons' clicks; bolt verifies HTTP requests'
+    signatures and age."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,  # unused in Socket Mode (no HTTP requests arrive)
@@ -183,4 +186,5 @@ def build_app(
     )
     router = CommandRouter(handler, permissions, client, slow)
     app.command("/papers")(router.on_papers)
+    add_click_listener(app, clicks, client)
     return app

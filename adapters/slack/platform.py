@@ -28,7 +28,7 @@ from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
 from bot.errors import ConfigError
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import Clock, CommandHandler
+from bot.ports import ClickHandler, Clock, CommandHandler
 from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ class SlackPlatform:
         http_port: int | None = None,
         history_pages: int = 3,
         backoff: Backoff | None = None,
+        clicks: ClickHandler | None = None,
     ) -> None:
         _check(config)
+        self._clicks = clicks  # 👍 and 🔖 under papers (bot/votes.py)
         self.config = config
         self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
         self._clock = clock or SystemClock()
@@ -180,7 +182,9 @@ class SlackPlatform:
         permissions = Permissions(
             self.client, self.config.managers, self.config.allow_workspace_admins
         )
-        app = build_app(self.client, self.config.signing_secret, handler, permissions)
+        app = build_app(
+            self.client, self.config.signing_secret, handler, permissions, clicks=self._clicks
+        )
         if self.config.mode == "socket":
             await self._serve_socket(app)
             return

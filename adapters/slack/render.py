@@ -10,10 +10,11 @@ inside a `<url|label>` link or a `<!date…>` token.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.slack.buttons import paper_actions
 from adapters.slack.mrkdwn import (
     MAX_SECTION_CHARS,
     escape,
@@ -227,14 +228,17 @@ def with_thumbnail(blocks: list[Block], entry: DigestEntry) -> list[Block]:
 # ---------------------------------------------------------------- digest
 
 
-def render_digest(digest: Digest) -> tuple[DigestPart, ...]:
-    """The digest as one or more top-level messages, each with its papers' abstracts."""
+def render_digest(
+    digest: Digest, counts: Mapping[str, int] | None = None
+) -> tuple[DigestPart, ...]:
+    """The digest as one or more top-level messages, each with its papers' abstracts;
+    `counts` are the channel's 👍 votes by arXiv id, shown on each paper's buttons."""
     lead = _digest_lead(digest)
     if digest.is_empty:
         reason = digest.empty_reason or "No papers matched today."
         text = clip(escape(f"{digest.title}: {reason}"), MAX_FALLBACK_CHARS)
         return (DigestPart(SlackMessage(text, (*lead, *sections(escape(reason)))), (), ()),)
-    units = [lead, *(_entry_blocks(entry) for entry in digest.entries)]
+    units = [lead, *(_entry_blocks(entry, counts or {}) for entry in digest.entries)]
     # one block is kept free in every message for the "continued" line
     packed = pack(units, max_blocks=MAX_BLOCKS - 1)
     seen: set[int] = set()
@@ -261,9 +265,10 @@ def _digest_lead(digest: Digest) -> list[Block]:
     return [*header(digest.title), *context("\n".join(lines))]
 
 
-def _entry_blocks(entry: DigestEntry) -> list[Block]:
+def _entry_blocks(entry: DigestEntry, counts: Mapping[str, int]) -> list[Block]:
     text = paper_text(entry.paper, entry.rank, entry.summary, entry.reasons, entry.artifacts)
-    return [*with_thumbnail(sections(text), entry), divider()]
+    # the buttons row ends the paper in place of a divider: the block count stays as it was
+    return [*with_thumbnail(sections(text), entry), *paper_actions(entry.paper.arxiv_id, counts)]
 
 
 def _trim_divider(blocks: list[Block]) -> list[Block]:
@@ -307,14 +312,11 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
         units.append(sections(prefix + escape(reply.text)))
     if reply.visibility is Visibility.CHANNEL and is_user_id(actor_id):
         units.append(context(f"Changed by <@{actor_id}>"))
-    units.extend(
-        [*sections(paper_text(p, rank, summarize(p))), divider()]
-        for rank, p in enumerate(reply.papers, 1)
-    )
+    units.extend(_reply_paper(p, rank, reply) for rank, p in enumerate(reply.papers, 1))
     if reply.close_papers:
         units.append(sections(f"*{CLOSE_MATCHES}*"))
         units.extend(
-            [*sections(paper_text(p, rank, summarize(p))), divider()]
+            _reply_paper(p, rank, reply)
             for rank, p in enumerate(reply.close_papers, len(reply.papers) + 1)
         )
     messages = [
@@ -325,5 +327,11 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
         for m in pack(units)
     ]
     if reply.digest is not None:
-        messages.extend(part.message for part in render_digest(reply.digest))
+        parts = render_digest(reply.digest, reply.vote_counts)
+        messages.extend(part.message for part in parts)
     return tuple(messages) or (SlackMessage("paperbot", tuple(sections("Done."))),)
+
+
+def _reply_paper(paper: Paper, rank: int, reply: Reply) -> list[Block]:
+    text = paper_text(paper, rank, summarize(paper))
+    return [*sections(text), *paper_actions(paper.arxiv_id, reply.vote_counts)]

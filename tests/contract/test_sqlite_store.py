@@ -57,6 +57,8 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE search_terms")
         conn.execute("CREATE VIRTUAL TABLE papers_vocab USING fts5vocab (papers_fts, 'row')")
         conn.execute("ALTER TABLE deliveries DROP COLUMN thread_replies")  # migration 5
+        conn.execute("DROP TABLE votes")  # migration 7
+        conn.execute("DROP TABLE saves")
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
 
 

@@ -124,7 +124,8 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
     for block in blocks:
         if "text" in block:
             out.append(block["text"]["text"])
-        out.extend(e["text"] for e in block.get("elements", ()))
+        if block["type"] == "context":  # not the buttons of an actions block
+            out.extend(e["text"] for e in block.get("elements", ()))
     return out
 
 

@@ -118,6 +118,11 @@ class FakeSlackApi:
         async with asyncio.timeout(WAIT_S), self._changed:
             await self._changed.wait_for(lambda: len(self.responses.get(name, [])) >= count)
 
+    async def wait_calls(self, method: str, count: int) -> None:
+        """Until `count` calls of Web API `method` were answered (no fixed sleeps)."""
+        async with asyncio.timeout(WAIT_S), self._changed:
+            await self._changed.wait_for(lambda: len(self.calls(method)) >= count)
+
     # ------------------------------------------------------------ Web API
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
@@ -134,6 +139,8 @@ class FakeSlackApi:
         if handler is None:
             return _ok({"ok": False, "error": "unknown_method"})
         result: dict[str, Any] = handler(body)
+        async with self._changed:
+            self._changed.notify_all()
         return _ok(result)
 
     def _refused_token(self, method: str, request: web.Request) -> str | None:

@@ -139,7 +139,9 @@ def texts(body: dict[str, Any]) -> list[str]:
         t
         for b in body.get("blocks", [])
         for t in (
-            [b["text"]["text"]] if "text" in b else [e["text"] for e in b.get("elements", [])]
+            [b["text"]["text"]]
+            if "text" in b
+            else [e["text"] for e in b.get("elements", []) if b["type"] == "context"]
         )
     ]
 

@@ -62,7 +62,12 @@ def all_messages(parts: tuple[DigestPart, ...]) -> list[SlackMessage]:
 def block_texts(block: dict[str, Any]) -> list[str]:
     if "text" in block:
         return [block["text"]["text"]]
-    return [e["text"] for e in block.get("elements", ())]
+    # context elements hold mrkdwn text; buttons (actions blocks) a plain_text object
+    return [_text(e["text"]) for e in block.get("elements", ())]
+
+
+def _text(text: str | dict[str, Any]) -> str:
+    return text["text"] if isinstance(text, dict) else text
 
 
 def assert_within_limits(message: SlackMessage) -> None:

@@ -34,6 +34,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "search_terms"),
     Migration(4, "listings"),
     Migration(5, "delivery_parts"),
+    Migration(7, "votes_saves"),
     Migration(8, "fanout_indexes"),
 )
 

@@ -1,0 +1,136 @@
+"""👍 and 🔖 on Discord: message components whose `custom_id` is the core's button id
+(bot/buttons.py), answered through discord.py's `DynamicItem`, so a click on a message
+posted before a restart still reaches the bot (the class is registered with
+`Client.add_dynamic_items`, not a view kept in memory).
+
+Discord allows 5 action rows of 5 buttons a message; a message holds at most 10 embeds and
+so at most 10 papers, and two papers share a row (4 buttons), so every paper gets its pair.
+The labels carry the paper's number (`3. 👍 2`, `3. 🔖`) since a row is no longer beside
+its paper. A vote edits the clicked message's buttons in place (UPDATE_MESSAGE, type 7);
+a notice is an ephemeral reply; a click that gets neither is acknowledged silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import discord
+
+from bot.buttons import (
+    BUTTON_ID_PATTERN,
+    SAVE_LABEL,
+    VOTE_EMOJI,
+    ButtonAction,
+    Click,
+    encode_button_id,
+    parse_button_id,
+    vote_label,
+)
+from bot.models import HF_PAPERS, ChannelRef
+from bot.ports import ClickHandler
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[discord.Client]
+PAPERS_PER_ROW = 2
+MAX_ROWS = 5
+MAX_PAPERS = PAPERS_PER_ROW * MAX_ROWS
+
+
+def paper_view(papers: Sequence[tuple[int, str]], counts: Mapping[str, int]) -> discord.ui.View:
+    """Buttons for (rank, arXiv id) pairs, two papers a row; past 10 papers, the first 10."""
+    view = discord.ui.View(timeout=None)
+    for index, (rank, arxiv_id) in enumerate(papers[:MAX_PAPERS]):
+        row = index // PAPERS_PER_ROW
+        vote = f"{rank}. {vote_label(counts.get(arxiv_id, 0))}"
+        view.add_item(_button(vote, ButtonAction.VOTE, arxiv_id, row))
+        view.add_item(_button(f"{rank}. {SAVE_LABEL}", ButtonAction.SAVE, arxiv_id, row))
+    return view
+
+
+def _button(label: str, action: ButtonAction, arxiv_id: str, row: int) -> discord.ui.Button[Any]:
+    style = (
+        discord.ButtonStyle.primary
+        if action is ButtonAction.VOTE
+        else discord.ButtonStyle.secondary
+    )
+    return discord.ui.Button(
+        label=label, custom_id=encode_button_id(action, arxiv_id), style=style, row=row
+    )
+
+
+def embed_papers(embeds: Sequence[discord.Embed]) -> list[str]:
+    """The arXiv ids of the papers whose embeds are in a message, in order (an embed links
+    its paper's Hugging Face page; a continued embed repeats it)."""
+    ids = [e.url.removeprefix(HF_PAPERS) for e in embeds if e.url and e.url.startswith(HF_PAPERS)]
+    return list(dict.fromkeys(ids))
+
+
+def relabel(label: str, count: int) -> str:
+    """A vote button's label with a new count, keeping its `3. ` number."""
+    number = label.split(VOTE_EMOJI, 1)[0] if VOTE_EMOJI in label else ""
+    return number + vote_label(count)
+
+
+def updated_view(message: discord.Message, custom_id: str, count: int) -> discord.ui.View:
+    """The message's buttons, the clicked vote showing `count`."""
+    view = discord.ui.View.from_message(message, timeout=None)
+    for item in view.children:
+        if isinstance(item, discord.ui.Button) and item.custom_id == custom_id:
+            item.label = relabel(item.label or "", count)
+    return view
+
+
+def paper_button_type(clicks: ClickHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The DynamicItem class answering our buttons' clicks through `clicks`."""
+
+    class PaperButton(
+        discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(BUTTON_ID_PATTERN)
+    ):
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        ) -> PaperButton:
+            button = discord.ui.Button[Any](custom_id=match.group(0))
+            return cls(button)
+
+        async def callback(self, interaction: Interaction) -> None:
+            await answer_click(interaction, clicks, str(self.item.custom_id))
+
+    return PaperButton
+
+
+async def answer_click(interaction: Interaction, clicks: ClickHandler, custom_id: str) -> None:
+    """Ask the core, then answer within Discord's 3 s: edit in place, reply privately, or ack."""
+    if interaction.guild_id is None or interaction.channel_id is None:
+        await interaction.response.defer()
+        return
+    channel = ChannelRef("discord", str(interaction.channel_id), str(interaction.guild_id))
+    answer = await clicks(Click(channel, str(interaction.user.id), custom_id))
+    button = parse_button_id(custom_id)
+    if answer.vote_count is not None and interaction.message is not None and button is not None:
+        view = updated_view(interaction.message, custom_id, answer.vote_count)
+        await interaction.response.edit_message(view=view)
+    elif answer.notice:
+        await interaction.response.send_message(
+            answer.notice, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+    else:
+        await interaction.response.defer()
+
+
+def with_buttons(
+    messages: Sequence[Any], ranks: Mapping[str, int], counts: Mapping[str, int]
+) -> list[Any]:
+    """Each DiscordMessage with the buttons for the papers its embeds show."""
+    from dataclasses import replace
+
+    done = []
+    for message in messages:
+        ids = [i for i in embed_papers(message.embeds) if i in ranks]
+        view = paper_view([(ranks[i], i) for i in ids], counts) if ids else None
+        done.append(replace(message, view=view))
+    return done
