@@ -44,6 +44,7 @@ class PaperScheduler:
         self.sweep_every = sweep_every
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._shut_down = False
+        self._stopping = False
 
     async def start(self, *, catch_up: bool = True) -> None:
         """Build the jobs from the store and start, with the event loop running.
@@ -61,6 +62,8 @@ class PaperScheduler:
         )
         for subscription in await self.store.list_subscriptions():
             self._schedule(subscription)
+        if self._stopping:  # shut down while the jobs were loading: nothing may run now
+            return
         self._scheduler.start()
         log.info("scheduler started with %d channel jobs", len(self._scheduler.get_jobs()) - 1)
 
@@ -79,6 +82,7 @@ class PaperScheduler:
         `stop_runner=False` (the scheduler role moved to another worker) only stops the
         wake-ups: the runner is shared with this worker's own sweep, which goes on posting.
         """
+        self._stopping = True  # a start() still loading its jobs will not start
         if self._scheduler.running:
             self._scheduler.pause()  # no new wake-ups; a running job goes on
         if stop_runner:
@@ -93,6 +97,11 @@ class PaperScheduler:
             self._shut_down = True
             # APScheduler cancels the jobs still running here: with `wait`, none is posting
             self._scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        """Whether APScheduler was started (and not yet shut down): wake-ups may fire."""
+        return bool(self._scheduler.running) and not self._shut_down
 
     def next_wakeup(self, channel: ChannelRef) -> datetime | None:
         """When the channel's job fires next (None: no job)."""

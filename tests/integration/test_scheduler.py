@@ -196,3 +196,35 @@ async def test_shutdown_twice_at_once_shuts_down_once_without_an_error(rig: Rig)
         loop.set_exception_handler(None)
     assert errors == []
     assert not rig.scheduler._scheduler.running
+
+
+class SlowListingStore(SqliteStore):
+    """A real store whose subscription listing waits for `gate`: a start() caught loading."""
+
+    listing: asyncio.Event
+    gate: asyncio.Event
+
+    async def list_subscriptions(self) -> list[Subscription]:
+        self.listing.set()
+        await self.gate.wait()
+        return await super().list_subscriptions()
+
+
+async def test_a_shutdown_while_start_loads_its_jobs_leaves_nothing_running(
+    tmp_path: Path,
+) -> None:
+    # SIGTERM right as the scheduler role is taken: the run shuts the scheduler down while
+    # start() still reads the store. Started anyway, its first sweep ran on a closed store.
+    store = await SlowListingStore.open(tmp_path / "slow.db")
+    assert isinstance(store, SlowListingStore)
+    store.listing, store.gate = asyncio.Event(), asyncio.Event()
+    clock = FixedClock(NOW)
+    runner = DeliveryRunner(store, NoRefresh(), {}, clock, DeliveryConfig(), worker="w")
+    scheduler = PaperScheduler(runner, store, clock)
+    starting = asyncio.create_task(scheduler.start(catch_up=True))
+    await store.listing.wait()
+    await scheduler.shutdown(wait=True)
+    store.gate.set()
+    await starting
+    assert not scheduler.running
+    await store.close()
