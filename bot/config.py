@@ -123,12 +123,14 @@ def parse_time(text: str) -> time:
 
 def check_timezone(name: str) -> str:
     """Return `name` if it is an IANA time zone. Raises ValueError."""
+    shown = repr(name[:40])
     if not name or name.startswith(("/", ".")) or ".." in name or _not_a_place(name):
-        raise ValueError(f"{name!r} is not a time zone like Europe/Paris")
+        raise ValueError(f"{shown} is not a time zone like Europe/Paris")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use a name like Europe/Paris") from None
+    # OSError: ZoneInfo opens `name` as a file: too long a name, or a directory ("Europe").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {shown}; use a name like Europe/Paris") from None
     return name
 
 
