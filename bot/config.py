@@ -1,7 +1,8 @@
 """Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
 
-Secrets are never in the TOML: it names the environment variable that holds each one,
-and secret fields are kept out of reprs so they never reach a log.
+Secrets are never in the TOML: it names the environment variable that holds each one (by
+default the one the README documents), and secret fields are kept out of reprs so they
+never reach a log.
 Unknown tables and keys are refused (bot/config_keys.py); every error names its table.
 """
 
@@ -20,6 +21,15 @@ from bot.errors import ConfigError
 from bot.models import ChannelSettings, WeekdayPolicy
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
+# The variables the README and config.example.toml name: exporting them is enough.
+DEFAULT_SECRET_VARS = {
+    "slack": {
+        "bot_token_env": "SLACK_BOT_TOKEN",
+        "app_token_env": "SLACK_APP_TOKEN",
+        "signing_secret_env": "SLACK_SIGNING_SECRET",
+    },
+    "discord": {"token_env": "DISCORD_BOT_TOKEN"},
+}
 _T = TypeVar("_T")
 
 
@@ -301,8 +311,9 @@ class _Table:
         return value
 
     def secret(self, key: str, environ: Mapping[str, str], *, required: bool) -> str:
-        """The secret in the environment variable `key` names (never the value itself)."""
-        var = self.text(key, "")
+        """The secret in the environment variable `key` names (default: the documented
+        one, e.g. SLACK_BOT_TOKEN); the file never holds the value itself."""
+        var = self.text(key, DEFAULT_SECRET_VARS[self.name][key])
         if not var:
             if required:
                 raise self.error(key, "must name an environment variable")

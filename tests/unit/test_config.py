@@ -49,6 +49,7 @@ def test_secrets_come_from_the_named_environment_variables_and_stay_out_of_reprs
     [
         ("[slack]\nenabled = true\nbot_token_env = 'X'\napp_token_env = 'Y'", {}, "X is not set"),
         ("[slack]\nenabled = true\nbot_token_env = ''", {}, "[slack] bot_token_env must name"),
+        ("[slack]\nenabled = true", {}, "[slack] bot_token_env: environment variable SLACK_BOT"),
         (
             "[slack]\nenabled = true\nmode = 'http'\nbot_token_env = 'X'",
             {"X": "t"},
@@ -200,3 +201,26 @@ def test_the_example_names_every_known_key() -> None:
         body = example.split(f"[{table}]", 1)[1].split("\n[", 1)[0]
         for key in keys:
             assert re.search(rf"^(# )?{key} = ", body, flags=re.MULTILINE), (table, key)
+
+
+# ----------------------------------------------------------------- documented secret names
+
+
+def test_enabled_platforms_read_the_documented_variables_by_default() -> None:
+    # config.example.toml promised defaults for every key; the *_env keys had none, so
+    # `enabled = true` with the README's variables exported failed to start.
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-2",
+        "SLACK_SIGNING_SECRET": "sig-3",
+        "DISCORD_BOT_TOKEN": "d-4",
+    }
+    config = load_config("[slack]\nenabled = true\n[discord]\nenabled = true", env)
+    assert (config.slack.bot_token, config.slack.app_token) == ("xoxb-1", "xapp-2")
+    assert config.discord.token == "d-4"
+    http = load_config("[slack]\nenabled = true\nmode = 'http'", env).slack
+    assert (http.bot_token, http.signing_secret) == ("xoxb-1", "sig-3")
+
+
+def test_a_disabled_platform_needs_no_variable() -> None:
+    assert load_config("[slack]\n[discord]", {}) == Config()
