@@ -1,16 +1,17 @@
 """Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
 
-Secrets are never in the TOML: it names the environment variable that holds each one (by
-default the one the README documents), and secret fields are kept out of reprs so they
-never reach a log.
+Secrets are never in the TOML: it names the environment variable that holds each one
+(by default the one the README documents), secret fields are kept out of reprs, and a
+password written inside `database_url` is masked in the repr, so none reaches a log.
 Unknown tables and keys are refused (bot/config_keys.py); every error names its table.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,7 @@ DEFAULT_SECRET_VARS = {
     },
     "discord": {"token_env": "DISCORD_BOT_TOKEN"},
 }
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 _T = TypeVar("_T")
 
 
@@ -97,6 +99,12 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
+    def __repr__(self) -> str:
+        """The fields, with any password written inside `database_url` masked."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = redacted_url(self.database_url)
+        return f"Config({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
 
 def load_config(text: str, environ: Mapping[str, str]) -> Config:
     """Parse TOML text into a Config; secrets come from `environ`. Raises ConfigError."""
@@ -119,6 +127,20 @@ def load_config(text: str, environ: Mapping[str, str]) -> Config:
         discord=_discord(_Table.of(raw, "discord"), environ),
         delivery=_delivery(_Table.of(raw, "delivery")),
     )
+
+
+def redacted_url(url: str) -> str:
+    """`url` with any password (`user:password@`, `?password=`) replaced by `***`.
+
+    Not urlsplit: a password holding `/`, `?` or `#` ends its netloc early and would show.
+    Everything up to the last `@` is taken as the user part, which may hide a little more
+    than the password in an odd URL, never less.
+    """
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if sep and at and ":" in userinfo:
+        rest = f"{userinfo.split(':', 1)[0]}:***@{after}"
+    return _PASSWORD_PARAM.sub(r"\1***", scheme + sep + rest)
 
 
 def parse_time(text: str) -> time:

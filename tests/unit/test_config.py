@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, check_timezone, load_config, parse_time
+from bot.config import Config, check_timezone, load_config, parse_time, redacted_url
 from bot.config_keys import KEYS
 from bot.errors import ConfigError
 from bot.models import WeekdayPolicy
@@ -224,3 +224,40 @@ def test_enabled_platforms_read_the_documented_variables_by_default() -> None:
 
 def test_a_disabled_platform_needs_no_variable() -> None:
     assert load_config("[slack]\n[discord]", {}) == Config()
+
+
+# ---------------------------------------------------------------------- database password
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://bot:s3cret@db:5432/pb", "postgresql://bot:***@db:5432/pb"),
+        ("postgresql://bot:p@ss:w@db/pb", "postgresql://bot:***@db/pb"),
+        (
+            "postgresql://bot@db/pb?password=s3cret&ssl=on",
+            "postgresql://bot@db/pb?password=***&ssl=on",
+        ),
+        (
+            "postgres://db/pb?sslmode=require&PASSWORD=s3cret",
+            "postgres://db/pb?sslmode=require&PASSWORD=***",
+        ),
+        ("postgresql://bot@db/pb", "postgresql://bot@db/pb"),
+        ("sqlite:///paperbot.db", "sqlite:///paperbot.db"),
+        ("postgresql://bot:s3cret@[::1/pb", "postgresql://bot:***@[::1/pb"),
+        ("postgresql://bot:s3/cr?e#t@db/pb", "postgresql://bot:***@db/pb"),  # not urlsplit's
+    ],
+)
+def test_redacted_url_masks_any_password(url: str, shown: str) -> None:
+    assert redacted_url(url) == shown
+
+
+def test_repr_of_config_masks_the_database_password() -> None:
+    text = '[bot]\ndatabase_url = "postgresql://bot:s3cret@db:5432/pb?password=s3cret2"'
+    config = load_config(text, {})
+    assert config.database_url.endswith("s3cret2")  # the value itself is untouched
+    shown = repr(config)
+    assert "s3cret" not in shown
+    assert "database_url='postgresql://bot:***@db:5432/pb?password=***'" in shown
+    assert shown.startswith("Config(database_url=")
+    assert "delivery=DeliveryConfig(" in shown
