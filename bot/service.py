@@ -93,9 +93,7 @@ class PaperService:
     def why_not_closed(self, day: date) -> str | None:
         """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None."""
         now = self.clock.now()
-        return unclosed_day(
-            day, covered_day(now, self.day_cutoff_utc), now.astimezone(UTC).date()
-        )
+        return unclosed_day(day, covered_day(now, self.day_cutoff_utc), now.astimezone(UTC).date())
 
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
