@@ -18,6 +18,7 @@ from bot.arxiv_ids import parse_arxiv_id
 from bot.command_text import USAGE, VERBS
 from bot.config import check_timezone, parse_time
 from bot.errors import UserInputError
+from bot.input_text import refuse_control_characters
 from bot.models import ChannelSettings, WeekdayPolicy
 from bot.vote_parse import Saved, Top, parse_saved, parse_top
 
@@ -185,6 +186,10 @@ def usage_error(verb: str, problem: str) -> UserInputError:
 
 def parse_command(text: str) -> Command:
     """The typed request in `text` (the words after `/papers`). Raises UserInputError."""
+    try:
+        refuse_control_characters(text)
+    except UserInputError as exc:
+        raise UserInputError(_sentence(str(exc))) from None
     verb, rest = split_verb(text)
     if not verb:
         return Help()
@@ -193,6 +198,10 @@ def parse_command(text: str) -> Command:
     if split_words(rest).unbalanced_quote:
         raise usage_error(verb, 'Unbalanced quote: every " needs a closing ".')
     return _PARSERS[verb](rest)
+
+
+def _sentence(problem: str) -> str:
+    return problem[:1].upper() + problem[1:] + "."
 
 
 def _unknown_verb(verb: str) -> str:

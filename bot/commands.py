@@ -141,16 +141,17 @@ class Commands:
     async def _unsubscribe(self, ctx: CommandContext, topics: tuple[Topic, ...]) -> Reply:
         _require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
-        current = existing.topics if existing else ()
-        followed = {topic_key(t) for t in current}
+        if existing is None:
+            raise UserInputError("This channel is not subscribed: there is nothing to drop.")
+        followed = {topic_key(t) for t in existing.topics}
         missing = tuple(t for t in topics if topic_key(t) not in followed)
-        if existing is None or missing:
+        if missing:
             raise UserInputError(
-                f"This channel does not follow {topics_list(missing or topics)}; nothing "
+                f"This channel does not follow {topics_list(missing)}; nothing "
                 f"changed. {topics_text(existing)}"
             )
         dropped = {topic_key(t) for t in topics}
-        kept = tuple(t for t in current if topic_key(t) not in dropped)
+        kept = tuple(t for t in existing.topics if topic_key(t) not in dropped)
         await self.service.save_subscription(replace(existing, topics=kept))
         text = f"{_who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
         return Reply(text + _now_follows(kept), visibility=Visibility.CHANNEL)

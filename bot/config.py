@@ -1,23 +1,38 @@
 """Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
 
-Secrets are never in the TOML: it names the environment variable that holds each one,
-and secret fields are kept out of reprs so they never reach a log.
+Secrets are never in the TOML: it names the environment variable that holds each one
+(by default the one the README documents), secret fields are kept out of reprs, and a
+password written inside `database_url` is masked in the repr, so none reaches a log.
+Unknown tables and keys are refused (bot/config_keys.py); every error names its table.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import time
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
+from bot.config_keys import check_known_keys
 from bot.errors import ConfigError
 from bot.models import ChannelSettings, WeekdayPolicy
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
+# The variables the README and config.example.toml name: exporting them is enough.
+DEFAULT_SECRET_VARS = {
+    "slack": {
+        "bot_token_env": "SLACK_BOT_TOKEN",
+        "app_token_env": "SLACK_APP_TOKEN",
+        "signing_secret_env": "SLACK_SIGNING_SECRET",
+    },
+    "discord": {"token_env": "DISCORD_BOT_TOKEN"},
+}
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +99,12 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
+    def __repr__(self) -> str:
+        """The fields, with any password written inside `database_url` masked."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = redacted_url(self.database_url)
+        return f"Config({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
 
 def load_config(text: str, environ: Mapping[str, str]) -> Config:
     """Parse TOML text into a Config; secrets come from `environ`. Raises ConfigError."""
@@ -91,20 +112,35 @@ def load_config(text: str, environ: Mapping[str, str]) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config is not valid TOML: {exc}") from None
-    bot = _table(raw, "bot")
+    check_known_keys(raw)
+    bot = _Table.of(raw, "bot")
     d = Config()
     return Config(
-        database_url=_str(bot, "database_url", d.database_url),
-        source=_choice(bot, "source", ("huggingface", "sample"), d.source),
-        user_agent=_str(bot, "user_agent", DEFAULT_USER_AGENT),
-        log_level=_choice(bot, "log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
-        defaults=_defaults(_table(raw, "defaults")),
-        huggingface=_huggingface(_table(raw, "huggingface")),
-        arxiv=_arxiv(_table(raw, "arxiv")),
-        slack=_slack(_table(raw, "slack"), environ),
-        discord=_discord(_table(raw, "discord"), environ),
-        delivery=_delivery(_table(raw, "delivery")),
+        database_url=bot.text("database_url", d.database_url),
+        source=bot.choice("source", ("huggingface", "sample"), d.source),
+        user_agent=bot.text("user_agent", DEFAULT_USER_AGENT),
+        log_level=bot.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        defaults=_defaults(_Table.of(raw, "defaults")),
+        huggingface=_huggingface(_Table.of(raw, "huggingface")),
+        arxiv=_arxiv(_Table.of(raw, "arxiv")),
+        slack=_slack(_Table.of(raw, "slack"), environ),
+        discord=_discord(_Table.of(raw, "discord"), environ),
+        delivery=_delivery(_Table.of(raw, "delivery")),
     )
+
+
+def redacted_url(url: str) -> str:
+    """`url` with any password (`user:password@`, `?password=`) replaced by `***`.
+
+    Not urlsplit: a password holding `/`, `?` or `#` ends its netloc early and would show.
+    Everything up to the last `@` is taken as the user part, which may hide a little more
+    than the password in an odd URL, never less.
+    """
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if sep and at and ":" in userinfo:
+        rest = f"{userinfo.split(':', 1)[0]}:***@{after}"
+    return _PASSWORD_PARAM.sub(r"\1***", scheme + sep + rest)
 
 
 def parse_time(text: str) -> time:
@@ -123,12 +159,14 @@ def parse_time(text: str) -> time:
 
 def check_timezone(name: str) -> str:
     """Return `name` if it is an IANA time zone. Raises ValueError."""
+    shown = repr(name[:40])
     if not name or name.startswith(("/", ".")) or ".." in name or _not_a_place(name):
-        raise ValueError(f"{name!r} is not a time zone like Europe/Paris")
+        raise ValueError(f"{shown} is not a time zone like Europe/Paris")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use a name like Europe/Paris") from None
+    # OSError: ZoneInfo opens `name` as a file: too long a name, or a directory ("Europe").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {shown}; use a name like Europe/Paris") from None
     return name
 
 
@@ -141,168 +179,168 @@ def _not_a_place(name: str) -> bool:
     )
 
 
-def _defaults(t: Mapping[str, Any]) -> ChannelSettings:
+def _defaults(t: _Table) -> ChannelSettings:
     d = ChannelSettings()
-    try:
-        post_time = parse_time(_str(t, "time", d.post_time.strftime("%H:%M")))
-        timezone = check_timezone(_str(t, "timezone", d.timezone))
-    except ValueError as exc:
-        raise ConfigError(f"[defaults]: {exc}") from None
     policies = tuple(p.value for p in WeekdayPolicy)
     return ChannelSettings(
-        post_time=post_time,
-        timezone=timezone,
-        min_upvotes=_int(t, "min_upvotes", d.min_upvotes, low=0),
-        max_papers=_int(t, "max_papers", d.max_papers, low=1, high=50),
-        weekday_policy=WeekdayPolicy(_choice(t, "weekdays", policies, d.weekday_policy.value)),
+        post_time=t.parsed("time", d.post_time.strftime("%H:%M"), parse_time),
+        timezone=t.parsed("timezone", d.timezone, check_timezone),
+        min_upvotes=t.integer("min_upvotes", d.min_upvotes, low=0),
+        max_papers=t.integer("max_papers", d.max_papers, low=1, high=50),
+        weekday_policy=WeekdayPolicy(t.choice("weekdays", policies, d.weekday_policy.value)),
     )
 
 
-def _huggingface(t: Mapping[str, Any]) -> HuggingFaceConfig:
+def _huggingface(t: _Table) -> HuggingFaceConfig:
     d = HuggingFaceConfig()
     return HuggingFaceConfig(
-        base_url=_str(t, "base_url", d.base_url),
-        page_size=_int(t, "page_size", d.page_size, low=1, high=100),
-        sort=_choice(t, "sort", ("", "trending", "publishedAt"), d.sort),
-        timeout_s=_float(t, "timeout_s", d.timeout_s),
+        base_url=t.text("base_url", d.base_url),
+        page_size=t.integer("page_size", d.page_size, low=1, high=100),
+        sort=t.choice("sort", ("", "trending", "publishedAt"), d.sort),
+        timeout_s=t.number("timeout_s", d.timeout_s),
         request_deadline_s=_deadline(t, "request_deadline_s", d.request_deadline_s),
-        retries=_int(t, "retries", d.retries, low=0, high=10),
+        retries=t.integer("retries", d.retries, low=0, high=10),
     )
 
 
-def _deadline(t: Mapping[str, Any], key: str, default: float) -> float:
-    value = _float(t, key, default)
+def _deadline(t: _Table, key: str, default: float) -> float:
+    value = t.number(key, default)
     if value == 0:  # every request would fail at once
-        raise ConfigError(f"{key} must be more than 0")
+        raise t.error(key, "must be more than 0")
     return value
 
 
-def _arxiv(t: Mapping[str, Any]) -> ArxivConfig:
+def _arxiv(t: _Table) -> ArxivConfig:
     d = ArxivConfig()
     return ArxivConfig(
-        base_url=_str(t, "base_url", d.base_url),
-        min_interval_s=_float(t, "min_interval_s", d.min_interval_s),
-        timeout_s=_float(t, "timeout_s", d.timeout_s),
-        retries=_int(t, "retries", d.retries, low=0, high=10),
+        base_url=t.text("base_url", d.base_url),
+        min_interval_s=t.number("min_interval_s", d.min_interval_s),
+        timeout_s=t.number("timeout_s", d.timeout_s),
+        retries=t.integer("retries", d.retries, low=0, high=10),
     )
 
 
-def _slack(t: Mapping[str, Any], environ: Mapping[str, str]) -> SlackConfig:
+def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
     d = SlackConfig()
-    enabled = _bool(t, "enabled", d.enabled)
-    mode = _choice(t, "mode", ("socket", "http"), d.mode)
+    enabled = t.flag("enabled", d.enabled)
+    mode = t.choice("mode", ("socket", "http"), d.mode)
     needed = {"bot_token": True, "app_token": mode == "socket", "signing_secret": mode == "http"}
     secrets = {
-        name: _secret(t, f"{name}_env", environ, "slack", required=enabled and need)
+        name: t.secret(f"{name}_env", environ, required=enabled and need)
         for name, need in needed.items()
     }
     return SlackConfig(
         enabled=enabled,
         mode=mode,
-        managers=tuple(_str_list(t, "managers")),
-        allow_workspace_admins=_bool(t, "allow_workspace_admins", d.allow_workspace_admins),
-        api_base_url=_str(t, "api_base_url", d.api_base_url),
-        http_port=_int(t, "http_port", d.http_port, low=1, high=65535),
-        http_path=_str(t, "http_path", d.http_path),
+        managers=tuple(t.text_list("managers")),
+        allow_workspace_admins=t.flag("allow_workspace_admins", d.allow_workspace_admins),
+        api_base_url=t.text("api_base_url", d.api_base_url),
+        http_port=t.integer("http_port", d.http_port, low=1, high=65535),
+        http_path=t.text("http_path", d.http_path),
         **secrets,
     )
 
 
-def _discord(t: Mapping[str, Any], environ: Mapping[str, str]) -> DiscordConfig:
-    enabled = _bool(t, "enabled", False)
-    guild = t.get("dev_guild_id")
-    if guild is not None and not isinstance(guild, int):
-        raise ConfigError("[discord] dev_guild_id must be an integer guild id")
-    shard_ids = t.get("shard_ids", [])
-    if not isinstance(shard_ids, list) or not all(isinstance(i, int) for i in shard_ids):
-        raise ConfigError("[discord] shard_ids must be a list of integers")
-    count = t.get("shard_count")
-    if count is not None and (not isinstance(count, int) or count < 1):
-        raise ConfigError("[discord] shard_count must be a positive integer")
+def _discord(t: _Table, environ: Mapping[str, str]) -> DiscordConfig:
+    enabled = t.flag("enabled", False)
+    guild = t.values.get("dev_guild_id")
+    if guild is not None and (isinstance(guild, bool) or not isinstance(guild, int)):
+        raise t.error("dev_guild_id", "must be an integer guild id")
+    shard_ids = t.values.get("shard_ids", [])
+    if not isinstance(shard_ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in shard_ids
+    ):
+        raise t.error("shard_ids", "must be a list of integers")
+    count = t.values.get("shard_count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise t.error("shard_count", "must be a positive integer")
     return DiscordConfig(
         enabled=enabled,
-        token=_secret(t, "token_env", environ, "discord", required=enabled),
+        token=t.secret("token_env", environ, required=enabled),
         dev_guild_id=guild,
-        api_base_url=_str(t, "api_base_url", ""),
-        gateway_url=_str(t, "gateway_url", ""),
+        api_base_url=t.text("api_base_url", ""),
+        gateway_url=t.text("gateway_url", ""),
         shard_ids=tuple(shard_ids),
         shard_count=count,
     )
 
 
-def _delivery(t: Mapping[str, Any]) -> DeliveryConfig:
+def _delivery(t: _Table) -> DeliveryConfig:
     d = DeliveryConfig()
-    try:
-        cutoff = parse_time(_str(t, "day_cutoff_utc", d.day_cutoff_utc.strftime("%H:%M")))
-    except ValueError as exc:
-        raise ConfigError(f"[delivery] day_cutoff_utc: {exc}") from None
     return DeliveryConfig(
-        day_cutoff_utc=cutoff,
-        grace_hours=_float(t, "grace_hours", d.grace_hours),
-        concurrency=_int(t, "concurrency", d.concurrency, low=1, high=256),
-        max_attempts=_int(t, "max_attempts", d.max_attempts, low=1, high=100),
+        day_cutoff_utc=t.parsed("day_cutoff_utc", d.day_cutoff_utc.strftime("%H:%M"), parse_time),
+        grace_hours=t.number("grace_hours", d.grace_hours),
+        concurrency=t.integer("concurrency", d.concurrency, low=1, high=256),
+        max_attempts=t.integer("max_attempts", d.max_attempts, low=1, high=100),
     )
 
 
-def _table(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = raw.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{name}] must be a table")
-    return value
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """One table of the file; every error it raises starts with `[name] key`."""
 
+    name: str
+    values: Mapping[str, Any]
 
-def _str(t: Mapping[str, Any], key: str, default: str) -> str:
-    value = t.get(key, default)
-    if not isinstance(value, str):
-        raise ConfigError(f"{key} must be a string")
-    return value
+    @classmethod
+    def of(cls, raw: Mapping[str, Any], name: str) -> _Table:
+        return cls(name, raw.get(name, {}))  # check_known_keys made sure it is a table
 
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"[{self.name}] {key} {problem}")
 
-def _str_list(t: Mapping[str, Any], key: str) -> list[str]:
-    value = t.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of strings")
-    return value
+    def text(self, key: str, default: str) -> str:
+        value = self.values.get(key, default)
+        if not isinstance(value, str):
+            raise self.error(key, "must be a string")
+        return value
 
+    def parsed(self, key: str, default: str, parse: Callable[[str], _T]) -> _T:
+        """The string at `key` passed through `parse`, whose ValueError names the problem."""
+        try:
+            return parse(self.text(key, default))
+        except ValueError as exc:
+            raise ConfigError(f"[{self.name}] {key}: {exc}") from None
 
-def _bool(t: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = t.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key} must be true or false")
-    return value
+    def text_list(self, key: str) -> list[str]:
+        value = self.values.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(key, "must be a list of strings")
+        return value
 
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, "must be true or false")
+        return value
 
-def _int(t: Mapping[str, Any], key: str, default: int, low: int = 0, high: int = 10**9) -> int:
-    value = t.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"{key} must be an integer from {low} to {high}")
-    return value
+    def integer(self, key: str, default: int, low: int = 0, high: int = 10**9) -> int:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.error(key, f"must be an integer from {low} to {high}")
+        return value
 
+    def number(self, key: str, default: float) -> float:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.error(key, "must be a non-negative number")
+        return float(value)
 
-def _float(t: Mapping[str, Any], key: str, default: float) -> float:
-    value = t.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(f"{key} must be a non-negative number")
-    return float(value)
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.text(key, default)
+        if value not in choices:
+            raise self.error(key, f"must be one of {', '.join(repr(c) for c in choices)}")
+        return value
 
-
-def _choice(t: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
-    value = _str(t, key, default)
-    if value not in choices:
-        raise ConfigError(f"{key} must be one of {', '.join(repr(c) for c in choices)}")
-    return value
-
-
-def _secret(
-    t: Mapping[str, Any], key: str, environ: Mapping[str, str], section: str, *, required: bool
-) -> str:
-    """Read the secret from the environment variable the config names (never the value)."""
-    var = _str(t, key, "")
-    if not var:
-        if required:
-            raise ConfigError(f"[{section}] {key} must name an environment variable")
-        return ""
-    value = environ.get(var, "")
-    if required and not value:
-        raise ConfigError(f"[{section}] environment variable {var} is not set")
-    return value
+    def secret(self, key: str, environ: Mapping[str, str], *, required: bool) -> str:
+        """The secret in the environment variable `key` names (default: the documented
+        one, e.g. SLACK_BOT_TOKEN); the file never holds the value itself."""
+        var = self.text(key, DEFAULT_SECRET_VARS[self.name][key])
+        if not var:
+            if required:
+                raise self.error(key, "must name an environment variable")
+            return ""
+        value = environ.get(var, "")
+        if required and not value:
+            raise ConfigError(f"[{self.name}] {key}: environment variable {var} is not set")
+        return value

@@ -1,6 +1,7 @@
 """Pure: parse a channel's topics, and decide whether a paper matches them and why.
 
-What a user types after `/papers subscribe` (commas and spaces both separate topics):
+What a user types after `/papers subscribe` (commas and any Unicode whitespace separate
+topics; the text is NFKC-normalised first, so full-width letters, quotes and colons work):
 
     agents  "world model"  -survey  -"position paper"  author:"Yann LeCun"  org:google  kw:diffusion
 
@@ -33,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import UserInputError
+from bot.input_text import refuse_control_characters
 from bot.models import Match, Paper, Topic, TopicKind
 
 MAX_TOPICS = 25
@@ -42,16 +44,19 @@ POSITIVE_KINDS = frozenset(TopicKind) - {TopicKind.EXCLUDE}
 _PREFIX_HINT = "use author:Name, org:name or kw:word (or quote the text)"
 _WORD = re.compile(r"[^\W_]+")
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "″": '"', "«": '"', "»": '"'})
-_SEPARATORS = " \t\r\n,"
 
 # ---------------------------------------------------------------------------- parsing
 
 
 def parse_topics(text: str) -> tuple[Topic, ...]:
-    """Every topic in `text`, normalised, de-duplicated, in the order typed."""
+    """Every topic in `text`, normalised, de-duplicated, in the order typed.
+
+    A stored topic is what `str(topic)` shows and what typing that back parses to again.
+    """
+    refuse_control_characters(text)
     topics: list[Topic] = []
     seen: set[tuple[TopicKind, str]] = set()
-    for raw in _split(text.translate(_SMART_QUOTES)):
+    for raw in _split(unicodedata.normalize("NFKC", text).translate(_SMART_QUOTES)):
         topic = _make_topic(raw)
         key = topic_key(topic)
         if key not in seen:
@@ -63,8 +68,17 @@ def parse_topics(text: str) -> tuple[Topic, ...]:
 
 
 def topic_key(topic: Topic) -> tuple[TopicKind, str]:
-    """What makes two topics the same: matching ignores case and accents, so does this."""
-    return topic.kind, _fold(topic.value)
+    """What makes two topics the same: their words as matching sees them (case, accents,
+    compatibility forms, punctuation and spacing ignored).
+
+    A term of several words ("gpt-4o") matches exactly like a phrase, and one stored before
+    topics were normalised ("a b", split on a no-break space) is shown quoted, so typing it
+    back gives a phrase: both count as the phrase they are shown as.
+    """
+    folded = words(topic.value)
+    several = len(folded) > 1
+    kind = TopicKind.PHRASE if topic.kind is TopicKind.TERM and several else topic.kind
+    return kind, " ".join(folded)
 
 
 def parse_topic(text: str) -> Topic:
@@ -88,12 +102,16 @@ def _split(text: str) -> list[_RawTopic]:
     found: list[_RawTopic] = []
     i = 0
     while i < len(text):
-        if text[i] in _SEPARATORS:
+        if _is_separator(text[i]):
             i += 1
             continue
         raw, i = _read_one(text, i)
         found.append(raw)
     return found
+
+
+def _is_separator(char: str) -> bool:
+    return char == "," or char.isspace()  # every Unicode space: U+00A0, U+2003, U+3000...
 
 
 def _read_one(text: str, start: int) -> tuple[_RawTopic, int]:
@@ -111,7 +129,7 @@ def _read_one(text: str, start: int) -> tuple[_RawTopic, int]:
             raise UserInputError(f"unbalanced quote in: {text[start : start + 40]}")
         return _RawTopic(prefix, text[i + 1 : close], quoted=True), close + 1
     end = i
-    while end < len(text) and text[end] not in _SEPARATORS and text[end] != '"':
+    while end < len(text) and not _is_separator(text[end]) and text[end] != '"':
         end += 1
     return _RawTopic(prefix, text[i:end], quoted=False), end
 
@@ -129,11 +147,17 @@ def _make_topic(raw: _RawTopic) -> Topic:
     if not words(value):
         raise UserInputError(f'topic "{value}" has no letters or digits')
     if raw.prefix == "-":
-        return Topic(TopicKind.EXCLUDE, value.lower())
+        return Topic(TopicKind.EXCLUDE, _normal(value))
     if raw.prefix:
         kind = PREFIXES[raw.prefix]
-        return Topic(kind, value if kind is TopicKind.AUTHOR else value.lower())
-    return Topic(TopicKind.PHRASE if raw.quoted else TopicKind.TERM, value.lower())
+        return Topic(kind, value if kind is TopicKind.AUTHOR else _normal(value))
+    return Topic(TopicKind.PHRASE if raw.quoted else TopicKind.TERM, _normal(value))
+
+
+def _normal(value: str) -> str:
+    """NFKC and case-folded: what is stored, shown, and typed back. (Authors keep their
+    case for display; matching folds them like everything else.)"""
+    return unicodedata.normalize("NFKC", value.casefold())
 
 
 # ---------------------------------------------------------------------- normalising

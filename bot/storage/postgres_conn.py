@@ -12,10 +12,11 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
+from bot.config import redacted_url
 from bot.errors import ConfigError, StoreError
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -26,12 +27,7 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 def redacted(url: str) -> str:
     """The URL with any password replaced by `***`, fit for errors and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    return redacted_url(url)  # one masking rule for errors, logs and repr(Config)
 
 
 def check_url(url: str) -> None:

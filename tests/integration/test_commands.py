@@ -329,7 +329,47 @@ async def test_topics_compare_as_they_match_whatever_the_case_or_accents(
 
 
 async def test_unsubscribe_when_not_subscribed(commands: Commands) -> None:
-    assert_error(await commands.handle(ALICE, "unsubscribe agents"), "does not follow agents")
+    # Once "does not follow agents; nothing changed. This channel is not subscribed...":
+    # two sentences at odds. Now one plain statement.
+    reply = await commands.handle(ALICE, "unsubscribe agents")
+    assert_error(reply)
+    assert reply.text == "This channel is not subscribed: there is nothing to drop."
+
+
+async def test_topics_typed_with_unicode_spaces_are_shown_and_removed_as_typed(
+    commands: Commands, store: SqliteStore
+) -> None:
+    await commands.handle(ALICE, 'subscribe Ａgents\u00a0rag\u3000"world\u2003model"')
+    shown = (await commands.handle(BOB, "topics")).text
+    assert shown == 'This channel follows 3 topics: agents, rag, "world model"'
+    for typed in ("rag", '"world model"', "agents"):
+        reply = await commands.handle(ALICE, f"unsubscribe {typed}")
+        assert not reply.is_error, reply
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == ()
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        (Topic(TopicKind.TERM, "a b"), '"a b"'),  # joined by a no-break space, shown quoted
+        (Topic(TopicKind.TERM, "ａgents"), "agents"),  # full-width, stored as typed
+        (Topic(TopicKind.TERM, "nul\x00x"), '"nul x"'),  # SQLite kept the NUL
+    ],
+)
+async def test_topics_stored_before_normalisation_can_be_removed(
+    commands: Commands, service: PaperService, store: SqliteStore, stored: Topic, typed: str
+) -> None:
+    await commands.handle(ALICE, "subscribe agents")
+    old = await store.get_subscription(CHANNEL)
+    assert old is not None
+    await service.save_subscription(replace(old, topics=(stored,)))
+    reply = await commands.handle(ALICE, f"unsubscribe {typed}")
+    assert not reply.is_error, reply
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.topics == ()
 
 
 async def test_unsubscribe_all_stops_the_digests(commands: Commands, store: SqliteStore) -> None:
@@ -479,6 +519,7 @@ async def test_settings_change_keeps_topics_and_other_settings(
     [
         ("settings time 9", "Bad time: '9' is not a time like 09:30"),
         ("settings tz Moon/Base", "Bad tz: unknown time zone 'Moon/Base'"),
+        ("settings tz " + "x" * 300, "Bad tz: unknown time zone 'xxx"),  # once an OSError
         ("settings max many", "Bad max: 'many' is not a whole number"),
         ("settings min-upvotes 1e3", "Bad min-upvotes"),
         ("settings colour red", "Unknown setting `colour`"),

@@ -147,6 +147,17 @@ def test_parse_settings(text: str, expected: SettingsChange) -> None:
         ("settings tz ../etc/passwd", "Bad tz:"),
         ("settings tz localtime", "Bad tz:"),
         ("settings tz factory", "Bad tz:"),
+        # ZoneInfo opens the name as a file: OSError for these, never a traceback.
+        ("settings tz " + "a" * 300, "Bad tz: unknown time zone 'aaaa"),
+        ("settings tz Europe", "Bad tz: unknown time zone 'Europe'"),
+        ("settings tz ../../etc/passwd", "Bad tz: '../../etc/passwd' is not a time zone"),
+        ("settings tz Europe/../../etc/passwd", "Bad tz:"),
+        ("settings tz /etc/passwd", "Bad tz:"),
+        # PostgreSQL refuses NUL, SQLite stores it: refused before any store sees it.
+        ("subscribe agents\x00rag", "Control characters such as U+0000 are not allowed"),
+        ("search world\x00model", "Control characters such as U+0000 are not allowed"),
+        ("unsubscribe \x1b[31m", "Control characters such as U+001B are not allowed"),
+        ("settings tz UTC\x00", "Control characters such as U+0000 are not allowed"),
         ("settings max 0", "Bad max: '0' is not a whole number from 1 to 50"),
         ("settings max 51", "Bad max: '51' is not a whole number from 1 to 50"),
         ("settings max ten", "Bad max: 'ten' is not a whole number"),
@@ -188,6 +199,12 @@ def test_errors_carry_the_verbs_usage(text: str, usage: str) -> None:
 
 def test_a_query_of_exactly_the_limit_is_accepted() -> None:
     assert parse_command("search " + "a" * 300) == Search("a" * 300)
+
+
+def test_a_very_long_time_zone_is_cut_short_in_the_reply() -> None:
+    with pytest.raises(UserInputError) as caught:
+        parse_command("settings tz " + "a" * 300)
+    assert "a" * 41 not in str(caught.value)
 
 
 def test_an_unknown_verb_is_cut_short_in_the_reply() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,15 @@ import pytest
 
 from bot.errors import UserInputError
 from bot.models import Match, Paper, Topic, TopicKind
-from bot.topics import MAX_TOPICS, _index, match_paper, parse_topic, parse_topics, stem
+from bot.topics import (
+    MAX_TOPICS,
+    _index,
+    match_paper,
+    parse_topic,
+    parse_topics,
+    stem,
+    topic_key,
+)
 
 T, P, X = TopicKind.TERM, TopicKind.PHRASE, TopicKind.EXCLUDE
 A, G, K = TopicKind.AUTHOR, TopicKind.ORG, TopicKind.KEYWORD
@@ -160,6 +169,63 @@ def test_duplicates_do_not_count_towards_the_limit() -> None:
 )
 def test_str_of_a_topic_parses_back(topic: Topic) -> None:
     assert parse_topic(str(topic)) == topic
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2003", "\u3000", "\u1680", "\u2028", "\t", "\n"])
+def test_every_unicode_space_separates_topics(space: str) -> None:
+    # A no-break space (from a phone or a pasted text) once joined two words into one
+    # stored topic that no typed command could name again.
+    assert parse_topics(f"agents{space}rag") == (Topic(T, "agents"), Topic(T, "rag"))
+    assert parse_topics(f'"world{space}model"') == (Topic(P, "world model"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ａｇｅｎｔｓ，ＲＡＧ", [Topic(T, "agents"), Topic(T, "rag")]),  # full-width forms
+        ("ＫＷ：＂World Model＂", [Topic(K, "world model")]),
+        ("Straße", [Topic(T, "strasse")]),  # case-folded, as matching folds
+        ("ﬁne-tuning", [Topic(T, "fine-tuning")]),  # the fi ligature
+        ("cafe\u0301", [Topic(T, "café")]),  # combining accent: composed
+        ('author:"Ｙann\u00a0LeCun"', [Topic(A, "Yann LeCun")]),  # authors keep their case
+    ],
+)
+def test_topics_are_stored_normalised(text: str, expected: list[Topic]) -> None:
+    assert parse_topics(text) == tuple(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ａｇｅｎｔｓ", "world\u3000model", '"World\u2003Model"', "-Straße", "kw:ﬁne", "gpt-4o"],
+)
+def test_what_topics_shows_can_be_typed_back(text: str) -> None:
+    for topic in parse_topics(text):
+        assert parse_topic(str(topic)) == topic
+        assert str(topic) == unicodedata.normalize("NFKC", str(topic).casefold())
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x1f", "\x7f", "\x85", "\ud800"])
+def test_control_characters_are_refused(char: str) -> None:
+    with pytest.raises(UserInputError, match=f"control characters such as U[+]{ord(char):04X}"):
+        parse_topics(f"agents{char}x")
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        (Topic(T, "a b"), '"a b"'),  # stored before: split on a no-break space only
+        (Topic(T, "ａgents"), "agents"),  # stored before: lower-cased, not NFKC
+        (Topic(T, "nul\x00x"), '"nul x"'),  # stored in SQLite before NUL was refused
+        (Topic(T, "gpt-4o"), '"gpt 4o"'),  # matches exactly like the phrase
+        (Topic(A, "Yann LeCun"), 'author:"yann lecun"'),
+    ],
+)
+def test_topics_stored_before_normalisation_can_be_named(stored: Topic, typed: str) -> None:
+    assert topic_key(parse_topic(typed)) == topic_key(stored)
+
+
+def test_a_one_word_phrase_is_still_not_a_term() -> None:
+    assert topic_key(parse_topic('"rag"')) != topic_key(parse_topic("rag"))
 
 
 @pytest.mark.parametrize("text", ["", "agents rag", '"a b" c'])
