@@ -24,6 +24,7 @@ from discord.http import Route
 
 from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
+from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
 from adapters.discord.render import (
@@ -36,6 +37,7 @@ from adapters.discord.render import (
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
 from bot.commands import is_slow
 from bot.config import DiscordConfig
+from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
 from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
@@ -102,6 +104,7 @@ class DiscordPlatform:
         guild_ready_timeout: float = 2.0,
         drain_timeout: float = 10.0,
         clicks: ClickHandler | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -114,10 +117,15 @@ class DiscordPlatform:
         self._handler: CommandHandler | None = None
         self._login_lock = asyncio.Lock()
         self._logged_in = False
+        self._synced = False
         self._connected = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._drain_timeout = drain_timeout
         self.client = _make_client(config, guild_ready_timeout)
+        self._tracker = ConnectionTracker(PLATFORM, self._clock)
+        self._gateway = GatewayLoop(
+            self.client, tracker=self._tracker, sleep=sleep, backoff=backoff
+        )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
         self.tree.add_command(group)
@@ -127,9 +135,14 @@ class DiscordPlatform:
             self.tree.copy_global_to(guild=discord.Object(config.dev_guild_id))
 
         async def on_connect() -> None:
+            self._gateway.session_up()
             self._connected.set()
 
+        async def on_resumed() -> None:
+            self._gateway.session_up()
+
         self.client.event(on_connect)
+        self.client.event(on_resumed)
 
     # ----- ChatPlatform ----------------------------------------------------------------
 
@@ -206,18 +219,19 @@ class DiscordPlatform:
         return None
 
     async def start(self, handler: CommandHandler) -> None:
-        """Log in, sync the commands, and serve the gateway until `stop()`."""
+        """Log in, sync the commands, and serve the gateway until `stop()`; an unreachable
+        Discord is retried with backoff (adapters/discord/gateway.py).
+
+        Raises ConfigError when Discord rejects the token or the setup, at start or later."""
         self._handler = handler
-        await self._login()
-        await self.sync_commands()
         try:
-            await self.client.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired:
-            raise ConfigError(
-                "Discord refused the intents; paperbot needs none privileged"
-            ) from None
+            await self._gateway.run(self._prepare)
         finally:
             self._connected.clear()
+
+    def connection(self) -> ConnectionStatus | None:
+        """The gateway connection, for `/papers status`."""
+        return self._tracker.status
 
     async def stop(self) -> None:
         """Let the commands being answered finish (within `drain_timeout`), then disconnect."""
@@ -246,10 +260,21 @@ class DiscordPlatform:
 
     # ----- internals -------------------------------------------------------------------
 
+    async def _prepare(self) -> None:
+        """What must succeed before the gateway: each step once, retried by the loop."""
+        await self._login()
+        if not self._synced:
+            await self.sync_commands()
+            self._synced = True
+
     async def _login(self) -> None:
         async with self._login_lock:
             if self._logged_in:
                 return
+            # Each `login` opens a new aiohttp session (owning its connector): close the one
+            # an earlier failed attempt left, and let the next attempt make a new connector.
+            await self.client.http.close()
+            self.client.http.connector = discord.utils.MISSING
             try:
                 await self.client.login(self._config.token)
             except discord.LoginFailure:

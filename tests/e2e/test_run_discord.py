@@ -1,5 +1,6 @@
 """`paperbot run` on Discord, as a real process: the gateway session, the scheduler's catch-up
-through discord.py's REST client, SIGTERM, and a rejected token (a non-zero exit).
+through discord.py's REST client, SIGTERM, a rejected token (a non-zero exit), and either
+platform unreachable while the other keeps posting.
 
 The Hugging Face feed and Discord (REST and gateway) are loopback fakes in this test's process.
 """
@@ -22,10 +23,12 @@ from tests.e2e.run_support import (
     WAIT_S,
     start_paperbot,
     subscribe_with_a_post_time_an_hour_ago,
+    until,
     write_config,
 )
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.feed_server import FakeFeed
+from tests.fakes.slack_api import FakeSlackApi
 
 pytestmark = pytest.mark.slow
 TOKEN_ENV = "TEST_DISCORD_TOKEN"
@@ -143,3 +146,57 @@ api_base_url = "{slack_url}"
     assert f"last error: cannot reach {slack_url.split('/')[2]}" in stdout.decode()
     assert "Traceback" not in text, text
     assert "attempt 1: cannot reach" in text
+
+
+async def test_an_unreachable_discord_is_retried_while_slack_posts_and_status_shows_it(
+    tmp_path: Path, feed: FakeFeed
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: Discord is unreachable
+        probe.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{probe.getsockname()[1]}"
+    slack = FakeSlackApi()
+    await slack.start()
+    slack.add_channel("C0PAPERS")
+    config = write_config(
+        tmp_path,
+        feed,
+        f"""[discord]
+enabled = true
+token_env = "{TOKEN_ENV}"
+api_base_url = "http://{dead}/api/v10"
+gateway_url = "ws://{dead}/gateway"
+[slack]
+enabled = true
+bot_token_env = "TEST_SLACK_BOT"
+app_token_env = "TEST_SLACK_APP"
+api_base_url = "{slack.base_url}"
+""",
+    )
+    await subscribe_with_a_post_time_an_hour_ago(
+        tmp_path / "run.db", ChannelRef("slack", "C0PAPERS", "T0TEAM")
+    )
+    secrets = {TOKEN_ENV: "discord-t", "TEST_SLACK_BOT": "xoxb-t", "TEST_SLACK_APP": "xapp-t"}
+    try:
+        bot = await start_paperbot(config, secrets, "run", "--console", stdin=PIPE)
+        assert bot.stdin is not None
+        assert bot.stderr is not None
+        log: list[str] = []
+        async with asyncio.timeout(WAIT_S):
+            while sum("Discord: cannot connect (attempt" in line for line in log) < 2:
+                log.append((await bot.stderr.readline()).decode())
+                if not log[-1]:  # the bot exited
+                    pytest.fail("paperbot exited:\n" + "".join(log))
+        await until(lambda: slack.top_level("C0PAPERS"), bot)  # Slack keeps posting
+        bot.stdin.write(b"/papers status\n")
+        bot.stdin.close()  # end of input ends the run
+        async with asyncio.timeout(WAIT_S):
+            stdout, stderr = await bot.communicate()
+    finally:
+        await slack.close()
+    text = "".join(log) + stderr.decode()
+    assert bot.returncode == 0, text
+    assert "Discord: reconnecting (attempt " in stdout.decode()
+    assert f"last error: cannot reach {dead}" in stdout.decode()
+    assert "attempt 1: cannot reach" in text
+    assert "Traceback" not in text, text
+    assert "discord-t" not in text

@@ -9,7 +9,9 @@ per route: 429 exactly as Discord sends it (JSON `retry_after`, `Retry-After`,
 embeds, 6,000 characters, content 2,000) is answered 400/50035, as Discord does. The
 gateway speaks HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE, and pushes
 INTERACTION_CREATE on demand; it answers in zlib-stream frames when the client asks for
-`compress=zlib-stream` (discord.py does), as Discord does.
+`compress=zlib-stream` (discord.py does), as Discord does. A RESUME is answered RESUMED. For
+outages, `gateway_down` answers the WebSocket upgrade with 503 and `drop_sockets()` ends
+every open session, as a Discord that goes away does.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ class FakeDiscord:
     threads: dict[str, str] = field(default_factory=dict)  # thread id (its message's) -> name
     requests: list[Recorded] = field(default_factory=list)
     identifies: list[dict[str, Any]] = field(default_factory=list)
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    gateway_down: bool = False  # the upgrade is answered 503: the gateway is unavailable
+    gateway_attempts: int = 0  # upgrades asked for, answered or not
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # e.g. compress
     heartbeats: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)  # channel messages made
@@ -167,6 +172,11 @@ class FakeDiscord:
         for sock in self._sockets:
             sock.seq += 1
             await self._send(sock, {"op": 0, "t": event, "s": sock.seq, "d": data})
+
+    async def drop_sockets(self, code: int = 1001) -> None:
+        """End every open gateway session (1001: going away), as an outage does."""
+        for sock in list(self._sockets):
+            await sock.ws.close(code=code)
 
     async def _notify(self) -> None:
         assert self._changed is not None
@@ -331,7 +341,11 @@ class FakeDiscord:
 
     # ----- gateway -----------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        self.gateway_attempts += 1
+        await self._notify()
+        if self.gateway_down:
+            return web.Response(status=503, text="upstream unavailable")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self.gateway_queries.append(dict(request.query))
@@ -359,6 +373,13 @@ class FakeDiscord:
                 return
             self.identifies.append(msg["d"])
             await self._ready(sock, msg["d"])
+        elif op == 6:
+            if msg["d"].get("token") != self.token:
+                await sock.ws.close(code=4004, message=b"Authentication failed.")
+                return
+            self.resumes.append(msg["d"])
+            sock.seq += 1
+            await self._send(sock, {"op": 0, "t": "RESUMED", "s": sock.seq, "d": {}})
         await self._notify()
 
     async def _ready(self, sock: _Socket, identify: dict[str, Any]) -> None:
