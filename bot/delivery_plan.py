@@ -13,9 +13,9 @@ import logging
 from collections.abc import Collection
 from datetime import datetime, time, timedelta
 
+from bot.cadence import due_posts
 from bot.delivery_state import Delivery, DeliveryState, record_for
 from bot.ports import Store
-from bot.schedule import due_posts
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,14 @@ async def plan_deliveries(
         channel = subscription.channel
         if subscription.paused_reason or channel.platform not in platforms:
             continue
-        newest = latest.get(channel.key)
-        if newest is not None:
-            await reopen_if_resumed(store, newest, now, grace)
-        last_done = newest.post_at if newest else None
-        for due in due_posts(subscription.settings, last_done, now, grace, day_cutoff_utc):
-            records.append(record_for(channel, due))
+        for cadence in subscription.settings.cadences:  # each cadence has records of its own
+            newest = latest.get((channel.key, cadence))
+            if newest is not None:
+                await reopen_if_resumed(store, newest, now, grace)
+            last_done = newest.post_at if newest else None
+            settings = subscription.settings
+            for due in due_posts(settings, cadence, last_done, now, grace, day_cutoff_utc):
+                records.append(record_for(channel, due, cadence))
     return await store.create_deliveries(records)
 
 
@@ -51,5 +53,5 @@ async def reopen_if_resumed(
     post it now if its time is within the grace window, like any other catch-up."""
     if latest.state is not DeliveryState.PAUSED or now - latest.post_at > grace:
         return
-    if await store.reopen_delivery(latest.channel, latest.day, now):
+    if await store.reopen_delivery(latest.channel, latest.day, now, latest.cadence):
         log.info("%s resumed: posting its digest for %s", latest.channel.key, latest.day)

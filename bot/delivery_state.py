@@ -1,4 +1,5 @@
-"""The durable delivery record: one per (channel, covered day), and its state machine. Pure.
+"""The durable delivery record: one per (channel, cadence, covered day or period start), and
+its state machine. Pure.
 
     pending ──claim──► posting ──► posted
        ▲                 │ ├────► failed  (retryable: attempts, next_try_at, last error)
@@ -21,7 +22,8 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot.models import ChannelRef, PostReceipt
+from bot.cadence import period_containing
+from bot.models import Cadence, ChannelRef, PostReceipt
 from bot.post_plan import PostedPart
 from bot.schedule import Action, DuePost
 
@@ -54,13 +56,19 @@ class EmptyReason(enum.StrEnum):
     UNSUBSCRIBED = "the channel unsubscribed"
 
 
-def idempotency_key(channel: ChannelRef, day: date) -> str:
-    """Stable for one (channel, covered day); 20 characters of [0-9a-z].
+def idempotency_key(channel: ChannelRef, day: date, cadence: Cadence = Cadence.DAILY) -> str:
+    """Stable for one (channel, cadence, covered day or period start); 20 characters of [0-9a-z].
 
     Short because Discord's `nonce` holds at most 25 characters: an adapter posting a
     digest as several messages can still append a suffix of its own ("-1", "-2", ...).
+    A daily record's key is what it was before cadences existed (records in flight across
+    the upgrade keep theirs); other cadences name themselves, so a week starting on Monday
+    and that Monday's daily digest never share a key.
     """
-    digest = hashlib.sha256(f"{channel.key}|{day.isoformat()}".encode()).hexdigest()
+    name = f"{channel.key}|{day.isoformat()}"
+    if cadence is not Cadence.DAILY:
+        name = f"{channel.key}|{cadence.value}|{day.isoformat()}"
+    digest = hashlib.sha256(name.encode()).hexdigest()
     return KEY_PREFIX + digest[:18]
 
 
@@ -84,10 +92,11 @@ class Delivery:
     posted_at: datetime | None = None
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    cadence: Cadence = Cadence.DAILY  # with channel and day, the record's key
 
     @property
     def idempotency_key(self) -> str:
-        return idempotency_key(self.channel, self.day)
+        return idempotency_key(self.channel, self.day, self.cadence)
 
     @property
     def is_final(self) -> bool:
@@ -139,6 +148,9 @@ class Delivery:
 def describe(delivery: Delivery) -> str:
     """A status line for a record (shown by `/papers status`)."""
     head = f"{delivery.day.isoformat()}:"
+    if delivery.cadence is not Cadence.DAILY:
+        period = period_containing(delivery.cadence, delivery.day)
+        head = f"{delivery.cadence.value} {period.label}:"
     match delivery.state:
         case DeliveryState.POSTED:
             count = len(delivery.paper_ids)
@@ -158,10 +170,10 @@ def describe(delivery: Delivery) -> str:
             return f"{head} {delivery.state.value}"
 
 
-def record_for(channel: ChannelRef, due: DuePost) -> Delivery:
+def record_for(channel: ChannelRef, due: DuePost, cadence: Cadence = Cadence.DAILY) -> Delivery:
     """The new record of a due occurrence: pending, or missed when past the grace window."""
     occurrence = due.occurrence
-    record = Delivery(channel, occurrence.day, occurrence.post_at, occurrence.days)
+    record = Delivery(channel, occurrence.day, occurrence.post_at, occurrence.days, cadence=cadence)
     if due.action is Action.MISSED:
         when = f"{occurrence.post_at:%Y-%m-%d %H:%M} UTC"
         return replace(record, state=DeliveryState.MISSED, reason=f"the bot was down at {when}")

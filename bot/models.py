@@ -130,6 +130,14 @@ class WeekdayPolicy(enum.StrEnum):
     WEEKDAYS_CATCHUP = "catchup"  # Monday to Friday; Monday's digest also covers the weekend
 
 
+class Cadence(enum.StrEnum):
+    """How often a channel gets a digest; a channel may take several (bot/cadence.py)."""
+
+    DAILY = "daily"  # each closed day's list (the weekday policy applies)
+    WEEKLY = "weekly"  # the last complete ISO week's list, on `weekly_day`
+    MONTHLY = "monthly"  # the last complete month's list, on the 1st
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSettings:
     post_time: time = time(9, 0)
@@ -137,6 +145,8 @@ class ChannelSettings:
     min_upvotes: int = 0
     max_papers: int = 10
     weekday_policy: WeekdayPolicy = WeekdayPolicy.WEEKDAYS_CATCHUP
+    cadences: tuple[Cadence, ...] = (Cadence.DAILY,)  # never empty, in Cadence order
+    weekly_day: int = 0  # the weekly digest's local weekday, 0 = Monday
 
 
 @dataclass(frozen=True, slots=True)

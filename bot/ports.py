@@ -13,7 +13,7 @@ from bot.buttons import Click, ClickAnswer
 from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
-from bot.models import ChannelRef, Paper, PostReceipt, SearchResults, Subscription
+from bot.models import Cadence, ChannelRef, Paper, PostReceipt, SearchResults, Subscription
 from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext, Reply
 
@@ -126,12 +126,22 @@ class Store(VoteStore, Protocol):
         """(how many channels are subscribed, how many of them are paused), in one query."""
         ...
 
-    async def record_post(self, receipt: PostReceipt, day: date, arxiv_ids: Sequence[str]) -> None:
-        """Remember that these papers were posted in the receipt's channel for `day`."""
+    async def record_post(
+        self,
+        receipt: PostReceipt,
+        day: date,
+        arxiv_ids: Sequence[str],
+        cadence: Cadence = Cadence.DAILY,
+    ) -> None:
+        """Remember that these papers were posted in the receipt's channel for `day` (a
+        weekly or monthly digest: the period's first day) by the `cadence` digest."""
         ...
 
-    async def posted_paper_ids(self, channel: ChannelRef) -> set[str]:
-        """Every paper id ever posted in `channel` (so no paper is posted there twice)."""
+    async def posted_paper_ids(
+        self, channel: ChannelRef, cadence: Cadence = Cadence.DAILY
+    ) -> set[str]:
+        """Every paper id the `cadence` digests ever posted in `channel` (so no paper is
+        posted there twice by one cadence; a weekly digest may repeat a daily one's)."""
         ...
 
     async def record_fetch(self, day: date, count: int, at: datetime) -> None:
@@ -147,24 +157,29 @@ class Store(VoteStore, Protocol):
         was last fetched. A backfill re-run skips the days fetched after their list closed."""
         ...
 
-    # -- delivery records (bot/delivery_state.py): one per (channel, covered day) --------
+    # -- delivery records (bot/delivery_state.py): one per (channel, cadence, day) -------
 
     async def create_delivery(self, delivery: Delivery) -> bool:
-        """Insert the record unless one exists for its (channel, day); True if inserted."""
+        """Insert the record unless one exists for its (channel, cadence, day); True if so."""
         ...
 
     async def create_deliveries(self, deliveries: Sequence[Delivery]) -> int:
         """`create_delivery` for many records in one transaction; returns how many were new."""
         ...
 
-    async def latest_delivery_per_channel(self) -> dict[str, Delivery]:
-        """Each channel's newest record (by covered day), keyed by `ChannelRef.key`."""
+    async def latest_delivery_per_channel(self) -> dict[tuple[str, Cadence], Delivery]:
+        """Each channel's newest record (by day) of each cadence, keyed by
+        (`ChannelRef.key`, cadence)."""
         ...
 
-    async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None: ...
+    async def get_delivery(
+        self, channel: ChannelRef, day: date, cadence: Cadence = Cadence.DAILY
+    ) -> Delivery | None: ...
 
-    async def latest_deliveries(self, channel: ChannelRef, limit: int = 1) -> list[Delivery]:
-        """The channel's records, newest covered day first."""
+    async def latest_deliveries(
+        self, channel: ChannelRef, limit: int = 1, cadence: Cadence = Cadence.DAILY
+    ) -> list[Delivery]:
+        """The channel's records of `cadence`, newest day first."""
         ...
 
     async def claim_due_deliveries(
@@ -187,7 +202,9 @@ class Store(VoteStore, Protocol):
         """Write the record's state if `worker` still holds its lease; False if it does not."""
         ...
 
-    async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
+    async def reopen_delivery(
+        self, channel: ChannelRef, day: date, now: datetime, cadence: Cadence = Cadence.DAILY
+    ) -> bool:
         """Make a paused or empty record pending and due at `now` (a user resumed its
         channel, or an operator asked for its digest again); False for any other state: a
         posted record is never reopened."""

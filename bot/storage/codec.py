@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from bot.models import (
+    Cadence,
     ChannelRef,
     ChannelSettings,
     Paper,
@@ -136,14 +137,27 @@ def paper_from_row(row: Mapping[str, Any]) -> Paper:
 
 
 def settings_params(settings: ChannelSettings) -> tuple[Any, ...]:
-    """(post_time, timezone, min_upvotes, max_papers, weekday_policy)."""
+    """(post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day)."""
     return (
         settings.post_time.isoformat(),
         settings.timezone,
         settings.min_upvotes,
         settings.max_papers,
         settings.weekday_policy.value,
+        cadences_text(settings.cadences),
+        settings.weekly_day,
     )
+
+
+def cadences_text(cadences: Sequence[Cadence]) -> str:
+    """The `cadences` column: "daily,weekly"."""
+    return ",".join(c.value for c in cadences)
+
+
+def cadences_from_text(text: str) -> tuple[Cadence, ...]:
+    """Inverse of `cadences_text`, in Cadence order; an empty column reads as daily."""
+    named = {Cadence(word) for word in text.split(",") if word}
+    return tuple(c for c in Cadence if c in named) or (Cadence.DAILY,)
 
 
 Row = Mapping[str, Any]
@@ -173,6 +187,8 @@ def subscription_from_rows(
         min_upvotes=row["min_upvotes"],
         max_papers=row["max_papers"],
         weekday_policy=WeekdayPolicy(row["weekday_policy"]),
+        cadences=cadences_from_text(row["cadences"]),
+        weekly_day=row["weekly_day"],
     )
     channel = ChannelRef(
         platform=row["platform"], channel_id=row["channel_id"], workspace=row["workspace"]

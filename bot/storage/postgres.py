@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.errors import StoreError
 from bot.models import (
+    Cadence,
     ChannelRef,
     ChannelSettings,
     Paper,
@@ -26,6 +27,7 @@ from bot.models import (
     TopicKind,
     WeekdayPolicy,
 )
+from bot.storage import codec
 from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
 from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
@@ -63,13 +65,19 @@ _SELECT_LISTED_ON = (
     "JOIN papers p ON p.arxiv_id = l.arxiv_id WHERE l.day = $1"
 )
 _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+_ADD_PERIOD_POSTED = (
+    "INSERT INTO period_posted_papers (channel_key, cadence, arxiv_id, day, posted_at) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
+)
 _SAVE_SUBSCRIPTION = (
     "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, post_time, "
-    "timezone, min_upvotes, max_papers, weekday_policy, paused_reason, created_by, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) "
+    "timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day, paused_reason, "
+    "created_by, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now()) "
     "ON CONFLICT (channel_key) DO UPDATE SET post_time = excluded.post_time, "
     "timezone = excluded.timezone, min_upvotes = excluded.min_upvotes, "
     "max_papers = excluded.max_papers, weekday_policy = excluded.weekday_policy, "
+    "cadences = excluded.cadences, weekly_day = excluded.weekly_day, "
     "paused_reason = excluded.paused_reason, created_by = excluded.created_by, "
     "updated_at = excluded.updated_at"
 )
@@ -206,6 +214,8 @@ class PostgresStore(PostgresDeliveries, PostgresVotes):
                 settings.min_upvotes,
                 settings.max_papers,
                 settings.weekday_policy.value,
+                codec.cadences_text(settings.cadences),
+                settings.weekly_day,
                 subscription.paused_reason,
                 subscription.created_by,
             )
@@ -227,8 +237,20 @@ class PostgresStore(PostgresDeliveries, PostgresVotes):
 
     # -- posts and fetches -------------------------------------------------------------
 
-    async def record_post(self, receipt: PostReceipt, day: date, arxiv_ids: Sequence[str]) -> None:
+    async def record_post(
+        self,
+        receipt: PostReceipt,
+        day: date,
+        arxiv_ids: Sequence[str],
+        cadence: Cadence = Cadence.DAILY,
+    ) -> None:
         key = receipt.channel.key
+        if cadence is not Cadence.DAILY:
+            at = _aware(receipt.posted_at)
+            rows = [(key, cadence.value, arxiv_id, day, at) for arxiv_id in arxiv_ids]
+            async with self._transaction() as conn:
+                await conn.executemany(_ADD_PERIOD_POSTED, rows)
+            return
         async with self._transaction() as conn:
             post_id = await conn.fetchval(
                 "INSERT INTO posts (channel_key, day, message_ids, posted_at) "
@@ -245,10 +267,17 @@ class PostgresStore(PostgresDeliveries, PostgresVotes):
                 [(key, arxiv_id, post_id) for arxiv_id in arxiv_ids],
             )
 
-    async def posted_paper_ids(self, channel: ChannelRef) -> set[str]:
-        rows = await self._fetch(
-            "SELECT arxiv_id FROM posted_papers WHERE channel_key = $1", channel.key
-        )
+    async def posted_paper_ids(
+        self, channel: ChannelRef, cadence: Cadence = Cadence.DAILY
+    ) -> set[str]:
+        if cadence is Cadence.DAILY:
+            sql = "SELECT arxiv_id FROM posted_papers WHERE channel_key = $1"
+            rows = await self._fetch(sql, channel.key)
+        else:
+            sql = (
+                "SELECT arxiv_id FROM period_posted_papers WHERE channel_key = $1 AND cadence = $2"
+            )
+            rows = await self._fetch(sql, channel.key, cadence.value)
         return {row[0] for row in rows}
 
     async def record_fetch(self, day: date, count: int, at: datetime) -> None:
@@ -341,6 +370,8 @@ def subscription_from_rows(row: Mapping[str, Any], topics: list[Any]) -> Subscri
             min_upvotes=row["min_upvotes"],
             max_papers=row["max_papers"],
             weekday_policy=WeekdayPolicy(row["weekday_policy"]),
+            cadences=codec.cadences_from_text(row["cadences"]),
+            weekly_day=row["weekly_day"],
         )
         return Subscription(
             channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),

@@ -16,43 +16,44 @@ from typing import TYPE_CHECKING, Any
 
 from bot.delivery_state import Delivery, DeliveryState
 from bot.errors import StoreError
-from bot.models import ChannelRef
-from bot.storage.sqlite_deliveries import COLUMNS, due_at
+from bot.models import Cadence, ChannelRef
+from bot.storage.sqlite_deliveries import COLUMNS, KEY_COLUMNS, due_at
 
 _COLS = ", ".join(COLUMNS)
-_MUTABLE = COLUMNS[6:]  # everything but the key, the channel's parts and post_at
+_MUTABLE = COLUMNS[KEY_COLUMNS:]  # everything but the key, the channel's parts and post_at
 _INSERT = (  # column names are constants, values are bound
     f"INSERT INTO deliveries ({_COLS}) "  # noqa: S608
     f"VALUES ({', '.join(f'${n}' for n in range(1, len(COLUMNS) + 1))}) "
-    "ON CONFLICT (channel_key, day) DO NOTHING"
+    "ON CONFLICT (channel_key, cadence, day) DO NOTHING"
 )
 _KEY_AT = len(_MUTABLE) + 1
 _UPDATE = (
     f"UPDATE deliveries SET {', '.join(f'{c} = ${n}' for n, c in enumerate(_MUTABLE, 1))} "  # noqa: S608
-    f"WHERE channel_key = ${_KEY_AT} AND day = ${_KEY_AT + 1} "
-    f"AND lease_owner IS NOT DISTINCT FROM ${_KEY_AT + 2}"
+    f"WHERE channel_key = ${_KEY_AT} AND cadence = ${_KEY_AT + 1} AND day = ${_KEY_AT + 2} "
+    f"AND lease_owner IS NOT DISTINCT FROM ${_KEY_AT + 3}"
 )
 _SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
 _CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 platform, $5 channel key, $6 limit
-    "WITH due AS (SELECT channel_key, day FROM deliveries "  # noqa: S608
+    "WITH due AS (SELECT channel_key, cadence, day FROM deliveries "  # noqa: S608
     "WHERE due_at IS NOT NULL AND due_at <= $1 "
     "AND ($4::text IS NULL OR platform = $4) AND ($5::text IS NULL OR channel_key = $5) "
     "ORDER BY due_at, channel_key LIMIT $6 FOR UPDATE SKIP LOCKED) "
     "UPDATE deliveries AS d SET state = 'posting', attempts = d.attempts + 1, "
     "lease_owner = $2, lease_until = $3, due_at = $3, updated_at = now() "
-    "FROM due WHERE d.channel_key = due.channel_key AND d.day = due.day "
+    "FROM due WHERE d.channel_key = due.channel_key AND d.cadence = due.cadence "
+    "AND d.day = due.day "
     f"RETURNING {', '.join(f'd.{c}' for c in COLUMNS)}"
 )
-_LATEST_PER_CHANNEL = (  # each channel's newest record
-    f"SELECT DISTINCT ON (channel_key) {_COLS} FROM deliveries "  # noqa: S608
-    "ORDER BY channel_key, day DESC"
+_LATEST_PER_CHANNEL = (  # each channel's newest record per cadence
+    f"SELECT DISTINCT ON (channel_key, cadence) {_COLS} FROM deliveries "  # noqa: S608
+    "ORDER BY channel_key, cadence, day DESC"
 )
-# Rows per INSERT of create_deliveries: 500 × 19 parameters stays under asyncpg's 32,767.
+# Rows per INSERT of create_deliveries: 500 × 20 parameters stays under asyncpg's 32,767.
 _INSERT_BATCH = 500
 _REOPEN = (
     "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = $1, lease_owner = NULL, "
     "lease_until = NULL, updated_at = now() "
-    "WHERE channel_key = $2 AND day = $3 AND state IN ('paused', 'empty')"
+    "WHERE channel_key = $2 AND cadence = $3 AND day = $4 AND state IN ('paused', 'empty')"
 )
 
 
@@ -81,17 +82,29 @@ class PostgresDeliveries:
                 created += len(rows)
         return created
 
-    async def latest_delivery_per_channel(self) -> dict[str, Delivery]:
+    async def latest_delivery_per_channel(self) -> dict[tuple[str, Cadence], Delivery]:
         rows = await self._fetch(_LATEST_PER_CHANNEL)
-        return {row["channel_key"]: _delivery(row) for row in rows}
+        return {(row["channel_key"], Cadence(row["cadence"])): _delivery(row) for row in rows}
 
-    async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None:
-        rows = await self._fetch(f"{_SELECT} WHERE channel_key = $1 AND day = $2", channel.key, day)
+    async def get_delivery(
+        self, channel: ChannelRef, day: date, cadence: Cadence = Cadence.DAILY
+    ) -> Delivery | None:
+        rows = await self._fetch(
+            f"{_SELECT} WHERE channel_key = $1 AND cadence = $2 AND day = $3",
+            channel.key,
+            cadence.value,
+            day,
+        )
         return _delivery(rows[0]) if rows else None
 
-    async def latest_deliveries(self, channel: ChannelRef, limit: int = 1) -> list[Delivery]:
+    async def latest_deliveries(
+        self, channel: ChannelRef, limit: int = 1, cadence: Cadence = Cadence.DAILY
+    ) -> list[Delivery]:
         rows = await self._fetch(
-            f"{_SELECT} WHERE channel_key = $1 ORDER BY day DESC LIMIT $2", channel.key, limit
+            f"{_SELECT} WHERE channel_key = $1 AND cadence = $2 ORDER BY day DESC LIMIT $3",
+            channel.key,
+            cadence.value,
+            limit,
         )
         return [_delivery(row) for row in rows]
 
@@ -117,17 +130,18 @@ class PostgresDeliveries:
         claimed = [_delivery(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
 
-    async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
+    async def reopen_delivery(
+        self, channel: ChannelRef, day: date, now: datetime, cadence: Cadence = Cadence.DAILY
+    ) -> bool:
         async with self._connection() as conn:
-            status = await conn.execute(_REOPEN, _aware(now), channel.key, day)
+            status = await conn.execute(_REOPEN, _aware(now), channel.key, cadence.value, day)
         return bool(status == "UPDATE 1")
 
     async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
-        changes = delivery_params(delivery)[6:]
+        changes = delivery_params(delivery)[KEY_COLUMNS:]
+        key = (delivery.channel.key, delivery.cadence.value, delivery.day)
         async with self._connection() as conn:
-            status = await conn.execute(
-                _UPDATE, *changes, delivery.channel.key, delivery.day, worker
-            )
+            status = await conn.execute(_UPDATE, *changes, *key, worker)
         return bool(status == "UPDATE 1")
 
 
@@ -139,7 +153,7 @@ def _insert_many(rows: int) -> str:
     )
     return (
         f"INSERT INTO deliveries ({_COLS}) VALUES {values} "  # noqa: S608
-        "ON CONFLICT (channel_key, day) DO NOTHING RETURNING 1"
+        "ON CONFLICT (channel_key, cadence, day) DO NOTHING RETURNING 1"
     )
 
 
@@ -155,6 +169,7 @@ def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
         channel.platform,
         channel.workspace,
         channel.channel_id,
+        delivery.cadence.value,
         delivery.day,
         _aware(delivery.post_at),
         list(delivery.days),
@@ -190,6 +205,7 @@ def _delivery(row: Mapping[str, Any]) -> Delivery:
             posted_at=row["posted_at"],
             lease_owner=row["lease_owner"],
             lease_until=row["lease_until"],
+            cadence=Cadence(row["cadence"]),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"delivery row is inconsistent: {exc}") from exc

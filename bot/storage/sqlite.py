@@ -18,7 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import StoreError
-from bot.models import ChannelRef, Paper, PostReceipt, SearchResults, Subscription
+from bot.models import Cadence, ChannelRef, Paper, PostReceipt, SearchResults, Subscription
 from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
 from bot.storage.query import index_terms
@@ -32,6 +32,10 @@ BUSY_TIMEOUT_MS = 10_000
 # same words for every batch (~40% of the index build time). Bounded: a few MB of strings.
 TERMS_CACHE_SIZE = 200_000
 
+_ADD_PERIOD_POSTED = (
+    "INSERT INTO period_posted_papers (channel_key, cadence, arxiv_id, day, posted_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
 _SET_NEWEST = ", ".join(
     f"{c} = excluded.{c}" for c in ("title", "abstract", "authors", "published_at")
 )
@@ -214,11 +218,13 @@ class SqliteStore(SqliteDeliveries, SqliteVotes):
         async with self._transaction() as conn:
             await conn.execute(
                 "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, "
-                "post_time, timezone, min_upvotes, max_papers, weekday_policy, paused_reason, "
-                "created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, "
+                "weekly_day, paused_reason, created_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (channel_key) DO UPDATE SET post_time = excluded.post_time, "
                 "timezone = excluded.timezone, min_upvotes = excluded.min_upvotes, "
                 "max_papers = excluded.max_papers, weekday_policy = excluded.weekday_policy, "
+                "cadences = excluded.cadences, weekly_day = excluded.weekly_day, "
                 "paused_reason = excluded.paused_reason, created_by = excluded.created_by, "
                 "updated_at = excluded.updated_at",
                 (
@@ -250,8 +256,20 @@ class SqliteStore(SqliteDeliveries, SqliteVotes):
 
     # -- posts and fetches -------------------------------------------------------------
 
-    async def record_post(self, receipt: PostReceipt, day: date, arxiv_ids: Sequence[str]) -> None:
+    async def record_post(
+        self,
+        receipt: PostReceipt,
+        day: date,
+        arxiv_ids: Sequence[str],
+        cadence: Cadence = Cadence.DAILY,
+    ) -> None:
         key = receipt.channel.key
+        if cadence is not Cadence.DAILY:
+            at = codec.instant_text(receipt.posted_at)
+            papers = [(key, cadence.value, arxiv_id, day.isoformat(), at) for arxiv_id in arxiv_ids]
+            async with self._transaction() as conn:
+                await conn.executemany(_ADD_PERIOD_POSTED, papers)
+            return
         async with self._transaction() as conn:
             rows = await conn.execute_fetchall(
                 "INSERT INTO posts (channel_key, day, message_ids, posted_at) VALUES (?, ?, ?, ?) "
@@ -271,11 +289,14 @@ class SqliteStore(SqliteDeliveries, SqliteVotes):
                 [(key, arxiv_id, post_id) for arxiv_id in arxiv_ids],
             )
 
-    async def posted_paper_ids(self, channel: ChannelRef) -> set[str]:
-        rows = await self._fetch(
-            "SELECT arxiv_id FROM posted_papers WHERE channel_key = ?", (channel.key,)
-        )
-        return {row[0] for row in rows}
+    async def posted_paper_ids(
+        self, channel: ChannelRef, cadence: Cadence = Cadence.DAILY
+    ) -> set[str]:
+        sql = "SELECT arxiv_id FROM period_posted_papers WHERE channel_key = ? AND cadence = ?"
+        params: tuple[str, ...] = (channel.key, cadence.value)
+        if cadence is Cadence.DAILY:
+            sql, params = "SELECT arxiv_id FROM posted_papers WHERE channel_key = ?", (channel.key,)
+        return {row[0] for row in await self._fetch(sql, params)}
 
     async def record_fetch(self, day: date, count: int, at: datetime) -> None:
         async with self._transaction() as conn:

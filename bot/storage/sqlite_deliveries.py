@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.delivery_state import Delivery, DeliveryState
 from bot.errors import StoreError
-from bot.models import ChannelRef
+from bot.models import Cadence, ChannelRef
 from bot.storage import codec
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ COLUMNS = (
     "platform",
     "workspace",
     "channel_id",
+    "cadence",
     "day",
     "post_at",
     "days",
@@ -44,31 +45,32 @@ COLUMNS = (
     "updated_at",
 )
 _COLS = ", ".join(COLUMNS)
-_MUTABLE = COLUMNS[6:]  # everything but the key, the channel's parts and post_at
+KEY_COLUMNS = 7  # the key, the channel's parts, the cadence, day and post_at never change
+_MUTABLE = COLUMNS[KEY_COLUMNS:]
 _INSERT = (  # column names are constants, values are bound
     f"INSERT INTO deliveries ({_COLS}) VALUES ({', '.join('?' * len(COLUMNS))}) "  # noqa: S608
-    "ON CONFLICT (channel_key, day) DO NOTHING"
+    "ON CONFLICT (channel_key, cadence, day) DO NOTHING"
 )
 _UPDATE = (
     f"UPDATE deliveries SET {', '.join(f'{c} = ?' for c in _MUTABLE)} "  # noqa: S608
-    "WHERE channel_key = ? AND day = ? AND lease_owner IS ?"
+    "WHERE channel_key = ? AND cadence = ? AND day = ? AND lease_owner IS ?"
 )
 _SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
-# Each channel's newest record, read through the primary key (channel_key, day).
+# Each channel's newest record per cadence, read through the primary key.
 _LATEST_PER_CHANNEL = (
-    f"{_SELECT} WHERE (channel_key, day) IN "  # noqa: S608
-    "(SELECT channel_key, max(day) FROM deliveries GROUP BY channel_key)"
+    f"{_SELECT} WHERE (channel_key, cadence, day) IN "  # noqa: S608
+    "(SELECT channel_key, cadence, max(day) FROM deliveries GROUP BY channel_key, cadence)"
 )
 _REOPEN = (
     "UPDATE deliveries SET state = 'pending', reason = NULL, due_at = ?, lease_owner = NULL, "
     "lease_until = NULL, updated_at = ? "
-    "WHERE channel_key = ? AND day = ? AND state IN ('paused', 'empty')"
+    "WHERE channel_key = ? AND cadence = ? AND day = ? AND state IN ('paused', 'empty')"
 )
 _CLAIM = (  # column names are constants, values are bound
     "UPDATE deliveries SET state = 'posting', attempts = attempts + 1, "  # noqa: S608
     "lease_owner = :worker, "
     "lease_until = :until, due_at = :until, updated_at = :now "
-    "WHERE (channel_key, day) IN (SELECT channel_key, day FROM deliveries "
+    "WHERE (channel_key, cadence, day) IN (SELECT channel_key, cadence, day FROM deliveries "
     "WHERE due_at IS NOT NULL AND due_at <= :now "
     "AND (:platform IS NULL OR platform = :platform) "
     "AND (:channel IS NULL OR channel_key = :channel) "
@@ -97,19 +99,25 @@ class SqliteDeliveries:
             cursor = await conn.executemany(_INSERT, [delivery_params(d) for d in deliveries])
             return cursor.rowcount
 
-    async def latest_delivery_per_channel(self) -> dict[str, Delivery]:
+    async def latest_delivery_per_channel(self) -> dict[tuple[str, Cadence], Delivery]:
         rows = await self._fetch(_LATEST_PER_CHANNEL)
-        return {row["channel_key"]: _delivery(row) for row in rows}
+        return {(row["channel_key"], Cadence(row["cadence"])): _delivery(row) for row in rows}
 
-    async def get_delivery(self, channel: ChannelRef, day: date) -> Delivery | None:
+    async def get_delivery(
+        self, channel: ChannelRef, day: date, cadence: Cadence = Cadence.DAILY
+    ) -> Delivery | None:
         rows = await self._fetch(
-            f"{_SELECT} WHERE channel_key = ? AND day = ?", (channel.key, day.isoformat())
+            f"{_SELECT} WHERE channel_key = ? AND cadence = ? AND day = ?",
+            (channel.key, cadence.value, day.isoformat()),
         )
         return _delivery(rows[0]) if rows else None
 
-    async def latest_deliveries(self, channel: ChannelRef, limit: int = 1) -> list[Delivery]:
+    async def latest_deliveries(
+        self, channel: ChannelRef, limit: int = 1, cadence: Cadence = Cadence.DAILY
+    ) -> list[Delivery]:
         rows = await self._fetch(
-            f"{_SELECT} WHERE channel_key = ? ORDER BY day DESC LIMIT ?", (channel.key, limit)
+            f"{_SELECT} WHERE channel_key = ? AND cadence = ? ORDER BY day DESC LIMIT ?",
+            (channel.key, cadence.value, limit),
         )
         return [_delivery(row) for row in rows]
 
@@ -136,15 +144,18 @@ class SqliteDeliveries:
         claimed = [_delivery(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
 
-    async def reopen_delivery(self, channel: ChannelRef, day: date, now: datetime) -> bool:
+    async def reopen_delivery(
+        self, channel: ChannelRef, day: date, now: datetime, cadence: Cadence = Cadence.DAILY
+    ) -> bool:
         at = codec.instant_text(now)
+        key = (channel.key, cadence.value, day.isoformat())
         async with self._transaction() as conn:
-            cursor = await conn.execute(_REOPEN, (at, at, channel.key, day.isoformat()))
+            cursor = await conn.execute(_REOPEN, (at, at, *key))
             return cursor.rowcount == 1
 
     async def save_delivery(self, delivery: Delivery, *, worker: str) -> bool:
-        changes = delivery_params(delivery)[6:]
-        key = (delivery.channel.key, delivery.day.isoformat(), worker)
+        changes = delivery_params(delivery)[KEY_COLUMNS:]
+        key = (delivery.channel.key, delivery.cadence.value, delivery.day.isoformat(), worker)
         async with self._transaction() as conn:
             cursor = await conn.execute(_UPDATE, (*changes, *key))
             return cursor.rowcount == 1
@@ -169,6 +180,7 @@ def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
         channel.platform,
         channel.workspace,
         channel.channel_id,
+        delivery.cadence.value,
         delivery.day.isoformat(),
         codec.instant_text(delivery.post_at),
         codec.json_list(tuple(d.isoformat() for d in delivery.days)),
@@ -204,6 +216,7 @@ def _delivery(row: sqlite3.Row) -> Delivery:
             posted_at=_from_text(row["posted_at"]),
             lease_owner=row["lease_owner"],
             lease_until=_from_text(row["lease_until"]),
+            cadence=Cadence(row["cadence"]),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"delivery row is inconsistent: {exc}") from exc

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery_state import Delivery, DeliveryState, idempotency_key
-from bot.models import ChannelRef, PostReceipt
+from bot.models import Cadence, ChannelRef, PostReceipt
 from bot.ports import Store
 from bot.post_plan import PostedPart
 from bot.storage.sqlite import SqliteStore
@@ -262,6 +262,6 @@ async def test_latest_delivery_per_channel_is_each_channels_newest_day(
     other = pending(DISCORD, DAY - timedelta(days=3))
     await delivery_store.create_deliveries([newer, other, older])
     assert await delivery_store.latest_delivery_per_channel() == {
-        SLACK.key: newer,
-        DISCORD.key: other,
+        (SLACK.key, Cadence.DAILY): newer,
+        (DISCORD.key, Cadence.DAILY): other,
     }

@@ -16,7 +16,7 @@ from bot.errors import ConfigError, StoreError
 from bot.models import ChannelRef, Paper
 from bot.storage import open_store
 from bot.storage.codec import paper_params
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import MIGRATIONS, split_sqlite_script
 from bot.storage.sqlite import UPSERT_PAPER, SqliteStore
 from bot.storage.sqlite_deliveries import _CLAIM
 from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
@@ -56,7 +56,12 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE listings")
         conn.execute("DROP TABLE search_terms")
         conn.execute("CREATE VIRTUAL TABLE papers_vocab USING fts5vocab (papers_fts, 'row')")
-        conn.execute("ALTER TABLE deliveries DROP COLUMN thread_replies")  # migration 5
+        conn.execute("DROP TABLE deliveries")  # as migration 2 made it (5 and 10 changed it)
+        for statement in split_sqlite_script(MIGRATIONS[1].sql("sqlite")):
+            conn.execute(statement)
+        conn.execute("ALTER TABLE subscriptions DROP COLUMN cadences")  # migration 10
+        conn.execute("ALTER TABLE subscriptions DROP COLUMN weekly_day")
+        conn.execute("DROP TABLE period_posted_papers")
         conn.execute("DROP TABLE votes")  # migration 7
         conn.execute("DROP TABLE saves")
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
