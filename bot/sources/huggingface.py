@@ -1,15 +1,18 @@
-"""Hugging Face Daily Papers: `GET /api/daily_papers?date=...&limit=...&p=...`, paged."""
+"""Hugging Face Daily Papers: `GET /api/daily_papers?date=...&limit=...&p=...`, paged; a
+week's or a month's list with `week=YYYY-Www` or `month=YYYY-MM` instead of `date`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from dataclasses import replace
 from datetime import date
 
+from bot.cadence import Period
 from bot.config import HuggingFaceConfig
 from bot.errors import MalformedResponse, UpstreamRejected
-from bot.models import Paper
+from bot.models import Cadence, Paper
 from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 from bot.untrusted import one_line
@@ -40,31 +43,42 @@ class HuggingFaceSource:
 
     async def daily(self, day: date) -> list[Paper]:
         """The papers listed on `day`, de-duplicated on arXiv id, in the API's order."""
-        items: list[object] = []
-        for page in range(MAX_PAGES):
-            batch = await self._page(day, page)
-            items.extend(batch)
-            if len(batch) < self._config.page_size:
-                break
-        else:
-            log.warning("huggingface %s: stopped after %d full pages", day, MAX_PAGES)
+        items = await self._items("date", day.isoformat())
         papers, skipped = parse_daily_papers(items, day)
         if skipped:
             log.warning("huggingface %s: skipped %d malformed item(s)", day, skipped)
         return papers
 
+    async def period(self, period: Period) -> list[Paper]:
+        """The week's (`week=2026-W34`) or month's (`month=2026-08`) papers, with their
+        counts as they are now. `listed_on` is None: the list does not say which day each
+        paper was listed on, and the day lists are the source's `daily`."""
+        kind = "week" if period.cadence is Cadence.WEEKLY else "month"
+        items = await self._items(kind, period.label)
+        papers, skipped = parse_daily_papers(items, period.start)
+        if skipped:
+            log.warning("huggingface %s: skipped %d malformed item(s)", period.label, skipped)
+        return [replace(paper, listed_on=None) for paper in papers]
+
+    async def _items(self, key: str, value: str) -> list[object]:
+        items: list[object] = []
+        for page in range(MAX_PAGES):
+            batch = await self._page(key, value, page)
+            items.extend(batch)
+            if len(batch) < self._config.page_size:
+                break
+        else:
+            log.warning("huggingface %s: stopped after %d full pages", value, MAX_PAGES)
+        return items
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _page(self, day: date, page: int) -> list[object]:
-        params: dict[str, str | int] = {
-            "date": day.isoformat(),
-            "limit": self._config.page_size,
-            "p": page,
-        }
+    async def _page(self, key: str, value: str, page: int) -> list[object]:
+        params: dict[str, str | int] = {key: value, "limit": self._config.page_size, "p": page}
         if self._config.sort:
             params["sort"] = self._config.sort
-        where = f"huggingface {day} page {page}"
+        where = f"huggingface {value} page {page}"
         return await self._http.get_read(
             self._url, params, lambda reply: _items(reply, where), accept="application/json"
         )

@@ -36,7 +36,7 @@ import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -249,12 +249,12 @@ class FakeFeed:
 
     async def _daily_papers(self, request: web.Request) -> web.Response:
         try:
-            day = date.fromisoformat(request.query["date"])
+            days = _days_asked(request.query)
             limit = int(request.query.get("limit", HF_DEFAULT_LIMIT))
             page = int(request.query.get("p", 0))
         except (KeyError, ValueError):
             return web.json_response({"error": "Invalid query parameters"}, status=400)
-        items = self._days.get(day, [])
+        items = [item for day in sorted(self._days) if day in days for item in self._days[day]]
         return web.json_response(items[page * limit : (page + 1) * limit])
 
     async def _arxiv_query(self, request: web.Request) -> web.Response:
@@ -294,3 +294,17 @@ class FakeFeed:
             arxiv_fixture("api_query_search_au_del_maestro_2016-10_oldformat.xml"),
             contains="maestro",
         )
+
+
+def _days_asked(query: Mapping[str, str]) -> set[date]:
+    """The days a request's `date=`, `week=YYYY-Www` or `month=YYYY-MM` names; ValueError
+    (or KeyError without any of them) for anything else, as Hugging Face answers 400."""
+    if "week" in query:
+        year, _, week = query["week"].partition("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+        return {monday + timedelta(days=n) for n in range(7)}
+    if "month" in query:
+        first = date.fromisoformat(query["month"] + "-01")
+        following = (first + timedelta(days=32)).replace(day=1)
+        return {first + timedelta(days=n) for n in range((following - first).days)}
+    return {date.fromisoformat(query["date"])}

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from bot.cadence import period_containing
 from bot.config import DEFAULT_USER_AGENT, HuggingFaceConfig
 from bot.errors import ConfigError, MalformedResponse, SourceUnavailable, UpstreamRejected
+from bot.models import Cadence
 from bot.sources import HuggingFaceSource
 from bot.sources.http import parse_retry_after
 from bot.sources.huggingface import MAX_PAGES
@@ -320,3 +322,24 @@ async def test_an_unusable_base_url_is_a_config_error(base_url: str, sleep: Reco
     with pytest.raises(ConfigError, match="base_url"):
         await fetch(HuggingFaceConfig(base_url=base_url), sleep, NEWEST)
     assert sleep.waits == []
+
+
+async def test_a_week_and_a_month_are_asked_by_their_names(
+    feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
+) -> None:
+    source = HuggingFaceSource(config, DEFAULT_USER_AGENT, sleep=sleep)
+    try:
+        week = await source.period(period_containing(Cadence.WEEKLY, NEWEST))
+        month = await source.period(period_containing(Cadence.MONTHLY, NEWEST))
+        empty = await source.period(period_containing(Cadence.WEEKLY, date(2026, 8, 24)))
+    finally:
+        await source.aclose()
+    assert [r.query for r in feed.requests] == [
+        {"week": "2026-W34", "limit": "100", "p": "0"},
+        {"month": "2026-08", "limit": "100", "p": "0"},
+        {"week": "2026-W35", "limit": "100", "p": "0"},
+    ]
+    assert {p.arxiv_id for p in week} == {p.arxiv_id for p in await fetch(config, sleep, NEWEST)}
+    assert {p.arxiv_id for p in month} == {p.arxiv_id for p in week}
+    assert all(p.listed_on is None for p in week), "a week's list says no day"
+    assert empty == []
