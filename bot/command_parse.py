@@ -15,11 +15,12 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from bot.arxiv_ids import parse_arxiv_id
+from bot.cadence_parse import cadence_text, is_cadence_word, parse_cadences
 from bot.command_text import USAGE, VERBS
 from bot.config import check_timezone, parse_time
 from bot.errors import UserInputError
 from bot.input_text import refuse_control_characters
-from bot.models import ChannelSettings, WeekdayPolicy
+from bot.models import Cadence, ChannelSettings, WeekdayPolicy
 from bot.vote_parse import Saved, Top, parse_saved, parse_top
 
 MAX_QUERY_CHARS = 300
@@ -84,6 +85,8 @@ class SettingsChange:
     min_upvotes: int | None = None
     max_papers: int | None = None
     weekday_policy: WeekdayPolicy | None = None
+    cadences: tuple[Cadence, ...] | None = None
+    weekly_day: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -97,6 +100,7 @@ class SettingsChange:
             "min-upvotes": self.min_upvotes,
             "max": self.max_papers,
             "weekdays": self.weekday_policy and self.weekday_policy.value,
+            "cadence": self.cadences and cadence_text(self.cadences, self.weekly_day or 0),
         }
         return ", ".join(f"{name} {value}" for name, value in shown.items() if value is not None)
 
@@ -105,7 +109,15 @@ class SettingsChange:
         return replace(settings, **changed)
 
 
-_FIELDS = ("post_time", "timezone", "min_upvotes", "max_papers", "weekday_policy")
+_FIELDS = (
+    "post_time",
+    "timezone",
+    "min_upvotes",
+    "max_papers",
+    "weekday_policy",
+    "cadences",
+    "weekly_day",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,8 +320,10 @@ _SETTING_ALIASES = {
     "max_papers": "max",
     "weekdays": "weekdays",
     "days": "weekdays",
+    "cadence": "cadence",
+    "every": "cadence",
 }
-SETTING_NAMES = ("time", "tz", "min-upvotes", "max", "weekdays")
+SETTING_NAMES = ("time", "tz", "min-upvotes", "max", "weekdays", "cadence")
 
 
 def parse_settings_change(words: tuple[str, ...]) -> SettingsChange:
@@ -338,6 +352,8 @@ def _setting_pairs(words: tuple[str, ...]) -> list[tuple[str, str]]:
             if not queue:
                 raise usage_error("settings", f"`{name}` needs a value.")
             value = queue.pop(0)
+        while name == "cadence" and queue and is_cadence_word(queue[0]):
+            value += " " + queue.pop(0)  # `cadence daily weekly fri`
         pairs.append((name, value))
     return pairs
 
@@ -361,6 +377,9 @@ def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChan
         return replace(change, min_upvotes=_bounded_int(value, 0, MAX_UPVOTES))
     if name == "max":
         return replace(change, max_papers=_bounded_int(value, 1, MAX_PAPERS))
+    if name == "cadence":
+        cadences, weekday = parse_cadences(value)
+        return replace(change, cadences=cadences, weekly_day=weekday)
     return replace(change, weekday_policy=_weekday_policy(value))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.cadence_parse import cadence_text
 from bot.connection import ConnectionStatus, LinkState
 from bot.models import ChannelSettings, Subscription, Topic
 
@@ -39,7 +40,7 @@ USAGE = {
     "unsubscribe": "/papers unsubscribe <topic | all>",
     "topics": "/papers topics",
     "settings": "/papers settings [time HH:MM] [tz Area/City] [min-upvotes N] [max N] "
-    "[weekdays daily|weekdays|catchup]",
+    "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly]",
     "status": "/papers status",
     "saved": "/papers saved [remove <arXiv id>]",
     "top": "/papers top [week|month|all] [public]",
@@ -68,7 +69,9 @@ DETAIL = {
     "stops the digests in this channel (and forgets its settings).",
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
     "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
-    "to Friday with the weekend in Monday's digest. `settings` alone shows them.",
+    "to Friday with the weekend in Monday's digest. cadence: daily, weekly (the last ISO "
+    "week's best, on Monday or the weekday named) or monthly (the last month's best, on the "
+    "1st), one or several (`cadence daily weekly fri`). `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
     "Only you see the answer unless you add `public`.",
@@ -121,7 +124,8 @@ def settings_text(settings: ChannelSettings) -> str:
     return (
         f"time {settings.post_time:%H:%M} tz {settings.timezone} "
         f"min-upvotes {settings.min_upvotes} max {settings.max_papers} "
-        f"weekdays {settings.weekday_policy.value}"
+        f"weekdays {settings.weekday_policy.value} "
+        f"cadence {cadence_text(settings.cadences, settings.weekly_day)}"
     )
 
 

@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.cadence import next_post
 from bot.config import DeliveryConfig
 from bot.delivery_parts import AttemptRecord
 from bot.delivery_plan import plan_deliveries
@@ -43,9 +44,10 @@ from bot.errors import (
     SourceError,
     StoreError,
 )
-from bot.models import ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
+from bot.models import Cadence, ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
+from bot.period_digest import PeriodDigests, period_source_of
 from bot.ports import ChatPlatform, Clock, Store
-from bot.schedule import MAX_LOOKBACK, covered_day, next_occurrence
+from bot.schedule import MAX_LOOKBACK, covered_day
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class DeliveryRunner:
         self._sleep = sleep
         self._refreshed: dict[date, asyncio.Task[int]] = {}
         self._run_papers = RunPapers(self._papers)  # each day read once per run
+        self._periods = PeriodDigests(store, period_source_of(service))  # weekly, monthly
         self._run_lock = asyncio.Lock()
         self._stopping = False
 
@@ -124,6 +127,7 @@ class DeliveryRunner:
     async def _drain_all(self) -> Counter[str]:
         outcomes: Counter[str] = Counter()
         self._run_papers.clear()
+        self._periods.clear()
         try:
             await asyncio.gather(*(self._drain(name, outcomes) for name in self.platforms))
         finally:
@@ -180,15 +184,15 @@ class DeliveryRunner:
         if subscription is None or subscription.paused_reason:
             return None
         now = self.clock.now()
-        upcoming = next_occurrence(subscription.settings, now, self.config.day_cutoff_utc)
+        upcoming = next_post(subscription.settings, now, self.config.day_cutoff_utc)
         latest = await self.store.latest_deliveries(channel, 1)
         retry = latest[0].next_try_at if latest and not latest[0].is_final else None
-        return min(upcoming.post_at, retry) if retry else upcoming.post_at
+        return min(upcoming, retry) if retry else upcoming
 
     async def last_for(self, channel: ChannelRef) -> str | None:
-        """One line on the channel's latest record, e.g. "2024-05-09: posted 7 papers"."""
-        latest = await self.store.latest_deliveries(channel, 1)
-        return describe(latest[0]) if latest else None
+        """The channel's latest record of each cadence, e.g. "2024-05-09: posted 7 papers"."""
+        found = [await self.store.latest_deliveries(channel, 1, c) for c in Cadence]
+        return "; ".join(describe(latest[0]) for latest in found if latest) or None
 
     # -- the fan-out -------------------------------------------------------------------
 
@@ -263,7 +267,7 @@ class DeliveryRunner:
         )
         receipt = await self._keeping_lease(record, posting)
         self._step("accepted", record.delivery)
-        await self.store.record_post(receipt, delivery.day, ids)
+        await self.store.record_post(receipt, delivery.day, ids, delivery.cadence)
         self._step("recorded", record.delivery)
         result = await self._end(record.delivery.posted(receipt))
         log.info("posted %d papers to %s for %s", len(ids), delivery.channel.key, delivery.day)
@@ -295,6 +299,8 @@ class DeliveryRunner:
         self, delivery: Delivery, subscription: Subscription
     ) -> tuple[Digest, str | None]:
         """The digest to post, or the reason there is none."""
+        if delivery.cadence is not Cadence.DAILY:
+            return await self._periods.digest(delivery, subscription)
         papers = await self._run_papers.prepared(delivery.days)
         already = await self.store.posted_paper_ids(delivery.channel) - set(delivery.paper_ids)
         digest = papers.build(delivery.day, subscription, already_posted=already)

@@ -1,7 +1,7 @@
 """The wake-up calls: APScheduler 3.x, wrapped. The only module that imports apscheduler.
 
 The store is the source of truth; APScheduler only wakes the runner up. There is one job per
-subscribed channel, at its next occurrence (`bot.schedule.next_occurrence`), plus a sweep
+subscribed channel, at its next post of any cadence (`bot.cadence.next_post`), plus a sweep
 every minute that picks up retries, records whose worker died, and anything a wake-up missed.
 Every wake-up calls `DeliveryRunner.run_due()`, which decides from the store what is due, so
 a job that fires twice, late or not at all changes nothing: the next wake-up catches up.
@@ -19,10 +19,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.cadence import next_post
 from bot.delivery import DeliveryRunner
 from bot.models import ChannelRef, Subscription
 from bot.ports import Clock, Store
-from bot.schedule import next_occurrence
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +122,11 @@ class PaperScheduler:
         if subscription.paused_reason:
             return
         cutoff = self.runner.config.day_cutoff_utc
-        occurrence = next_occurrence(subscription.settings, self.clock.now(), cutoff)
+        post_at = next_post(subscription.settings, self.clock.now(), cutoff)
         key = subscription.channel.key
         self._scheduler.add_job(
             self.fire,
-            DateTrigger(run_date=occurrence.post_at, timezone=UTC),
+            DateTrigger(run_date=post_at, timezone=UTC),
             args=(key,),
             id=key,
             replace_existing=True,

@@ -41,6 +41,7 @@ def settings_text(
     min_upvotes: int | None,
     max_papers: int | None,
     weekdays: str | None,
+    cadence: str | None = None,
 ) -> str:
     pairs = (
         ("time", time),
@@ -48,6 +49,7 @@ def settings_text(
         ("min-upvotes", min_upvotes),
         ("max", max_papers),
         ("weekdays", weekdays),
+        ("cadence", cadence),
     )
     return command_text("settings", *(f"{k} {v}" for k, v in pairs if v not in (None, "")))
 
@@ -171,6 +173,7 @@ def _add_settings(group: app_commands.Group, run: Run) -> None:
         min_upvotes="Leave out papers with fewer upvotes",
         max_papers="At most this many papers a digest",
         weekdays="Which days get a digest",
+        cadence="daily, weekly [weekday], monthly: one or several, e.g. daily weekly fri",
     )
     async def settings(
         interaction: Interaction,
@@ -179,8 +182,9 @@ def _add_settings(group: app_commands.Group, run: Run) -> None:
         min_upvotes: app_commands.Range[int, 0, 100_000] | None = None,
         max_papers: app_commands.Range[int, 1, 50] | None = None,
         weekdays: Literal["daily", "weekdays", "catchup"] | None = None,
+        cadence: str | None = None,
     ) -> None:
-        text = settings_text(time, tz, min_upvotes, max_papers, weekdays)
+        text = settings_text(time, tz, min_upvotes, max_papers, weekdays, cadence)
         await run(interaction, text)
 
     @settings.autocomplete("tz")

@@ -33,10 +33,13 @@ class Digest:
     empty_reason: str | None = None
     total_candidates: int = 0  # papers on the day's list before topics and thresholds
     since: date | None = None  # first covered day when one digest covers several (a weekend)
+    heading: str | None = None  # the title of a weekly or monthly digest (bot/period_digest.py)
 
     @property
     def title(self) -> str:
         """Names the covered day, or span: a Monday catch-up covers Friday to Sunday."""
+        if self.heading is not None:
+            return self.heading
         if self.since is None or self.since >= self.day:
             return f"Trending papers for {self.day:%A %d %B %Y}"
         first = (

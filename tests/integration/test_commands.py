@@ -473,7 +473,7 @@ async def test_settings_shows_the_defaults_when_not_subscribed(commands: Command
     reply = await commands.handle(BOB, "settings")
     assert reply == Reply(
         "This channel is not subscribed. The defaults: time 08:30 tz Europe/Paris "
-        "min-upvotes 0 max 5 weekdays catchup"
+        "min-upvotes 0 max 5 weekdays catchup cadence daily"
     )
 
 
@@ -485,7 +485,7 @@ async def test_settings_change_creates_a_subscription(
     assert reply.text == (
         "@alice changed this channel's settings: time 18:00, tz Asia/Tokyo, weekdays daily. "
         "This channel now gets the plain trending list. "
-        "Now: time 18:00 tz Asia/Tokyo min-upvotes 0 max 5 weekdays daily"
+        "Now: time 18:00 tz Asia/Tokyo min-upvotes 0 max 5 weekdays daily cadence daily"
     )
     saved = await store.get_subscription(CHANNEL)
     assert saved is not None
@@ -508,6 +508,7 @@ async def test_settings_change_keeps_topics_and_other_settings(
     shown = await commands.handle(BOB, "settings")
     assert shown.text == (
         "This channel's settings: time 08:30 tz Europe/Paris min-upvotes 10 max 2 weekdays catchup"
+        " cadence daily"
     )
     saved = await store.get_subscription(CHANNEL)
     assert saved is not None

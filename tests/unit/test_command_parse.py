@@ -26,7 +26,7 @@ from bot.command_parse import (
     split_words,
 )
 from bot.errors import UserInputError
-from bot.models import ChannelSettings, WeekdayPolicy
+from bot.models import Cadence, ChannelSettings, WeekdayPolicy
 
 
 @pytest.mark.parametrize(
@@ -113,6 +113,17 @@ def test_parse_command(text: str, expected: Command) -> None:
             "settings time 18:00 tz Asia/Tokyo max 3 min-upvotes 5 weekdays weekdays",
             SettingsChange(time(18, 0), "Asia/Tokyo", 5, 3, WeekdayPolicy.WEEKDAYS),
         ),
+        ("settings cadence weekly", SettingsChange(cadences=(Cadence.WEEKLY,))),
+        ("settings cadence monthly", SettingsChange(cadences=(Cadence.MONTHLY,))),
+        (
+            "settings cadence weekly Friday max 3",
+            SettingsChange(max_papers=3, cadences=(Cadence.WEEKLY,), weekly_day=4),
+        ),
+        (
+            "settings cadence monthly daily weekly wed",
+            SettingsChange(cadences=tuple(Cadence), weekly_day=2),
+        ),
+        ("settings cadence=daily", SettingsChange(cadences=(Cadence.DAILY,))),
     ],
 )
 def test_parse_settings(text: str, expected: SettingsChange) -> None:
@@ -122,6 +133,10 @@ def test_parse_settings(text: str, expected: SettingsChange) -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
+        ("settings cadence", "`cadence` needs a value"),
+        ("settings cadence hourly", "'hourly' is not one of daily | weekly [weekday] | monthly"),
+        ("settings cadence daily fri", "a weekday (fri) only follows `weekly`"),
+        ("settings cadence weekly time 09:00 cadence daily", "`cadence` is given twice"),
         ("serch transformers", "Unknown command `serch`. Did you mean `search`?"),
         ("subscibe agents", "Did you mean `subscribe`?"),
         ("xyzzy", "Unknown command `xyzzy`. Try `/papers help`."),

@@ -59,3 +59,8 @@ def test_topic_choices_skip_what_discord_cannot_take_and_offer_all() -> None:
     assert topic_choices([], "") == []  # nothing to unsubscribe from
     many = [f"topic{i}" for i in range(40)]
     assert len(topic_choices(many, "")) == 25
+
+
+def test_settings_text_passes_the_cadence_on() -> None:
+    text = settings_text(None, None, None, None, None, "daily weekly fri")
+    assert text == "settings cadence daily weekly fri"
