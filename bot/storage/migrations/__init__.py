@@ -36,6 +36,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "delivery_parts"),
     Migration(7, "votes_saves"),
     Migration(8, "fanout_indexes"),
+    Migration(11, "settle"),
 )
 
 
