@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bot.digest.model import Digest
 from bot.errors import MessageGone
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import CommandHandler
+from bot.ports import Clock, CommandHandler
 from bot.post_plan import OnAccepted, PostedPart
 
 
@@ -23,8 +23,10 @@ class MemoryPlatform:
         *,
         gate: asyncio.Event | None = None,
         error: Exception | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.name = name
+        self.clock = clock  # for the receipts' posted_at; the wall clock if None
         self.gate = gate
         self.error = error
         self.started = asyncio.Event()  # set when the first post begins
@@ -56,7 +58,8 @@ class MemoryPlatform:
             raise self.error
         self.posted.append(idempotency_key)
         self.posted_channels.append(channel.key)
-        return PostReceipt(channel, (f"m{len(self.posted)}",), datetime.now(UTC))
+        now = self.clock.now() if self.clock is not None else datetime.now(UTC)
+        return PostReceipt(channel, (f"m{len(self.posted)}",), now)
 
     async def edit_digest(
         self,
