@@ -84,6 +84,10 @@ class DeliveryConfig:
     grace_hours: float = 12.0  # a missed post younger than this is caught up at start
     concurrency: int = 8
     max_attempts: int = 8
+    # Ages after a post at which it is settled (bot/settle.py): edited with the day's new
+    # counts, late additions replied in its thread. [] turns settling off.
+    settle_after_hours: tuple[int, ...] = (24, 168)
+    settle_concurrency: int = 2  # settle tasks run at once, behind the digests
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +276,8 @@ def _delivery(t: _Table) -> DeliveryConfig:
         grace_hours=t.number("grace_hours", d.grace_hours),
         concurrency=t.integer("concurrency", d.concurrency, low=1, high=256),
         max_attempts=t.integer("max_attempts", d.max_attempts, low=1, high=100),
+        settle_after_hours=t.hours_list("settle_after_hours", d.settle_after_hours),
+        settle_concurrency=t.integer("settle_concurrency", d.settle_concurrency, low=1, high=64),
     )
 
 
@@ -307,6 +313,16 @@ class _Table:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(key, "must be a list of strings")
         return value
+
+    def hours_list(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """A list of ages in whole hours (1 to 90 days), sorted, without repeats."""
+        value = self.values.get(key, list(default))
+        ok = isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2160 for v in value
+        )
+        if not ok:
+            raise self.error(key, "must be a list of hours from 1 to 2160, e.g. [24, 168]")
+        return tuple(sorted(set(value)))
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.values.get(key, default)

@@ -18,7 +18,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "defaults": ("time", "timezone", "min_upvotes", "max_papers", "weekdays"),
     "huggingface": ("base_url", "page_size", "sort", "timeout_s", "request_deadline_s", "retries"),
     "arxiv": ("base_url", "min_interval_s", "timeout_s", "retries"),
-    "delivery": ("day_cutoff_utc", "grace_hours", "concurrency", "max_attempts"),
+    "delivery": (
+        "day_cutoff_utc",
+        "grace_hours",
+        "concurrency",
+        "max_attempts",
+        "settle_after_hours",
+        "settle_concurrency",
+    ),
     "slack": (
         "enabled",
         "mode",

@@ -12,8 +12,10 @@
     └── PlatformError            a chat platform failed to take a message
         ├── TransientPlatformError   try again later (5xx, timeout, rate limit exhausted)
         ├── PermanentPlatformError   stop posting to this channel; `reason` says why
-        └── MessageRejected          the platform refused this message's body (HTTP 400):
-                                     sending it again fails again; the channel is fine
+        ├── MessageRejected          the platform refused this message's body (HTTP 400):
+        │                            sending it again fails again; the channel is fine
+        └── MessageGone              a posted message (or its channel) is no longer there:
+                                     a person deleted it, or the bot left; settling it ends
 
 Only our own short messages reach chat: `UserInputError` and `UpstreamRejected` as they are,
 a `SourceError` as "the source is not answering" with its one-line cause (they name the
@@ -81,3 +83,9 @@ class PermanentPlatformError(PlatformError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class MessageGone(PlatformError):
+    """A message the bot posted can no longer be edited or replied to: a person deleted it
+    (Slack `message_not_found`, Discord 10008), or the channel is gone or closed to the bot.
+    Not a failure: settling that post ends, and the channel is not paused."""

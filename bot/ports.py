@@ -5,7 +5,7 @@ Every method says what it raises; anything else escaping an implementation is a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -16,6 +16,7 @@ from bot.digest.model import Digest
 from bot.models import Cadence, ChannelRef, Paper, PostReceipt, SearchResults, Subscription
 from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext, Reply
+from bot.settle_plan import SettleTask
 
 
 class Clock(Protocol):
@@ -86,7 +87,37 @@ class VoteStore(Protocol):
         ...
 
 
-class Store(VoteStore, Protocol):
+class SettleStore(Protocol):
+    """Settle tasks (bot/settle_plan.py): one per (posted delivery, age). Raises StoreError."""
+
+    async def deliveries_to_settle(self, since: datetime) -> list[Delivery]:
+        """Posted records whose `posted_at` is at or after `since` and that have no settle
+        task yet."""
+        ...
+
+    async def create_settle_tasks(self, tasks: Sequence[SettleTask]) -> int:
+        """Insert the tasks that do not exist yet (by channel, day, age); how many were new."""
+        ...
+
+    async def claim_due_settle_tasks(
+        self, now: datetime, worker: str, *, limit: int, lease: timedelta
+    ) -> list[SettleTask]:
+        """Atomically take up to `limit` tasks due at `now` (pending and due, failed with
+        next_try_at <= now, or settling with an expired lease) whose earlier ages of the same
+        post are all final; mark them settling with `attempts + 1`, owned by `worker` until
+        `now + lease`. No two workers ever claim the same task."""
+        ...
+
+    async def save_settle_task(self, task: SettleTask, *, worker: str) -> bool:
+        """Write the task if `worker` still holds its lease; False if it does not."""
+        ...
+
+    async def settle_tasks_of(self, channel: ChannelRef, day: date) -> list[SettleTask]:
+        """Every task of the post of (channel, day), youngest age first."""
+        ...
+
+
+class Store(VoteStore, SettleStore, Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise
@@ -245,6 +276,35 @@ class ChatPlatform(Protocol):
         accepts and before the next one is sent: those parts and replies are not posted
         again, and the rest is (see bot/post_plan.py).
         """
+        ...
+
+    async def edit_digest(
+        self,
+        channel: ChannelRef,
+        message_ids: Sequence[str],
+        posted: Digest,
+        settled: Digest,
+        *,
+        idempotency_key: str,
+        votes: Mapping[str, int] | None = None,
+    ) -> None:
+        """Edit a posted digest's messages (`message_ids`, one per part, in order) in place
+        to show `settled`: the same papers as `posted`, in the same order and in the same
+        messages (the platform splits `posted` as it did when posting), with new counts;
+        `votes` are the channel's 👍 counts, shown on the papers' buttons.
+
+        Raises MessageGone when a message or the channel is no longer there (a person
+        deleted it, the bot left), PlatformError for anything else."""
+        ...
+
+    async def post_reply(
+        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+    ) -> str:
+        """Post `digest` as one "late additions" reply in the thread of message `thread_of`;
+        returns the reply's id. `idempotency_key` is stable across retries: a platform that
+        can recognise an earlier reply by it returns that one instead of posting again.
+
+        Raises MessageGone (as `edit_digest`) or PlatformError."""
         ...
 
     async def start(self, handler: CommandHandler) -> None:

@@ -22,6 +22,7 @@ from bot.leader import follow_leadership, open_leader_election
 from bot.models import ChannelRef
 from bot.ports import ChatPlatform, ReportsConnection
 from bot.scheduler import PaperScheduler
+from bot.settle import SettleRunner
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ class Runtime:
         self.deliver = deliver  # False: commands only (the offline sample's clock is frozen)
         self.platforms = dict(platforms)
         self.runner = DeliveryRunner(
+            app.store, app.service, self.platforms, app.service.clock, app.config.delivery
+        )
+        self.settler = SettleRunner(
             app.store, app.service, self.platforms, app.service.clock, app.config.delivery
         )
         app.service.delivery = self.runner
@@ -97,7 +101,9 @@ class Runtime:
 
     async def _leadership_changed(self, leader: bool) -> None:
         if leader:
-            self._scheduler = PaperScheduler(self.runner, self.app.store, self.app.service.clock)
+            self._scheduler = PaperScheduler(
+                self.runner, self.app.store, self.app.service.clock, settler=self.settler
+            )
             await self._scheduler.start()
         elif self._scheduler is not None:
             # another worker leads now; this one keeps claiming and posting (`_follow`)

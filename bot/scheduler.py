@@ -23,6 +23,7 @@ from bot.cadence import next_post
 from bot.delivery import DeliveryRunner
 from bot.models import ChannelRef, Subscription
 from bot.ports import Clock, Store
+from bot.settle import SettleRunner
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,10 @@ class PaperScheduler:
         clock: Clock,
         *,
         sweep_every: timedelta = timedelta(minutes=1),
+        settler: SettleRunner | None = None,
     ) -> None:
         self.runner = runner
+        self.settler = settler  # settles posted digests after each sweep's deliveries
         self.store = store
         self.clock = clock
         self.sweep_every = sweep_every
@@ -87,6 +90,8 @@ class PaperScheduler:
             self._scheduler.pause()  # no new wake-ups; a running job goes on
         if stop_runner:
             self.runner.request_stop()
+            if self.settler is not None:  # a task cut short is retried once its lease expires
+                self.settler.request_stop()
         if wait:
             await self.runner.wait_idle()
         # AsyncIOScheduler.shutdown only queues the real shutdown (call_soon), so `running`
@@ -112,6 +117,10 @@ class PaperScheduler:
         outcomes = await self.runner.run_due()
         if outcomes:
             log.info("delivery run: %s", dict(outcomes))
+        if self.settler is not None and not self._stopping:  # behind the day's digests
+            settled = await self.settler.run_due()
+            if settled:
+                log.info("settle run: %s", dict(settled))
 
     async def fire(self, channel_key: str) -> None:
         """A channel's post time: run what is due, then set its next wake-up."""

@@ -13,7 +13,7 @@ import getpass
 import itertools
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from adapters.console.lines import InputClosed, LineReader
@@ -52,6 +52,7 @@ class ConsolePlatform:
         self.channel = ChannelRef(self.name, channel_id)
         self.clock: Clock = clock or SystemClock()
         self._posted: dict[str, PostReceipt] = {}
+        self._replies: dict[str, str] = {}  # late-additions key -> reply id
         self._message_ids = itertools.count(1)
         self._stopping = asyncio.Event()
 
@@ -81,6 +82,30 @@ class ConsolePlatform:
         if on_accepted is not None:
             await on_accepted(PostedPart(0, receipt.message_ids[0]))
         return receipt
+
+    async def edit_digest(
+        self,
+        channel: ChannelRef,
+        message_ids: Sequence[str],
+        posted: Digest,
+        settled: Digest,
+        *,
+        idempotency_key: str,
+        votes: Mapping[str, int] | None = None,
+    ) -> None:
+        """A terminal cannot edit what it printed: print the settled digest, marked so."""
+        self._write(f"[{channel.channel_id}] (updated) " + render_text(settled))
+
+    async def post_reply(
+        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+    ) -> str:
+        """Print the late additions once per key."""
+        earlier = self._replies.get(idempotency_key)
+        if earlier is not None:
+            return earlier
+        self._write(f"[{channel.channel_id}] (late additions) " + render_text(digest))
+        self._replies[idempotency_key] = reply_id = f"console-{next(self._message_ids)}"
+        return reply_id
 
     async def start(self, handler: CommandHandler) -> None:
         """Answer lines from the input until `quit`, end of input, or `stop()`.

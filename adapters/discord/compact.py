@@ -67,6 +67,8 @@ def entry_embed(entry: DigestEntry, summary_room: int) -> discord.Embed:
     """One paper, compact. `summary_room` 0 leaves the summary out (to measure the rest)."""
     paper = entry.paper
     suffix = f"{SEPARATOR}▲ {compact.upvotes(paper)}"
+    if rise := compact.risen(entry.risen):  # a settled post: how much it rose since
+        suffix += f" ({rise})"
     title = fit(f"{entry.rank}. {one_line(paper.title)}", TITLE_MAX - len(suffix)) + suffix
     lines = []
     if byline := compact.byline(paper):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,12 +26,14 @@ from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
-from adapters.discord.posting import Sleep, nonce_for, send_message, translate
+from adapters.discord.posting import Sleep, edit_message, nonce_for, send_message, translate
 from adapters.discord.render import (
     DiscordMessage,
     render_details,
     render_digest,
+    render_late_additions,
     render_reply,
+    render_settled,
     thread_name,
 )
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
@@ -39,7 +41,7 @@ from bot.commands import is_slow
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
-from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
+from bot.errors import ConfigError, MessageGone, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import ClickHandler, Clock, CommandHandler
 from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
@@ -188,6 +190,48 @@ class DiscordPlatform:
                 )
         now = self._clock.now()
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=now, note=note)
+
+    async def edit_digest(
+        self,
+        channel: ChannelRef,
+        message_ids: Sequence[str],
+        posted: Digest,
+        settled: Digest,
+        *,
+        idempotency_key: str,
+        votes: Mapping[str, int] | None = None,
+    ) -> None:
+        """Edit (PATCH) each posted message to show `settled`, keeping each message's papers
+        and footer mark. Raises MessageGone (10008 Unknown Message), PlatformError."""
+        target = await self._channel(channel)
+        messages = render_settled(posted, settled, mark_key=idempotency_key, counts=votes)
+        for message_id, message in zip(message_ids, messages, strict=False):
+            if message_id.isdigit():
+                partial = target.get_partial_message(int(message_id))
+                await edit_message(partial, message, attempts=self._attempts, sleep=self._sleep)
+
+    async def post_reply(
+        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+    ) -> str:
+        """The late additions in the thread started on `thread_of` (a thread takes its
+        message's id), with a nonce from `idempotency_key`: a retry within Discord's nonce
+        window gets the same message. Raises MessageGone (no such thread), PlatformError."""
+        await self._channel(channel)  # logs in; checks the channel reference
+        if not thread_of.isdigit():
+            raise MessageGone(f"no message {thread_of!r} to reply to")
+        thread = self.client.get_partial_messageable(int(thread_of))
+        message = render_late_additions(digest)
+        try:
+            sent = await send_message(
+                thread,
+                message,
+                nonce=nonce_for(idempotency_key, 0),
+                attempts=self._attempts,
+                sleep=self._sleep,
+            )
+        except PermanentPlatformError as exc:  # the thread is gone or was never started
+            raise MessageGone(f"the digest's thread: {exc.reason}") from None
+        return str(sent.id)
 
     async def _post_details(
         self,

@@ -14,12 +14,14 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 import discord
 
 from adapters.discord.render import DiscordMessage
 from bot.errors import (
+    MessageGone,
     MessageRejected,
     PermanentPlatformError,
     PlatformError,
@@ -29,6 +31,7 @@ from bot.errors import (
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+_T = TypeVar("_T")
 
 # Discord JSON error codes that mean "stop posting to this channel", not "retry".
 PERMANENT_CODES = {
@@ -36,6 +39,7 @@ PERMANENT_CODES = {
     50013: "Missing Permissions: the bot may not send messages or embeds here",
     10003: "Unknown Channel: the channel was deleted or the bot was removed",
 }
+UNKNOWN_MESSAGE = 10008  # a person deleted the message: settling it ends (not a pause)
 REJECTED_STATUSES = {400, 413}  # the body is invalid or too large: sending it again fails again
 NONCE_MAX = 25  # Discord nonces are at most 25 characters
 
@@ -53,6 +57,8 @@ def nonce_for(idempotency_key: str, index: int) -> str:
 def translate(exc: Exception) -> PlatformError:
     """discord.py and network exceptions as the core's platform errors."""
     if isinstance(exc, discord.HTTPException):
+        if exc.code == UNKNOWN_MESSAGE:
+            return MessageGone(f"Discord error {exc.code}, Unknown Message")
         reason = PERMANENT_CODES.get(exc.code)
         if reason is not None:
             return PermanentPlatformError(f"Discord error {exc.code}, {reason}")
@@ -81,21 +87,48 @@ async def send_message(
     sleep: Sleep,
 ) -> discord.Message:
     """Send with no allowed mentions; retry server/network failures, then translate."""
+    return await retried(
+        lambda: channel.send(
+            content=message.content,
+            embeds=list(message.embeds),
+            allowed_mentions=discord.AllowedMentions.none(),
+            nonce=nonce,
+            view=message.view or discord.utils.MISSING,
+        ),
+        attempts=attempts,
+        sleep=sleep,
+    )
+
+
+async def edit_message(
+    target: discord.PartialMessage, message: DiscordMessage, *, attempts: int, sleep: Sleep
+) -> None:
+    """PATCH a message the bot posted to show `message`; retried and translated as a send
+    (10008 Unknown Message: MessageGone)."""
+    await retried(
+        lambda: target.edit(
+            content=message.content,
+            embeds=list(message.embeds),
+            allowed_mentions=discord.AllowedMentions.none(),
+            view=message.view,
+        ),
+        attempts=attempts,
+        sleep=sleep,
+    )
+
+
+async def retried(call: Callable[[], Awaitable[_T]], *, attempts: int, sleep: Sleep) -> _T:
+    """`call()`, retrying server and network failures with bounded backoff; the core's
+    error for what is not retried or still fails."""
     for attempt in range(1, attempts + 1):
         try:
-            return await channel.send(
-                content=message.content,
-                embeds=list(message.embeds),
-                allowed_mentions=discord.AllowedMentions.none(),
-                nonce=nonce,
-                view=message.view or discord.utils.MISSING,
-            )
+            return await call()
         except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
             if not is_retryable(exc) or attempt == attempts:
                 raise translate(exc) from exc
             delay = min(30.0, 2.0**attempt)
             log.warning(
-                "Discord send failed (%s); retry %d in %.0f s", translate(exc), attempt, delay
+                "Discord request failed (%s); retry %d in %.0f s", translate(exc), attempt, delay
             )
             await sleep(delay)
     raise AssertionError("unreachable: the loop returns or raises")

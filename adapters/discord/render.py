@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import discord
 
-from adapters.discord.buttons import with_buttons
+from adapters.discord.buttons import embed_papers, with_buttons
 from adapters.discord.compact import compact_embeds, detail_embed, header_content
 from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
 from adapters.discord.text import clamp, escape, fit, safe_url, split
@@ -87,6 +87,34 @@ def render_digest(
     ]
     ranks = {e.paper.arxiv_id: e.rank for e in digest.entries}
     return with_buttons(headed, ranks, counts or {})
+
+
+def render_settled(
+    posted: Digest, settled: Digest, *, mark_key: str, counts: Mapping[str, int] | None = None
+) -> list[DiscordMessage]:
+    """`settled` laid out as `posted` went out: one message per message of `posted`, each
+    with the same papers in the same order (new counts, rises marked) and the same mark."""
+    layout = [embed_papers(m.embeds) for m in render_digest(posted, mark_key=mark_key)]
+    by_id = {entry.paper.arxiv_id: entry for entry in settled.entries}
+    total = len(layout)
+    messages = []
+    for index, ids in enumerate(layout):
+        entries = [by_id[arxiv_id] for arxiv_id in ids if arxiv_id in by_id]
+        embeds = compact_embeds(entries, EMBED_CHARS_PER_MESSAGE - MARK_ROOM)
+        if embeds:
+            add_mark(embeds[-1], mark_for(mark_key, index))
+        content = header_content(settled, (index + 1, total) if total > 1 else None)
+        messages.append(DiscordMessage(content, tuple(embeds)))
+    ranks = {e.paper.arxiv_id: e.rank for e in settled.entries}
+    return with_buttons(messages, ranks, counts or {})
+
+
+def render_late_additions(digest: Digest) -> DiscordMessage:
+    """The late-additions reply in a digest's thread: a line, then up to 10 compact papers."""
+    entries = digest.entries[:EMBEDS_PER_MESSAGE]
+    embeds = compact_embeds(entries, EMBED_CHARS_PER_MESSAGE)
+    content = "**Late additions:** papers that joined the day's list after this digest went out"
+    return DiscordMessage(content, tuple(embeds))
 
 
 def render_details(digest: Digest) -> list[DiscordMessage]:

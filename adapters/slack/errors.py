@@ -21,7 +21,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.errors import PermanentPlatformError, PlatformError, TransientPlatformError
+from bot.errors import MessageGone, PermanentPlatformError, PlatformError, TransientPlatformError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ PERMANENT_ERRORS = frozenset(
         "token_revoked",
     }
 )
+# Slack's answers to editing or replying to a message that is no longer there (a person
+# deleted it): settling that post ends quietly.
+GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "thread_not_found"})
 MAX_RETRY_AFTER_S = 120.0  # a longer wait is left to the scheduler's next attempt
 
 
@@ -155,6 +158,8 @@ def translate(exc: Exception, what: str) -> PlatformError:
         data = exc.response.data  # a dict, or the text of an HTML/plain error page
         error = data.get("error") if isinstance(data, dict) else None
         code = str(error or f"http_{exc.response.status_code}")
+        if code in GONE_ERRORS:
+            return MessageGone(code)
         if code in PERMANENT_ERRORS:
             return PermanentPlatformError(code)
         return TransientPlatformError(f"Slack {what} failed: {code}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.commands import Permissions, build_app
 from adapters.slack.errors import SLACK_FAILURES, Sleep, retry_handlers, translate
 from adapters.slack.http import build_web_app
-from adapters.slack.render import DigestPart, SlackMessage, render_digest
+from adapters.slack.render import (
+    DigestPart,
+    SlackMessage,
+    render_digest,
+    render_late_additions,
+    render_settled,
+)
 from adapters.slack.socket import SocketClient, SocketHandler
 from bot.clock import SystemClock
 from bot.config import SlackConfig
@@ -126,6 +132,61 @@ class SlackPlatform:
             log.warning("posting to %s failed: %s", channel.key, error)
             raise error from None
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
+
+    async def edit_digest(
+        self,
+        channel: ChannelRef,
+        message_ids: Sequence[str],
+        posted: Digest,
+        settled: Digest,
+        *,
+        idempotency_key: str,
+        votes: Mapping[str, int] | None = None,
+    ) -> None:
+        """`chat.update` each posted part (by channel and ts) to show `settled`, keeping each
+        part's papers. Raises MessageGone (`message_not_found`), PlatformError."""
+        messages = render_settled(posted, settled, votes)
+        try:
+            for ts, message in zip(message_ids, messages, strict=False):
+                if ts:
+                    await self.client.chat_update(
+                        channel=channel.channel_id,
+                        ts=ts,
+                        text=message.text,
+                        blocks=list(message.blocks),
+                        link_names=False,
+                    )
+        except SLACK_FAILURES as exc:
+            raise translate(exc, "chat.update") from None
+
+    async def post_reply(
+        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+    ) -> str:
+        """The late additions as one reply in the thread of `thread_of`. A reply carrying
+        `idempotency_key` in its metadata already in the thread is returned instead (a
+        retry after a crash). Raises MessageGone, PlatformError."""
+        message = render_late_additions(digest)
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
+        try:
+            earlier = await self._find_reply(channel.channel_id, thread_of, idempotency_key)
+            if earlier is not None:
+                return earlier
+            return await self._post(
+                channel.channel_id, message, thread_ts=thread_of, metadata=metadata
+            )
+        except SLACK_FAILURES as exc:
+            raise translate(exc, "chat.postMessage") from None
+
+    async def _find_reply(self, channel_id: str, thread_ts: str, key: str) -> str | None:
+        """A reply in the thread whose metadata carries `key` (the first page only: ours
+        come early in a digest's thread)."""
+        page = await self.client.conversations_replies(
+            channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=HISTORY_PAGE
+        )
+        for message in page.get("messages") or ():
+            if _part_of(message, key) is not None and message.get("ts") != thread_ts:
+                return str(message["ts"])
+        return None
 
     async def _complete_part(self, post: _PartPost, part: DigestPart, todo: PartTodo) -> str:
         """Post what `todo` says is missing of `part`, reporting each accepted message."""

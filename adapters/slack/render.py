@@ -165,13 +165,17 @@ def paper_text(
     summary: str,
     reasons: Sequence[str] = (),
     artifacts: PaperArtifacts | None = None,
+    risen: int = 0,
 ) -> str:
-    """One paper as compact mrkdwn: the linked title with its upvotes, a byline, the
-    summary, one line of links and telling counts, and why it matched."""
+    """One paper as compact mrkdwn: the linked title with its upvotes (and, in a settled
+    post, how much they rose), a byline, the summary, one line of links and telling
+    counts, and why it matched."""
     title = f"{rank}. {one_line(paper.title)}"
     linked = link(paper.hf_url, title)
     heading = f"*{linked}*" if len(linked) <= MAX_LINKED_TITLE_CHARS else f"*{escape(title)}*"
     lines = [f"{heading}  ▲ {compact.upvotes(paper)}"]
+    if rise := compact.risen(risen):
+        lines[0] += f"  _({rise})_"
     if byline := compact.byline(paper):
         lines.append(escape(byline))
     if summary:
@@ -256,6 +260,38 @@ def render_digest(
     return tuple(parts)
 
 
+def render_settled(
+    posted: Digest, settled: Digest, counts: Mapping[str, int] | None = None
+) -> tuple[SlackMessage, ...]:
+    """`settled` laid out as `posted` went out: one message per part of `posted`, each with
+    the same papers in the same order (new counts, rises marked), for `chat.update`."""
+    parts = render_digest(posted)
+    by_id = {entry.paper.arxiv_id: entry for entry in settled.entries}
+    messages = []
+    for index, part in enumerate(parts):
+        entries = [by_id[arxiv_id] for arxiv_id in part.arxiv_ids if arxiv_id in by_id]
+        if index == 0:
+            blocks = _digest_lead(settled)
+        else:
+            note = f"_{escape(settled.title)}, continued ({index + 1}/{len(parts)})_"
+            blocks = context(note)
+        for entry in entries:
+            blocks = [*blocks, *_entry_blocks(entry, counts or {})]
+        messages.append(_digest_part(settled, blocks, entries, index, len(parts)).message)
+    return tuple(messages)
+
+
+def render_late_additions(digest: Digest) -> SlackMessage:
+    """The late-additions reply in a digest's thread: a note, then the papers (as many as
+    one message holds: a channel's maximum is far below it)."""
+    note = "*Late additions:* papers that joined the day's list after this digest went out"
+    units = [context(note), *(_entry_blocks(entry, {}) for entry in digest.entries)]
+    first = pack(units, max_blocks=MAX_BLOCKS)[0]
+    entries = [digest.entries[u - 1] for u in dict.fromkeys(u for u, _ in first) if u > 0]
+    text = fallback("Late additions", _titles(entries))
+    return SlackMessage(text, tuple(block for _, block in first))
+
+
 def _digest_lead(digest: Digest) -> list[Block]:
     lines = [escape(digest.trending_definition)]
     if digest.topics:
@@ -266,7 +302,9 @@ def _digest_lead(digest: Digest) -> list[Block]:
 
 
 def _entry_blocks(entry: DigestEntry, counts: Mapping[str, int]) -> list[Block]:
-    text = paper_text(entry.paper, entry.rank, entry.summary, entry.reasons, entry.artifacts)
+    text = paper_text(
+        entry.paper, entry.rank, entry.summary, entry.reasons, entry.artifacts, entry.risen
+    )
     # the buttons row ends the paper in place of a divider: the block count stays as it was
     return [*with_thumbnail(sections(text), entry), *paper_actions(entry.paper.arxiv_id, counts)]
 

@@ -33,6 +33,11 @@ def upvotes(paper: Paper) -> str:
     return plural(paper.upvotes, "upvote")
 
 
+def risen(count: int) -> str | None:
+    """A settled post's mark on a paper that rose: "▲ +120 since posted" (None: it did not)."""
+    return f"▲ +{count:,} since posted" if count > 0 else None
+
+
 def comments(paper: Paper) -> str | None:
     """ "3 comments", or None when the count tells nothing (0 or the lone bot comment)."""
     return plural(paper.comments, "comment") if paper.comments >= MIN_COMMENTS_SHOWN else None

@@ -20,6 +20,7 @@ class DigestEntry:
     summary: str  # one short paragraph, plain text, never cut mid-word
     reasons: tuple[str, ...] = ()  # why this paper matched the channel's topics
     artifacts: PaperArtifacts | None = None  # linked models, datasets, Spaces, when known
+    risen: int = 0  # a settled post: upvotes gained since it was posted (bot/settle_plan.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from bot.digest import compact
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper
 from bot.untrusted import one_line
@@ -40,7 +41,8 @@ def _entry_lines(entry: DigestEntry, width: int) -> list[str]:
     head = f"{entry.rank}. "
     indent = " " * len(head)
     lines = _wrap(paper.title, width, first=head, rest=indent)
-    lines += _wrap(stats_line(paper), width, first=indent, rest=indent)
+    stats = " · ".join(filter(None, (stats_line(paper), compact.risen(entry.risen))))
+    lines += _wrap(stats, width, first=indent, rest=indent)
     if entry.summary:
         lines += _wrap(entry.summary, width, first=indent, rest=indent)
     if entry.reasons:

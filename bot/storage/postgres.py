@@ -33,6 +33,7 @@ from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
 from bot.storage.postgres_search import ranked_paper_ids
+from bot.storage.postgres_settle import PostgresSettle
 from bot.storage.postgres_votes import PostgresVotes
 
 
@@ -83,7 +84,7 @@ _SAVE_SUBSCRIPTION = (
 )
 
 
-class PostgresStore(PostgresDeliveries, PostgresVotes):
+class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 
     read_only = False  # readers never wait for writers here: see open_store

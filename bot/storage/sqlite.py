@@ -25,6 +25,7 @@ from bot.storage.query import index_terms
 from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_open import connect_read_only, connect_read_write, open_error
 from bot.storage.sqlite_search import ranked_paper_ids
+from bot.storage.sqlite_settle import SqliteSettle
 from bot.storage.sqlite_votes import SqliteVotes
 
 BUSY_TIMEOUT_MS = 10_000
@@ -58,7 +59,7 @@ _SELECT_LISTED_ON = (
 _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
-class SqliteStore(SqliteDeliveries, SqliteVotes):
+class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:

@@ -29,6 +29,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.discord_checks import limit_violations
 from tests.fakes.discord_payloads import (
+    TIMESTAMP,
     FakeGuild,
     FakeUser,
     application_payload,
@@ -42,6 +43,7 @@ ERRORS = {
     50001: (403, "Missing Access"),
     50013: (403, "Missing Permissions"),
     10003: (404, "Unknown Channel"),
+    10008: (404, "Unknown Message"),
     160004: (400, "A thread has already been created for this message"),
     10062: (404, "Unknown interaction"),
     50035: (400, "Invalid Form Body"),
@@ -105,6 +107,7 @@ class FakeDiscord:
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # e.g. compress
     heartbeats: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)  # channel messages made
+    edits: list[str] = field(default_factory=list)  # ids of the messages edited, in order
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
     _nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     _sockets: list[_Socket] = field(default_factory=list)
@@ -239,6 +242,8 @@ class FakeDiscord:
                 return self._post_message(channel_id, body)
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
                 return self._start_thread(channel_id, message_id, body)
+            case ("PATCH", ["channels", channel_id, "messages", message_id]):
+                return self._edit_message(channel_id, message_id, body)
             case ("GET", ["channels", channel_id, "messages"]):
                 return self._recent_messages(channel_id, query)
             case (
@@ -296,6 +301,22 @@ class FakeDiscord:
         if nonce is not None:
             self._nonces[(channel_id, nonce)] = (message, now)
         return _json(message)
+
+    def _edit_message(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
+        """PATCH a message: content, embeds and components replaced; 10008 once deleted."""
+        if channel_id != str(self.guild.channel_id) and channel_id not in self.threads:
+            return _failure_response(Failure.discord_error(10003))
+        for message in self.created:
+            if message["id"] == message_id and message["channel_id"] == channel_id:
+                message.update({k: body[k] for k in ("content", "embeds") if k in body})
+                message["edited_timestamp"] = TIMESTAMP
+                self.edits.append(message_id)
+                return _json(message)
+        return _failure_response(Failure.discord_error(10008))
+
+    def delete_message(self, message_id: str) -> None:
+        """A person deletes a message: an edit of it then answers 10008 Unknown Message."""
+        self.created = [m for m in self.created if m["id"] != message_id]
 
     def _recent_messages(self, channel_id: str, query: dict[str, str]) -> web.Response:
         """GET messages: newest first, `limit` (default 50) and `before`, as Discord does.
@@ -433,7 +454,11 @@ def _invalid_message(method: str, path: str, body: Any) -> list[str]:
         return []
     if path.startswith("/interactions/"):
         body = body.get("data") or {}
-    elif not (path.startswith("/webhooks/") or path.endswith("/messages")):
+    elif not (
+        path.startswith("/webhooks/")
+        or path.endswith("/messages")
+        or re.search(r"/channels/\d+/messages/\d+$", path)
+    ):
         return []
     return limit_violations(body)
 

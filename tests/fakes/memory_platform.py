@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.digest.model import Digest
+from bot.errors import MessageGone
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import CommandHandler
+from bot.ports import Clock, CommandHandler
 from bot.post_plan import OnAccepted, PostedPart
 
 
@@ -22,13 +23,18 @@ class MemoryPlatform:
         *,
         gate: asyncio.Event | None = None,
         error: Exception | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.name = name
+        self.clock = clock  # for the receipts' posted_at; the wall clock if None
         self.gate = gate
         self.error = error
         self.started = asyncio.Event()  # set when the first post begins
         self.posted: list[str] = []  # idempotency keys, in order
         self.posted_channels: list[str] = []  # channel keys, in order
+        self.edits: list[tuple[tuple[str, ...], Digest]] = []  # (message ids, settled digest)
+        self.replies: dict[str, tuple[str, Digest]] = {}  # key -> (thread message id, digest)
+        self.gone: set[str] = set()  # message ids a person deleted
 
     def release(self) -> None:
         """Let gated posts go."""
@@ -52,7 +58,31 @@ class MemoryPlatform:
             raise self.error
         self.posted.append(idempotency_key)
         self.posted_channels.append(channel.key)
-        return PostReceipt(channel, (f"m{len(self.posted)}",), datetime.now(UTC))
+        now = self.clock.now() if self.clock is not None else datetime.now(UTC)
+        return PostReceipt(channel, (f"m{len(self.posted)}",), now)
+
+    async def edit_digest(
+        self,
+        channel: ChannelRef,
+        message_ids: Sequence[str],
+        posted: Digest,
+        settled: Digest,
+        *,
+        idempotency_key: str,
+        votes: Mapping[str, int] | None = None,
+    ) -> None:
+        if self.gone & set(message_ids):
+            raise MessageGone("message_not_found")
+        self.edits.append((tuple(message_ids), settled))
+
+    async def post_reply(
+        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+    ) -> str:
+        """One reply per key, like a platform that recognises its earlier reply."""
+        if thread_of in self.gone:
+            raise MessageGone("message_not_found")
+        self.replies.setdefault(idempotency_key, (thread_of, digest))
+        return f"r-{idempotency_key}"
 
     async def start(self, handler: CommandHandler) -> None:
         return None

@@ -19,7 +19,7 @@ import asyncio
 import math
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -205,6 +205,23 @@ class HttpChatPlatform:
                 raise PermanentPlatformError(f"{body.get('message')} ({body.get('code')})")
             raise TransientPlatformError(f"HTTP {status}")
         raise TransientPlatformError("still rate limited after retries")
+
+    async def edit_digest(
+        self,
+        channel: ChannelRef,
+        message_ids: Sequence[str],
+        posted: Digest,
+        settled: Digest,
+        *,
+        idempotency_key: str,
+        votes: Mapping[str, int] | None = None,
+    ) -> None:
+        raise TransientPlatformError("this fake posts only")
+
+    async def post_reply(
+        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+    ) -> str:
+        raise TransientPlatformError("this fake posts only")
 
     async def _wait_for_gate(self) -> None:
         """Wait out a 429's retry-after, then take the next send slot at the paced rate

@@ -113,6 +113,11 @@ class FakeSlackApi:
     def replies(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
         return [m for m in self.channels[channel_id].messages if m.get("thread_ts") == ts]
 
+    def delete(self, channel_id: str, ts: str) -> None:
+        """A person deletes a message (chat.update then answers message_not_found)."""
+        channel = self.channels[channel_id]
+        channel.messages = [m for m in channel.messages if m["ts"] != ts]
+
     async def wait_for(self, count: int, name: str = "cmd") -> None:
         """Until `count` bodies arrived at response_url `name` (no fixed sleeps)."""
         async with asyncio.timeout(WAIT_S), self._changed:
@@ -224,6 +229,21 @@ class FakeSlackApi:
         more = start + limit < len(newest_first)
         meta = {"next_cursor": str(start + limit) if more else ""}
         return {"ok": True, "messages": page, "has_more": more, "response_metadata": meta}
+
+    def _conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The thread's parent, then its replies, oldest first (one page)."""
+        channel = self.channels.get(body.get("channel", ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = body.get("ts")
+        parent = [m for m in channel.messages if m["ts"] == ts]
+        if not parent:
+            return {"ok": False, "error": "thread_not_found"}
+        thread = parent + [m for m in channel.messages if m.get("thread_ts") == ts]
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        if not with_metadata:
+            thread = [{k: v for k, v in m.items() if k != "metadata"} for m in thread]
+        return {"ok": True, "messages": thread, "has_more": False}
 
     def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(body.get("user", ""))

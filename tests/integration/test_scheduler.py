@@ -21,6 +21,7 @@ from bot.delivery_state import DeliveryState
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.schedule import covered_day
 from bot.scheduler import PaperScheduler
+from bot.settle import SettleRunner
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 
@@ -228,3 +229,29 @@ async def test_a_shutdown_while_start_loads_its_jobs_leaves_nothing_running(
     await starting
     assert not scheduler.running
     await store.close()
+
+
+async def test_the_sweep_settles_posted_digests_after_the_days_deliveries(
+    tmp_path: Path,
+) -> None:
+    store = await SqliteStore.open(tmp_path / "settle.db")
+    clock = FixedClock(NOW)
+    platform = MemoryPlatform(clock=clock)
+    config = DeliveryConfig(concurrency=1)
+    runner = DeliveryRunner(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
+    settler = SettleRunner(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
+    scheduler = PaperScheduler(runner, store, clock, settler=settler)
+    try:
+        sub = await subscribe(store, 1, time(5, 0), policy=DAILY)
+        listed = Paper("2405.00001", "A paper", "Abstract.", ("A",), NOW, TUESDAY, upvotes=3)
+        await store.upsert_papers([listed])
+        await scheduler.sweep()  # posts the digest, then plans its settling
+        assert platform.posted
+        assert platform.edits == []
+        assert len(await store.settle_tasks_of(sub.channel, TUESDAY)) == 2
+        clock.advance(timedelta(hours=24))
+        await scheduler.sweep()
+        assert [ids for ids, _ in platform.edits] == [("m1",)]
+    finally:
+        await scheduler.shutdown(wait=True)
+        await store.close()

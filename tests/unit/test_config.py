@@ -261,3 +261,31 @@ def test_repr_of_config_masks_the_database_password() -> None:
     assert "database_url='postgresql://bot:***@db:5432/pb?password=***'" in shown
     assert shown.startswith("Config(database_url=")
     assert "delivery=DeliveryConfig(" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("", (24, 168)),
+        ("[delivery]\nsettle_after_hours = [168, 24, 24]", (24, 168)),
+        ("[delivery]\nsettle_after_hours = []", ()),
+        ("[delivery]\nsettle_after_hours = [6]", (6,)),
+    ],
+)
+def test_settle_ages_are_configurable(text: str, ages: tuple[int, ...]) -> None:
+    assert load_config(text, {}).delivery.settle_after_hours == ages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[delivery]\nsettle_after_hours = 24",
+        "[delivery]\nsettle_after_hours = [0]",
+        '[delivery]\nsettle_after_hours = ["24h"]',
+        "[delivery]\nsettle_after_hours = [true]",
+        "[delivery]\nsettle_concurrency = 0",
+    ],
+)
+def test_bad_settle_settings_are_named_errors(text: str) -> None:
+    with pytest.raises(ConfigError, match=r"\[delivery\] settle_"):
+        load_config(text, {})

@@ -37,6 +37,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "votes_saves"),
     Migration(8, "fanout_indexes"),
     Migration(10, "cadences"),
+    Migration(11, "settle"),
 )
 
 
