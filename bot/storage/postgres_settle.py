@@ -44,7 +44,8 @@ _CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 limit
 )
 _TO_SETTLE = (  # recent posts without settle tasks
     f"SELECT {', '.join(f'd.{c}' for c in DELIVERY_COLUMNS)} FROM deliveries AS d "  # noqa: S608
-    "WHERE d.state = 'posted' AND d.posted_at >= $1 AND NOT EXISTS (SELECT 1 FROM "
+    "WHERE d.state = 'posted' AND d.cadence = 'daily' AND d.posted_at >= $1 "
+    "AND NOT EXISTS (SELECT 1 FROM "
     "settle_tasks AS t WHERE t.channel_key = d.channel_key AND t.day = d.day)"
 )
 

@@ -43,8 +43,9 @@ _CLAIM = (
     "AND s.day = t.day AND s.age_hours < t.age_hours AND s.claim_at IS NOT NULL) "
     f"ORDER BY claim_at, channel_key LIMIT :limit) RETURNING {_COLS}"
 )
-_TO_SETTLE = (  # recent posts without settle tasks
-    f"{_SELECT_DELIVERIES} AS d WHERE d.state = 'posted' AND d.posted_at >= ? "  # noqa: S608
+_TO_SETTLE = (  # recent daily posts without settle tasks (a week's or month's is not a day)
+    f"{_SELECT_DELIVERIES} AS d WHERE d.state = 'posted' AND d.cadence = 'daily' "  # noqa: S608
+    "AND d.posted_at >= ? "
     "AND NOT EXISTS (SELECT 1 FROM settle_tasks AS t "
     "WHERE t.channel_key = d.channel_key AND t.day = d.day)"
 )

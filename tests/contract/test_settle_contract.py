@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.delivery_state import Delivery, DeliveryState
-from bot.models import ChannelRef
+from bot.models import Cadence, ChannelRef
 from bot.ports import Store
 from bot.settle_plan import SettleState, SettleTask, tasks_for
 
@@ -45,6 +45,8 @@ async def test_recent_posts_without_tasks_are_found_once_planned_never_again(
     await store.create_delivery(
         replace(posted(channel=DISCORD, day=date(2024, 5, 8)), state=DeliveryState.EMPTY)
     )
+    weekly = replace(posted(day=date(2024, 5, 6)), cadence=Cadence.WEEKLY)  # not a day's list
+    await store.create_delivery(weekly)
     found = await store.deliveries_to_settle(POSTED_AT - timedelta(days=7))
     assert [(d.channel, d.day) for d in found] == [(SLACK, DAY)]
     assert await store.create_settle_tasks(tasks(found[0])) == 2

@@ -65,7 +65,7 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE votes")  # migration 7
         conn.execute("DROP TABLE saves")
         conn.execute("DROP TABLE settle_tasks")  # migration 11
-        conn.execute("DROP INDEX deliveries_posted_at")
+        conn.execute("DROP INDEX IF EXISTS deliveries_posted_at")  # gone with its table
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
 
 
