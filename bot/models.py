@@ -147,6 +147,7 @@ class ChannelSettings:
     weekday_policy: WeekdayPolicy = WeekdayPolicy.WEEKDAYS_CATCHUP
     cadences: tuple[Cadence, ...] = (Cadence.DAILY,)  # never empty, in Cadence order
     weekly_day: int = 0  # the weekly digest's local weekday, 0 = Monday
+    followups: bool = True  # reply in a digest's thread when a posted paper gets code, stars
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ Every method says what it raises; anything else escaping an implementation is a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -13,6 +13,7 @@ from bot.buttons import Click, ClickAnswer
 from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
+from bot.followup_plan import FollowupEvent, Seen
 from bot.models import Cadence, ChannelRef, Paper, PostReceipt, SearchResults, Subscription
 from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext, Reply
@@ -117,7 +118,44 @@ class SettleStore(Protocol):
         ...
 
 
-class Store(VoteStore, SettleStore, Protocol):
+class FollowupStore(Protocol):
+    """Follow-up events (bot/followup_plan.py), one per (channel, paper, kind, value), and
+    what was last seen of each paper. Raises StoreError."""
+
+    async def deliveries_posted_since(self, since: datetime) -> list[Delivery]:
+        """Posted records (any cadence) whose `posted_at` is at or after `since`."""
+        ...
+
+    async def followups_seen(self, arxiv_ids: Collection[str]) -> dict[str, Seen]:
+        """What was last seen of each of these papers that was ever seen."""
+        ...
+
+    async def save_followups_seen(self, seen: Sequence[Seen], at: datetime) -> None:
+        """Remember these sightings (each replaces the paper's previous one)."""
+        ...
+
+    async def record_followup_events(self, events: Sequence[FollowupEvent]) -> int:
+        """Insert the events whose (channel, paper, kind, value) is new; how many were.
+        An event recorded once is never recorded again: the "never twice" guard."""
+        ...
+
+    async def followup_events_since(self, since: datetime) -> list[FollowupEvent]:
+        """Every event detected at or after `since`, sent or not."""
+        ...
+
+    async def assign_followup_reply(self, channel: ChannelRef, day: date, reply_key: str) -> int:
+        """Give every event of the digest (channel, day) that has no reply key this one (the
+        batch one reply will hold); how many took it."""
+        ...
+
+    async def mark_followup_sent(
+        self, channel: ChannelRef, reply_key: str, message_id: str
+    ) -> None:
+        """Record the reply holding the batch `reply_key` of `channel`."""
+        ...
+
+
+class Store(VoteStore, SettleStore, FollowupStore, Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise

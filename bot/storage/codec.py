@@ -137,7 +137,8 @@ def paper_from_row(row: Mapping[str, Any]) -> Paper:
 
 
 def settings_params(settings: ChannelSettings) -> tuple[Any, ...]:
-    """(post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day)."""
+    """(post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day,
+    followups)."""
     return (
         settings.post_time.isoformat(),
         settings.timezone,
@@ -146,6 +147,7 @@ def settings_params(settings: ChannelSettings) -> tuple[Any, ...]:
         settings.weekday_policy.value,
         cadences_text(settings.cadences),
         settings.weekly_day,
+        int(settings.followups),
     )
 
 
@@ -189,6 +191,7 @@ def subscription_from_rows(
         weekday_policy=WeekdayPolicy(row["weekday_policy"]),
         cadences=cadences_from_text(row["cadences"]),
         weekly_day=row["weekly_day"],
+        followups=bool(row["followups"]),
     )
     channel = ChannelRef(
         platform=row["platform"], channel_id=row["channel_id"], workspace=row["workspace"]

@@ -32,6 +32,7 @@ from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_ro
 from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
+from bot.storage.postgres_followups import PostgresFollowups
 from bot.storage.postgres_search import ranked_paper_ids
 from bot.storage.postgres_settle import PostgresSettle
 from bot.storage.postgres_votes import PostgresVotes
@@ -72,19 +73,20 @@ _ADD_PERIOD_POSTED = (
 )
 _SAVE_SUBSCRIPTION = (
     "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, post_time, "
-    "timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day, paused_reason, "
-    "created_by, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now()) "
+    "timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day, followups, "
+    "paused_reason, created_by, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now()) "
     "ON CONFLICT (channel_key) DO UPDATE SET post_time = excluded.post_time, "
     "timezone = excluded.timezone, min_upvotes = excluded.min_upvotes, "
     "max_papers = excluded.max_papers, weekday_policy = excluded.weekday_policy, "
     "cadences = excluded.cadences, weekly_day = excluded.weekly_day, "
-    "paused_reason = excluded.paused_reason, created_by = excluded.created_by, "
+    "followups = excluded.followups, paused_reason = excluded.paused_reason, "
+    "created_by = excluded.created_by, "
     "updated_at = excluded.updated_at"
 )
 
 
-class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes):
+class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresFollowups):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 
     read_only = False  # readers never wait for writers here: see open_store
@@ -217,6 +219,7 @@ class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes):
                 settings.weekday_policy.value,
                 codec.cadences_text(settings.cadences),
                 settings.weekly_day,
+                settings.followups,
                 subscription.paused_reason,
                 subscription.created_by,
             )
@@ -373,6 +376,7 @@ def subscription_from_rows(row: Mapping[str, Any], topics: list[Any]) -> Subscri
             weekday_policy=WeekdayPolicy(row["weekday_policy"]),
             cadences=codec.cadences_from_text(row["cadences"]),
             weekly_day=row["weekly_day"],
+            followups=bool(row["followups"]),
         )
         return Subscription(
             channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),

@@ -23,6 +23,7 @@ from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
 from bot.storage.query import index_terms
 from bot.storage.sqlite_deliveries import SqliteDeliveries
+from bot.storage.sqlite_followups import SqliteFollowups
 from bot.storage.sqlite_open import connect_read_only, connect_read_write, open_error
 from bot.storage.sqlite_search import ranked_paper_ids
 from bot.storage.sqlite_settle import SqliteSettle
@@ -59,7 +60,7 @@ _SELECT_LISTED_ON = (
 _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
-class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes):
+class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
@@ -220,13 +221,14 @@ class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes):
             await conn.execute(
                 "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, "
                 "post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, "
-                "weekly_day, paused_reason, created_by, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "weekly_day, followups, paused_reason, created_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (channel_key) DO UPDATE SET post_time = excluded.post_time, "
                 "timezone = excluded.timezone, min_upvotes = excluded.min_upvotes, "
                 "max_papers = excluded.max_papers, weekday_policy = excluded.weekday_policy, "
                 "cadences = excluded.cadences, weekly_day = excluded.weekly_day, "
-                "paused_reason = excluded.paused_reason, created_by = excluded.created_by, "
+                "followups = excluded.followups, paused_reason = excluded.paused_reason, "
+                "created_by = excluded.created_by, "
                 "updated_at = excluded.updated_at",
                 (
                     channel.key,

@@ -66,6 +66,9 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE saves")
         conn.execute("DROP TABLE settle_tasks")  # migration 11
         conn.execute("DROP INDEX IF EXISTS deliveries_posted_at")  # gone with its table
+        conn.execute("DROP TABLE followup_events")  # migration 12
+        conn.execute("DROP TABLE followup_seen")
+        conn.execute("ALTER TABLE subscriptions DROP COLUMN followups")
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
 
 

@@ -1,0 +1,94 @@
+"""Pure: a FollowupEvent as the values of a `followup_events` row, and back, for both
+dialects (instants and days are converted by the caller's functions), and the SQL both share
+with only their placeholders differing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from bot.errors import StoreError
+from bot.followup_plan import FollowupEvent, FollowupKind, Seen
+from bot.models import ChannelRef
+
+COLUMNS = (
+    "channel_key",
+    "platform",
+    "workspace",
+    "channel_id",
+    "arxiv_id",
+    "kind",
+    "value",
+    "day",
+    "thread_of",
+    "delivery_key",
+    "title",
+    "detected_at",
+    "reply_key",
+    "message_id",
+)
+SEEN_COLUMNS = ("arxiv_id", "github_repo", "github_stars", "version", "seen_at")
+
+
+def insert_event_sql(marks: list[str]) -> str:
+    """Insert an event once: a second sighting of its key changes nothing."""
+    return (
+        f"INSERT INTO followup_events ({', '.join(COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(marks)}) ON CONFLICT (channel_key, arxiv_id, kind, value) DO NOTHING"
+    )
+
+
+def upsert_seen_sql(marks: list[str]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in SEEN_COLUMNS[1:])
+    return (
+        f"INSERT INTO followup_seen ({', '.join(SEEN_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(marks)}) ON CONFLICT (arxiv_id) DO UPDATE SET {updates}"
+    )
+
+
+def event_values(
+    event: FollowupEvent, instant: Callable[[datetime], Any], day: Callable[[date], Any]
+) -> tuple[Any, ...]:
+    channel = event.channel
+    return (
+        channel.key,
+        channel.platform,
+        channel.workspace,
+        channel.channel_id,
+        event.arxiv_id,
+        event.kind.value,
+        event.value,
+        day(event.day),
+        event.thread_of,
+        event.delivery_key,
+        event.title,
+        instant(event.detected_at),
+        event.reply_key,
+        event.message_id,
+    )
+
+
+def event_from(
+    row: Mapping[str, Any], instant: Callable[[Any], datetime], day: Callable[[Any], date]
+) -> FollowupEvent:
+    try:
+        return FollowupEvent(
+            ChannelRef(row["platform"], row["channel_id"], row["workspace"]),
+            row["arxiv_id"],
+            FollowupKind(row["kind"]),
+            row["value"],
+            day(row["day"]),
+            row["thread_of"],
+            row["delivery_key"],
+            row["title"],
+            instant(row["detected_at"]),
+            row["reply_key"],
+            row["message_id"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"follow-up row is inconsistent: {exc}") from exc
+
+
+def seen_from(row: Mapping[str, Any]) -> Seen:
+    return Seen(row["arxiv_id"], row["github_repo"], row["github_stars"], row["version"])
