@@ -88,6 +88,9 @@ class DeliveryConfig:
     # counts, late additions replied in its thread. [] turns settling off.
     settle_after_hours: tuple[int, ...] = (24, 168)
     settle_concurrency: int = 2  # settle tasks run at once, behind the digests
+    # Papers posted within this many days get follow-ups in their digest's thread
+    # (bot/followups.py): a repository appeared, stars crossed 100/1k/10k. 0 turns them off.
+    followup_days: int = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +281,7 @@ def _delivery(t: _Table) -> DeliveryConfig:
         max_attempts=t.integer("max_attempts", d.max_attempts, low=1, high=100),
         settle_after_hours=t.hours_list("settle_after_hours", d.settle_after_hours),
         settle_concurrency=t.integer("settle_concurrency", d.settle_concurrency, low=1, high=64),
+        followup_days=t.integer("followup_days", d.followup_days, low=0, high=90),
     )
 
 

@@ -25,6 +25,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "max_attempts",
         "settle_after_hours",
         "settle_concurrency",
+        "followup_days",
     ),
     "slack": (
         "enabled",

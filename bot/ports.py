@@ -143,9 +143,11 @@ class FollowupStore(Protocol):
         """Every event detected at or after `since`, sent or not."""
         ...
 
-    async def assign_followup_reply(self, channel: ChannelRef, day: date, reply_key: str) -> int:
-        """Give every event of the digest (channel, day) that has no reply key this one (the
-        batch one reply will hold); how many took it."""
+    async def assign_followup_reply(
+        self, channel: ChannelRef, thread_of: str, reply_key: str
+    ) -> int:
+        """Give every event of `channel` in the thread of `thread_of` that has no reply key
+        this one (the batch one reply will hold); how many took it."""
         ...
 
     async def mark_followup_sent(

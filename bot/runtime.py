@@ -18,6 +18,7 @@ from bot.bootstrap import App
 from bot.connection import ConnectionStatus
 from bot.delivery import DeliveryRunner
 from bot.errors import PaperbotError, PlatformError
+from bot.followups import FollowupRunner
 from bot.leader import follow_leadership, open_leader_election
 from bot.models import ChannelRef
 from bot.ports import ChatPlatform, ReportsConnection
@@ -41,6 +42,9 @@ class Runtime:
         )
         self.settler = SettleRunner(
             app.store, app.service, self.platforms, app.service.clock, app.config.delivery
+        )
+        self.followups = FollowupRunner(
+            app.store, self.platforms, app.service.clock, app.config.delivery
         )
         app.service.delivery = self.runner
         app.service.on_change = self._on_subscription_change
@@ -102,7 +106,11 @@ class Runtime:
     async def _leadership_changed(self, leader: bool) -> None:
         if leader:
             self._scheduler = PaperScheduler(
-                self.runner, self.app.store, self.app.service.clock, settler=self.settler
+                self.runner,
+                self.app.store,
+                self.app.service.clock,
+                settler=self.settler,
+                followups=self.followups,
             )
             await self._scheduler.start()
         elif self._scheduler is not None:

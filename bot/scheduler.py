@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.cadence import next_post
 from bot.delivery import DeliveryRunner
+from bot.followups import FollowupRunner
 from bot.models import ChannelRef, Subscription
 from bot.ports import Clock, Store
 from bot.settle import SettleRunner
@@ -39,9 +40,11 @@ class PaperScheduler:
         *,
         sweep_every: timedelta = timedelta(minutes=1),
         settler: SettleRunner | None = None,
+        followups: FollowupRunner | None = None,
     ) -> None:
         self.runner = runner
         self.settler = settler  # settles posted digests after each sweep's deliveries
+        self.followups = followups  # replies follow-ups in their threads after settling
         self.store = store
         self.clock = clock
         self.sweep_every = sweep_every
@@ -121,6 +124,10 @@ class PaperScheduler:
             settled = await self.settler.run_due()
             if settled:
                 log.info("settle run: %s", dict(settled))
+        if self.followups is not None and not self._stopping:  # on settling's fresh counts
+            followed = await self.followups.run_due()
+            if followed:
+                log.info("follow-up run: %s", dict(followed))
 
     async def fire(self, channel_key: str) -> None:
         """A channel's post time: run what is due, then set its next wake-up."""

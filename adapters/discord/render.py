@@ -110,7 +110,11 @@ def render_settled(
 
 
 def render_late_additions(digest: Digest) -> DiscordMessage:
-    """The late-additions reply in a digest's thread: a line, then up to 10 compact papers."""
+    """The late-additions reply in a digest's thread: a line, then up to 10 compact papers.
+    A digest with a `heading` and no papers is a follow-up reply (bot/followups.py): its
+    heading, escaped, is the whole message."""
+    if digest.heading is not None and not digest.entries:
+        return DiscordMessage(clamp(escape(digest.heading), CONTENT_MAX), ())
     entries = digest.entries[:EMBEDS_PER_MESSAGE]
     embeds = compact_embeds(entries, EMBED_CHARS_PER_MESSAGE)
     content = "**Late additions:** papers that joined the day's list after this digest went out"

@@ -283,7 +283,11 @@ def render_settled(
 
 def render_late_additions(digest: Digest) -> SlackMessage:
     """The late-additions reply in a digest's thread: a note, then the papers (as many as
-    one message holds: a channel's maximum is far below it)."""
+    one message holds: a channel's maximum is far below it). A digest with a `heading` and
+    no papers is a follow-up reply (bot/followups.py): its heading, escaped, is all of it."""
+    if digest.heading is not None and not digest.entries:
+        text = escape(digest.heading)
+        return SlackMessage(clip(text, MAX_FALLBACK_CHARS), tuple(sections(text)))
     note = "*Late additions:* papers that joined the day's list after this digest went out"
     units = [context(note), *(_entry_blocks(entry, {}) for entry in digest.entries)]
     first = pack(units, max_blocks=MAX_BLOCKS)[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery_state import Delivery
@@ -36,7 +36,7 @@ _POSTED_SINCE = (
 )
 _ASSIGN = (
     "UPDATE followup_events SET reply_key = $1 "
-    "WHERE channel_key = $2 AND day = $3 AND reply_key IS NULL"
+    "WHERE channel_key = $2 AND thread_of = $3 AND reply_key IS NULL"
 )
 _SENT = "UPDATE followup_events SET message_id = $1 WHERE channel_key = $2 AND reply_key = $3"
 
@@ -77,9 +77,11 @@ class PostgresFollowups:
         rows = await self._fetch(sql, since)
         return [event_from(dict(row), _aware, _same) for row in rows]
 
-    async def assign_followup_reply(self, channel: ChannelRef, day: date, reply_key: str) -> int:
+    async def assign_followup_reply(
+        self, channel: ChannelRef, thread_of: str, reply_key: str
+    ) -> int:
         async with self._transaction() as conn:
-            status = await conn.execute(_ASSIGN, reply_key, channel.key, day)
+            status = await conn.execute(_ASSIGN, reply_key, channel.key, thread_of)
         return int(status.split()[-1])
 
     async def mark_followup_sent(

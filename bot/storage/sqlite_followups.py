@@ -33,7 +33,7 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM followup_events"  # noqa: S608
 _POSTED_SINCE = f"{_SELECT_DELIVERIES} WHERE state = 'posted' AND posted_at >= ?"
 _ASSIGN = (
     "UPDATE followup_events SET reply_key = ? "
-    "WHERE channel_key = ? AND day = ? AND reply_key IS NULL"
+    "WHERE channel_key = ? AND thread_of = ? AND reply_key IS NULL"
 )
 _SENT = "UPDATE followup_events SET message_id = ? WHERE channel_key = ? AND reply_key = ?"
 
@@ -80,9 +80,11 @@ class SqliteFollowups:
         rows = await self._fetch(sql, (codec.instant_text(since),))
         return [event_from(dict(row), codec.instant_from_text, date.fromisoformat) for row in rows]
 
-    async def assign_followup_reply(self, channel: ChannelRef, day: date, reply_key: str) -> int:
+    async def assign_followup_reply(
+        self, channel: ChannelRef, thread_of: str, reply_key: str
+    ) -> int:
         async with self._transaction() as conn:
-            cursor = await conn.execute(_ASSIGN, (reply_key, channel.key, day.isoformat()))
+            cursor = await conn.execute(_ASSIGN, (reply_key, channel.key, thread_of))
             return cursor.rowcount
 
     async def mark_followup_sent(

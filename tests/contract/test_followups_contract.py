@@ -16,14 +16,13 @@ DAY = date(2024, 5, 9)
 SLACK = ChannelRef("slack", "C1", "T1")
 DISCORD = ChannelRef("discord", "D1", "G1")
 REPO = "https://github.com/org/model"
+THREAD = "1715331600.000100"
 
 
 def event(
     channel: ChannelRef = SLACK, kind: FollowupKind = FollowupKind.REPO, value: str = REPO
 ) -> FollowupEvent:
-    return FollowupEvent(
-        channel, "2405.00001", kind, value, DAY, "1715331600.000100", "k" * 20, "A title", AT
-    )
+    return FollowupEvent(channel, "2405.00001", kind, value, DAY, THREAD, "k" * 20, "A title", AT)
 
 
 async def test_an_event_is_recorded_once_per_channel_paper_kind_and_value(store: Store) -> None:
@@ -39,10 +38,10 @@ async def test_an_event_is_recorded_once_per_channel_paper_kind_and_value(store:
 
 async def test_a_batch_takes_its_reply_key_once_then_its_message_id(store: Store) -> None:
     await store.record_followup_events([event(), event(DISCORD)])
-    assert await store.assign_followup_reply(SLACK, DAY, "k1") == 1
-    assert await store.assign_followup_reply(SLACK, DAY, "k2") == 0  # already in a batch
+    assert await store.assign_followup_reply(SLACK, THREAD, "k1") == 1
+    assert await store.assign_followup_reply(SLACK, THREAD, "k2") == 0  # already in a batch
     await store.record_followup_events([event(kind=FollowupKind.STARS, value="100")])
-    assert await store.assign_followup_reply(SLACK, DAY, "k2") == 1  # the next batch
+    assert await store.assign_followup_reply(SLACK, THREAD, "k2") == 1  # the next batch
     await store.mark_followup_sent(SLACK, "k1", "1715331700.000200")
     by_kind = {
         e.kind: (e.reply_key, e.message_id)

@@ -18,6 +18,7 @@ from bot.clock import FixedClock
 from bot.config import DeliveryConfig
 from bot.delivery import DeliveryRunner
 from bot.delivery_state import DeliveryState
+from bot.followups import FollowupRunner
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.schedule import covered_day
 from bot.scheduler import PaperScheduler
@@ -252,6 +253,34 @@ async def test_the_sweep_settles_posted_digests_after_the_days_deliveries(
         clock.advance(timedelta(hours=24))
         await scheduler.sweep()
         assert [ids for ids, _ in platform.edits] == [("m1",)]
+    finally:
+        await scheduler.shutdown(wait=True)
+        await store.close()
+
+
+async def test_the_sweep_replies_follow_ups_after_settling(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "followups.db")
+    clock = FixedClock(NOW)
+    platform = MemoryPlatform(clock=clock)
+    config = DeliveryConfig(concurrency=1)
+    runner = DeliveryRunner(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
+    followups = FollowupRunner(store, {"slack": platform}, clock, config)
+    scheduler = PaperScheduler(runner, store, clock, followups=followups)
+    try:
+        await subscribe(store, 1, time(5, 0), policy=DAILY)
+        listed = Paper("2405.00001", "A paper", "Abstract.", ("A",), NOW, TUESDAY, upvotes=3)
+        await store.upsert_papers([listed])
+        await scheduler.sweep()  # posts the digest; the follow-ups see it as posted
+        assert platform.posted
+        assert platform.replies == {}
+        repo = replace(listed, github_repo="https://github.com/o/r", github_stars=150)
+        await store.upsert_papers([repo])
+        clock.advance(timedelta(hours=1))
+        await scheduler.sweep()
+        [(thread_of, digest)] = platform.replies.values()
+        assert thread_of == "m1"
+        assert digest.heading is not None
+        assert "passed 100 GitHub stars" in digest.heading
     finally:
         await scheduler.shutdown(wait=True)
         await store.close()
