@@ -19,6 +19,7 @@ from bot.cadence_parse import cadence_text, is_cadence_word, parse_cadences
 from bot.command_text import USAGE, VERBS
 from bot.config import check_timezone, parse_time
 from bot.errors import UserInputError
+from bot.followup_parse import on_off_text, parse_on_off
 from bot.input_text import refuse_control_characters
 from bot.models import Cadence, ChannelSettings, WeekdayPolicy
 from bot.vote_parse import Saved, Top, parse_saved, parse_top
@@ -87,6 +88,7 @@ class SettingsChange:
     weekday_policy: WeekdayPolicy | None = None
     cadences: tuple[Cadence, ...] | None = None
     weekly_day: int | None = None
+    followups: bool | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -101,6 +103,7 @@ class SettingsChange:
             "max": self.max_papers,
             "weekdays": self.weekday_policy and self.weekday_policy.value,
             "cadence": self.cadences and cadence_text(self.cadences, self.weekly_day or 0),
+            "followups": None if self.followups is None else on_off_text(self.followups),
         }
         return ", ".join(f"{name} {value}" for name, value in shown.items() if value is not None)
 
@@ -117,6 +120,7 @@ _FIELDS = (
     "weekday_policy",
     "cadences",
     "weekly_day",
+    "followups",
 )
 
 
@@ -322,8 +326,10 @@ _SETTING_ALIASES = {
     "days": "weekdays",
     "cadence": "cadence",
     "every": "cadence",
+    "followups": "followups",
+    "follow-ups": "followups",
 }
-SETTING_NAMES = ("time", "tz", "min-upvotes", "max", "weekdays", "cadence")
+SETTING_NAMES = ("time", "tz", "min-upvotes", "max", "weekdays", "cadence", "followups")
 
 
 def parse_settings_change(words: tuple[str, ...]) -> SettingsChange:
@@ -380,6 +386,8 @@ def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChan
     if name == "cadence":
         cadences, weekday = parse_cadences(value)
         return replace(change, cadences=cadences, weekly_day=weekday)
+    if name == "followups":
+        return replace(change, followups=parse_on_off(value))
     return replace(change, weekday_policy=_weekday_policy(value))
 
 

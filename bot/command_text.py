@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cadence_parse import cadence_text
 from bot.connection import ConnectionStatus, LinkState
+from bot.followup_parse import on_off_text
 from bot.models import ChannelSettings, Subscription, Topic
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ USAGE = {
     "unsubscribe": "/papers unsubscribe <topic | all>",
     "topics": "/papers topics",
     "settings": "/papers settings [time HH:MM] [tz Area/City] [min-upvotes N] [max N] "
-    "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly]",
+    "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly] "
+    "[followups on|off]",
     "status": "/papers status",
     "saved": "/papers saved [remove <arXiv id>]",
     "top": "/papers top [week|month|all] [public]",
@@ -71,7 +73,9 @@ DETAIL = {
     "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
     "to Friday with the weekend in Monday's digest. cadence: daily, weekly (the last ISO "
     "week's best, on Monday or the weekday named) or monthly (the last month's best, on the "
-    "1st), one or several (`cadence daily weekly fri`). `settings` alone shows them.",
+    "1st), one or several (`cadence daily weekly fri`). followups on (the default): a short "
+    "reply in a digest's thread when one of its papers gets a GitHub repository or passes "
+    "100, 1k or 10k stars, for 14 days. `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
     "Only you see the answer unless you add `public`.",
@@ -125,7 +129,8 @@ def settings_text(settings: ChannelSettings) -> str:
         f"time {settings.post_time:%H:%M} tz {settings.timezone} "
         f"min-upvotes {settings.min_upvotes} max {settings.max_papers} "
         f"weekdays {settings.weekday_policy.value} "
-        f"cadence {cadence_text(settings.cadences, settings.weekly_day)}"
+        f"cadence {cadence_text(settings.cadences, settings.weekly_day)} "
+        f"followups {on_off_text(settings.followups)}"
     )
 
 

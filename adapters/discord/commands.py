@@ -42,6 +42,7 @@ def settings_text(
     max_papers: int | None,
     weekdays: str | None,
     cadence: str | None = None,
+    followups: str | None = None,
 ) -> str:
     pairs = (
         ("time", time),
@@ -50,6 +51,7 @@ def settings_text(
         ("max", max_papers),
         ("weekdays", weekdays),
         ("cadence", cadence),
+        ("followups", followups),
     )
     return command_text("settings", *(f"{k} {v}" for k, v in pairs if v not in (None, "")))
 
@@ -174,6 +176,7 @@ def _add_settings(group: app_commands.Group, run: Run) -> None:
         max_papers="At most this many papers a digest",
         weekdays="Which days get a digest",
         cadence="daily, weekly [weekday], monthly: one or several, e.g. daily weekly fri",
+        followups="Reply in a digest's thread when a paper gets code or GitHub stars",
     )
     async def settings(
         interaction: Interaction,
@@ -183,8 +186,9 @@ def _add_settings(group: app_commands.Group, run: Run) -> None:
         max_papers: app_commands.Range[int, 1, 50] | None = None,
         weekdays: Literal["daily", "weekdays", "catchup"] | None = None,
         cadence: str | None = None,
+        followups: Literal["on", "off"] | None = None,
     ) -> None:
-        text = settings_text(time, tz, min_upvotes, max_papers, weekdays, cadence)
+        text = settings_text(time, tz, min_upvotes, max_papers, weekdays, cadence, followups)
         await run(interaction, text)
 
     @settings.autocomplete("tz")

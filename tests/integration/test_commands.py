@@ -469,11 +469,24 @@ async def test_anyone_may_read(commands: Commands) -> None:
 # ---------------------------------------------------------------------------- settings
 
 
+async def test_followups_off_is_kept_and_shown_by_settings_and_status(
+    commands: Commands, store: SqliteStore
+) -> None:
+    reply = await commands.handle(ALICE, "settings followups off")
+    assert reply.text.startswith("@alice changed this channel's settings: followups off.")
+    saved = await store.get_subscription(CHANNEL)
+    assert saved is not None
+    assert saved.settings.followups is False
+    assert (await commands.handle(BOB, "settings")).text.endswith("followups off")
+    assert "followups off" in (await commands.handle(BOB, "status")).text
+    assert "followups on|off" in (await commands.handle(BOB, "help settings")).text
+
+
 async def test_settings_shows_the_defaults_when_not_subscribed(commands: Commands) -> None:
     reply = await commands.handle(BOB, "settings")
     assert reply == Reply(
         "This channel is not subscribed. The defaults: time 08:30 tz Europe/Paris "
-        "min-upvotes 0 max 5 weekdays catchup cadence daily"
+        "min-upvotes 0 max 5 weekdays catchup cadence daily followups on"
     )
 
 
@@ -485,7 +498,8 @@ async def test_settings_change_creates_a_subscription(
     assert reply.text == (
         "@alice changed this channel's settings: time 18:00, tz Asia/Tokyo, weekdays daily. "
         "This channel now gets the plain trending list. "
-        "Now: time 18:00 tz Asia/Tokyo min-upvotes 0 max 5 weekdays daily cadence daily"
+        "Now: time 18:00 tz Asia/Tokyo min-upvotes 0 max 5 weekdays daily cadence daily "
+        "followups on"
     )
     saved = await store.get_subscription(CHANNEL)
     assert saved is not None
@@ -508,7 +522,7 @@ async def test_settings_change_keeps_topics_and_other_settings(
     shown = await commands.handle(BOB, "settings")
     assert shown.text == (
         "This channel's settings: time 08:30 tz Europe/Paris min-upvotes 10 max 2 weekdays catchup"
-        " cadence daily"
+        " cadence daily followups on"
     )
     saved = await store.get_subscription(CHANNEL)
     assert saved is not None

@@ -28,6 +28,7 @@ def test_slack_shows_the_lines_and_pings_no_one() -> None:
 def test_discord_shows_the_lines_and_pings_no_one() -> None:
     message = discord_reply(followup())
     assert message.embeds == ()
+    assert message.content is not None
     assert "github.com/o/r" in message.content
     assert "@everyone" not in message.content
     assert "Late additions" not in message.content
