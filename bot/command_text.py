@@ -74,8 +74,8 @@ DETAIL = {
     "to Friday with the weekend in Monday's digest. cadence: daily, weekly (the last ISO "
     "week's best, on Monday or the weekday named) or monthly (the last month's best, on the "
     "1st), one or several (`cadence daily weekly fri`). followups on (the default): a short "
-    "reply in a digest's thread when one of its papers gets a GitHub repository or passes "
-    "100, 1k or 10k stars, for 14 days. `settings` alone shows them.",
+    "reply in a digest's thread when one of its papers gets a GitHub repository, passes "
+    "100, 1k or 10k stars or a new arXiv version, for 14 days. `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
     "Only you see the answer unless you add `public`.",

@@ -89,7 +89,7 @@ class DeliveryConfig:
     settle_after_hours: tuple[int, ...] = (24, 168)
     settle_concurrency: int = 2  # settle tasks run at once, behind the digests
     # Papers posted within this many days get follow-ups in their digest's thread
-    # (bot/followups.py): a repository appeared, stars crossed 100/1k/10k. 0 turns them off.
+    # (bot/followups.py): a repository, stars past 100/1k/10k, a new arXiv version. 0: off.
     followup_days: int = 14
 
 

@@ -15,8 +15,9 @@ to date), so a follow-up never delays a digest:
    event is replied at most once.
 
 The first look at a paper (in the sweep that posted it) records only the baseline.
-arXiv versions are not looked up yet (no batched `id_list` query exists), nor are first
-models, datasets or Spaces (no source of artifacts feeds the store).
+arXiv versions come from the arXiv source's batched `id_list` look-up (100 ids a request,
+one request every 3 s), at most every `VERSIONS_EVERY`, not every sweep. A first model,
+dataset or Space is not followed yet (no source of artifacts feeds the store).
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from bot.config import DeliveryConfig
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
-from bot.errors import MessageGone, PermanentPlatformError, PlatformError, StoreError
+from bot.errors import (
+    MessageGone,
+    PermanentPlatformError,
+    PlatformError,
+    SourceError,
+    StoreError,
+)
 from bot.followup_plan import FollowupEvent, Seen, changes, reply_key, reply_text
 from bot.models import ChannelRef, Paper, Subscription
 from bot.ports import ChatPlatform, Clock, Store
@@ -40,6 +48,16 @@ log = logging.getLogger(__name__)
 # "followup-accepted", "followup-sent".
 FollowupStep = Callable[[str], None]
 GONE = ""  # the message id recorded for a reply whose thread is gone: never retried
+VERSIONS_EVERY = timedelta(hours=6)  # arXiv versions change rarely; its API is slow
+
+
+@runtime_checkable
+class VersionLookup(Protocol):
+    """arXiv's latest versions (bot/sources/arxiv.py `ArxivSource.versions`)."""
+
+    async def versions(self, arxiv_ids: Sequence[str]) -> dict[str, int]:
+        """The latest version of each paper known, by bare id. Raises SourceError."""
+        ...
 
 
 class FollowupRunner:
@@ -50,13 +68,16 @@ class FollowupRunner:
         clock: Clock,
         config: DeliveryConfig,
         *,
+        versions: VersionLookup | None = None,
         on_step: FollowupStep | None = None,
     ) -> None:
         self.store = store
         self.platforms = dict(platforms)
         self.clock = clock
         self.config = config
+        self.versions = versions
         self._on_step = on_step
+        self._versions_at: datetime | None = None  # the last look-up (memory: a restart asks)
 
     async def run_due(self) -> Counter[str]:
         """Detect, record and reply; how many events were new and replies were posted."""
@@ -90,13 +111,14 @@ class FollowupRunner:
         ids = sorted({arxiv_id for (_, arxiv_id) in threads})
         before = await self.store.followups_seen(ids)
         now = self.clock.now()
+        versions = await self._latest_versions(ids, now)
         events: list[FollowupEvent] = []
         seen: list[Seen] = []
         for arxiv_id in ids:
             paper = await self.store.get_paper(arxiv_id)
             if paper is None:
                 continue
-            current = Seen.of(paper)
+            current = Seen.of(paper, versions.get(arxiv_id))
             last = before.get(arxiv_id)
             if last is not None:
                 events += _addressed(last, current, paper, threads, now)
@@ -105,6 +127,19 @@ class FollowupRunner:
         self._step("followup-recorded")
         await self.store.save_followups_seen(seen, now)
         return new
+
+    async def _latest_versions(self, ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """arXiv's versions when a look-up is due; {} (nothing known) otherwise."""
+        if self.versions is None or not ids:
+            return {}
+        if self._versions_at is not None and now - self._versions_at < VERSIONS_EVERY:
+            return {}
+        self._versions_at = now
+        try:
+            return await self.versions.versions(ids)
+        except SourceError as exc:
+            log.warning("arXiv versions unknown this pass: %s", exc)
+            return {}
 
     # -- reply -------------------------------------------------------------------------
 

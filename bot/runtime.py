@@ -18,7 +18,7 @@ from bot.bootstrap import App
 from bot.connection import ConnectionStatus
 from bot.delivery import DeliveryRunner
 from bot.errors import PaperbotError, PlatformError
-from bot.followups import FollowupRunner
+from bot.followups import FollowupRunner, VersionLookup
 from bot.leader import follow_leadership, open_leader_election
 from bot.models import ChannelRef
 from bot.ports import ChatPlatform, ReportsConnection
@@ -43,8 +43,13 @@ class Runtime:
         self.settler = SettleRunner(
             app.store, app.service, self.platforms, app.service.clock, app.config.delivery
         )
+        lookup = app.service.lookup
         self.followups = FollowupRunner(
-            app.store, self.platforms, app.service.clock, app.config.delivery
+            app.store,
+            self.platforms,
+            app.service.clock,
+            app.config.delivery,
+            versions=lookup if isinstance(lookup, VersionLookup) else None,
         )
         app.service.delivery = self.runner
         app.service.on_change = self._on_subscription_change

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.arxiv_ids import bare_id
 from bot.config import ArxivConfig
 from bot.errors import MalformedResponse, UpstreamRejected
 from bot.models import Paper
-from bot.sources.arxiv_parse import parse_feed
+from bot.sources.arxiv_parse import parse_feed, parse_versions
 from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
 
 MAX_RESULTS = 100
@@ -68,6 +68,19 @@ class ArxivSource:
         }
         return (await self._query(params))[:limit]
 
+    async def versions(self, arxiv_ids: Sequence[str]) -> dict[str, int]:
+        """The latest version of each paper arXiv knows, by bare id: one `id_list` query per
+        100 ids, each through the throttle (one request every 3 s). Raises SourceError."""
+        ids = sorted({bare_id(i) for i in arxiv_ids})
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), MAX_RESULTS):
+            batch = ids[start : start + MAX_RESULTS]
+            params: Params = {"id_list": ",".join(batch), "start": 0, "max_results": len(batch)}
+            found |= await self._http.get_read(
+                self._url, params, _versions, accept="application/atom+xml"
+            )
+        return found
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -84,6 +97,14 @@ def _papers(reply: HttpReply) -> list[Paper]:
     if reply.status != 200:
         raise MalformedResponse(f"arxiv: unexpected HTTP {reply.status}")
     return parse_feed(reply.body)
+
+
+def _versions(reply: HttpReply) -> dict[str, int]:
+    if 400 <= reply.status < 500:
+        raise _rejection(reply)
+    if reply.status != 200:
+        raise MalformedResponse(f"arxiv: unexpected HTTP {reply.status}")
+    return parse_versions(reply.body)
 
 
 def build_search_query(query: str) -> str:

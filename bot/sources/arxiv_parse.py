@@ -10,6 +10,7 @@ expansion attacks on the standard-library parser.
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 
 from bot.arxiv_ids import parse_arxiv_id
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
+_VERSION = re.compile(r"v(\d+)$")
 ERROR_ID_MARK = "/api/errors"  # entry <id> of arXiv's error feed: https://arxiv.org/api/errors#...
 
 
@@ -36,6 +38,23 @@ def parse_feed(body: bytes) -> list[Paper]:
         if paper is not None:
             papers.append(paper)
     return papers
+
+
+def parse_versions(body: bytes) -> dict[str, int]:
+    """Each entry's latest version by bare id (`.../abs/2405.00001v3` → 3), from an
+    `id_list` feed. Raises as `parse_feed`."""
+    versions: dict[str, int] = {}
+    for entry in _root(body).iterfind(f"{ATOM}entry"):
+        _raise_if_error(entry)
+        entry_id = (entry.findtext(f"{ATOM}id") or "").strip()
+        version = _VERSION.search(entry_id)
+        try:
+            arxiv_id = parse_arxiv_id(entry_id)
+        except ValueError:
+            continue
+        if version is not None:
+            versions[arxiv_id] = int(version.group(1))
+    return versions
 
 
 def _root(body: bytes) -> ET.Element:

@@ -70,6 +70,15 @@ def hf_fixture(day: date) -> list[dict[str, Any]]:
     return items
 
 
+def atom_versions(versions: dict[str, int]) -> bytes:
+    """A minimal `id_list` answer: one entry per paper at its latest version."""
+    entries = "".join(
+        f"<entry><id>http://arxiv.org/abs/{arxiv_id}v{version}</id><title>T</title></entry>"
+        for arxiv_id, version in versions.items()
+    )
+    return f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
+
+
 def arxiv_fixture(name: str) -> bytes:
     return (ARXIV_FIXTURES / name).read_bytes()
 

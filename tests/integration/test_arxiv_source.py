@@ -11,7 +11,7 @@ import pytest
 from bot.config import DEFAULT_USER_AGENT, ArxivConfig
 from bot.errors import MalformedResponse, SourceUnavailable, UpstreamRejected
 from bot.sources import ArxivSource
-from tests.fakes.feed_server import ARXIV_PATH, FakeFeed
+from tests.fakes.feed_server import ARXIV_PATH, FakeFeed, atom_versions
 
 
 class FakeTime:
@@ -200,3 +200,26 @@ async def test_a_feed_cut_off_once_is_retried_like_a_5xx(
     assert paper is not None
     assert paper.arxiv_id == "1111.2011"
     assert len(feed.requests) == 2
+
+
+async def test_versions_asks_100_ids_a_request_one_request_every_3_s(
+    arxiv: ArxivSource, feed: FakeFeed, clock: FakeTime
+) -> None:
+    ids = [f"2405.{n:05d}" for n in range(1, 251)]
+    for start in range(0, 250, 100):
+        batch = ids[start : start + 100]
+        feed.serve_arxiv_id(
+            ",".join(batch), atom_versions({i: 4 if i == "2405.00007" else 1 for i in batch})
+        )
+    found = await arxiv.versions([*ids, "2405.00001v2"])  # a version suffix is the same paper
+    assert len(found) == 250
+    assert found["2405.00007"] == 4
+    assert found["2405.00250"] == 1
+    asked = [r.query for r in feed.requests if r.path == ARXIV_PATH]
+    assert [q["max_results"] for q in asked] == ["100", "100", "50"]
+    assert sum(clock.waits) >= 6.0  # three requests, 3 s apart
+
+
+async def test_versions_of_nothing_asks_nothing(arxiv: ArxivSource, feed: FakeFeed) -> None:
+    assert await arxiv.versions([]) == {}
+    assert feed.requests == []

@@ -18,11 +18,13 @@ import pytest
 
 from adapters.slack.platform import SlackPlatform
 from bot.clock import FixedClock
-from bot.config import DeliveryConfig, SlackConfig
+from bot.config import DEFAULT_USER_AGENT, ArxivConfig, DeliveryConfig, SlackConfig
 from bot.delivery import DeliveryRunner
 from bot.followups import FollowupRunner, FollowupStep
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.sources import ArxivSource
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.feed_server import FakeFeed, atom_versions
 from tests.fakes.slack_api import FakeSlackApi
 
 DAY = date(2024, 5, 13)
@@ -175,3 +177,32 @@ async def test_nothing_after_the_window_or_with_followups_off(world: World) -> N
     await world.gains(20_000)
     assert await world.followups().run_due() == {}
     assert world.followup_replies(ts) == []
+
+
+async def test_a_new_arxiv_version_is_a_reply_looked_up_at_most_every_6_hours(
+    world: World, tmp_path: Path
+) -> None:
+    async with FakeFeed(fixtures=False) as feed:
+        config = ArxivConfig(base_url=feed.arxiv_url, min_interval_s=3.0, timeout_s=5.0)
+        arxiv = ArxivSource(config, DEFAULT_USER_AGENT, sleep=no_sleep, monotonic=lambda: 0.0)
+        ids = ",".join(p.arxiv_id for p in PAPERS)
+        feed.serve_arxiv_id(ids, atom_versions({"2405.00001": 1, "2405.00002": 1}))
+        runner = FollowupRunner(
+            world.store, {"slack": world.platform}, world.clock, DeliveryConfig(), versions=arxiv
+        )
+        try:
+            ts = await world.post()  # its own runner: no versions yet
+            assert await runner.run_due() == {}  # the versions' baseline
+            feed.serve_arxiv_id(ids, atom_versions({"2405.00001": 1, "2405.00002": 2}))
+            world.clock.set(POST_AT + timedelta(hours=5))
+            assert await runner.run_due() == {}  # not asked again yet
+            assert len(feed.requests) == 1
+            world.clock.set(POST_AT + timedelta(hours=6))
+            assert await runner.run_due() == {"events": 1, "replies": 1}
+            [reply] = [
+                r for r in world.fake.replies(CHANNEL.channel_id, ts) if "arXiv" in r["text"]
+            ]
+            assert "“Agents that remember” has a new arXiv version (v2)" in reply["text"]
+            assert len(feed.requests) == 2
+        finally:
+            await arxiv.aclose()

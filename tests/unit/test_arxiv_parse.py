@@ -9,7 +9,8 @@ import pytest
 
 from bot.errors import MalformedResponse, UpstreamRejected
 from bot.sources.arxiv import build_search_query
-from bot.sources.arxiv_parse import parse_feed
+from bot.sources.arxiv_parse import parse_feed, parse_versions
+from tests.fakes.feed_server import arxiv_fixture
 from tests.hostile_text import unsafe_chars
 
 ARXIV = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv"
@@ -154,3 +155,10 @@ def test_control_and_bidi_characters_in_a_feed_are_cleaned() -> None:
     for text in (paper.title, paper.abstract, *paper.authors):
         assert unsafe_chars(text) == [], text
         assert not {"\n", "\r"} & set(text), text
+
+
+def test_parse_versions_reads_the_version_off_each_entry_id() -> None:
+    assert parse_versions(arxiv_fixture("api_query_idlist_1111.2011v2_oldformat.xml")) == {
+        "1111.2011": 2
+    }
+    assert parse_versions(arxiv_fixture("api_query_idlist_no_results_2026-04.xml")) == {}
