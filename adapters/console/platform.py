@@ -99,11 +99,11 @@ class ConsolePlatform:
     async def post_reply(
         self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
     ) -> str:
-        """Print the late additions once per key."""
+        """Print a thread reply (late additions, follow-ups) once per key."""
         earlier = self._replies.get(idempotency_key)
         if earlier is not None:
             return earlier
-        self._write(f"[{channel.channel_id}] (late additions) " + render_text(digest))
+        self._write(f"[{channel.channel_id}] (in the thread of {thread_of}) " + render_text(digest))
         self._replies[idempotency_key] = reply_id = f"console-{next(self._message_ids)}"
         return reply_id
 
