@@ -35,6 +35,12 @@ class Reply:
     is_error: bool = False
     # Shown after `papers` under CLOSE_MATCHES: a search's papers from a relaxed reading.
     close_papers: tuple[Paper, ...] = ()
+    # One line per paper of `papers` saying why it is listed (`similar`: the words shared).
+    why: tuple[str, ...] = ()
+
+    def reasons(self, index: int) -> tuple[str, ...]:
+        """The why-line of `papers[index]`, as a digest entry's reasons (none if unset)."""
+        return (self.why[index],) if index < len(self.why) else ()
 
 
 CLOSE_MATCHES = "Close matches"

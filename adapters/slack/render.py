@@ -288,7 +288,7 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
     if reply.visibility is Visibility.CHANNEL and is_user_id(actor_id):
         units.append(context(f"Changed by <@{actor_id}>"))
     units.extend(
-        [*sections(paper_text(p, rank, summarize(p))), divider()]
+        [*sections(paper_text(p, rank, summarize(p), reply.reasons(rank - 1))), divider()]
         for rank, p in enumerate(reply.papers, 1)
     )
     if reply.close_papers:

@@ -27,7 +27,17 @@ from tests.fakes.discord_payloads import (
 from tests.fakes.discord_setup import WAIT_S, config_for, fake_discord, no_sleep, serving
 
 ADA = FakeUser(666_666_666_666_666_666, "ada")
-VERBS = {"today", "search", "show", "subscribe", "unsubscribe", "topics", "settings", "status"}
+VERBS = {
+    "today",
+    "search",
+    "show",
+    "similar",
+    "subscribe",
+    "unsubscribe",
+    "topics",
+    "settings",
+    "status",
+}
 _ids = itertools.count(700_000_000_000_000_001)
 
 
