@@ -18,6 +18,7 @@ from bot.storage.similar_plan import (
     distinctive_terms,
     doc_cap,
     paper_terms,
+    query_terms,
 )
 
 CONFIG = "'english'::regconfig"
@@ -44,7 +45,7 @@ async def similar_ids(conn: Any, paper: Paper, limit: int) -> tuple[list[str], l
     terms = await _distinctive(conn, paper_terms(paper), paper.arxiv_id)
     if not terms or limit <= 0:
         return [], terms
-    query = " | ".join(_any_form(t) for t in terms)
+    query = " | ".join(_any_form(t) for t in query_terms(terms))
     rows = await conn.fetch(_SIMILAR, query, candidate_pool(limit))
     return [str(row[0]) for row in rows], terms
 

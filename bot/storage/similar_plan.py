@@ -45,8 +45,10 @@ KEEP_TERMS = 12  # the distinctive words the similar papers are looked for by
 MAX_DOC_SHARE = 0.02
 MIN_DOC_CAP = 50
 TITLE_BONUS = 1.5  # a shared word in the other paper's title counts this much more
-SHOWN_SHARED = 4
-POOL_AT_LEAST = 40  # words or keywords named in the one-line reason
+SHOWN_SHARED = 4  # words or keywords named in the one-line reason
+# Papers the index ranks at most for one `similar` (the sum of its query words' counts).
+MATCH_BUDGET = 3000
+POOL_AT_LEAST = 40  # candidates from the index re-ordered by the words they share
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -58,6 +60,7 @@ class Term:
     forms: tuple[str, ...]  # as folded in the paper, commonest first
     weight: float
     score: float = 0.0  # weight x rarity, once the corpus was asked how rare it is
+    docs: int = 0  # how many other papers hold it (counted up to a cap)
 
 
 def paper_terms(paper: Paper) -> list[Term]:
@@ -106,12 +109,25 @@ def distinctive_terms(terms: Sequence[Term], docs: Sequence[int], total: int) ->
     """
     cap = doc_cap(total)
     scored = [
-        replace(term, score=term.weight * math.log((total + 1) / (count + 1)))
+        replace(term, score=term.weight * math.log((total + 1) / (count + 1)), docs=count)
         for term, count in zip(terms, docs, strict=True)
         if 0 < count < cap
     ]
     scored.sort(key=lambda term: (-term.score, term.stem))
     return scored[:KEEP_TERMS]
+
+
+def query_terms(terms: Sequence[Term]) -> list[Term]:
+    """The best of `terms` whose papers add up to MATCH_BUDGET at most: ranking every paper
+    that holds a common word would cost the index far more than the answer's budget, and
+    the pool's final order (`rank_similar`) weighs every distinctive word anyway."""
+    chosen: list[Term] = []
+    spent = 0
+    for term in terms:
+        if spent + term.docs <= MATCH_BUDGET:
+            chosen.append(term)
+            spent += term.docs
+    return chosen or sorted(terms, key=lambda term: term.docs)[:1]
 
 
 def rank_similar(source: Paper, candidates: Sequence[Paper], terms: Sequence[Term]) -> list[Paper]:

@@ -19,12 +19,16 @@ from bot.storage.similar_plan import (
     distinctive_terms,
     doc_cap,
     paper_terms,
+    query_terms,
 )
 
-# bm25 column weights: title, abstract, authors (filtered out), ai_keywords.
+# bm25 column weights: title, abstract, authors (filtered out), ai_keywords. Ranked in the
+# index first, then joined: a join before the sort reads every match's row from `papers`
+# (abstract and all).
 _SIMILAR = (
-    "SELECT p.arxiv_id FROM papers_fts AS f JOIN papers AS p ON p.id = f.rowid "
-    "WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 4.0, 1.0, 0.0, 2.0) LIMIT ?"
+    "SELECT p.arxiv_id FROM (SELECT rowid, bm25(papers_fts, 4.0, 1.0, 0.0, 2.0) AS score "
+    "FROM papers_fts WHERE papers_fts MATCH ? ORDER BY score LIMIT ?) AS f "
+    "JOIN papers AS p ON p.id = f.rowid ORDER BY f.score"
 )
 # Papers other than the source holding a word (the source may or may not be stored).
 _COUNT = (
@@ -43,7 +47,7 @@ async def similar_ids(
     terms = await _distinctive(conn, paper_terms(paper), paper.arxiv_id)
     if not terms or limit <= 0:
         return [], terms
-    expression = _COLUMNS + " : (" + " OR ".join(any_of(t.forms) for t in terms) + ")"
+    expression = _COLUMNS + " : (" + " OR ".join(any_of(t.forms) for t in query_terms(terms)) + ")"
     rows = await conn.execute_fetchall(_SIMILAR, (expression, candidate_pool(limit)))
     return [str(arxiv_id) for (arxiv_id,) in rows], terms
 
