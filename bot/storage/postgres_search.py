@@ -43,6 +43,9 @@ _RANKED = (
     f" AS recent, to_tsquery({CONFIG}, $1) AS q "
     "ORDER BY ts_rank_cd(search_vector, q) DESC, id DESC LIMIT $2"
 )
+# The titles (or texts) holding the query's words as typed, side by side (phraseto_tsquery
+# takes plain text, never syntax): a fragment of common words finds its title first.
+_RUNS = _RANKED.replace(f"to_tsquery({CONFIG}, $1)", f"phraseto_tsquery({CONFIG}, $1)")
 _NOTHING = "paperbotnothing"  # an exclusion no paper holds, when the query has none
 
 
@@ -113,9 +116,12 @@ async def _stage(
     close: bool,
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
-    rows = await conn.fetch(sql, argument, max(RERANK_AT_LEAST, 3 * limit + len(found)), excluded)
+    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    rows = list(await conn.fetch(sql, argument, wanted, excluded))
+    if sql is _RANKED and not close and len(plan.typed) > 1:
+        rows = list(await conn.fetch(_RUNS, " ".join(plan.typed), wanted, excluded)) + rows
     titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
-    order = title_order(titles, groups, plan.run)
+    order = title_order(titles, groups, plan.run, plan.typed)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)

@@ -109,15 +109,24 @@ async def _stage(
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
     expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
-    rows = list(
-        await conn.execute_fetchall(
-            _RANKED, (expression, RANK_WINDOW, max(RERANK_AT_LEAST, 3 * limit + len(found)))
-        )
-    )
+    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    rows = list(await conn.execute_fetchall(_RANKED, (expression, RANK_WINDOW, wanted)))
+    if not close and len(plan.typed) > 1:
+        rows = await _title_runs(conn, plan, excluded, wanted) + rows
     titles = [str(title) for _, title in rows]
-    order = title_order(titles, groups, plan.run)
+    order = title_order(titles, groups, plan.run, plan.typed)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
+
+
+async def _title_runs(
+    conn: aiosqlite.Connection, plan: ParsedQuery, excluded: str, wanted: int
+) -> list[Any]:
+    """The titles holding the query's words as typed, side by side: a fragment of a title
+    whose words are common ("of large language models") finds its paper even when bm25
+    ranks hundreds of abstracts repeating them higher."""
+    phrase = "{title} : " + quote(" ".join(plan.typed)) + excluded
+    return list(await conn.execute_fetchall(_RANKED, (phrase, RANK_WINDOW, wanted)))
 
 
 async def _word_forms(conn: aiosqlite.Connection, words: Sequence[str]) -> dict[str, list[str]]:
