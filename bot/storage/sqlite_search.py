@@ -36,6 +36,7 @@ from bot.storage.query import (
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
+    any_title_holds_run,
     choose_corrections,
     parse_query,
     same_stem,
@@ -111,12 +112,16 @@ async def _stage(
     expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     rows = list(await conn.execute_fetchall(_RANKED, (expression, RANK_WINDOW, wanted)))
-    if not close and len(plan.typed) > 1:
+    if not close and len(plan.typed) > 1 and not any_title_holds_run(_titles(rows), plan.typed):
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
-    titles = [str(title) for _, title in rows]
+    titles = _titles(rows)
     order = title_order(titles, groups, plan.run, plan.typed)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
+
+
+def _titles(rows: Sequence[Any]) -> list[str]:
+    return [str(title) for _, title in rows]
 
 
 async def _title_runs(
