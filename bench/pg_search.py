@@ -40,6 +40,7 @@ from bench.search import (
     machine,
     run_size,
     time_fts,
+    time_similar,
 )
 from bot.models import Paper
 from bot.storage.postgres import PostgresStore
@@ -67,6 +68,7 @@ async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
             "typo_fallback": "pg_trgm" if store.corrects_typos else "none",
             "search": await time_fts(store),
             "known_item": await known_item(store, sample),
+            "similar": await time_similar(store, sample),
         }
     finally:
         await store.close()

@@ -7,7 +7,8 @@ For each size: index the real archive (its own size) or a synthetic corpus recom
 it, time a fixed list of queries through `SqliteStore.search` and through a `LIKE '%q%'`
 scan on the same database, and run known-item tests (a title with one word dropped and one
 typo, plus the harder kinds of bench/query_kinds.py: title fragments, misspellings,
-questions, whole long titles), reporting MRR@10 and p50/p95 per kind and the worst kind.
+questions, whole long titles), reporting MRR@10 and p50/p95 per kind and the worst kind,
+and time `similar` for sampled papers.
 Prints and saves p50/p95 latency, index build rate and peak memory (RSS).
 """
 
@@ -63,6 +64,7 @@ QUERIES = (
 )
 REPEATS = 5
 KNOWN_ITEMS = 200
+SIMILAR_ITEMS = 100
 BATCH = 5_000
 SEED = 20240527
 
@@ -201,6 +203,27 @@ async def known_item(store: Store, sample: list[Paper]) -> dict[str, Any]:
     return report
 
 
+async def time_similar(store: Store, sample: list[Paper]) -> dict[str, Any]:
+    """p50/p95/max of `similar` for each sampled paper, and how often its answers share a
+    Hugging Face keyword with it (a rough check that they are alike, not a tuned target)."""
+    samples: list[float] = []
+    answered = shared = listed = 0
+    for paper in sample[:SIMILAR_ITEMS]:
+        started = time.perf_counter()
+        found = await store.similar(paper, 10)
+        samples.append((time.perf_counter() - started) * 1000)
+        answered += bool(found)
+        mine = {k.casefold() for k in paper.ai_keywords}
+        listed += len(found) if mine else 0
+        shared += sum(bool(mine & {k.casefold() for k in f.paper.ai_keywords}) for f in found)
+    return {
+        "items": len(samples),
+        "answered": round(answered / len(samples), 3),
+        "share_a_keyword": round(shared / listed, 3) if listed else None,
+        **percentiles(samples),
+    }
+
+
 def files_mb(folder: Path, name: str) -> int:
     """The database's size on disk, WAL included."""
     return round(sum(f.stat().st_size for f in folder.glob(name + "*")) / 2**20)
@@ -229,6 +252,7 @@ async def run_size(
             "db_mb": files_mb(workdir, db.name),
             "fts": await time_fts(store),
             "known_item": await known_item(store, sample),
+            "similar": await time_similar(store, sample),
         }
     finally:
         await store.close()

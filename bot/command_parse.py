@@ -27,7 +27,7 @@ from bot.vote_parse import Saved, Top, parse_saved, parse_top
 MAX_QUERY_CHARS = 300
 MAX_UPVOTES = 100_000
 MAX_PAPERS = 50  # the same cap as [defaults] max_papers in the config
-SLOW_VERBS = frozenset({"today", "search", "show", "status"})
+SLOW_VERBS = frozenset({"today", "search", "show", "status", "similar"})
 
 # Phones and macOS turn " into curly quotes; treat them all as the plain double quote.
 _CURLY_DOUBLE = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"'})
@@ -59,6 +59,11 @@ class Search:
 
 @dataclass(frozen=True, slots=True)
 class Show:
+    arxiv_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Similar:
     arxiv_id: str
 
 
@@ -139,6 +144,7 @@ Command = (
     | Today
     | Search
     | Show
+    | Similar
     | Subscribe
     | Unsubscribe
     | ListTopics
@@ -270,14 +276,23 @@ def _parse_search(rest: str) -> Search:
 
 
 def _parse_show(rest: str) -> Show:
+    return Show(_one_arxiv_id("show", rest))
+
+
+def _parse_similar(rest: str) -> Similar:
+    return Similar(_one_arxiv_id("similar", rest))
+
+
+def _one_arxiv_id(verb: str, rest: str) -> str:
     words = split_words(rest).words
     if len(words) != 1:
-        problem = "Show needs an arXiv id." if not words else "Show takes one arXiv id."
-        raise usage_error("show", problem)
+        named = verb.capitalize()
+        problem = f"{named} needs an arXiv id." if not words else f"{named} takes one arXiv id."
+        raise usage_error(verb, problem)
     try:
-        return Show(parse_arxiv_id(words[0]))
+        return parse_arxiv_id(words[0])
     except ValueError as exc:
-        raise usage_error("show", f"Bad arXiv id: {exc}.") from None
+        raise usage_error(verb, f"Bad arXiv id: {exc}.") from None
 
 
 def _parse_subscribe(rest: str) -> Subscribe:
@@ -421,6 +436,7 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "today": _parse_today,
     "search": _parse_search,
     "show": _parse_show,
+    "similar": _parse_similar,
     "subscribe": _parse_subscribe,
     "unsubscribe": _parse_unsubscribe,
     "topics": _parse_topics,

@@ -22,6 +22,7 @@ VERBS = (
     "today",
     "search",
     "show",
+    "similar",
     "subscribe",
     "unsubscribe",
     "topics",
@@ -36,6 +37,7 @@ USAGE = {
     "today": "/papers today [YYYY-MM-DD]",
     "search": "/papers search <words>",
     "show": "/papers show <arXiv id or URL>",
+    "similar": "/papers similar <arXiv id or URL>",
     "subscribe": '/papers subscribe [topics], e.g. agents "world model" -survey '
     'author:"Yann LeCun" org:google kw:"retrieval augmented generation"',
     "unsubscribe": "/papers unsubscribe <topic | all>",
@@ -53,6 +55,7 @@ SUMMARY = {
     "today": "the digest of the latest complete list (or of that day)",
     "search": "search papers by title, abstract, authors and keywords",
     "show": "one paper, by arXiv id or arXiv / Hugging Face URL",
+    "similar": "the stored papers most like one, each with the words they share",
     "subscribe": "start digests here, or follow topics (channel managers)",
     "unsubscribe": "stop following a topic, or stop the digests (channel managers)",
     "topics": "the topics this channel follows",
@@ -67,6 +70,8 @@ DETAIL = {
     'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
     "`subscribe` alone starts the plain trending list, or resumes a channel whose posting was "
     "paused; a channel follows at most 25 topics.",
+    "similar": "Papers are alike when they share words that few other papers use, in their "
+    "titles, keywords and abstracts; the paper itself may be one the bot has not stored.",
     "unsubscribe": "Dropping the last topic leaves the plain trending list; `unsubscribe all` "
     "stops the digests in this channel (and forgets its settings).",
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "

@@ -17,6 +17,7 @@ from bot.command_parse import (
     Search,
     Settings,
     Show,
+    Similar,
     Status,
     Subscribe,
     Today,
@@ -44,6 +45,7 @@ from bot.errors import SourceError, UpstreamRejected, UserInputError
 from bot.models import Subscription, Topic
 from bot.replies import CommandContext, Reply, Visibility, search_reply
 from bot.service import PaperService
+from bot.similar_command import similar_reply
 from bot.topics import MAX_TOPICS, parse_topics, topic_key
 
 __all__ = ["MAX_TOPICS", "VERBS", "Commands", "is_slow"]
@@ -84,6 +86,8 @@ class Commands:
                 return await self._search(query)
             case Show(arxiv_id):
                 return await self._show(arxiv_id)
+            case Similar(arxiv_id):
+                return await similar_reply(self.service, arxiv_id)
             case Subscribe(text):
                 return await self._subscribe(ctx, _topics("subscribe", text))
             case Unsubscribe(None):

@@ -195,3 +195,11 @@ class SearchResults:
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.close)
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarPaper:
+    """A stored paper like another one, and in one line why (the words they share)."""
+
+    paper: Paper
+    reason: str

@@ -14,7 +14,15 @@ from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.followup_plan import FollowupEvent, Seen
-from bot.models import Cadence, ChannelRef, Paper, PostReceipt, SearchResults, Subscription
+from bot.models import (
+    Cadence,
+    ChannelRef,
+    Paper,
+    PostReceipt,
+    SearchResults,
+    SimilarPaper,
+    Subscription,
+)
 from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext, Reply
 from bot.settle_plan import SettleTask
@@ -182,6 +190,12 @@ class Store(VoteStore, SettleStore, FollowupStore, Protocol):
         a question's own words ("how do I ..."). Papers that match so are `exact`; papers
         found only by a relaxed reading (a typo corrected, or all words but one) are `close`.
         A query the search syntax cannot take is treated as plain words, never raised.
+        """
+        ...
+
+    async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
+        """The stored papers most like `paper` (itself left out, stored or not), best first:
+        those sharing its distinctive words (`bot.storage.similar_plan`), each with a reason.
         """
         ...
 

@@ -38,6 +38,12 @@ class Reply:
     close_papers: tuple[Paper, ...] = ()
     # The channel's 👍 count per arXiv id, for the buttons under each paper (bot/votes.py).
     vote_counts: Mapping[str, int] = field(default_factory=dict)
+    # One line per paper of `papers` saying why it is listed (`similar`: the words shared).
+    why: tuple[str, ...] = ()
+
+    def reasons(self, index: int) -> tuple[str, ...]:
+        """The why-line of `papers[index]`, as a digest entry's reasons (none if unset)."""
+        return (self.why[index],) if index < len(self.why) else ()
 
 
 CLOSE_MATCHES = "Close matches"

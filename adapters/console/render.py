@@ -22,7 +22,7 @@ def render_reply(reply: Reply) -> str:
     elif len(reply.papers) == 1 and not reply.close_papers:
         parts.append(render_paper_text(reply.papers[0]))
     elif reply.papers:
-        parts.append(render_papers_list_text(reply.papers))
+        parts.append(render_papers_list_text(reply.papers, why=reply.why))
     if reply.close_papers:
         start = len(reply.papers) + 1
         parts.append(f"{CLOSE_MATCHES}:")

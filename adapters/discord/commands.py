@@ -118,6 +118,11 @@ def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:
     async def show(interaction: Interaction, paper: str) -> None:
         await run(interaction, command_text("show", paper))
 
+    @group.command(name="similar", description="The stored papers most like one paper")
+    @app_commands.describe(paper="e.g. 2508.12345 or https://arxiv.org/abs/2508.12345")
+    async def similar(interaction: Interaction, paper: str) -> None:
+        await run(interaction, command_text("similar", paper))
+
     @group.command(name="topics", description="The topics this channel follows")
     async def topics(interaction: Interaction) -> None:
         await run(interaction, "topics")

@@ -157,7 +157,8 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
 def _paper_list_embeds(reply: Reply) -> Iterator[discord.Embed]:
     """A reply's papers, then its close matches after an embed that says what they are."""
     for rank, paper in enumerate(reply.papers, 1):
-        yield from paper_embeds(paper, summarize(paper, SEARCH_SUMMARY_MAX), (), rank)
+        summary = summarize(paper, SEARCH_SUMMARY_MAX)
+        yield from paper_embeds(paper, summary, reply.reasons(rank - 1), rank)
     if reply.close_papers:
         yield discord.Embed(title=CLOSE_MATCHES)
     for rank, paper in enumerate(reply.close_papers, len(reply.papers) + 1):

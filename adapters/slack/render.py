@@ -375,5 +375,5 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
 
 
 def _reply_paper(paper: Paper, rank: int, reply: Reply) -> list[Block]:
-    text = paper_text(paper, rank, summarize(paper))
+    text = paper_text(paper, rank, summarize(paper), reply.reasons(rank - 1))
     return [*sections(text), *paper_actions(paper.arxiv_id, reply.vote_counts)]

@@ -66,12 +66,16 @@ def render_paper_text(paper: Paper, *, width: int = WIDTH) -> str:
     return "\n".join([*lines, "", *link_lines(paper)])
 
 
-def render_papers_list_text(papers: Sequence[Paper], *, width: int = WIDTH, start: int = 1) -> str:
-    """A compact numbered list (from `start`), two or three lines a paper, for search results."""
+def render_papers_list_text(
+    papers: Sequence[Paper], *, width: int = WIDTH, start: int = 1, why: Sequence[str] = ()
+) -> str:
+    """A compact numbered list (from `start`), two or three lines a paper, for search results;
+    `why[i]`, when given, is a last line saying why `papers[i]` is listed."""
     if not papers:
         return NO_PAPERS
     blocks = []
-    for number, paper in enumerate(papers, start=start):
+    for index, paper in enumerate(papers):
+        number = start + index
         head = f"{number}. "
         indent = " " * len(head)
         details = [paper.arxiv_id, f"{paper.published_at:%Y-%m-%d}"]
@@ -80,6 +84,8 @@ def render_papers_list_text(papers: Sequence[Paper], *, width: int = WIDTH, star
         lines = _wrap(paper.title, width, first=head, rest=indent)
         lines += _wrap(" · ".join(details), width, first=indent, rest=indent)
         lines.append(indent + paper.arxiv_url)
+        if index < len(why):
+            lines += _wrap("why: " + why[index], width, first=indent, rest=indent + "  ")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

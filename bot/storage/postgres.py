@@ -22,6 +22,7 @@ from bot.models import (
     Paper,
     PostReceipt,
     SearchResults,
+    SimilarPaper,
     Subscription,
     Topic,
     TopicKind,
@@ -35,7 +36,9 @@ from bot.storage.postgres_deliveries import PostgresDeliveries
 from bot.storage.postgres_followups import PostgresFollowups
 from bot.storage.postgres_search import ranked_paper_ids
 from bot.storage.postgres_settle import PostgresSettle
+from bot.storage.postgres_similar import similar_ids
 from bot.storage.postgres_votes import PostgresVotes
+from bot.storage.similar_plan import rank_similar, shared_reason
 
 
 def advisory_key(name: str) -> int:
@@ -175,6 +178,16 @@ class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresF
             tuple(by_id[i] for i in found.exact if i in by_id),
             tuple(by_id[i] for i in found.close if i in by_id),
         )
+
+    async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
+        async with self._connection() as conn:
+            ids, terms = await similar_ids(conn, paper, limit)
+        if not ids:
+            return []
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE arxiv_id = ANY($1::text[])", ids)
+        by_id = {row["arxiv_id"]: paper_from_row(row) for row in rows}
+        found = rank_similar(paper, [by_id[i] for i in ids if i in by_id], terms)
+        return [SimilarPaper(p, shared_reason(paper, p, terms)) for p in found[:limit]]
 
     # -- subscriptions -----------------------------------------------------------------
 

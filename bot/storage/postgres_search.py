@@ -25,6 +25,7 @@ from typing import Any
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
+    any_title_holds_run,
     parse_query,
     title_holds_all,
     title_order,
@@ -36,14 +37,19 @@ CONFIG = "'english'::regconfig"
 # newest RANK_WINDOW matches are ranked: a search is for recent papers first.
 RANK_WINDOW = 2000
 RERANK_AT_LEAST = 30  # how many of a stage's best are re-ordered by their titles
+# No exclusion is NULL: the test then never reads a row's search_vector (a large, TOASTed
+# value), which had doubled the time of every query without one.
+_UNLESS_EXCLUDED = f"($3::text IS NULL OR NOT search_vector @@ to_tsquery({CONFIG}, $3))"
 _RANKED = (
     "SELECT id, title FROM (SELECT id, title, search_vector FROM papers, "  # noqa: S608
     f"to_tsquery({CONFIG}, $1) AS q WHERE search_vector @@ q "
-    f"AND NOT search_vector @@ to_tsquery({CONFIG}, $3) ORDER BY id DESC LIMIT {RANK_WINDOW})"
+    f"AND {_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
     f" AS recent, to_tsquery({CONFIG}, $1) AS q "
     "ORDER BY ts_rank_cd(search_vector, q) DESC, id DESC LIMIT $2"
 )
-_NOTHING = "paperbotnothing"  # an exclusion no paper holds, when the query has none
+# The titles (or texts) holding the query's words as typed, side by side (phraseto_tsquery
+# takes plain text, never syntax): a fragment of common words finds its title first.
+_RUNS = _RANKED.replace(f"to_tsquery({CONFIG}, $1)", f"phraseto_tsquery({CONFIG}, $1)")
 
 
 def trigram_sql(trgm_schema: str) -> str:
@@ -51,7 +57,7 @@ def trigram_sql(trgm_schema: str) -> str:
     schema = '"' + trgm_schema.replace('"', '""') + '"'
     return (
         "SELECT id, title FROM papers WHERE "  # noqa: S608
-        f"$1 OPERATOR({schema}.<%) title AND NOT search_vector @@ to_tsquery({CONFIG}, $3) "
+        f"$1 OPERATOR({schema}.<%) title AND {_UNLESS_EXCLUDED} "
         f"ORDER BY {schema}.word_similarity($1, title) DESC, id LIMIT $2"
     )
 
@@ -72,10 +78,10 @@ def tsquery_text(plan: ParsedQuery, *, all_but_one: bool = False) -> str:
     return " & ".join(["(" + " | ".join(options) + ")", *phrases])
 
 
-def exclusion_text(plan: ParsedQuery) -> str:
-    """A to_tsquery expression any excluded word or phrase matches (never empty)."""
+def exclusion_text(plan: ParsedQuery) -> str | None:
+    """A to_tsquery expression any excluded word or phrase matches, or None (none)."""
     parts = ["(" + " <-> ".join(excluded) + ")" for excluded in plan.excluded]
-    return " | ".join(parts) or _NOTHING
+    return " | ".join(parts) or None
 
 
 async def ranked_paper_ids(
@@ -106,16 +112,21 @@ async def _stage(
     conn: Any,
     sql: str,
     argument: str,
-    excluded: str,
+    excluded: str | None,
     plan: ParsedQuery,
     limit: int,
     found: RankedIds,
     close: bool,
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
-    rows = await conn.fetch(sql, argument, max(RERANK_AT_LEAST, 3 * limit + len(found)), excluded)
+    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    rows = list(await conn.fetch(sql, argument, wanted, excluded))
+    titles = [str(row[1]) for row in rows]
+    runs_wanted = sql is _RANKED and not close and len(plan.typed) > 1
+    if runs_wanted and not any_title_holds_run(titles, plan.typed):
+        rows = list(await conn.fetch(_RUNS, " ".join(plan.typed), wanted, excluded)) + rows
     titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
-    order = title_order(titles, groups, plan.run)
+    order = title_order(titles, groups, plan.run, plan.typed)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)

@@ -38,6 +38,10 @@ _FILLER_TEXT = (
     "possible help please"
 )
 QUESTION_FILLER = QUESTION_OPENERS | frozenset(_FILLER_TEXT.split(" "))
+# "papers about ...", "find me ...", "anything on ...": a request, read as a question.
+_REQUEST_WORDS = frozenset(
+    ["about", "on", "regarding", "me", "papers", "paper", "some", "any", "recent"]
+)
 _PART = re.compile(r'(?P<neg>-)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 _WORD = re.compile(r"[^\W_]+")
 
@@ -97,7 +101,10 @@ def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
 
 
 def _is_question(text: str, typed: Sequence[str]) -> bool:
-    return bool(typed) and (typed[0] in QUESTION_OPENERS or text.rstrip().endswith("?"))
+    if not typed:
+        return False
+    asks = typed[0] in QUESTION_OPENERS or text.rstrip().endswith("?")
+    return asks or (len(typed) > 1 and typed[0] in QUESTION_FILLER and typed[1] in _REQUEST_WORDS)
 
 
 def _required(plain: Sequence[str], *, has_phrase: bool, question: bool) -> tuple[str, ...]:
@@ -163,17 +170,31 @@ def choose_corrections(token: str, doc_counts: Mapping[str, int], keep: int = 3)
 
 
 def title_order(
-    titles: Sequence[str], groups: Sequence[Sequence[str]], typed: Sequence[str]
+    titles: Sequence[str],
+    groups: Sequence[Sequence[str]],
+    typed: Sequence[str],
+    as_typed: Sequence[str] = (),
 ) -> list[int]:
     """Indexes of `titles` (given best first by the index) in their final order.
 
     `groups` holds, per required word, the words that may stand for it (its forms and
-    corrections); `typed` the required words in query order, for the side-by-side check.
+    corrections); `typed` the required words in query order, for the side-by-side check;
+    `as_typed` every word of the query in order, small ones too: a title holding that very
+    run ("reasoning via reinforcement learning") beats one holding the required words side
+    by side with other small words between ("reasoning with reinforcement learning").
     """
     wanted = [{stem(fold(w)) for w in group} for group in groups]
     run = [stem(fold(w)) for w in typed if w not in STOPWORDS]
-    keys = [_title_key(title, wanted, run) for title in titles]
+    whole = [stem(fold(w)) for w in as_typed] if len(as_typed) > len(run) else []
+    keys = [_title_key(title, wanted, run, whole) for title in titles]
     return sorted(range(len(titles)), key=lambda i: (keys[i], i))
+
+
+def any_title_holds_run(titles: Sequence[str], typed: Sequence[str]) -> bool:
+    """Whether one of `titles` holds the query's words as typed, side by side: if so, the
+    stage needs no look-up of such titles (`typed` is `ParsedQuery.typed`)."""
+    whole = [stem(fold(w)) for w in typed]
+    return any(_holds_run(_title_stems(t, keep_small=True), whole) for t in titles)
 
 
 def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
@@ -182,14 +203,21 @@ def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
     return bool(groups) and all(stems & {stem(fold(w)) for w in group} for group in groups)
 
 
-def _title_key(title: str, wanted: Sequence[set[str]], run: Sequence[str]) -> tuple[bool, bool]:
+def _title_key(
+    title: str, wanted: Sequence[set[str]], run: Sequence[str], whole: Sequence[str]
+) -> tuple[bool, bool, bool]:
     stems = _title_stems(title)
     holds_all = bool(wanted) and all(set(stems) & group for group in wanted)
-    return (not holds_all, not (holds_all and _holds_run(stems, run)))
+    holds_run = holds_all and _holds_run(stems, run)
+    holds_whole = (
+        holds_run and bool(whole) and _holds_run(_title_stems(title, keep_small=True), whole)
+    )
+    return (not holds_all, not holds_run, not holds_whole)
 
 
-def _title_stems(title: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(fold(title)) if w not in STOPWORDS]
+def _title_stems(title: str, *, keep_small: bool = False) -> list[str]:
+    words = _WORD.findall(fold(title))
+    return [stem(w) for w in words if keep_small or w not in STOPWORDS]
 
 
 def _holds_run(stems: Sequence[str], run: Sequence[str]) -> bool:

@@ -18,15 +18,25 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import StoreError
-from bot.models import Cadence, ChannelRef, Paper, PostReceipt, SearchResults, Subscription
+from bot.models import (
+    Cadence,
+    ChannelRef,
+    Paper,
+    PostReceipt,
+    SearchResults,
+    SimilarPaper,
+    Subscription,
+)
 from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
 from bot.storage.query import index_terms
+from bot.storage.similar_plan import rank_similar, shared_reason
 from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_followups import SqliteFollowups
 from bot.storage.sqlite_open import connect_read_only, connect_read_write, open_error
 from bot.storage.sqlite_search import ranked_paper_ids
 from bot.storage.sqlite_settle import SqliteSettle
+from bot.storage.sqlite_similar import similar_ids
 from bot.storage.sqlite_votes import SqliteVotes
 
 BUSY_TIMEOUT_MS = 10_000
@@ -183,6 +193,17 @@ class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups):
             tuple(by_id[i] for i in found.exact if i in by_id),
             tuple(by_id[i] for i in found.close if i in by_id),
         )
+
+    async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
+        async with _translated():
+            ids, terms = await similar_ids(self._conn, paper, limit)
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE arxiv_id IN ({marks})", ids)
+        by_id = {row["arxiv_id"]: _paper(row) for row in rows}
+        found = rank_similar(paper, [by_id[i] for i in ids if i in by_id], terms)
+        return [SimilarPaper(p, shared_reason(paper, p, terms)) for p in found[:limit]]
 
     # -- subscriptions -----------------------------------------------------------------
 

@@ -485,3 +485,17 @@ async def test_concurrent_writes_through_one_store_all_land(store: Store) -> Non
 async def _version(store: Store) -> int:
     versioned: Versioned = store  # type: ignore[assignment]
     return await versioned.schema_version()
+
+
+async def test_a_title_fragment_of_common_words_finds_its_paper_first(store: Store) -> None:
+    """Forty abstracts repeating the words outrank the title for bm25; the title holding
+    them as typed, side by side, still comes first (issue 12: last words, middle parts)."""
+    repeats = "Large language models. " * 5
+    crowd = [
+        paper(f"2405.03{i:03d}", f"Large Models of Language, Abilities {i}", repeats)
+        for i in range(40)
+    ]
+    target = paper("2405.03999", "Emergent Abilities of Large Language Models", "Scale.")
+    await store.upsert_papers([target, *crowd])
+    assert (await ids(store, "Abilities of Large Language Models"))[:1] == ["2405.03999"]
+    assert (await ids(store, "papers about emergent abilities"))[:1] == ["2405.03999"]

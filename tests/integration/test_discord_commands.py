@@ -31,6 +31,7 @@ VERBS = {
     "today",
     "search",
     "show",
+    "similar",
     "subscribe",
     "unsubscribe",
     "topics",

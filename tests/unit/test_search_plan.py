@@ -125,3 +125,26 @@ def test_title_holds_all_takes_any_alternative() -> None:
     assert title_holds_all("Latent Diffusion Models", [["difusion", "diffusion"], ["model"]])
     assert not title_holds_all("Latent Diffusion", [["diffusion"], ["model"]])
     assert not title_holds_all("Anything", [])
+
+
+@pytest.mark.parametrize(
+    ("request_text", "words"),
+    [
+        ("papers about latent implicit visual reasoning", ("latent", "implicit", "visual")),
+        ("find me world models", ("world", "models")),
+        ("make a video", ("make", "video")),  # a title's words, not a request
+    ],
+)
+def test_a_request_is_read_as_a_question(request_text: str, words: tuple[str, ...]) -> None:
+    assert parse_query(request_text).words[:3] == words
+
+
+def test_a_title_holding_the_words_exactly_as_typed_comes_first() -> None:
+    titles = [
+        "Visual Reasoning with Reinforcement Learning",
+        "Concise Reasoning via Reinforcement Learning",
+    ]
+    plan = parse_query("Reasoning via Reinforcement Learning")
+    groups = [[w] for w in plan.words]
+    assert title_order(titles, groups, plan.run, plan.typed) == [1, 0]
+    assert title_order(titles, groups, plan.run) == [0, 1]  # without the words as typed
