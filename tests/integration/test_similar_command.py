@@ -79,7 +79,7 @@ async def test_every_platform_shows_each_papers_why_line(commands: Commands) -> 
     console = console_reply(reply)
     assert f"why: {first_why}" in " ".join(console.split())
     slack = json.dumps([m.blocks for m in slack_reply(reply)], ensure_ascii=False)
-    assert "_Why this paper:_ " + first_why in slack
+    assert "_Why:_ " + first_why in slack
     discord_fields = [
         (field.name, field.value)
         for message in discord_reply(reply)
