@@ -12,6 +12,7 @@ APScheduler's own job store is memory only: it is rebuilt from the store at `sta
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -51,6 +52,7 @@ class PaperScheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._shut_down = False
         self._stopping = False
+        self._sweeping = asyncio.Lock()
 
     async def start(self, *, catch_up: bool = True) -> None:
         """Build the jobs from the store and start, with the event loop running.
@@ -97,6 +99,8 @@ class PaperScheduler:
                 self.settler.request_stop()
         if wait:
             await self.runner.wait_idle()
+            async with self._sweeping:  # settling and follow-ups of a sweep in flight end too
+                pass
         # AsyncIOScheduler.shutdown only queues the real shutdown (call_soon), so `running`
         # stays True until the loop runs it: a second call (SIGTERM stops the run and takes
         # the scheduler role away at once) would queue another one, which raises
@@ -117,6 +121,12 @@ class PaperScheduler:
         return job.next_run_time if job is not None else None
 
     async def sweep(self) -> None:
+        # Held for the whole sweep: a shutdown waits for it rather than have APScheduler
+        # cancel it mid-settle (a CancelledError traceback, and a settle task left leased).
+        async with self._sweeping:
+            await self._sweep()
+
+    async def _sweep(self) -> None:
         outcomes = await self.runner.run_due()
         if outcomes:
             log.info("delivery run: %s", dict(outcomes))

@@ -7,6 +7,7 @@ during a test: the tests call the jobs' functions and never wait on the wall clo
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -284,3 +285,41 @@ async def test_the_sweep_replies_follow_ups_after_settling(tmp_path: Path) -> No
     finally:
         await scheduler.shutdown(wait=True)
         await store.close()
+
+
+class HeldSettler(SettleRunner):
+    """A real settle runner whose pass waits for `release`: a shutdown caught mid-settle."""
+
+    started: asyncio.Event
+    release: asyncio.Event
+
+    async def run_due(self) -> Counter[str]:
+        self.started.set()
+        await self.release.wait()
+        return await super().run_due()
+
+
+async def test_a_shutdown_mid_settle_waits_for_the_sweep_instead_of_cancelling_it(
+    tmp_path: Path,
+) -> None:
+    # APScheduler cancels a job still running at its shutdown: a sweep cut there logged a
+    # CancelledError traceback on SIGTERM and left its settle task leased.
+    store = await SqliteStore.open(tmp_path / "held.db")
+    clock = FixedClock(NOW)
+    platform = MemoryPlatform(clock=clock)
+    config = DeliveryConfig(concurrency=1)
+    runner = DeliveryRunner(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
+    settler = HeldSettler(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
+    settler.started, settler.release = asyncio.Event(), asyncio.Event()
+    scheduler = PaperScheduler(runner, store, clock, settler=settler)
+    sweeping = asyncio.create_task(scheduler.sweep())
+    await settler.started.wait()
+    stopping = asyncio.create_task(scheduler.shutdown(wait=True))
+    for _ in range(5):  # event-loop turns, not a clock
+        await asyncio.sleep(0)
+    assert not stopping.done(), "shutdown waits for the sweep in flight"
+    settler.release.set()
+    await stopping
+    await sweeping  # finished, not cancelled
+    assert not sweeping.cancelled()
+    await store.close()
