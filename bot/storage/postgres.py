@@ -32,6 +32,7 @@ from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_ro
 from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
+from bot.storage.postgres_links import PostgresLinks
 from bot.storage.postgres_search import ranked_paper_ids
 from bot.storage.postgres_settle import PostgresSettle
 from bot.storage.postgres_votes import PostgresVotes
@@ -84,7 +85,7 @@ _SAVE_SUBSCRIPTION = (
 )
 
 
-class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes):
+class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresLinks):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 
     read_only = False  # readers never wait for writers here: see open_store
@@ -231,6 +232,7 @@ class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes):
                     for position, topic in enumerate(subscription.topics)
                 ],
             )
+            await self._sync_group(conn, channel.key)
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
         async with self._connection() as conn:

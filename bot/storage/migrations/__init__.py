@@ -38,6 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "fanout_indexes"),
     Migration(10, "cadences"),
     Migration(11, "settle"),
+    Migration(13, "links"),
 )
 
 
