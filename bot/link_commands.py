@@ -16,6 +16,7 @@ under the group's id (bot/votes.py `subscription_key`).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.command_parse import parse_command, verb_of
 from bot.command_text import GENERIC_FAILURE, MANAGERS_ONLY, topics_text
@@ -124,7 +125,7 @@ class LinkCommands:
         if not others:
             return reply
         line = f"Linked with {_names(others)}: topics, settings and votes are shared."
-        return Reply(reply.text + "\n" + line, visibility=reply.visibility)
+        return replace(reply, text=reply.text + "\n" + line)
 
 
 def channel_name(key: str) -> str:
