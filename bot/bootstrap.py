@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.clock import FixedClock, SystemClock
 from bot.commands import Commands
 from bot.config import Config
+from bot.link_commands import LinkCommands
 from bot.models import ChannelRef
 from bot.ports import ChatPlatform, Clock, CommandHandler, DailySource, LookupSource, Store
 from bot.service import PaperService
@@ -39,8 +40,10 @@ class App:
 
     @property
     def handle(self) -> CommandHandler:
-        """Every `/papers` verb: the vote verbs and counts around the core's commands."""
-        return VoteCommands(self.commands.handle, self.votes).handle
+        """Every `/papers` verb: the link verbs, around the vote verbs and counts, around the
+        core's commands."""
+        voting = VoteCommands(self.commands.handle, self.votes).handle
+        return LinkCommands(voting, self.store, self.votes.clock).handle
 
     async def aclose(self) -> None:
         """Close everything opened, newest first; one failure does not stop the rest."""

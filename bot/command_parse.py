@@ -21,6 +21,7 @@ from bot.config import check_timezone, parse_time
 from bot.errors import UserInputError
 from bot.followup_parse import on_off_text, parse_on_off
 from bot.input_text import refuse_control_characters
+from bot.link_parse import Link, Unlink, parse_link, parse_unlink
 from bot.models import Cadence, ChannelSettings, WeekdayPolicy
 from bot.vote_parse import Saved, Top, parse_saved, parse_top
 
@@ -152,6 +153,8 @@ Command = (
     | Status
     | Saved
     | Top
+    | Link
+    | Unlink
 )
 
 
@@ -444,4 +447,6 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "status": _parse_status,
     "saved": parse_saved,  # bot/vote_parse.py; answered by bot/vote_commands.py
     "top": parse_top,
+    "link": parse_link,  # bot/link_parse.py; answered by bot/link_commands.py
+    "unlink": parse_unlink,
 }

@@ -30,6 +30,8 @@ VERBS = (
     "status",
     "saved",
     "top",
+    "link",
+    "unlink",
 )
 
 USAGE = {
@@ -48,6 +50,8 @@ USAGE = {
     "status": "/papers status",
     "saved": "/papers saved [remove <arXiv id>]",
     "top": "/papers top [week|month|all] [public]",
+    "link": "/papers link [code]",
+    "unlink": "/papers unlink",
 }
 
 SUMMARY = {
@@ -63,6 +67,8 @@ SUMMARY = {
     "status": "what the bot last fetched and when this channel's next digest is due",
     "saved": "the papers you saved with 🔖 (only you see them), or drop one",
     "top": "this channel's most-voted papers (👍) of the week, month or all time",
+    "link": "share this channel's subscription with another channel (channel managers)",
+    "unlink": "stop sharing this channel's subscription (channel managers)",
 }
 
 DETAIL = {
@@ -86,6 +92,11 @@ DETAIL = {
     "Only you see the answer unless you add `public`.",
     "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
     "`saved remove <arXiv id>`, to drop it.",
+    "link": "`link` alone gives you a one-time code, good for 10 minutes; `link <code>` in a "
+    "channel on the other platform, workspace or server joins it to this channel's "
+    "subscription: one set of topics, settings and votes, each channel posting on its own "
+    "platform. Joining replaces the joining channel's topics and settings.",
+    "unlink": "Each channel keeps a copy of the shared topics, settings and votes.",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }

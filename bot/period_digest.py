@@ -119,7 +119,7 @@ class PeriodDigests:
         self, subscription: Subscription, period: Period, shown: set[str], ranked: int
     ) -> tuple[DigestEntry, ...]:
         since = datetime.combine(period.start, time(0, 0), tzinfo=UTC)
-        key = subscription_key(subscription.channel)
+        key = await subscription_key(self._store, subscription.channel)
         top = await self._store.top_voted(key, since, TOP_VOTES + len(shown))
         entries: list[DigestEntry] = []
         for paper, count in top:

@@ -14,6 +14,7 @@ from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.followup_plan import FollowupEvent, Seen
+from bot.link_codes import JoinResult
 from bot.models import (
     Cadence,
     ChannelRef,
@@ -96,6 +97,40 @@ class VoteStore(Protocol):
         ...
 
 
+class LinkStore(Protocol):
+    """Linked channels (`/papers link`): groups of channels sharing one subscription, and
+    the one-time codes that join them. Raises StoreError."""
+
+    async def create_link_code(self, code_hash: str, channel_key: str, expires: datetime) -> None:
+        """Keep a code (by its hash) that joins a channel to `channel_key`'s subscription."""
+        ...
+
+    async def join_link(
+        self,
+        code_hash: str,
+        joiner: ChannelRef,
+        created_by: str | None,
+        now: datetime,
+        new_group: str,
+    ) -> JoinResult:
+        """In one transaction: use up the code (once, whatever the outcome), and if it is
+        good, put the joining channel in the inviter's group (`new_group` if it has none),
+        with the inviter's settings and topics and both channels' votes pooled."""
+        ...
+
+    async def unlink(self, channel_key: str) -> bool:
+        """Leave the group with a copy of its votes; False when not linked."""
+        ...
+
+    async def linked_channels(self, channel_key: str) -> list[str]:
+        """The keys of the other channels in the channel's group (none if not linked)."""
+        ...
+
+    async def vote_key(self, channel_key: str) -> str:
+        """The key the channel's votes are kept under: its group's, else its own."""
+        ...
+
+
 class SettleStore(Protocol):
     """Settle tasks (bot/settle_plan.py): one per (posted delivery, age). Raises StoreError."""
 
@@ -165,7 +200,7 @@ class FollowupStore(Protocol):
         ...
 
 
-class Store(VoteStore, SettleStore, FollowupStore, Protocol):
+class Store(VoteStore, SettleStore, FollowupStore, LinkStore, Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise

@@ -199,7 +199,9 @@ class SettleRunner:
             replace(posted, since=since, total_candidates=len(set(task.listed))),
             replace(settled, since=since, total_candidates=len(unique_papers(listed))),
             idempotency_key=delivery.idempotency_key,
-            votes=await self.store.vote_counts(subscription_key(task.channel), ids),
+            votes=await self.store.vote_counts(
+                await subscription_key(self.store, task.channel), ids
+            ),
         )
         self._step("edited", state.task)
         await self._save(state, replace(state.task, edited_at=self.clock.now()))

@@ -1,9 +1,10 @@
 """Votes and saves: what a 👍 or 🔖 click does, and the counts shown under papers.
 
-A vote belongs to the channel's subscription (keyed by the channel's key today), so only a
-subscribed, unpaused channel takes votes. A save is the user's own and works anywhere. A
-click never raises: a forged id gets no answer, a paper or channel the store does not know
-gets a short private line, and a failure is logged and answered with a generic line.
+A vote belongs to the channel's subscription (keyed by its linked group's id, else the
+channel's key, so linked channels pool their votes), so only a subscribed, unpaused channel
+takes votes. A save is the user's own and works anywhere. A click never raises: a forged id
+gets no answer, a paper or channel the store does not know gets a short private line, and a
+failure is logged and answered with a generic line.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def user_key(channel: ChannelRef, user_id: str) -> str:
     return f"{channel.platform}:{workspace}:{user_id}"
 
 
-def subscription_key(channel: ChannelRef) -> str:
-    """The key votes are kept under: the subscription's, which is its channel's today."""
-    return channel.key
+async def subscription_key(store: Store, channel: ChannelRef) -> str:
+    """The key votes are kept under: the subscription's, which is its linked group's when
+    the channel is linked (so the group's votes are pooled), else its channel's."""
+    return await store.vote_key(channel.key)
 
 
 class VoteService:
@@ -71,16 +73,18 @@ class VoteService:
         if subscription.paused_reason:
             return ClickAnswer(notice=PAUSED)
         _, count = await self.store.toggle_vote(
-            subscription_key(click.channel), paper.arxiv_id, user, now
+            await subscription_key(self.store, click.channel), paper.arxiv_id, user, now
         )
         return ClickAnswer(paper.arxiv_id, vote_count=count)
 
     async def counts(self, channel: ChannelRef, arxiv_ids: Sequence[str]) -> dict[str, int]:
-        return await self.store.vote_counts(subscription_key(channel), arxiv_ids)
+        return await self.store.vote_counts(await subscription_key(self.store, channel), arxiv_ids)
 
     async def top(self, channel: ChannelRef, period: TopPeriod) -> list[tuple[Paper, int]]:
         since = period_start(period, self.clock.now())
-        return await self.store.top_voted(subscription_key(channel), since, TOP_LIMIT)
+        return await self.store.top_voted(
+            await subscription_key(self.store, channel), since, TOP_LIMIT
+        )
 
     async def saved(self, channel: ChannelRef, user_id: str) -> list[Paper]:
         return await self.store.saved_papers(user_key(channel, user_id), SAVED_LIMIT)

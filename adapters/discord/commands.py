@@ -164,6 +164,15 @@ def _add_subscription_verbs(group: app_commands.Group, run: Run, topics: TopicCh
     async def unsubscribe(interaction: Interaction, topic: str) -> None:
         await run(interaction, command_text("unsubscribe", topic))
 
+    @group.command(name="link", description="Share this channel's subscription (managers)")
+    @app_commands.describe(code="A code from /papers link in the other channel; none = get one")
+    async def link(interaction: Interaction, code: str | None = None) -> None:
+        await run(interaction, command_text("link", code))
+
+    @group.command(name="unlink", description="Stop sharing this channel's subscription (managers)")
+    async def unlink(interaction: Interaction) -> None:
+        await run(interaction, "unlink")
+
     @unsubscribe.autocomplete("topic")
     async def unsubscribe_topic(
         interaction: Interaction, current: str

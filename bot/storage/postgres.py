@@ -34,6 +34,7 @@ from bot.storage.migrations import pending
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
 from bot.storage.postgres_followups import PostgresFollowups
+from bot.storage.postgres_links import PostgresLinks
 from bot.storage.postgres_search import ranked_paper_ids
 from bot.storage.postgres_settle import PostgresSettle
 from bot.storage.postgres_similar import similar_ids
@@ -89,7 +90,9 @@ _SAVE_SUBSCRIPTION = (
 )
 
 
-class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresFollowups):
+class PostgresStore(
+    PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresFollowups, PostgresLinks
+):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 
     read_only = False  # readers never wait for writers here: see open_store
@@ -247,6 +250,7 @@ class PostgresStore(PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresF
                     for position, topic in enumerate(subscription.topics)
                 ],
             )
+            await self._sync_group(conn, channel.key)
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
         async with self._connection() as conn:

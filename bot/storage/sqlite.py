@@ -33,6 +33,7 @@ from bot.storage.query import index_terms
 from bot.storage.similar_plan import rank_similar, shared_reason
 from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_followups import SqliteFollowups
+from bot.storage.sqlite_links import SqliteLinks
 from bot.storage.sqlite_open import connect_read_only, connect_read_write, open_error
 from bot.storage.sqlite_search import ranked_paper_ids
 from bot.storage.sqlite_settle import SqliteSettle
@@ -70,7 +71,7 @@ _SELECT_LISTED_ON = (
 _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
-class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups):
+class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups, SqliteLinks):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
@@ -273,6 +274,7 @@ class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups):
                     for position, topic in enumerate(subscription.topics)
                 ],
             )
+            await self._sync_group(conn, channel.key, _now_text())
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
         async with self._transaction() as conn:

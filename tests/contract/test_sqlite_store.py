@@ -53,6 +53,8 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
 def downgrade_to_version_2(db: Path) -> None:
     """Make `db` look as a paperbot before migration 3 left it (fts5vocab, no search_terms)."""
     with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE channel_links")  # migration 13
+        conn.execute("DROP TABLE link_codes")
         conn.execute("DROP TABLE listings")
         conn.execute("DROP TABLE search_terms")
         conn.execute("CREATE VIRTUAL TABLE papers_vocab USING fts5vocab (papers_fts, 'row')")

@@ -39,6 +39,8 @@ VERBS = {
     "status",
     "saved",
     "top",
+    "link",
+    "unlink",
 }
 _ids = itertools.count(700_000_000_000_000_001)
 

@@ -39,6 +39,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "cadences"),
     Migration(11, "settle"),
     Migration(12, "followups"),
+    Migration(13, "links"),
 )
 
 
