@@ -33,11 +33,13 @@ from tests.fakes.discord_payloads import (
     FakeGuild,
     FakeUser,
     application_payload,
+    component_click,
     message_payload,
 )
 
 API = "/api/v10"
-NONCE_WINDOW_S = 300.0  # Discord honours enforce_nonce "for a few minutes"
+NONCE_WINDOW_S = 300.0
+EDITABLE = ("content", "embeds", "components")  # Discord honours enforce_nonce "for a few minutes"
 
 ERRORS = {
     50001: (403, "Missing Access"),
@@ -108,6 +110,7 @@ class FakeDiscord:
     heartbeats: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)  # channel messages made
     edits: list[str] = field(default_factory=list)  # ids of the messages edited, in order
+    _clicked: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction -> message
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
     _nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     _sockets: list[_Socket] = field(default_factory=list)
@@ -175,6 +178,22 @@ class FakeDiscord:
         for sock in self._sockets:
             sock.seq += 1
             await self._send(sock, {"op": 0, "t": event, "s": sock.seq, "d": data})
+
+    async def click(self, message: dict[str, Any], custom_id: str, user: FakeUser) -> str:
+        """`user` clicks the button `custom_id` on `message` (as `created` holds it, or
+        forged); returns the interaction's token. An UPDATE_MESSAGE answer edits `message`."""
+        interaction_id = next(self._ids)
+        self._clicked[str(interaction_id)] = message
+        payload = component_click(
+            interaction_id=interaction_id,
+            app_id=self.app_id,
+            guild=self.guild,
+            user=user,
+            message=message,
+            custom_id=custom_id,
+        )
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return str(payload["token"])
 
     async def drop_sockets(self, code: int = 1001) -> None:
         """End every open gateway session (1001: going away), as an outage does."""
@@ -308,7 +327,7 @@ class FakeDiscord:
             return _failure_response(Failure.discord_error(10003))
         for message in self.created:
             if message["id"] == message_id and message["channel_id"] == channel_id:
-                message.update({k: body[k] for k in ("content", "embeds") if k in body})
+                message.update({k: body[k] for k in EDITABLE if k in body})
                 message["edited_timestamp"] = TIMESTAMP
                 self.edits.append(message_id)
                 return _json(message)
@@ -347,12 +366,16 @@ class FakeDiscord:
         kind = body["type"]
         data = body.get("data") or {}
         flags = data.get("flags") or 0
+        clicked = self._clicked.get(interaction_id)
         interaction = {
             "id": interaction_id,
-            "type": 2,
+            "type": 2 if clicked is None else 3,
             "response_message_loading": kind == 5,
             "response_message_ephemeral": bool(flags & 64),
         }
+        if kind == 7 and clicked is not None:  # UPDATE_MESSAGE: the clicked message, edited
+            clicked.update({k: data[k] for k in EDITABLE if k in data})
+            return _json({"interaction": interaction, "resource": {"type": 7, "message": clicked}})
         if kind not in (4, 5):  # autocomplete results and pongs carry no message
             return _json({"interaction": interaction})
         message = message_payload(next(self._ids), self.guild.channel_id, self.bot, data)

@@ -147,7 +147,7 @@ def message_payload(
         "content": body.get("content") or "",
         "embeds": body.get("embeds") or [],
         "attachments": [],
-        "components": [],
+        "components": body.get("components") or [],
         "author": author.payload(),
         "timestamp": TIMESTAMP,
         "edited_timestamp": None,
@@ -158,6 +158,32 @@ def message_payload(
         "pinned": False,
         "flags": body.get("flags") or 0,
         "nonce": body.get("nonce"),
+    }
+
+
+def component_click(
+    *,
+    interaction_id: int,
+    app_id: int,
+    guild: FakeGuild,
+    user: FakeUser,
+    message: dict[str, Any],
+    custom_id: str,
+) -> dict[str, Any]:
+    """An INTERACTION_CREATE for a click on a button (type 3, MESSAGE_COMPONENT) of
+    `message`, which Discord sends whole, its components included."""
+    return {
+        **slash_command(
+            interaction_id=interaction_id,
+            app_id=app_id,
+            guild=guild,
+            user=user,
+            permissions=MEMBER_PERMISSIONS,
+            subcommand="unused",
+        ),
+        "type": 3,
+        "data": {"custom_id": custom_id, "component_type": 2},
+        "message": message,
     }
 
 
