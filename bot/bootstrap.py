@@ -110,7 +110,9 @@ def make_platforms(
     if app.config.slack.enabled:
         from adapters.slack import SlackPlatform
 
-        platforms["slack"] = SlackPlatform(app.config.slack, clock=clock, clicks=app.votes.click)
+        platforms["slack"] = SlackPlatform(
+            app.config.slack, clock=clock, clicks=app.votes.click, vote_counts=app.votes.counts
+        )
     if app.config.discord.enabled:
         from adapters.discord import DiscordPlatform
 
@@ -119,6 +121,7 @@ def make_platforms(
             topics_for=_topics_for(app.service),
             clock=clock,
             clicks=app.votes.click,
+            vote_counts=app.votes.counts,
         )
     return platforms
 

@@ -336,6 +336,8 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, Protocol):
 CommandHandler = Callable[[CommandContext, str], Awaitable[Reply]]
 # A button click (👍, 🔖) to its answer; never raises (bot.votes.VoteService.click).
 ClickHandler = Callable[[Click], Awaitable[ClickAnswer]]
+# A channel's 👍 counts for some papers, shown as a digest is posted (bot.votes.VoteService.counts).
+VoteCounts = Callable[[ChannelRef, Sequence[str]], Awaitable[Mapping[str, int]]]
 
 
 class ChatPlatform(Protocol):

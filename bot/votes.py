@@ -10,12 +10,14 @@ failure is logged and answered with a generic line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.buttons import ButtonAction, ButtonId, Click, ClickAnswer, parse_button_id
 from bot.command_text import GENERIC_FAILURE
+from bot.digest.model import Digest
+from bot.errors import StoreError
 from bot.models import ChannelRef, Paper
-from bot.ports import Clock, Store
+from bot.ports import Clock, Store, VoteCounts
 from bot.untrusted import one_line
 from bot.vote_parse import TopPeriod, period_start
 
@@ -91,6 +93,21 @@ class VoteService:
 
     async def remove_saved(self, channel: ChannelRef, user_id: str, arxiv_id: str) -> bool:
         return await self.store.remove_save(user_key(channel, user_id), arxiv_id)
+
+
+async def digest_counts(
+    counts: VoteCounts | None, channel: ChannelRef, digest: Digest
+) -> Mapping[str, int]:
+    """The channel's 👍 counts for a digest's papers, for its buttons as it is posted (a
+    paper voted on in `/papers today` before the digest shows them). None when there is no
+    `counts` or the store cannot say: the counts decorate a post, they never hold it up."""
+    if counts is None or digest.is_empty:
+        return {}
+    try:
+        return await counts(channel, [entry.paper.arxiv_id for entry in digest.entries])
+    except StoreError as exc:
+        log.warning("posting to %s without its vote counts: %s", channel.key, exc)
+        return {}
 
 
 def _save_notice(paper: Paper, saved: bool) -> str:

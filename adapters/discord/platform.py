@@ -43,9 +43,10 @@ from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
 from bot.errors import ConfigError, MessageGone, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import ClickHandler, Clock, CommandHandler
+from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
 from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
 from bot.replies import CommandContext, Reply, Visibility
+from bot.votes import digest_counts
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class DiscordPlatform:
         drain_timeout: float = 10.0,
         clicks: ClickHandler | None = None,
         backoff: Backoff | None = None,
+        vote_counts: VoteCounts | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -123,6 +125,7 @@ class DiscordPlatform:
         self._connected = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._drain_timeout = drain_timeout
+        self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.client = _make_client(config, guild_ready_timeout)
         self._tracker = ConnectionTracker(PLATFORM, self._clock)
         self._gateway = GatewayLoop(
@@ -159,7 +162,8 @@ class DiscordPlatform:
         on_accepted: OnAccepted | None = None,
     ) -> PostReceipt:
         target = await self._channel(channel)
-        messages = render_digest(digest, mark_key=idempotency_key)
+        votes = await digest_counts(self._vote_counts, channel, digest)
+        messages = render_digest(digest, mark_key=idempotency_key, counts=votes)
         details = render_details(digest)
         found: dict[int, str] = {}
         if unrecorded(len(messages), posted) and not first_attempt:

@@ -34,8 +34,9 @@ from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
 from bot.errors import ConfigError
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import ClickHandler, Clock, CommandHandler
+from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
 from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
+from bot.votes import digest_counts
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,11 @@ class SlackPlatform:
         history_pages: int = 3,
         backoff: Backoff | None = None,
         clicks: ClickHandler | None = None,
+        vote_counts: VoteCounts | None = None,
     ) -> None:
         _check(config)
         self._clicks = clicks  # 👍 and 🔖 under papers (bot/votes.py)
+        self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.config = config
         self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
         self._clock = clock or SystemClock()
@@ -110,7 +113,7 @@ class SlackPlatform:
         Parts and thread replies that `posted` records are not posted again; a part found
         by its metadata but not recorded gets all its replies (see bot/post_plan.py).
         """
-        parts = render_digest(digest)
+        parts = render_digest(digest, await digest_counts(self._vote_counts, channel, digest))
         try:
             found: dict[int, str] = {}
             # A first attempt cannot have posted before, and recorded parts need no look-up:
