@@ -12,14 +12,12 @@ from bot.command_parse import (
     ListTopics,
     Search,
     Settings,
-    SettingsChange,
     Show,
     Status,
     Subscribe,
     Today,
     Unsubscribe,
     Words,
-    canonical_timezone,
     is_slow,
     parse_command,
     split_verb,
@@ -27,6 +25,7 @@ from bot.command_parse import (
 )
 from bot.errors import UserInputError
 from bot.models import Cadence, ChannelSettings, WeekdayPolicy
+from bot.settings_parse import SettingsChange, canonical_timezone
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.command_parse import SettingsChange, parse_settings_change
 from bot.errors import UserInputError
 from bot.models import ChannelSettings
+from bot.settings_parse import SettingsChange, parse_settings_change
 
 
 @pytest.mark.parametrize(
