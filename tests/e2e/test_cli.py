@@ -120,3 +120,24 @@ def test_the_readmes_first_command_runs_with_the_options_after_the_verb(tmp_path
     result = _paperbot(tmp_path, "digest", "--source", "sample")
     assert result.returncode == 0, result.stderr
     assert "EnvHarness" in result.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    # `paperbot digest | head -3`: the pipe closes before the digest is written out
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
+    command = [sys.executable, "-m", "bot", "--db", f"sqlite:///{tmp_path / 'cli.db'}"]
+    with subprocess.Popen(
+        [*command, "--source", "sample", "digest"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    ) as bot:
+        assert bot.stdout is not None
+        assert bot.stderr is not None
+        bot.stdout.close()  # the reader is gone before the first line
+        stderr = bot.stderr.read().decode()
+        code = bot.wait(timeout=120)
+    assert code == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "BrokenPipeError" not in stderr, stderr
