@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot import __version__, backfill
 from bot.arxiv_ids import parse_arxiv_id
-from bot.bootstrap import App, build_app, make_platforms
+from bot.bootstrap import PREVIEW_FORMATS, App, build_app, make_platforms, preview_digest
 from bot.command_text import no_paper_text
 from bot.config import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
@@ -124,10 +125,24 @@ def _add_commands(
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_text, parents=[common])
 
-    digest = add("digest", "print a digest")
+    digest = sub.add_parser(
+        "digest",
+        help="print a digest",
+        description="Print a digest. With --format slack or discord, print instead the exact "
+        "JSON the bot would post there (Slack: each chat.postMessage body, its thread replies "
+        "and a Block Kit Builder link; Discord: each message create body and the thread's), "
+        "with a placeholder channel and key, to see a post before enabling a platform.",
+        parents=[common],
+    )
     digest.add_argument("--date", type=_date, help="the day to cover (default: latest closed day)")
     digest.add_argument(
         "--topics", default="", help="topics, e.g. 'agents \"world model\" -survey'"
+    )
+    digest.add_argument(
+        "--format",
+        choices=("text", *PREVIEW_FORMATS),
+        default="text",
+        help="text (default), or the payloads posted to slack or discord, as JSON",
     )
 
     search = add("search", "search papers")
@@ -215,7 +230,10 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     )
     # A one-off subscription, never stored: the CLI is not a channel to deliver to.
     digest = await app.service.digest_of(subscription, args.date)
-    print(render_text(digest))
+    if args.format == "text":
+        print(render_text(digest))
+    else:
+        print(json.dumps(preview_digest(args.format, digest), indent=2, ensure_ascii=False))
     return 0
 
 

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.clock import FixedClock, SystemClock
 from bot.commands import Commands
 from bot.config import Config
+from bot.digest.model import Digest
 from bot.link_commands import LinkCommands
 from bot.models import ChannelRef
 from bot.ports import ChatPlatform, Clock, CommandHandler, DailySource, LookupSource, Store
@@ -124,6 +125,23 @@ def make_platforms(
             vote_counts=app.votes.counts,
         )
     return platforms
+
+
+PREVIEW_FORMATS = ("slack", "discord")
+
+
+def preview_digest(platform: str, digest: Digest) -> dict[str, Any]:
+    """What `platform` would post for `digest`, as JSON-ready dicts (its exact request
+    bodies). The adapter is imported only for the platform asked for, as in make_platforms."""
+    if platform == "slack":
+        from adapters.slack.preview import digest_preview as slack_preview
+
+        return slack_preview(digest)
+    if platform == "discord":
+        from adapters.discord.preview import digest_preview as discord_preview
+
+        return discord_preview(digest)
+    raise ValueError(f"no preview for platform {platform!r}")
 
 
 def _topics_for(service: PaperService) -> Callable[[ChannelRef], Awaitable[list[str]]]:

@@ -20,6 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.commands import Permissions, build_app
 from adapters.slack.errors import SLACK_FAILURES, Sleep, retry_handlers, translate
 from adapters.slack.http import build_web_app
+from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
+from adapters.slack.preview import digest_metadata, post_body
 from adapters.slack.render import (
     DigestPart,
     SlackMessage,
@@ -40,7 +42,6 @@ from bot.votes import digest_counts
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "paperbot_digest"
 HISTORY_PAGE = 200
 
 
@@ -195,10 +196,7 @@ class SlackPlatform:
         """Post what `todo` says is missing of `part`, reporting each accepted message."""
         ts = todo.message_id
         if ts is None:
-            metadata = {
-                "event_type": METADATA_EVENT,
-                "event_payload": {"key": post.key, "part": todo.index, "parts": post.total},
-            }
+            metadata = digest_metadata(post.key, todo.index, post.total)
             ts = await self._post(post.channel_id, part.message, metadata=metadata)
         if not todo.recorded:
             await post.accepted(PostedPart(todo.index, ts, todo.replies_from))
@@ -208,15 +206,8 @@ class SlackPlatform:
         return ts
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
-        response = await self.client.chat_postMessage(
-            channel=channel_id,
-            text=message.text,
-            blocks=list(message.blocks),
-            unfurl_links=False,
-            unfurl_media=False,
-            link_names=False,  # "@channel" typed in paper text stays plain text
-            **extra,
-        )
+        # the same body `paperbot digest --format slack` prints (adapters/slack/preview.py)
+        response = await self.client.chat_postMessage(**post_body(channel_id, message, **extra))
         return str(response["ts"])
 
     async def _find_posted(self, channel_id: str, key: str) -> dict[int, str]:

@@ -1,0 +1,67 @@
+"""The `chat.postMessage` bodies of a digest, as `paperbot digest --format slack` prints them.
+
+Pure: the same `render_digest` output and the same `post_body` that SlackPlatform posts, so
+an operator sees exactly what would go out (with a placeholder channel, key and thread ts),
+plus a Block Kit Builder link per message to look at it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from adapters.slack.render import SlackMessage, render_digest
+from bot.digest.model import Digest
+
+METADATA_EVENT = "paperbot_digest"  # the event type of a digest message's metadata
+BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
+PREVIEW_CHANNEL = "C0PREVIEW"
+PREVIEW_KEY = "preview"  # a real post carries its delivery record's key here
+PREVIEW_THREAD_TS = "<ts of this message>"  # Slack gives it when the message is posted
+
+
+def post_body(channel_id: str, message: SlackMessage, **extra: Any) -> dict[str, Any]:
+    """The `chat.postMessage` arguments for `message`: links not unfurled, and `link_names`
+    off so an "@channel" typed in paper text stays plain text."""
+    return {
+        "channel": channel_id,
+        "text": message.text,
+        "blocks": list(message.blocks),
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "link_names": False,
+        **extra,
+    }
+
+
+def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
+    """The metadata that lets a re-post after a crash find a part already in the channel."""
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"key": key, "part": part, "parts": parts},
+    }
+
+
+def builder_url(message: SlackMessage) -> str:
+    """A Block Kit Builder link showing `message`'s blocks (the JSON, URL-encoded)."""
+    blocks = json.dumps({"blocks": list(message.blocks)}, ensure_ascii=False)
+    return BUILDER_URL + quote(blocks, safe="")
+
+
+def digest_preview(digest: Digest) -> dict[str, Any]:
+    """Every message the digest would be posted as: each top-level part, then its thread."""
+    parts = render_digest(digest)
+    messages = []
+    for index, part in enumerate(parts):
+        metadata = digest_metadata(PREVIEW_KEY, index, len(parts))
+        thread = [_entry(reply, thread_ts=PREVIEW_THREAD_TS) for reply in part.thread]
+        messages.append({**_entry(part.message, metadata=metadata), "thread": thread})
+    return {"platform": "slack", "method": "chat.postMessage", "messages": messages}
+
+
+def _entry(message: SlackMessage, **extra: Any) -> dict[str, Any]:
+    return {
+        "body": post_body(PREVIEW_CHANNEL, message, **extra),
+        "block_kit_builder": builder_url(message),
+    }
