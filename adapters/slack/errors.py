@@ -21,7 +21,13 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.errors import MessageGone, PermanentPlatformError, PlatformError, TransientPlatformError
+from bot.errors import (
+    MessageGone,
+    MessageRejected,
+    PermanentPlatformError,
+    PlatformError,
+    TransientPlatformError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,22 @@ PERMANENT_ERRORS = frozenset(
 # Slack's answers to editing or replying to a message that is no longer there (a person
 # deleted it): settling that post ends quietly.
 GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "thread_not_found"})
+# Slack's answers (chat.postMessage's error list) that refuse the message itself, its blocks,
+# length or metadata: the same body is refused on every retry, but the channel is fine.
+REJECTED_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "too_many_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "no_text",
+        "invalid_arguments",
+    }
+)
 MAX_RETRY_AFTER_S = 120.0  # a longer wait is left to the scheduler's next attempt
 
 
@@ -162,6 +184,8 @@ def translate(exc: Exception, what: str) -> PlatformError:
             return MessageGone(code)
         if code in PERMANENT_ERRORS:
             return PermanentPlatformError(code)
+        if code in REJECTED_ERRORS:
+            return MessageRejected(f"Slack refused the message: {code}")
         return TransientPlatformError(f"Slack {what} failed: {code}")
     if isinstance(exc, asyncio.TimeoutError):
         return TransientPlatformError(f"Slack {what} timed out")

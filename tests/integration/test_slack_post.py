@@ -13,7 +13,7 @@ from adapters.slack.platform import METADATA_EVENT, SlackPlatform
 from adapters.slack.render import render_digest
 from bot.clock import FixedClock
 from bot.config import SlackConfig
-from bot.errors import PermanentPlatformError, TransientPlatformError
+from bot.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import digest_of, long_papers, real_papers
@@ -185,7 +185,18 @@ async def test_a_permanent_error_from_the_history_lookup_is_permanent_too(
     assert fake.calls("chat.postMessage") == []
 
 
-@pytest.mark.parametrize("error", ["msg_too_long", "internal_error", "fatal_error"])
+@pytest.mark.parametrize("error", ["invalid_blocks", "msg_too_long", "metadata_too_large"])
+async def test_a_refused_body_is_rejected_at_once(
+    fake: FakeSlackApi, platform: SlackPlatform, sleep: RecordingSleep, error: str
+) -> None:
+    fake.script("chat.postMessage", Scripted(error=error))
+    with pytest.raises(MessageRejected, match=error):
+        await platform.post_digest(CHANNEL, digest_of(real_papers()[:1]), idempotency_key=KEY)
+    assert len(fake.calls("chat.postMessage")) == 1
+    assert sleep.waits == []
+
+
+@pytest.mark.parametrize("error", ["internal_error", "fatal_error"])
 async def test_other_errors_are_transient(
     fake: FakeSlackApi, platform: SlackPlatform, error: str
 ) -> None:
