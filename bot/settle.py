@@ -33,6 +33,7 @@ from bot.delivery_state import Delivery, DeliveryState
 from bot.digest.build import unique_papers
 from bot.errors import (
     MessageGone,
+    MessageRejected,
     PaperbotError,
     PermanentPlatformError,
     PlatformError,
@@ -156,6 +157,9 @@ class SettleRunner:
         except PermanentPlatformError as exc:  # the bot left the channel: not a pause here
             log.info("settling %s %s ends: %s", task.channel.key, task.day, exc.reason)
             return await self._end(state.task.ended(SettleState.GONE, exc.reason[:300]))
+        except MessageRejected as exc:  # the same edit would be refused on every retry
+            log.warning("settling %s %s: %s", task.channel.key, task.day, exc)
+            return await self._end(state.task.failed(_error_text(exc), None))
         except (PlatformError, SourceError, StoreError) as exc:
             return await self._retry_later(state.task, _error_text(exc))
         except Exception as exc:  # a bug: log it, keep the others going

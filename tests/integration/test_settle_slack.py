@@ -24,7 +24,7 @@ from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, Weekday
 from bot.settle import SettleRunner, SettleStep
 from bot.settle_plan import SettleState, SettleTask
 from bot.storage.sqlite import SqliteStore
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi, Scripted
 
 DAY = date(2024, 5, 13)  # a Monday
 POST_AT = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
@@ -204,3 +204,22 @@ async def test_a_crash_at_any_step_leaves_one_late_reply_and_an_edited_post(
     [first, _] = await world.store.settle_tasks_of(CHANNEL, DAY)
     assert first.late_message_id is not None
     assert first.edited_at is not None
+
+
+async def test_an_edit_slack_refuses_as_invalid_ends_that_task_without_retries(
+    world: World,
+) -> None:
+    await world.post()
+    world.fake.script("chat.update", Scripted(error="invalid_blocks"))
+    world.source.papers = A_DAY_LATER
+    world.at(timedelta(hours=24))
+    assert await world.settler().run_due() == {"failed": 1}
+    world.at(timedelta(hours=25))  # past any backoff: nothing is tried again
+    assert await world.settler().run_due() == {}
+    assert len(world.fake.calls("chat.update")) == 1
+    subscription = await world.store.get_subscription(CHANNEL)
+    assert subscription is not None
+    assert subscription.paused_reason is None
+    tasks = await world.store.settle_tasks_of(CHANNEL, DAY)
+    assert tasks[0].state is SettleState.FAILED
+    assert "invalid_blocks" in (tasks[0].reason or "")
