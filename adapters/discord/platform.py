@@ -26,6 +26,7 @@ from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
+from adapters.discord.pacing import DiscordPacing
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
 from adapters.discord.render import (
     DiscordMessage,
@@ -105,6 +106,7 @@ class DiscordPlatform:
         drain_timeout: float = 10.0,
         clicks: ClickHandler | None = None,
         backoff: Backoff | None = None,
+        pacing: DiscordPacing | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -114,6 +116,8 @@ class DiscordPlatform:
         self._clock: Clock = clock or _UtcClock()
         self._sleep = sleep
         self._attempts = attempts
+        # the global and per-channel limits, waited for before each send (pacing.py)
+        self.pacing = pacing or DiscordPacing(sleep=sleep)
         self._handler: CommandHandler | None = None
         self._login_lock = asyncio.Lock()
         self._logged_in = False
@@ -176,6 +180,7 @@ class DiscordPlatform:
                     nonce=nonce_for(idempotency_key, part.index),
                     attempts=self._attempts,
                     sleep=self._sleep,
+                    pacing=self.pacing,
                 )
                 message_id = str(sent.id)
             if not part.recorded and on_accepted is not None:
@@ -212,6 +217,7 @@ class DiscordPlatform:
                 accepted=done.replies,
                 attempts=self._attempts,
                 sleep=self._sleep,
+                pacing=self.pacing,
             )
         except ThreadRefused:
             log.warning("no details thread in channel %s: %s", target.id, NO_THREAD_NOTE)

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
+from adapters.discord.pacing import DiscordPacing
 from adapters.discord.render import DiscordMessage
 from bot.errors import (
     MessageRejected,
@@ -79,9 +80,13 @@ async def send_message(
     nonce: str,
     attempts: int,
     sleep: Sleep,
+    pacing: DiscordPacing | None = None,
 ) -> discord.Message:
-    """Send with no allowed mentions; retry server/network failures, then translate."""
+    """Send with no allowed mentions, each try paced by `pacing` (adapters/discord/pacing.py);
+    retry server/network failures, then translate."""
     for attempt in range(1, attempts + 1):
+        if pacing is not None:
+            await pacing.before_send(channel.id)
         try:
             return await channel.send(
                 content=message.content,

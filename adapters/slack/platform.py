@@ -18,8 +18,9 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Permissions, build_app
-from adapters.slack.errors import SLACK_FAILURES, Sleep, retry_handlers, translate
+from adapters.slack.errors import SLACK_FAILURES, OnLimited, Sleep, retry_handlers, translate
 from adapters.slack.http import build_web_app
+from adapters.slack.pacing import SlackPacing
 from adapters.slack.render import DigestPart, SlackMessage, render_digest
 from adapters.slack.socket import SocketClient, SocketHandler
 from bot.clock import SystemClock
@@ -38,14 +39,19 @@ HISTORY_PAGE = 200
 
 
 def make_client(
-    config: SlackConfig, *, sleep: Sleep = asyncio.sleep, timeout_s: float = 30.0, retries: int = 4
+    config: SlackConfig,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    timeout_s: float = 30.0,
+    retries: int = 4,
+    on_limited: OnLimited | None = None,
 ) -> AsyncWebClient:
     """The Web API client: config's base URL, slack_sdk's retry handlers, a timeout."""
     return AsyncWebClient(
         token=config.bot_token or None,
         base_url=config.api_base_url,
         timeout=timeout_s,  # type: ignore[arg-type]  # annotated int; aiohttp takes seconds
-        retry_handlers=retry_handlers(sleep, retries),
+        retry_handlers=retry_handlers(sleep, retries, on_limited),
     )
 
 
@@ -66,11 +72,16 @@ class SlackPlatform:
         history_pages: int = 3,
         backoff: Backoff | None = None,
         clicks: ClickHandler | None = None,
+        pacing: SlackPacing | None = None,
     ) -> None:
         _check(config)
         self._clicks = clicks  # 👍 and 🔖 under papers (bot/votes.py)
         self.config = config
-        self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
+        # Slack's limits, waited for before each call (adapters/slack/pacing.py)
+        self.pacing = pacing or SlackPacing(sleep=sleep)
+        self.client = make_client(
+            config, sleep=sleep, timeout_s=timeout_s, on_limited=self.pacing.held
+        )
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._timeout_s = timeout_s
@@ -144,6 +155,7 @@ class SlackPlatform:
         return ts
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
+        await self.pacing.before_post(channel_id)
         response = await self.client.chat_postMessage(
             channel=channel_id,
             text=message.text,
@@ -160,6 +172,7 @@ class SlackPlatform:
         found: dict[int, str] = {}
         cursor: str | None = None
         for _ in range(self._history_pages):
+            await self.pacing.before_history()
             page = await self.client.conversations_history(
                 channel=channel_id, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
             )

@@ -19,6 +19,7 @@ from bot.post_plan import PostedPart
 from tests.fakes.discord_api import Failure, FakeDiscord
 from tests.fakes.discord_checks import assert_nothing_live, assert_within_limits
 from tests.fakes.discord_setup import config_for, fake_discord
+from tests.fakes.pacing import discord_pacing
 
 MESSAGES = r"^/channels/\d+/messages$"
 KEY = "pb0123456789abcdef01"
@@ -55,7 +56,9 @@ async def setup() -> AsyncIterator[Setup]:
     async with fake_discord(clock=lambda: fake_clock[0]) as fake:
         fake.create_threads = False  # the parts alone; the thread tests turn it on
         sleep = RecordingSleep()
-        platform = DiscordPlatform(config_for(fake), clock=FixedClock(), sleep=sleep, attempts=3)
+        platform = DiscordPlatform(
+            config_for(fake), clock=FixedClock(), sleep=sleep, attempts=3, pacing=discord_pacing()
+        )
         channel = ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
         try:
             yield Setup(fake, platform, sleep, channel, fake_clock)

@@ -1,0 +1,129 @@
+"""Client-side pacing: wait for a platform's documented rate limits instead of meeting them
+as 429s.
+
+`TokenBucket` is pure (time is an argument): `rate` tokens a second, at most `burst` saved.
+`reserve(now)` takes a token even when none is left, borrowing from the future, and says how
+long the taker must wait for it; later takers queue behind, in order, so a crowd of workers
+is spaced out instead of stampeding the moment a limit frees up (golang.org/x/time/rate's
+`Reserve` works the same way). `hold_until` pushes a bucket back after a 429's Retry-After.
+
+`Pacer` is the async shell over named limits: `await pacer.wait(("channel", "C1"), "global")`
+waits for each bucket in turn (the narrow one first, so no global slot is spent while a
+channel's own limit still holds the caller back). Clock and sleep are injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+
+Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """`rate` requests a second with bursts of up to `burst` (a platform's documented tier)."""
+
+    rate: float
+    burst: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError(f"a limit needs rate > 0 and burst >= 1, not {self}")
+
+    @classmethod
+    def per_minute(cls, count: float, burst: float = 1.0) -> Limit:
+        return cls(count / 60.0, burst)
+
+
+class TokenBucket:
+    """One limit's state. Starts full; `reserve` may drive it below zero (a queue)."""
+
+    __slots__ = ("_stamp", "_tokens", "limit")
+
+    def __init__(self, limit: Limit, now: float) -> None:
+        self.limit = limit
+        self._tokens = limit.burst
+        self._stamp = now
+
+    def reserve(self, now: float) -> float:
+        """Take one token; the seconds to wait before using it (0.0: go now)."""
+        self._refill(now)
+        self._tokens -= 1.0
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.limit.rate
+
+    def hold_until(self, until: float, now: float) -> None:
+        """Nothing passes before `until` (a 429's Retry-After), queued takers included."""
+        self._refill(now)
+        # the next `reserve` (which takes one token) must wait exactly until `until`
+        self._tokens = min(self._tokens, 1.0 - (until - now) * self.limit.rate)
+
+    def idle(self, now: float) -> bool:
+        """Full again: the bucket may be forgotten without changing any answer."""
+        self._refill(now)
+        return self._tokens >= self.limit.burst
+
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            gained = (now - self._stamp) * self.limit.rate
+            self._tokens = min(self.limit.burst, self._tokens + gained)
+            self._stamp = now
+
+
+Key = Hashable  # a limit's name ("global") or (name, instance) ("channel", "C1")
+
+FORGET_EVERY = 1024  # reservations between sweeps of idle per-instance buckets
+
+
+class Pacer:
+    """Named limits, each with buckets per instance; waits through an injected sleep."""
+
+    def __init__(
+        self,
+        limits: dict[str, Limit],
+        *,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._limits = dict(limits)
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._buckets: dict[Key, TokenBucket] = {}
+        self._reserved = 0
+        self.waited_s = 0.0  # total time callers were held back (for benchmarks and logs)
+
+    def reserve(self, key: Key) -> float:
+        """Take a token from `key`'s bucket; the seconds to wait (see TokenBucket)."""
+        now = self._monotonic()
+        self._reserved += 1
+        if self._reserved % FORGET_EVERY == 0:
+            self._forget_idle(now)
+        return self._bucket(key, now).reserve(now)
+
+    async def wait(self, *keys: Key) -> None:
+        """Wait for a token from each of `keys`' buckets, in the order given."""
+        for key in keys:
+            delay = self.reserve(key)
+            if delay > 0:
+                self.waited_s += delay
+                await self._sleep(delay)
+
+    def hold(self, key: Key, seconds: float) -> None:
+        """After a 429: `key` passes nothing for `seconds`."""
+        now = self._monotonic()
+        self._bucket(key, now).hold_until(now + seconds, now)
+
+    def _bucket(self, key: Key, now: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            name = str(key[0] if isinstance(key, tuple) else key)
+            bucket = self._buckets[key] = TokenBucket(self._limits[name], now)
+        return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        """Ten thousand channels' buckets need not live forever: a full one is as new."""
+        for key in [k for k, b in self._buckets.items() if b.idle(now)]:
+            del self._buckets[key]
