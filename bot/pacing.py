@@ -2,14 +2,15 @@
 as 429s.
 
 `TokenBucket` is pure (time is an argument): `rate` tokens a second, at most `burst` saved.
-`reserve(now)` takes a token even when none is left, borrowing from the future, and says how
-long the taker must wait for it; later takers queue behind, in order, so a crowd of workers
-is spaced out instead of stampeding the moment a limit frees up (golang.org/x/time/rate's
-`Reserve` works the same way). `hold_until` pushes a bucket back after a 429's Retry-After.
+`take(now)` takes a token if one is there, or says how long until one is. Nothing is
+reserved ahead: a caller that wakes late (a busy event loop) asks again, so late wakers
+never go out together in a clump the server would count as a burst. `hold_until` pushes a
+bucket back after a 429's Retry-After.
 
 `Pacer` is the async shell over named limits: `await pacer.wait(("channel", "C1"), "global")`
 waits for each bucket in turn (the narrow one first, so no global slot is spent while a
-channel's own limit still holds the caller back). Clock and sleep are injected.
+channel's own limit still holds the caller back). Callers of one bucket wait in line (a
+FIFO lock), so only the first polls the clock. Clock and sleep are injected.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Limit:
 
 
 class TokenBucket:
-    """One limit's state. Starts full; `reserve` may drive it below zero (a queue)."""
+    """One limit's state. Starts full; a 429's hold may drive it below zero."""
 
     __slots__ = ("_stamp", "_tokens", "limit")
 
@@ -49,16 +50,18 @@ class TokenBucket:
         self._tokens = limit.burst
         self._stamp = now
 
-    def reserve(self, now: float) -> float:
-        """Take one token; the seconds to wait before using it (0.0: go now)."""
+    def take(self, now: float) -> float:
+        """0.0 and one token taken; or, taking nothing, the seconds until one is there."""
         self._refill(now)
-        self._tokens -= 1.0
-        return 0.0 if self._tokens >= 0 else -self._tokens / self.limit.rate
+        if self._tokens >= 1.0 - EPSILON:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) / self.limit.rate
 
     def hold_until(self, until: float, now: float) -> None:
         """Nothing passes before `until` (a 429's Retry-After), queued takers included."""
         self._refill(now)
-        # the next `reserve` (which takes one token) must wait exactly until `until`
+        # one token is there again exactly at `until`
         self._tokens = min(self._tokens, 1.0 - (until - now) * self.limit.rate)
 
     def idle(self, now: float) -> bool:
@@ -73,6 +76,7 @@ class TokenBucket:
             self._stamp = now
 
 
+EPSILON = 1e-9  # float dust: 0.9999999999 tokens is a token
 Key = Hashable  # a limit's name ("global") or (name, instance) ("channel", "C1")
 
 FORGET_EVERY = 1024  # reservations between sweeps of idle per-instance buckets
@@ -92,24 +96,29 @@ class Pacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._buckets: dict[Key, TokenBucket] = {}
-        self._reserved = 0
+        self._lines: dict[Key, asyncio.Lock] = {}  # callers waiting for a bucket, in order
+        self._taken = 0
         self.waited_s = 0.0  # total time callers were held back (for benchmarks and logs)
 
-    def reserve(self, key: Key) -> float:
-        """Take a token from `key`'s bucket; the seconds to wait (see TokenBucket)."""
+    def take(self, key: Key) -> float:
+        """Take a token from `key`'s bucket, or the seconds until one is (see TokenBucket)."""
         now = self._monotonic()
-        self._reserved += 1
-        if self._reserved % FORGET_EVERY == 0:
+        self._taken += 1
+        if self._taken % FORGET_EVERY == 0:
             self._forget_idle(now)
-        return self._bucket(key, now).reserve(now)
+        return self._bucket(key, now).take(now)
 
     async def wait(self, *keys: Key) -> None:
         """Wait for a token from each of `keys`' buckets, in the order given."""
         for key in keys:
-            delay = self.reserve(key)
-            if delay > 0:
-                self.waited_s += delay
-                await self._sleep(delay)
+            line = self._lines.get(key)
+            if (line is None or not line.locked()) and self.take(key) == 0.0:
+                continue  # nobody waiting and a token there: go
+            line = self._lines.setdefault(key, asyncio.Lock())
+            async with line:
+                while (delay := self.take(key)) > 0.0:
+                    self.waited_s += delay
+                    await self._sleep(delay)
 
     def hold(self, key: Key, seconds: float) -> None:
         """After a 429: `key` passes nothing for `seconds`."""
@@ -126,4 +135,7 @@ class Pacer:
     def _forget_idle(self, now: float) -> None:
         """Ten thousand channels' buckets need not live forever: a full one is as new."""
         for key in [k for k, b in self._buckets.items() if b.idle(now)]:
-            del self._buckets[key]
+            line = self._lines.get(key)
+            if line is None or not line.locked():
+                del self._buckets[key]
+                self._lines.pop(key, None)

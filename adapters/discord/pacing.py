@@ -24,7 +24,9 @@ GLOBAL = "global"
 CHANNEL = "channel"
 
 
-PER_BOT = Limit(50.0)  # the global limit, every REST request
+# The global limit, every REST request. A burst of a tenth of a second lets a sender that
+# woke late (a busy event loop) catch up without clumping past what Discord tolerates.
+PER_BOT = Limit(50.0, burst=5.0)
 SEND_PER_CHANNEL = Limit(1.0, burst=4.0)  # 5 per 5 s, one kept for jitter
 
 

@@ -28,7 +28,9 @@ CHANNEL = "channel"  # chat.postMessage per channel
 
 
 POST_PER_CHANNEL = Limit(1.0)  # 1/s; Slack allows short bursts: we leave them for jitter
-POST_PER_WORKSPACE = Limit(50.0)  # chat.postMessage across all channels
+# chat.postMessage across all channels; a tenth of a second's burst lets a sender that woke
+# late (a busy event loop) catch up without clumping.
+POST_PER_WORKSPACE = Limit(50.0, burst=5.0)
 TIER_3 = Limit.per_minute(50)  # chat.update; conversations.history for internal apps
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from adapters.discord.pacing import DiscordPacing
@@ -11,29 +13,29 @@ from tests.fakes.pacing import VirtualTime as FakeTime
 
 
 @pytest.mark.parametrize(
-    ("limit", "requests", "waits"),
+    ("limit", "requests", "answers"),
     [
-        # rate 1/s, no burst: a crowd at t=0 queues one second apart, in order
-        (Limit(1.0), [0.0, 0.0, 0.0], [0.0, 1.0, 2.0]),
+        # rate 1/s, no burst: the first takes the token, the next are told when one is there
+        (Limit(1.0), [0.0, 0.0, 0.5], [0.0, 1.0, 0.5]),
         # requests that come slower than the rate never wait
         (Limit(1.0), [0.0, 1.0, 2.5], [0.0, 0.0, 0.0]),
-        # a burst of 3 passes at once, the fourth waits for one token
+        # a burst of 3 passes at once, the fourth is told to wait for one token
         (Limit(1.0, burst=3), [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]),
         # 50/s: 20 ms apart
-        (Limit(50.0), [0.0, 0.0, 0.0], [0.0, 0.02, 0.04]),
-        # a queue drains: after waiting, a later request waits only for its own slot
-        (Limit(2.0), [0.0, 0.0, 0.0, 1.0], [0.0, 0.5, 1.0, 0.5]),
+        (Limit(50.0), [0.0, 0.0, 0.02], [0.0, 0.02, 0.0]),
+        # a refusal takes nothing: asking again when told gets the token
+        (Limit(2.0), [0.0, 0.0, 0.5, 0.5], [0.0, 0.5, 0.0, 0.5]),
         # idle time refills only up to the burst
         (Limit(1.0, burst=2), [0.0, 0.0, 10.0, 10.0, 10.0], [0.0, 0.0, 0.0, 0.0, 1.0]),
         # Tier 3: 50 a minute
         (Limit.per_minute(50), [0.0, 0.0], [0.0, 1.2]),
     ],
 )
-def test_bucket_reserve_tells_each_request_its_wait(
-    limit: Limit, requests: list[float], waits: list[float]
+def test_bucket_take_gives_a_token_or_the_wait_for_one(
+    limit: Limit, requests: list[float], answers: list[float]
 ) -> None:
     bucket = TokenBucket(limit, now=0.0)
-    assert [round(bucket.reserve(t), 6) for t in requests] == waits
+    assert [round(bucket.take(t), 6) for t in requests] == answers
 
 
 @pytest.mark.parametrize(
@@ -49,7 +51,7 @@ def test_bucket_hold_until_keeps_every_taker_back(
 ) -> None:
     bucket = TokenBucket(Limit(10.0, burst=10), now=0.0)
     bucket.hold_until(hold_at + retry_after, now=hold_at)
-    assert round(bucket.reserve(then), 6) == wait
+    assert round(bucket.take(then), 6) == wait
 
 
 @pytest.mark.parametrize(
@@ -109,9 +111,26 @@ async def test_slack_pacing_keeps_chat_update_to_tier_3() -> None:
     assert time.waits == [1.2, 1.2]
 
 
-async def test_discord_pacing_allows_four_quick_sends_per_channel_at_50_a_second() -> None:
+async def test_discord_pacing_allows_four_quick_sends_per_channel_and_50_a_second() -> None:
     time = FakeTime()
     pacing = DiscordPacing(monotonic=time.monotonic, sleep=time.sleep)
     for _ in range(5):
         await pacing.before_send(7)
-    assert time.waits == [0.02, 0.02, 0.02, 0.94]  # the fifth waits for channel 7's token
+    assert time.waits == [1.0]  # the fifth waits for channel 7's token
+    for channel in range(8, 16):  # then eight channels: five at once, then 50 a second
+        await pacing.before_send(channel)
+    assert time.waits == [1.0, 0.02, 0.02, 0.02, 0.02]
+
+
+async def test_callers_of_a_bucket_go_in_the_order_they_came() -> None:
+    time = FakeTime()
+    pacer = Pacer({"global": Limit(10.0)}, monotonic=time.monotonic, sleep=time.sleep)
+    gone: list[int] = []
+
+    async def caller(n: int) -> None:
+        await pacer.wait("global")
+        gone.append(n)
+
+    await asyncio.gather(*(caller(n) for n in range(5)))
+    assert gone == [0, 1, 2, 3, 4]
+    assert time.now == pytest.approx(0.4)  # 10/s: the fifth went at 0.4 s, none together
