@@ -117,11 +117,15 @@ async def slash(platform: SlackPlatform, slack: FakeSlackApi, text: str) -> dict
         "X-Slack-Signature": signature,
     }
     url = f"http://127.0.0.1:{platform.bound_port}/slack/events"
+    answered = len(slack.responses.get("cmd", []))
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data=body, headers=headers) as r,
     ):
         assert r.status == 200
+        if r.content_type != "application/json":  # acked at once; the answer follows
+            await slack.wait_for(answered + 1)
+            return slack.responses["cmd"][answered]
         answer: dict[str, Any] = await r.json()
         return answer
 

@@ -36,6 +36,7 @@ class ServerLimits:
     now: Callable[[], float] = time.monotonic
     rate_limited: int = 0  # requests answered 429
     passed: int = 0
+    last_passed_at: float | None = None  # `now()` when the latest request passed
     _buckets: dict[Hashable, _Bucket] = field(default_factory=dict)
 
     def check(self, *keys: Hashable) -> tuple[float, Hashable | None]:
@@ -51,6 +52,7 @@ class ServerLimits:
         for _, bucket in buckets:
             bucket.tokens -= 1
         self.passed += 1
+        self.last_passed_at = now
         return 0.0, None
 
     def remaining(self, key: Hashable) -> int:

@@ -65,6 +65,7 @@ class FakeSlackApi:
         self.limits = limits  # Slack's rate limits (tests/fakes/rate_limits.py), None: none
         self.record = record  # False: keep no `requests` (a benchmark's ten thousand posts)
         self.requests: list[Recorded] = []
+        self.held: dict[str, asyncio.Event] = {}  # method -> answered only once it is set
         self.channels: dict[str, FakeChannel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url name -> bodies
@@ -131,7 +132,7 @@ class FakeSlackApi:
             await self._changed.wait_for(lambda: len(self.responses.get(name, [])) >= count)
 
     async def wait_calls(self, method: str, count: int) -> None:
-        """Until `count` calls of Web API `method` were answered (no fixed sleeps)."""
+        """Until `count` calls of Web API `method` arrived (no fixed sleeps)."""
         async with asyncio.timeout(WAIT_S), self._changed:
             await self._changed.wait_for(lambda: len(self.calls(method)) >= count)
 
@@ -142,6 +143,11 @@ class FakeSlackApi:
         body = await _parse(request)
         if self.record:
             self.requests.append(Recorded(method, body, dict(request.headers)))
+        async with self._changed:
+            self._changed.notify_all()  # a held call is seen arriving (wait_calls)
+        gate = self.held.get(method)
+        if gate is not None:
+            await gate.wait()
         scripted = self._next_script(method)
         if scripted is not None and not scripted.passes:
             return await self._scripted(scripted)
