@@ -36,6 +36,7 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
+from bot.ack_plan import private_lookup
 from bot.commands import is_slow
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
@@ -325,7 +326,10 @@ class DiscordPlatform:
                 self._in_flight.discard(task)
 
     async def _run_command(self, interaction: Interaction, text: str) -> None:
-        deferred = is_slow(text)  # may pass Discord's 3 s answer window
+        # Acknowledge first: slow verbs may pass Discord's 3 s window, and a private answer
+        # from the store is deferred before the store is asked. A change is answered in
+        # the callback (its permission is in the interaction; it may be shown to all).
+        deferred = is_slow(text) or private_lookup(text)
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await self._answer(context_of(interaction), text)
