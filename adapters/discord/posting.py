@@ -69,6 +69,10 @@ def translate(exc: Exception) -> PlatformError:
 
 def is_retryable(exc: Exception) -> bool:
     if isinstance(exc, discord.HTTPException):
+        # A 429 reaching us is one discord.py waited out five times in a row (a crowded
+        # moment): try again through the pacing rather than fail the digest for later.
+        if exc.status == 429:
+            return True
         return exc.status >= 500 and exc.code not in PERMANENT_CODES
     return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError)
 

@@ -134,6 +134,15 @@ async def test_a_429_is_waited_out_by_discord_py_then_the_post_succeeds(
     assert len(receipt.message_ids) == 1
 
 
+async def test_a_429_that_discord_py_gives_up_on_is_retried_not_failed(setup: Setup) -> None:
+    limited = Failure.rate_limited(0.001)
+    setup.fake.fail_next("POST", MESSAGES, *[limited] * 5)  # discord.py tries five times
+    receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="q")
+    assert len(setup.fake.messages()) == 6
+    assert setup.sleep.delays == [2.0]  # one retry of ours, then it went through
+    assert len(receipt.message_ids) == 1
+
+
 async def test_a_5xx_is_retried_then_the_post_succeeds(setup: Setup) -> None:
     # 503 is a status discord.py raises at once (it retries 500/502/504 itself, sleeping 1 s+)
     setup.fake.fail_next("POST", MESSAGES, Failure(503))
