@@ -16,7 +16,9 @@ message, its details thread and the replies in it. Reported per platform and siz
   no digest) and records that did not end posted.
 
 The thin-client benchmark (bench/fanout.py: one message per digest, no adapter) runs in the
-same session at the same sizes as the reference, named `reference_thin_client`.
+same session at the same sizes as the reference, named `reference_thin_client`. The fakes
+run in a child process, as the real platforms are not in the bot's process; the thin
+reference keeps its fake in-process, as it always has.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform as host
 import sys
 import tempfile
 import time
 from collections import Counter
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -108,27 +112,58 @@ def _figures(
     }
 
 
-async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
+async def _serve_fakes(channels: int, conn: Connection) -> None:
+    """In the child process: both fakes, until the parent sends the start time back."""
     slack = FakeSlackApi(team_id=TEAM, limits=ServerLimits(SLACK), record=False)
     discord = FakeDiscord(limits=ServerLimits(DISCORD), record=False)
     await slack.start()
     await discord.start()
-    slack_ids = [f"C{n:05}" for n in range(channels)]
-    discord_ids = [str(FIRST_DISCORD_CHANNEL + n) for n in range(channels)]
-    for channel_id in slack_ids:
+    for channel_id in _slack_ids(channels):
         slack.add_channel(channel_id)
-    discord.channels.update(discord_ids)
+    discord.channels.update(_discord_ids(channels))
+    conn.send((slack.base_url, discord.base_url, discord.gateway_url, str(discord.guild.id)))
+    loop = asyncio.get_running_loop()
+    start = await loop.run_in_executor(None, conn.recv)  # the fan-out is over
+    conn.send(
+        {
+            "slack": _slack_figures(slack, channels, start),
+            "discord": _discord_figures(discord, channels, start),
+        }
+    )
+    await slack.close()
+    await discord.close()
+
+
+def _fakes_process(channels: int, conn: Connection) -> None:
+    asyncio.run(_serve_fakes(channels, conn))
+
+
+def _slack_ids(channels: int) -> list[str]:
+    return [f"C{n:05}" for n in range(channels)]
+
+
+def _discord_ids(channels: int) -> list[str]:
+    return [str(FIRST_DISCORD_CHANNEL + n) for n in range(channels)]
+
+
+async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
+    """The fakes run in a child process (as Slack and Discord are not in ours): the bot's
+    process gets the event loop to itself. time.monotonic is system-wide, so the child
+    measures elapsed time from the parent's start."""
+    parent, child = multiprocessing.Pipe()
+    fakes = multiprocessing.get_context("spawn").Process(
+        target=_fakes_process, args=(channels, child)
+    )
+    fakes.start()
+    slack_url, discord_url, gateway_url, guild = parent.recv()
     slack_config = SlackConfig(
         enabled=True,
         bot_token="xoxb-bench",  # noqa: S106 - a loopback fake's token
         app_token="xapp-bench",  # noqa: S106
-        api_base_url=slack.base_url,
+        api_base_url=slack_url,
     )
     discord_config = DiscordConfig(
-        enabled=True,
-        token=discord.token,
-        api_base_url=discord.base_url,
-        gateway_url=discord.gateway_url,
+        enabled=True, token=FakeDiscord.token, api_base_url=discord_url, gateway_url=gateway_url
     )
     with discord_globals_restored(), tempfile.TemporaryDirectory() as tmp:
         platforms: dict[str, ChatPlatform] = {
@@ -136,7 +171,7 @@ async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
             "discord": DiscordPlatform(discord_config),
         }
         store = await SqliteStore.open(Path(tmp) / "fanout_real.db")
-        await _seed(store, slack_ids, discord_ids, str(discord.guild.id))
+        await _seed(store, _slack_ids(channels), _discord_ids(channels), guild)
         config = DeliveryConfig(concurrency=concurrency)
         runner = DeliveryRunner(
             store, thin.StoredListOnly(), platforms, FixedClock(thin.NOW), config
@@ -147,14 +182,10 @@ async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
         await store.close()
         for chat in platforms.values():
             await chat.stop()
-    await slack.close()
-    await discord.close()
-    return {
-        "outcomes": dict(outcomes),
-        "wall_s": round(wall, 2),
-        "slack": _slack_figures(slack, channels, start),
-        "discord": _discord_figures(discord, channels, start),
-    }
+    parent.send(start)
+    figures: dict[str, Any] = parent.recv()
+    fakes.join()
+    return {"outcomes": dict(outcomes), "wall_s": round(wall, 2)} | figures
 
 
 async def run(sizes: list[int], concurrency: int, thin_concurrency: int) -> dict[str, Any]:
@@ -168,7 +199,9 @@ async def run(sizes: list[int], concurrency: int, thin_concurrency: int) -> dict
     for size in sizes:
         results["real_adapters"][str(size)] = await run_real(size, concurrency)
         print(json.dumps({size: results["real_adapters"][str(size)]}), flush=True)
-        results["reference_thin_client"][str(size)] = await thin.run(size, thin_concurrency)
+        reference = await thin.run(size, thin_concurrency)
+        results["reference_thin_client"][str(size)] = reference
+        print(json.dumps({f"reference {size}": reference["platforms"]}), flush=True)
     return results
 
 
