@@ -76,6 +76,9 @@ class TokenBucket:
             self._stamp = now
 
 
+# Pace global limits a little under the documented rate: an event-loop stall sends what was
+# granted during it together, and the platform's bucket regains that clump from the 5% left.
+HEADROOM = 0.95
 EPSILON = 1e-9  # float dust: 0.9999999999 tokens is a token
 Key = Hashable  # a limit's name ("global") or (name, instance) ("channel", "C1")
 

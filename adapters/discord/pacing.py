@@ -18,15 +18,15 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bot.pacing import Limit, Monotonic, Pacer, Sleep
+from bot.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
 
 GLOBAL = "global"
 CHANNEL = "channel"
 
 
-# The global limit, every REST request. A burst of a tenth of a second lets a sender that
-# woke late (a busy event loop) catch up without clumping past what Discord tolerates.
-PER_BOT = Limit(50.0, burst=5.0)
+# The global limit, every REST request, with HEADROOM; a small burst lets a sender that woke
+# late (a busy event loop) catch up without clumping past what Discord tolerates.
+PER_BOT = Limit(50.0 * HEADROOM, burst=3.0)
 SEND_PER_CHANNEL = Limit(1.0, burst=4.0)  # 5 per 5 s, one kept for jitter
 
 

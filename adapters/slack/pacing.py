@@ -19,7 +19,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bot.pacing import Limit, Monotonic, Pacer, Sleep
+from bot.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
 
 POST = "chat.postMessage"
 UPDATE = "chat.update"
@@ -28,9 +28,9 @@ CHANNEL = "channel"  # chat.postMessage per channel
 
 
 POST_PER_CHANNEL = Limit(1.0)  # 1/s; Slack allows short bursts: we leave them for jitter
-# chat.postMessage across all channels; a tenth of a second's burst lets a sender that woke
+# chat.postMessage across all channels, with HEADROOM; a small burst lets a sender that woke
 # late (a busy event loop) catch up without clumping.
-POST_PER_WORKSPACE = Limit(50.0, burst=5.0)
+POST_PER_WORKSPACE = Limit(50.0 * HEADROOM, burst=3.0)
 TIER_3 = Limit.per_minute(50)  # chat.update; conversations.history for internal apps
 
 
