@@ -3,8 +3,8 @@ as 429s.
 
 `TokenBucket` is pure (time is an argument): `rate` tokens a second, at most `burst` saved.
 `take(now)` takes a token if one is there, or says how long until one is. Nothing is
-reserved ahead: a caller that wakes late (a busy event loop) asks again, so late wakers
-never go out together in a clump the server would count as a burst. `hold_until` pushes a
+reserved ahead: a caller that wakes late (a busy event loop) asks again, so late wakers do
+not all go out at once in a clump the server would count as a burst. `hold_until` pushes a
 bucket back after a 429's Retry-After.
 
 `Pacer` is the async shell over named limits: `await pacer.wait(("channel", "C1"), "global")`

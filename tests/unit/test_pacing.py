@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from adapters.discord.pacing import DiscordPacing
@@ -120,3 +122,17 @@ async def test_discord_pacing_allows_four_quick_sends_per_channel_under_the_glob
     for channel in range(8, 16):  # eight more channels: two left of the burst, then 47.5/s
         await pacing.before_send(channel)
     assert time.waits[2:] == [0.021053] * 6
+
+
+async def test_callers_of_a_bucket_go_in_the_order_they_came() -> None:
+    time = FakeTime()
+    pacer = Pacer({"global": Limit(10.0)}, monotonic=time.monotonic, sleep=time.sleep)
+    gone: list[int] = []
+
+    async def caller(n: int) -> None:
+        await pacer.wait("global")
+        gone.append(n)
+
+    await asyncio.gather(*(caller(n) for n in range(5)))
+    assert gone == [0, 1, 2, 3, 4]
+    assert time.now == pytest.approx(0.4)  # 10/s: the fifth went at 0.4 s, none together
