@@ -26,5 +26,8 @@ test:
 faketime:
 	$(PY) -m tests.faketime_suite
 
+# bench/fanout_real.py: the real Slack and Discord adapters at 400 and 2,000 channels per
+# platform, with bench/fanout.py (thin client) as the same-session reference (~6 minutes).
 bench:
 	$(PY) bench/search.py
+	$(PY) bench/fanout_real.py --channels 400 2000

@@ -1,5 +1,9 @@
 """Fan-out benchmark: 2,000 channels on each of two rate-limited fake platforms, one run.
 
+A reference only: a thin HTTP client that sends one message per digest, not the adapters
+users run. bench/fanout_real.py measures the real SlackPlatform and DiscordPlatform and
+runs this one beside it.
+
     .venv/bin/python bench/fanout.py [--channels 2000] [--out bench/results/fanout.json]
 
 Each fake platform (tests/fakes/ratelimited_platform.py, on loopback) enforces a global rate
@@ -57,6 +61,16 @@ class StoredListOnly:
 
 
 async def seed(store: SqliteStore, channels: int) -> None:
+    await seed_papers(store)
+    settings = ChannelSettings(post_time=clock_time(7, 0), timezone="UTC")
+    for name in PROFILES:
+        for n in range(channels):
+            ref = ChannelRef(name, f"C{n:05}", "W")
+            await store.save_subscription(Subscription(ref, settings=settings))
+
+
+async def seed_papers(store: SqliteStore) -> None:
+    """The day's ten papers (bench/fanout_real.py posts the same digest)."""
     papers = [
         Paper(
             arxiv_id=f"2405.{n:05d}",
@@ -70,11 +84,6 @@ async def seed(store: SqliteStore, channels: int) -> None:
         for n in range(1, 11)
     ]
     await store.upsert_papers(papers)
-    settings = ChannelSettings(post_time=clock_time(7, 0), timezone="UTC")
-    for name in PROFILES:
-        for n in range(channels):
-            ref = ChannelRef(name, f"C{n:05}", "W")
-            await store.save_subscription(Subscription(ref, settings=settings))
 
 
 def figures(server: FakePlatformServer, name: str, channels: int, start: float) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def status_text(report: StatusReport, channel_key: str) -> str:
             lines.append("Next digest: " + when_text(report.next_digest_at, zone, report.now))
     if report.last_digest:
         lines.append("Last digest: " + report.last_digest)
-    lines.extend(_paused_lines(report.paused, channel_key))
+    lines.extend(_paused_lines(subscription, report.paused_channels))
     lines.extend(connection_text(c, report.now) for c in report.connections)
     return "\n".join(lines)
 
@@ -215,10 +215,11 @@ def _fetch_line(report: StatusReport) -> str:
     )
 
 
-def _paused_lines(paused: tuple[tuple[str, str], ...], channel_key: str) -> list[str]:
+def _paused_lines(here: Subscription | None, paused_channels: int) -> list[str]:
     """This channel's pause, if any; other channels only as a count (they may be elsewhere)."""
-    lines = [f"Posting here is paused: {reason}" for key, reason in paused if key == channel_key]
-    others = sum(1 for key, _ in paused if key != channel_key)
+    reason = here.paused_reason if here is not None else None
+    lines = [f"Posting here is paused: {reason}"] if reason else []
+    others = paused_channels - (1 if reason else 0)
     if others:
         lines.append(f"{others} other channel{'s are' if others != 1 else ' is'} paused.")
     return lines

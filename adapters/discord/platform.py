@@ -26,6 +26,7 @@ from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
+from adapters.discord.pacing import DiscordPacing
 from adapters.discord.posting import Sleep, edit_message, nonce_for, send_message, translate
 from adapters.discord.render import (
     DiscordMessage,
@@ -37,6 +38,7 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
+from bot.ack_plan import private_lookup
 from bot.commands import is_slow
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
@@ -109,6 +111,7 @@ class DiscordPlatform:
         clicks: ClickHandler | None = None,
         backoff: Backoff | None = None,
         vote_counts: VoteCounts | None = None,
+        pacing: DiscordPacing | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -118,6 +121,8 @@ class DiscordPlatform:
         self._clock: Clock = clock or _UtcClock()
         self._sleep = sleep
         self._attempts = attempts
+        # the global and per-channel limits, waited for before each send (pacing.py)
+        self.pacing = pacing or DiscordPacing(sleep=sleep)
         self._handler: CommandHandler | None = None
         self._login_lock = asyncio.Lock()
         self._logged_in = False
@@ -182,6 +187,7 @@ class DiscordPlatform:
                     nonce=nonce_for(idempotency_key, part.index),
                     attempts=self._attempts,
                     sleep=self._sleep,
+                    pacing=self.pacing,
                 )
                 message_id = str(sent.id)
             if not part.recorded and on_accepted is not None:
@@ -212,7 +218,9 @@ class DiscordPlatform:
         for message_id, message in zip(message_ids, messages, strict=False):
             if message_id.isdigit():
                 partial = target.get_partial_message(int(message_id))
-                await edit_message(partial, message, attempts=self._attempts, sleep=self._sleep)
+                await edit_message(
+                    partial, message, attempts=self._attempts, sleep=self._sleep, pacing=self.pacing
+                )
 
     async def post_reply(
         self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
@@ -260,6 +268,7 @@ class DiscordPlatform:
                 accepted=done.replies,
                 attempts=self._attempts,
                 sleep=self._sleep,
+                pacing=self.pacing,
             )
         except ThreadRefused:
             log.warning("no details thread in channel %s: %s", target.id, NO_THREAD_NOTE)
@@ -367,7 +376,10 @@ class DiscordPlatform:
                 self._in_flight.discard(task)
 
     async def _run_command(self, interaction: Interaction, text: str) -> None:
-        deferred = is_slow(text)  # may pass Discord's 3 s answer window
+        # Acknowledge first: slow verbs may pass Discord's 3 s window, and a private answer
+        # from the store is deferred before the store is asked. A change is answered in
+        # the callback (its permission is in the interaction; it may be shown to all).
+        deferred = is_slow(text) or private_lookup(text)
         if deferred:
             await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await self._answer(context_of(interaction), text)

@@ -19,6 +19,7 @@ from typing import TypeVar
 import aiohttp
 import discord
 
+from adapters.discord.pacing import DiscordPacing
 from adapters.discord.render import DiscordMessage
 from bot.errors import (
     MessageGone,
@@ -74,6 +75,10 @@ def translate(exc: Exception) -> PlatformError:
 
 def is_retryable(exc: Exception) -> bool:
     if isinstance(exc, discord.HTTPException):
+        # A 429 reaching us is one discord.py waited out five times in a row (a crowded
+        # moment): try again through the pacing rather than fail the digest for later.
+        if exc.status == 429:
+            return True
         return exc.status >= 500 and exc.code not in PERMANENT_CODES
     return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError)
 
@@ -85,8 +90,11 @@ async def send_message(
     nonce: str,
     attempts: int,
     sleep: Sleep,
+    pacing: DiscordPacing | None = None,
 ) -> discord.Message:
-    """Send with no allowed mentions; retry server/network failures, then translate."""
+    """Send with no allowed mentions, each try paced by `pacing` (adapters/discord/pacing.py);
+    retry server/network failures, then translate."""
+    channel_id = channel.id
     return await retried(
         lambda: channel.send(
             content=message.content,
@@ -97,14 +105,20 @@ async def send_message(
         ),
         attempts=attempts,
         sleep=sleep,
+        before=(lambda: pacing.before_send(channel_id)) if pacing is not None else None,
     )
 
 
 async def edit_message(
-    target: discord.PartialMessage, message: DiscordMessage, *, attempts: int, sleep: Sleep
+    target: discord.PartialMessage,
+    message: DiscordMessage,
+    *,
+    attempts: int,
+    sleep: Sleep,
+    pacing: DiscordPacing | None = None,
 ) -> None:
-    """PATCH a message the bot posted to show `message`; retried and translated as a send
-    (10008 Unknown Message: MessageGone)."""
+    """PATCH a message the bot posted to show `message`; paced, retried and translated as a
+    send (10008 Unknown Message: MessageGone)."""
     await retried(
         lambda: target.edit(
             content=message.content,
@@ -114,13 +128,22 @@ async def edit_message(
         ),
         attempts=attempts,
         sleep=sleep,
+        before=pacing.before_request if pacing is not None else None,
     )
 
 
-async def retried(call: Callable[[], Awaitable[_T]], *, attempts: int, sleep: Sleep) -> _T:
-    """`call()`, retrying server and network failures with bounded backoff; the core's
-    error for what is not retried or still fails."""
+async def retried(
+    call: Callable[[], Awaitable[_T]],
+    *,
+    attempts: int,
+    sleep: Sleep,
+    before: Callable[[], Awaitable[None]] | None = None,
+) -> _T:
+    """`call()`, each try after `before()` (pacing), retrying server and network failures
+    with bounded backoff; the core's error for what is not retried or still fails."""
     for attempt in range(1, attempts + 1):
+        if before is not None:
+            await before()
         try:
             return await call()
         except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:

@@ -18,6 +18,7 @@ from typing import Literal
 import aiohttp
 import discord
 
+from adapters.discord.pacing import DiscordPacing
 from adapters.discord.posting import Sleep, nonce_for, send_message, translate
 from adapters.discord.render import DiscordMessage
 
@@ -53,9 +54,11 @@ async def post_details(
     accepted: Accepted,
     attempts: int,
     sleep: Sleep,
+    pacing: DiscordPacing,
 ) -> None:
     """Start (or find) the thread on `message_id` and post `replies[start:]` in it, awaiting
     `accepted(n)` after the n-th. Raises ThreadRefused, or PlatformError."""
+    await pacing.before_request()
     await _start_thread(client, message.id, int(message_id), name)
     thread = client.get_partial_messageable(int(message_id), guild_id=message.guild_id)
     for number in range(start, len(replies)):
@@ -66,6 +69,7 @@ async def post_details(
                 nonce=nonce_for(key, REPLY_NONCE_BASE + number),
                 attempts=attempts,
                 sleep=sleep,
+                pacing=pacing,
             )
         except Exception as exc:
             if _refused(exc.__cause__):

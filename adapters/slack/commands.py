@@ -1,8 +1,10 @@
 """`/papers` on Slack: bolt AsyncApp wiring, who may manage a channel, the 3-second ack.
 
-Fast verbs are answered in the ack itself; slow ones (network, search) are acked at once
-with "working on it" and answered through the command's `response_url`. The core decides
-what to say; this module only decides `can_manage` and how the answer is shown.
+Acknowledge first (bot/ack_plan.py): an answer that needs only the command's text (help, a
+usage mistake) goes in the ack itself; every other command is acked at once (slow ones,
+such as search, with "working on it") and answered through the command's `response_url`
+once the store and, for a change, the permission look-up (`users.info`) have answered.
+The core decides what to say; this module only decides `can_manage` and how it is shown.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import SLACK_FAILURES
 from adapters.slack.render import SlackMessage, render_reply
+from bot.ack_plan import answered_from_text, needs_manager
 from bot.commands import is_slow
 from bot.models import ChannelRef
 from bot.ports import ClickHandler, CommandHandler
@@ -62,6 +65,18 @@ class Permissions:
             return True
         return self._allow_admins and await self._is_admin(user_id)
 
+    def known(self, user_id: str) -> bool:
+        """`can_manage` as far as it is known without a look-up (False when it needs one)."""
+        if not self._managers or user_id in self._managers:
+            return True
+        cached = self._admins.get(user_id)
+        return (
+            self._allow_admins
+            and cached is not None
+            and cached[1] > self._monotonic()
+            and (cached[0])
+        )
+
     async def _is_admin(self, user_id: str) -> bool:
         now = self._monotonic()
         cached = self._admins.get(user_id)
@@ -99,25 +114,32 @@ class CommandRouter:
     ) -> None:
         text = str(command.get("text") or "").strip()
         user_id = str(command.get("user_id") or "")
-        if self._slow(text):
-            await ack(text=WORKING, response_type="ephemeral")
-            reply = await self._answer(command, text)
-            await _respond_all(respond, render_reply(reply, actor_id=user_id), reply.visibility)
-        else:
+        if answered_from_text(text):  # help, a usage mistake: no store, no look-up
             reply = await self._answer(command, text)
             first, *rest = render_reply(reply, actor_id=user_id)
             await ack(**payload(first, reply.visibility))
             await _respond_all(respond, rest, reply.visibility)
+            return
+        if self._slow(text):
+            await ack(text=WORKING, response_type="ephemeral")
+        else:
+            await ack()  # nothing shown yet: the answer follows in a moment
+        reply = await self._answer(command, text)
+        await _respond_all(respond, render_reply(reply, actor_id=user_id), reply.visibility)
         if reply.visibility is Visibility.CHANNEL and not await self._is_member(command):
             await _respond_all(respond, [SlackMessage(INVITE_HINT, ())], Visibility.PRIVATE)
 
     async def _answer(self, command: dict[str, Any], text: str) -> Reply:
         user_id = str(command.get("user_id") or "")
+        if needs_manager(text):  # only a change pays for the look-up (after the ack)
+            can_manage = await self._permissions.can_manage(user_id)
+        else:
+            can_manage = self._permissions.known(user_id)
         ctx = CommandContext(
             channel=ChannelRef("slack", str(command.get("channel_id") or ""), _team(command)),
             user_id=user_id,
             user_name=str(command.get("user_name") or ""),
-            can_manage=await self._permissions.can_manage(user_id),
+            can_manage=can_manage,
         )
         try:
             return await self._handler(ctx, text)

@@ -66,12 +66,19 @@ REJECTED_ERRORS = frozenset(
 MAX_RETRY_AFTER_S = 120.0  # a longer wait is left to the scheduler's next attempt
 
 
-class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler, waiting exactly `Retry-After` through an injectable sleep."""
+OnLimited = Callable[[str, float], None]  # (Web API method, Retry-After seconds)
 
-    def __init__(self, max_retry_count: int, sleep: Sleep) -> None:
+
+class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, waiting exactly `Retry-After` through an injectable sleep;
+    `on_limited` hears of each 429 first (the pacing holds the method's other callers)."""
+
+    def __init__(
+        self, max_retry_count: int, sleep: Sleep, on_limited: OnLimited | None = None
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self._sleep = sleep
+        self._on_limited = on_limited
 
     async def _can_retry_async(
         self,
@@ -95,7 +102,10 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     ) -> None:
         state.next_attempt_requested = True
         wait = retry_after(response) if response is not None else 1.0
-        log.warning("Slack rate limit on %s: waiting %.0f s", request.url.rsplit("/", 1)[-1], wait)
+        method = request.url.rsplit("/", 1)[-1]
+        log.warning("Slack rate limit on %s: waiting %.0f s", method, wait)
+        if self._on_limited is not None:
+            self._on_limited(method, wait)
         await self._sleep(wait)
         state.increment_current_attempt()
 
@@ -156,10 +166,12 @@ class ConnectionRetry(_BackoffSleep, AsyncConnectionErrorRetryHandler):
         self._sleep = sleep
 
 
-def retry_handlers(sleep: Sleep, retries: int = 4) -> list[AsyncRetryHandler]:
+def retry_handlers(
+    sleep: Sleep, retries: int = 4, on_limited: OnLimited | None = None
+) -> list[AsyncRetryHandler]:
     # The handlers share one attempt counter per request, so each gets the full budget.
     return [
-        RateLimitRetry(retries, sleep),
+        RateLimitRetry(retries, sleep, on_limited),
         ServerErrorRetry(retries, sleep),
         ConnectionRetry(retries, sleep),
     ]

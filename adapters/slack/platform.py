@@ -18,8 +18,9 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Permissions, build_app
-from adapters.slack.errors import SLACK_FAILURES, Sleep, retry_handlers, translate
+from adapters.slack.errors import SLACK_FAILURES, OnLimited, Sleep, retry_handlers, translate
 from adapters.slack.http import build_web_app
+from adapters.slack.pacing import SlackPacing
 from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
 from adapters.slack.preview import digest_metadata, post_body
 from adapters.slack.render import (
@@ -46,14 +47,19 @@ HISTORY_PAGE = 200
 
 
 def make_client(
-    config: SlackConfig, *, sleep: Sleep = asyncio.sleep, timeout_s: float = 30.0, retries: int = 4
+    config: SlackConfig,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    timeout_s: float = 30.0,
+    retries: int = 4,
+    on_limited: OnLimited | None = None,
 ) -> AsyncWebClient:
     """The Web API client: config's base URL, slack_sdk's retry handlers, a timeout."""
     return AsyncWebClient(
         token=config.bot_token or None,
         base_url=config.api_base_url,
         timeout=timeout_s,  # type: ignore[arg-type]  # annotated int; aiohttp takes seconds
-        retry_handlers=retry_handlers(sleep, retries),
+        retry_handlers=retry_handlers(sleep, retries, on_limited),
     )
 
 
@@ -75,12 +81,17 @@ class SlackPlatform:
         backoff: Backoff | None = None,
         clicks: ClickHandler | None = None,
         vote_counts: VoteCounts | None = None,
+        pacing: SlackPacing | None = None,
     ) -> None:
         _check(config)
         self._clicks = clicks  # 👍 and 🔖 under papers (bot/votes.py)
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.config = config
-        self.client = make_client(config, sleep=sleep, timeout_s=timeout_s)
+        # Slack's limits, waited for before each call (adapters/slack/pacing.py)
+        self.pacing = pacing or SlackPacing(sleep=sleep)
+        self.client = make_client(
+            config, sleep=sleep, timeout_s=timeout_s, on_limited=self.pacing.held
+        )
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._timeout_s = timeout_s
@@ -153,6 +164,7 @@ class SlackPlatform:
         try:
             for ts, message in zip(message_ids, messages, strict=False):
                 if ts:
+                    await self.pacing.before_update()  # Tier 3, about 50 a minute
                     await self.client.chat_update(
                         channel=channel.channel_id,
                         ts=ts,
@@ -184,6 +196,7 @@ class SlackPlatform:
     async def _find_reply(self, channel_id: str, thread_ts: str, key: str) -> str | None:
         """A reply in the thread whose metadata carries `key` (the first page only: ours
         come early in a digest's thread)."""
+        await self.pacing.before_history()
         page = await self.client.conversations_replies(
             channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=HISTORY_PAGE
         )
@@ -207,6 +220,7 @@ class SlackPlatform:
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
         # the same body `paperbot digest --format slack` prints (adapters/slack/preview.py)
+        await self.pacing.before_post(channel_id)
         response = await self.client.chat_postMessage(**post_body(channel_id, message, **extra))
         return str(response["ts"])
 
@@ -215,6 +229,7 @@ class SlackPlatform:
         found: dict[int, str] = {}
         cursor: str | None = None
         for _ in range(self._history_pages):
+            await self.pacing.before_history()
             page = await self.client.conversations_history(
                 channel=channel_id, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor
             )

@@ -31,6 +31,7 @@ from bot.sources.arxiv import ArxivSource
 from bot.sources.huggingface import HuggingFaceSource
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.feed_server import FakeFeed, hf_fixture
+from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi
 
 DAY = date(2026, 8, 21)
@@ -77,7 +78,13 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[FakeSlackApi, SlackPlatfo
             signing_secret=SECRET,
             api_base_url=slack.base_url,
         )
-        platform = SlackPlatform(config, clock=FixedClock(NOW), http_host="127.0.0.1", http_port=0)
+        platform = SlackPlatform(
+            config,
+            clock=FixedClock(NOW),
+            http_host="127.0.0.1",
+            http_port=0,
+            pacing=slack_pacing(),
+        )
         await platform.start(Commands(service).handle)
         try:
             yield slack, platform, service
@@ -110,11 +117,15 @@ async def slash(platform: SlackPlatform, slack: FakeSlackApi, text: str) -> dict
         "X-Slack-Signature": signature,
     }
     url = f"http://127.0.0.1:{platform.bound_port}/slack/events"
+    answered = len(slack.responses.get("cmd", []))
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data=body, headers=headers) as r,
     ):
         assert r.status == 200
+        if r.content_type != "application/json":  # acked at once; the answer follows
+            await slack.wait_for(answered + 1)
+            return slack.responses["cmd"][answered]
         answer: dict[str, Any] = await r.json()
         return answer
 

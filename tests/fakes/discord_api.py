@@ -36,6 +36,7 @@ from tests.fakes.discord_payloads import (
     component_click,
     message_payload,
 )
+from tests.fakes.rate_limits import ServerLimits
 
 API = "/api/v10"
 NONCE_WINDOW_S = 300.0
@@ -111,6 +112,9 @@ class FakeDiscord:
     created: list[dict[str, Any]] = field(default_factory=list)  # channel messages made
     edits: list[str] = field(default_factory=list)  # ids of the messages edited, in order
     _clicked: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction -> message
+    channels: set[str] = field(default_factory=set)  # more text channels than the guild's one
+    limits: ServerLimits | None = None  # Discord's rate limits (tests/fakes/rate_limits.py)
+    record: bool = True  # False: keep no `requests` (a benchmark's ten thousand posts)
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
     _nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     _sockets: list[_Socket] = field(default_factory=list)
@@ -213,9 +217,10 @@ class FakeDiscord:
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         loop_time = asyncio.get_running_loop().time()
         headers = dict(request.headers)
-        self.requests.append(
-            Recorded(request.method, path, dict(request.query), body, headers, loop_time)
-        )
+        if self.record:
+            self.requests.append(
+                Recorded(request.method, path, dict(request.query), body, headers, loop_time)
+            )
         try:
             return await self._answer(request.method, path, body, headers, dict(request.query))
         finally:
@@ -230,11 +235,28 @@ class FakeDiscord:
         failure = self._take_failure(method, path)
         if failure is not None:
             return _failure_response(failure)
+        limited = self._rate_limited(method, path) if needs_token else None
+        if limited is not None:
+            return limited
         invalid = _invalid_message(method, path, body)
         if invalid:
             errors = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": m} for m in invalid]}
             return _json({"message": "Invalid Form Body", "code": 50035, "errors": errors}, 400)
         return self._route(method, path, body, query)
+
+    def _rate_limited(self, method: str, path: str) -> web.Response | None:
+        """A 429 when `limits` refuse: every bot request counts globally; a message send
+        also counts in its channel's bucket (interactions and webhooks count in neither)."""
+        if self.limits is None:
+            return None
+        send = re.fullmatch(r"/channels/(\d+)/messages", path) if method == "POST" else None
+        keys: tuple[Any, ...] = ("global",)
+        if send is not None:
+            keys = (("channel", send.group(1)), "global")
+        wait, refused = self.limits.check(*keys)
+        if not wait:
+            return None
+        return _failure_response(Failure.rate_limited(wait, is_global=refused == "global"))
 
     def _take_failure(self, method: str, path: str) -> Failure | None:
         for i, (m, pattern, failure) in enumerate(self._failures):
@@ -284,7 +306,7 @@ class FakeDiscord:
 
     def _start_thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
         """A public thread on a message: it takes the message's id, as on Discord."""
-        if channel_id != str(self.guild.channel_id):
+        if channel_id != str(self.guild.channel_id) and channel_id not in self.channels:
             return _failure_response(Failure.discord_error(10003))
         if not self.create_threads:
             return _failure_response(Failure.discord_error(50013))
@@ -307,7 +329,8 @@ class FakeDiscord:
         return [m for m in self.created if m["channel_id"] == thread_id]
 
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
-        if channel_id != str(self.guild.channel_id) and channel_id not in self.threads:
+        known = channel_id == str(self.guild.channel_id) or channel_id in self.channels
+        if not known and channel_id not in self.threads:
             return _failure_response(Failure.discord_error(10003))
         now = self.clock() if self.clock else asyncio.get_running_loop().time()
         nonce = body.get("nonce")

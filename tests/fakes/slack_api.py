@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.rate_limits import ServerLimits, slack_keys
 
 WAIT_S = 5.0  # a bound on waiting for the app under test, never a sleep
 
@@ -49,10 +52,20 @@ class FakeChannel:
 
 
 class FakeSlackApi:
-    def __init__(self, *, team_id: str = "T0TEAM", bot_user_id: str = "UBOT") -> None:
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0TEAM",
+        bot_user_id: str = "UBOT",
+        limits: ServerLimits | None = None,
+        record: bool = True,
+    ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
+        self.limits = limits  # Slack's rate limits (tests/fakes/rate_limits.py), None: none
+        self.record = record  # False: keep no `requests` (a benchmark's ten thousand posts)
         self.requests: list[Recorded] = []
+        self.held: dict[str, asyncio.Event] = {}  # method -> answered only once it is set
         self.channels: dict[str, FakeChannel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url name -> bodies
@@ -124,7 +137,7 @@ class FakeSlackApi:
             await self._changed.wait_for(lambda: len(self.responses.get(name, [])) >= count)
 
     async def wait_calls(self, method: str, count: int) -> None:
-        """Until `count` calls of Web API `method` were answered (no fixed sleeps)."""
+        """Until `count` calls of Web API `method` arrived (no fixed sleeps)."""
         async with asyncio.timeout(WAIT_S), self._changed:
             await self._changed.wait_for(lambda: len(self.calls(method)) >= count)
 
@@ -133,10 +146,20 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         body = await _parse(request)
-        self.requests.append(Recorded(method, body, dict(request.headers)))
+        if self.record:
+            self.requests.append(Recorded(method, body, dict(request.headers)))
+        async with self._changed:
+            self._changed.notify_all()  # a held call is seen arriving (wait_calls)
+        gate = self.held.get(method)
+        if gate is not None:
+            await gate.wait()
         scripted = self._next_script(method)
         if scripted is not None and not scripted.passes:
             return await self._scripted(scripted)
+        if self.limits is not None:
+            wait, _ = self.limits.check(*slack_keys(method, body))
+            if wait:  # Slack says Retry-After in whole seconds
+                return await self._scripted(Scripted(429, retry_after=math.ceil(wait)))
         refusal = self._refused_token(method, request)
         if refusal is not None:
             return _ok({"ok": False, "error": refusal})

@@ -14,7 +14,15 @@ from bot.clock import FixedClock
 from bot.command_text import GENERIC_FAILURE, MANAGERS_ONLY, SOURCE_DOWN, VERBS
 from bot.commands import Commands
 from bot.errors import SourceUnavailable, UpstreamRejected
-from bot.models import ChannelRef, ChannelSettings, Paper, Topic, TopicKind, WeekdayPolicy
+from bot.models import (
+    ChannelRef,
+    ChannelSettings,
+    Paper,
+    Subscription,
+    Topic,
+    TopicKind,
+    WeekdayPolicy,
+)
 from bot.replies import CommandContext, Reply, Visibility
 from bot.service import PaperService
 from bot.sources.sample import SampleSource
@@ -649,3 +657,29 @@ async def test_subscribe_resumes_a_paused_channel_and_says_so(
     assert resumed is not None
     assert resumed.paused_reason is None
     assert resumed.topics == paused.topics
+
+
+class CountingOnlyStore(SqliteStore):
+    """The real store, refusing to load every subscription (status must only count them)."""
+
+    async def list_subscriptions(self) -> list[Subscription]:
+        raise AssertionError("status loaded every subscription")
+
+
+async def test_status_counts_paused_channels_without_loading_every_subscription(
+    tmp_path: Path,
+) -> None:
+    store = await CountingOnlyStore.open(tmp_path / "count.db")
+    try:
+        others = [ChannelRef("console", f"c{n}", "elsewhere") for n in range(3)]
+        for channel in others[:2]:
+            await store.save_subscription(Subscription(channel, paused_reason="gone"))
+        await store.save_subscription(Subscription(others[2]))
+        commands = Commands(
+            PaperService(store, SampleSource(), SampleSource(), FixedClock(NOW), defaults=DEFAULTS)
+        )
+        text = (await commands.handle(ALICE, "status")).text
+    finally:
+        await store.close()
+    assert "2 other channels are paused." in text
+    assert "Posting here is paused" not in text

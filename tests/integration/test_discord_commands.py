@@ -163,8 +163,8 @@ async def test_a_sharded_bot_identifies_its_shard_and_answers_commands() -> None
             [identify] = fake.identifies
             assert identify["shard"] == [0, 1]
             served = Served(fake, core, platform)
-            [reply] = await served.command("topics")
-            assert reply.body["data"]["content"] == "ok: topics"
+            [reply] = await served.command("help")
+            assert reply.body["data"]["content"] == "ok: help"
 
 
 def test_shard_ids_without_a_shard_count_is_a_config_error() -> None:
@@ -190,8 +190,8 @@ async def test_commands_sync_to_the_dev_guild_when_configured(dev_bot: Served) -
     assert sync.path == f"/applications/{dev_bot.fake.app_id}/guilds/111111111111111111/commands"
     [group] = sync.body
     assert group["name"] == "papers"
-    [reply] = await dev_bot.command("topics")  # a guild command routes too
-    assert reply.body["data"]["content"] == "ok: topics"
+    [reply] = await dev_bot.command("help")  # a guild command routes too
+    assert reply.body["data"]["content"] == "ok: help"
 
 
 async def test_managers_only_hides_the_group_from_members_lacking_manage_channels(
@@ -279,10 +279,10 @@ async def test_a_failing_handler_gets_a_generic_answer_and_no_details(bot: Serve
 
     bot.platform._handler = boom
     try:
-        [reply] = await bot.command("topics")
+        [_, reply] = await bot.command("topics", until=2)
     finally:
         bot.platform._handler = original
-    content = reply.body["data"]["content"]
+    content = reply.body["content"]
     assert "went wrong" in content
     assert "passwd" not in content
 
@@ -294,7 +294,7 @@ async def test_a_long_answer_continues_in_follow_ups(bot: Served) -> None:
         return Reply(long_text)
 
     bot.platform._handler = verbose
-    replies = await bot.command("topics", until=3)
+    replies = await bot.command("subscribe", until=3, topics="agents")  # answered in the callback
     assert [r.path.split("/")[1] for r in replies] == ["interactions", "webhooks", "webhooks"]
     contents = [replies[0].body["data"]["content"]] + [r.body["content"] for r in replies[1:]]
     assert all(len(c) <= 2000 for c in contents)
@@ -322,3 +322,22 @@ async def test_the_token_never_reaches_the_log(caplog: pytest.LogCaptureFixture)
     assert caplog.records
     assert all("sekrit" not in r.getMessage() for r in caplog.records)
     assert "sekrit" not in repr(config_for(fake))
+
+
+@pytest.mark.parametrize("subcommand", ["topics", "status", "settings"])
+async def test_a_private_answer_from_the_store_is_deferred_before_the_store_is_asked(
+    bot: Served, subcommand: str
+) -> None:
+    """The handler (the store, for the core) answers only once Discord has the deferral."""
+
+    def deferred(fake: FakeDiscord) -> bool:
+        return any(r.body.get("type") == 5 for r in fake.interaction_replies() if r.body)
+
+    async def after_the_ack(ctx: CommandContext, text: str) -> Reply:
+        await bot.fake.wait_for(deferred)
+        return Reply(f"ok: {text}")
+
+    bot.platform._handler = after_the_ack
+    defer, answer = await bot.command(subcommand, until=2)
+    assert defer.body == {"type": 5, "data": {"flags": 64}}
+    assert answer.body["content"] == f"ok: {subcommand}"

@@ -77,8 +77,8 @@ def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
 
 
 async def answers_a_command(fake: FakeDiscord, platform: DiscordPlatform) -> None:
-    [reply] = await Served(fake, FakeCore(), platform).command("topics")
-    assert reply.body["data"]["content"] == "you said topics"
+    [reply] = await Served(fake, FakeCore(), platform).command("help")
+    assert reply.body["data"]["content"] == "you said help"
 
 
 async def echo(ctx: CommandContext, text: str) -> Reply:

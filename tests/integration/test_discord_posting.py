@@ -19,6 +19,7 @@ from bot.post_plan import PostedPart
 from tests.fakes.discord_api import Failure, FakeDiscord
 from tests.fakes.discord_checks import assert_nothing_live, assert_within_limits
 from tests.fakes.discord_setup import config_for, fake_discord
+from tests.fakes.pacing import discord_pacing
 
 MESSAGES = r"^/channels/\d+/messages$"
 KEY = "pb0123456789abcdef01"
@@ -55,7 +56,9 @@ async def setup() -> AsyncIterator[Setup]:
     async with fake_discord(clock=lambda: fake_clock[0]) as fake:
         fake.create_threads = False  # the parts alone; the thread tests turn it on
         sleep = RecordingSleep()
-        platform = DiscordPlatform(config_for(fake), clock=FixedClock(), sleep=sleep, attempts=3)
+        platform = DiscordPlatform(
+            config_for(fake), clock=FixedClock(), sleep=sleep, attempts=3, pacing=discord_pacing()
+        )
         channel = ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
         try:
             yield Setup(fake, platform, sleep, channel, fake_clock)
@@ -128,6 +131,15 @@ async def test_a_429_is_waited_out_by_discord_py_then_the_post_succeeds(
     assert second.at - first.at >= 0.04  # discord.py honoured retry_after before retrying
     assert second.body == first.body
     assert setup.sleep.delays == []  # its own limiter did it, not a retry of ours
+    assert len(receipt.message_ids) == 1
+
+
+async def test_a_429_that_discord_py_gives_up_on_is_retried_not_failed(setup: Setup) -> None:
+    limited = Failure.rate_limited(0.001)
+    setup.fake.fail_next("POST", MESSAGES, *[limited] * 5)  # discord.py tries five times
+    receipt = await setup.platform.post_digest(setup.channel, make_digest(), idempotency_key="q")
+    assert len(setup.fake.messages()) == 6
+    assert setup.sleep.delays == [2.0]  # one retry of ours, then it went through
     assert len(receipt.message_ids) == 1
 
 

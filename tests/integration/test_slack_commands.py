@@ -25,6 +25,7 @@ from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import real_papers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+WAIT_S = 5.0  # a bound on waiting for an answer, never a sleep
 CHANNEL = "C0PAPERS"
 REFUSAL = "Only this channel's managers can change its subscription."
 
@@ -165,14 +166,42 @@ async def test_a_subscription_change_is_confirmed_in_the_channel_naming_who(
 ) -> None:
     fake.channels[CHANNEL].is_member = False
     status, body = await send(http_platform, command_form(fake, "subscribe agents"))
-    assert status == 200
-    assert body is not None
-    assert body["response_type"] == "in_channel"
-    assert texts(body) == ["@uboss subscribed this channel to: agents", "Changed by <@UBOSS>"]
+    assert (status, body) == (200, None)  # acked at once, answered through response_url
+    await fake.wait_for(2)
+    answer, hint = fake.responses["cmd"]
+    assert answer["response_type"] == "in_channel"
+    assert texts(answer) == ["@uboss subscribed this channel to: agents", "Changed by <@UBOSS>"]
     # the bot is not in the channel yet: the user is told, privately, how to invite it
-    await fake.wait_for(1)
-    (hint,) = fake.responses["cmd"]
     assert (hint["text"], hint["response_type"]) == (INVITE_HINT, "ephemeral")
+
+
+async def test_the_ack_comes_before_the_permission_look_up(
+    fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler
+) -> None:
+    """users.info does not answer until the ack is back: an ack waiting for it never comes."""
+    fake.held["users.info"] = asyncio.Event()
+    async with asyncio.timeout(WAIT_S):
+        status, body = await send(http_platform, command_form(fake, "subscribe agents", "UADMIN"))
+    assert (status, body) == (200, None)
+    assert handler.calls == []  # the store has not been asked either
+    await fake.wait_calls("users.info", 1)
+    fake.held["users.info"].set()
+    await fake.wait_for(1)
+    assert texts(fake.responses["cmd"][0])[0] == "@uadmin subscribed this channel to: agents"
+
+
+@pytest.mark.parametrize("text", ["help", "topics", "status", "settings", "frobnicate"])
+async def test_verbs_that_change_nothing_never_look_up_permissions(
+    fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler, text: str
+) -> None:
+    fake.held["users.info"] = asyncio.Event()  # a look-up would hang the answer
+    async with asyncio.timeout(WAIT_S):
+        status, body = await send(http_platform, command_form(fake, text, "UADMIN"))
+        if body is None:
+            await fake.wait_for(1)
+    assert status == 200
+    assert fake.calls("users.info") == []
+    assert handler.calls[0][0].can_manage is False  # not known without a look-up
 
 
 async def test_a_slow_command_is_acked_then_answered_through_response_url(
@@ -205,10 +234,11 @@ async def test_someone_who_may_not_manage_gets_a_clear_refusal(
     fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler
 ) -> None:
     status, body = await send(http_platform, command_form(fake, "subscribe agents", "UNOBODY"))
-    assert status == 200
-    assert body is not None
-    assert body["response_type"] == "ephemeral"
-    assert texts(body) == [":warning: " + REFUSAL]
+    assert (status, body) == (200, None)
+    await fake.wait_for(1)
+    (answer,) = fake.responses["cmd"]
+    assert answer["response_type"] == "ephemeral"
+    assert texts(answer) == [":warning: " + REFUSAL]
     assert handler.calls[0][0].can_manage is False
 
 

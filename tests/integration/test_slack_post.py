@@ -15,6 +15,7 @@ from bot.clock import FixedClock
 from bot.config import SlackConfig
 from bot.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef
+from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import digest_of, long_papers, real_papers
 
@@ -53,7 +54,9 @@ def platform(fake: FakeSlackApi, sleep: RecordingSleep) -> SlackPlatform:
     config = SlackConfig(
         enabled=True, bot_token=TOKEN, app_token="xapp-x", api_base_url=fake.base_url
     )
-    return SlackPlatform(config, clock=FixedClock(NOW), sleep=sleep, timeout_s=0.5)
+    return SlackPlatform(
+        config, clock=FixedClock(NOW), sleep=sleep, timeout_s=0.5, pacing=slack_pacing()
+    )
 
 
 async def test_a_digest_is_posted_with_its_abstracts_in_the_thread(

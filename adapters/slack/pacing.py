@@ -1,0 +1,86 @@
+"""Slack's documented rate limits, kept by the client instead of learnt from 429s.
+
+- `chat.postMessage` is special: about one message a second per channel ("short bursts of
+  more than one allowed"), thread replies included, plus a workspace-wide ceiling.
+- `chat.update` is Tier 3: about 50 calls a minute per workspace (bursts tolerated).
+- `conversations.history` is Tier 3 for an internal app (50 a minute).
+
+Call `before_post(channel_id)` right before each `chat.postMessage` and `before_update()`
+before each `chat.update` (settling posts, vote counts). We pace without bursts: a request
+that waited exactly its turn can still reach Slack a few milliseconds before the one ahead
+of it, and the short bursts Slack tolerates absorb that jitter instead of answering 429.
+A 429 is still honoured (slack_sdk's retry handler waits out Retry-After), and the platform
+calls `held(...)` so that every other caller of that method waits it out too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from bot.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
+
+POST = "chat.postMessage"
+UPDATE = "chat.update"
+HISTORY = "conversations.history"
+CHANNEL = "channel"  # chat.postMessage per channel
+
+
+POST_PER_CHANNEL = Limit(1.0)  # 1/s; Slack allows short bursts: we leave them for jitter
+# chat.postMessage across all channels, with HEADROOM; a small burst lets a sender that woke
+# late (a busy event loop) catch up without clumping.
+POST_PER_WORKSPACE = Limit(50.0 * HEADROOM, burst=3.0)
+TIER_3 = Limit.per_minute(50)  # chat.update; conversations.history for internal apps
+
+
+@dataclass(frozen=True, slots=True)
+class SlackLimits:
+    """Slack's limits as this app paces them (override for a workspace with other limits)."""
+
+    post_per_channel: Limit = POST_PER_CHANNEL
+    post_per_workspace: Limit = POST_PER_WORKSPACE
+    update_per_workspace: Limit = TIER_3
+    history_per_workspace: Limit = TIER_3
+
+
+class SlackPacing:
+    """One workspace's pacing (one bot token): share it between everything that posts."""
+
+    def __init__(
+        self,
+        limits: SlackLimits | None = None,
+        *,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or SlackLimits()
+        self._pacer = Pacer(
+            {
+                CHANNEL: self.limits.post_per_channel,
+                POST: self.limits.post_per_workspace,
+                UPDATE: self.limits.update_per_workspace,
+                HISTORY: self.limits.history_per_workspace,
+            },
+            monotonic=monotonic,
+            sleep=sleep,
+        )
+
+    async def before_post(self, channel_id: str) -> None:
+        """Wait for `channel_id`'s turn, then the workspace's (a thread reply counts too)."""
+        await self._pacer.wait((CHANNEL, channel_id), POST)
+
+    async def before_update(self) -> None:
+        await self._pacer.wait(UPDATE)
+
+    async def before_history(self) -> None:
+        await self._pacer.wait(HISTORY)
+
+    def held(self, method: str, seconds: float) -> None:
+        """Slack answered `method` with 429 and Retry-After `seconds`: hold every caller."""
+        if method in (POST, UPDATE, HISTORY):
+            self._pacer.hold(method, seconds)
+
+    @property
+    def waited_s(self) -> float:
+        return self._pacer.waited_s

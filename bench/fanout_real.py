@@ -1,0 +1,223 @@
+"""Fan-out through the real adapters: SlackPlatform (slack_sdk's AsyncWebClient) and
+DiscordPlatform (discord.py), driven by the real DeliveryRunner on SQLite, against the
+loopback fakes with their rate limits on (tests/fakes/rate_limits.py: Slack's 1 message/s per
+channel with short bursts and 50/s per workspace; Discord's 50 requests/s per bot and
+5 messages per 5 s per channel, 429 with Retry-After).
+
+    .venv/bin/python bench/fanout_real.py --channels 400 2000 [--out bench/results/fanout_real.json]
+
+Each digest is ten papers: on Slack a top message and its thread replies, on Discord a
+message, its details thread and the replies in it. Reported per platform and size:
+
+- fraction of the allowed rate: what passed the binding limit (Slack: chat.postMessage per
+  workspace, thread replies included; Discord: every request under the global limit) over
+  burst + rate x elapsed, elapsed from the fan-out's start to the last request that passed;
+- 429s the fake answered, duplicates (a message posted twice), lost digests (a channel with
+  no digest) and records that did not end posted.
+
+The thin-client benchmark (bench/fanout.py: one message per digest, no adapter) runs in the
+same session at the same sizes as the reference, named `reference_thin_client`. The fakes
+run in a child process, as the real platforms are not in the bot's process; the thin
+reference keeps its fake in-process, as it always has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import platform as host
+import sys
+import tempfile
+import time
+from collections import Counter
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.discord import DiscordPlatform
+from adapters.slack.platform import SlackPlatform
+from bench import fanout as thin
+from bot.clock import FixedClock
+from bot.config import DeliveryConfig, DiscordConfig, SlackConfig
+from bot.delivery import DeliveryRunner
+from bot.models import ChannelRef, ChannelSettings, Subscription
+from bot.ports import ChatPlatform
+from bot.storage.sqlite import SqliteStore
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_setup import discord_globals_restored
+from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits
+from tests.fakes.slack_api import FakeSlackApi
+
+TEAM = "T0TEAM"
+FIRST_DISCORD_CHANNEL = 300_000_000_000_000_000
+
+
+async def _seed(store: SqliteStore, slack: list[str], discord: list[str], guild: str) -> None:
+    await thin.seed_papers(store)
+    settings = ChannelSettings(post_time=thin.NOW.time(), timezone="UTC")
+    refs = [ChannelRef("slack", c, TEAM) for c in slack]
+    refs += [ChannelRef("discord", c, guild) for c in discord]
+    for ref in refs:
+        await store.save_subscription(Subscription(ref, settings=settings))
+
+
+def _slack_figures(fake: FakeSlackApi, channels: int, start: float) -> dict[str, Any]:
+    keys: Counter[tuple[str, str, str]] = Counter()
+    tops = 0
+    for channel in fake.channels.values():
+        for message in channel.messages:
+            keys[(channel.id, str(message.get("thread_ts", "")), str(message.get("text")))] += 1
+        tops += any("thread_ts" not in m for m in channel.messages)
+    posted = sum(keys.values())
+    return _figures(fake.limits, SLACK["chat.postMessage"], start) | {
+        "channels": channels,
+        "messages": posted,
+        "messages_per_digest": round(posted / max(tops, 1), 2),
+        "duplicates": sum(n - 1 for n in keys.values() if n > 1),
+        "lost": channels - tops,
+    }
+
+
+def _discord_figures(fake: FakeDiscord, channels: int, start: float) -> dict[str, Any]:
+    keys = Counter((m["channel_id"], m.get("nonce")) for m in fake.created)
+    tops = len({m["channel_id"] for m in fake.created if m["channel_id"] not in fake.threads})
+    return _figures(fake.limits, DISCORD["global"], start) | {
+        "channels": channels,
+        "messages": len(fake.created),
+        "threads": len(fake.threads),
+        "messages_per_digest": round(len(fake.created) / max(tops, 1), 2),
+        "duplicates": sum(n - 1 for n in keys.values() if n > 1),
+        "lost": channels - tops,
+    }
+
+
+def _figures(
+    limits: ServerLimits | None, binding: tuple[float, float], start: float
+) -> dict[str, Any]:
+    assert limits is not None
+    rate, burst = binding
+    elapsed = (limits.last_passed_at or start) - start
+    return {
+        "passed_binding_limit": limits.passed,
+        "elapsed_s": round(elapsed, 2),
+        "allowed_rate_per_s": rate,
+        "achieved_rate_per_s": round(limits.passed / elapsed, 2) if elapsed else None,
+        "fraction_of_allowed": round(limits.passed / (burst + rate * elapsed), 3),
+        "rate_limited_429": limits.rate_limited,
+    }
+
+
+async def _serve_fakes(channels: int, conn: Connection) -> None:
+    """In the child process: both fakes, until the parent sends the start time back."""
+    slack = FakeSlackApi(team_id=TEAM, limits=ServerLimits(SLACK), record=False)
+    discord = FakeDiscord(limits=ServerLimits(DISCORD), record=False)
+    await slack.start()
+    await discord.start()
+    for channel_id in _slack_ids(channels):
+        slack.add_channel(channel_id)
+    discord.channels.update(_discord_ids(channels))
+    conn.send((slack.base_url, discord.base_url, discord.gateway_url, str(discord.guild.id)))
+    loop = asyncio.get_running_loop()
+    start = await loop.run_in_executor(None, conn.recv)  # the fan-out is over
+    conn.send(
+        {
+            "slack": _slack_figures(slack, channels, start),
+            "discord": _discord_figures(discord, channels, start),
+        }
+    )
+    await slack.close()
+    await discord.close()
+
+
+def _fakes_process(channels: int, conn: Connection) -> None:
+    asyncio.run(_serve_fakes(channels, conn))
+
+
+def _slack_ids(channels: int) -> list[str]:
+    return [f"C{n:05}" for n in range(channels)]
+
+
+def _discord_ids(channels: int) -> list[str]:
+    return [str(FIRST_DISCORD_CHANNEL + n) for n in range(channels)]
+
+
+async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
+    """The fakes run in a child process (as Slack and Discord are not in ours): the bot's
+    process gets the event loop to itself. time.monotonic is system-wide, so the child
+    measures elapsed time from the parent's start."""
+    parent, child = multiprocessing.Pipe()
+    fakes = multiprocessing.get_context("spawn").Process(
+        target=_fakes_process, args=(channels, child)
+    )
+    fakes.start()
+    slack_url, discord_url, gateway_url, guild = parent.recv()
+    slack_config = SlackConfig(
+        enabled=True,
+        bot_token="xoxb-bench",  # noqa: S106 - a loopback fake's token
+        app_token="xapp-bench",  # noqa: S106
+        api_base_url=slack_url,
+    )
+    discord_config = DiscordConfig(
+        enabled=True, token=FakeDiscord.token, api_base_url=discord_url, gateway_url=gateway_url
+    )
+    with discord_globals_restored(), tempfile.TemporaryDirectory() as tmp:
+        platforms: dict[str, ChatPlatform] = {
+            "slack": SlackPlatform(slack_config),
+            "discord": DiscordPlatform(discord_config),
+        }
+        store = await SqliteStore.open(Path(tmp) / "fanout_real.db")
+        await _seed(store, _slack_ids(channels), _discord_ids(channels), guild)
+        config = DeliveryConfig(concurrency=concurrency)
+        runner = DeliveryRunner(
+            store, thin.StoredListOnly(), platforms, FixedClock(thin.NOW), config
+        )
+        start = time.monotonic()
+        outcomes = await runner.run_due()
+        wall = time.monotonic() - start
+        await store.close()
+        for chat in platforms.values():
+            await chat.stop()
+    parent.send(start)
+    figures: dict[str, Any] = parent.recv()
+    fakes.join()
+    return {"outcomes": dict(outcomes), "wall_s": round(wall, 2)} | figures
+
+
+async def run(sizes: list[int], concurrency: int, thin_concurrency: int) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "machine": f"{host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}",
+        "concurrency_per_platform": concurrency,
+        "server_limits": {"slack": SLACK, "discord": DISCORD},
+        "real_adapters": {},
+        "reference_thin_client": {},
+    }
+    for size in sizes:
+        results["real_adapters"][str(size)] = await run_real(size, concurrency)
+        print(json.dumps({size: results["real_adapters"][str(size)]}), flush=True)
+        reference = await thin.run(size, thin_concurrency)
+        results["reference_thin_client"][str(size)] = reference
+        print(json.dumps({f"reference {size}": reference["platforms"]}), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--channels", type=int, nargs="+", default=[400, 2000])
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--thin-concurrency", type=int, default=16)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/fanout_real.json"))
+    args = parser.parse_args()
+    result = asyncio.run(run(args.channels, args.concurrency, args.thin_concurrency))
+    text = json.dumps(result, indent=2)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

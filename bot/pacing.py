@@ -1,0 +1,144 @@
+"""Client-side pacing: wait for a platform's documented rate limits instead of meeting them
+as 429s.
+
+`TokenBucket` is pure (time is an argument): `rate` tokens a second, at most `burst` saved.
+`take(now)` takes a token if one is there, or says how long until one is. Nothing is
+reserved ahead: a caller that wakes late (a busy event loop) asks again, so late wakers do
+not all go out at once in a clump the server would count as a burst. `hold_until` pushes a
+bucket back after a 429's Retry-After.
+
+`Pacer` is the async shell over named limits: `await pacer.wait(("channel", "C1"), "global")`
+waits for each bucket in turn (the narrow one first, so no global slot is spent while a
+channel's own limit still holds the caller back). Callers of one bucket wait in line (a
+FIFO lock), so only the first polls the clock. Clock and sleep are injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+
+Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """`rate` requests a second with bursts of up to `burst` (a platform's documented tier)."""
+
+    rate: float
+    burst: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError(f"a limit needs rate > 0 and burst >= 1, not {self}")
+
+    @classmethod
+    def per_minute(cls, count: float, burst: float = 1.0) -> Limit:
+        return cls(count / 60.0, burst)
+
+
+class TokenBucket:
+    """One limit's state. Starts full; a 429's hold may drive it below zero."""
+
+    __slots__ = ("_stamp", "_tokens", "limit")
+
+    def __init__(self, limit: Limit, now: float) -> None:
+        self.limit = limit
+        self._tokens = limit.burst
+        self._stamp = now
+
+    def take(self, now: float) -> float:
+        """0.0 and one token taken; or, taking nothing, the seconds until one is there."""
+        self._refill(now)
+        if self._tokens >= 1.0 - EPSILON:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) / self.limit.rate
+
+    def hold_until(self, until: float, now: float) -> None:
+        """Nothing passes before `until` (a 429's Retry-After), queued takers included."""
+        self._refill(now)
+        # one token is there again exactly at `until`
+        self._tokens = min(self._tokens, 1.0 - (until - now) * self.limit.rate)
+
+    def idle(self, now: float) -> bool:
+        """Full again: the bucket may be forgotten without changing any answer."""
+        self._refill(now)
+        return self._tokens >= self.limit.burst
+
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            gained = (now - self._stamp) * self.limit.rate
+            self._tokens = min(self.limit.burst, self._tokens + gained)
+            self._stamp = now
+
+
+# Pace global limits a little under the documented rate: an event-loop stall sends what was
+# granted during it together, and the platform's bucket regains that clump from the 5% left.
+HEADROOM = 0.95
+EPSILON = 1e-9  # float dust: 0.9999999999 tokens is a token
+Key = Hashable  # a limit's name ("global") or (name, instance) ("channel", "C1")
+
+FORGET_EVERY = 1024  # reservations between sweeps of idle per-instance buckets
+
+
+class Pacer:
+    """Named limits, each with buckets per instance; waits through an injected sleep."""
+
+    def __init__(
+        self,
+        limits: dict[str, Limit],
+        *,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._limits = dict(limits)
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._buckets: dict[Key, TokenBucket] = {}
+        self._lines: dict[Key, asyncio.Lock] = {}  # callers waiting for a bucket, in order
+        self._taken = 0
+        self.waited_s = 0.0  # total time callers were held back (for benchmarks and logs)
+
+    def take(self, key: Key) -> float:
+        """Take a token from `key`'s bucket, or the seconds until one is (see TokenBucket)."""
+        now = self._monotonic()
+        self._taken += 1
+        if self._taken % FORGET_EVERY == 0:
+            self._forget_idle(now)
+        return self._bucket(key, now).take(now)
+
+    async def wait(self, *keys: Key) -> None:
+        """Wait for a token from each of `keys`' buckets, in the order given."""
+        for key in keys:
+            line = self._lines.get(key)
+            if (line is None or not line.locked()) and self.take(key) == 0.0:
+                continue  # nobody waiting and a token there: go
+            line = self._lines.setdefault(key, asyncio.Lock())
+            async with line:
+                while (delay := self.take(key)) > 0.0:
+                    self.waited_s += delay
+                    await self._sleep(delay)
+
+    def hold(self, key: Key, seconds: float) -> None:
+        """After a 429: `key` passes nothing for `seconds`."""
+        now = self._monotonic()
+        self._bucket(key, now).hold_until(now + seconds, now)
+
+    def _bucket(self, key: Key, now: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            name = str(key[0] if isinstance(key, tuple) else key)
+            bucket = self._buckets[key] = TokenBucket(self._limits[name], now)
+        return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        """Ten thousand channels' buckets need not live forever: a full one is as new."""
+        for key in [k for k, b in self._buckets.items() if b.idle(now)]:
+            line = self._lines.get(key)
+            if line is None or not line.locked():
+                del self._buckets[key]
+                self._lines.pop(key, None)
