@@ -26,6 +26,7 @@ from bot.ports import ChatPlatform
 from bot.storage.sqlite import SqliteStore
 from bot.votes import VoteService
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep
+from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi
 
 MONDAY = date(2024, 5, 13)
@@ -102,7 +103,9 @@ async def test_a_slack_digest_shows_the_votes_cast_before_it_was_posted(
     config = SlackConfig(
         enabled=True, bot_token="xoxb-test", app_token="xapp-x", api_base_url=fake.base_url
     )
-    platform = SlackPlatform(config, sleep=no_sleep, timeout_s=2.0, vote_counts=votes.counts)
+    platform = SlackPlatform(
+        config, sleep=no_sleep, timeout_s=2.0, vote_counts=votes.counts, pacing=slack_pacing()
+    )
     try:
         await subscribe_and_vote(store, votes, channel)
         await deliver(store, platform)

@@ -24,6 +24,7 @@ from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, Weekday
 from bot.settle import SettleRunner, SettleStep
 from bot.settle_plan import SettleState, SettleTask
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 
 DAY = date(2024, 5, 13)  # a Monday
@@ -123,7 +124,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     config = SlackConfig(
         enabled=True, bot_token="xoxb-test", app_token="xapp-x", api_base_url=fake.base_url
     )
-    platform = SlackPlatform(config, clock=clock, sleep=no_sleep, timeout_s=2.0)
+    platform = SlackPlatform(
+        config, clock=clock, sleep=no_sleep, timeout_s=2.0, pacing=slack_pacing()
+    )
     settings = ChannelSettings(time(7, 0), "UTC", weekday_policy=WeekdayPolicy.DAILY)
     await store.save_subscription(Subscription(CHANNEL, (), settings))
     try:

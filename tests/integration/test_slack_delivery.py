@@ -21,6 +21,7 @@ from bot.delivery import DeliveryRunner
 from bot.delivery_state import DeliveryState
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 
 MONDAY = date(2024, 5, 13)
@@ -55,7 +56,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     config = SlackConfig(
         enabled=True, bot_token="xoxb-test", app_token="xapp-x", api_base_url=fake.base_url
     )
-    platform = SlackPlatform(config, clock=clock, sleep=no_sleep, timeout_s=2.0)
+    platform = SlackPlatform(
+        config, clock=clock, sleep=no_sleep, timeout_s=2.0, pacing=slack_pacing()
+    )
     delivery = DeliveryConfig(concurrency=1, max_attempts=3)
     runner = DeliveryRunner(store, NoRefresh(), {"slack": platform}, clock, delivery)
     settings = ChannelSettings(time(7, 0), "UTC", weekday_policy=WeekdayPolicy.DAILY)

@@ -26,6 +26,7 @@ from bot.delivery import DEFAULT_LEASE, DeliveryRunner, StepHook
 from bot.delivery_state import Delivery, DeliveryState
 from bot.models import ChannelRef, ChannelSettings, Subscription
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import long_papers
 
@@ -80,7 +81,9 @@ class World:
         config = SlackConfig(
             enabled=True, bot_token="xoxb-test", app_token="xapp-x", api_base_url=self.fake.base_url
         )
-        platform = SlackPlatform(config, clock=FixedClock(now), sleep=no_sleep, timeout_s=2.0)
+        platform = SlackPlatform(
+            config, clock=FixedClock(now), sleep=no_sleep, timeout_s=2.0, pacing=slack_pacing()
+        )
         runner = DeliveryRunner(
             store,
             StoredListOnly(),
