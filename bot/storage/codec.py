@@ -51,6 +51,12 @@ _LATEST_LISTING = (
 )
 UPSERT_MERGE = f"{_LATEST_LISTING}, {_KEEP_KNOWN}, {_LISTED_WINS}"
 
+# A subscription's settings columns, shared by linked channels (sqlite_links.py and
+# postgres_links.py copy them): one list, so a new setting is never left out of one store.
+SUBSCRIPTION_SETTING_COLUMNS = (
+    "post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day, followups"
+)
+
 PAPER_COLUMNS = (
     "arxiv_id",
     "title",

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.link_codes import JoinOutcome, JoinResult, is_expired
 from bot.models import ChannelRef
+from bot.storage.codec import SUBSCRIPTION_SETTING_COLUMNS
 
-_SETTING_COLUMNS = (
-    "post_time, timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day, followups"
-)
+_SETTING_COLUMNS = SUBSCRIPTION_SETTING_COLUMNS
 # The target's own paused_reason and created_by stay: they are about that channel.
 _COPY_SUBSCRIPTION = (
     "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, "  # noqa: S608
