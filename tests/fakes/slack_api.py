@@ -311,6 +311,11 @@ class FakeSlackApi:
         for ws in sockets:
             await ws.close()
 
+    @property
+    def sockets_opened(self) -> int:
+        """Socket Mode connections opened so far (closed ones too, until drop_sockets)."""
+        return len(self._sockets)
+
     async def wait_sockets(self, count: int = 1) -> None:
         """Until `count` Socket Mode connections are open."""
         async with asyncio.timeout(WAIT_S), self._changed:
