@@ -12,15 +12,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
 from tests.e2e.click_support import (
+    ADA,
+    DISCORD_TOKEN_ENV,
+    GRACE,
+    SLACK_SECRETS,
+    discord_channel,
+    discord_click,
+    discord_digest,
+    discord_section,
     discord_vote_labels,
     slack_click,
+    slack_digest,
+    slack_section,
     slack_vote_labels,
     stop_cleanly,
 )
@@ -31,40 +40,12 @@ from tests.e2e.run_support import (
     until,
     write_config,
 )
-from tests.fakes.discord_api import FakeDiscord, Recorded
-from tests.fakes.discord_payloads import FakeUser
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.feed_server import FakeFeed
 from tests.fakes.slack_api import FakeSlackApi
 
 pytestmark = pytest.mark.slow
 SLACK = ChannelRef("slack", "C0PAPERS", "T0TEAM")
-SLACK_SECRETS = {"TEST_SLACK_BOT": "xoxb-test-token", "TEST_SLACK_APP": "xapp-test-token"}
-DISCORD_TOKEN_ENV = "TEST_DISCORD_TOKEN"
-ADA = FakeUser(666_666_666_666_666_666, "ada")
-GRACE = FakeUser(777_777_777_777_777_777, "grace")
-
-
-def slack_section(slack: FakeSlackApi) -> str:
-    return f"""[slack]
-enabled = true
-mode = "socket"
-bot_token_env = "TEST_SLACK_BOT"
-app_token_env = "TEST_SLACK_APP"
-api_base_url = "{slack.base_url}"
-"""
-
-
-def discord_section(discord: FakeDiscord) -> str:
-    return f"""[discord]
-enabled = true
-token_env = "{DISCORD_TOKEN_ENV}"
-api_base_url = "{discord.base_url}"
-gateway_url = "{discord.gateway_url}"
-"""
-
-
-def discord_channel(fake: FakeDiscord) -> ChannelRef:
-    return ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
 
 
 @pytest.fixture
@@ -84,10 +65,8 @@ async def discord() -> AsyncIterator[FakeDiscord]:
     await fake.close()
 
 
-def slack_digest(slack: FakeSlackApi) -> dict[str, Any]:
-    """The one digest message in the channel with buttons (the fake's copy, edits applied)."""
-    [message] = [m for m in slack.top_level(SLACK.channel_id) if slack_vote_labels(m)]
-    return message
+def shown_on_slack(slack: FakeSlackApi) -> dict[str, str]:
+    return slack_vote_labels(slack_digest(slack, SLACK.channel_id))
 
 
 async def stored_votes(db: Path, channel: ChannelRef, arxiv_id: str) -> int:
@@ -108,48 +87,26 @@ async def test_slack_clicks_change_the_count_in_place_and_a_vote_survives_a_rest
     bot = await start_paperbot(config, SLACK_SECRETS, "run")
     await until(lambda: any(map(slack_vote_labels, slack.top_level(SLACK.channel_id))), bot)
     await until(lambda: slack.sockets_opened == 1, bot)
-    labels = slack_vote_labels(slack_digest(slack))
+    labels = shown_on_slack(slack)
     first, second = list(labels)[:2]
     assert set(labels.values()) == {"👍"}, labels  # no votes yet
-    await slack_click(slack, SLACK.channel_id, slack_digest(slack), f"pb:v:{first}", "U1")
-    assert slack_vote_labels(slack_digest(slack))[first] == "👍 1"
-    await slack_click(slack, SLACK.channel_id, slack_digest(slack), f"pb:v:{second}", "U1")
-    await slack_click(slack, SLACK.channel_id, slack_digest(slack), f"pb:v:{second}", "U1")
-    shown = slack_vote_labels(slack_digest(slack))
+    await slack_click(slack, SLACK.channel_id, f"pb:v:{first}", "U1")
+    assert shown_on_slack(slack)[first] == "👍 1"
+    await slack_click(slack, SLACK.channel_id, f"pb:v:{second}", "U1")
+    await slack_click(slack, SLACK.channel_id, f"pb:v:{second}", "U1")
+    shown = shown_on_slack(slack)
     assert (shown[first], shown[second]) == ("👍 1", "👍"), shown  # a second click took it back
     await stop_cleanly(bot, *SLACK_SECRETS.values())
     assert await stored_votes(db, SLACK, first) == 1
 
     again = await start_paperbot(config, SLACK_SECRETS, "run")
     await until(lambda: slack.sockets_opened == 2, again)  # the first one's is kept, closed
-    await slack_click(slack, SLACK.channel_id, slack_digest(slack), f"pb:v:{first}", "U2")
-    assert slack_vote_labels(slack_digest(slack))[first] == "👍 2"  # U1's vote was kept
+    await slack_click(slack, SLACK.channel_id, f"pb:v:{first}", "U2")
+    assert shown_on_slack(slack)[first] == "👍 2"  # U1's vote was kept
     await stop_cleanly(again, *SLACK_SECRETS.values())
     assert len([m for m in slack.top_level(SLACK.channel_id) if slack_vote_labels(m)]) == 1
     assert slack.calls("chat.postMessage")  # the digest, and no post from any click
     assert "click" not in slack.responses  # a vote answers in place, never privately
-
-
-def discord_digest(discord: FakeDiscord) -> dict[str, Any]:
-    """The digest message with buttons, as the fake holds it (a vote's edit applies to it)."""
-    channel_id = str(discord.guild.channel_id)
-    [message] = [
-        m for m in discord.created if m["channel_id"] == channel_id and discord_vote_labels(m)
-    ]
-    return message
-
-
-async def discord_click(discord: FakeDiscord, custom_id: str, user: FakeUser) -> Recorded:
-    """Click a button of the posted digest; the interaction callback that answered it."""
-    token = await discord.click(discord_digest(discord), custom_id, user)
-
-    def answers(fake: FakeDiscord) -> list[Recorded]:
-        return [r for r in fake.interaction_replies() if token in r.path]
-
-    async with asyncio.timeout(WAIT_S):
-        await discord.wait_for(lambda fake: bool(answers(fake)))
-    [answer] = answers(discord)
-    return answer
 
 
 async def test_discord_clicks_change_the_count_in_place_and_work_on_a_message_from_before_a_restart(

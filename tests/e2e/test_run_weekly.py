@@ -89,9 +89,7 @@ api_base_url = "{slack.base_url}"
     assert bot.returncode == -signal.SIGKILL
     assert "2026-W34" in {r.query.get("week") for r in feed.requests}  # the week's own list
     gate.set()  # Slack accepts the post the dead bot sent
-    async with asyncio.timeout(WAIT_S):
-        while not digests(slack):
-            await asyncio.sleep(0.01)
+    await slack.wait_until(digests)
     assert await weekly_state(db) is DeliveryState.POSTING  # the bot never heard back
 
     restart = MONDAY_AFTER + DEFAULT_LEASE + timedelta(minutes=1)  # the dead lease expired

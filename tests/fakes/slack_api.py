@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +136,11 @@ class FakeSlackApi:
         """Until `count` bodies arrived at response_url `name` (no fixed sleeps)."""
         async with asyncio.timeout(WAIT_S), self._changed:
             await self._changed.wait_for(lambda: len(self.responses.get(name, [])) >= count)
+
+    async def wait_until(self, predicate: Callable[[FakeSlackApi], object]) -> None:
+        """Until `predicate(self)` holds after a call was answered (no fixed sleeps)."""
+        async with asyncio.timeout(WAIT_S), self._changed:
+            await self._changed.wait_for(lambda: predicate(self))
 
     async def wait_calls(self, method: str, count: int) -> None:
         """Until `count` calls of Web API `method` arrived (no fixed sleeps)."""
