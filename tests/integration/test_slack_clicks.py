@@ -5,6 +5,7 @@ the posted message (chat.update), notices are private, bad clicks get nothing or
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -216,3 +217,37 @@ def test_a_click_from_a_payload_without_a_user_is_not_made() -> None:
         {"channel": {"id": "C1"}, "user": {"id": "U1", "team_id": "T1"}}, {"action_id": "x"}
     )
     assert made == Click(ChannelRef("slack", "C1", "T1"), "U1", "x")
+
+
+async def test_socket_mode_clicks_are_acked_over_the_websocket_and_counted_in_place(
+    fake: FakeSlackApi, store: SqliteStore
+) -> None:
+    votes = VoteService(store, FixedClock(NOW))
+    socket = SlackPlatform(config(fake, mode="socket", signing_secret=""), clicks=votes.click)
+    serving = asyncio.create_task(socket.start(no_commands))  # serves until stop()
+    message = await posted_digest(fake)
+    paper = real_papers()[1].arxiv_id
+    try:
+        await fake.wait_sockets()
+        for action_id, user in ((f"pb:v:{paper}", "U1"), (f"pb:v:{paper}", "U2")):
+            payload = json.loads(click_form(fake, message, action_id, user)["payload"])
+            ack = await fake.send_envelope("interactive", payload)
+            assert ack["envelope_id"]  # acked on the socket, as Slack wants within 3 s
+            await fake.wait_calls("chat.update", 1 + (user == "U2"))
+            message = fake.channels[CHANNEL].messages[0]  # what Slack sends with the next click
+        forged = json.loads(click_form(fake, message, "pb:v:2608.19880v2")["payload"])
+        assert (await fake.send_envelope("interactive", forged))["envelope_id"]
+        saved = json.loads(click_form(fake, message, f"pb:s:{paper}")["payload"])
+        assert (await fake.send_envelope("interactive", saved))["envelope_id"]
+        await fake.wait_for(1, "click")
+    finally:
+        await socket.stop()
+        async with asyncio.timeout(5):
+            await serving
+    assert vote_labels(fake.channels[CHANNEL].messages[0]["blocks"]) == ["👍", "👍 2", "👍"]
+    assert len(fake.calls("chat.update")) == 2  # the forged click and the save edited nothing
+    [notice] = fake.responses["click"]  # only the save answered, privately
+    assert notice["text"].startswith("Saved “")
+    assert notice["response_type"] == "ephemeral"
+    assert fake.calls("chat.postMessage") == []
+    assert await store.vote_counts(HERE.key, [paper]) == {paper: 2}
