@@ -9,8 +9,9 @@ no day listing) so buttons and look-ups know them. If the source fails, the stor
 of the period stand in, with the counts the store has. The channel's topics, minimum upvotes
 and cap apply as for a daily digest; a paper an earlier digest of the same cadence posted in
 the channel is left out (a daily digest's papers are not: the best of the week may repeat
-them). Then up to `TOP_VOTES` papers with the most 👍 cast in the channel since the period
-began, each saying so, when there are votes.
+them). Then up to `TOP_VOTES` papers with the most 👍 cast in the channel during the period
+(UTC days: a catch-up posted late leaves out the votes cast after the period), each saying
+so, when there are votes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.cadence import Period, period_containing
@@ -119,8 +120,10 @@ class PeriodDigests:
         self, subscription: Subscription, period: Period, shown: set[str], ranked: int
     ) -> tuple[DigestEntry, ...]:
         since = datetime.combine(period.start, time(0, 0), tzinfo=UTC)
+        # the votes cast in the period: a catch-up posted days late counts no later ones
+        until = datetime.combine(period.end + timedelta(days=1), time(0, 0), tzinfo=UTC)
         key = await subscription_key(self._store, subscription.channel)
-        top = await self._store.top_voted(key, since, TOP_VOTES + len(shown))
+        top = await self._store.top_voted(key, since, TOP_VOTES + len(shown), until)
         entries: list[DigestEntry] = []
         for paper, count in top:
             if paper.arxiv_id in shown or len(entries) >= TOP_VOTES:

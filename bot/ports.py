@@ -78,10 +78,15 @@ class VoteStore(Protocol):
         ...
 
     async def top_voted(
-        self, subscription_key: str, since: datetime | None, limit: int
+        self,
+        subscription_key: str,
+        since: datetime | None,
+        limit: int,
+        until: datetime | None = None,
     ) -> list[tuple[Paper, int]]:
-        """The most-voted papers counting votes cast at or after `since` (None: ever),
-        with their counts; ties go to more Hugging Face upvotes, then the arXiv id."""
+        """The most-voted papers counting votes cast at or after `since` (None: ever) and
+        before `until` (None: up to now), with their counts; ties go to more Hugging Face
+        upvotes, then the arXiv id."""
         ...
 
     async def toggle_save(self, user_key: str, arxiv_id: str, at: datetime) -> bool:

@@ -38,6 +38,7 @@ _TOP = (  # ties: Hugging Face upvotes, then the id (a stable order)
     f"SELECT {_PAPER_COLS}, count(*) AS votes FROM votes v "  # noqa: S608
     "JOIN papers p ON p.arxiv_id = v.arxiv_id "
     "WHERE v.subscription_key = $1 AND ($2::timestamptz IS NULL OR v.voted_at >= $2) "
+    "AND ($4::timestamptz IS NULL OR v.voted_at < $4) "
     "GROUP BY p.id ORDER BY votes DESC, p.upvotes DESC, p.arxiv_id LIMIT $3"
 )
 _SAVED = (
@@ -77,9 +78,13 @@ class PostgresVotes:
         return {str(row["arxiv_id"]): int(row["n"]) for row in rows}
 
     async def top_voted(
-        self, subscription_key: str, since: datetime | None, limit: int
+        self,
+        subscription_key: str,
+        since: datetime | None,
+        limit: int,
+        until: datetime | None = None,
     ) -> list[tuple[Paper, int]]:
-        rows = await self._fetch(_TOP, subscription_key, since, limit)
+        rows = await self._fetch(_TOP, subscription_key, since, limit, until)
         return [(_paper(row), int(row["votes"])) for row in rows]
 
     async def toggle_save(self, user_key: str, arxiv_id: str, at: datetime) -> bool:

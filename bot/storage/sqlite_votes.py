@@ -27,6 +27,7 @@ _TOP = (  # ties: Hugging Face upvotes, then the id (a stable order)
     f"SELECT {_PAPER_COLS}, count(*) AS votes FROM votes v "  # noqa: S608
     "JOIN papers p ON p.arxiv_id = v.arxiv_id "
     "WHERE v.subscription_key = ? AND (? IS NULL OR v.voted_at >= ?) "
+    "AND (? IS NULL OR v.voted_at < ?) "
     "GROUP BY p.arxiv_id ORDER BY votes DESC, p.upvotes DESC, p.arxiv_id LIMIT ?"
 )
 _SAVED = (
@@ -78,10 +79,15 @@ class SqliteVotes:
         return {str(row[0]): int(row[1]) for row in rows}
 
     async def top_voted(
-        self, subscription_key: str, since: datetime | None, limit: int
+        self,
+        subscription_key: str,
+        since: datetime | None,
+        limit: int,
+        until: datetime | None = None,
     ) -> list[tuple[Paper, int]]:
         start = codec.instant_text(since) if since is not None else None
-        rows = await self._fetch(_TOP, (subscription_key, start, start, limit))
+        end = codec.instant_text(until) if until is not None else None
+        rows = await self._fetch(_TOP, (subscription_key, start, start, end, end, limit))
         return [(_paper(row), int(row["votes"])) for row in rows]
 
     async def toggle_save(self, user_key: str, arxiv_id: str, at: datetime) -> bool:

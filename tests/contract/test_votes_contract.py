@@ -68,6 +68,9 @@ async def test_top_counts_votes_in_the_window_and_breaks_ties_by_upvotes(store: 
     ever = await store.top_voted(SUB, None, 10)
     assert [(p.arxiv_id, n) for p, n in ever] == [(a, 2), (c, 1), (b, 1)]
     assert len(await store.top_voted(SUB, None, 1)) == 1
+    # a window that ends: `until` is exclusive, so the votes cast at NOW are left out
+    before = await store.top_voted(SUB, NOW - timedelta(days=30), 10, until=NOW)
+    assert [(p.arxiv_id, n) for p, n in before] == [(a, 2)]
     assert await store.top_voted("slack:T1:CNONE", None, 10) == []
 
 

@@ -200,3 +200,25 @@ async def test_the_channels_top_votes_follow_the_weeks_list(world: World) -> Non
     [message] = [m for m in world.server.messages if m.channel == WEEKLY.key]
     assert "this channel's top votes: 2 👍" in message.text
     assert "Best papers of week 34 of 2026 (17 to 23 August)" in message.text
+
+
+async def test_a_late_catch_up_counts_only_the_votes_cast_in_its_week(world: World) -> None:
+    await subscribe(world.store, WEEKLY, Cadence.WEEKLY)
+    world.feed.serve_day(date(2024, 6, 13), hf_fixture(date(2024, 6, 13)))
+    [in_week, after_week, *_] = await world.service.daily.daily(date(2024, 6, 13))
+    await world.store.upsert_papers([in_week, after_week])
+    world.clock.set(MONDAY_9 - timedelta(days=7))  # a record to catch up from, as above
+    await world.runner().run_due()
+    await world.store.toggle_vote(WEEKLY.key, in_week.arxiv_id, "U1", MONDAY_9 - timedelta(days=3))
+    monday_morning = datetime.combine(WEEK_START + timedelta(days=7), time(0, 30), tzinfo=UTC)
+    for user in ("U1", "U2", "U3"):  # cast after Sunday, before the late catch-up posts
+        await world.store.toggle_vote(WEEKLY.key, after_week.arxiv_id, user, monday_morning)
+    world.clock.set(MONDAY_9 + timedelta(hours=11))  # down at 09:00, back within 12 h
+    await world.runner().run_due()
+    week = await weekly_record(world, WEEKLY, WEEK_START)
+    assert week.state is DeliveryState.POSTED
+    assert week.paper_ids[-1] == in_week.arxiv_id
+    assert after_week.arxiv_id not in week.paper_ids
+    [message] = [m for m in world.server.messages if m.channel == WEEKLY.key]
+    assert "this channel's top votes: 1 👍" in message.text
+    assert "3 👍" not in message.text
