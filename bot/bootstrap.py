@@ -107,7 +107,13 @@ def make_platforms(
     if console_out is not None:
         from adapters.console import ConsolePlatform
 
-        platforms["console"] = ConsolePlatform(console_out, console_in, clock=clock)
+        platforms["console"] = ConsolePlatform(
+            console_out,
+            console_in,
+            clock=clock,
+            clicks=app.votes.click,
+            vote_counts=app.votes.counts,
+        )
     if app.config.slack.enabled:
         from adapters.slack import SlackPlatform
 

@@ -1,9 +1,11 @@
 """ConsolePlatform: the ChatPlatform port over a pair of text streams (a terminal, or a test).
 
 A line typed as a chat user would, `/papers today`, goes to the command handler as one
-channel's command; `quit` or end of input stops, and so does `stop()`, at once, even while
-a line is being waited for (see lines.py). An input or output that fails (a closed stdin,
-stdout on a full disk or a closed pipe) raises TransientPlatformError with its one-line cause.
+channel's command; `vote <n>` and `save <n>` click the buttons under a paper shown, and
+`channel <name>` speaks in another channel (see clicks.py); `quit` or end of input stops,
+and so does `stop()`, at once, even while a line is being waited for (see lines.py). An
+input or output that fails (a closed stdin, stdout on a full disk or a closed pipe) raises
+TransientPlatformError with its one-line cause.
 """
 
 from __future__ import annotations
@@ -16,6 +18,18 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from adapters.console.clicks import (
+    CHANNEL_USAGE,
+    CLICK_USAGE,
+    NOTHING_SHOWN,
+    ShownPapers,
+    buttons_line,
+    click_text,
+    digest_numbers,
+    parse_channel,
+    parse_click,
+    reply_numbers,
+)
 from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
 from bot.clock import SystemClock
@@ -23,16 +37,20 @@ from bot.digest.model import Digest
 from bot.digest.text import render_text
 from bot.errors import TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
-from bot.ports import Clock, CommandHandler
+from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
 from bot.post_plan import OnAccepted, PostedPart
 from bot.replies import CommandContext
+from bot.votes import digest_counts
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/papers"
 QUIT_WORDS = frozenset({"quit", "exit", "/quit"})
 BANNER = "paperbot console: type /papers help, or quit."
-HINT = "Commands start with /papers (try /papers help); quit to stop."
+HINT = (
+    "Commands start with /papers (try /papers help); vote <n> or save <n> clicks 👍 or 🔖 "
+    "under paper n; channel <name> switches channel; quit to stop."
+)
 FAILED = "Something went wrong; it has been logged."
 
 
@@ -46,6 +64,8 @@ class ConsolePlatform:
         channel_id: str = "console",
         *,
         clock: Clock | None = None,
+        clicks: ClickHandler | None = None,
+        vote_counts: VoteCounts | None = None,
     ) -> None:
         self.out = out
         self.inp = inp
@@ -55,6 +75,9 @@ class ConsolePlatform:
         self._replies: dict[str, str] = {}  # late-additions key -> reply id
         self._message_ids = itertools.count(1)
         self._stopping = asyncio.Event()
+        self._clicks = clicks
+        self._vote_counts = vote_counts
+        self._shown = ShownPapers()
 
     async def post_digest(
         self,
@@ -72,7 +95,11 @@ class ConsolePlatform:
             return earlier
         if posted:  # printed by an earlier process: nothing is missing (one message)
             return PostReceipt(channel, (posted[0].message_id,), self.clock.now())
-        self._write(f"[{channel.channel_id}] " + render_text(digest))
+        numbered = digest_numbers(digest)
+        counts = await digest_counts(self._vote_counts, channel, digest)
+        buttons = "\n" + buttons_line(numbered, counts) if numbered and self._clicks else ""
+        self._write(f"[{channel.channel_id}] " + render_text(digest) + buttons)
+        self._shown.show(channel, numbered)
         receipt = PostReceipt(
             channel=channel,
             message_ids=(f"console-{next(self._message_ids)}",),
@@ -146,14 +173,37 @@ class ConsolePlatform:
         if not line:
             return None
         rest = command_text(line)
-        if rest is None:
-            return HINT
         try:
-            return render_reply(await handler(self.context(), rest))
+            if rest is None:
+                return await self._verb(line)
+            reply = await handler(self.context(), rest)
+            numbered = reply_numbers(reply)
+            self._shown.show(self.channel, numbered)
+            text = render_reply(reply)
+            if numbered and self._clicks is not None:
+                text += "\n\n" + buttons_line(numbered, reply.vote_counts)
+            return text
         except Exception:
             # Handlers answer errors themselves; this only guards the loop against a bug.
             log.exception("console command failed")
             return FAILED
+
+    async def _verb(self, line: str) -> str:
+        """A line that is not a /papers command: a click, a channel switch, or a hint."""
+        channel = parse_channel(line)
+        if channel is not None:
+            if not channel:
+                return CHANNEL_USAGE
+            self.channel = ChannelRef(self.name, channel)
+            return f"Now in channel {channel}."
+        click = parse_click(line)
+        if click is None or self._clicks is None:
+            return HINT
+        arxiv_id = self._shown.resolve(self.channel, click.ref)
+        if arxiv_id is None:
+            shown = click.ref.isdigit() and not self._shown.any_shown(self.channel)
+            return NOTHING_SHOWN if shown else CLICK_USAGE
+        return await click_text(self._clicks, self.channel, "console", click.action, arxiv_id)
 
     def context(self) -> CommandContext:
         return CommandContext(

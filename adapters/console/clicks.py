@@ -1,0 +1,118 @@
+"""The 👍 and 🔖 buttons on a terminal, and a second channel to link with, so votes, saves,
+`top`, `saved` and `link` can all be tried offline.
+
+A terminal has no buttons: the papers a reply or a digest shows are numbered, and a typed
+`vote <n>` or `save <n>` (or `👍 <n>` / `🔖 <n>`, or an arXiv id in place of the number)
+clicks the button under paper n, through the same ClickHandler the chat platforms call.
+`channel <name>` makes the console speak in another channel (its own subscription, its own
+votes), which is what `/papers link` needs: a code asked for in one channel, used in the
+other. Parsing and wording are pure; only `click_text` awaits the handler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.arxiv_ids import parse_arxiv_id
+from bot.buttons import SAVE_LABEL, VOTE_EMOJI, ButtonAction, Click, encode_button_id
+from bot.digest.model import Digest
+from bot.models import ChannelRef
+from bot.ports import ClickHandler
+from bot.replies import Reply
+
+CLICK_VERBS = {
+    "vote": ButtonAction.VOTE,
+    VOTE_EMOJI: ButtonAction.VOTE,
+    "save": ButtonAction.SAVE,
+    "🔖": ButtonAction.SAVE,
+}
+CHANNEL_VERB = "channel"
+CHANNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+NOTHING_SHOWN = "No papers are on screen in this channel yet: /papers today shows some."
+CLICK_USAGE = "Usage: vote <n> or save <n>, n a paper's number on screen (or its arXiv id)."
+CHANNEL_USAGE = "Usage: channel <name> (letters, digits, - and _, up to 32)."
+NOTHING_CHANGED = "Nothing changed."
+
+
+@dataclass(frozen=True, slots=True)
+class ClickLine:
+    action: ButtonAction
+    ref: str  # a number on screen, or an arXiv id; "" when missing
+
+
+def parse_click(line: str) -> ClickLine | None:
+    """`vote 2`, `save 2608.19880`, `👍 1`: the click it asks for; None if not a click verb."""
+    verb, _, rest = line.strip().partition(" ")
+    action = CLICK_VERBS.get(verb.lower())
+    return None if action is None else ClickLine(action, rest.strip())
+
+
+def parse_channel(line: str) -> str | None:
+    """The channel name in `channel <name>`; "" for a bad or missing name; None if the line
+    is not the channel verb."""
+    verb, _, rest = line.strip().partition(" ")
+    if verb.lower() != CHANNEL_VERB:
+        return None
+    name = rest.strip()
+    return name if CHANNEL_NAME.fullmatch(name) else ""
+
+
+def reply_numbers(reply: Reply) -> list[tuple[int, str]]:
+    """The numbers a reply shows its papers under (as adapters/console/render.py prints)."""
+    if reply.digest is not None:
+        return digest_numbers(reply.digest)
+    papers = [*reply.papers, *reply.close_papers]
+    return [(n, paper.arxiv_id) for n, paper in enumerate(papers, 1)]
+
+
+def digest_numbers(digest: Digest) -> list[tuple[int, str]]:
+    return [(entry.rank, entry.paper.arxiv_id) for entry in digest.entries]
+
+
+class ShownPapers:
+    """The numbered papers last shown in each channel: what `vote 2` means there."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, dict[int, str]] = {}
+
+    def show(self, channel: ChannelRef, numbered: Sequence[tuple[int, str]]) -> None:
+        if numbered:
+            self._shown[channel.key] = dict(numbered)
+
+    def resolve(self, channel: ChannelRef, ref: str) -> str | None:
+        """The arXiv id `ref` names in the channel: a number on screen, or an id."""
+        if ref.isdigit():
+            return self._shown.get(channel.key, {}).get(int(ref))
+        try:
+            return parse_arxiv_id(ref)
+        except ValueError:
+            return None
+
+    def any_shown(self, channel: ChannelRef) -> bool:
+        return bool(self._shown.get(channel.key))
+
+
+def buttons_line(numbered: Sequence[tuple[int, str]], counts: Mapping[str, int]) -> str:
+    """The line standing for the buttons under a list: how to click, and the 👍 so far."""
+    voted = [f"{n}. {VOTE_EMOJI} {counts[i]}" for n, i in numbered if counts.get(i, 0) > 0]
+    hint = f"{VOTE_EMOJI} vote <n> · {SAVE_LABEL}: save <n>"
+    return f"[{hint}]" + (f"  {' · '.join(voted)}" if voted else "")
+
+
+async def click_text(
+    clicks: ClickHandler, channel: ChannelRef, user_id: str, action: ButtonAction, arxiv_id: str
+) -> str:
+    """Click the button and say what changed, as the chat platforms would show it."""
+    try:
+        button = encode_button_id(action, arxiv_id)
+    except ValueError:
+        return CLICK_USAGE
+    answer = await clicks(Click(channel, user_id, button))
+    lines = []
+    if answer.vote_count is not None:
+        lines.append(f"{VOTE_EMOJI} {answer.vote_count} for {arxiv_id} in this channel now.")
+    if answer.notice:
+        lines.append(answer.notice)
+    return "\n".join(lines) or NOTHING_CHANGED
