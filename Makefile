@@ -28,6 +28,10 @@ faketime:
 
 # bench/fanout_real.py: the real Slack and Discord adapters at 400 and 2,000 channels per
 # platform, with bench/fanout.py (thin client) as the same-session reference (~6 minutes).
+# bench/clicks.py: 👍 clicks acked through bolt and discord.py with 100k votes stored (~1.5
+# minutes); bench/weekly_build.py: weekly digests for 2,000 subscriptions (~30 s).
 bench:
 	$(PY) bench/search.py
 	$(PY) bench/fanout_real.py --channels 400 2000
+	$(PY) bench/clicks.py
+	$(PY) bench/weekly_build.py

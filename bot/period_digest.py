@@ -60,10 +60,12 @@ class PeriodDigests:
         self._store = store
         self._source = source
         self._lists: dict[Period, asyncio.Future[list[Paper]]] = {}  # one fetch per run
+        self._prepared: dict[Period, PreparedPapers] = {}  # and one ranking index per run
 
     def clear(self) -> None:
         """Forget the lists fetched: the next run asks the source again."""
         self._lists.clear()
+        self._prepared.clear()
 
     async def digest(
         self, delivery: Delivery, subscription: Subscription
@@ -71,10 +73,11 @@ class PeriodDigests:
         """The record's digest, or the reason there is none. Raises SourceError when neither
         the source nor the store has the period's papers."""
         period = period_containing(delivery.cadence, delivery.day)
-        papers = await self._shared_papers(period)
+        prepared = await self._shared_prepared(period)
+        papers = prepared.papers
         channel, cadence = delivery.channel, delivery.cadence
         already = await self._store.posted_paper_ids(channel, cadence) - set(delivery.paper_ids)
-        ranked = PreparedPapers(papers).build(period.end, subscription, already_posted=already)
+        ranked = prepared.build(period.end, subscription, already_posted=already)
         shown = {entry.paper.arxiv_id for entry in ranked.entries} | already
         voted = await self._top_votes(subscription, period, shown, len(ranked.entries))
         noun = "week" if cadence is Cadence.WEEKLY else "month"
@@ -89,6 +92,15 @@ class PeriodDigests:
         if not papers:
             return digest, EmptyReason.NO_LIST
         return digest, ranked.empty_reason or EmptyReason.NO_MATCH
+
+    async def _shared_prepared(self, period: Period) -> PreparedPapers:
+        """The period's papers, indexed for ranking once for every channel of the run
+        (bench/weekly_build.py: indexing them again for each channel was most of the time)."""
+        papers = await self._shared_papers(period)
+        prepared = self._prepared.get(period)
+        if prepared is None:
+            prepared = self._prepared[period] = PreparedPapers(papers)
+        return prepared
 
     async def _shared_papers(self, period: Period) -> list[Paper]:
         """`_papers`, loaded once for every channel of the run (a failed load is not kept)."""
