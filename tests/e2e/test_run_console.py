@@ -88,3 +88,19 @@ async def test_a_closed_stdin_gives_one_line(tmp_path: Path, feed: FakeFeed) -> 
     assert bot.returncode == 1, log
     assert log.count("paperbot: cannot read the console input") == 1, log
     no_traceback(log)
+
+
+async def test_votes_saves_and_top_can_be_tried_on_the_console(
+    tmp_path: Path, feed: FakeFeed
+) -> None:
+    bot = await start_console(write_config(tmp_path, feed, ""))
+    lines = ["/papers subscribe", "/papers today", "vote 1", "save 2", "/papers top", "quit"]
+    async with asyncio.timeout(WAIT_S):
+        stdout, stderr = await bot.communicate(("\n".join(lines) + "\n").encode())
+    assert bot.returncode == 0, stderr.decode()
+    out = stdout.decode()
+    assert "👍 1 for 2608.19880 in this channel now." in out
+    assert "Saved “FACET:" in out
+    assert "This channel's most-voted papers of the last 7 days:" in out
+    assert "[👍 vote <n> · 🔖 Save: save <n>]  1. 👍 1" in out  # under `top`'s list
+    no_traceback(stderr.decode())
