@@ -3,23 +3,28 @@
 Without it every channel's digest re-read and re-parsed its day's list from the store (10,000
 channels, 10,000 reads of the same 500 papers) and matched every topic afresh. A run starts
 with an empty cache and drops it at the end, so the next run sees papers fetched since.
+
+`load_artifacts` (bot/artifacts.py `ArtifactsRunner.for_papers`) gives each set of days its
+papers' Hugging Face artifacts, once per run; it never raises and never waits long.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 
 from bot.digest.prepared import PreparedPapers
-from bot.models import Paper
+from bot.models import Paper, PaperArtifacts
 
 LoadDay = Callable[[date], Awaitable[list[Paper]]]
+LoadArtifacts = Callable[[Sequence[Paper]], Awaitable[Mapping[str, PaperArtifacts]]]
 
 
 class RunPapers:
-    def __init__(self, load_day: LoadDay) -> None:
+    def __init__(self, load_day: LoadDay, load_artifacts: LoadArtifacts | None = None) -> None:
         self._load_day = load_day
+        self._load_artifacts = load_artifacts
         self._days: dict[date, asyncio.Future[list[Paper]]] = {}
         self._prepared: dict[tuple[date, ...], PreparedPapers] = {}
 
@@ -37,7 +42,8 @@ class RunPapers:
         found = self._prepared.get(days)
         if found is None:
             papers = [paper for day in days for paper in await self._day(day)]
-            found = self._prepared.setdefault(days, PreparedPapers(papers))
+            artifacts = await self._load_artifacts(papers) if self._load_artifacts else {}
+            found = self._prepared.setdefault(days, PreparedPapers(papers, artifacts))
         return found
 
     async def _day(self, day: date) -> list[Paper]:
