@@ -152,6 +152,22 @@ def preview_digest(platform: str, digest: Digest) -> dict[str, Any]:
     raise ValueError(f"no preview for platform {platform!r}")
 
 
+def preview_settled(
+    platform: str, posted: Digest, settled: Digest, late: Digest | None
+) -> dict[str, Any]:
+    """What `platform` would send to settle a post (bot/settle_preview.py): its edits and
+    its late-additions reply, as JSON-ready dicts."""
+    if platform == "slack":
+        from adapters.slack.preview import settled_preview as slack_settled
+
+        return slack_settled(posted, settled, late)
+    if platform == "discord":
+        from adapters.discord.preview import settled_preview as discord_settled
+
+        return discord_settled(posted, settled, late)
+    raise ValueError(f"no preview for platform {platform!r}")
+
+
 def _topics_for(service: PaperService) -> Callable[[ChannelRef], Awaitable[list[str]]]:
     """For Discord's autocomplete of `/papers unsubscribe`: the channel's own topics."""
 
