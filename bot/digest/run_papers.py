@@ -27,11 +27,13 @@ class RunPapers:
         self._load_artifacts = load_artifacts
         self._days: dict[date, asyncio.Future[list[Paper]]] = {}
         self._prepared: dict[tuple[date, ...], PreparedPapers] = {}
+        self._artifacts: dict[tuple[date, ...], asyncio.Future[Mapping[str, PaperArtifacts]]] = {}
 
     def clear(self) -> None:
         """Forget every list: the next request reads the store again."""
         self._days.clear()
         self._prepared.clear()
+        self._artifacts.clear()
 
     async def prepared(self, days: tuple[date, ...]) -> PreparedPapers:
         """The papers of `days`, in order (the same object for every channel of the run).
@@ -42,9 +44,25 @@ class RunPapers:
         found = self._prepared.get(days)
         if found is None:
             papers = [paper for day in days for paper in await self._day(day)]
-            artifacts = await self._load_artifacts(papers) if self._load_artifacts else {}
+            artifacts = await self._artifacts_of(days, papers)
             found = self._prepared.setdefault(days, PreparedPapers(papers, artifacts))
         return found
+
+    async def _artifacts_of(
+        self, days: tuple[date, ...], papers: list[Paper]
+    ) -> Mapping[str, PaperArtifacts]:
+        """The papers' artifacts, loaded once for all the run's channels on these days."""
+        if self._load_artifacts is None:
+            return {}
+        loading = self._artifacts.get(days)
+        if loading is None:
+            loading = self._artifacts[days] = asyncio.ensure_future(self._load_artifacts(papers))
+        try:
+            return await asyncio.shield(loading)
+        except BaseException:
+            if loading.done() and self._artifacts.get(days) is loading:
+                del self._artifacts[days]
+            raise
 
     async def _day(self, day: date) -> list[Paper]:
         loading = self._days.get(day)

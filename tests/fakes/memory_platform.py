@@ -32,7 +32,6 @@ class MemoryPlatform:
         self.started = asyncio.Event()  # set when the first post begins
         self.posted: list[str] = []  # idempotency keys, in order
         self.posted_channels: list[str] = []  # channel keys, in order
-        self.digests: list[Digest] = []  # what was posted, in order
         self.edits: list[tuple[tuple[str, ...], Digest]] = []  # (message ids, settled digest)
         self.replies: dict[str, tuple[str, Digest]] = {}  # key -> (thread message id, digest)
         self.gone: set[str] = set()  # message ids a person deleted
@@ -59,7 +58,6 @@ class MemoryPlatform:
             raise self.error
         self.posted.append(idempotency_key)
         self.posted_channels.append(channel.key)
-        self.digests.append(digest)
         now = self.clock.now() if self.clock is not None else datetime.now(UTC)
         return PostReceipt(channel, (f"m{len(self.posted)}",), now)
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,12 +21,14 @@ from bot.artifacts import ArtifactsRunner
 from bot.clock import FixedClock
 from bot.config import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
 from bot.delivery import DeliveryRunner
+from bot.digest.model import Digest
 from bot.errors import SourceError
 from bot.models import (
     ChannelRef,
     ChannelSettings,
     Paper,
     PaperArtifacts,
+    PostReceipt,
     Subscription,
     WeekdayPolicy,
 )
@@ -62,6 +65,18 @@ async def no_sleep(_seconds: float) -> None:
     return None
 
 
+class DigestKeepingPlatform(MemoryPlatform):
+    """Keeps each digest it is asked to post."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        super().__init__(clock=clock)
+        self.digests: list[Digest] = []
+
+    async def post_digest(self, channel: ChannelRef, digest: Digest, **kwargs: Any) -> PostReceipt:
+        self.digests.append(digest)
+        return await super().post_digest(channel, digest, **kwargs)
+
+
 @dataclass
 class World:
     feed: FakeFeed
@@ -79,8 +94,8 @@ class World:
             before_top=before_top,
         )
 
-    async def post(self, artifacts: ArtifactsRunner) -> MemoryPlatform:
-        platform = MemoryPlatform(clock=self.clock)
+    async def post(self, artifacts: ArtifactsRunner) -> DigestKeepingPlatform:
+        platform = DigestKeepingPlatform(self.clock)
         runner = DeliveryRunner(
             self.store,
             Source(self.store),
