@@ -28,6 +28,7 @@ from bot.delivery import DeliveryRunner
 from bot.followups import FollowupRunner
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.ports import ChatPlatform
+from bot.settle import SettleRunner
 from bot.sources.hf_artifacts import HfArtifactsSource
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_setup import config_for, fake_discord
@@ -94,6 +95,11 @@ class World:
         platforms = {self.channel.platform: self.platform}
         runner = FollowupRunner(self.store, platforms, self.clock, DeliveryConfig())
         return dict(await runner.run_due())
+
+    def settler(self) -> SettleRunner:
+        platforms = {self.channel.platform: self.platform}
+        config = DeliveryConfig(settle_concurrency=1)
+        return SettleRunner(self.store, Source(self.store), platforms, self.clock, config)
 
     def followups(self, message_id: str) -> list[str]:
         found = [json.dumps(m, ensure_ascii=False) for m in self.thread(message_id)]
@@ -221,3 +227,16 @@ async def test_a_first_model_then_a_first_space_are_one_reply_each_and_never_aga
     world.clock.set(POST_AT + timedelta(hours=18))
     assert await world.sweep() == {}
     assert len(world.followups(message_id)) == 2
+
+
+async def test_a_model_linked_after_the_post_shows_in_the_settled_post(world: World) -> None:
+    message_id = await world.post()
+    assert await world.settler().run_due() == {}  # plans the 24 h and 7 d edits
+    assert "model" not in json.dumps(world.top_message(message_id), ensure_ascii=False)
+    world.feed.serve_artifacts(TOP, models=["org/remember-7b"])
+    world.clock.set(POST_AT + timedelta(hours=24))
+    await world.sweep()  # artifacts first, as the scheduler's sweep runs them
+    assert await world.settler().run_due() == {"done": 1}
+    edited = json.dumps(world.top_message(message_id), ensure_ascii=False)
+    assert "1 model" in edited
+    assert HUB + "org/remember-7b" in edited
