@@ -18,13 +18,21 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot import __version__, backfill
 from bot.arxiv_ids import parse_arxiv_id
-from bot.bootstrap import PREVIEW_FORMATS, App, build_app, make_platforms, preview_digest
+from bot.bootstrap import (
+    PREVIEW_FORMATS,
+    App,
+    build_app,
+    make_platforms,
+    preview_digest,
+    preview_settled,
+)
 from bot.command_text import no_paper_text
 from bot.config import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
 from bot.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.models import ChannelRef, Subscription
 from bot.replies import CLOSE_MATCHES, search_reply
+from bot.settle_preview import settled_post
 from bot.topics import parse_topics
 
 log = logging.getLogger("paperbot")
@@ -144,6 +152,13 @@ def _add_commands(
         default="text",
         help="text (default), or the payloads posted to slack or discord, as JSON",
     )
+    digest.add_argument(
+        "--settled",
+        action="store_true",
+        help="with --format slack or discord: the payloads that settle the post instead (its "
+        "edits with the counts of the day's list fetched now, rises marked, and its late "
+        "additions reply), the stored list standing for the post",
+    )
 
     search = add("search", "search papers")
     search.add_argument("query", nargs="+")
@@ -228,12 +243,29 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     subscription = Subscription(
         channel=CLI_CHANNEL, topics=parse_topics(args.topics), settings=app.config.defaults
     )
+    if args.settled and args.date:  # before digest_of, which may store the day's list
+        return await _settled(app, args, subscription, args.date)
     # A one-off subscription, never stored: the CLI is not a channel to deliver to.
     digest = await app.service.digest_of(subscription, args.date)
+    if args.settled:
+        return await _settled(app, args, subscription, digest.day)
     if args.format == "text":
         print(render_text(digest))
     else:
         print(json.dumps(preview_digest(args.format, digest), indent=2, ensure_ascii=False))
+    return 0
+
+
+async def _settled(
+    app: App, args: argparse.Namespace, subscription: Subscription, day: date
+) -> int:
+    if args.format == "text":
+        raise UserInputError("--settled needs --format slack or --format discord")
+    post = await settled_post(app.store, app.service.daily, subscription, day)
+    if not post.stored:
+        print(f"no stored list for {day} (paperbot fetch stores one): no rises", file=sys.stderr)
+    payload = preview_settled(args.format, post.posted, post.settled, post.late)
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TextIO
 
+from bot.artifacts import ArtifactLookup
 from bot.clock import FixedClock, SystemClock
 from bot.commands import Commands
 from bot.config import Config
@@ -21,6 +22,7 @@ from bot.models import ChannelRef
 from bot.ports import ChatPlatform, Clock, CommandHandler, DailySource, LookupSource, Store
 from bot.service import PaperService
 from bot.sources import ArxivSource, HuggingFaceSource, SampleSource
+from bot.sources.hf_artifacts import HfArtifactsSource
 from bot.storage import open_store
 from bot.vote_commands import VoteCommands
 from bot.votes import VoteService
@@ -38,6 +40,7 @@ class App:
     commands: Commands
     votes: VoteService
     closers: list[Closer] = field(default_factory=list)
+    artifacts: ArtifactLookup | None = None  # Hugging Face's linked repos; None offline
 
     @property
     def handle(self) -> CommandHandler:
@@ -88,6 +91,10 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
         day_cutoff_utc=config.delivery.day_cutoff_utc,
     )
     closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
+    artifacts = None
+    if config.source != "sample":
+        artifacts = HfArtifactsSource(config.huggingface, config.user_agent)
+        closers.append(artifacts.aclose)
     return App(
         config=config,
         store=store,
@@ -95,6 +102,7 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
         commands=Commands(service),
         votes=VoteService(store, clock),
         closers=closers,
+        artifacts=artifacts,
     )
 
 
@@ -147,6 +155,22 @@ def preview_digest(platform: str, digest: Digest) -> dict[str, Any]:
         from adapters.discord.preview import digest_preview as discord_preview
 
         return discord_preview(digest)
+    raise ValueError(f"no preview for platform {platform!r}")
+
+
+def preview_settled(
+    platform: str, posted: Digest, settled: Digest, late: Digest | None
+) -> dict[str, Any]:
+    """What `platform` would send to settle a post (bot/settle_preview.py): its edits and
+    its late-additions reply, as JSON-ready dicts."""
+    if platform == "slack":
+        from adapters.slack.preview import settled_preview as slack_settled
+
+        return slack_settled(posted, settled, late)
+    if platform == "discord":
+        from adapters.discord.preview import settled_preview as discord_settled
+
+        return discord_settled(posted, settled, late)
     raise ValueError(f"no preview for platform {platform!r}")
 
 

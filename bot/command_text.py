@@ -86,7 +86,10 @@ DETAIL = {
     "week's best, on Monday or the weekday named) or monthly (the last month's best, on the "
     "1st), one or several (`cadence daily weekly fri`). followups on (the default): a short "
     "reply in a digest's thread when one of its papers gets a GitHub repository, passes "
-    "100, 1k or 10k stars or a new arXiv version, for 14 days. `settings` alone shows them.",
+    "100, 1k or 10k stars, a new arXiv version or a first model, dataset or Space on Hugging "
+    "Face, for 14 days. Every digest is also settled (by default 24 h and 7 d after it went "
+    "out): edited in place with the new counts, and papers that joined the day's list late "
+    "replied in its thread. `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
     "Only you see the answer unless you add `public`.",

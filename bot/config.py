@@ -89,7 +89,9 @@ class DeliveryConfig:
     settle_after_hours: tuple[int, ...] = (24, 168)
     settle_concurrency: int = 2  # settle tasks run at once, behind the digests
     # Papers posted within this many days get follow-ups in their digest's thread
-    # (bot/followups.py): a repository, stars past 100/1k/10k, a new arXiv version. 0: off.
+    # (bot/followups.py): a repository, stars past 100/1k/10k, a new arXiv version, a first
+    # model, dataset or Space on Hugging Face (bot/artifacts.py keeps their look-ups fresh
+    # for as long). 0: off.
     followup_days: int = 14
 
 

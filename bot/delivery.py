@@ -35,7 +35,7 @@ from bot.delivery_parts import AttemptRecord
 from bot.delivery_plan import plan_deliveries
 from bot.delivery_state import Delivery, EmptyReason, describe
 from bot.digest.model import Digest
-from bot.digest.run_papers import RunPapers
+from bot.digest.run_papers import LoadArtifacts, RunPapers
 from bot.errors import (
     MessageRejected,
     PaperbotError,
@@ -94,6 +94,7 @@ class DeliveryRunner:
         lease: timedelta = DEFAULT_LEASE,
         on_step: StepHook | None = None,
         sleep: Sleep = asyncio.sleep,
+        artifacts: LoadArtifacts | None = None,  # bot/artifacts.py ArtifactsRunner.for_papers
     ) -> None:
         self.store = store
         self.service = service
@@ -105,7 +106,7 @@ class DeliveryRunner:
         self._on_step = on_step
         self._sleep = sleep
         self._refreshed: dict[date, asyncio.Task[int]] = {}
-        self._run_papers = RunPapers(self._papers)  # each day read once per run
+        self._run_papers = RunPapers(self._papers, artifacts)  # each day read once per run
         self._periods = PeriodDigests(store, period_source_of(service))  # weekly, monthly
         self._run_lock = asyncio.Lock()
         self._stopping = False

@@ -17,7 +17,9 @@ to date), so a follow-up never delays a digest:
 The first look at a paper (in the sweep that posted it) records only the baseline.
 arXiv versions come from the arXiv source's batched `id_list` look-up (100 ids a request,
 one request every 3 s), at most every `VERSIONS_EVERY`, not every sweep. A first model,
-dataset or Space is not followed yet (no source of artifacts feeds the store).
+dataset or Space comes from the artifacts cache (bot/artifacts.py), which the sweep refreshes
+for posted papers just before this pass; a paper never looked up has no baseline and so no
+event until one look-up has been seen.
 """
 
 from __future__ import annotations
@@ -112,13 +114,17 @@ class FollowupRunner:
         before = await self.store.followups_seen(ids)
         now = self.clock.now()
         versions = await self._latest_versions(ids, now)
+        cached = await self.store.hf_artifacts(ids)
         events: list[FollowupEvent] = []
         seen: list[Seen] = []
         for arxiv_id in ids:
             paper = await self.store.get_paper(arxiv_id)
             if paper is None:
                 continue
-            current = Seen.of(paper, versions.get(arxiv_id))
+            artifacts = cached.get(arxiv_id)
+            current = Seen.of(
+                paper, versions.get(arxiv_id), artifacts.artifacts if artifacts else None
+            )
             last = before.get(arxiv_id)
             if last is not None:
                 events += _addressed(last, current, paper, threads, now)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from bot.artifacts_plan import CachedArtifacts
 from bot.buttons import Click, ClickAnswer
 from bot.connection import ConnectionStatus
 from bot.delivery_state import Delivery
@@ -19,6 +20,7 @@ from bot.models import (
     Cadence,
     ChannelRef,
     Paper,
+    PaperArtifacts,
     PostReceipt,
     SearchResults,
     SimilarPaper,
@@ -205,7 +207,20 @@ class FollowupStore(Protocol):
         ...
 
 
-class Store(VoteStore, SettleStore, FollowupStore, LinkStore, Protocol):
+class ArtifactStore(Protocol):
+    """Hugging Face artifacts of posted papers (bot/artifacts.py), as last looked up.
+    Raises StoreError."""
+
+    async def hf_artifacts(self, arxiv_ids: Collection[str]) -> dict[str, CachedArtifacts]:
+        """The cached artifacts of each of these papers that was ever looked up."""
+        ...
+
+    async def save_hf_artifacts(self, found: Sequence[PaperArtifacts], at: datetime) -> None:
+        """Cache these look-ups (each replaces the paper's previous one), made at `at`."""
+        ...
+
+
+class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Protocol):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise

@@ -14,6 +14,7 @@ import signal
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
+from bot.artifacts import ArtifactsRunner
 from bot.bootstrap import App
 from bot.connection import ConnectionStatus
 from bot.delivery import DeliveryRunner
@@ -37,8 +38,18 @@ class Runtime:
         self.app = app
         self.deliver = deliver  # False: commands only (the offline sample's clock is frozen)
         self.platforms = dict(platforms)
+        self.artifacts = None
+        if app.artifacts is not None:
+            self.artifacts = ArtifactsRunner(
+                app.store, app.artifacts, app.service.clock, app.config.delivery
+            )
         self.runner = DeliveryRunner(
-            app.store, app.service, self.platforms, app.service.clock, app.config.delivery
+            app.store,
+            app.service,
+            self.platforms,
+            app.service.clock,
+            app.config.delivery,
+            artifacts=self.artifacts.for_papers if self.artifacts is not None else None,
         )
         self.settler = SettleRunner(
             app.store, app.service, self.platforms, app.service.clock, app.config.delivery
@@ -116,6 +127,7 @@ class Runtime:
                 self.app.service.clock,
                 settler=self.settler,
                 followups=self.followups,
+                artifacts=self.artifacts,
             )
             await self._scheduler.start()
         elif self._scheduler is not None:

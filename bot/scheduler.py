@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.artifacts import ArtifactsRunner
 from bot.cadence import next_post
 from bot.delivery import DeliveryRunner
 from bot.followups import FollowupRunner
@@ -42,10 +43,12 @@ class PaperScheduler:
         sweep_every: timedelta = timedelta(minutes=1),
         settler: SettleRunner | None = None,
         followups: FollowupRunner | None = None,
+        artifacts: ArtifactsRunner | None = None,
     ) -> None:
         self.runner = runner
         self.settler = settler  # settles posted digests after each sweep's deliveries
         self.followups = followups  # replies follow-ups in their threads after settling
+        self.artifacts = artifacts  # refreshes posted papers' HF artifacts before settling
         self.store = store
         self.clock = clock
         self.sweep_every = sweep_every
@@ -130,6 +133,10 @@ class PaperScheduler:
         outcomes = await self.runner.run_due()
         if outcomes:
             log.info("delivery run: %s", dict(outcomes))
+        if self.artifacts is not None and not self._stopping:  # behind the day's digests
+            looked_up = await self.artifacts.run_due()
+            if looked_up:
+                log.info("artifacts run: %s", dict(looked_up))
         if self.settler is not None and not self._stopping:  # behind the day's digests
             settled = await self.settler.run_due()
             if settled:

@@ -192,11 +192,14 @@ class SettleRunner:
         """Edit the post in place with the new counts, then record it; False (nothing done)
         when the store knows none of its papers: a post is never overwritten with nothing."""
         task, delivery, listed = state.task, post.delivery, post.listed
-        posted, settled = settled_digests(delivery.day, task.posted, papers, post.subscription)
+        ids = [arxiv_id for arxiv_id, _ in task.posted]
+        cached = {i: c.artifacts for i, c in (await self.store.hf_artifacts(ids)).items()}
+        posted, settled = settled_digests(
+            delivery.day, task.posted, papers, post.subscription, cached
+        )
         if posted.is_empty:
             return False
         since = min(_days(delivery))
-        ids = [arxiv_id for arxiv_id, _ in task.posted]
         await self.platforms[task.channel.platform].edit_digest(
             task.channel,
             delivery.message_ids,

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 
 from bot.delivery_state import Delivery, DeliveryState
 from bot.digest.model import Digest, DigestEntry
-from bot.models import ChannelRef, Paper, Subscription
+from bot.models import ChannelRef, Paper, PaperArtifacts, Subscription
 from bot.ranking import rank_trending
 from bot.summary import summarize
 from bot.topics import match_paper
@@ -124,8 +124,12 @@ def settled_digests(
     posted: Sequence[tuple[str, int]],
     papers: Mapping[str, Paper],
     subscription: Subscription,
+    artifacts: Mapping[str, PaperArtifacts] | None = None,
 ) -> tuple[Digest, Digest]:
     """(the digest as posted, the digest as it stands now), same papers in the same order.
+
+    Both carry the papers' Hugging Face artifacts as cached now (`artifacts`), so that both
+    split into messages alike.
 
     `papers` holds each paper as the store knows it now; the posted digest shows the
     upvotes recorded at post time, the settled one the new counts and how much each rose.
@@ -141,6 +145,7 @@ def settled_digests(
         reasons = match.reasons if match is not None else ()
         rank = len(now) + 1
         entry = DigestEntry(rank, paper, summarize(paper), reasons)
+        entry = replace(entry, artifacts=(artifacts or {}).get(arxiv_id))
         then.append(replace(entry, paper=replace(paper, upvotes=upvotes)))
         now.append(replace(entry, risen=max(paper.upvotes - upvotes, 0)))
     digest = Digest(day=day, entries=(), topics=subscription.topics)

@@ -3,7 +3,9 @@
 Pure: the same `render_digest` and `render_details` output that DiscordPlatform posts, as
 the JSON discord.py sends for it (`send_message`: no allowed mentions, a nonce Discord
 enforces, the buttons as components); a placeholder key stands in for the delivery's.
-Needs a running event loop: discord.py's views are made in one.
+`settled_preview` gives the same for a settled post: the message edit (PATCH) bodies and
+the late-additions reply in the thread. Needs a running event loop: discord.py's views are
+made in one.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from typing import Any
 import discord
 
 from adapters.discord.posting import nonce_for
-from adapters.discord.render import DiscordMessage, render_details, render_digest, thread_name
+from adapters.discord.render import (
+    DiscordMessage,
+    render_details,
+    render_digest,
+    render_late_additions,
+    render_settled,
+    thread_name,
+)
 from adapters.discord.threads import REPLY_NONCE_BASE
 from bot.digest.model import Digest
+from bot.settle_plan import late_key
 
 PREVIEW_KEY = "preview"  # a real post carries its delivery record's key here
 
@@ -51,3 +61,32 @@ def digest_preview(digest: Digest) -> dict[str, Any]:
         ],
     }
     return {"platform": "discord", "messages": bodies, "thread": thread if details else None}
+
+
+def edit_body(message: DiscordMessage) -> dict[str, Any]:
+    """The JSON body of `PATCH /channels/{id}/messages/{id}`, as a message edit sends it."""
+    body: dict[str, Any] = {
+        "content": message.content,
+        "embeds": [embed.to_dict() for embed in message.embeds],
+        "allowed_mentions": discord.AllowedMentions.none().to_dict(),
+    }
+    if message.view is not None:
+        body["components"] = message.view.to_components()
+    return body
+
+
+def settled_preview(posted: Digest, settled: Digest, late: Digest | None) -> dict[str, Any]:
+    """The settle of a post: an edit per posted message (new counts, rises marked, the
+    posted order and mark kept), then the late-additions reply in the digest's thread."""
+    edits = render_settled(posted, settled, mark_key=PREVIEW_KEY)
+    reply = None
+    if late is not None:
+        reply = create_body(
+            render_late_additions(late), nonce=nonce_for(late_key(PREVIEW_KEY, 24), 0)
+        )
+    return {
+        "platform": "discord",
+        "method": "PATCH /channels/{channel.id}/messages/{message.id}",
+        "edits": [edit_body(message) for message in edits],
+        "late_additions": reply,
+    }

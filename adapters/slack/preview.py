@@ -2,7 +2,8 @@
 
 Pure: the same `render_digest` output and the same `post_body` that SlackPlatform posts, so
 an operator sees exactly what would go out (with a placeholder channel, key and thread ts),
-plus a Block Kit Builder link per message to look at it.
+plus a Block Kit Builder link per message to look at it. `settled_preview` gives the same
+for a settled post: the `chat.update` bodies of its edit and its late-additions reply.
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from adapters.slack.render import SlackMessage, render_digest
+from adapters.slack.render import (
+    SlackMessage,
+    render_digest,
+    render_late_additions,
+    render_settled,
+)
 from bot.digest.model import Digest
+from bot.settle_plan import late_key
 
 METADATA_EVENT = "paperbot_digest"  # the event type of a digest message's metadata
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 PREVIEW_CHANNEL = "C0PREVIEW"
 PREVIEW_KEY = "preview"  # a real post carries its delivery record's key here
 PREVIEW_THREAD_TS = "<ts of this message>"  # Slack gives it when the message is posted
+PREVIEW_POSTED_TS = "<ts of posted message {}>"  # a settle edit names the message it edits
 
 
 def post_body(channel_id: str, message: SlackMessage, **extra: Any) -> dict[str, Any]:
@@ -64,4 +72,36 @@ def _entry(message: SlackMessage, **extra: Any) -> dict[str, Any]:
     return {
         "body": post_body(PREVIEW_CHANNEL, message, **extra),
         "block_kit_builder": builder_url(message),
+    }
+
+
+def settled_preview(posted: Digest, settled: Digest, late: Digest | None) -> dict[str, Any]:
+    """The settle of a post: a `chat.update` per posted message (new counts, rises marked,
+    the posted order), then the late-additions reply in the first message's thread."""
+    edits = [
+        {
+            "body": {
+                "channel": PREVIEW_CHANNEL,
+                "ts": PREVIEW_POSTED_TS.format(index + 1),
+                "text": message.text,
+                "blocks": list(message.blocks),
+                "link_names": False,
+            },
+            "block_kit_builder": builder_url(message),
+        }
+        for index, message in enumerate(render_settled(posted, settled))
+    ]
+    reply = None
+    if late is not None:
+        metadata = {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"key": late_key(PREVIEW_KEY, 24)},
+        }
+        thread_ts = PREVIEW_POSTED_TS.format(1)
+        reply = _entry(render_late_additions(late), thread_ts=thread_ts, metadata=metadata)
+    return {
+        "platform": "slack",
+        "method": "chat.update",
+        "edits": edits,
+        "late_additions": reply,
     }

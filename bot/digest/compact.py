@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from bot.models import Paper, PaperArtifacts
+from bot.models import HF_PAPERS, Paper, PaperArtifacts
 from bot.untrusted import is_clean, one_line
 
 BYLINE_AUTHORS = 3
@@ -105,8 +105,12 @@ def artifact_links(artifacts: PaperArtifacts | None, limit: int = 5) -> list[tup
 
 
 def _hub_search(prefix: str, arxiv_id: str) -> str:
-    """The Hub's list of one kind filtered by the paper: every linked repo is there."""
+    """Where every linked repo of one kind is listed: the Hub's models or datasets list
+    filtered by the paper's tag (the paper page's own "Browse N models citing this paper"
+    link), and for Spaces, which have no such list, the paper page (it lists them)."""
     base = prefix.rstrip("/")
+    if base.endswith("/spaces"):
+        return HF_PAPERS + arxiv_id
     if base.endswith("huggingface.co"):
         base += "/models"
     return f"{base}?other=arxiv:{arxiv_id}"

@@ -10,16 +10,20 @@ channels draw on the same day's list:
   it, and only against the papers that hold all its words (an index of each paper's stems
   and author names, `paper_features`);
 - each paper's summary is made once.
+
+`artifacts` (Hugging Face's linked repos, as cached: bot/artifacts.py) are attached to the
+entries of the papers that have them; build_digest leaves them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 
 from bot.digest.build import empty_reason, unique_papers
 from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper, Subscription, Topic, TopicKind
+from bot.models import Paper, PaperArtifacts, Subscription, Topic, TopicKind
 from bot.ranking import trending_key
 from bot.summary import summarize
 from bot.topics import POSITIVE_KINDS, paper_features, required_features, topic_reason
@@ -28,8 +32,11 @@ from bot.topics import POSITIVE_KINDS, paper_features, required_features, topic_
 class PreparedPapers:
     """One list of papers (a covered day, or the days a catch-up covers), ready for digests."""
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
+    def __init__(
+        self, papers: Sequence[Paper], artifacts: Mapping[str, PaperArtifacts] | None = None
+    ) -> None:
         self.papers = tuple(papers)
+        self.artifacts = dict(artifacts or {})
         self._ranked = sorted(unique_papers(papers), key=trending_key)
         self._ids = frozenset(p.arxiv_id for p in self._ranked)
         self._by_id = {p.arxiv_id: p for p in self._ranked}
@@ -58,7 +65,8 @@ class PreparedPapers:
             reasons = tuple(dict.fromkeys(hits[key] for hits in positive if key in hits))
             if positive and not reasons:
                 continue
-            entries.append(DigestEntry(len(entries) + 1, paper, self._summary(paper), reasons))
+            entry = DigestEntry(len(entries) + 1, paper, self._summary(paper), reasons)
+            entries.append(replace(entry, artifacts=self.artifacts.get(key)))
         reason = None
         if not entries:
             reason = self._empty_reason(subscription, positive, excluded, already_posted)

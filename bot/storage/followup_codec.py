@@ -28,7 +28,16 @@ COLUMNS = (
     "reply_key",
     "message_id",
 )
-SEEN_COLUMNS = ("arxiv_id", "github_repo", "github_stars", "version", "seen_at")
+SEEN_COLUMNS = (
+    "arxiv_id",
+    "github_repo",
+    "github_stars",
+    "version",
+    "hf_models",
+    "hf_datasets",
+    "hf_spaces",
+    "seen_at",
+)
 
 
 def insert_event_sql(marks: list[str]) -> str:
@@ -91,4 +100,14 @@ def event_from(
 
 
 def seen_from(row: Mapping[str, Any]) -> Seen:
-    return Seen(row["arxiv_id"], row["github_repo"], row["github_stars"], row["version"])
+    return Seen(
+        row["arxiv_id"],
+        row["github_repo"],
+        row["github_stars"],
+        row["version"],
+        (row["hf_models"], row["hf_datasets"], row["hf_spaces"]),
+    )
+
+
+def seen_values(seen: Seen, at: Any) -> tuple[Any, ...]:
+    return (seen.arxiv_id, seen.github_repo, seen.github_stars, seen.version, *seen.hf, at)

@@ -31,6 +31,7 @@ from bot.models import (
 from bot.storage import codec
 from bot.storage.codec import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
 from bot.storage.migrations import pending
+from bot.storage.postgres_artifacts import PostgresArtifacts
 from bot.storage.postgres_conn import create_pool, ensure_schema, redacted, translated
 from bot.storage.postgres_deliveries import PostgresDeliveries
 from bot.storage.postgres_followups import PostgresFollowups
@@ -91,7 +92,12 @@ _SAVE_SUBSCRIPTION = (
 
 
 class PostgresStore(
-    PostgresDeliveries, PostgresSettle, PostgresVotes, PostgresFollowups, PostgresLinks
+    PostgresDeliveries,
+    PostgresSettle,
+    PostgresVotes,
+    PostgresFollowups,
+    PostgresLinks,
+    PostgresArtifacts,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 

@@ -17,6 +17,7 @@ from bot.storage.followup_codec import (
     event_values,
     insert_event_sql,
     seen_from,
+    seen_values,
     upsert_seen_sql,
 )
 from bot.storage.postgres_deliveries import _delivery
@@ -60,7 +61,7 @@ class PostgresFollowups:
         return {row["arxiv_id"]: seen_from(row) for row in await self._fetch(sql, [*arxiv_ids])}
 
     async def save_followups_seen(self, seen: Sequence[Seen], at: datetime) -> None:
-        rows = [(s.arxiv_id, s.github_repo, s.github_stars, s.version, at) for s in seen]
+        rows = [seen_values(s, at) for s in seen]
         async with self._transaction() as conn:
             await conn.executemany(_UPSERT_SEEN, rows)
 

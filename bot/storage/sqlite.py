@@ -31,6 +31,7 @@ from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
 from bot.storage.query import index_terms
 from bot.storage.similar_plan import rank_similar, shared_reason
+from bot.storage.sqlite_artifacts import SqliteArtifacts
 from bot.storage.sqlite_deliveries import SqliteDeliveries
 from bot.storage.sqlite_followups import SqliteFollowups
 from bot.storage.sqlite_links import SqliteLinks
@@ -71,7 +72,9 @@ _SELECT_LISTED_ON = (
 _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
-class SqliteStore(SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups, SqliteLinks):
+class SqliteStore(
+    SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups, SqliteLinks, SqliteArtifacts
+):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:

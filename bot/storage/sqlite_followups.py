@@ -19,6 +19,7 @@ from bot.storage.followup_codec import (
     event_values,
     insert_event_sql,
     seen_from,
+    seen_values,
     upsert_seen_sql,
 )
 from bot.storage.sqlite_deliveries import _SELECT as _SELECT_DELIVERIES
@@ -61,10 +62,7 @@ class SqliteFollowups:
         }
 
     async def save_followups_seen(self, seen: Sequence[Seen], at: datetime) -> None:
-        rows = [
-            (s.arxiv_id, s.github_repo, s.github_stars, s.version, codec.instant_text(at))
-            for s in seen
-        ]
+        rows = [seen_values(s, codec.instant_text(at)) for s in seen]
         async with self._transaction() as conn:
             await conn.executemany(_UPSERT_SEEN, rows)
 

@@ -14,6 +14,10 @@ What it serves, ready-made (`FakeFeed(fixtures=False)` starts empty):
 - `GET /api/daily_papers?date=D&limit=L&p=N`: the items of day D (the three fixture days,
   2026-08-21, 2026-05-12, 2024-06-13, plus any `serve_day`), sliced by limit (default 50)
   and page, as HF does; a day it does not know is `[]`.
+- `GET /api/models|datasets|spaces?filter=arxiv:X&limit=L`: the repos `serve_artifacts`
+  linked to paper X (the Hub's list items, reduced to `_id`, `id`, `likes`, `private`,
+  `tags`: the fields the bot reads are `id` alone), at most L; `[]` for any other paper, and
+  HTTP 400 for a filter that is not `arxiv:<id>` (the bot never sends one).
 - `GET /api/query?id_list=X`: the fixture feed for X (1111.2011, astro-ph/0601001, 1707.08567),
   the empty feed for any other valid id, and arXiv's HTTP 400 error feed for a malformed one.
 - `GET /api/query?search_query=Q`: the 100-entry "testing" search feed, or a body given to
@@ -52,6 +56,7 @@ HF_FIXTURES = FIXTURES / "hf"
 ARXIV_FIXTURES = FIXTURES / "arxiv"
 HF_PATH = "/api/daily_papers"
 ARXIV_PATH = "/api/query"
+HUB_KINDS = ("models", "datasets", "spaces")
 HF_DEFAULT_LIMIT = 50
 FIXTURE_DAYS = (date(2026, 8, 21), date(2026, 5, 12), date(2024, 6, 13))
 FIXTURE_IDS = {
@@ -109,6 +114,7 @@ class FakeFeed:
         self.requests: list[RecordedRequest] = []
         self._days: dict[date, list[Any]] = {}
         self._arxiv_ids: dict[str, tuple[int, bytes]] = {}
+        self._artifacts: dict[tuple[str, str], list[str]] = {}  # (kind, arxiv id) -> repo ids
         self._arxiv_searches: list[tuple[str, int, bytes]] = []
         self._script: list[ScriptedReply] = []
         self._closing = asyncio.Event()
@@ -122,6 +128,19 @@ class FakeFeed:
     def serve_day(self, day: date, items: Sequence[Any]) -> None:
         """Serve `items` (API item objects, or anything: it is sent as JSON) for `day`."""
         self._days[day] = list(items)
+
+    def serve_artifacts(
+        self,
+        arxiv_id: str,
+        *,
+        models: Sequence[str] = (),
+        datasets: Sequence[str] = (),
+        spaces: Sequence[str] = (),
+    ) -> None:
+        """Link these repos ("org/name") to the paper: the Hub's lists filtered by
+        `arxiv:<arxiv_id>` answer them (replacing what was served before)."""
+        for kind, ids in zip(HUB_KINDS, (models, datasets, spaces), strict=True):
+            self._artifacts[(kind, arxiv_id)] = list(ids)
 
     def serve_arxiv_id(self, arxiv_id: str, body: bytes, *, status: int = 200) -> None:
         """Answer `id_list=arxiv_id` with this Atom body."""
@@ -178,6 +197,8 @@ class FakeFeed:
         app = web.Application()
         app.router.add_get(HF_PATH, self._daily_papers)
         app.router.add_get(ARXIV_PATH, self._arxiv_query)
+        for kind in HUB_KINDS:
+            app.router.add_get(f"/api/{kind}", self._hub_list)
         app.middlewares.append(self._record_and_script)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -265,6 +286,28 @@ class FakeFeed:
             return web.json_response({"error": "Invalid query parameters"}, status=400)
         items = [item for day in sorted(self._days) if day in days for item in self._days[day]]
         return web.json_response(items[page * limit : (page + 1) * limit])
+
+    async def _hub_list(self, request: web.Request) -> web.Response:
+        kind = request.path.rsplit("/", 1)[-1]
+        tag, _, arxiv_id = request.query.get("filter", "").partition(":")
+        try:
+            limit = int(request.query.get("limit", 1000))
+        except ValueError:
+            return web.json_response({"error": "Invalid limit"}, status=400)
+        if tag != "arxiv" or not arxiv_id:
+            return web.json_response({"error": "Invalid filter"}, status=400)
+        ids = self._artifacts.get((kind, arxiv_id), [])[:limit]
+        items = [
+            {
+                "_id": f"{n:024x}",
+                "id": repo,
+                "likes": 0,
+                "private": False,
+                "tags": [f"arxiv:{arxiv_id}"],
+            }
+            for n, repo in enumerate(ids, start=1)
+        ]
+        return web.json_response(items)
 
     async def _arxiv_query(self, request: web.Request) -> web.Response:
         id_list = request.query.get("id_list", "")

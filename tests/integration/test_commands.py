@@ -490,6 +490,17 @@ async def test_followups_off_is_kept_and_shown_by_settings_and_status(
     assert "followups on|off" in (await commands.handle(BOB, "help settings")).text
 
 
+async def test_help_settings_names_every_setting_and_what_happens_after_a_post(
+    commands: Commands,
+) -> None:
+    text = (await commands.handle(BOB, "help settings")).text
+    for setting in ("time", "tz", "min-upvotes", "max", "weekdays", "cadence", "followups"):
+        assert f"[{setting} " in text
+    assert "a first model, dataset or Space on Hugging Face" in text
+    assert "settled (by default 24 h and 7 d after it went out)" in text
+    assert "joined the day's list late" in text
+
+
 async def test_settings_shows_the_defaults_when_not_subscribed(commands: Commands) -> None:
     reply = await commands.handle(BOB, "settings")
     assert reply == Reply(

@@ -52,10 +52,17 @@ def test_a_long_author_list_is_capped_and_counted() -> None:
 
 
 def test_artifact_counts_link_one_repo_or_the_hub_list() -> None:
-    artifacts = PaperArtifacts("2608.00001", models=("org/m",), spaces=("a/s", "b/s"))
+    artifacts = PaperArtifacts(
+        "2608.00001", models=("org/m",), datasets=("o/d1", "o/d2"), spaces=("a/s", "b/s")
+    )
     assert compact.artifact_counts(artifacts) == [
         ("1 model", "https://huggingface.co/org/m"),
-        ("2 Spaces", "https://huggingface.co/spaces?other=arxiv:2608.00001"),
+        ("2 datasets", "https://huggingface.co/datasets?other=arxiv:2608.00001"),
+        ("2 Spaces", "https://huggingface.co/papers/2608.00001"),  # no Spaces list by tag
+    ]
+    models = PaperArtifacts("2608.00001", models=("o/m1", "o/m2"))
+    assert compact.artifact_counts(models) == [
+        ("2 models", "https://huggingface.co/models?other=arxiv:2608.00001")
     ]
 
 

@@ -15,7 +15,7 @@ from bot.followup_plan import (
     reply_key,
     reply_text,
 )
-from bot.models import ChannelRef
+from bot.models import ChannelRef, Paper, PaperArtifacts
 
 REPO = "https://github.com/org/model"
 ID = "2405.00001"
@@ -83,3 +83,62 @@ def test_reply_keys_fit_a_discord_nonce_and_differ_per_batch() -> None:
     keys = {reply_key("k" * 20, n) for n in range(1, 50)}
     assert len(keys) == 49
     assert all(len(k) <= 25 for k in keys)
+
+
+HUB = "https://huggingface.co/"
+LINKED = PaperArtifacts(ID, models=("org/m", "org/m2"), spaces=("org/demo",))
+PAPER = Paper(ID, "T", "A.", ("A",), datetime(2024, 5, 9, tzinfo=UTC), date(2024, 5, 9))
+
+
+@pytest.mark.parametrize(
+    ("before", "artifacts", "expected"),
+    [
+        # known to have none, now one of two kinds: one event per kind, the first repo's page
+        (
+            (0, 0, 0),
+            LINKED,
+            [
+                Change(FollowupKind.MODEL, HUB + "org/m"),
+                Change(FollowupKind.SPACE, HUB + "spaces/org/demo"),
+            ],
+        ),
+        (
+            (0, 0, 0),
+            PaperArtifacts(ID, datasets=("org/d",)),
+            [Change(FollowupKind.DATASET, HUB + "datasets/org/d")],
+        ),
+        ((1, 0, 0), LINKED, [Change(FollowupKind.SPACE, HUB + "spaces/org/demo")]),  # a 2nd model
+        ((None, None, None), LINKED, []),  # never looked up before: no baseline, no event
+        ((0, 0, 0), None, []),  # not looked up now
+        ((0, 0, 0), PaperArtifacts(ID), []),
+    ],
+)
+def test_a_first_model_dataset_or_space_is_an_event_per_kind(
+    before: tuple[int | None, int | None, int | None],
+    artifacts: PaperArtifacts | None,
+    expected: list[Change],
+) -> None:
+    now = Seen.of(PAPER, None, artifacts)
+    assert changes(Seen(ID, hf=before), now) == expected
+
+
+def test_artifact_counts_merge_to_the_most_known() -> None:
+    then = Seen(ID, hf=(0, 2, None))
+    assert then.merged(Seen(ID)).hf == (0, 2, None)  # a failed look-up keeps what was known
+    assert then.merged(Seen.of(PAPER, None, LINKED)).hf == (2, 2, 1)
+    assert Seen.of(PAPER, None, LINKED) == Seen(ID, hf=(2, 0, 1))  # the pages are not compared
+
+
+def test_an_artifact_event_is_one_line_naming_the_kind_and_the_repo() -> None:
+    lines = reply_text(
+        [
+            event(FollowupKind.MODEL, HUB + "org/m"),
+            event(FollowupKind.DATASET, HUB + "datasets/org/d"),
+            event(FollowupKind.SPACE, HUB + "spaces/org/demo"),
+        ]
+    ).splitlines()
+    assert lines == [
+        f"• First dataset on Hugging Face for “A <b>@here</b> title”: {HUB}datasets/org/d",
+        f"• First model on Hugging Face for “A <b>@here</b> title”: {HUB}org/m",
+        f"• First Space on Hugging Face for “A <b>@here</b> title”: {HUB}spaces/org/demo",
+    ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import pytest
 
 from bot.digest.run_papers import RunPapers
 from bot.errors import SourceUnavailable
-from bot.models import Paper
+from bot.models import Paper, PaperArtifacts
 
 DAY, NEXT = date(2024, 5, 13), date(2024, 5, 14)
 
@@ -53,3 +54,28 @@ async def test_a_failed_load_is_not_kept() -> None:
         await papers.prepared((DAY,))
     assert (await papers.prepared((DAY,))).papers == ()
     assert load.calls == [DAY, DAY]
+
+
+async def test_concurrent_channels_share_one_artifacts_load_per_set_of_days() -> None:
+    load = Loader()
+    asked: list[tuple[str, ...]] = []
+    gate = asyncio.Event()
+    linked = PaperArtifacts("2405.00001", models=("org/m",))
+
+    async def load_artifacts(papers: Sequence[Paper]) -> Mapping[str, PaperArtifacts]:
+        asked.append(tuple(p.arxiv_id for p in papers))
+        await gate.wait()
+        return {linked.arxiv_id: linked}
+
+    papers = RunPapers(load, load_artifacts)
+    waiting = [asyncio.ensure_future(papers.prepared((DAY,))) for _ in range(5)]
+    load.gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    gate.set()
+    prepared = await asyncio.gather(*waiting)
+    assert asked == [()]
+    assert all(p.artifacts == {linked.arxiv_id: linked} for p in prepared)
+    papers.clear()
+    await papers.prepared((DAY,))
+    assert len(asked) == 2, "cleared: looked up again"
