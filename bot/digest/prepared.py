@@ -4,25 +4,42 @@
 it over real papers and generated topics) at a fraction of the cost when thousands of
 channels draw on the same day's list:
 
-- the papers are de-duplicated and put in trending order once, so a channel walks them from
-  the top and stops at its cap (or at the first paper below its minimum upvotes);
-- each topic is matched once per run (`topic_reason`), not once per channel that follows
-  it, and only against the papers that hold all its words (an index of each paper's stems
-  and author names, `paper_features`);
-- each paper's summary is made once.
+- the papers are de-duplicated and put in trending order once; a paper is then its position
+  in that order, so a channel walks positions from the top and stops at its cap (or at the
+  first paper below its minimum upvotes);
+- each topic is matched once per run, not once per channel that follows it, and only against
+  the papers that have every feature it needs (an inverted index feature -> positions,
+  `bot.topic_features`); for a one-word topic or an author, having the feature is the match;
+- a paper's reason for a topic (`topic_reason`) is worked out only when a digest shows the
+  paper, once per run; each paper's summary is made once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import heapq
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Sequence, Set
 from datetime import date
+from itertools import groupby
 
 from bot.digest.build import empty_reason, unique_papers
 from bot.digest.model import Digest, DigestEntry
 from bot.models import Paper, Subscription, Topic, TopicKind
 from bot.ranking import trending_key
 from bot.summary import summarize
-from bot.topics import POSITIVE_KINDS, paper_features, required_features, topic_reason
+from bot.topic_features import FeatureTest, feature_test, paper_features, paper_pairs
+from bot.topics import POSITIVE_KINDS, index_reason, paper_index
+
+
+class _Hits:
+    """The papers one topic matches, as positions in trending order, and their reasons."""
+
+    __slots__ = ("members", "order", "reasons")
+
+    def __init__(self, order: Sequence[int], reasons: dict[int, str] | None = None) -> None:
+        self.order = order  # ascending
+        self.members: Set[int] = frozenset(order)
+        self.reasons = reasons if reasons is not None else {}
 
 
 class PreparedPapers:
@@ -32,71 +49,122 @@ class PreparedPapers:
         self.papers = tuple(papers)
         self._ranked = sorted(unique_papers(papers), key=trending_key)
         self._ids = frozenset(p.arxiv_id for p in self._ranked)
-        self._by_id = {p.arxiv_id: p for p in self._ranked}
-        self._by_feature: dict[str, set[str]] = {}  # e.g. a stem -> the papers that have it
-        for paper in self._ranked:
-            for feature in paper_features(paper):
-                self._by_feature.setdefault(feature, set()).add(paper.arxiv_id)
-        self._hits: dict[Topic, dict[str, str]] = {}
-        self._summaries: dict[str, str] = {}
+        self._position = {p.arxiv_id: n for n, p in enumerate(self._ranked)}
+        self._fewer_upvotes = [-p.upvotes for p in self._ranked]  # ascending, for bisect
+        self._indexes = [paper_index(paper) for paper in self._ranked]
+        self._postings: dict[str, list[int]] = {}  # e.g. a stem -> positions that have it
+        for n, index in enumerate(self._indexes):
+            for feature in paper_features(index):
+                self._postings.setdefault(feature, []).append(n)
+        self._hits: dict[Topic, _Hits] = {}
+        self._pairs: dict[tuple[int, bool], frozenset[tuple[str, str]]] = {}
+        self._summaries: dict[int, str] = {}
 
     def build(
         self, day: date, subscription: Subscription, *, already_posted: Collection[str] = ()
     ) -> Digest:
         """`build_digest(day, self.papers, subscription, already_posted=...)`, shared."""
         topics = subscription.topics
-        positive = [self._reasons(t) for t in topics if t.kind in POSITIVE_KINDS]
-        excluded = [self._reasons(t) for t in topics if t.kind is TopicKind.EXCLUDE]
+        positive = [(t, self._topic(t)) for t in topics if t.kind in POSITIVE_KINDS]
+        excluded = [self._topic(t).members for t in topics if t.kind is TopicKind.EXCLUDE]
         settings = subscription.settings
+        posted = self._posted(already_posted)
         entries: list[DigestEntry] = []
-        for paper in self._ranked:
-            if len(entries) >= settings.max_papers or paper.upvotes < settings.min_upvotes:
-                break
-            key = paper.arxiv_id
-            if key in already_posted or any(key in hits for hits in excluded):
-                continue
-            reasons = tuple(dict.fromkeys(hits[key] for hits in positive if key in hits))
-            if positive and not reasons:
-                continue
-            entries.append(DigestEntry(len(entries) + 1, paper, self._summary(paper), reasons))
+        if settings.max_papers > 0:
+            bound = bisect_right(self._fewer_upvotes, -settings.min_upvotes)
+            for n in self._walk([hits.order for _, hits in positive]):
+                if n >= bound:
+                    break
+                if n in posted or any(n in members for members in excluded):
+                    continue
+                reasons = (self._reason(t, hits, n) for t, hits in positive if n in hits.members)
+                paper = self._ranked[n]
+                entry = DigestEntry(
+                    len(entries) + 1, paper, self._summary(n), tuple(dict.fromkeys(reasons))
+                )
+                entries.append(entry)
+                if len(entries) >= settings.max_papers:
+                    break
         reason = None
         if not entries:
-            reason = self._empty_reason(subscription, positive, excluded, already_posted)
+            members = [hits.members for _, hits in positive]
+            reason = self._empty_reason(subscription, members, excluded, posted)
         return Digest(
             day, tuple(entries), topics, empty_reason=reason, total_candidates=len(self._ranked)
         )
 
+    def _walk(self, orders: list[Sequence[int]]) -> Iterable[int]:
+        """Positions in trending order: every one (no positive topic), or those any matches."""
+        if not orders:
+            return range(len(self._ranked))
+        if len(orders) == 1:
+            return orders[0]
+        return (n for n, _ in groupby(heapq.merge(*orders)))
+
+    def _posted(self, already_posted: Collection[str]) -> Set[int]:
+        """The positions of the papers posted before (the channel's history may be long)."""
+        if not already_posted:
+            return frozenset()
+        if isinstance(already_posted, (set, frozenset)):
+            common: Iterable[str] = self._ids & already_posted  # walks the smaller set
+        else:
+            common = (key for key in already_posted if key in self._ids)
+        return {self._position[key] for key in common}
+
     def _empty_reason(
         self,
         subscription: Subscription,
-        positive: list[dict[str, str]],
-        excluded: list[dict[str, str]],
-        already_posted: Collection[str],
+        positive: list[Set[int]],
+        excluded: list[Set[int]],
+        posted: Set[int],
     ) -> str:
-        """build_digest's reason: which filter emptied the list (set arithmetic on ids)."""
-        fresh = self._ids.difference(already_posted)
-        matched = set().union(*positive) & fresh if positive else fresh
-        matched = matched.difference(*excluded)
-        return empty_reason(len(self._ids), len(fresh), len(matched), subscription)
+        """build_digest's reason: which filter emptied the list (set arithmetic)."""
+        listed = len(self._ranked)
+        matched = set().union(*positive) if positive else set(range(listed))
+        matched = matched.difference(posted, *excluded)
+        return empty_reason(listed, listed - len(posted), len(matched), subscription)
 
-    def _reasons(self, topic: Topic) -> dict[str, str]:
-        """Every paper `topic` fits (an exclude: mentions), with the reason, by arXiv id."""
+    def _topic(self, topic: Topic) -> _Hits:
         hits = self._hits.get(topic)
         if hits is None:
-            found = ((p.arxiv_id, topic_reason(p, topic)) for p in self._candidates(topic))
-            hits = self._hits[topic] = {key: reason for key, reason in found if reason}
+            hits = self._hits[topic] = self._match(topic)
         return hits
 
-    def _candidates(self, topic: Topic) -> list[Paper]:
-        """The papers that have every feature `topic` needs (all of them if it needs none)."""
-        needed = required_features(topic)
-        if not needed:
-            return self._ranked
-        ids = set.intersection(*(self._by_feature.get(f, set()) for f in needed))
-        return [self._by_id[key] for key in ids]
+    def _match(self, topic: Topic) -> _Hits:
+        """Every paper `topic` fits (an exclude: mentions), by position."""
+        test = feature_test(topic)
+        if test.needed is None:
+            candidates: Sequence[int] = range(len(self._ranked))
+        else:
+            postings = sorted((self._postings.get(f, []) for f in test.needed), key=len)
+            rest = [frozenset(p) for p in postings[1:]]
+            candidates = [n for n in postings[0] if all(n in others for others in rest)]
+        if test.pairs:
+            candidates = [n for n in candidates if test.pairs <= self._pairs_of(n, test)]
+        if test.exact:
+            return _Hits(candidates)
+        found = ((n, index_reason(self._indexes[n], topic)) for n in candidates)
+        reasons = {n: reason for n, reason in found if reason}
+        return _Hits(list(reasons), reasons)
 
-    def _summary(self, paper: Paper) -> str:
-        summary = self._summaries.get(paper.arxiv_id)
+    def _pairs_of(self, n: int, test: FeatureTest) -> frozenset[tuple[str, str]]:
+        key = (n, test.in_keywords)
+        pairs = self._pairs.get(key)
+        if pairs is None:
+            pairs = self._pairs[key] = paper_pairs(self._indexes[n], in_keywords=test.in_keywords)
+        return pairs
+
+    def _reason(self, topic: Topic, hits: _Hits, n: int) -> str:
+        reason = hits.reasons.get(n)
+        if reason is None:
+            found = index_reason(self._indexes[n], topic)
+            if found is None:  # feature_test promised a match: a bug, never a silent entry
+                raise AssertionError(f"{topic} has no reason for {self._ranked[n].arxiv_id}")
+            reason = hits.reasons[n] = found
+        return reason
+
+    def _summary(self, n: int) -> str:
+        summary = self._summaries.get(n)
         if summary is None:
-            summary = self._summaries[paper.arxiv_id] = summarize(paper)
+            summary = self._summaries[n] = summarize(self._ranked[n])
         return summary

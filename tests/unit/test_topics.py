@@ -12,7 +12,7 @@ from bot.errors import UserInputError
 from bot.models import Match, Paper, Topic, TopicKind
 from bot.topics import (
     MAX_TOPICS,
-    _index,
+    _tokenised,
     match_paper,
     parse_topic,
     parse_topics,
@@ -337,10 +337,10 @@ def test_does_not_match(paper: Paper, topics: str) -> None:
 def test_each_paper_is_tokenised_once_for_many_channels() -> None:
     paper = _paper(arxiv_id="2608.99999", title="A paper tokenised once")
     match_paper(paper, parse_topics("agents"))
-    hits = _index.cache_info().hits
+    hits = _tokenised.cache_info().hits
     for topics in ("agents", "rag", '"world model"', "kw:x"):
         match_paper(paper, parse_topics(topics))
-    assert _index.cache_info().hits == hits + 4
+    assert _tokenised.cache_info().hits == hits + 4
 
 
 def test_changed_text_is_not_served_from_the_cache() -> None:
