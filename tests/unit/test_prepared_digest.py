@@ -17,7 +17,7 @@ from bot.digest.build import build_digest
 from bot.digest.prepared import PreparedPapers
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, Topic, TopicKind
 from bot.sources.hf_parse import parse_daily_papers
-from bot.topics import words
+from bot.topics import parse_topics, words
 
 ARCHIVE = Path(__file__).parents[1] / "fixtures" / "hf" / "daily_papers_archive_slice.json.gz"
 DAY = date(2024, 6, 3)
@@ -89,3 +89,64 @@ def test_empty_digests_keep_their_reason(max_papers: int) -> None:
     assert digest.empty_reason
     none = PreparedPapers([]).build(DAY, subscription)
     assert none == build_digest(DAY, [], subscription)
+
+
+def tricky_topic(rng: random.Random) -> Topic:
+    """Topics where the index's shortcuts could go wrong, typed as a user would."""
+    paper = rng.choice(PAPERS)
+    texts = [paper.title, paper.abstract, paper.ai_summary or paper.title, *paper.ai_keywords]
+    text = words(rng.choice(texts))
+    start = rng.randrange(len(text))
+    run = " ".join(text[start : start + rng.choice((2, 3, 4))])
+    keyword = words(rng.choice(paper.ai_keywords)) if paper.ai_keywords else ["agents"]
+    name = words(rng.choice(paper.authors)) if paper.authors else ["lecun"]
+    typed = rng.choice(
+        [
+            f'"{run}"',  # a phrase of two to four words from one field or keyword
+            f'-"{run}"',  # an excluded phrase
+            f'"{words(paper.title)[-1]} {words(paper.abstract)[0]}"',  # across two fields
+            f"kw:{rng.choice(keyword)}",  # one word inside a keyword
+            f'kw:"{" ".join(keyword[:2])}"',
+            f'kw:"{" ".join(reversed(keyword[:2]))}"',  # the words, in the wrong order
+            f"author:{name[0]}",  # a first name: only a last name matches one word
+            f'author:"{" ".join(name)}"',
+            f'author:"{" ".join(name[:2])}"',  # part of a longer name
+            f'"{text[start]} {text[start]}s"',  # the same stem twice
+            f"{text[start]}-zzyzx",  # a word no paper has, next to one many have
+            f"org:{(paper.organization or 'google').split()[0]}",
+        ]
+    )
+    return parse_topics(typed)[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_same_digest_for_phrases_exclusions_keywords_and_authors(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    prepared = PreparedPapers(PAPERS)
+    for n in range(60):
+        topics = tuple(dict.fromkeys(tricky_topic(rng) for _ in range(rng.choice((1, 2, 4)))))
+        settings = ChannelSettings(min_upvotes=rng.choice((0, 5)), max_papers=200)
+        subscription = Subscription(ChannelRef("slack", f"C{n}", "T"), topics, settings)
+        history = [p.arxiv_id for p in rng.sample(PAPERS, 5)] + [f"2301.{n:05d}" for n in range(50)]
+        posted = history if n % 2 else set(history)  # a channel's history, as a list or a set
+        expected = build_digest(DAY, PAPERS, subscription, already_posted=posted)
+        assert prepared.build(DAY, subscription, already_posted=posted) == expected
+
+
+def test_the_shortcuts_are_exercised() -> None:
+    """The generated topics do reach every kind of match, so the comparisons above mean it."""
+    rng = random.Random(7)
+    topics = {tricky_topic(rng) for _ in range(400)}
+    every = ChannelSettings(max_papers=200)
+    digests = [
+        build_digest(DAY, PAPERS, Subscription(ChannelRef("slack", "C", "T"), (t,), every))
+        for t in topics
+    ]
+    matched_kinds = {t.kind for t, d in zip(topics, digests, strict=True) if d.entries}
+    assert matched_kinds >= {TopicKind.PHRASE, TopicKind.KEYWORD, TopicKind.AUTHOR, TopicKind.ORG}
+    unique = len({p.arxiv_id for p in PAPERS})
+    excluding = [d for t, d in zip(topics, digests, strict=True) if t.kind is TopicKind.EXCLUDE]
+    assert any(0 < len(d.entries) < unique for d in excluding)  # an exclude removed some
+    phrases = [t for t, d in zip(topics, digests, strict=True) if d.entries and " " in t.value]
+    assert len({len(t.value.split()) for t in phrases}) >= 3  # two, three and four words
+    assert any(not d.entries for d in digests)  # and topics that match nothing

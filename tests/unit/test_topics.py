@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -348,3 +349,12 @@ def test_changed_text_is_not_served_from_the_cache() -> None:
     after = _paper(arxiv_id="2608.99998", title="World models")
     assert match_paper(before, parse_topics("diffusion")) is not None
     assert match_paper(after, parse_topics("diffusion")) is None
+
+
+def test_new_upvotes_do_not_tokenise_the_paper_again() -> None:
+    before = _paper(arxiv_id="2608.99997", title="Tokenised once whatever its upvotes")
+    match_paper(before, parse_topics("upvotes"))
+    misses = _tokenised.cache_info().misses
+    again = replace(before, upvotes=before.upvotes + 40, comments=3)
+    assert match_paper(again, parse_topics("upvotes")) is not None
+    assert _tokenised.cache_info().misses == misses
