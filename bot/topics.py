@@ -175,6 +175,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_fold(text))
 
 
+@functools.lru_cache(maxsize=16384)  # papers share their vocabulary
 def stem(word: str) -> str:
     """A light suffix stripper (see the module docstring); both sides of a match use it."""
     if len(word) <= 3 or not word.isalpha():
@@ -254,6 +255,8 @@ class _Field:
 
 def _words_at(text: str) -> list[tuple[tuple[int, int], str]]:
     """(span in `text`, folded word) pairs; folding may split a word ("½" -> "1", "2")."""
+    if text.isascii():  # most text: folding is lower-casing, one word a match
+        return [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
     return [(m.span(), word) for m in _WORD.finditer(text) for word in words(m.group())]
 
 

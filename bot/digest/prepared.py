@@ -16,11 +16,10 @@ channels draw on the same day's list:
 
 from __future__ import annotations
 
-import heapq
-from bisect import bisect_right
-from collections.abc import Collection, Iterable, Sequence, Set
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Iterator, Sequence, Set
 from datetime import date
-from itertools import groupby
 
 from bot.digest.build import empty_reason, unique_papers
 from bot.digest.model import Digest, DigestEntry
@@ -30,16 +29,52 @@ from bot.summary import summarize
 from bot.topic_features import FeatureTest, feature_test, paper_features, paper_pairs
 from bot.topics import POSITIVE_KINDS, index_reason, paper_index
 
+_NONE: frozenset[int] = frozenset()
+LISTINGS_KEPT = 512  # topic sets whose listing is kept (least recently used goes first)
+
 
 class _Hits:
     """The papers one topic matches, as positions in trending order, and their reasons."""
 
     __slots__ = ("members", "order", "reasons")
 
-    def __init__(self, order: Sequence[int], reasons: dict[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        order: Sequence[int],
+        *,
+        members: frozenset[int] | None = None,
+        reasons: dict[int, str] | None = None,
+    ) -> None:
         self.order = order  # ascending
-        self.members: Set[int] = frozenset(order)
+        self.members: Set[int] = frozenset(order) if members is None else members
         self.reasons = reasons if reasons is not None else {}
+
+
+class _Listing:
+    """One digest's entries without a cap, made as far as the channels asking need them: a
+    channel's digest is a prefix (its cap, and its minimum upvotes: positions ascend as the
+    upvotes go down)."""
+
+    __slots__ = ("entries", "positions", "rest")
+
+    def __init__(self, rest: Iterator[tuple[int, DigestEntry]]) -> None:
+        self.rest: Iterator[tuple[int, DigestEntry]] | None = rest
+        self.positions: list[int] = []
+        self.entries: list[DigestEntry] = []
+
+    def take(self, bound: int, most: int) -> tuple[DigestEntry, ...]:
+        """The first `most` entries of papers at positions below `bound`."""
+        positions, entries = self.positions, self.entries
+        while self.rest is not None and len(entries) < most:
+            if positions and positions[-1] >= bound:
+                break
+            step = next(self.rest, None)
+            if step is None:
+                self.rest = None
+                break
+            positions.append(step[0])
+            entries.append(step[1])
+        return tuple(entries[: min(most, bisect_left(positions, bound))])
 
 
 class PreparedPapers:
@@ -57,8 +92,10 @@ class PreparedPapers:
             for feature in paper_features(index):
                 self._postings.setdefault(feature, []).append(n)
         self._hits: dict[Topic, _Hits] = {}
-        self._pairs: dict[tuple[int, bool], frozenset[tuple[str, str]]] = {}
+        self._feature_sets: dict[str, frozenset[int]] = {}
+        self._pairs: dict[bool, dict[int, frozenset[tuple[str, str]]]] = {False: {}, True: {}}
         self._summaries: dict[int, str] = {}
+        self._listings: OrderedDict[tuple[Topic, ...], _Listing] = OrderedDict()
 
     def build(
         self, day: date, subscription: Subscription, *, already_posted: Collection[str] = ()
@@ -69,29 +106,53 @@ class PreparedPapers:
         excluded = [self._topic(t).members for t in topics if t.kind is TopicKind.EXCLUDE]
         settings = subscription.settings
         posted = self._posted(already_posted)
-        entries: list[DigestEntry] = []
-        if settings.max_papers > 0:
-            bound = bisect_right(self._fewer_upvotes, -settings.min_upvotes)
-            for n in self._walk([hits.order for _, hits in positive]):
-                if n >= bound:
-                    break
-                if n in posted or any(n in members for members in excluded):
-                    continue
-                reasons = (self._reason(t, hits, n) for t, hits in positive if n in hits.members)
-                paper = self._ranked[n]
-                entry = DigestEntry(
-                    len(entries) + 1, paper, self._summary(n), tuple(dict.fromkeys(reasons))
-                )
-                entries.append(entry)
-                if len(entries) >= settings.max_papers:
-                    break
+        if posted:  # rare: a channel sent some of these papers already (a catch-up)
+            listing = _Listing(self._entries(positive, excluded, posted))
+        else:
+            listing = self._listing(topics, positive, excluded)
+        bound = bisect_right(self._fewer_upvotes, -settings.min_upvotes)
+        entries = listing.take(bound, settings.max_papers)
         reason = None
         if not entries:
             members = [hits.members for _, hits in positive]
             reason = self._empty_reason(subscription, members, excluded, posted)
-        return Digest(
-            day, tuple(entries), topics, empty_reason=reason, total_candidates=len(self._ranked)
-        )
+        return Digest(day, entries, topics, empty_reason=reason, total_candidates=len(self._ranked))
+
+    def _listing(
+        self,
+        topics: tuple[Topic, ...],
+        positive: list[tuple[Topic, _Hits]],
+        excluded: list[Set[int]],
+    ) -> _Listing:
+        """The shared listing of channels with these topics (and nothing of the list posted)."""
+        listing = self._listings.get(topics)
+        if listing is None:
+            listing = self._listings[topics] = _Listing(self._entries(positive, excluded, _NONE))
+            if len(self._listings) > LISTINGS_KEPT:
+                self._listings.popitem(last=False)
+        else:
+            self._listings.move_to_end(topics)
+        return listing
+
+    def _entries(
+        self, positive: list[tuple[Topic, _Hits]], excluded: list[Set[int]], posted: frozenset[int]
+    ) -> Iterator[tuple[int, DigestEntry]]:
+        """The digest's entries with no cap, in trending order, with their positions."""
+        skipped = posted.union(*excluded) if excluded else posted
+        checks = [(t, hits, hits.members, hits.reasons) for t, hits in positive]
+        ranked, summaries, rank = self._ranked, self._summaries, 0
+        for n in self._walk([hits.order for _, hits in positive]):
+            if n in skipped:
+                continue
+            rank += 1
+            found = [
+                reasons.get(n) or self._reason(t, hits, n)
+                for t, hits, members, reasons in checks
+                if n in members
+            ]
+            summary = summaries.get(n) or self._summary(n)
+            unique = tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
+            yield n, DigestEntry(rank, ranked[n], summary, unique)
 
     def _walk(self, orders: list[Sequence[int]]) -> Iterable[int]:
         """Positions in trending order: every one (no positive topic), or those any matches."""
@@ -99,9 +160,9 @@ class PreparedPapers:
             return range(len(self._ranked))
         if len(orders) == 1:
             return orders[0]
-        return (n for n, _ in groupby(heapq.merge(*orders)))
+        return sorted(set().union(*orders))  # at most the day's papers, sorted in C
 
-    def _posted(self, already_posted: Collection[str]) -> Set[int]:
+    def _posted(self, already_posted: Collection[str]) -> frozenset[int]:
         """The positions of the papers posted before (the channel's history may be long)."""
         if not already_posted:
             return frozenset()
@@ -109,7 +170,7 @@ class PreparedPapers:
             common: Iterable[str] = self._ids & already_posted  # walks the smaller set
         else:
             common = (key for key in already_posted if key in self._ids)
-        return {self._position[key] for key in common}
+        return frozenset(self._position[key] for key in common)
 
     def _empty_reason(
         self,
@@ -133,25 +194,36 @@ class PreparedPapers:
     def _match(self, topic: Topic) -> _Hits:
         """Every paper `topic` fits (an exclude: mentions), by position."""
         test = feature_test(topic)
+        candidates: Sequence[int]
         if test.needed is None:
-            candidates: Sequence[int] = range(len(self._ranked))
+            candidates = range(len(self._ranked))
+        elif len(test.needed) == 1:
+            (feature,) = test.needed
+            candidates = self._postings.get(feature, [])
+            if test.exact and not test.pairs:  # one word: the papers that have it (shared)
+                return _Hits(candidates, members=self._members(feature))
         else:
-            postings = sorted((self._postings.get(f, []) for f in test.needed), key=len)
-            rest = [frozenset(p) for p in postings[1:]]
-            candidates = [n for n in postings[0] if all(n in others for others in rest)]
+            candidates = sorted(frozenset.intersection(*map(self._members, test.needed)))
         if test.pairs:
-            candidates = [n for n in candidates if test.pairs <= self._pairs_of(n, test)]
+            made = self._pairs[test.in_keywords]
+            candidates = [
+                n for n in candidates if test.pairs <= (made.get(n) or self._pairs_of(n, test))
+            ]
         if test.exact:
             return _Hits(candidates)
         found = ((n, index_reason(self._indexes[n], topic)) for n in candidates)
         reasons = {n: reason for n, reason in found if reason}
-        return _Hits(list(reasons), reasons)
+        return _Hits(list(reasons), reasons=reasons)
+
+    def _members(self, feature: str) -> frozenset[int]:
+        members = self._feature_sets.get(feature)
+        if members is None:
+            members = self._feature_sets[feature] = frozenset(self._postings.get(feature, ()))
+        return members
 
     def _pairs_of(self, n: int, test: FeatureTest) -> frozenset[tuple[str, str]]:
-        key = (n, test.in_keywords)
-        pairs = self._pairs.get(key)
-        if pairs is None:
-            pairs = self._pairs[key] = paper_pairs(self._indexes[n], in_keywords=test.in_keywords)
+        pairs = paper_pairs(self._indexes[n], in_keywords=test.in_keywords)
+        self._pairs[test.in_keywords][n] = pairs
         return pairs
 
     def _reason(self, topic: Topic, hits: _Hits, n: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.digest import prepared as prepared_module
 from bot.digest.build import build_digest
 from bot.digest.prepared import PreparedPapers
 from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, Topic, TopicKind
@@ -150,3 +151,28 @@ def test_the_shortcuts_are_exercised() -> None:
     phrases = [t for t, d in zip(topics, digests, strict=True) if d.entries and " " in t.value]
     assert len({len(t.value.split()) for t in phrases}) >= 3  # two, three and four words
     assert any(not d.entries for d in digests)  # and topics that match nothing
+
+
+@pytest.mark.parametrize("kept", [2, 512])
+def test_channels_sharing_topics_share_one_listing_cut_to_their_settings(
+    kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Channels with the same topics and none of the list posted get prefixes of one listing,
+    asked for in any order of caps and minimum upvotes (`kept`: the listings kept, so 2 makes
+    most of them be dropped and made again)."""
+    monkeypatch.setattr(prepared_module, "LISTINGS_KEPT", kept)
+    rng = random.Random(kept)
+    shared = [()] + [
+        tuple(dict.fromkeys(rng.choice((random_topic, tricky_topic))(rng) for _ in range(k)))
+        for k in (1, 1, 2, 3, 4, 8)
+    ]
+    prepared = PreparedPapers(PAPERS)
+    for n in range(300):
+        settings = ChannelSettings(
+            min_upvotes=rng.choice((0, 1, 5, 20, 60, 100, 10**6)),
+            max_papers=rng.choice((0, 1, 2, 5, 10, 50, 200)),
+        )
+        subscription = Subscription(ChannelRef("slack", f"C{n}", "T"), rng.choice(shared), settings)
+        history = {f"2301.{n:05d}" for n in range(40)}  # earlier days only
+        expected = build_digest(DAY, PAPERS, subscription, already_posted=history)
+        assert prepared.build(DAY, subscription, already_posted=history) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 from datetime import datetime
@@ -14,11 +15,13 @@ from bot.models import Match, Paper, Topic, TopicKind
 from bot.topics import (
     MAX_TOPICS,
     _tokenised,
+    _words_at,
     match_paper,
     parse_topic,
     parse_topics,
     stem,
     topic_key,
+    words,
 )
 
 T, P, X = TopicKind.TERM, TopicKind.PHRASE, TopicKind.EXCLUDE
@@ -358,3 +361,15 @@ def test_new_upvotes_do_not_tokenise_the_paper_again() -> None:
     again = replace(before, upvotes=before.upvotes + 40, comments=3)
     assert match_paper(again, parse_topics("upvotes")) is not None
     assert _tokenised.cache_info().misses == misses
+
+
+def test_ascii_text_is_split_into_the_same_words_as_any_text() -> None:
+    """`_words_at` lower-cases ASCII text instead of folding each word: the same result."""
+    texts = [
+        "Agents' RAG-based GPT-4o: 3D Gaussians, LLMs & co_author e.g. (v2)",
+        "Zero-shot  world_models\\tunder 10x compute; Ünïcode is not ASCII",
+    ]
+    for text in texts:
+        slow = [(m.span(), w) for m in re.finditer(r"[^\W_]+", text) for w in words(m.group())]
+        assert _words_at(text) == slow
+    assert "ünïcode" not in [w for _, w in _words_at(texts[1])]  # folded: "unicode"
