@@ -30,7 +30,7 @@ from bot.topic_features import FeatureTest, feature_test, paper_features, paper_
 from bot.topics import POSITIVE_KINDS, index_reason, paper_index
 
 _NONE: frozenset[int] = frozenset()
-LISTINGS_KEPT = 512  # topic sets whose listing is kept (least recently used goes first)
+LISTINGS_KEPT = 128  # topic sets whose listing is kept (least recently used goes first)
 
 
 class _Hits:
