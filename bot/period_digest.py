@@ -58,8 +58,7 @@ class PeriodDigests:
     def __init__(self, store: Store, source: PeriodSource | None) -> None:
         self._store = store
         self._source = source
-        # one fetch, and one index of its papers for every channel's topics, per run
-        self._lists: dict[Period, asyncio.Future[PreparedPapers]] = {}
+        self._lists: dict[Period, asyncio.Future[list[Paper]]] = {}  # one fetch per run
 
     def clear(self) -> None:
         """Forget the lists fetched: the next run asks the source again."""
@@ -74,7 +73,7 @@ class PeriodDigests:
         papers = await self._shared_papers(period)
         channel, cadence = delivery.channel, delivery.cadence
         already = await self._store.posted_paper_ids(channel, cadence) - set(delivery.paper_ids)
-        ranked = papers.build(period.end, subscription, already_posted=already)
+        ranked = PreparedPapers(papers).build(period.end, subscription, already_posted=already)
         shown = {entry.paper.arxiv_id for entry in ranked.entries} | already
         voted = await self._top_votes(subscription, period, shown, len(ranked.entries))
         noun = "week" if cadence is Cadence.WEEKLY else "month"
@@ -86,25 +85,21 @@ class PeriodDigests:
         )
         if not digest.is_empty:
             return digest, None
-        if not papers.papers:
+        if not papers:
             return digest, EmptyReason.NO_LIST
         return digest, ranked.empty_reason or EmptyReason.NO_MATCH
 
-    async def _shared_papers(self, period: Period) -> PreparedPapers:
-        """`_papers`, loaded and prepared once for every channel of the run (a failed load is
-        not kept)."""
+    async def _shared_papers(self, period: Period) -> list[Paper]:
+        """`_papers`, loaded once for every channel of the run (a failed load is not kept)."""
         loading = self._lists.get(period)
         if loading is None:
-            loading = self._lists[period] = asyncio.ensure_future(self._prepared(period))
+            loading = self._lists[period] = asyncio.ensure_future(self._papers(period))
         try:
             return await asyncio.shield(loading)
         except SourceError:
             if self._lists.get(period) is loading:
                 del self._lists[period]
             raise
-
-    async def _prepared(self, period: Period) -> PreparedPapers:
-        return PreparedPapers(await self._papers(period))
 
     async def _papers(self, period: Period) -> list[Paper]:
         if self._source is not None:

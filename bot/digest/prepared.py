@@ -12,18 +12,21 @@ channels draw on the same day's list:
   `bot.topic_features`); for a one-word topic or an author, having the feature is the match;
 - a paper's reason for a topic (`topic_reason`) is worked out only when a digest shows the
   paper, once per run; each paper's summary is made once.
+
+`artifacts` (Hugging Face's linked repos, as cached) are attached to the entries of the
+papers that have them; build_digest leaves them out.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Sequence, Set
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
 from datetime import date
 
 from bot.digest.build import empty_reason, unique_papers
 from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper, Subscription, Topic, TopicKind
+from bot.models import Paper, PaperArtifacts, Subscription, Topic, TopicKind
 from bot.ranking import trending_key
 from bot.summary import summarize
 from bot.topic_features import FeatureTest, feature_test, paper_features, paper_pairs
@@ -80,8 +83,11 @@ class _Listing:
 class PreparedPapers:
     """One list of papers (a covered day, or the days a catch-up covers), ready for digests."""
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
+    def __init__(
+        self, papers: Sequence[Paper], artifacts: Mapping[str, PaperArtifacts] | None = None
+    ) -> None:
         self.papers = tuple(papers)
+        self.artifacts = dict(artifacts or {})
         self._ranked = sorted(unique_papers(papers), key=trending_key)
         self._ids = frozenset(p.arxiv_id for p in self._ranked)
         self._position = {p.arxiv_id: n for n, p in enumerate(self._ranked)}
@@ -140,7 +146,7 @@ class PreparedPapers:
         """The digest's entries with no cap, in trending order, with their positions."""
         skipped = posted.union(*excluded) if excluded else posted
         checks = [(t, hits, hits.members, hits.reasons) for t, hits in positive]
-        ranked, summaries, rank = self._ranked, self._summaries, 0
+        ranked, summaries, artifacts, rank = self._ranked, self._summaries, self.artifacts, 0
         for n in self._walk([hits.order for _, hits in positive]):
             if n in skipped:
                 continue
@@ -152,7 +158,8 @@ class PreparedPapers:
             ]
             summary = summaries.get(n) or self._summary(n)
             unique = tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
-            yield n, DigestEntry(rank, ranked[n], summary, unique)
+            paper = ranked[n]
+            yield n, DigestEntry(rank, paper, summary, unique, artifacts.get(paper.arxiv_id))
 
     def _walk(self, orders: list[Sequence[int]]) -> Iterable[int]:
         """Positions in trending order: every one (no positive topic), or those any matches."""

@@ -14,9 +14,18 @@ from pathlib import Path
 import pytest
 
 from bot.digest import prepared as prepared_module
-from bot.digest.build import build_digest
+from bot.digest.build import build_digest, unique_papers
 from bot.digest.prepared import PreparedPapers
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, Topic, TopicKind
+from bot.models import (
+    ChannelRef,
+    ChannelSettings,
+    Paper,
+    PaperArtifacts,
+    Subscription,
+    Topic,
+    TopicKind,
+)
+from bot.ranking import trending_key
 from bot.sources.hf_parse import parse_daily_papers
 from bot.topics import parse_topics, words
 
@@ -176,3 +185,22 @@ def test_channels_sharing_topics_share_one_listing_cut_to_their_settings(
         history = {f"2301.{n:05d}" for n in range(40)}  # earlier days only
         expected = build_digest(DAY, PAPERS, subscription, already_posted=history)
         assert prepared.build(DAY, subscription, already_posted=history) == expected
+
+
+def test_cached_artifacts_ride_on_the_entries_of_shared_and_own_listings() -> None:
+    top = sorted(unique_papers(PAPERS), key=trending_key)[:3]
+    linked = {
+        p.arxiv_id: PaperArtifacts(p.arxiv_id, models=(f"org/m{n}",)) for n, p in enumerate(top)
+    }
+    prepared = PreparedPapers(PAPERS, linked)
+    subscription = Subscription(
+        ChannelRef("slack", "C", "T"), settings=ChannelSettings(max_papers=5)
+    )
+    for posted in (set(), {top[0].arxiv_id}):  # a shared listing, then the channel's own
+        digest = prepared.build(DAY, subscription, already_posted=posted)
+        plain = build_digest(DAY, PAPERS, subscription, already_posted=posted)
+        assert [e.artifacts for e in digest.entries] == [
+            linked.get(e.paper.arxiv_id) for e in plain.entries
+        ]
+        assert sum(e.artifacts is not None for e in digest.entries) == 3 - len(posted)
+        assert [replace(e, artifacts=None) for e in digest.entries] == list(plain.entries)
