@@ -11,7 +11,9 @@ channels draw on the same day's list:
   the papers that have every feature it needs (an inverted index feature -> positions,
   `bot.topic_features`); for a one-word topic or an author, having the feature is the match;
 - a paper's reason for a topic (`topic_reason`) is worked out only when a digest shows the
-  paper, once per run; each paper's summary is made once.
+  paper, once per run; each paper's summary is made once;
+- channels with the same topics and none of the list posted before share one listing, each
+  taking the prefix its cap and minimum upvotes allow (`_Listing`).
 
 `artifacts` (Hugging Face's linked repos, as cached) are attached to the entries of the
 papers that have them; build_digest leaves them out.
