@@ -172,6 +172,8 @@ def _fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of `text`: letters and digits; punctuation and hyphens split."""
+    if text.isascii():  # folding ASCII is lower-casing
+        return _WORD.findall(text.lower())
     return _WORD.findall(_fold(text))
 
 

@@ -60,25 +60,51 @@ class _Listing:
     channel's digest is a prefix (its cap, and its minimum upvotes: positions ascend as the
     upvotes go down)."""
 
-    __slots__ = ("entries", "positions", "rest")
+    __slots__ = ("checks", "entries", "papers", "positions", "skipped", "walk")
 
-    def __init__(self, rest: Iterator[tuple[int, DigestEntry]]) -> None:
-        self.rest: Iterator[tuple[int, DigestEntry]] | None = rest
+    def __init__(
+        self,
+        papers: PreparedPapers,
+        positive: list[tuple[Topic, _Hits]],
+        skipped: Set[int],
+    ) -> None:
+        self.papers = papers
+        self.walk: Iterator[int] | None = iter(papers.walk([h.order for _, h in positive]))
+        self.skipped = skipped  # posted before, or excluded
+        self.checks = [(t, hits, hits.members, hits.reasons) for t, hits in positive]
         self.positions: list[int] = []
         self.entries: list[DigestEntry] = []
 
     def take(self, bound: int, most: int) -> tuple[DigestEntry, ...]:
         """The first `most` entries of papers at positions below `bound`."""
         positions, entries = self.positions, self.entries
-        while self.rest is not None and len(entries) < most:
-            if positions and positions[-1] >= bound:
-                break
-            step = next(self.rest, None)
-            if step is None:
-                self.rest = None
-                break
-            positions.append(step[0])
-            entries.append(step[1])
+        walk = self.walk
+        if walk is not None and len(entries) < most and not (positions and positions[-1] >= bound):
+            papers, skipped, checks = self.papers, self.skipped, self.checks
+            ranked, artifacts = papers.ranked, papers.artifacts
+            for n in walk:
+                if n in skipped:
+                    continue
+                found = [
+                    reasons.get(n) or papers.reason(t, hits, n)
+                    for t, hits, members, reasons in checks
+                    if n in members
+                ]
+                paper = ranked[n]
+                entries.append(
+                    DigestEntry(
+                        len(entries) + 1,
+                        paper,
+                        papers.summary(n),
+                        tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found),
+                        artifacts.get(paper.arxiv_id),
+                    )
+                )
+                positions.append(n)
+                if len(entries) >= most or n >= bound:
+                    break
+            else:
+                self.walk = None
         return tuple(entries[: min(most, bisect_left(positions, bound))])
 
 
@@ -90,11 +116,11 @@ class PreparedPapers:
     ) -> None:
         self.papers = tuple(papers)
         self.artifacts = dict(artifacts or {})
-        self._ranked = sorted(unique_papers(papers), key=trending_key)
-        self._ids = frozenset(p.arxiv_id for p in self._ranked)
-        self._position = {p.arxiv_id: n for n, p in enumerate(self._ranked)}
-        self._fewer_upvotes = [-p.upvotes for p in self._ranked]  # ascending, for bisect
-        self._indexes = [paper_index(paper) for paper in self._ranked]
+        self.ranked = sorted(unique_papers(papers), key=trending_key)  # a paper: its position
+        self._ids = frozenset(p.arxiv_id for p in self.ranked)
+        self._position = {p.arxiv_id: n for n, p in enumerate(self.ranked)}
+        self._fewer_upvotes = [-p.upvotes for p in self.ranked]  # ascending, for bisect
+        self._indexes = [paper_index(paper) for paper in self.ranked]
         self._postings: dict[str, list[int]] = {}  # e.g. a stem -> positions that have it
         for n, index in enumerate(self._indexes):
             for feature in paper_features(index):
@@ -115,7 +141,7 @@ class PreparedPapers:
         settings = subscription.settings
         posted = self._posted(already_posted)
         if posted:  # rare: a channel sent some of these papers already (a catch-up)
-            listing = _Listing(self._entries(positive, excluded, posted))
+            listing = _Listing(self, positive, posted.union(*excluded))
         else:
             listing = self._listing(topics, positive, excluded)
         bound = bisect_right(self._fewer_upvotes, -settings.min_upvotes)
@@ -124,7 +150,7 @@ class PreparedPapers:
         if not entries:
             members = [hits.members for _, hits in positive]
             reason = self._empty_reason(subscription, members, excluded, posted)
-        return Digest(day, entries, topics, empty_reason=reason, total_candidates=len(self._ranked))
+        return Digest(day, entries, topics, empty_reason=reason, total_candidates=len(self.ranked))
 
     def _listing(
         self,
@@ -135,38 +161,18 @@ class PreparedPapers:
         """The shared listing of channels with these topics (and nothing of the list posted)."""
         listing = self._listings.get(topics)
         if listing is None:
-            listing = self._listings[topics] = _Listing(self._entries(positive, excluded, _NONE))
+            skipped = _NONE.union(*excluded) if excluded else _NONE
+            listing = self._listings[topics] = _Listing(self, positive, skipped)
             if len(self._listings) > LISTINGS_KEPT:
                 self._listings.popitem(last=False)
         else:
             self._listings.move_to_end(topics)
         return listing
 
-    def _entries(
-        self, positive: list[tuple[Topic, _Hits]], excluded: list[Set[int]], posted: frozenset[int]
-    ) -> Iterator[tuple[int, DigestEntry]]:
-        """The digest's entries with no cap, in trending order, with their positions."""
-        skipped = posted.union(*excluded) if excluded else posted
-        checks = [(t, hits, hits.members, hits.reasons) for t, hits in positive]
-        ranked, summaries, artifacts, rank = self._ranked, self._summaries, self.artifacts, 0
-        for n in self._walk([hits.order for _, hits in positive]):
-            if n in skipped:
-                continue
-            rank += 1
-            found = [
-                reasons.get(n) or self._reason(t, hits, n)
-                for t, hits, members, reasons in checks
-                if n in members
-            ]
-            summary = summaries.get(n) or self._summary(n)
-            unique = tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
-            paper = ranked[n]
-            yield n, DigestEntry(rank, paper, summary, unique, artifacts.get(paper.arxiv_id))
-
-    def _walk(self, orders: list[Sequence[int]]) -> Iterable[int]:
+    def walk(self, orders: list[Sequence[int]]) -> Iterable[int]:
         """Positions in trending order: every one (no positive topic), or those any matches."""
         if not orders:
-            return range(len(self._ranked))
+            return range(len(self.ranked))
         if len(orders) == 1:
             return orders[0]
         return sorted(set().union(*orders))  # at most the day's papers, sorted in C
@@ -189,7 +195,7 @@ class PreparedPapers:
         posted: Set[int],
     ) -> str:
         """build_digest's reason: which filter emptied the list (set arithmetic)."""
-        listed = len(self._ranked)
+        listed = len(self.ranked)
         matched = set().union(*positive) if positive else set(range(listed))
         matched = matched.difference(posted, *excluded)
         return empty_reason(listed, listed - len(posted), len(matched), subscription)
@@ -205,7 +211,7 @@ class PreparedPapers:
         test = feature_test(topic)
         candidates: Sequence[int]
         if test.needed is None:
-            candidates = range(len(self._ranked))
+            candidates = range(len(self.ranked))
         elif len(test.needed) == 1:
             (feature,) = test.needed
             candidates = self._postings.get(feature, [])
@@ -235,17 +241,18 @@ class PreparedPapers:
         self._pairs[test.in_keywords][n] = pairs
         return pairs
 
-    def _reason(self, topic: Topic, hits: _Hits, n: int) -> str:
+    def reason(self, topic: Topic, hits: _Hits, n: int) -> str:
+        """Why the paper at position `n` fits `topic` (a paper `hits` holds), once a run."""
         reason = hits.reasons.get(n)
         if reason is None:
             found = index_reason(self._indexes[n], topic)
             if found is None:  # feature_test promised a match: a bug, never a silent entry
-                raise AssertionError(f"{topic} has no reason for {self._ranked[n].arxiv_id}")
+                raise AssertionError(f"{topic} has no reason for {self.ranked[n].arxiv_id}")
             reason = hits.reasons[n] = found
         return reason
 
-    def _summary(self, n: int) -> str:
+    def summary(self, n: int) -> str:
         summary = self._summaries.get(n)
         if summary is None:
-            summary = self._summaries[n] = summarize(self._ranked[n])
+            summary = self._summaries[n] = summarize(self.ranked[n])
         return summary
