@@ -26,11 +26,17 @@ test:
 faketime:
 	$(PY) -m tests.faketime_suite
 
+# bench/digest_build.py: 10,000 channels' digests on a 500-paper day, two topic mixes, with
+# the per-channel build_digest as the same-run reference (~2 minutes).
+# bench/memory.py: peak RSS of run_due + search + today, 100k papers and 10,000 channels
+# (~3 minutes, most of it filling the store).
 # bench/fanout_real.py: the real Slack and Discord adapters at 400 and 2,000 channels per
 # platform, with bench/fanout.py (thin client) as the same-session reference (~6 minutes).
 # bench/clicks.py: 👍 clicks acked through bolt and discord.py with 100k votes stored (~1.5
 # minutes); bench/weekly_build.py: weekly digests for 2,000 subscriptions (~30 s).
 bench:
+	$(PY) bench/digest_build.py
+	$(PY) bench/memory.py
 	$(PY) bench/search.py
 	$(PY) bench/fanout_real.py --channels 400 2000
 	$(PY) bench/clicks.py

@@ -30,6 +30,7 @@ import functools
 import re
 import sys
 import unicodedata
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -171,9 +172,12 @@ def _fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of `text`: letters and digits; punctuation and hyphens split."""
+    if text.isascii():  # folding ASCII is lower-casing
+        return _WORD.findall(text.lower())
     return _WORD.findall(_fold(text))
 
 
+@functools.lru_cache(maxsize=16384)  # papers share their vocabulary
 def stem(word: str) -> str:
     """A light suffix stripper (see the module docstring); both sides of a match use it."""
     if len(word) <= 3 or not word.isalpha():
@@ -215,26 +219,28 @@ def _undouble(word: str) -> str:
 # ------------------------------------------------------------------------- matching
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Field:
     """One searchable text and its word stems (interned: papers share their vocabulary)."""
 
     label: str  # "title", "abstract", "AI summary", "HF keyword"
     text: str
     stems: tuple[str, ...]
+    spans: array[int]  # where each stem's word starts and ends in `text`: 2 numbers a stem
 
     @classmethod
     def of(cls, label: str, text: str) -> _Field:
         text = unicodedata.normalize("NFC", text)
-        return cls(label, text, tuple(sys.intern(stem(w)) for _, w in _words_at(text)))
+        found = _words_at(text)
+        spans = array("I", (edge for span, _ in found for edge in span))
+        return cls(label, text, tuple(sys.intern(stem(w)) for _, w in found), spans)
 
     def find(self, query: Sequence[str]) -> str | None:
         """The original text of the first place where `query` stems occur in a row."""
         at = self._first(tuple(query))
         if at is None:
             return None
-        spans = _spans(self.text)
-        return self.text[spans[at][0] : spans[at + len(query) - 1][1]]
+        return self.text[self.spans[2 * at] : self.spans[2 * (at + len(query)) - 1]]
 
     def _first(self, query: tuple[str, ...]) -> int | None:
         if not query:
@@ -249,19 +255,15 @@ class _Field:
                 return at
 
 
-@functools.lru_cache(maxsize=256)
-def _spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Where each word of `text` sits: wanted only for matched texts, so kept out of _Field."""
-    return tuple(span for span, _ in _words_at(text))
-
-
 def _words_at(text: str) -> list[tuple[tuple[int, int], str]]:
     """(span in `text`, folded word) pairs; folding may split a word ("½" -> "1", "2")."""
+    if text.isascii():  # most text: folding is lower-casing, one word a match
+        return [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
     return [(m.span(), word) for m in _WORD.finditer(text) for word in words(m.group())]
 
 
 @dataclass(frozen=True, slots=True)
-class _PaperIndex:
+class PaperIndex:
     fields: tuple[_Field, ...]  # title, abstract, AI summary
     keywords: tuple[_Field, ...]
     authors: tuple[tuple[str, tuple[str, ...]], ...]  # (display name, folded words)
@@ -270,30 +272,49 @@ class _PaperIndex:
     stems: frozenset[str]  # every stem of the fields and keywords: a quick "cannot match"
 
 
+def paper_index(paper: Paper) -> PaperIndex:
+    """A paper's tokens, made once: a digest run matches many channels against the same papers.
+
+    Keyed on the paper's searchable text, so changed text is never served stale, while a
+    paper read again from the store, or refreshed with new upvotes, is not tokenised again.
+    """
+    return _tokenised(
+        paper.title,
+        paper.abstract,
+        paper.ai_summary,
+        paper.ai_keywords,
+        paper.authors,
+        paper.organization,
+    )
+
+
 # ~10 KiB each. A run covers at most a few days: a Monday catch-up of three 500-paper days
 # must fit, or every look-up of a channel walking the list misses (least recently used).
 @functools.lru_cache(maxsize=2048)
-def _index(paper: Paper) -> _PaperIndex:
-    """Tokenise a paper once: a digest run matches many channels against the same papers.
-
-    Keyed on the whole (frozen, hashable) paper, so changed text is never served stale.
-    """
-    texts = (("title", paper.title), ("abstract", paper.abstract), ("AI summary", paper.ai_summary))
+def _tokenised(
+    title: str,
+    abstract: str,
+    ai_summary: str | None,
+    ai_keywords: tuple[str, ...],
+    authors: tuple[str, ...],
+    organization: str | None,
+) -> PaperIndex:
+    texts = (("title", title), ("abstract", abstract), ("AI summary", ai_summary))
     fields = tuple(_Field.of(label, text) for label, text in texts if text)
-    keywords = tuple(_Field.of("HF keyword", kw) for kw in paper.ai_keywords)
-    return _PaperIndex(
+    keywords = tuple(_Field.of("HF keyword", kw) for kw in ai_keywords)
+    return PaperIndex(
         fields=fields,
         keywords=keywords,
-        authors=tuple((name, tuple(words(name))) for name in paper.authors),
-        organization=paper.organization or "",
-        organization_words=tuple(words(paper.organization or "")),
+        authors=tuple((name, tuple(words(name))) for name in authors),
+        organization=organization or "",
+        organization_words=tuple(words(organization or "")),
         stems=frozenset(s for field in fields + keywords for s in field.stems),
     )
 
 
 def match_paper(paper: Paper, topics: Sequence[Topic]) -> Match | None:
     """A Match with the reasons `paper` fits `topics`, or None (excluded or no topic fits)."""
-    index = _index(paper)
+    index = paper_index(paper)
     positive = [t for t in topics if t.kind in POSITIVE_KINDS]
     for topic in topics:
         if topic.kind is TopicKind.EXCLUDE and _text_reason(index, topic.value) is not None:
@@ -309,31 +330,17 @@ def topic_reason(paper: Paper, topic: Topic) -> str | None:
 
     `match_paper` is these combined; many channels' digests share them per (paper, topic).
     """
-    index = _index(paper)
+    return index_reason(paper_index(paper), topic)
+
+
+def index_reason(index: PaperIndex, topic: Topic) -> str | None:
+    """`topic_reason` for the paper `index` was made from (for callers that keep it)."""
     if topic.kind is TopicKind.EXCLUDE:
         return _text_reason(index, topic.value)
     return _reason(index, topic)
 
 
-def paper_features(paper: Paper) -> frozenset[str]:
-    """What `required_features` tests: the stems of the paper's texts and keywords, and each
-    word of its authors' names (as "author:word")."""
-    index = _index(paper)
-    names = {f"author:{w}" for _, name_words in index.authors for w in name_words}
-    return index.stems | names
-
-
-def required_features(topic: Topic) -> frozenset[str] | None:
-    """Features every paper `topic_reason` finds a reason in has (a quick pre-filter over
-    many papers); None when there is no such test (an organization: scan them)."""
-    if topic.kind is TopicKind.ORG:
-        return None
-    if topic.kind is TopicKind.AUTHOR:
-        return frozenset(f"author:{w}" for w in words(topic.value))
-    return frozenset(_query(topic.value))
-
-
-def _reason(index: _PaperIndex, topic: Topic) -> str | None:
+def _reason(index: PaperIndex, topic: Topic) -> str | None:
     if topic.kind is TopicKind.AUTHOR:
         return _author_reason(index, topic.value)
     if topic.kind is TopicKind.ORG:
@@ -343,12 +350,12 @@ def _reason(index: _PaperIndex, topic: Topic) -> str | None:
     return _text_reason(index, topic.value)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=16384)  # a run's distinct topics
 def _query(value: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(value))
 
 
-def _text_reason(index: _PaperIndex, value: str) -> str | None:
+def _text_reason(index: PaperIndex, value: str) -> str | None:
     query = _query(value)
     if not index.stems.issuperset(query):  # most (paper, topic) pairs end here
         return None
@@ -359,7 +366,7 @@ def _text_reason(index: _PaperIndex, value: str) -> str | None:
     return _keyword_reason(index, value)
 
 
-def _keyword_reason(index: _PaperIndex, value: str) -> str | None:
+def _keyword_reason(index: PaperIndex, value: str) -> str | None:
     query = _query(value)
     if not index.stems.issuperset(query):
         return None
@@ -369,16 +376,22 @@ def _keyword_reason(index: _PaperIndex, value: str) -> str | None:
     return None
 
 
-def _author_reason(index: _PaperIndex, value: str) -> str | None:
-    wanted = tuple(words(value))
-    for name, name_words in index.authors:
-        if name_words == wanted or (len(wanted) == 1 and name_words[-1:] == wanted):
+@functools.lru_cache(maxsize=4096)
+def name_words(value: str) -> tuple[str, ...]:
+    """`words` of an author or organization topic, as a tuple (cached: asked per paper)."""
+    return tuple(words(value))
+
+
+def _author_reason(index: PaperIndex, value: str) -> str | None:
+    wanted = name_words(value)
+    for name, folded in index.authors:
+        if folded == wanted or (len(wanted) == 1 and folded[-1:] == wanted):
             return f"author {name}"
     return None
 
 
-def _org_reason(index: _PaperIndex, value: str) -> str | None:
-    org, wanted = index.organization_words, tuple(words(value))
+def _org_reason(index: PaperIndex, value: str) -> str | None:
+    org, wanted = index.organization_words, name_words(value)
     if not org or not wanted:
         return None
     in_a_row = any(org[i : i + len(wanted)] == wanted for i in range(len(org)))

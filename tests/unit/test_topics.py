@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +14,14 @@ from bot.errors import UserInputError
 from bot.models import Match, Paper, Topic, TopicKind
 from bot.topics import (
     MAX_TOPICS,
-    _index,
+    _tokenised,
+    _words_at,
     match_paper,
     parse_topic,
     parse_topics,
     stem,
     topic_key,
+    words,
 )
 
 T, P, X = TopicKind.TERM, TopicKind.PHRASE, TopicKind.EXCLUDE
@@ -337,10 +341,10 @@ def test_does_not_match(paper: Paper, topics: str) -> None:
 def test_each_paper_is_tokenised_once_for_many_channels() -> None:
     paper = _paper(arxiv_id="2608.99999", title="A paper tokenised once")
     match_paper(paper, parse_topics("agents"))
-    hits = _index.cache_info().hits
+    hits = _tokenised.cache_info().hits
     for topics in ("agents", "rag", '"world model"', "kw:x"):
         match_paper(paper, parse_topics(topics))
-    assert _index.cache_info().hits == hits + 4
+    assert _tokenised.cache_info().hits == hits + 4
 
 
 def test_changed_text_is_not_served_from_the_cache() -> None:
@@ -348,3 +352,24 @@ def test_changed_text_is_not_served_from_the_cache() -> None:
     after = _paper(arxiv_id="2608.99998", title="World models")
     assert match_paper(before, parse_topics("diffusion")) is not None
     assert match_paper(after, parse_topics("diffusion")) is None
+
+
+def test_new_upvotes_do_not_tokenise_the_paper_again() -> None:
+    before = _paper(arxiv_id="2608.99997", title="Tokenised once whatever its upvotes")
+    match_paper(before, parse_topics("upvotes"))
+    misses = _tokenised.cache_info().misses
+    again = replace(before, upvotes=before.upvotes + 40, comments=3)
+    assert match_paper(again, parse_topics("upvotes")) is not None
+    assert _tokenised.cache_info().misses == misses
+
+
+def test_ascii_text_is_split_into_the_same_words_as_any_text() -> None:
+    """`_words_at` lower-cases ASCII text instead of folding each word: the same result."""
+    texts = [
+        "Agents' RAG-based GPT-4o: 3D Gaussians, LLMs & co_author e.g. (v2)",
+        "Zero-shot  world_models\\tunder 10x compute; Ünïcode is not ASCII",
+    ]
+    for text in texts:
+        slow = [(m.span(), w) for m in re.finditer(r"[^\W_]+", text) for w in words(m.group())]
+        assert _words_at(text) == slow
+    assert "ünïcode" not in [w for _, w in _words_at(texts[1])]  # folded: "unicode"
