@@ -9,10 +9,12 @@ to date), so a follow-up never delays a digest:
    event once per channel that posted it (the store ignores a key it holds), then remember
    what was seen. A crash in between detects the same events again, which changes nothing.
 2. reply: per channel and digest thread, the events not yet in a reply are given one reply
-   key (saved before posting), then posted as one short reply with that key, then the
-   reply's id is recorded. A retry after a crash posts with the same key, which the
-   platform recognises (Slack: metadata found in the thread; Discord: the nonce), so an
-   event is replied at most once.
+   key (saved before posting; a key is never given to a second batch). A worker leases the
+   batch (like a delivery: no other worker posts it while the lease runs), posts it as one
+   short reply with that key, and records the reply's id under its lease. A retry after a
+   crash (once the lease expired) posts with the same key, which the platform recognises
+   (Slack: metadata found in the thread; Discord: the nonce), so an event is replied at
+   most once. A batch whose worker died `max_attempts` times in a row is given up.
 
 The first look at a paper (in the sweep that posted it) records only the baseline.
 arXiv versions come from the arXiv source's batched `id_list` look-up (100 ids a request,
@@ -29,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.config import DeliveryConfig
+from bot.delivery import DEFAULT_LEASE, worker_name
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.errors import (
@@ -45,7 +48,7 @@ from bot.ports import ChatPlatform, Clock, Store
 log = logging.getLogger(__name__)
 
 # Named steps, for the crash tests: "followup-recorded", "followup-keyed",
-# "followup-accepted", "followup-sent".
+# "followup-claimed", "followup-accepted", "followup-sent".
 FollowupStep = Callable[[str], None]
 GONE = ""  # the message id recorded for a reply whose thread is gone: never retried
 VERSIONS_EVERY = timedelta(hours=6)  # arXiv versions change rarely; its API is slow
@@ -69,6 +72,8 @@ class FollowupRunner:
         config: DeliveryConfig,
         *,
         versions: VersionLookup | None = None,
+        worker: str | None = None,
+        lease: timedelta = DEFAULT_LEASE,
         on_step: FollowupStep | None = None,
     ) -> None:
         self.store = store
@@ -76,6 +81,8 @@ class FollowupRunner:
         self.clock = clock
         self.config = config
         self.versions = versions
+        self.worker = worker or worker_name()
+        self.lease = lease
         self._on_step = on_step
         self._versions_at: datetime | None = None  # the last look-up (memory: a restart asks)
 
@@ -175,8 +182,19 @@ class FollowupRunner:
         return keyed
 
     async def _post(self, channel: ChannelRef, key: str, batch: Sequence[FollowupEvent]) -> int:
-        """One reply for the batch; 1 if posted (or found posted), 0 if not this pass."""
+        """One reply for the batch under a lease; 1 if posted (or found posted), 0 if not
+        this pass (another worker holds it, or the platform said try later)."""
+        claims = await self.store.claim_followup_reply(
+            channel, key, self.worker, self.clock.now(), lease=self.lease
+        )
+        if not claims:
+            return 0
         first = batch[0]
+        if claims > self.config.max_attempts:  # its worker died that often: a poison batch
+            log.error("giving up the follow-up reply %s in %s", key, channel.key)
+            await self._finish(channel, key, GONE)
+            return 0
+        self._step("followup-claimed")
         digest = Digest(day=first.day, entries=(), heading=reply_text(batch))
         try:
             message_id = await self.platforms[channel.platform].post_reply(
@@ -184,15 +202,23 @@ class FollowupRunner:
             )
         except (MessageGone, PermanentPlatformError) as exc:
             log.info("follow-ups for %s %s end: %s", channel.key, first.day, exc)
-            await self.store.mark_followup_sent(channel, key, GONE)
+            await self._finish(channel, key, GONE)
             return 0
         except PlatformError as exc:
             log.warning("follow-up for %s %s waits a pass: %s", channel.key, first.day, exc)
+            await self._finish(channel, key, None)
             return 0
         self._step("followup-accepted")
-        await self.store.mark_followup_sent(channel, key, message_id)
+        await self._finish(channel, key, message_id)
         self._step("followup-sent")
         return 1
+
+    async def _finish(self, channel: ChannelRef, key: str, message_id: str | None) -> None:
+        done = await self.store.finish_followup_reply(
+            channel, key, worker=self.worker, message_id=message_id
+        )
+        if not done:  # the lease ran out and another worker took the batch: it records it
+            log.warning("follow-up reply %s in %s: lease lost", key, channel.key)
 
     def _step(self, name: str) -> None:
         if self._on_step is not None:

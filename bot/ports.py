@@ -190,13 +190,25 @@ class FollowupStore(Protocol):
         self, channel: ChannelRef, thread_of: str, reply_key: str
     ) -> int:
         """Give every event of `channel` in the thread of `thread_of` that has no reply key
-        this one (the batch one reply will hold); how many took it."""
+        this one (the batch one reply will hold); how many took it. A key that some event of
+        the channel already holds is never given again (0): one key, one batch."""
         ...
 
-    async def mark_followup_sent(
-        self, channel: ChannelRef, reply_key: str, message_id: str
-    ) -> None:
-        """Record the reply holding the batch `reply_key` of `channel`."""
+    async def claim_followup_reply(
+        self, channel: ChannelRef, reply_key: str, worker: str, now: datetime, *, lease: timedelta
+    ) -> int:
+        """Lease the unsent batch `reply_key` of `channel` to `worker` until `now + lease`,
+        unless another worker's lease still runs; the batch's count of claims since the
+        platform last answered (1 for a first claim), or 0 when not claimed (sent, or
+        leased by another worker)."""
+        ...
+
+    async def finish_followup_reply(
+        self, channel: ChannelRef, reply_key: str, *, worker: str, message_id: str | None
+    ) -> bool:
+        """End `worker`'s lease on the batch: with `message_id`, record the reply holding it;
+        with None, release it to be tried again (the platform answered, so the count of
+        unfinished claims starts over). False if `worker` no longer held the lease."""
         ...
 
 

@@ -92,3 +92,23 @@ def event_from(
 
 def seen_from(row: Mapping[str, Any]) -> Seen:
     return Seen(row["arxiv_id"], row["github_repo"], row["github_stars"], row["version"])
+
+
+def claim_reply_sql(worker: str, until: str, channel: str, key: str, now: str) -> str:
+    """Lease a batch's unsent rows unless another lease still runs (placeholders given)."""
+    return (
+        "UPDATE followup_events SET attempts = attempts + 1, "  # noqa: S608
+        f"lease_owner = {worker}, lease_until = {until} "
+        f"WHERE channel_key = {channel} AND reply_key = {key} AND message_id IS NULL "
+        f"AND (lease_until IS NULL OR lease_until <= {now}) RETURNING attempts"
+    )
+
+
+def finish_reply_sql(message_id: str, channel: str, key: str, worker: str) -> str:
+    """Record the reply (or release the batch, message id NULL) under the worker's lease."""
+    return (
+        f"UPDATE followup_events SET message_id = {message_id}, "  # noqa: S608
+        "attempts = 0, lease_owner = NULL, lease_until = NULL "
+        f"WHERE channel_key = {channel} AND reply_key = {key} AND lease_owner = {worker} "
+        "AND message_id IS NULL"
+    )
