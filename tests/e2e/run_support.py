@@ -77,10 +77,15 @@ async def subscribe_with_a_post_time_an_hour_ago(db: Path, channel: ChannelRef) 
 
 
 async def start_paperbot(
-    config: Path, secrets: Mapping[str, str], *args: str, stdin: int = asyncio.subprocess.DEVNULL
+    config: Path,
+    secrets: Mapping[str, str],
+    *args: str,
+    stdin: int = asyncio.subprocess.DEVNULL,
+    now: datetime = BOT_NOW,
 ) -> asyncio.subprocess.Process:
+    """`python -m bot --config CONFIG ARGS...` with its wall clock starting at `now`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
-    env |= bot_clock_env() | dict(secrets)
+    env |= bot_clock_env(now) | dict(secrets)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
