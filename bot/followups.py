@@ -42,6 +42,7 @@ from bot.errors import (
     StoreError,
 )
 from bot.followup_plan import FollowupEvent, Seen, changes, reply_key, reply_text
+from bot.lanes import DigestLane
 from bot.models import ChannelRef, Paper, Subscription
 from bot.ports import ChatPlatform, Clock, Store
 
@@ -75,6 +76,7 @@ class FollowupRunner:
         worker: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
         on_step: FollowupStep | None = None,
+        lane: DigestLane | None = None,
     ) -> None:
         self.store = store
         self.platforms = dict(platforms)
@@ -84,6 +86,7 @@ class FollowupRunner:
         self.worker = worker or worker_name()
         self.lease = lease
         self._on_step = on_step
+        self.lane = lane or DigestLane()  # the digests' (bot/lanes.py): they go first
         self._versions_at: datetime | None = None  # the last look-up (memory: a restart asks)
 
     async def run_due(self) -> Counter[str]:
@@ -184,6 +187,7 @@ class FollowupRunner:
     async def _post(self, channel: ChannelRef, key: str, batch: Sequence[FollowupEvent]) -> int:
         """One reply for the batch under a lease; 1 if posted (or found posted), 0 if not
         this pass (another worker holds it, or the platform said try later)."""
+        await self.lane.behind_digests()
         claims = await self.store.claim_followup_reply(
             channel, key, self.worker, self.clock.now(), lease=self.lease
         )

@@ -40,6 +40,7 @@ from bot.errors import (
     SourceError,
     StoreError,
 )
+from bot.lanes import DigestLane
 from bot.models import Paper, Subscription
 from bot.ports import ChatPlatform, Clock, Store
 from bot.settle_plan import (
@@ -78,6 +79,7 @@ class SettleRunner:
         worker: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
         on_step: SettleStep | None = None,
+        lane: DigestLane | None = None,
     ) -> None:
         self.store = store
         self.service = service
@@ -87,6 +89,7 @@ class SettleRunner:
         self.worker = worker or worker_name()
         self.lease = lease
         self._on_step = on_step
+        self.lane = lane or DigestLane()  # the digests' (bot/lanes.py): they go first
         self._lists: dict[date, asyncio.Task[list[Paper]]] = {}
         self._stopping = False
 
@@ -128,6 +131,7 @@ class SettleRunner:
 
     async def _work(self, outcomes: Counter[str]) -> None:
         while not self._stopping:
+            await self.lane.behind_digests()
             try:
                 claimed = await self.store.claim_due_settle_tasks(
                     self.clock.now(), self.worker, limit=1, lease=self.lease
