@@ -24,9 +24,10 @@ dataset or Space is not followed yet (no source of artifacts feeds the store).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -161,8 +162,19 @@ class FollowupRunner:
         for event in events:
             if event.reply_key and event.message_id is None and event.channel.key in posts:
                 batches[(event.channel, event.reply_key)].append(event)
-        posted = 0
+        queues: dict[str, list[tuple[ChannelRef, str, list[FollowupEvent]]]] = defaultdict(list)
         for (channel, key), batch in sorted(batches.items(), key=lambda b: b[0][0].key):
+            queues[channel.platform].append((channel, key, batch))
+        workers = []
+        for queue in queues.values():  # each platform's own replies, at its own pace
+            shared = iter(queue)  # its workers take the next batch in turn
+            workers += [self._post_all(shared) for _ in range(self.config.settle_concurrency)]
+        return sum(await asyncio.gather(*workers))
+
+    async def _post_all(self, queue: Iterator[tuple[ChannelRef, str, list[FollowupEvent]]]) -> int:
+        """One worker: replies from the platform's queue (shared with its other workers)."""
+        posted = 0
+        for channel, key, batch in queue:
             posted += await self._post(channel, key, batch)
         return posted
 

@@ -144,12 +144,19 @@ class SettleStore(Protocol):
         ...
 
     async def claim_due_settle_tasks(
-        self, now: datetime, worker: str, *, limit: int, lease: timedelta
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
     ) -> list[SettleTask]:
         """Atomically take up to `limit` tasks due at `now` (pending and due, failed with
         next_try_at <= now, or settling with an expired lease) whose earlier ages of the same
         post are all final; mark them settling with `attempts + 1`, owned by `worker` until
-        `now + lease`. No two workers ever claim the same task."""
+        `now + lease`. No two workers ever claim the same task. With `platform`, only that
+        platform's tasks (each platform's workers go at its own pace)."""
         ...
 
     async def save_settle_task(self, task: SettleTask, *, worker: str) -> bool:

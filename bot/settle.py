@@ -7,7 +7,8 @@ reply late additions once in its thread. The I/O shell around bot/settle_plan.py
 1. plan: every post made within the longest age that has no settle task yet gets one per
    age, with a snapshot of its papers' upvotes and of the covered days' lists (taken right
    after the post, in the same sweep).
-2. settle: `settle_concurrency` workers each claim one due task at a time (with a lease),
+2. settle: `settle_concurrency` workers per platform each claim one due task of their
+   platform at a time (with a lease),
    fetch the covered days again, edit every message of the post (idempotent), record the
    edit, decide the late additions and save them, post them as one reply, record its id.
 
@@ -104,8 +105,12 @@ class SettleRunner:
             return outcomes
         await self.plan()
         self._lists.clear()  # each pass reads the days afresh, each day once
-        try:
-            workers = [self._work(outcomes) for _ in range(self.config.settle_concurrency)]
+        try:  # each platform's own workers: a slow platform's limits hold up only its own
+            workers = [
+                self._work(platform, outcomes)
+                for platform in self.platforms
+                for _ in range(self.config.settle_concurrency)
+            ]
             await asyncio.gather(*workers)
         finally:
             self._lists.clear()
@@ -129,12 +134,12 @@ class SettleRunner:
 
     # -- the workers -------------------------------------------------------------------
 
-    async def _work(self, outcomes: Counter[str]) -> None:
+    async def _work(self, platform: str, outcomes: Counter[str]) -> None:
         while not self._stopping:
             await self.lane.behind_digests()
             try:
                 claimed = await self.store.claim_due_settle_tasks(
-                    self.clock.now(), self.worker, limit=1, lease=self.lease
+                    self.clock.now(), self.worker, limit=1, lease=self.lease, platform=platform
                 )
             except StoreError:
                 log.exception("could not claim a settle task; the next pass tries again")
