@@ -28,6 +28,9 @@ faketime:
 
 # bench/fanout_real.py: the real Slack and Discord adapters at 400 and 2,000 channels per
 # platform, with bench/fanout.py (thin client) as the same-session reference (~6 minutes).
+# bench/settle.py: a settling and follow-up pass over 2,000 channels' posts per platform,
+# with digests posted mid-pass timed against the same digests alone (~5 minutes).
 bench:
 	$(PY) bench/search.py
 	$(PY) bench/fanout_real.py --channels 400 2000
+	$(PY) bench/settle.py --channels 2000

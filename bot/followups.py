@@ -14,7 +14,7 @@ to date), so a follow-up never delays a digest:
    short reply with that key, and records the reply's id under its lease. A retry after a
    crash (once the lease expired) posts with the same key, which the platform recognises
    (Slack: metadata found in the thread; Discord: the nonce), so an event is replied at
-   most once. A batch whose worker died `max_attempts` times in a row is given up.
+   most once. A batch tried `max_attempts` times (a lease apart) is given up.
 
 The first look at a paper (in the sweep that posted it) records only the baseline.
 arXiv versions come from the arXiv source's batched `id_list` look-up (100 ids a request,
@@ -206,7 +206,7 @@ class FollowupRunner:
         if not claims:
             return 0
         first = batch[0]
-        if claims > self.config.max_attempts:  # its worker died that often: a poison batch
+        if claims > self.config.max_attempts:  # failed or died that often: give it up
             log.error("giving up the follow-up reply %s in %s", key, channel.key)
             await self._finish(channel, key, GONE)
             return 0
@@ -214,7 +214,7 @@ class FollowupRunner:
         digest = Digest(day=first.day, entries=(), heading=reply_text(batch))
         try:
             message_id = await self.platforms[channel.platform].post_reply(
-                channel, first.thread_of, digest, idempotency_key=key
+                channel, first.thread_of, digest, idempotency_key=key, first_attempt=claims == 1
             )
         except (MessageGone, PermanentPlatformError) as exc:
             log.info("follow-ups for %s %s end: %s", channel.key, first.day, exc)

@@ -205,17 +205,17 @@ class FollowupStore(Protocol):
         self, channel: ChannelRef, reply_key: str, worker: str, now: datetime, *, lease: timedelta
     ) -> int:
         """Lease the unsent batch `reply_key` of `channel` to `worker` until `now + lease`,
-        unless another worker's lease still runs; the batch's count of claims since the
-        platform last answered (1 for a first claim), or 0 when not claimed (sent, or
-        leased by another worker)."""
+        unless a lease (or a released one's wait) still runs; the batch's count of claims
+        (1: its first, so no reply can be out yet), or 0 when not claimed (sent, leased, or
+        released less than a lease ago)."""
         ...
 
     async def finish_followup_reply(
         self, channel: ChannelRef, reply_key: str, *, worker: str, message_id: str | None
     ) -> bool:
         """End `worker`'s lease on the batch: with `message_id`, record the reply holding it;
-        with None, release it to be tried again (the platform answered, so the count of
-        unfinished claims starts over). False if `worker` no longer held the lease."""
+        with None, release it, to be claimed again once its lease would have run out.
+        False if `worker` no longer held the lease."""
         ...
 
 
@@ -408,11 +408,19 @@ class ChatPlatform(Protocol):
         ...
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """Post `digest` as one "late additions" reply in the thread of message `thread_of`;
         returns the reply's id. `idempotency_key` is stable across retries: a platform that
         can recognise an earlier reply by it returns that one instead of posting again.
+        `first_attempt`: no earlier attempt can have posted it, so the platform need not
+        look for one (on Slack, a `conversations.replies` call at 50 a minute saved).
 
         Raises MessageGone (as `edit_digest`) or PlatformError."""
         ...

@@ -228,6 +228,7 @@ class SettleRunner:
         task, (delivery, subscription, listed) = state.task, post
         if task.late_message_id is not None:
             return
+        first = task.late_ids is None  # decided now: no earlier attempt can have posted them
         if task.late_ids is None:
             already = await self.store.posted_paper_ids(task.channel) | set(delivery.paper_ids)
             for sibling in siblings:
@@ -245,6 +246,7 @@ class SettleRunner:
             delivery.message_ids[0],
             late_digest(delivery.day, late_papers, subscription),
             idempotency_key=late_key(delivery.idempotency_key, task.age_hours),
+            first_attempt=first,
         )
         self._step("late-accepted", state.task)
         await self._save(state, replace(state.task, late_message_id=reply_id))

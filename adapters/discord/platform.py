@@ -223,7 +223,13 @@ class DiscordPlatform:
                 )
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """The late additions in the thread started on `thread_of` (a thread takes its
         message's id), with a nonce from `idempotency_key`: a retry within Discord's nonce

@@ -105,10 +105,11 @@ def claim_reply_sql(worker: str, until: str, channel: str, key: str, now: str) -
 
 
 def finish_reply_sql(message_id: str, channel: str, key: str, worker: str) -> str:
-    """Record the reply (or release the batch, message id NULL) under the worker's lease."""
+    """Record the reply (or release the batch, message id NULL) under the worker's lease.
+    `lease_until` stays: a released batch is claimed again once it has passed (a backoff)."""
     return (
         f"UPDATE followup_events SET message_id = {message_id}, "  # noqa: S608
-        "attempts = 0, lease_owner = NULL, lease_until = NULL "
+        "lease_owner = NULL "
         f"WHERE channel_key = {channel} AND reply_key = {key} AND lease_owner = {worker} "
         "AND message_id IS NULL"
     )

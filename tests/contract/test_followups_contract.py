@@ -135,13 +135,13 @@ async def test_one_worker_at_a_time_holds_a_reply_until_its_lease_runs_out(store
     assert other.message_id is None  # another channel's events are not touched
 
 
-async def test_a_released_reply_is_claimed_again_with_its_count_started_over(
-    store: Store,
-) -> None:
+async def test_a_released_reply_is_claimed_again_a_lease_later(store: Store) -> None:
     await store.record_followup_events([event()])
     await store.assign_followup_reply(SLACK, THREAD, "k1")
     assert await store.claim_followup_reply(SLACK, "k1", "w1", AT, lease=LEASE) == 1
     assert await store.finish_followup_reply(SLACK, "k1", worker="w1", message_id=None)
-    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT, lease=LEASE) == 1
+    assert not await store.finish_followup_reply(SLACK, "k1", worker="w1", message_id="m1")
+    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT, lease=LEASE) == 0
+    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT + LEASE, lease=LEASE) == 2
     [found] = await store.followup_events_since(AT)
     assert found.message_id is None

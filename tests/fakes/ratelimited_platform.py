@@ -6,8 +6,9 @@
   message instead of a new one (Discord's `nonce` + `enforce_nonce`, Slack's metadata
   look-up), so a client that crashed after the post was accepted can safely retry;
 - failures on demand: transient (503) or permanent (403 with a Discord-like code);
-- settling's calls: replies in a message's thread (`thread_of`, keyed like posts) and edits
-  of a message (404, like Slack's `message_not_found`, for a message it does not hold).
+- settling's calls: replies in a message's thread (`thread_of`, keyed like posts, found
+  again only when the client looks) and edits of a message (404, like Slack's
+  `message_not_found`, for a message it does not hold).
 
 `HttpChatPlatform` is a thin `ChatPlatform` over it (aiohttp), with a shared "blocked until"
 gate on 429 like discord.py's global rate limiter, and optional pacing at a known rate.
@@ -131,7 +132,8 @@ class FakePlatformServer:
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
         channel, key, text = str(body["channel"]), str(body["key"]), str(body["text"])
-        earlier = self.by_key.get((channel, key)) if self.dedupe else None
+        looks = not body.get("thread_of") or bool(body.get("look"))  # a post: the nonce
+        earlier = self.by_key.get((channel, key)) if self.dedupe and looks else None
         if earlier is not None:  # found by its key: the earlier post, not a new one
             self.duplicates_refused += 1
             return web.json_response({"ok": True, "id": earlier.id, "existing": True})
@@ -236,15 +238,24 @@ class HttpChatPlatform:
             await self._call("/edit", payload)
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
-        """A reply in `thread_of`'s thread, keyed like a post (the fake returns the earlier
-        reply for a key it holds). Raises MessageGone when the thread's message is gone."""
+        """A reply in `thread_of`'s thread, keyed like a post. As on Slack, an earlier reply
+        is found by its key only when the client looks for it: never on a `first_attempt`
+        (so a first attempt wrongly claimed shows up as a duplicate). Raises MessageGone
+        when the thread's message is gone."""
         payload = {
             "channel": channel.key,
             "key": idempotency_key,
             "text": digest.heading or render_text(digest),
             "thread_of": thread_of,
+            "look": "" if first_attempt else "yes",
         }
         return str((await self._call("/post", payload))["id"])
 
