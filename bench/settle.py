@@ -15,10 +15,11 @@ scheduler's settling pass, on SQLite, against the loopback fakes with their rate
    made, as many new channels again are due: their digests are posted mid-pass
    (`PaperScheduler.digests`, as a wake-up does) and timed against the reference.
 
-Reported per platform: the pass's time, requests by kind, the fraction of the binding
-allowed rate used (Slack: chat.update, Tier 3; Discord: every request under the global
-limit), 429s, duplicates (a reply or digest twice) and misses (a post not edited, or a
-thread without its late-additions or follow-up reply).
+Reported per platform: the pass's time (to the last reply) and the edits' (to the last
+edit), requests by kind, the fraction of the binding allowed rate used (Slack: chat.update,
+Tier 3, over the edits' time; Discord: every request under the global limit, over the
+pass), the fake's 429s by the limit that refused, duplicates (a reply or digest twice) and
+misses (a post not edited, or a thread without its late-additions or follow-up reply).
 
 Slack's Tier 3 (chat.update, conversations.replies: 50 a minute per workspace) makes a real
 pass over 2,000 posts last about 40 minutes per method; `--slack-tier3-scale` raises that
@@ -209,6 +210,7 @@ class Timed:
         self.progress = progress
         self.done = 0
         self.last = 0.0
+        self.last_edit = 0.0  # when the pass's last edit finished
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -216,6 +218,7 @@ class Timed:
     async def edit_digest(self, *args: Any, **kwargs: Any) -> None:
         await self.inner.edit_digest(*args, **kwargs)
         self._finished()
+        self.last_edit = self.last
 
     async def post_reply(self, *args: Any, **kwargs: Any) -> str:
         reply = await self.inner.post_reply(*args, **kwargs)
@@ -337,6 +340,7 @@ async def run(channels: int, extra: int, scale: float, concurrency: int) -> dict
         during = {name: p.done - before[name] for name, p in timed.items()}
         await settling
         elapsed = {name: round(p.last - start, 2) for name, p in timed.items()}
+        edits_s = {name: round(p.last_edit - start, 2) for name, p in timed.items()}
         parent.send("since-mark")
         traffic = parent.recv()
         parent.send("outcome")
@@ -356,9 +360,10 @@ async def run(channels: int, extra: int, scale: float, concurrency: int) -> dict
         "slack_tier3_scale": scale,
         "slack": {
             "pass_s": elapsed["slack"],
+            "edits_done_s": edits_s["slack"],
             "requests": slack_req,
             "fraction_of_allowed_chat_update": _rate(
-                updates, tier3["chat.update"], elapsed["slack"]
+                updates, tier3["chat.update"], edits_s["slack"]
             ),
             "fraction_of_allowed_conversations_replies": _rate(
                 lookups, tier3["conversations.replies"], elapsed["slack"]
@@ -369,6 +374,7 @@ async def run(channels: int, extra: int, scale: float, concurrency: int) -> dict
         },
         "discord": {
             "pass_s": elapsed["discord"],
+            "edits_done_s": edits_s["discord"],
             "requests": discord_req,
             "fraction_of_allowed_global": _rate(
                 traffic["limits"]["discord"]["passed"], DISCORD["global"], elapsed["discord"]

@@ -246,6 +246,7 @@ class DiscordPlatform:
                 nonce=nonce_for(idempotency_key, 0),
                 attempts=self._attempts,
                 sleep=self._sleep,
+                pacing=self.pacing,  # was unpaced: a settling pass met 429s on every reply
             )
         except PermanentPlatformError as exc:  # the thread is gone or was never started
             raise MessageGone(f"the digest's thread: {exc.reason}") from None
