@@ -34,6 +34,8 @@ faketime:
 # platform, with bench/fanout.py (thin client) as the same-session reference (~6 minutes).
 # bench/clicks.py: 👍 clicks acked through bolt and discord.py with 100k votes stored (~1.5
 # minutes); bench/weekly_build.py: weekly digests for 2,000 subscriptions (~30 s).
+# bench/settle.py: a settling and follow-up pass over 2,000 channels' posts per platform,
+# with digests posted mid-pass timed against the same digests alone (~5 minutes).
 bench:
 	$(PY) bench/digest_build.py
 	$(PY) bench/memory.py
@@ -41,3 +43,4 @@ bench:
 	$(PY) bench/fanout_real.py --channels 400 2000
 	$(PY) bench/clicks.py
 	$(PY) bench/weekly_build.py
+	$(PY) bench/settle.py --channels 2000

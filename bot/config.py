@@ -87,7 +87,7 @@ class DeliveryConfig:
     # Ages after a post at which it is settled (bot/settle.py): edited with the day's new
     # counts, late additions replied in its thread. [] turns settling off.
     settle_after_hours: tuple[int, ...] = (24, 168)
-    settle_concurrency: int = 2  # settle tasks run at once, behind the digests
+    settle_concurrency: int = 2  # settle tasks run at once per platform, behind the digests
     # Papers posted within this many days get follow-ups in their digest's thread
     # (bot/followups.py): a repository, stars past 100/1k/10k, a new arXiv version, a first
     # model, dataset or Space on Hugging Face (bot/artifacts.py keeps their look-ups fresh

@@ -9,10 +9,12 @@ to date), so a follow-up never delays a digest:
    event once per channel that posted it (the store ignores a key it holds), then remember
    what was seen. A crash in between detects the same events again, which changes nothing.
 2. reply: per channel and digest thread, the events not yet in a reply are given one reply
-   key (saved before posting), then posted as one short reply with that key, then the
-   reply's id is recorded. A retry after a crash posts with the same key, which the
-   platform recognises (Slack: metadata found in the thread; Discord: the nonce), so an
-   event is replied at most once.
+   key (saved before posting; a key is never given to a second batch). A worker leases the
+   batch (like a delivery: no other worker posts it while the lease runs), posts it as one
+   short reply with that key, and records the reply's id under its lease. A retry after a
+   crash (once the lease expired) posts with the same key, which the platform recognises
+   (Slack: metadata found in the thread; Discord: the nonce), so an event is replied at
+   most once. A batch tried `max_attempts` times (a lease apart) is given up.
 
 The first look at a paper (in the sweep that posted it) records only the baseline.
 arXiv versions come from the arXiv source's batched `id_list` look-up (100 ids a request,
@@ -24,13 +26,15 @@ event until one look-up has been seen.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.config import DeliveryConfig
+from bot.delivery import DEFAULT_LEASE, worker_name
 from bot.delivery_state import Delivery
 from bot.digest.model import Digest
 from bot.errors import (
@@ -41,13 +45,14 @@ from bot.errors import (
     StoreError,
 )
 from bot.followup_plan import FollowupEvent, Seen, changes, reply_key, reply_text
+from bot.lanes import DigestLane
 from bot.models import ChannelRef, Paper, Subscription
 from bot.ports import ChatPlatform, Clock, Store
 
 log = logging.getLogger(__name__)
 
 # Named steps, for the crash tests: "followup-recorded", "followup-keyed",
-# "followup-accepted", "followup-sent".
+# "followup-claimed", "followup-accepted", "followup-sent".
 FollowupStep = Callable[[str], None]
 GONE = ""  # the message id recorded for a reply whose thread is gone: never retried
 VERSIONS_EVERY = timedelta(hours=6)  # arXiv versions change rarely; its API is slow
@@ -71,14 +76,20 @@ class FollowupRunner:
         config: DeliveryConfig,
         *,
         versions: VersionLookup | None = None,
+        worker: str | None = None,
+        lease: timedelta = DEFAULT_LEASE,
         on_step: FollowupStep | None = None,
+        lane: DigestLane | None = None,
     ) -> None:
         self.store = store
         self.platforms = dict(platforms)
         self.clock = clock
         self.config = config
         self.versions = versions
+        self.worker = worker or worker_name()
+        self.lease = lease
         self._on_step = on_step
+        self.lane = lane or DigestLane()  # the digests' (bot/lanes.py): they go first
         self._versions_at: datetime | None = None  # the last look-up (memory: a restart asks)
 
     async def run_due(self) -> Counter[str]:
@@ -157,8 +168,19 @@ class FollowupRunner:
         for event in events:
             if event.reply_key and event.message_id is None and event.channel.key in posts:
                 batches[(event.channel, event.reply_key)].append(event)
-        posted = 0
+        queues: dict[str, list[tuple[ChannelRef, str, list[FollowupEvent]]]] = defaultdict(list)
         for (channel, key), batch in sorted(batches.items(), key=lambda b: b[0][0].key):
+            queues[channel.platform].append((channel, key, batch))
+        workers = []
+        for queue in queues.values():  # each platform's own replies, at its own pace
+            shared = iter(queue)  # its workers take the next batch in turn
+            workers += [self._post_all(shared) for _ in range(self.config.settle_concurrency)]
+        return sum(await asyncio.gather(*workers))
+
+    async def _post_all(self, queue: Iterator[tuple[ChannelRef, str, list[FollowupEvent]]]) -> int:
+        """One worker: replies from the platform's queue (shared with its other workers)."""
+        posted = 0
+        for channel, key, batch in queue:
             posted += await self._post(channel, key, batch)
         return posted
 
@@ -181,24 +203,44 @@ class FollowupRunner:
         return keyed
 
     async def _post(self, channel: ChannelRef, key: str, batch: Sequence[FollowupEvent]) -> int:
-        """One reply for the batch; 1 if posted (or found posted), 0 if not this pass."""
+        """One reply for the batch under a lease; 1 if posted (or found posted), 0 if not
+        this pass (another worker holds it, or the platform said try later)."""
+        await self.lane.behind_digests()
+        claims = await self.store.claim_followup_reply(
+            channel, key, self.worker, self.clock.now(), lease=self.lease
+        )
+        if not claims:
+            return 0
         first = batch[0]
+        if claims > self.config.max_attempts:  # failed or died that often: give it up
+            log.error("giving up the follow-up reply %s in %s", key, channel.key)
+            await self._finish(channel, key, GONE)
+            return 0
+        self._step("followup-claimed")
         digest = Digest(day=first.day, entries=(), heading=reply_text(batch))
         try:
             message_id = await self.platforms[channel.platform].post_reply(
-                channel, first.thread_of, digest, idempotency_key=key
+                channel, first.thread_of, digest, idempotency_key=key, first_attempt=claims == 1
             )
         except (MessageGone, PermanentPlatformError) as exc:
             log.info("follow-ups for %s %s end: %s", channel.key, first.day, exc)
-            await self.store.mark_followup_sent(channel, key, GONE)
+            await self._finish(channel, key, GONE)
             return 0
         except PlatformError as exc:
             log.warning("follow-up for %s %s waits a pass: %s", channel.key, first.day, exc)
+            await self._finish(channel, key, None)
             return 0
         self._step("followup-accepted")
-        await self.store.mark_followup_sent(channel, key, message_id)
+        await self._finish(channel, key, message_id)
         self._step("followup-sent")
         return 1
+
+    async def _finish(self, channel: ChannelRef, key: str, message_id: str | None) -> None:
+        done = await self.store.finish_followup_reply(
+            channel, key, worker=self.worker, message_id=message_id
+        )
+        if not done:  # the lease ran out and another worker took the batch: it records it
+            log.warning("follow-up reply %s in %s: lease lost", key, channel.key)
 
     def _step(self, name: str) -> None:
         if self._on_step is not None:

@@ -151,12 +151,19 @@ class SettleStore(Protocol):
         ...
 
     async def claim_due_settle_tasks(
-        self, now: datetime, worker: str, *, limit: int, lease: timedelta
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
     ) -> list[SettleTask]:
         """Atomically take up to `limit` tasks due at `now` (pending and due, failed with
         next_try_at <= now, or settling with an expired lease) whose earlier ages of the same
         post are all final; mark them settling with `attempts + 1`, owned by `worker` until
-        `now + lease`. No two workers ever claim the same task."""
+        `now + lease`. No two workers ever claim the same task. With `platform`, only that
+        platform's tasks (each platform's workers go at its own pace)."""
         ...
 
     async def save_settle_task(self, task: SettleTask, *, worker: str) -> bool:
@@ -197,13 +204,25 @@ class FollowupStore(Protocol):
         self, channel: ChannelRef, thread_of: str, reply_key: str
     ) -> int:
         """Give every event of `channel` in the thread of `thread_of` that has no reply key
-        this one (the batch one reply will hold); how many took it."""
+        this one (the batch one reply will hold); how many took it. A key that some event of
+        the channel already holds is never given again (0): one key, one batch."""
         ...
 
-    async def mark_followup_sent(
-        self, channel: ChannelRef, reply_key: str, message_id: str
-    ) -> None:
-        """Record the reply holding the batch `reply_key` of `channel`."""
+    async def claim_followup_reply(
+        self, channel: ChannelRef, reply_key: str, worker: str, now: datetime, *, lease: timedelta
+    ) -> int:
+        """Lease the unsent batch `reply_key` of `channel` to `worker` until `now + lease`,
+        unless a lease (or a released one's wait) still runs; the batch's count of claims
+        (1: its first, so no reply can be out yet), or 0 when not claimed (sent, leased, or
+        released less than a lease ago)."""
+        ...
+
+    async def finish_followup_reply(
+        self, channel: ChannelRef, reply_key: str, *, worker: str, message_id: str | None
+    ) -> bool:
+        """End `worker`'s lease on the batch: with `message_id`, record the reply holding it;
+        with None, release it, to be claimed again once its lease would have run out.
+        False if `worker` no longer held the lease."""
         ...
 
 
@@ -409,11 +428,19 @@ class ChatPlatform(Protocol):
         ...
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """Post `digest` as one "late additions" reply in the thread of message `thread_of`;
         returns the reply's id. `idempotency_key` is stable across retries: a platform that
         can recognise an earlier reply by it returns that one instead of posting again.
+        `first_attempt`: no earlier attempt can have posted it, so the platform need not
+        look for one (on Slack, a `conversations.replies` call at 50 a minute saved).
 
         Raises MessageGone (as `edit_digest`) or PlatformError."""
         ...

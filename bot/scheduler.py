@@ -6,6 +6,11 @@ every minute that picks up retries, records whose worker died, and anything a wa
 Every wake-up calls `DeliveryRunner.run_due()`, which decides from the store what is due, so
 a job that fires twice, late or not at all changes nothing: the next wake-up catches up.
 
+Settling and follow-ups run after each sweep's digests, in a task of their own, one pass at
+a time: a pass over thousands of posts can take as long as Slack's 50 edits a minute allow,
+and the next sweeps and wake-ups post their digests meanwhile; settling steps aside whenever
+a digest run is in flight (bot/lanes.py).
+
 APScheduler's own job store is memory only: it is rebuilt from the store at `start()`, and
 `reschedule(channel)` is called whenever a channel changes its subscription or settings.
 """
@@ -24,6 +29,7 @@ from bot.artifacts import ArtifactsRunner
 from bot.cadence import next_post
 from bot.delivery import DeliveryRunner
 from bot.followups import FollowupRunner
+from bot.lanes import DigestLane
 from bot.models import ChannelRef, Subscription
 from bot.ports import Clock, Store
 from bot.settle import SettleRunner
@@ -44,14 +50,20 @@ class PaperScheduler:
         settler: SettleRunner | None = None,
         followups: FollowupRunner | None = None,
         artifacts: ArtifactsRunner | None = None,
+        lane: DigestLane | None = None,
     ) -> None:
         self.runner = runner
+        self.lane = lane or DigestLane()  # digest runs go first: the others wait in line
+        for behind in (settler, followups):
+            if behind is not None:
+                behind.lane = self.lane
         self.settler = settler  # settles posted digests after each sweep's deliveries
         self.followups = followups  # replies follow-ups in their threads after settling
         self.artifacts = artifacts  # refreshes posted papers' HF artifacts before settling
         self.store = store
         self.clock = clock
         self.sweep_every = sweep_every
+        self._behind: asyncio.Task[None] | None = None  # the settling pass in flight
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._shut_down = False
         self._stopping = False
@@ -65,7 +77,7 @@ class PaperScheduler:
         """
         first_sweep = self.clock.now() + (timedelta(0) if catch_up else self.sweep_every)
         self._scheduler.add_job(
-            self.sweep,
+            self._sweep_job,
             IntervalTrigger(seconds=self.sweep_every.total_seconds(), timezone=UTC),
             id=SWEEP_ID,
             next_run_time=first_sweep,
@@ -102,7 +114,9 @@ class PaperScheduler:
                 self.settler.request_stop()
         if wait:
             await self.runner.wait_idle()
-            async with self._sweeping:  # settling and follow-ups of a sweep in flight end too
+            if self._behind is not None:  # the settling pass in flight ends too
+                await asyncio.wait({self._behind})
+            async with self._sweeping:  # and one the test or a caller runs itself
                 pass
         # AsyncIOScheduler.shutdown only queues the real shutdown (call_soon), so `running`
         # stays True until the loop runs it: a second call (SIGTERM stops the run and takes
@@ -124,31 +138,54 @@ class PaperScheduler:
         return job.next_run_time if job is not None else None
 
     async def sweep(self) -> None:
-        # Held for the whole sweep: a shutdown waits for it rather than have APScheduler
-        # cancel it mid-settle (a CancelledError traceback, and a settle task left leased).
-        async with self._sweeping:
-            await self._sweep()
+        """Everything due, in order: the digests, then settling, then follow-ups."""
+        await self.digests()
+        await self.settle_and_follow_up()
 
-    async def _sweep(self) -> None:
-        outcomes = await self.runner.run_due()
+    async def digests(self) -> None:
+        """Post every digest due (the sweep job, and each channel's wake-up)."""
+        async with self.lane.digests():  # settling and follow-ups step aside meanwhile
+            outcomes = await self.runner.run_due()
         if outcomes:
             log.info("delivery run: %s", dict(outcomes))
-        if self.artifacts is not None and not self._stopping:  # behind the day's digests
-            looked_up = await self.artifacts.run_due()
-            if looked_up:
-                log.info("artifacts run: %s", dict(looked_up))
-        if self.settler is not None and not self._stopping:  # behind the day's digests
-            settled = await self.settler.run_due()
-            if settled:
-                log.info("settle run: %s", dict(settled))
-        if self.followups is not None and not self._stopping:  # on settling's fresh counts
-            followed = await self.followups.run_due()
-            if followed:
-                log.info("follow-up run: %s", dict(followed))
+
+    async def _sweep_job(self) -> None:
+        """The sweep job: the digests, then a settling pass started behind them unless one
+        is still running (the job itself ends with the digests: the next sweep is on time)."""
+        await self.digests()
+        if self.settler is None and self.followups is None and self.artifacts is None:
+            return
+        if not self._stopping and (self._behind is None or self._behind.done()):
+            self._behind = asyncio.create_task(self._settle_in_background(), name="settling")
+
+    async def _settle_in_background(self) -> None:
+        try:
+            await self.settle_and_follow_up()
+        except Exception:  # nobody awaits this task: log it; the next sweep starts another
+            log.exception("settling and follow-ups failed; the next sweep tries again")
+
+    async def settle_and_follow_up(self) -> None:
+        """One settling pass, then follow-ups on its fresh counts (the settle job)."""
+        # Held for the whole pass: a shutdown waits for it rather than have APScheduler
+        # cancel it mid-settle (a CancelledError traceback, and a settle task left leased).
+        async with self._sweeping:
+            if self.artifacts is not None and not self._stopping:  # the counts settling shows
+                looked_up = await self.artifacts.run_due()
+                if looked_up:
+                    log.info("artifacts run: %s", dict(looked_up))
+            if self.settler is not None and not self._stopping:
+                settled = await self.settler.run_due()
+                if settled:
+                    log.info("settle run: %s", dict(settled))
+            if self.followups is not None and not self._stopping:
+                followed = await self.followups.run_due()
+                if followed:
+                    log.info("follow-up run: %s", dict(followed))
 
     async def fire(self, channel_key: str) -> None:
-        """A channel's post time: run what is due, then set its next wake-up."""
-        await self.sweep()
+        """A channel's post time: post what is due, then set its next wake-up. Never waits
+        for a settling pass in flight (that one steps aside for it)."""
+        await self.digests()
         await self.reschedule(ChannelRef.parse(channel_key))
 
     def _schedule(self, subscription: Subscription) -> None:

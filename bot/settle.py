@@ -7,7 +7,8 @@ reply late additions once in its thread. The I/O shell around bot/settle_plan.py
 1. plan: every post made within the longest age that has no settle task yet gets one per
    age, with a snapshot of its papers' upvotes and of the covered days' lists (taken right
    after the post, in the same sweep).
-2. settle: `settle_concurrency` workers each claim one due task at a time (with a lease),
+2. settle: `settle_concurrency` workers per platform each claim one due task of their
+   platform at a time (with a lease),
    fetch the covered days again, edit every message of the post (idempotent), record the
    edit, decide the late additions and save them, post them as one reply, record its id.
 
@@ -40,6 +41,7 @@ from bot.errors import (
     SourceError,
     StoreError,
 )
+from bot.lanes import DigestLane
 from bot.models import Paper, Subscription
 from bot.ports import ChatPlatform, Clock, Store
 from bot.settle_plan import (
@@ -78,6 +80,7 @@ class SettleRunner:
         worker: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
         on_step: SettleStep | None = None,
+        lane: DigestLane | None = None,
     ) -> None:
         self.store = store
         self.service = service
@@ -87,6 +90,7 @@ class SettleRunner:
         self.worker = worker or worker_name()
         self.lease = lease
         self._on_step = on_step
+        self.lane = lane or DigestLane()  # the digests' (bot/lanes.py): they go first
         self._lists: dict[date, asyncio.Task[list[Paper]]] = {}
         self._stopping = False
 
@@ -101,8 +105,12 @@ class SettleRunner:
             return outcomes
         await self.plan()
         self._lists.clear()  # each pass reads the days afresh, each day once
-        try:
-            workers = [self._work(outcomes) for _ in range(self.config.settle_concurrency)]
+        try:  # each platform's own workers: a slow platform's limits hold up only its own
+            workers = [
+                self._work(platform, outcomes)
+                for platform in self.platforms
+                for _ in range(self.config.settle_concurrency)
+            ]
             await asyncio.gather(*workers)
         finally:
             self._lists.clear()
@@ -126,11 +134,12 @@ class SettleRunner:
 
     # -- the workers -------------------------------------------------------------------
 
-    async def _work(self, outcomes: Counter[str]) -> None:
+    async def _work(self, platform: str, outcomes: Counter[str]) -> None:
         while not self._stopping:
+            await self.lane.behind_digests()
             try:
                 claimed = await self.store.claim_due_settle_tasks(
-                    self.clock.now(), self.worker, limit=1, lease=self.lease
+                    self.clock.now(), self.worker, limit=1, lease=self.lease, platform=platform
                 )
             except StoreError:
                 log.exception("could not claim a settle task; the next pass tries again")
@@ -222,6 +231,7 @@ class SettleRunner:
         task, (delivery, subscription, listed) = state.task, post
         if task.late_message_id is not None:
             return
+        first = task.late_ids is None  # decided now: no earlier attempt can have posted them
         if task.late_ids is None:
             already = await self.store.posted_paper_ids(task.channel) | set(delivery.paper_ids)
             for sibling in siblings:
@@ -239,6 +249,7 @@ class SettleRunner:
             delivery.message_ids[0],
             late_digest(delivery.day, late_papers, subscription),
             idempotency_key=late_key(delivery.idempotency_key, task.age_hours),
+            first_attempt=first,
         )
         self._step("late-accepted", state.task)
         await self._save(state, replace(state.task, late_message_id=reply_id))

@@ -124,7 +124,13 @@ class ConsolePlatform:
         self._write(f"[{channel.channel_id}] (updated) " + render_text(settled))
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """Print a thread reply (late additions, follow-ups) once per key."""
         earlier = self._replies.get(idempotency_key)

@@ -223,7 +223,13 @@ class DiscordPlatform:
                 )
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """The late additions in the thread started on `thread_of` (a thread takes its
         message's id), with a nonce from `idempotency_key`: a retry within Discord's nonce
@@ -240,6 +246,7 @@ class DiscordPlatform:
                 nonce=nonce_for(idempotency_key, 0),
                 attempts=self._attempts,
                 sleep=self._sleep,
+                pacing=self.pacing,  # was unpaced: a settling pass met 429s on every reply
             )
         except PermanentPlatformError as exc:  # the thread is gone or was never started
             raise MessageGone(f"the digest's thread: {exc.reason}") from None

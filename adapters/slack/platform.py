@@ -176,17 +176,25 @@ class SlackPlatform:
             raise translate(exc, "chat.update") from None
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """The late additions as one reply in the thread of `thread_of`. A reply carrying
         `idempotency_key` in its metadata already in the thread is returned instead (a
-        retry after a crash). Raises MessageGone, PlatformError."""
+        retry after a crash; not looked for on a `first_attempt`). Raises MessageGone,
+        PlatformError."""
         message = render_late_additions(digest)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": idempotency_key}}
         try:
-            earlier = await self._find_reply(channel.channel_id, thread_of, idempotency_key)
-            if earlier is not None:
-                return earlier
+            if not first_attempt:
+                earlier = await self._find_reply(channel.channel_id, thread_of, idempotency_key)
+                if earlier is not None:
+                    return earlier
             return await self._post(
                 channel.channel_id, message, thread_ts=thread_of, metadata=metadata
             )

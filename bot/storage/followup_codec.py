@@ -111,3 +111,24 @@ def seen_from(row: Mapping[str, Any]) -> Seen:
 
 def seen_values(seen: Seen, at: Any) -> tuple[Any, ...]:
     return (seen.arxiv_id, seen.github_repo, seen.github_stars, seen.version, *seen.hf, at)
+
+
+def claim_reply_sql(worker: str, until: str, channel: str, key: str, now: str) -> str:
+    """Lease a batch's unsent rows unless another lease still runs (placeholders given)."""
+    return (
+        "UPDATE followup_events SET attempts = attempts + 1, "  # noqa: S608
+        f"lease_owner = {worker}, lease_until = {until} "
+        f"WHERE channel_key = {channel} AND reply_key = {key} AND message_id IS NULL "
+        f"AND (lease_until IS NULL OR lease_until <= {now}) RETURNING attempts"
+    )
+
+
+def finish_reply_sql(message_id: str, channel: str, key: str, worker: str) -> str:
+    """Record the reply (or release the batch, message id NULL) under the worker's lease.
+    `lease_until` stays: a released batch is claimed again once it has passed (a backoff)."""
+    return (
+        f"UPDATE followup_events SET message_id = {message_id}, "  # noqa: S608
+        "lease_owner = NULL "
+        f"WHERE channel_key = {channel} AND reply_key = {key} AND lease_owner = {worker} "
+        "AND message_id IS NULL"
+    )

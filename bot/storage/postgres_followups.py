@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery_state import Delivery
@@ -13,8 +13,10 @@ from bot.models import ChannelRef
 from bot.storage.followup_codec import (
     COLUMNS,
     SEEN_COLUMNS,
+    claim_reply_sql,
     event_from,
     event_values,
+    finish_reply_sql,
     insert_event_sql,
     seen_from,
     seen_values,
@@ -35,11 +37,13 @@ _POSTED_SINCE = (
     f"SELECT {', '.join(DELIVERY_COLUMNS)} FROM deliveries "  # noqa: S608
     "WHERE state = 'posted' AND posted_at >= $1"
 )
-_ASSIGN = (
+_ASSIGN = (  # a key some event of the channel holds is never given again
     "UPDATE followup_events SET reply_key = $1 "
-    "WHERE channel_key = $2 AND thread_of = $3 AND reply_key IS NULL"
+    "WHERE channel_key = $2 AND thread_of = $3 AND reply_key IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM followup_events AS f WHERE f.channel_key = $2 AND f.reply_key = $1)"
 )
-_SENT = "UPDATE followup_events SET message_id = $1 WHERE channel_key = $2 AND reply_key = $3"
+_CLAIM = claim_reply_sql("$1", "$2", "$3", "$4", "$5")
+_FINISH = finish_reply_sql("$1", "$2", "$3", "$4")
 
 
 class PostgresFollowups:
@@ -85,11 +89,19 @@ class PostgresFollowups:
             status = await conn.execute(_ASSIGN, reply_key, channel.key, thread_of)
         return int(status.split()[-1])
 
-    async def mark_followup_sent(
-        self, channel: ChannelRef, reply_key: str, message_id: str
-    ) -> None:
+    async def claim_followup_reply(
+        self, channel: ChannelRef, reply_key: str, worker: str, now: datetime, *, lease: timedelta
+    ) -> int:
         async with self._transaction() as conn:
-            await conn.execute(_SENT, message_id, channel.key, reply_key)
+            rows = await conn.fetch(_CLAIM, worker, now + lease, channel.key, reply_key, now)
+        return max((int(row["attempts"]) for row in rows), default=0)
+
+    async def finish_followup_reply(
+        self, channel: ChannelRef, reply_key: str, *, worker: str, message_id: str | None
+    ) -> bool:
+        async with self._transaction() as conn:
+            status = await conn.execute(_FINISH, message_id, channel.key, reply_key, worker)
+        return int(status.split()[-1]) > 0
 
 
 def _same(value: Any) -> Any:

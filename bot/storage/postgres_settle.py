@@ -31,9 +31,10 @@ _UPDATE = (
     f"AND lease_owner IS NOT DISTINCT FROM ${_KEY_AT + 3}"
 )
 _SELECT = f"SELECT {_COLS} FROM settle_tasks"  # noqa: S608
-_CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 limit
+_CLAIM = (  # $1 now, $2 worker, $3 lease end, $4 limit, $5 platform or NULL
     "WITH due AS (SELECT channel_key, day, age_hours FROM settle_tasks AS t "  # noqa: S608
     "WHERE claim_at IS NOT NULL AND claim_at <= $1 "
+    "AND ($5::text IS NULL OR t.platform = $5::text) "
     "AND NOT EXISTS (SELECT 1 FROM settle_tasks AS s WHERE s.channel_key = t.channel_key "
     "AND s.day = t.day AND s.age_hours < t.age_hours AND s.claim_at IS NOT NULL) "
     "ORDER BY claim_at, channel_key LIMIT $4 FOR UPDATE SKIP LOCKED) "
@@ -71,10 +72,16 @@ class PostgresSettle:
         return created
 
     async def claim_due_settle_tasks(
-        self, now: datetime, worker: str, *, limit: int, lease: timedelta
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
     ) -> list[SettleTask]:
         async with self._transaction() as conn:
-            rows = await conn.fetch(_CLAIM, now, worker, now + lease, limit)
+            rows = await conn.fetch(_CLAIM, now, worker, now + lease, limit, platform)
         return sorted((_task(row) for row in rows), key=lambda t: (t.due_at, t.channel.key))
 
     async def save_settle_task(self, task: SettleTask, *, worker: str) -> bool:

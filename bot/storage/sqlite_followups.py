@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery_state import Delivery
@@ -15,8 +15,10 @@ from bot.storage import codec
 from bot.storage.followup_codec import (
     COLUMNS,
     SEEN_COLUMNS,
+    claim_reply_sql,
     event_from,
     event_values,
+    finish_reply_sql,
     insert_event_sql,
     seen_from,
     seen_values,
@@ -36,7 +38,9 @@ _ASSIGN = (
     "UPDATE followup_events SET reply_key = ? "
     "WHERE channel_key = ? AND thread_of = ? AND reply_key IS NULL"
 )
-_SENT = "UPDATE followup_events SET message_id = ? WHERE channel_key = ? AND reply_key = ?"
+_KEY_USED = "SELECT 1 FROM followup_events WHERE channel_key = ? AND reply_key = ? LIMIT 1"
+_CLAIM = claim_reply_sql(":worker", ":until", ":channel", ":key", ":now")
+_FINISH = finish_reply_sql("?", "?", "?", "?")
 
 
 class SqliteFollowups:
@@ -81,15 +85,32 @@ class SqliteFollowups:
     async def assign_followup_reply(
         self, channel: ChannelRef, thread_of: str, reply_key: str
     ) -> int:
-        async with self._transaction() as conn:
+        async with self._transaction() as conn:  # BEGIN IMMEDIATE: the check holds
+            if await conn.execute_fetchall(_KEY_USED, (channel.key, reply_key)):
+                return 0
             cursor = await conn.execute(_ASSIGN, (reply_key, channel.key, thread_of))
             return cursor.rowcount
 
-    async def mark_followup_sent(
-        self, channel: ChannelRef, reply_key: str, message_id: str
-    ) -> None:
+    async def claim_followup_reply(
+        self, channel: ChannelRef, reply_key: str, worker: str, now: datetime, *, lease: timedelta
+    ) -> int:
+        params = {
+            "worker": worker,
+            "until": codec.instant_text(now + lease),
+            "channel": channel.key,
+            "key": reply_key,
+            "now": codec.instant_text(now),
+        }
         async with self._transaction() as conn:
-            await conn.execute(_SENT, (message_id, channel.key, reply_key))
+            rows = await conn.execute_fetchall(_CLAIM, params)
+        return max((int(row[0]) for row in rows), default=0)
+
+    async def finish_followup_reply(
+        self, channel: ChannelRef, reply_key: str, *, worker: str, message_id: str | None
+    ) -> bool:
+        async with self._transaction() as conn:
+            cursor = await conn.execute(_FINISH, (message_id, channel.key, reply_key, worker))
+            return cursor.rowcount > 0
 
 
 def _values(event: FollowupEvent) -> tuple[Any, ...]:

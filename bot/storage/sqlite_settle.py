@@ -39,6 +39,7 @@ _CLAIM = (
     "lease_owner = :worker, lease_until = :until, claim_at = :until "
     "WHERE (channel_key, day, age_hours) IN (SELECT channel_key, day, age_hours "
     "FROM settle_tasks AS t WHERE claim_at IS NOT NULL AND claim_at <= :now "
+    "AND (:platform IS NULL OR t.platform = :platform) "
     "AND NOT EXISTS (SELECT 1 FROM settle_tasks AS s WHERE s.channel_key = t.channel_key "
     "AND s.day = t.day AND s.age_hours < t.age_hours AND s.claim_at IS NOT NULL) "
     f"ORDER BY claim_at, channel_key LIMIT :limit) RETURNING {_COLS}"
@@ -72,9 +73,16 @@ class SqliteSettle:
             return cursor.rowcount
 
     async def claim_due_settle_tasks(
-        self, now: datetime, worker: str, *, limit: int, lease: timedelta
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
     ) -> list[SettleTask]:
         params = {
+            "platform": platform,
             "worker": worker,
             "until": codec.instant_text(now + lease),
             "now": codec.instant_text(now),

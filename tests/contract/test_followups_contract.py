@@ -17,6 +17,7 @@ SLACK = ChannelRef("slack", "C1", "T1")
 DISCORD = ChannelRef("discord", "D1", "G1")
 REPO = "https://github.com/org/model"
 THREAD = "1715331600.000100"
+LEASE = timedelta(minutes=3)
 
 
 def event(
@@ -42,7 +43,10 @@ async def test_a_batch_takes_its_reply_key_once_then_its_message_id(store: Store
     assert await store.assign_followup_reply(SLACK, THREAD, "k2") == 0  # already in a batch
     await store.record_followup_events([event(kind=FollowupKind.STARS, value="100")])
     assert await store.assign_followup_reply(SLACK, THREAD, "k2") == 1  # the next batch
-    await store.mark_followup_sent(SLACK, "k1", "1715331700.000200")
+    assert await store.claim_followup_reply(SLACK, "k1", "w1", AT, lease=LEASE) == 1
+    assert await store.finish_followup_reply(
+        SLACK, "k1", worker="w1", message_id="1715331700.000200"
+    )
     by_kind = {
         e.kind: (e.reply_key, e.message_id)
         for e in await store.followup_events_since(AT)
@@ -97,3 +101,47 @@ async def test_the_followups_setting_is_on_by_default_and_kept(store: Store) -> 
     await store.save_subscription(Subscription(DISCORD, settings=ChannelSettings(followups=False)))
     assert (await store.get_subscription(SLACK)).settings.followups is True  # type: ignore[union-attr]
     assert (await store.get_subscription(DISCORD)).settings.followups is False  # type: ignore[union-attr]
+
+
+async def test_a_key_is_never_given_to_a_second_batch(store: Store) -> None:
+    await store.record_followup_events([event()])
+    assert await store.assign_followup_reply(SLACK, THREAD, "k1") == 1
+    await store.record_followup_events([event(kind=FollowupKind.STARS, value="100")])
+    # a worker that read the events before "k1" was given out picks "k1" again: refused,
+    # so the new event never joins a batch whose reply may be out already (it would be lost)
+    assert await store.assign_followup_reply(SLACK, THREAD, "k1") == 0
+    assert await store.assign_followup_reply(DISCORD, THREAD, "k1") == 0  # nothing to key
+    assert await store.assign_followup_reply(SLACK, THREAD, "k2") == 1
+
+
+async def test_one_worker_at_a_time_holds_a_reply_until_its_lease_runs_out(store: Store) -> None:
+    await store.record_followup_events(
+        [event(), event(kind=FollowupKind.STARS, value="100"), event(DISCORD)]
+    )
+    await store.assign_followup_reply(SLACK, THREAD, "k1")
+    assert await store.claim_followup_reply(SLACK, "nope", "w1", AT, lease=LEASE) == 0
+    assert await store.claim_followup_reply(SLACK, "k1", "w1", AT, lease=LEASE) == 1
+    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT + LEASE / 2, lease=LEASE) == 0
+    # w1 died: once its lease expired w2 claims the batch (its second unfinished claim)
+    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT + LEASE, lease=LEASE) == 2
+    assert not await store.finish_followup_reply(SLACK, "k1", worker="w1", message_id="m1")
+    assert await store.finish_followup_reply(SLACK, "k1", worker="w2", message_id="m2")
+    assert not await store.finish_followup_reply(SLACK, "k1", worker="w2", message_id="m3")
+    later = AT + 10 * LEASE
+    assert await store.claim_followup_reply(SLACK, "k1", "w3", later, lease=LEASE) == 0  # sent
+    sent = [e for e in await store.followup_events_since(AT) if e.channel == SLACK]
+    assert [(e.reply_key, e.message_id) for e in sent] == [("k1", "m2"), ("k1", "m2")]
+    [other] = [e for e in await store.followup_events_since(AT) if e.channel == DISCORD]
+    assert other.message_id is None  # another channel's events are not touched
+
+
+async def test_a_released_reply_is_claimed_again_a_lease_later(store: Store) -> None:
+    await store.record_followup_events([event()])
+    await store.assign_followup_reply(SLACK, THREAD, "k1")
+    assert await store.claim_followup_reply(SLACK, "k1", "w1", AT, lease=LEASE) == 1
+    assert await store.finish_followup_reply(SLACK, "k1", worker="w1", message_id=None)
+    assert not await store.finish_followup_reply(SLACK, "k1", worker="w1", message_id="m1")
+    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT, lease=LEASE) == 0
+    assert await store.claim_followup_reply(SLACK, "k1", "w2", AT + LEASE, lease=LEASE) == 2
+    [found] = await store.followup_events_since(AT)
+    assert found.message_id is None

@@ -115,3 +115,15 @@ async def test_concurrent_claims_never_share_a_task(store: Store) -> None:
     )
     keys = [(t.channel.key, t.age_hours) for claim in claims for t in claim]
     assert len(keys) == len(set(keys)) == 12
+
+
+async def test_a_platforms_workers_claim_only_that_platforms_tasks(store: Store) -> None:
+    await store.create_settle_tasks([*tasks(posted()), *tasks(posted(DISCORD))])
+    due = POSTED_AT + timedelta(days=1)
+    [discord] = await store.claim_due_settle_tasks(
+        due, "w1", limit=5, lease=LEASE, platform="discord"
+    )
+    assert (discord.channel, discord.age_hours) == (DISCORD, 24)
+    assert await store.claim_due_settle_tasks(due, "w1", limit=5, lease=LEASE, platform="x") == []
+    [slack] = await store.claim_due_settle_tasks(due, "w2", limit=5, lease=LEASE)  # any
+    assert (slack.channel, slack.age_hours) == (SLACK, 24)

@@ -346,7 +346,8 @@ class FakeDiscord:
 
     def _edit_message(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
         """PATCH a message: content, embeds and components replaced; 10008 once deleted."""
-        if channel_id != str(self.guild.channel_id) and channel_id not in self.threads:
+        known = channel_id == str(self.guild.channel_id) or channel_id in self.channels
+        if not known and channel_id not in self.threads:
             return _failure_response(Failure.discord_error(10003))
         for message in self.created:
             if message["id"] == message_id and message["channel_id"] == channel_id:

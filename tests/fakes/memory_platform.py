@@ -76,7 +76,13 @@ class MemoryPlatform:
         self.edits.append((tuple(message_ids), settled))
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
         """One reply per key, like a platform that recognises its earlier reply."""
         if thread_of in self.gone:

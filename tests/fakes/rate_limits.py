@@ -69,19 +69,22 @@ class ServerLimits:
 
 
 # Slack's documented limits: chat.postMessage about 1/s per channel with short bursts, a
-# workspace ceiling (50/s here, as in bench/fanout.py); Tier 3 (50/min) for chat.update and
-# conversations.history.
+# workspace ceiling (50/s here, as in bench/fanout.py); Tier 3 (50/min) for chat.update,
+# conversations.history and conversations.replies.
 SLACK = {
     "channel": (1.0, 2.0),
     "chat.postMessage": (50.0, 10.0),
     "chat.update": (50 / 60, 5.0),
     "conversations.history": (50 / 60, 5.0),
+    "conversations.replies": (50 / 60, 5.0),
 }
 # Discord's: 50 requests/s per bot (global), 5 messages per 5 s per channel.
 DISCORD = {"global": (50.0, 10.0), "channel": (1.0, 5.0)}
 
 
-def slack_keys(method: str, body: dict[str, object]) -> tuple[Hashable, ...]:
+def slack_keys(
+    method: str, body: dict[str, object], limits: dict[str, tuple[float, float]] = SLACK
+) -> tuple[Hashable, ...]:
     if method == "chat.postMessage":
         return ("channel", str(body.get("channel", ""))), method
-    return (method,) if method in SLACK else ()
+    return (method,) if method in limits else ()

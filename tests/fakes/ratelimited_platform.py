@@ -5,7 +5,10 @@
 - idempotency: a post carrying a key already accepted in that channel returns the earlier
   message instead of a new one (Discord's `nonce` + `enforce_nonce`, Slack's metadata
   look-up), so a client that crashed after the post was accepted can safely retry;
-- failures on demand: transient (503) or permanent (403 with a Discord-like code).
+- failures on demand: transient (503) or permanent (403 with a Discord-like code);
+- settling's calls: replies in a message's thread (`thread_of`, keyed like posts, found
+  again only when the client looks) and edits of a message (404, like Slack's
+  `message_not_found`, for a message it does not hold).
 
 `HttpChatPlatform` is a thin `ChatPlatform` over it (aiohttp), with a shared "blocked until"
 gate on 429 like discord.py's global rate limiter, and optional pacing at a known rate.
@@ -29,7 +32,7 @@ from aiohttp import web
 
 from bot.digest.model import Digest
 from bot.digest.text import render_text
-from bot.errors import PermanentPlatformError, TransientPlatformError
+from bot.errors import MessageGone, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import CommandHandler
 from bot.post_plan import OnAccepted, PostedPart
@@ -63,6 +66,8 @@ class Message:
     text: str
     id: str
     at: float = 0.0  # the server's clock when it accepted the post
+    thread_of: str | None = None  # a reply: the id of the message whose thread holds it
+    edits: list[str] = field(default_factory=list)  # the texts it was edited to, in order
 
 
 @dataclass
@@ -92,11 +97,19 @@ class FakePlatformServer:
         self.fail(channel, 403, {"code": code, "message": "Missing Permissions"}, times=10**6)
 
     def count(self, channel: str) -> int:
-        return sum(1 for m in self.messages if m.channel == channel)
+        """Top-level messages in `channel` (thread replies not counted)."""
+        return sum(1 for m in self.messages if m.channel == channel and m.thread_of is None)
+
+    def replies(self, channel: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and m.thread_of is not None]
+
+    def top(self, channel: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and m.thread_of is None]
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/post", self._post)
+        app.router.add_post("/edit", self._edit)
         app.router.add_get("/messages", self._messages)
         app.router.add_post("/fail", self._fail)
         return app
@@ -119,7 +132,8 @@ class FakePlatformServer:
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
         channel, key, text = str(body["channel"]), str(body["key"]), str(body["text"])
-        earlier = self.by_key.get((channel, key)) if self.dedupe else None
+        looks = not body.get("thread_of") or bool(body.get("look"))  # a post: the nonce
+        earlier = self.by_key.get((channel, key)) if self.dedupe and looks else None
         if earlier is not None:  # found by its key: the earlier post, not a new one
             self.duplicates_refused += 1
             return web.json_response({"ok": True, "id": earlier.id, "existing": True})
@@ -135,10 +149,22 @@ class FakePlatformServer:
             payload = {"message": "rate limited", "retry_after": wait, "global": is_global}
             headers = {"Retry-After": f"{wait:.3f}"}
             return web.json_response(payload, status=429, headers=headers)
-        message = Message(channel, key, text, id=str(len(self.messages) + 1), at=self.now())
+        thread_of = str(body["thread_of"]) if body.get("thread_of") else None
+        if thread_of is not None and not any(m.id == thread_of for m in self.messages):
+            return web.json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        message = Message(channel, key, text, str(len(self.messages) + 1), self.now(), thread_of)
         self.messages.append(message)
         self.by_key[(channel, key)] = message
         return web.json_response({"ok": True, "id": message.id})
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        channel, message_id = str(body["channel"]), str(body["id"])
+        found = [m for m in self.messages if m.channel == channel and m.id == message_id]
+        if not found:
+            return web.json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        found[0].edits.append(str(body["text"]))
+        return web.json_response({"ok": True, "id": message_id})
 
     async def _messages(self, request: web.Request) -> web.Response:
         rows = [{"channel": m.channel, "key": m.key, "id": m.id} for m in self.messages]
@@ -166,11 +192,13 @@ class HttpChatPlatform:
         clock: Callable[[], float] = time.monotonic,
         max_retries: int = 20,
         pace_per_s: float = 0.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._sleep = sleep
         self._clock = clock
+        self._now = now  # the receipts' posted_at (a test's injected clock)
         self._max_retries = max_retries
         self._blocked_until = 0.0
         self._spacing = 1.0 / pace_per_s if pace_per_s else 0.0
@@ -191,20 +219,8 @@ class HttpChatPlatform:
     ) -> PostReceipt:
         self.first_attempts.append(first_attempt)
         payload = {"channel": channel.key, "key": idempotency_key, "text": render_text(digest)}
-        for _ in range(self._max_retries):
-            await self._wait_for_gate()
-            status, body = await self._send(payload)
-            if status == 200:
-                return PostReceipt(channel, (str(body["id"]),), datetime.now(UTC))
-            if status == 429:
-                self.rate_limited += 1
-                retry = float(body.get("retry_after", 1.0))
-                self._blocked_until = max(self._blocked_until, self._clock() + retry)
-                continue
-            if status in (403, 404):
-                raise PermanentPlatformError(f"{body.get('message')} ({body.get('code')})")
-            raise TransientPlatformError(f"HTTP {status}")
-        raise TransientPlatformError("still rate limited after retries")
+        body = await self._call("/post", payload)
+        return PostReceipt(channel, (str(body["id"]),), self._now())
 
     async def edit_digest(
         self,
@@ -216,12 +232,50 @@ class HttpChatPlatform:
         idempotency_key: str,
         votes: Mapping[str, int] | None = None,
     ) -> None:
-        raise TransientPlatformError("this fake posts only")
+        """Each message edited to the settled text. Raises MessageGone (404)."""
+        for message_id in message_ids:
+            payload = {"channel": channel.key, "id": message_id, "text": render_text(settled)}
+            await self._call("/edit", payload)
 
     async def post_reply(
-        self, channel: ChannelRef, thread_of: str, digest: Digest, *, idempotency_key: str
+        self,
+        channel: ChannelRef,
+        thread_of: str,
+        digest: Digest,
+        *,
+        idempotency_key: str,
+        first_attempt: bool = False,
     ) -> str:
-        raise TransientPlatformError("this fake posts only")
+        """A reply in `thread_of`'s thread, keyed like a post. As on Slack, an earlier reply
+        is found by its key only when the client looks for it: never on a `first_attempt`
+        (so a first attempt wrongly claimed shows up as a duplicate). Raises MessageGone
+        when the thread's message is gone."""
+        payload = {
+            "channel": channel.key,
+            "key": idempotency_key,
+            "text": digest.heading or render_text(digest),
+            "thread_of": thread_of,
+            "look": "" if first_attempt else "yes",
+        }
+        return str((await self._call("/post", payload))["id"])
+
+    async def _call(self, path: str, payload: dict[str, str]) -> dict[str, Any]:
+        for _ in range(self._max_retries):
+            await self._wait_for_gate()
+            status, body = await self._send(path, payload)
+            if status == 200:
+                return body
+            if status == 429:
+                self.rate_limited += 1
+                retry = float(body.get("retry_after", 1.0))
+                self._blocked_until = max(self._blocked_until, self._clock() + retry)
+                continue
+            if status == 404:
+                raise MessageGone(f"{body.get('message')} ({body.get('code')})")
+            if status == 403:
+                raise PermanentPlatformError(f"{body.get('message')} ({body.get('code')})")
+            raise TransientPlatformError(f"HTTP {status}")
+        raise TransientPlatformError("still rate limited after retries")
 
     async def _wait_for_gate(self) -> None:
         """Wait out a 429's retry-after, then take the next send slot at the paced rate
@@ -236,11 +290,11 @@ class HttpChatPlatform:
             if slot > now:
                 await self._sleep(slot - now)
 
-    async def _send(self, payload: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    async def _send(self, path: str, payload: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
-            async with self._session.post(f"{self.base_url}/post", json=payload) as response:
+            async with self._session.post(f"{self.base_url}{path}", json=payload) as response:
                 return response.status, await response.json()
         except aiohttp.ClientError as exc:
             raise TransientPlatformError(f"connection failed: {type(exc).__name__}") from exc

@@ -163,7 +163,7 @@ class FakeSlackApi:
         if scripted is not None and not scripted.passes:
             return await self._scripted(scripted)
         if self.limits is not None:
-            wait, _ = self.limits.check(*slack_keys(method, body))
+            wait, _ = self.limits.check(*slack_keys(method, body, self.limits.limits))
             if wait:  # Slack says Retry-After in whole seconds
                 return await self._scripted(Scripted(429, retry_after=math.ceil(wait)))
         refusal = self._refused_token(method, request)

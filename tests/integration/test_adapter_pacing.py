@@ -81,3 +81,29 @@ async def test_discord_posts_a_digest_and_a_long_thread_without_a_429() -> None:
     assert len(replies) >= 6, "more detail messages than a channel's burst of 5"
     assert limits.rate_limited == 0
     assert max(time.waits) >= 0.9  # the thread's fifth reply waited for its channel's token
+
+
+async def test_discord_replies_in_a_thread_go_through_the_pacing_without_a_429() -> None:
+    """Late additions and follow-ups: more replies in one thread than its burst of 5, and
+    more than the global burst across threads (they used to go out unpaced: 429s)."""
+    time = VirtualTime()
+    limits = ServerLimits(DISCORD, now=time.monotonic)
+    async with fake_discord(limits=limits) as fake:
+        platform = DiscordPlatform(config_for(fake), sleep=no_sleep, pacing=discord_pacing(time))
+        channel = ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
+        try:
+            receipt = await platform.post_digest(
+                channel, digest_with(1), idempotency_key="k", first_attempt=True
+            )
+            thread = receipt.message_ids[0]
+            note = Digest(day=date(2026, 8, 21), entries=(), heading="• a follow-up")
+            for n in range(12):
+                await platform.post_reply(
+                    channel, thread, note, idempotency_key=f"k{n}", first_attempt=True
+                )
+        finally:
+            await platform.stop()
+        replies = [m for m in fake.thread_messages(thread) if "a follow-up" in m["content"]]
+    assert len(replies) == 12
+    assert limits.rate_limited == 0
+    assert time.waits.count(1.0) >= 12 - 5  # past its burst, one reply a second per thread

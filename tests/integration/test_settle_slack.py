@@ -164,6 +164,8 @@ async def test_a_day_later_the_post_is_edited_in_place_and_the_late_addition_rep
     assert "since posted" not in after[2]
     [late] = world.late_replies(ts)
     assert "Agents that arrived late" in late["text"]
+    # decided and posted in one attempt: no earlier reply to look for (Tier 3 saved)
+    assert world.fake.calls("conversations.replies") == []
 
     world.at(timedelta(hours=25))  # nothing more is due
     assert await world.settler().run_due() == {}
@@ -202,6 +204,9 @@ async def test_a_crash_at_any_step_leaves_one_late_reply_and_an_edited_post(
     world.at(timedelta(hours=24) + DEFAULT_LEASE + timedelta(seconds=1))
     assert await world.settler().run_due() == {"done": 1}
     assert len(world.late_replies(ts)) == 1
+    looked = len(world.fake.calls("conversations.replies"))
+    # a retry of a reply decided before the crash looks for it first; one decided now does not
+    assert looked == (step in ("late-decided", "late-accepted"))
     shown = titles_and_marks(world.fake.top_level(CHANNEL.channel_id)[0])
     assert "▲ +460 since posted" in shown[1]
     [first, _] = await world.store.settle_tasks_of(CHANNEL, DAY)

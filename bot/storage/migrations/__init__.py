@@ -40,7 +40,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "settle"),
     Migration(12, "followups"),
     Migration(13, "links"),
-    Migration(15, "artifacts"),  # 14 is another branch's
+    Migration(15, "artifacts"),
+    Migration(16, "followup_leases"),
 )
 
 
