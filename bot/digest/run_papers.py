@@ -3,25 +3,34 @@
 Without it every channel's digest re-read and re-parsed its day's list from the store (10,000
 channels, 10,000 reads of the same 500 papers) and matched every topic afresh. A run starts
 with an empty cache and drops it at the end, so the next run sees papers fetched since.
+
+Concurrent callers share one preparation, and it is made in a worker thread: preparing a
+500-paper day takes 0.1-0.2 s of CPU, and on the event loop that held up every slash
+command's ack meanwhile (bench/acks.py saw 64 workers each prepare the same day at once).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from bot.digest.prepared import PreparedPapers
 from bot.models import Paper
 
+K = TypeVar("K")
+V = TypeVar("V")
 LoadDay = Callable[[date], Awaitable[list[Paper]]]
+Prepare = Callable[[Sequence[Paper]], PreparedPapers]
 
 
 class RunPapers:
-    def __init__(self, load_day: LoadDay) -> None:
+    def __init__(self, load_day: LoadDay, prepare: Prepare = PreparedPapers) -> None:
         self._load_day = load_day
+        self._prepare = prepare  # pure CPU work: run in a worker thread
         self._days: dict[date, asyncio.Future[list[Paper]]] = {}
-        self._prepared: dict[tuple[date, ...], PreparedPapers] = {}
+        self._prepared: dict[tuple[date, ...], asyncio.Future[PreparedPapers]] = {}
 
     def clear(self) -> None:
         """Forget every list: the next request reads the store again."""
@@ -34,19 +43,26 @@ class RunPapers:
         Concurrent callers share one load per day; a load that failed is not kept, so the
         next caller tries again (and gets the error itself if it fails again).
         """
-        found = self._prepared.get(days)
-        if found is None:
-            papers = [paper for day in days for paper in await self._day(day)]
-            found = self._prepared.setdefault(days, PreparedPapers(papers))
-        return found
+        return await _shared(self._prepared, days, self._prepare_days)
+
+    async def _prepare_days(self, days: tuple[date, ...]) -> PreparedPapers:
+        papers = [paper for day in days for paper in await self._day(day)]
+        return await asyncio.to_thread(self._prepare, papers)
 
     async def _day(self, day: date) -> list[Paper]:
-        loading = self._days.get(day)
-        if loading is None:
-            loading = self._days[day] = asyncio.ensure_future(self._load_day(day))
-        try:
-            return await asyncio.shield(loading)
-        except BaseException:
-            if loading.done() and self._days.get(day) is loading:
-                del self._days[day]
-            raise
+        return await _shared(self._days, day, self._load_day)
+
+
+async def _shared(
+    futures: dict[K, asyncio.Future[V]], key: K, make: Callable[[K], Awaitable[V]]
+) -> V:
+    """`make(key)`, once for every concurrent caller; a failure is not kept."""
+    pending = futures.get(key)
+    if pending is None:
+        pending = futures[key] = asyncio.ensure_future(make(key))
+    try:
+        return await asyncio.shield(pending)
+    except BaseException:
+        if pending.done() and futures.get(key) is pending:
+            del futures[key]
+        raise

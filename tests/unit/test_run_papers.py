@@ -1,17 +1,22 @@
-"""RunPapers: one load per day for concurrent callers; a failed load is tried again."""
+"""RunPapers: one load per day and one preparation (in a worker thread) for concurrent callers;
+a failed load is tried again."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
 
+from bot.digest.prepared import PreparedPapers
 from bot.digest.run_papers import RunPapers
 from bot.errors import SourceUnavailable
 from bot.models import Paper
 
 DAY, NEXT = date(2024, 5, 13), date(2024, 5, 14)
+WAIT_S = 5.0
 
 
 class Loader:
@@ -53,3 +58,25 @@ async def test_a_failed_load_is_not_kept() -> None:
         await papers.prepared((DAY,))
     assert (await papers.prepared((DAY,))).papers == ()
     assert load.calls == [DAY, DAY]
+
+
+async def test_concurrent_channels_share_one_preparation_made_off_the_event_loop() -> None:
+    """Preparing a day is CPU work: one preparation for every waiting channel, made in a
+    worker thread. It only finishes once the loop (still serving) opens its gate."""
+    entered, gate = threading.Event(), threading.Event()
+    opened: list[bool] = []
+
+    def prepare(papers: Sequence[Paper]) -> PreparedPapers:
+        entered.set()
+        opened.append(gate.wait(timeout=WAIT_S))  # a bound, never a sleep
+        return PreparedPapers(papers)
+
+    load = Loader()
+    load.gate.set()
+    papers = RunPapers(load, prepare)
+    waiting = [asyncio.ensure_future(papers.prepared((DAY,))) for _ in range(5)]
+    assert await asyncio.to_thread(entered.wait, WAIT_S)
+    gate.set()  # the loop runs while the preparation waits in its thread
+    prepared = await asyncio.gather(*waiting)
+    assert opened == [True], "prepared once, and not on the event loop"
+    assert len({id(p) for p in prepared}) == 1
