@@ -117,7 +117,7 @@ class TimedDiscord(FakeDiscord):
         parts = path.split(
             "/"
         )  # "", "interactions", id, token, "callback" / "webhooks", app, token
-        if len(parts) > 3 and parts[1] in ("interactions", "webhooks"):
+        if len(parts) > 3 and parts[1] in ("interactions", "webhooks") and method != "DELETE":
             self._note(parts[1], parts[3], body if isinstance(body, dict) else {})
         return await super()._answer(method, path, body, headers, query)
 

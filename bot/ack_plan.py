@@ -35,10 +35,3 @@ def needs_manager(text: str) -> bool:
         case Settings(change):
             return not change.is_empty
     return False
-
-
-def private_lookup(text: str) -> bool:
-    """A read-only command answered privately from the store (topics, status, settings shown,
-    and the slow ones: today, search, show). A platform whose acknowledgement must already say
-    who sees the answer (Discord's deferral) can defer these privately."""
-    return not answered_from_text(text) and not needs_manager(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ack_plan import answered_from_text, needs_manager, private_lookup
+from bot.ack_plan import answered_from_text, needs_manager
 
 
 @pytest.mark.parametrize(
@@ -31,4 +31,3 @@ from bot.ack_plan import answered_from_text, needs_manager, private_lookup
 def test_ack_plan_by_command(text: str, from_text: bool, manager: bool) -> None:
     assert answered_from_text(text) is from_text
     assert needs_manager(text) is manager
-    assert private_lookup(text) is (not from_text and not manager)
