@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot import service as service_module
 from bot.clock import FixedClock
 from bot.config import ArxivConfig, HuggingFaceConfig
-from bot.digest.build import build_digest
-from bot.digest.model import Digest
 from bot.errors import SourceUnavailable
 from bot.models import ChannelRef, ChannelSettings, PostReceipt, Subscription, Topic, TopicKind
 from bot.service import PaperService, unclosed_day
@@ -83,28 +78,21 @@ async def test_a_digest_fetches_the_day_once_then_reads_the_store(
     assert fetched[:2] == (DAY, 17)
 
 
-async def test_a_digest_is_built_off_the_event_loop(
-    service: PaperService, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Building a digest is CPU work (0.1-0.6 s for a 500-paper day with topics): it runs in
-    a worker thread, so the loop keeps acking other commands. The build only finishes once
-    the loop, still running, opens its gate."""
-    await service.digest_for(CHANNEL)  # the day is fetched and stored first
-    entered, gate = threading.Event(), threading.Event()
-    opened: list[bool] = []
-
-    def gated(*args: Any, **kwargs: Any) -> Digest:
-        entered.set()
-        opened.append(gate.wait(timeout=5.0))  # a bound, never a sleep
-        return build_digest(*args, **kwargs)
-
-    monkeypatch.setattr(service_module, "build_digest", gated)
-    building = asyncio.create_task(service.digest_for(CHANNEL))
-    assert await asyncio.to_thread(entered.wait, 5.0)
-    gate.set()
-    digest = await building
-    assert opened == [True], "the loop ran while the digest was being built"
-    assert digest.entries[0].paper.arxiv_id == "2608.19880"
+async def test_digests_for_commands_read_a_day_once_a_minute(service: PaperService) -> None:
+    """`/papers today` shares the day's prepared list for a minute (bot/digest/day_lists.py):
+    a change another process writes to the store shows after that; one the service stores
+    itself, at once."""
+    first = await service.digest_for(CHANNEL)
+    top = first.entries[0].paper
+    last = first.entries[-1].paper
+    await service.store.upsert_papers([replace(last, upvotes=top.upvotes + 100)])
+    assert await service.digest_for(CHANNEL) == first  # within the minute: as it was
+    assert isinstance(service.clock, FixedClock)
+    service.clock.advance(timedelta(seconds=61))
+    assert (await service.digest_for(CHANNEL)).entries[0].paper.arxiv_id == last.arxiv_id
+    await service.store.upsert_papers([replace(last, upvotes=0)])
+    await service.refresh_day(DAY)  # the service's own fetch: forgotten at once
+    assert (await service.digest_for(CHANNEL)).entries[0].paper.arxiv_id == top.arxiv_id
 
 
 async def test_scheduled_digests_leave_out_what_the_channel_already_got(
