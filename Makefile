@@ -28,6 +28,9 @@ faketime:
 
 # bench/fanout_real.py: the real Slack and Discord adapters at 400 and 2,000 channels per
 # platform, with bench/fanout.py (thin client) as the same-session reference (~6 minutes).
+# bench/acks.py: /papers acks through bolt and discord.py, closed loop, then 20/s idle and
+# during a 2,000-channel-per-platform fan-out, 10,000 subscriptions, 100k papers (~12 minutes).
 bench:
 	$(PY) bench/search.py
 	$(PY) bench/fanout_real.py --channels 400 2000
+	$(PY) bench/acks.py

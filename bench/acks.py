@@ -76,6 +76,7 @@ from tests.fakes.discord_setup import discord_globals_restored
 from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits
 
 ARCHIVE = Path("/work/shared/fixtures/hf/daily_papers_archive_2024-05-27_to_2026-08-21.json.gz")
+SLICE = Path(__file__).resolve().parents[1] / "tests/fixtures/hf/daily_papers_archive_slice.json.gz"
 DAY = date(2026, 8, 20)  # a Thursday, the newest listed day: what `today` and the fan-out post
 NOW = datetime(2026, 8, 21, 7, 0, tzinfo=UTC)  # Friday morning: a digest is due
 PER_DAY = 500
@@ -433,7 +434,13 @@ def main() -> None:
     parser.add_argument("--per-verb", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--reference-s", type=float, default=30.0)
-    parser.add_argument("--archive", type=Path, default=ARCHIVE)
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        default=ARCHIVE if ARCHIVE.exists() else SLICE,
+        help="the Hugging Face archive the papers are recombined from (default: the shared "
+        "archive when present, else the repository's 154-paper slice)",
+    )
     parser.add_argument("--db-cache", type=Path, default=None)
     parser.add_argument(
         "--profile", type=Path, default=None, help="cProfile the bot's fan-out phase"
