@@ -33,7 +33,6 @@ import os
 import platform as host
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -52,6 +51,7 @@ import aiohttp
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
 from bench import fanout_real
+from bench.ack_figures import by_verb, print_table
 from bench.ack_load import (
     SECRET,
     TimedDiscord,
@@ -84,8 +84,6 @@ TEAM = "T0TEAM"
 GUILD = 111_111_111_111_111_111  # tests/fakes/discord_payloads.FakeGuild's
 TOPIC_WORDS = ("agents", "diffusion", "reasoning", "robotics", '"world model"', "-survey",
                "author:\"Yann LeCun\"", "speech", "video", "retrieval")  # fmt: skip
-TARGET_P99_MS = 100.0
-MISS_S = 3.0
 
 
 class NoRemote:
@@ -274,43 +272,6 @@ def _wire(config: Config, store: Store) -> tuple[App, dict[str, ChatPlatform], D
     return app, platforms, runner
 
 
-def summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
-    acks = sorted(s["ack_s"] * 1000 for s in samples if s["ack_s"] is not None)
-    answers = sorted(s["answer_s"] * 1000 for s in samples if s["answer_s"] is not None)
-    return {
-        "n": len(samples),
-        "ack_ms": _quantiles(acks),
-        "answer_ms": _quantiles(answers),
-        "no_ack": len(samples) - len(acks),
-        "no_answer": len(samples) - len(answers),
-        "acks_past_3s": sum(1 for a in acks if a > MISS_S * 1000) + len(samples) - len(acks),
-        "generic_failures": sum(1 for s in samples if s["failed"]),
-    }
-
-
-def _quantiles(values: list[float]) -> dict[str, float] | None:
-    if not values:
-        return None
-    cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else []
-    pick = (lambda q: cuts[q - 1]) if cuts else (lambda q: values[0])
-    return {
-        "p50": round(pick(50), 1),
-        "p95": round(pick(95), 1),
-        "p99": round(pick(99), 1),
-        "max": round(values[-1], 1),
-    }
-
-
-def by_verb(samples: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for platform in ("slack", "discord"):
-        mine = [s for s in samples if s["platform"] == platform]
-        for verb in dict.fromkeys(s["verb"] for s in mine):
-            out[f"{platform} {verb}"] = summary([s for s in mine if s["verb"] == verb])
-        out[f"{platform} all"] = summary(mine)
-    return out
-
-
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -372,13 +333,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         closed = await ask(("closed", args.per_verb))
         results["closed_loop"] = by_verb(closed)
         results["load_average_closed"] = load_average()
-        _print_table("closed loop", results["closed_loop"])
+        print_table("closed loop", results["closed_loop"])
 
         print(f"reference: {args.rate}/s for {args.reference_s} s, no fan-out ...", flush=True)
         reference = await ask(("open", args.rate, args.reference_s))
         results["open_loop_reference"] = by_verb(reference["samples"])
         results["open_loop_reference"]["send_late_s"] = round(reference["late_s"], 3)
-        _print_table("reference", results["open_loop_reference"])
+        print_table("reference", results["open_loop_reference"])
 
         print(f"open loop {args.rate}/s during the fan-out ...", flush=True)
         parent.send(("open", args.rate, None))
@@ -399,7 +360,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         results["fanout"] = await ask(("figures", start, args.fanout_channels))
         results["fanout"]["outcomes"] = dict(outcomes)
         results["fanout"]["wall_s"] = round(fanout_s, 1)
-        _print_table("during the fan-out", results["open_loop_fanout"])
+        print_table("during the fan-out", results["open_loop_fanout"])
         print(json.dumps({"fanout": results["fanout"]}), flush=True)
 
         parent.send(("quit",))
@@ -409,21 +370,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await app.aclose()
     side.join()
     return results
-
-
-def _print_table(title: str, rows: dict[str, Any]) -> None:
-    print(f"{title}: ack p50/p95/p99/max ms, acks past 3 s, answer p50/p99 ms", flush=True)
-    for name, row in rows.items():
-        if not isinstance(row, dict):
-            continue
-        ack, answer = row["ack_ms"] or {}, row["answer_ms"] or {}
-        flag = "" if ack.get("p99", 1e9) <= TARGET_P99_MS else "  <-- p99 > 100 ms"
-        print(
-            f"  {name:26} n={row['n']:5} ack {ack.get('p50')}/{ack.get('p95')}/{ack.get('p99')}"
-            f"/{ack.get('max')} past3s={row['acks_past_3s']} answer {answer.get('p50')}"
-            f"/{answer.get('p99')} failures={row['generic_failures']}{flag}",
-            flush=True,
-        )
 
 
 def main() -> None:
