@@ -38,7 +38,7 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
-from bot.ack_plan import answered_from_text, needs_manager
+from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
@@ -377,12 +377,13 @@ class DiscordPlatform:
     async def _run_command(self, interaction: Interaction, text: str) -> None:
         # Acknowledge first: only an answer from the text alone (help, a usage mistake) goes
         # in the callback; everything else is deferred before the store is asked (under a
-        # fan-out the store's queue can hold a change's read and write for seconds). A change
-        # by a member who may make it is deferred publicly (its confirmation is for the
-        # channel); anything else privately.
+        # fan-out the store's queue can hold a change's read and write for seconds). An
+        # answer for the channel (a change by a member who may make it, `top public`) is
+        # deferred publicly; anything else privately.
         ctx = context_of(interaction)
         deferred = not answered_from_text(text)
-        public = deferred and ctx.can_manage and needs_manager(text)
+        allowed = ctx.can_manage or not needs_manager(text)
+        public = deferred and allowed and shown_to_channel(text)
         if deferred:
             await interaction.response.defer(ephemeral=not public, thinking=True)
         reply = await self._answer(ctx, text)

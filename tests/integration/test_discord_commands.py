@@ -266,6 +266,29 @@ async def test_a_change_answered_privately_takes_back_the_public_deferral(bot: S
     assert answer.body["flags"] == 64
 
 
+@pytest.mark.parametrize(
+    ("subcommand", "options", "permissions", "public"),
+    [
+        ("top", {"public": True}, MEMBER_PERMISSIONS, True),  # for the channel, anyone's
+        ("top", {}, MEMBER_PERMISSIONS, False),
+        ("unlink", {}, MANAGER_PERMISSIONS, True),
+        ("unlink", {}, MEMBER_PERMISSIONS, False),  # the core will refuse: privately
+        ("link", {"code": "K7QX-M2PA"}, MANAGER_PERMISSIONS, True),
+        ("link", {}, MANAGER_PERMISSIONS, False),  # a link code: for the manager only
+    ],
+)
+async def test_the_deferral_says_who_will_see_the_answer(
+    bot: Served, subcommand: str, options: dict[str, Any], permissions: int, public: bool
+) -> None:
+    async def for_the_channel(ctx: CommandContext, text: str) -> Reply:
+        return Reply(f"ok: {text}", visibility=Visibility.CHANNEL)
+
+    bot.platform._handler = for_the_channel
+    defer, answer = await bot.command(subcommand, permissions, until=2, **options)
+    assert defer.body == ({"type": 5} if public else {"type": 5, "data": {"flags": 64}})
+    assert answer.body["content"].startswith(f"ok: {subcommand}")
+
+
 async def test_a_change_is_deferred_before_the_store_is_asked(bot: Served) -> None:
     """The handler (the store's read and write, for the core) answers only once Discord has
     the deferral: a change waiting behind a fan-out's store work is still acked at once."""
