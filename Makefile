@@ -36,6 +36,8 @@ faketime:
 # minutes); bench/weekly_build.py: weekly digests for 2,000 subscriptions (~30 s).
 # bench/settle.py: a settling and follow-up pass over 2,000 channels' posts per platform,
 # with digests posted mid-pass timed against the same digests alone (~5 minutes).
+# bench/acks.py: /papers acks through bolt and discord.py, closed loop, then 20/s idle and
+# during a 2,000-channel-per-platform fan-out, 10,000 subscriptions, 100k papers (~12 minutes).
 bench:
 	$(PY) bench/digest_build.py
 	$(PY) bench/memory.py
@@ -44,3 +46,4 @@ bench:
 	$(PY) bench/clicks.py
 	$(PY) bench/weekly_build.py
 	$(PY) bench/settle.py --channels 2000
+	$(PY) bench/acks.py

@@ -9,8 +9,10 @@ store, no platform.
 
 from __future__ import annotations
 
-from bot.command_parse import Help, Settings, Subscribe, Unsubscribe, parse_command
+from bot.command_parse import Command, Help, Settings, Subscribe, Unsubscribe, parse_command
 from bot.errors import UserInputError
+from bot.link_parse import Link, Unlink
+from bot.vote_parse import Top
 
 
 def answered_from_text(text: str) -> bool:
@@ -22,23 +24,32 @@ def answered_from_text(text: str) -> bool:
 
 
 def needs_manager(text: str) -> bool:
-    """Whether the answer depends on who asks (`can_manage`): a change to a subscription.
+    """Whether the answer depends on who asks (`can_manage`): a change to a subscription,
+    linking or unlinking channels.
 
     Only these pay for a permission look-up (Slack's `users.info` for workspace admins)."""
-    try:
-        command = parse_command(text)
-    except UserInputError:
-        return False
-    match command:
-        case Subscribe() | Unsubscribe():
+    match _parsed(text):
+        case Subscribe() | Unsubscribe() | Link() | Unlink():
             return True
         case Settings(change):
             return not change.is_empty
     return False
 
 
-def private_lookup(text: str) -> bool:
-    """A read-only command answered privately from the store (topics, status, settings shown,
-    and the slow ones: today, search, show). A platform whose acknowledgement must already say
-    who sees the answer (Discord's deferral) can defer these privately."""
-    return not answered_from_text(text) and not needs_manager(text)
+def shown_to_channel(text: str) -> bool:
+    """Whether the answer, if it succeeds, is for the whole channel (a change, a link made,
+    `top public`). A platform whose acknowledgement must already say who sees the answer
+    (Discord's deferral) defers these publicly; a link code (`link` alone) stays private."""
+    match _parsed(text):
+        case Link(code):
+            return code is not None
+        case Top(public=public):
+            return public
+    return needs_manager(text)
+
+
+def _parsed(text: str) -> Command | None:
+    try:
+        return parse_command(text)
+    except UserInputError:
+        return None

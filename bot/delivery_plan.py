@@ -14,6 +14,7 @@ from collections.abc import Collection
 from datetime import datetime, time, timedelta
 
 from bot.cadence import due_posts
+from bot.cooperative import in_turns
 from bot.delivery_state import Delivery, DeliveryState, record_for
 from bot.ports import Store
 
@@ -31,7 +32,9 @@ async def plan_deliveries(
     """Create the records of every occurrence due by `now`; returns how many were new."""
     latest = await store.latest_delivery_per_channel()
     records: list[Delivery] = []
-    for subscription in await store.list_subscriptions():
+    # in turns: 10,000 subscriptions are seconds of schedule arithmetic, during which no
+    # slash command would be acknowledged
+    async for subscription in in_turns(await store.list_subscriptions()):
         channel = subscription.channel
         if subscription.paused_reason or channel.platform not in platforms:
             continue

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.connection import ConnectionStatus
-from bot.digest.build import build_digest
+from bot.digest.day_lists import DayLists
 from bot.digest.model import Digest
+from bot.digest.prepared import PreparedPapers
 from bot.errors import SourceError
 from bot.models import ChannelRef, ChannelSettings, Paper, SearchResults, Subscription
 from bot.ports import Clock, DailySource, LookupSource, Store
@@ -81,6 +82,10 @@ class PaperService:
         self.defaults = defaults
         self.day_cutoff_utc = day_cutoff_utc
         self._closed_empty: set[date] = set()  # closed days whose list was empty (weekends)
+        # Digests for commands (`/papers today`) from each day prepared once a minute, in a
+        # worker thread: parsed and matched on the event loop for every command, a 500-paper
+        # day held up every other command's ack (bench/acks.py).
+        self._lists = DayLists(self.papers_for_day, clock)
         self.delivery: DeliveryInfo | None = None  # set by the runtime when delivery runs
         # Called after a user changes a channel's subscription (the scheduler reschedules).
         self.on_change: Callable[[ChannelRef], Awaitable[None]] | None = None
@@ -111,6 +116,7 @@ class PaperService:
         if not self.store.read_only:
             await self.store.upsert_papers(papers)
             await self.store.record_fetch(day, len(papers), self.clock.now())
+        self._lists.forget(day)
         return papers
 
     async def papers_for_day(self, day: date) -> list[Paper]:
@@ -142,21 +148,21 @@ class PaperService:
         """The digest a subscription (stored or not) gets for `day`; without a day, the
         latest closed day that has a list (Monday morning: Friday's, not Sunday's empty one)."""
         if day is None:
-            day, papers = await self._latest_list()
+            day, prepared = await self._latest_list()
         else:
-            papers = await self.papers_for_day(day)
+            prepared = await self._lists.prepared(day)
         channel = subscription.channel
         posted = await self.store.posted_paper_ids(channel) if exclude_posted else set()
-        return build_digest(day, papers, subscription, already_posted=posted)
+        return prepared.build(day, subscription, already_posted=posted)
 
-    async def _latest_list(self) -> tuple[date, list[Paper]]:
+    async def _latest_list(self) -> tuple[date, PreparedPapers]:
         """The newest closed day with papers, looking back over a weekend and a holiday."""
         newest = self.covered_day()
         for back in range(LATEST_LIST_LOOKBACK_DAYS):
-            papers = await self.papers_for_day(newest - timedelta(days=back))
-            if papers:
-                return newest - timedelta(days=back), papers
-        return newest, []  # the digest says no papers were listed that day
+            prepared = await self._lists.prepared(newest - timedelta(days=back))
+            if prepared.papers:
+                return newest - timedelta(days=back), prepared
+        return newest, PreparedPapers(())  # the digest says no papers were listed that day
 
     async def search(self, query: str, limit: int = 10) -> SearchResults:
         """Search the store; when it knows nothing, ask the lookup source (arXiv).

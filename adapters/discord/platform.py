@@ -38,8 +38,7 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
-from bot.ack_plan import private_lookup
-from bot.commands import is_slow
+from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
@@ -383,13 +382,21 @@ class DiscordPlatform:
                 self._in_flight.discard(task)
 
     async def _run_command(self, interaction: Interaction, text: str) -> None:
-        # Acknowledge first: slow verbs may pass Discord's 3 s window, and a private answer
-        # from the store is deferred before the store is asked. A change is answered in
-        # the callback (its permission is in the interaction; it may be shown to all).
-        deferred = is_slow(text) or private_lookup(text)
+        # Acknowledge first: only an answer from the text alone (help, a usage mistake) goes
+        # in the callback; everything else is deferred before the store is asked (under a
+        # fan-out the store's queue can hold a change's read and write for seconds). An
+        # answer for the channel (a change by a member who may make it, `top public`) is
+        # deferred publicly; anything else privately.
+        ctx = context_of(interaction)
+        deferred = not answered_from_text(text)
+        allowed = ctx.can_manage or not needs_manager(text)
+        public = deferred and allowed and shown_to_channel(text)
         if deferred:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        reply = await self._answer(context_of(interaction), text)
+            await interaction.response.defer(ephemeral=not public, thinking=True)
+        reply = await self._answer(ctx, text)
+        if public and reply.visibility is Visibility.PRIVATE:
+            # refused or mistaken: the channel saw only "thinking"; the member sees why
+            await interaction.delete_original_response()
         await self._respond(interaction, reply, deferred=deferred)
 
     async def _answer(self, ctx: CommandContext, text: str) -> Reply:

@@ -6,6 +6,10 @@ with an empty cache and drops it at the end, so the next run sees papers fetched
 
 `load_artifacts` (bot/artifacts.py `ArtifactsRunner.for_papers`) gives each set of days its
 papers' Hugging Face artifacts, once per run; it never raises and never waits long.
+
+Concurrent callers share one preparation, and it is made in a worker thread: preparing a
+500-paper day takes 0.1-0.2 s of CPU, and on the event loop that held up every slash
+command's ack meanwhile (bench/acks.py saw 64 workers each prepare the same day at once).
 """
 
 from __future__ import annotations
@@ -13,27 +17,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
+from typing import TypeVar
 
 from bot.digest.prepared import PreparedPapers
 from bot.models import Paper, PaperArtifacts
 
+K = TypeVar("K")
+V = TypeVar("V")
 LoadDay = Callable[[date], Awaitable[list[Paper]]]
 LoadArtifacts = Callable[[Sequence[Paper]], Awaitable[Mapping[str, PaperArtifacts]]]
+Prepare = Callable[[Sequence[Paper], Mapping[str, PaperArtifacts]], PreparedPapers]
 
 
 class RunPapers:
-    def __init__(self, load_day: LoadDay, load_artifacts: LoadArtifacts | None = None) -> None:
+    def __init__(
+        self,
+        load_day: LoadDay,
+        load_artifacts: LoadArtifacts | None = None,
+        prepare: Prepare = PreparedPapers,
+    ) -> None:
         self._load_day = load_day
         self._load_artifacts = load_artifacts
+        self._prepare = prepare  # pure CPU work: run in a worker thread
         self._days: dict[date, asyncio.Future[list[Paper]]] = {}
-        self._prepared: dict[tuple[date, ...], PreparedPapers] = {}
-        self._artifacts: dict[tuple[date, ...], asyncio.Future[Mapping[str, PaperArtifacts]]] = {}
+        self._prepared: dict[tuple[date, ...], asyncio.Future[PreparedPapers]] = {}
 
     def clear(self) -> None:
         """Forget every list: the next request reads the store again."""
         self._days.clear()
         self._prepared.clear()
-        self._artifacts.clear()
 
     async def prepared(self, days: tuple[date, ...]) -> PreparedPapers:
         """The papers of `days`, in order (the same object for every channel of the run).
@@ -41,36 +53,28 @@ class RunPapers:
         Concurrent callers share one load per day; a load that failed is not kept, so the
         next caller tries again (and gets the error itself if it fails again).
         """
-        found = self._prepared.get(days)
-        if found is None:
-            papers = [paper for day in days for paper in await self._day(day)]
-            artifacts = await self._artifacts_of(days, papers)
-            found = self._prepared.setdefault(days, PreparedPapers(papers, artifacts))
-        return found
+        return await _shared(self._prepared, days, self._prepare_days)
 
-    async def _artifacts_of(
-        self, days: tuple[date, ...], papers: list[Paper]
-    ) -> Mapping[str, PaperArtifacts]:
-        """The papers' artifacts, loaded once for all the run's channels on these days."""
-        if self._load_artifacts is None:
-            return {}
-        loading = self._artifacts.get(days)
-        if loading is None:
-            loading = self._artifacts[days] = asyncio.ensure_future(self._load_artifacts(papers))
-        try:
-            return await asyncio.shield(loading)
-        except BaseException:
-            if loading.done() and self._artifacts.get(days) is loading:
-                del self._artifacts[days]
-            raise
+    async def _prepare_days(self, days: tuple[date, ...]) -> PreparedPapers:
+        papers = [paper for day in days for paper in await self._day(day)]
+        # Inside the shared preparation: one artifacts load per set of days for the run.
+        artifacts = await self._load_artifacts(papers) if self._load_artifacts else {}
+        return await asyncio.to_thread(self._prepare, papers, artifacts)
 
     async def _day(self, day: date) -> list[Paper]:
-        loading = self._days.get(day)
-        if loading is None:
-            loading = self._days[day] = asyncio.ensure_future(self._load_day(day))
-        try:
-            return await asyncio.shield(loading)
-        except BaseException:
-            if loading.done() and self._days.get(day) is loading:
-                del self._days[day]
-            raise
+        return await _shared(self._days, day, self._load_day)
+
+
+async def _shared(
+    futures: dict[K, asyncio.Future[V]], key: K, make: Callable[[K], Awaitable[V]]
+) -> V:
+    """`make(key)`, once for every concurrent caller; a failure is not kept."""
+    pending = futures.get(key)
+    if pending is None:
+        pending = futures[key] = asyncio.ensure_future(make(key))
+    try:
+        return await asyncio.shield(pending)
+    except BaseException:
+        if pending.done() and futures.get(key) is pending:
+            del futures[key]
+        raise

@@ -130,9 +130,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 async def test_subscribe_by_slash_command_then_the_digest_arrives_escaped(world: World) -> None:
-    [answer] = await world.slash("subscribe", topics="agents")
-    assert answer.body["type"] == 4
-    data = answer.body["data"]
+    defer, answer = await world.slash("subscribe", replies=2, topics="agents")
+    assert defer.body == {"type": 5}  # acked before the store: a public "thinking..."
+    data = answer.body
     assert "agents" in data["content"]
     assert not data.get("flags")  # the channel sees who subscribed it
     assert data["allowed_mentions"] == {"parse": []}
@@ -169,7 +169,7 @@ async def test_subscribe_by_slash_command_then_the_digest_arrives_escaped(world:
 
 
 async def test_a_resend_of_the_same_delivery_posts_nothing_new(world: World) -> None:
-    await world.slash("subscribe", topics="agents")
+    await world.slash("subscribe", replies=2, topics="agents")
     delivery = await world.runner.post_now(world.channel)
     assert delivery is not None
     created = len(world.discord.created)
@@ -182,8 +182,9 @@ async def test_a_resend_of_the_same_delivery_posts_nothing_new(world: World) -> 
 
 
 async def test_a_member_without_manage_channels_cannot_subscribe(world: World) -> None:
-    [answer] = await world.slash("subscribe", MEMBER_PERMISSIONS, topics="agents")
-    data = answer.body["data"]
+    defer, answer = await world.slash("subscribe", MEMBER_PERMISSIONS, replies=2, topics="agents")
+    assert defer.body == {"type": 5, "data": {"flags": 64}}  # private from the start
+    data = answer.body
     assert data["content"].startswith(MANAGERS_ONLY.split()[0])
     assert data["flags"] == 64
     assert await world.service.get_subscription(world.channel) is None
@@ -200,14 +201,14 @@ async def test_today_is_deferred_then_the_digest_follows_privately(world: World)
 
 
 async def test_unsubscribe_autocompletes_the_channels_stored_topics(world: World) -> None:
-    await world.slash("subscribe", topics='agents "world model"')
+    await world.slash("subscribe", replies=2, topics='agents "world model"')
     [answer] = await world.slash("unsubscribe", topic="", _focused="topic")
     values = [c["value"] for c in answer.body["data"]["choices"]]
     assert values == ["agents", '"world model"', "all"]
 
 
 async def test_missing_permissions_pauses_the_channel(world: World) -> None:
-    await world.slash("subscribe", topics="agents")
+    await world.slash("subscribe", replies=2, topics="agents")
     world.discord.fail_next("POST", r"^/channels/\d+/messages$", Failure.discord_error(50013))
     delivery = await world.runner.post_now(world.channel)
     assert delivery is not None

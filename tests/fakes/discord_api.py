@@ -298,6 +298,8 @@ class FakeDiscord:
                 return _json(
                     message_payload(next(self._ids), self.guild.channel_id, self.bot, body)
                 )
+            case ("DELETE", ["webhooks", _, _, "messages", "@original"]):
+                return web.Response(status=204)
             case ("PATCH" | "GET", ["webhooks", _, _, "messages", "@original"]):
                 return _json(
                     message_payload(next(self._ids), self.guild.channel_id, self.bot, body or {})

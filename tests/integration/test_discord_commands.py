@@ -201,23 +201,31 @@ async def test_managers_only_hides_the_group_from_members_lacking_manage_channel
     assert group["default_member_permissions"] == 1 << 4  # MANAGE_CHANNELS
 
 
-async def test_a_fast_command_is_answered_in_the_callback(bot: Served) -> None:
-    [reply] = await bot.command("subscribe", topics='agents "world model"')
+async def test_a_subscription_change_is_deferred_publicly_then_confirmed(bot: Served) -> None:
+    defer, answer = await bot.command("subscribe", until=2, topics='agents "world model"')
     [(ctx, text)] = bot.core.calls
     assert text == 'subscribe agents "world model"'
     assert ctx.can_manage is True
     assert ctx.user_id == str(ADA.id)
     assert ctx.channel == ChannelRef("discord", "222222222222222222", "111111111111111111")
+    assert defer.path.endswith("/callback")
+    assert defer.body == {"type": 5}  # DEFERRED_CHANNEL_MESSAGE, shown to the channel
+    assert answer.path.startswith(f"/webhooks/{bot.fake.app_id}/interaction-token-")
+    assert answer.body["content"] == 'ok: subscribe agents "world model"'
+    assert answer.body["allowed_mentions"] == {"parse": []}
+    assert not answer.body.get("flags")  # a subscription change is shown to the channel
+
+
+async def test_help_is_answered_in_the_callback(bot: Served) -> None:
+    [reply] = await bot.command("help", command="subscribe")
     assert reply.path.endswith("/callback")
     assert reply.body["type"] == 4  # CHANNEL_MESSAGE_WITH_SOURCE
-    data = reply.body["data"]
-    assert data["content"] == 'ok: subscribe agents "world model"'
-    assert data["allowed_mentions"] == {"parse": []}
-    assert not data.get("flags")  # a subscription change is shown to the channel
+    assert reply.body["data"]["content"] == "ok: help subscribe"
+    assert reply.body["data"]["flags"] == 64
 
 
 async def test_subscribe_without_topics_reaches_the_core_as_the_bare_verb(bot: Served) -> None:
-    await bot.command("subscribe")
+    await bot.command("subscribe", until=2)
     assert [text for _, text in bot.core.calls] == ["subscribe"]
 
 
@@ -235,16 +243,72 @@ async def test_a_slow_command_is_deferred_then_followed_up(bot: Served) -> None:
 async def test_a_subscription_change_by_a_member_without_manage_channels_is_refused(
     bot: Served,
 ) -> None:
-    [reply] = await bot.command("subscribe", MEMBER_PERMISSIONS, topics="agents")
+    defer, reply = await bot.command("subscribe", MEMBER_PERMISSIONS, until=2, topics="agents")
     [(ctx, _)] = bot.core.calls
     assert ctx.can_manage is False
-    data = reply.body["data"]
-    assert data["content"] == "Only members with Manage Channels can change this."
-    assert data["flags"] == 64  # only the member sees the refusal
+    assert defer.body == {"type": 5, "data": {"flags": 64}}  # deferred privately
+    assert reply.body["content"] == "Only members with Manage Channels can change this."
+    assert reply.body["flags"] == 64  # only the member sees the refusal
+
+
+async def test_a_change_answered_privately_takes_back_the_public_deferral(bot: Served) -> None:
+    """A manager's change the core answers privately (nothing changed, a mistake): the
+    channel's "thinking..." is deleted and only the member sees the answer."""
+
+    async def already(ctx: CommandContext, text: str) -> Reply:
+        return Reply("This channel already follows: agents")
+
+    bot.platform._handler = already
+    defer, deleted, answer = await bot.command("subscribe", until=3, topics="agents")
+    assert defer.body == {"type": 5}
+    assert (deleted.method, deleted.path.split("/")[-1]) == ("DELETE", "@original")
+    assert answer.body["content"] == "This channel already follows: agents"
+    assert answer.body["flags"] == 64
+
+
+@pytest.mark.parametrize(
+    ("subcommand", "options", "permissions", "public"),
+    [
+        ("top", {"public": True}, MEMBER_PERMISSIONS, True),  # for the channel, anyone's
+        ("top", {}, MEMBER_PERMISSIONS, False),
+        ("unlink", {}, MANAGER_PERMISSIONS, True),
+        ("unlink", {}, MEMBER_PERMISSIONS, False),  # the core will refuse: privately
+        ("link", {"code": "K7QX-M2PA"}, MANAGER_PERMISSIONS, True),
+        ("link", {}, MANAGER_PERMISSIONS, False),  # a link code: for the manager only
+    ],
+)
+async def test_the_deferral_says_who_will_see_the_answer(
+    bot: Served, subcommand: str, options: dict[str, Any], permissions: int, public: bool
+) -> None:
+    async def for_the_channel(ctx: CommandContext, text: str) -> Reply:
+        return Reply(f"ok: {text}", visibility=Visibility.CHANNEL)
+
+    bot.platform._handler = for_the_channel
+    defer, answer = await bot.command(subcommand, permissions, until=2, **options)
+    assert defer.body == ({"type": 5} if public else {"type": 5, "data": {"flags": 64}})
+    assert answer.body["content"].startswith(f"ok: {subcommand}")
+
+
+async def test_a_change_is_deferred_before_the_store_is_asked(bot: Served) -> None:
+    """The handler (the store's read and write, for the core) answers only once Discord has
+    the deferral: a change waiting behind a fan-out's store work is still acked at once."""
+
+    def deferred(fake: FakeDiscord) -> bool:
+        return any(r.body.get("type") == 5 for r in fake.interaction_replies() if r.body)
+
+    async def after_the_ack(ctx: CommandContext, text: str) -> Reply:
+        await bot.fake.wait_for(deferred)
+        return Reply(f"ok: {text}", visibility=Visibility.CHANNEL)
+
+    bot.platform._handler = after_the_ack
+    defer, answer = await bot.command("settings", until=2, time="08:30")
+    assert defer.body == {"type": 5}
+    assert answer.body["content"] == "ok: settings time 08:30"
 
 
 async def test_settings_options_are_rebuilt_as_the_typed_line(bot: Served) -> None:
-    await bot.command("settings", time="09:30", tz="Europe/Paris", **{"min-upvotes": 5, "max": 10})
+    settings = {"min-upvotes": 5, "max": 10}
+    await bot.command("settings", until=2, time="09:30", tz="Europe/Paris", **settings)
     assert bot.core.calls[0][1] == "settings time 09:30 tz Europe/Paris min-upvotes 5 max 10"
 
 
@@ -294,7 +358,7 @@ async def test_a_long_answer_continues_in_follow_ups(bot: Served) -> None:
         return Reply(long_text)
 
     bot.platform._handler = verbose
-    replies = await bot.command("subscribe", until=3, topics="agents")  # answered in the callback
+    replies = await bot.command("help", until=3)  # answered in the callback, then follow-ups
     assert [r.path.split("/")[1] for r in replies] == ["interactions", "webhooks", "webhooks"]
     contents = [replies[0].body["data"]["content"]] + [r.body["content"] for r in replies[1:]]
     assert all(len(c) <= 2000 for c in contents)

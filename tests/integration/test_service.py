@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,23 @@ async def test_a_digest_fetches_the_day_once_then_reads_the_store(
     fetched = await service.store.last_fetch()
     assert fetched is not None
     assert fetched[:2] == (DAY, 17)
+
+
+async def test_digests_for_commands_read_a_day_once_a_minute(service: PaperService) -> None:
+    """`/papers today` shares the day's prepared list for a minute (bot/digest/day_lists.py):
+    a change another process writes to the store shows after that; one the service stores
+    itself, at once."""
+    first = await service.digest_for(CHANNEL)
+    top = first.entries[0].paper
+    last = first.entries[-1].paper
+    await service.store.upsert_papers([replace(last, upvotes=top.upvotes + 100)])
+    assert await service.digest_for(CHANNEL) == first  # within the minute: as it was
+    assert isinstance(service.clock, FixedClock)
+    service.clock.advance(timedelta(seconds=61))
+    assert (await service.digest_for(CHANNEL)).entries[0].paper.arxiv_id == last.arxiv_id
+    await service.store.upsert_papers([replace(last, upvotes=0)])
+    await service.refresh_day(DAY)  # the service's own fetch: forgotten at once
+    assert (await service.digest_for(CHANNEL)).entries[0].paper.arxiv_id == top.arxiv_id
 
 
 async def test_scheduled_digests_leave_out_what_the_channel_already_got(

@@ -190,6 +190,23 @@ async def test_the_ack_comes_before_the_permission_look_up(
     assert texts(fake.responses["cmd"][0])[0] == "@uadmin subscribed this channel to: agents"
 
 
+@pytest.mark.parametrize("text", ["link", "link K7QX-M2PA", "unlink"])
+async def test_linking_is_a_managers_change_so_an_admin_is_looked_up_after_the_ack(
+    fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler, text: str
+) -> None:
+    """A workspace admin who is not a listed manager may link channels: users.info says so
+    (after the ack), as for subscribe; without the look-up the core would refuse them."""
+    fake.held["users.info"] = asyncio.Event()
+    async with asyncio.timeout(WAIT_S):
+        status, body = await send(http_platform, command_form(fake, text, "UADMIN"))
+        assert (status, body) == (200, None)  # acked while users.info is held
+        await fake.wait_calls("users.info", 1)
+        fake.held["users.info"].set()
+        await fake.wait_for(1)
+    [(ctx, asked)] = handler.calls
+    assert (asked, ctx.can_manage) == (text, True)
+
+
 @pytest.mark.parametrize("text", ["help", "topics", "status", "settings", "frobnicate"])
 async def test_verbs_that_change_nothing_never_look_up_permissions(
     fake: FakeSlackApi, http_platform: SlackPlatform, handler: RecordingHandler, text: str

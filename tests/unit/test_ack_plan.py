@@ -4,31 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ack_plan import answered_from_text, needs_manager, private_lookup
+from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
 
 
 @pytest.mark.parametrize(
-    ("text", "from_text", "manager"),
+    ("text", "from_text", "manager", "channel"),
     [
-        ("", True, False),
-        ("help", True, False),
-        ("help subscribe", True, False),
-        ("frobnicate", True, False),  # a usage mistake: the answer is the text's
-        ('search "open', True, False),
-        ("topics", False, False),
-        ("status", False, False),
-        ("today", False, False),
-        ("search agents", False, False),
-        ("settings", False, False),  # showing them: anyone
-        ("settings time 09:00", False, True),
-        ("subscribe", False, True),
-        ("subscribe agents", False, True),
-        ("unsubscribe", True, False),  # names nothing: its usage line
-        ("unsubscribe all", False, True),
-        ("unsubscribe agents", False, True),
+        ("", True, False, False),
+        ("help", True, False, False),
+        ("help subscribe", True, False, False),
+        ("frobnicate", True, False, False),  # a usage mistake: the answer is the text's
+        ('search "open', True, False, False),
+        ("topics", False, False, False),
+        ("status", False, False, False),
+        ("today", False, False, False),
+        ("search agents", False, False, False),
+        ("settings", False, False, False),  # showing them: anyone
+        ("settings time 09:00", False, True, True),
+        ("subscribe", False, True, True),
+        ("subscribe agents", False, True, True),
+        ("unsubscribe", True, False, False),  # names nothing: its usage line
+        ("unsubscribe all", False, True, True),
+        ("unsubscribe agents", False, True, True),
+        ("link", False, True, False),  # a link code: for the manager who asked only
+        ("link K7QX-M2PA", False, True, True),
+        ("unlink", False, True, True),
+        ("top", False, False, False),
+        ("top month public", False, False, True),
+        ("saved", False, False, False),
     ],
 )
-def test_ack_plan_by_command(text: str, from_text: bool, manager: bool) -> None:
+def test_ack_plan_by_command(text: str, from_text: bool, manager: bool, channel: bool) -> None:
     assert answered_from_text(text) is from_text
     assert needs_manager(text) is manager
-    assert private_lookup(text) is (not from_text and not manager)
+    assert shown_to_channel(text) is channel

@@ -1,18 +1,22 @@
-"""RunPapers: one load per day for concurrent callers; a failed load is tried again."""
+"""RunPapers: one load per day and one preparation (in a worker thread) for concurrent callers;
+a failed load is tried again."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date
 
 import pytest
 
+from bot.digest.prepared import PreparedPapers
 from bot.digest.run_papers import RunPapers
 from bot.errors import SourceUnavailable
 from bot.models import Paper, PaperArtifacts
 
 DAY, NEXT = date(2024, 5, 13), date(2024, 5, 14)
+WAIT_S = 5.0
 
 
 class Loader:
@@ -79,3 +83,25 @@ async def test_concurrent_channels_share_one_artifacts_load_per_set_of_days() ->
     papers.clear()
     await papers.prepared((DAY,))
     assert len(asked) == 2, "cleared: looked up again"
+
+
+async def test_concurrent_channels_share_one_preparation_made_off_the_event_loop() -> None:
+    """Preparing a day is CPU work: one preparation for every waiting channel, made in a
+    worker thread. It only finishes once the loop (still serving) opens its gate."""
+    entered, gate = threading.Event(), threading.Event()
+    opened: list[bool] = []
+
+    def prepare(papers: Sequence[Paper], artifacts: Mapping[str, PaperArtifacts]) -> PreparedPapers:
+        entered.set()
+        opened.append(gate.wait(timeout=WAIT_S))  # a bound, never a sleep
+        return PreparedPapers(papers, artifacts)
+
+    load = Loader()
+    load.gate.set()
+    papers = RunPapers(load, prepare=prepare)
+    waiting = [asyncio.ensure_future(papers.prepared((DAY,))) for _ in range(5)]
+    assert await asyncio.to_thread(entered.wait, WAIT_S)
+    gate.set()  # the loop runs while the preparation waits in its thread
+    prepared = await asyncio.gather(*waiting)
+    assert opened == [True], "prepared once, and not on the event loop"
+    assert len({id(p) for p in prepared}) == 1
