@@ -92,6 +92,8 @@ def test_same_stem_keeps_the_forms_topics_match() -> None:
         ("modle", {"model": 500, "mode": 400}, ["model", "mode"]),  # both common: both kept
         ("speculatve", {"speculative": 20, "speculation": 5}, ["speculative"]),  # nearest
         ("agnets", {"agents": 0}, []),  # a word no paper holds is no correction
+        # the nearest common word, even when a rare word is nearer ("techinical", one paper)
+        ("tcehinical", {"techinical": 1, "technical": 300}, ["technical"]),
     ],
 )
 def test_choose_corrections(token: str, counts: dict[str, int], expected: list[str]) -> None:
@@ -113,12 +115,36 @@ def test_choose_corrections(token: str, counts: dict[str, int], expected: list[s
         (["Agents", "Awakening Static Worlds"], "static world", [1, 0]),
         # otherwise the index's order stands
         (["A", "B", "C"], "zebra", [0, 1, 2]),
+        # a title lacking fewer words beats one lacking more (a relaxed stage's answers)
+        (
+            ["Scaling Image Training", "How Far Can RLVR Scale LLM Training"],
+            "far rlr scale llm training",
+            [1, 0],
+        ),
+        # the run as typed, small words included, beats the same words with others between
+        (
+            ["Reasoning with Reinforcement Learning", "Reasoning via Reinforcement Learning"],
+            "reasoning via reinforcement learning",
+            [1, 0],
+        ),
+        # the forms typed beat other forms of the same words
+        (
+            ["A World Model for Robotic Manipulation", "Value Models for Robotic Manipulation"],
+            "models for robotic manipulation",
+            [1, 0],
+        ),
+        # among titles holding the run as typed, the one the query covers most
+        (
+            ["A Long Survey of Large Language Models", "Fingerprints of Large Language Models"],
+            "of large language models",
+            [1, 0],
+        ),
     ],
 )
 def test_title_order(titles: list[str], query: str, expected: list[int]) -> None:
     plan = parse_query(query)
     groups = [[w] for w in plan.words]
-    assert title_order(titles, groups, plan.run) == expected
+    assert title_order(titles, groups, plan.run, plan.typed) == expected
 
 
 def test_title_holds_all_takes_any_alternative() -> None:
