@@ -194,13 +194,6 @@ def title_order(
     return sorted(range(len(titles)), key=lambda i: (keys[i], i))
 
 
-def any_title_holds_run(titles: Sequence[str], typed: Sequence[str]) -> bool:
-    """Whether one of `titles` holds the query's words as typed, side by side: if so, the
-    stage needs no look-up of such titles (`typed` is `ParsedQuery.typed`)."""
-    whole = [stem(fold(w)) for w in typed]
-    return any(_holds_run(_title_stems(t, keep_small=True), whole) for t in titles)
-
-
 def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
     """Whether `title` holds a form of every required word: a decisive, exact answer."""
     stems = set(_title_stems(title))
