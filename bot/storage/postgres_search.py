@@ -51,7 +51,7 @@ _RANKED = (
     f"to_tsquery({CONFIG}, $1) AS q WHERE rank_vector @@ q "
     f"AND {_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
     f" AS recent, to_tsquery({CONFIG}, $1) AS q "
-    "ORDER BY ts_rank_cd(rank_vector, q) DESC, id DESC LIMIT $2"
+    "ORDER BY ts_rank_cd(rank_vector, q, 1) DESC, id DESC LIMIT $2"
 )
 _ANYWHERE = (
     "SELECT id, title FROM papers WHERE "  # noqa: S608
@@ -59,14 +59,15 @@ _ANYWHERE = (
 )
 # The titles holding the query's words as typed, side by side (phraseto_tsquery takes plain
 # text, never syntax), through the title-only `title_vector` and its GIN index: a fragment of
-# common words finds its title first. A phrase test on search_vector read every candidate's
-# abstract vector; the title's is a few dozen bytes.
+# common words finds its title first. Words as written, small ones too (the `simple`
+# configuration, as SQLite's phrase): "to generate them all" is not just "generate". A
+# phrase test on search_vector read every candidate's abstract vector; a title's is small.
 _RUNS = (
-    "SELECT id, title FROM (SELECT id, title, rank_vector FROM papers, "  # noqa: S608
-    f"phraseto_tsquery({CONFIG}, $1) AS q WHERE title_vector @@ q "
+    "SELECT id, title FROM (SELECT id, title, title_vector FROM papers, "  # noqa: S608
+    "phraseto_tsquery('simple', $1) AS q WHERE title_vector @@ q "
     f"AND {_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RUN_WINDOW})"
-    f" AS recent, phraseto_tsquery({CONFIG}, $1) AS q "
-    "ORDER BY ts_rank_cd(rank_vector, q) DESC, id DESC LIMIT $2"
+    " AS recent, phraseto_tsquery('simple', $1) AS q "
+    "ORDER BY ts_rank_cd(title_vector, q, 2) DESC, id DESC LIMIT $2"
 )
 
 

@@ -202,17 +202,26 @@ def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
 
 def _title_key(
     title: str, wanted: Sequence[set[str]], run: Sequence[str], exact: Sequence[str]
-) -> tuple[int, bool, bool, bool, int]:
+) -> tuple[int, bool, bool, bool, bool, int]:
     stems = _title_stems(title)
     lacks = sum(not group & set(stems) for group in wanted) if wanted else 1
     holds_run = not lacks and _holds_run(stems, run)
     if not holds_run or not exact:
-        return (lacks, not holds_run, True, True, 0)
+        return (lacks, not holds_run, True, True, True, 0)
     words = _WORD.findall(fold(title))
     holds_whole = _holds_run([stem(w) for w in words], [stem(w) for w in exact])
     holds_exact = holds_whole and _holds_run(words, exact)
     others = len(words) - len(exact) if holds_whole else 0
-    return (0, False, not holds_whole, not holds_exact, others)
+    ends = holds_exact and _at_an_end(title, exact)
+    return (0, False, not holds_whole, not holds_exact, not ends, others)
+
+
+def _at_an_end(title: str, exact: Sequence[str]) -> bool:
+    """Whether the title (or its part after a colon) starts with `exact`, or ends with it."""
+    words = _WORD.findall(fold(title))
+    tail = _WORD.findall(fold(title.split(":", 1)[1])) if ":" in title else []
+    width = len(exact)
+    return list(exact) in (words[:width], words[-width:], tail[:width])
 
 
 def _title_stems(title: str, *, keep_small: bool = False) -> list[str]:

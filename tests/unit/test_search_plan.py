@@ -139,6 +139,15 @@ def test_choose_corrections(token: str, counts: dict[str, int], expected: list[s
             "of large language models",
             [1, 0],
         ),
+        # among those, a title that starts (or its part after a colon starts) or ends with it
+        (
+            [
+                "RLFR: Extending Reinforcement Learning for LLMs with Flows",
+                "QeRL: Beyond Efficiency, Quantization-enhanced Reinforcement Learning for LLMs",
+            ],
+            "reinforcement learning for llms",
+            [1, 0],
+        ),
     ],
 )
 def test_title_order(titles: list[str], query: str, expected: list[int]) -> None:
