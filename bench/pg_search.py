@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -30,11 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg
 
 from bench.search import (
-    KNOWN_ITEMS,
     QUERIES,
-    SEED,
     batches,
     corpus,
+    draw_sample,
     known_item,
     load_archive,
     machine,
@@ -60,7 +58,8 @@ async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
     store = await PostgresStore.open(url, schema=schema)
     try:
         build_s = await build(store, papers)
-        sample = random.Random(SEED).sample(papers, min(KNOWN_ITEMS, len(papers)))
+        sample: list[Paper] = []
+        draw_sample(iter(papers), sample)  # the very items bench/search.py's run draws
         return {
             "papers": len(papers),
             "build_s": round(build_s, 1),
@@ -85,6 +84,8 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--out", type=Path, default=Path("bench/results/pg_search.json"))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--workdir", type=Path, default=None, help="SQLite databases (see --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="reuse SQLite databases in --workdir")
     args = parser.parse_args(argv)
     url = os.environ.get(ENV) or sys.exit(f"set {ENV}=postgresql://USER@HOST:PORT/DATABASE")
     real, archive_items = load_archive(args.archive)
@@ -96,7 +97,8 @@ async def main(argv: list[str] | None = None) -> None:
         print(json.dumps(row), flush=True)
         if not args.skip_sqlite:
             with tempfile.TemporaryDirectory() as scratch:
-                row["sqlite"] = await run_size(real, archive_items, size, Path(scratch))
+                workdir = args.workdir or Path(scratch)
+                row["sqlite"] = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
             print(json.dumps(row["sqlite"]), flush=True)
         report["runs"].append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)
