@@ -100,4 +100,4 @@ async def test_similar_typed_at_the_console(commands: Commands) -> None:
     reply = await similar(commands, f"similar {ENVHARNESS}")
     assert reply.papers[0].title in printed
     assert f"why: {reply.why[0]}" in " ".join(printed.split())
-    assert "EnvHarness: Awakening Static Worlds" not in printed  # not its own answer
+    assert f"arxiv.org/abs/{ENVHARNESS}" not in printed  # not its own answer (header names it)
