@@ -150,8 +150,8 @@ async def _stage(
     if sql is _RANKED and len(rows) < wanted:
         rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
-    if sql is _RANKED and not close and len(plan.typed) > 1:
-        rows = list(await conn.fetch(_RUNS, " ".join(plan.typed), wanted, excluded)) + rows
+    if sql is _RANKED and not close and len(plan.as_typed) > 1:
+        rows = list(await conn.fetch(_RUNS, " ".join(plan.as_typed), wanted, excluded)) + rows
         titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
     order = title_order(titles, groups, plan.run, plan.typed)

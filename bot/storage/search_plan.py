@@ -62,6 +62,18 @@ class ParsedQuery:
         return tuple(w for w in self.typed if w in wanted)
 
     @property
+    def as_typed(self) -> tuple[str, ...]:
+        """Every word as typed, small ones too, without a question's opening or closing words
+        ("how do I use", "papers about"): the run a title may hold word for word."""
+        wanted = {*self.words, *(w for phrase in self.phrases for w in phrase)}
+        typed = list(self.typed)
+        while typed and typed[0] not in wanted and typed[0] in QUESTION_FILLER:
+            typed.pop(0)
+        while typed and typed[-1] not in wanted and typed[-1] in QUESTION_FILLER:
+            typed.pop()
+        return tuple(typed)
+
+    @property
     def is_empty(self) -> bool:
         """Nothing to look for (no words, or only exclusions)."""
         return not self.words and not self.phrases

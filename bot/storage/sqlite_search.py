@@ -114,7 +114,7 @@ async def _stage(
     expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     rows = list(await conn.execute_fetchall(_RANKED, (expression, RANK_WINDOW, wanted)))
-    if not close and len(plan.typed) > 1:
+    if not close and len(plan.as_typed) > 1:
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
     titles = _titles(rows)
     order = title_order(titles, groups, plan.run, plan.typed)
@@ -132,7 +132,7 @@ async def _title_runs(
     """The titles holding the query's words as typed, side by side: a fragment of a title
     whose words are common ("of large language models") finds its paper even when bm25
     ranks hundreds of abstracts repeating them higher."""
-    phrase = "{title} : " + quote(" ".join(plan.typed)) + excluded
+    phrase = "{title} : " + quote(" ".join(plan.as_typed)) + excluded
     return list(await conn.execute_fetchall(_RANKED, (phrase, RUN_WINDOW, wanted)))
 
 

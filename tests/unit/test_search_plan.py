@@ -183,3 +183,18 @@ def test_a_title_holding_the_words_exactly_as_typed_comes_first() -> None:
     groups = [[w] for w in plan.words]
     assert title_order(titles, groups, plan.run, plan.typed) == [1, 0]
     assert title_order(titles, groups, plan.run) == [0, 1]  # without the words as typed
+
+
+@pytest.mark.parametrize(
+    ("text", "as_typed"),
+    [
+        ("how do I use scaling laws for video?", ("scaling", "laws", "for", "video")),
+        ("papers about world models", ("world", "models")),
+        ("of large language models", ("of", "large", "language", "models")),  # kept
+        ("make a video", ("make", "a", "video")),  # a title's words, not a question's
+    ],
+)
+def test_as_typed_leaves_out_a_questions_opening_words(
+    text: str, as_typed: tuple[str, ...]
+) -> None:
+    assert parse_query(text).as_typed == as_typed
