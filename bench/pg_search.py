@@ -84,12 +84,20 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--out", type=Path, default=Path("bench/results/pg_search.json"))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--sqlite-sizes", default="", help="sizes run on SQLite only (bench/search.py's run)"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="SQLite databases (see --reuse)")
     parser.add_argument("--reuse", action="store_true", help="reuse SQLite databases in --workdir")
     args = parser.parse_args(argv)
     url = os.environ.get(ENV) or sys.exit(f"set {ENV}=postgresql://USER@HOST:PORT/DATABASE")
     real, archive_items = load_archive(args.archive)
-    report: dict[str, Any] = {"machine": machine(), "queries": list(QUERIES), "runs": []}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "queries": list(QUERIES),
+        "load_average_at_start": os.getloadavg(),
+        "runs": [],
+    }
     for size in (int(s) for s in args.sizes.split(",")):
         papers = list(corpus(real, size, archive_items))
         postgres = await run_postgres(url, papers)
@@ -101,6 +109,13 @@ async def main(argv: list[str] | None = None) -> None:
                 row["sqlite"] = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
             print(json.dumps(row["sqlite"]), flush=True)
         report["runs"].append(row)
+    for size in (int(s) for s in args.sqlite_sizes.split(",") if s):
+        with tempfile.TemporaryDirectory() as scratch:
+            workdir = args.workdir or Path(scratch)
+            sqlite = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
+        report["runs"].append({"size": size, "sqlite": sqlite})
+        print(json.dumps(sqlite), flush=True)
+    report["load_average"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"saved {args.out}")

@@ -47,12 +47,17 @@ _COUNTS = (
     "EXISTS (SELECT FROM papers WHERE arxiv_id = $3) AS held "
     "FROM unnest($1::text[], $4::text[]) WITH ORDINALITY AS u(t, w, n) ORDER BY u.n"
 )
-# Ranked by `rank_vector` (title A, keywords B: migration 14), kept in the row: ranking by
-# search_vector decompressed each candidate's TOASTed abstract vector (up to MATCH_BUDGET
-# of them), most of the time `similar` took.
+# The papers whose title or keywords hold the words, ranked by `rank_vector` (title A,
+# keywords B: migration 14, kept in the row) through its GIN index; then, if the pool is not
+# full, the newest that hold them anywhere. Ranking every match by search_vector decompressed
+# each one's TOASTed abstract vector (up to MATCH_BUDGET of them).
 _SIMILAR = (
     f"SELECT arxiv_id FROM papers, to_tsquery({CONFIG}, $1) AS q "  # noqa: S608
-    "WHERE search_vector @@ q ORDER BY ts_rank(rank_vector, q) DESC, id DESC LIMIT $2"
+    "WHERE rank_vector @@ q ORDER BY ts_rank(rank_vector, q) DESC, id DESC LIMIT $2"
+)
+_ANYWHERE = (
+    f"SELECT arxiv_id FROM papers WHERE search_vector @@ to_tsquery({CONFIG}, $1) "  # noqa: S608
+    "ORDER BY id + 0 DESC LIMIT $2"
 )
 
 
@@ -63,8 +68,12 @@ async def similar_ids(conn: Any, paper: Paper, limit: int) -> tuple[list[str], l
     if not terms or limit <= 0:
         return [], terms
     query = " | ".join(_any_form(t) for t in query_terms(terms))
-    rows = await conn.fetch(_SIMILAR, query, candidate_pool(limit))
-    return [str(row[0]) for row in rows], terms
+    pool = candidate_pool(limit)
+    found = [str(row[0]) for row in await conn.fetch(_SIMILAR, query, pool)]
+    if len(found) < pool:
+        more = [str(row[0]) for row in await conn.fetch(_ANYWHERE, query, pool + len(found))]
+        found += [arxiv_id for arxiv_id in more if arxiv_id not in found][: pool - len(found)]
+    return found, terms
 
 
 def _any_form(term: Term) -> str:
