@@ -25,6 +25,7 @@ from typing import Any
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
+    needs_run_lookup,
     parse_query,
     title_holds_all,
     title_order,
@@ -150,7 +151,7 @@ async def _stage(
     if sql is _RANKED and len(rows) < wanted:
         rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
-    if sql is _RANKED and not close and len(plan.as_typed) > 1:
+    if sql is _RANKED and not close and needs_run_lookup(plan, titles):
         rows = list(await conn.fetch(_RUNS, " ".join(plan.as_typed), wanted, excluded)) + rows
         titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]

@@ -206,6 +206,24 @@ def title_order(
     return sorted(range(len(titles)), key=lambda i: (keys[i], i))
 
 
+# A query of more words than this is no fragment: if a title the index ranked holds it word
+# for word, that title is the answer, and no look-up of titles holding the run is needed.
+FRAGMENT_WORDS = 5
+
+
+def needs_run_lookup(plan: ParsedQuery, titles: Sequence[str]) -> bool:
+    """Whether a stage should look up the titles holding the query's words as typed: for a
+    fragment (a few words, often common ones) always; for a longer query only when none of
+    `titles` (the index's best) already holds it word for word. A title-length phrase cost
+    an index walk of every small word in it ("for", "of", "the"): 20-60 ms at 100k papers."""
+    typed = plan.as_typed
+    if len(typed) < 2:
+        return False
+    if len(typed) <= FRAGMENT_WORDS:
+        return True
+    return not any(_holds_run(_WORD.findall(fold(t)), typed) for t in titles)
+
+
 def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
     """Whether `title` holds a form of every required word: a decisive, exact answer."""
     stems = set(_title_stems(title))

@@ -39,6 +39,7 @@ from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
     choose_corrections,
+    needs_run_lookup,
     parse_query,
     same_stem,
     stem_prefix,
@@ -114,7 +115,7 @@ async def _stage(
     expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     rows = list(await conn.execute_fetchall(_RANKED, (expression, RANK_WINDOW, wanted)))
-    if not close and len(plan.as_typed) > 1:
+    if not close and needs_run_lookup(plan, _titles(rows)):
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
     titles = _titles(rows)
     order = title_order(titles, groups, plan.run, plan.typed)

@@ -7,6 +7,7 @@ import pytest
 from bot.storage.search_plan import (
     ParsedQuery,
     choose_corrections,
+    needs_run_lookup,
     parse_query,
     same_stem,
     stem_prefix,
@@ -198,3 +199,14 @@ def test_as_typed_leaves_out_a_questions_opening_words(
     text: str, as_typed: tuple[str, ...]
 ) -> None:
     assert parse_query(text).as_typed == as_typed
+
+
+def test_a_fragment_always_looks_up_title_runs_a_long_query_only_when_none_holds_it() -> None:
+    fragment = parse_query("of large language models")
+    assert needs_run_lookup(fragment, ["Of Large Language Models"])
+    title = parse_query("Scaling Laws for Diffusion Transformers in Video Generation")
+    assert not needs_run_lookup(
+        title, ["Scaling Laws for Diffusion Transformers in Video Generation"]
+    )
+    assert needs_run_lookup(title, ["Video Generation: Scaling Laws for Diffusion Transformers"])
+    assert not needs_run_lookup(parse_query("diffusion"), [])  # one word: no run
