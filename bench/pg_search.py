@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -30,11 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg
 
 from bench.search import (
-    KNOWN_ITEMS,
     QUERIES,
-    SEED,
     batches,
     corpus,
+    draw_sample,
     known_item,
     load_archive,
     machine,
@@ -48,10 +46,17 @@ from bot.storage.postgres import PostgresStore
 ENV = "PAPERBOT_BENCH_POSTGRES_URL"
 
 
-async def build(store: PostgresStore, papers: list[Paper]) -> float:
+async def build(store: PostgresStore, papers: list[Paper], url: str, schema: str) -> float:
+    """Index `papers`, then ANALYZE them, as autovacuum does within a minute of a bulk load:
+    measured before it, the planner (no statistics yet) walked whole tables for `similar`."""
     started = time.perf_counter()
     for batch in batches(iter(papers)):
         await store.upsert_papers(batch)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"ANALYZE {schema}.papers")
+    finally:
+        await conn.close()
     return time.perf_counter() - started
 
 
@@ -59,8 +64,9 @@ async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     store = await PostgresStore.open(url, schema=schema)
     try:
-        build_s = await build(store, papers)
-        sample = random.Random(SEED).sample(papers, min(KNOWN_ITEMS, len(papers)))
+        build_s = await build(store, papers, url, schema)
+        sample: list[Paper] = []
+        draw_sample(iter(papers), sample)  # the very items bench/search.py's run draws
         return {
             "papers": len(papers),
             "build_s": round(build_s, 1),
@@ -85,10 +91,20 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--out", type=Path, default=Path("bench/results/pg_search.json"))
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--sqlite-sizes", default="", help="sizes run on SQLite only (bench/search.py's run)"
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="SQLite databases (see --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="reuse SQLite databases in --workdir")
     args = parser.parse_args(argv)
     url = os.environ.get(ENV) or sys.exit(f"set {ENV}=postgresql://USER@HOST:PORT/DATABASE")
     real, archive_items = load_archive(args.archive)
-    report: dict[str, Any] = {"machine": machine(), "queries": list(QUERIES), "runs": []}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "queries": list(QUERIES),
+        "load_average_at_start": os.getloadavg(),
+        "runs": [],
+    }
     for size in (int(s) for s in args.sizes.split(",")):
         papers = list(corpus(real, size, archive_items))
         postgres = await run_postgres(url, papers)
@@ -96,9 +112,17 @@ async def main(argv: list[str] | None = None) -> None:
         print(json.dumps(row), flush=True)
         if not args.skip_sqlite:
             with tempfile.TemporaryDirectory() as scratch:
-                row["sqlite"] = await run_size(real, archive_items, size, Path(scratch))
+                workdir = args.workdir or Path(scratch)
+                row["sqlite"] = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
             print(json.dumps(row["sqlite"]), flush=True)
         report["runs"].append(row)
+    for size in (int(s) for s in args.sqlite_sizes.split(",") if s):
+        with tempfile.TemporaryDirectory() as scratch:
+            workdir = args.workdir or Path(scratch)
+            sqlite = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
+        report["runs"].append({"size": size, "sqlite": sqlite})
+        print(json.dumps(sqlite), flush=True)
+    report["load_average"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"saved {args.out}")

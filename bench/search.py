@@ -233,20 +233,42 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def draw_sample(papers: Iterator[Paper], sample: list[Paper]) -> None:
+    """The sample `build` keeps, drawn from the same stream without indexing it."""
+    rng = random.Random(SEED)
+    for seen, paper in enumerate(papers, start=1):
+        if len(sample) < KNOWN_ITEMS:
+            sample.append(paper)
+        elif (slot := rng.randrange(seen)) < KNOWN_ITEMS:
+            sample[slot] = paper
+
+
 async def run_size(
-    real: list[Paper], archive_items: int, size: int, workdir: Path
+    real: list[Paper], archive_items: int, size: int, workdir: Path, *, reuse: bool = False
 ) -> dict[str, Any]:
+    """Index a corpus of `size` papers (or, with `reuse`, open the one a previous run left in
+    `workdir`: the corpus is seeded, so it is the same) and measure it."""
     db = workdir / f"search-{size}.db"
-    db.unlink(missing_ok=True)
+    built = db.with_suffix(".build.json")
+    if not (reuse and db.exists() and built.exists()):
+        db.unlink(missing_ok=True)
+        built.unlink(missing_ok=True)
     store = await SqliteStore.open(db)
     sample: list[Paper] = []
     try:
         is_real = size <= archive_items
-        build_s = await build(store, corpus(real, size, archive_items), sample)
         count = min(size, len(real)) if is_real else size
+        reused = built.exists()
+        if reused:
+            draw_sample(corpus(real, size, archive_items), sample)
+            build_s = float(json.loads(built.read_text(encoding="utf-8"))["build_s"])
+        else:
+            build_s = await build(store, corpus(real, size, archive_items), sample)
+            built.write_text(json.dumps({"build_s": build_s}), encoding="utf-8")
         result: dict[str, Any] = {
             "papers": count,
             "corpus": "real archive" if is_real else "synthetic (recombined from the archive)",
+            "reused_db": reused,
             "build_s": round(build_s, 1),
             "build_papers_per_s": round(count / build_s),
             "db_mb": files_mb(workdir, db.name),
@@ -285,13 +307,16 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="9581,100000,1000000")
     parser.add_argument("--out", type=Path, default=Path("bench/results/search.json"))
     parser.add_argument("--workdir", type=Path, default=None, help="where the databases go")
+    parser.add_argument(
+        "--reuse", action="store_true", help="open the databases a previous run left in --workdir"
+    )
     args = parser.parse_args(argv)
     real, archive_items = load_archive(args.archive)
     report: dict[str, Any] = {"machine": machine(), "queries": list(QUERIES), "runs": []}
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.workdir or Path(scratch)
         for size in (int(s) for s in args.sizes.split(",")):
-            result = await run_size(real, archive_items, size, workdir)
+            result = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
             report["runs"].append(result)
             print(json.dumps(result), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from typing import Any
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
-    any_title_holds_run,
+    needs_run_lookup,
     parse_query,
     title_holds_all,
     title_order,
@@ -37,19 +37,46 @@ CONFIG = "'english'::regconfig"
 # newest RANK_WINDOW matches are ranked: a search is for recent papers first.
 RANK_WINDOW = 2000
 RERANK_AT_LEAST = 30  # how many of a stage's best are re-ordered by their titles
+RUN_WINDOW = 300  # titles holding the run as typed, newest first, ranked at most (as SQLite)
 # No exclusion is NULL: the test then never reads a row's search_vector (a large, TOASTed
 # value), which had doubled the time of every query without one.
 _UNLESS_EXCLUDED = f"($3::text IS NULL OR NOT search_vector @@ to_tsquery({CONFIG}, $3))"
+# First the papers whose title or keywords match (`rank_vector`, title A and keywords B:
+# migration 14, a small value kept in the row), the newest RANK_WINDOW of them ranked by
+# `ts_rank_cd`; then, if places are left, the newest papers that match anywhere
+# (search_vector, the abstract and authors too). Testing and ranking search_vector itself
+# read and decompressed each candidate's TOASTed abstract vector: 7,000 rows looked at for a
+# common word cost 40-70 ms at 100k papers.
 _RANKED = (
-    "SELECT id, title FROM (SELECT id, title, search_vector FROM papers, "  # noqa: S608
-    f"to_tsquery({CONFIG}, $1) AS q WHERE search_vector @@ q "
+    "SELECT id, title FROM (SELECT id, title, rank_vector FROM papers, "  # noqa: S608
+    f"to_tsquery({CONFIG}, $1) AS q WHERE rank_vector @@ q "
     f"AND {_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
     f" AS recent, to_tsquery({CONFIG}, $1) AS q "
-    "ORDER BY ts_rank_cd(search_vector, q) DESC, id DESC LIMIT $2"
+    "ORDER BY ts_rank_cd(rank_vector, q, 1) DESC, id DESC LIMIT $2"
 )
-# The titles (or texts) holding the query's words as typed, side by side (phraseto_tsquery
-# takes plain text, never syntax): a fragment of common words finds its title first.
-_RUNS = _RANKED.replace(f"to_tsquery({CONFIG}, $1)", f"phraseto_tsquery({CONFIG}, $1)")
+# The fill runs when few titles or keywords match, so the words are rare: `id + 0` keeps the
+# planner off a backward walk of the primary key testing every row's TOASTed vector (19,000
+# rows, 180 ms, for an author's name at 100k) and on the GIN index.
+_ANYWHERE = (
+    "SELECT id, title FROM papers WHERE "  # noqa: S608
+    f"search_vector @@ to_tsquery({CONFIG}, $1) AND {_UNLESS_EXCLUDED} "
+    "ORDER BY id + 0 DESC LIMIT $2"
+)
+# The titles holding the query's words as typed, side by side (phraseto_tsquery takes plain
+# text, never syntax), through the title-only `title_vector` and its GIN index: a fragment of
+# common words finds its title first. Words as written, small ones too (the `simple`
+# configuration, as SQLite's phrase): "to generate them all" is not just "generate". A
+# phrase test on search_vector read every candidate's abstract vector; a title's is small.
+# The matches are gathered through the GIN index first (MATERIALIZED): left to itself, the
+# planner walked the primary key backwards testing each row, 43,000 rows for "reasoning
+# models" (60 ms at 100k), as it cannot tell how few titles hold a phrase.
+_RUNS = (
+    "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM papers "  # noqa: S608
+    f"WHERE title_vector @@ phraseto_tsquery('simple', $1) AND {_UNLESS_EXCLUDED}) "
+    f"SELECT id, title FROM (SELECT * FROM runs ORDER BY id DESC LIMIT {RUN_WINDOW}) AS recent, "
+    "phraseto_tsquery('simple', $1) AS q ORDER BY ts_rank_cd(title_vector, q, 2) DESC, id DESC "
+    "LIMIT $2"
+)
 
 
 def trigram_sql(trgm_schema: str) -> str:
@@ -121,11 +148,12 @@ async def _stage(
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     rows = list(await conn.fetch(sql, argument, wanted, excluded))
+    if sql is _RANKED and len(rows) < wanted:
+        rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
-    runs_wanted = sql is _RANKED and not close and len(plan.typed) > 1
-    if runs_wanted and not any_title_holds_run(titles, plan.typed):
-        rows = list(await conn.fetch(_RUNS, " ".join(plan.typed), wanted, excluded)) + rows
-    titles = [str(row[1]) for row in rows]
+    if sql is _RANKED and not close and needs_run_lookup(plan, titles):
+        rows = list(await conn.fetch(_RUNS, " ".join(plan.as_typed), wanted, excluded)) + rows
+        titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
     order = title_order(titles, groups, plan.run, plan.typed)
     found.add([int(rows[i][0]) for i in order], limit, close=close)

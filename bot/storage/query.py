@@ -100,6 +100,25 @@ def typo_limit(token: str) -> int:
     return 1 if len(token) < 8 else 2
 
 
+HEAD_LETTERS = 3  # a typo at most this far into a word is looked for by `head_edits`
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def head_edits(token: str) -> set[str]:
+    """The words one edit away from `token` within its first HEAD_LETTERS letters (a letter
+    dropped, doubled in, replaced or swapped with its neighbour): the corrections a typo at
+    a word's start can have, which a look-up by its first letters cannot find."""
+    found: set[str] = set()
+    for i in range(min(HEAD_LETTERS, len(token))):
+        found.add(token[:i] + token[i + 1 :])
+        found.update(token[:i] + c + token[i + 1 :] for c in _ALPHABET)
+        found.update(token[:i] + c + token[i:] for c in _ALPHABET)
+        if i + 1 < len(token):
+            found.add(token[:i] + token[i + 1] + token[i] + token[i + 2 :])
+    found.discard(token)
+    return found
+
+
 def prefix_range(token: str, length: int = 2) -> tuple[str, str]:
     """[low, high) bounds of the vocabulary terms that start like `token`."""
     head = token[:length]

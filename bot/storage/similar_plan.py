@@ -38,7 +38,7 @@ KEYWORD_WEIGHT = 2.0
 # A word an abstract says once is often incidental; said again, it matters, up to a point.
 ABSTRACT_WEIGHT = 0.5
 ABSTRACT_CAP = 3
-CANDIDATES = 40  # the paper's heaviest words whose rarity is looked up
+CANDIDATES = 24  # the paper's heaviest words whose rarity is looked up
 KEEP_TERMS = 12  # the distinctive words the similar papers are looked for by
 # A word held by more than this share of the corpus is too common to say what a paper is
 # about (and would make the ranking walk a large part of the index).

@@ -18,6 +18,7 @@ RANK_WINDOW matches, which bounds its time on large corpora (docs/benchmarks.md,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from bot.storage.query import (
     any_of,
     edit_distance,
     exclusion_expression,
+    head_edits,
     match_expression,
     prefix_range,
     quote,
@@ -36,8 +38,8 @@ from bot.storage.query import (
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
-    any_title_holds_run,
     choose_corrections,
+    needs_run_lookup,
     parse_query,
     same_stem,
     stem_prefix,
@@ -72,8 +74,6 @@ _CANDIDATES_PER_WORD = 5000
 RARE_DOCS = 3
 # Papers counted at most per correction candidate: enough to tell common from rare.
 _DOCS_COUNTED = 500
-# A typo in a word's first two letters leaves its last three intact from this length on.
-MIN_SUFFIX_FALLBACK_LENGTH = 5
 
 Groups = list[list[str]]
 
@@ -115,7 +115,7 @@ async def _stage(
     expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     rows = list(await conn.execute_fetchall(_RANKED, (expression, RANK_WINDOW, wanted)))
-    if not close and len(plan.typed) > 1 and not any_title_holds_run(_titles(rows), plan.typed):
+    if not close and needs_run_lookup(plan, _titles(rows)):
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
     titles = _titles(rows)
     order = title_order(titles, groups, plan.run, plan.typed)
@@ -133,7 +133,7 @@ async def _title_runs(
     """The titles holding the query's words as typed, side by side: a fragment of a title
     whose words are common ("of large language models") finds its paper even when bm25
     ranks hundreds of abstracts repeating them higher."""
-    phrase = "{title} : " + quote(" ".join(plan.typed)) + excluded
+    phrase = "{title} : " + quote(" ".join(plan.as_typed)) + excluded
     return list(await conn.execute_fetchall(_RANKED, (phrase, RUN_WINDOW, wanted)))
 
 
@@ -192,8 +192,8 @@ async def _candidates(conn: aiosqlite.Connection, tokens: list[str]) -> dict[str
     """Indexed words within a typo's reach of each token.
 
     Most typos leave the first two letters alone, and those words are one b-tree range.
-    A typo within the first two letters leaves the end alone: that fallback has no index
-    to use (a scan of the word list, a few ms at 60k words), so it runs only when needed.
+    A typo within the first two letters is looked for among its one-edit variants there
+    (`head_edits`), a few hundred exact look-ups in the same b-tree, only when needed.
     """
     select = (
         "SELECT ? AS token, term FROM (SELECT term FROM search_terms WHERE term >= ? "
@@ -205,20 +205,15 @@ async def _candidates(conn: aiosqlite.Connection, tokens: list[str]) -> dict[str
         for p in (token, *prefix_range(token), len(token) - 2, len(token) + 2, _CANDIDATES_PER_WORD)
     ]
     found = _near(await conn.execute_fetchall(" UNION ALL ".join([select] * len(tokens)), params))
-    missing = [t for t in tokens if not found.get(t) and len(t) >= MIN_SUFFIX_FALLBACK_LENGTH]
+    missing = [t for t in tokens if not found.get(t)]
     if missing:
-        select = (
-            "SELECT ? AS token, term FROM (SELECT term FROM search_terms WHERE "
-            "length(term) BETWEEN ? AND ? AND substr(term, -3) = ? LIMIT ?)"
+        edits = {edit: token for token in missing for edit in head_edits(token)}
+        rows = await conn.execute_fetchall(
+            "SELECT j.value FROM json_each(?) AS j JOIN search_terms AS t ON t.term = j.value",
+            (json.dumps(list(edits)),),
         )
-        params = [
-            p
-            for token in missing
-            for p in (token, len(token) - 1, len(token) + 1, token[-3:], _CANDIDATES_PER_WORD)
-        ]
-        found |= _near(
-            await conn.execute_fetchall(" UNION ALL ".join([select] * len(missing)), params)
-        )
+        for (term,) in rows:
+            found.setdefault(edits[str(term)], []).append(str(term))
     return {token: found.get(token, []) for token in tokens}
 
 

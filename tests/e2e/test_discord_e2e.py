@@ -217,3 +217,19 @@ async def test_missing_permissions_pauses_the_channel(world: World) -> None:
     assert subscription is not None
     assert subscription.paused_reason is not None
     assert "50013" in subscription.paused_reason
+
+
+async def test_similar_answers_with_the_papers_like_one_and_why(world: World) -> None:
+    await world.slash("today", replies=2)  # the day's papers are fetched and stored
+    twin = hf_fixture(DAY)[0]["paper"]  # the hostile paper's abstract is this one's
+    defer, *answers = await world.slash("similar", replies=2, paper="2608.99999")
+    assert defer.body == {"type": 5, "data": {"flags": 64}}
+    body = answers[0].body
+    assert body["flags"] == 64
+    text = all_text(body)
+    assert twin["title"][:40] in text
+    fields = [f for embed in body.get("embeds", []) for f in embed.get("fields", [])]
+    assert any(f["name"] == "Why this paper" and "shares" in f["value"] for f in fields)
+    assert "arxiv.org/abs/2608.99999" not in text  # not its own answer (the header names it)
+    assert_within_limits(body)
+    assert_nothing_live(body)

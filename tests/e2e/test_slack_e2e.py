@@ -220,3 +220,28 @@ async def test_today_is_deferred_and_answered_privately_with_the_digest(
     for answer in answers:
         for target in LINK.findall("".join(block_texts(answer.get("blocks", [])))):
             assert target.startswith("https://")
+
+
+async def test_similar_answers_privately_with_the_papers_like_one_and_why(
+    world: tuple[FakeSlackApi, SlackPlatform, PaperService],
+) -> None:
+    slack, platform, _ = world
+    await slash(platform, slack, "today")  # the day's papers are fetched and stored
+    await slack.wait_for(1)
+    twin = hf_fixture(DAY)[0]["paper"]  # the hostile paper's abstract is this one's
+    ack = await slash(platform, slack, "similar https://arxiv.org/abs/2608.99999v1")
+    assert ack["response_type"] == "ephemeral"
+
+    def similar_answers() -> list[dict[str, Any]]:
+        return [a for a in slack.responses["cmd"] if "papers like" in a.get("text", "")]
+
+    while not similar_answers():  # the answer follows through response_url, after today's
+        await slack.wait_for(len(slack.responses["cmd"]) + 1)
+    answers = similar_answers()
+    [answer] = answers
+    assert answer["response_type"] == "ephemeral"
+    shown = "".join(block_texts(answer["blocks"]))
+    assert twin["title"][:40] in shown
+    assert "_Why:_ shares" in shown
+    assert "arxiv.org/abs/2608.99999" not in shown  # not its own answer (the header names it)
+    assert_valid_and_safe({"unfurl_links": False, "unfurl_media": False, **answer})

@@ -3,6 +3,7 @@ its reply as Slack, Discord and the console render it."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.console import ConsolePlatform
 from adapters.console.render import render_reply as console_reply
 from adapters.discord.render import render_reply as discord_reply
 from adapters.slack.render import render_reply as slack_reply
@@ -88,3 +90,14 @@ async def test_every_platform_shows_each_papers_why_line(commands: Commands) -> 
         for field in embed.fields
     ]
     assert ("Why this paper", f"• {first_why}") in discord_fields
+
+
+async def test_similar_typed_at_the_console(commands: Commands) -> None:
+    out = io.StringIO()
+    lines = io.StringIO(f"/papers similar {ENVHARNESS}\n")
+    await ConsolePlatform(out, lines).start(commands.handle)
+    printed = out.getvalue()
+    reply = await similar(commands, f"similar {ENVHARNESS}")
+    assert reply.papers[0].title in printed
+    assert f"why: {reply.why[0]}" in " ".join(printed.split())
+    assert f"arxiv.org/abs/{ENVHARNESS}" not in printed  # not its own answer (header names it)

@@ -7,6 +7,7 @@ import pytest
 from bot.storage.search_plan import (
     ParsedQuery,
     choose_corrections,
+    needs_run_lookup,
     parse_query,
     same_stem,
     stem_prefix,
@@ -92,6 +93,8 @@ def test_same_stem_keeps_the_forms_topics_match() -> None:
         ("modle", {"model": 500, "mode": 400}, ["model", "mode"]),  # both common: both kept
         ("speculatve", {"speculative": 20, "speculation": 5}, ["speculative"]),  # nearest
         ("agnets", {"agents": 0}, []),  # a word no paper holds is no correction
+        # the nearest common word, even when a rare word is nearer ("techinical", one paper)
+        ("tcehinical", {"techinical": 1, "technical": 300}, ["technical"]),
     ],
 )
 def test_choose_corrections(token: str, counts: dict[str, int], expected: list[str]) -> None:
@@ -113,12 +116,45 @@ def test_choose_corrections(token: str, counts: dict[str, int], expected: list[s
         (["Agents", "Awakening Static Worlds"], "static world", [1, 0]),
         # otherwise the index's order stands
         (["A", "B", "C"], "zebra", [0, 1, 2]),
+        # a title lacking fewer words beats one lacking more (a relaxed stage's answers)
+        (
+            ["Scaling Image Training", "How Far Can RLVR Scale LLM Training"],
+            "far rlr scale llm training",
+            [1, 0],
+        ),
+        # the run as typed, small words included, beats the same words with others between
+        (
+            ["Reasoning with Reinforcement Learning", "Reasoning via Reinforcement Learning"],
+            "reasoning via reinforcement learning",
+            [1, 0],
+        ),
+        # the forms typed beat other forms of the same words
+        (
+            ["A World Model for Robotic Manipulation", "Value Models for Robotic Manipulation"],
+            "models for robotic manipulation",
+            [1, 0],
+        ),
+        # among titles holding the run as typed, the one the query covers most
+        (
+            ["A Long Survey of Large Language Models", "Fingerprints of Large Language Models"],
+            "of large language models",
+            [1, 0],
+        ),
+        # among those, a title that starts (or its part after a colon starts) or ends with it
+        (
+            [
+                "RLFR: Extending Reinforcement Learning for LLMs with Flows",
+                "QeRL: Beyond Efficiency, Quantization-enhanced Reinforcement Learning for LLMs",
+            ],
+            "reinforcement learning for llms",
+            [1, 0],
+        ),
     ],
 )
 def test_title_order(titles: list[str], query: str, expected: list[int]) -> None:
     plan = parse_query(query)
     groups = [[w] for w in plan.words]
-    assert title_order(titles, groups, plan.run) == expected
+    assert title_order(titles, groups, plan.run, plan.typed) == expected
 
 
 def test_title_holds_all_takes_any_alternative() -> None:
@@ -148,3 +184,29 @@ def test_a_title_holding_the_words_exactly_as_typed_comes_first() -> None:
     groups = [[w] for w in plan.words]
     assert title_order(titles, groups, plan.run, plan.typed) == [1, 0]
     assert title_order(titles, groups, plan.run) == [0, 1]  # without the words as typed
+
+
+@pytest.mark.parametrize(
+    ("text", "as_typed"),
+    [
+        ("how do I use scaling laws for video?", ("scaling", "laws", "for", "video")),
+        ("papers about world models", ("world", "models")),
+        ("of large language models", ("of", "large", "language", "models")),  # kept
+        ("make a video", ("make", "a", "video")),  # a title's words, not a question's
+    ],
+)
+def test_as_typed_leaves_out_a_questions_opening_words(
+    text: str, as_typed: tuple[str, ...]
+) -> None:
+    assert parse_query(text).as_typed == as_typed
+
+
+def test_a_fragment_always_looks_up_title_runs_a_long_query_only_when_none_holds_it() -> None:
+    fragment = parse_query("of large language models")
+    assert needs_run_lookup(fragment, ["Of Large Language Models"])
+    title = parse_query("Scaling Laws for Diffusion Transformers in Video Generation")
+    assert not needs_run_lookup(
+        title, ["Scaling Laws for Diffusion Transformers in Video Generation"]
+    )
+    assert needs_run_lookup(title, ["Video Generation: Scaling Laws for Diffusion Transformers"])
+    assert not needs_run_lookup(parse_query("diffusion"), [])  # one word: no run

@@ -11,6 +11,7 @@ from bot.storage.query import (
     edit_distance,
     exclusion_expression,
     fold,
+    head_edits,
     index_terms,
     match_expression,
     prefix_range,
@@ -121,3 +122,11 @@ def test_prefix_range_bounds_the_words_that_start_alike() -> None:
     assert (low, high) == ("di", "dj")
     assert low <= "diffusion" < high
     assert not low <= "dz" < high
+
+
+def test_head_edits_hold_the_corrections_of_a_typo_in_the_first_letters() -> None:
+    edits = head_edits("wrold")
+    assert {"world", "wxold", "rold", "worold"} <= edits  # swap, replace, drop, insert
+    assert "wrold" not in edits
+    assert "wrolt" not in edits  # past the first letters: the prefix look-up's job
+    assert head_edits("atil") >= {"tail", "til"}

@@ -40,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "settle"),
     Migration(12, "followups"),
     Migration(13, "links"),
+    Migration(14, "search_vectors"),
     Migration(15, "artifacts"),
     Migration(16, "followup_leases"),
 )
