@@ -115,6 +115,7 @@ class FakeDiscord:
     channels: set[str] = field(default_factory=set)  # more text channels than the guild's one
     limits: ServerLimits | None = None  # Discord's rate limits (tests/fakes/rate_limits.py)
     record: bool = True  # False: keep no `requests` (a benchmark's ten thousand posts)
+    _held: list[tuple[str, re.Pattern[str], asyncio.Event]] = field(default_factory=list)
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
     _nonces: dict[tuple[str, str], tuple[dict[str, Any], float]] = field(default_factory=dict)
     _sockets: list[_Socket] = field(default_factory=list)
@@ -161,6 +162,13 @@ class FakeDiscord:
         """
         pattern = re.compile(path_regex)
         self._failures.extend((method, pattern, f) for f in failures)
+
+    def hold(self, method: str, path_regex: str) -> asyncio.Event:
+        """Requests matching `method` and `path_regex` arrive (and are recorded) but are
+        answered only once the returned event is set: a reply the client may never hear."""
+        gate = asyncio.Event()
+        self._held.append((method, re.compile(path_regex), gate))
+        return gate
 
     def messages(self, channel_id: int | None = None) -> list[Recorded]:
         """Successful or not, every POST of a message to a channel (not interaction replies)."""
@@ -222,6 +230,10 @@ class FakeDiscord:
                 Recorded(request.method, path, dict(request.query), body, headers, loop_time)
             )
         try:
+            for method, pattern, gate in self._held:
+                if method == request.method and pattern.search(path):
+                    await self._notify()  # a held request is seen arriving (wait_for)
+                    await gate.wait()
             return await self._answer(request.method, path, body, headers, dict(request.query))
         finally:
             await self._notify()
