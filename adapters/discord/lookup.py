@@ -1,4 +1,5 @@
-"""Finding the parts of a digest already in a channel, by the marks in their footers.
+"""Finding the parts of a digest (or a thread's reply) already in a channel, by their marks
+(adapters/discord/marks.py): a footer's, or a reply's last subtext line.
 
 Needed only past Discord's nonce window, for a part the platform accepted just before a
 crash, before the delivery record could say so: every other posted part is in the record.
@@ -13,7 +14,7 @@ import logging
 import aiohttp
 import discord
 
-from adapters.discord.marks import part_of
+from adapters.discord.marks import message_part_of
 from adapters.discord.posting import translate
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,10 @@ async def find_marked(
         async for message in channel.history(limit=limit):
             if author_id is not None and message.author.id != author_id:
                 continue
-            for embed in message.embeds:
-                part = part_of(embed.footer.text, key)
-                if part is not None:
-                    found.setdefault(part, str(message.id))
+            footers = [embed.footer.text for embed in message.embeds]
+            part = message_part_of(message.content, footers, key)
+            if part is not None:
+                found.setdefault(part, str(message.id))
     except discord.Forbidden:
         log.info("cannot read %s's history (Read Message History): relying on the record", key)
         return {}

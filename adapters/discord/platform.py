@@ -32,17 +32,17 @@ from adapters.discord.render import (
     DiscordMessage,
     render_details,
     render_digest,
-    render_late_additions,
     render_reply,
     render_settled,
     thread_name,
 )
+from adapters.discord.replies import post_thread_reply
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
 from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
 from bot.digest.model import Digest
-from bot.errors import ConfigError, MessageGone, PermanentPlatformError, TransientPlatformError
+from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
 from bot.models import ChannelRef, PostReceipt
 from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
 from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
@@ -231,25 +231,19 @@ class DiscordPlatform:
         first_attempt: bool = False,
     ) -> str:
         """The late additions in the thread started on `thread_of` (a thread takes its
-        message's id), with a nonce from `idempotency_key`: a retry within Discord's nonce
-        window gets the same message. Raises MessageGone (no such thread), PlatformError."""
+        message's id), once: a retry finds the marked reply in the thread, or Discord's
+        nonce answers (adapters/discord/replies.py). Raises MessageGone, PlatformError."""
         await self._channel(channel)  # logs in; checks the channel reference
-        if not thread_of.isdigit():
-            raise MessageGone(f"no message {thread_of!r} to reply to")
-        thread = self.client.get_partial_messageable(int(thread_of))
-        message = render_late_additions(digest)
-        try:
-            sent = await send_message(
-                thread,
-                message,
-                nonce=nonce_for(idempotency_key, 0),
-                attempts=self._attempts,
-                sleep=self._sleep,
-                pacing=self.pacing,  # was unpaced: a settling pass met 429s on every reply
-            )
-        except PermanentPlatformError as exc:  # the thread is gone or was never started
-            raise MessageGone(f"the digest's thread: {exc.reason}") from None
-        return str(sent.id)
+        return await post_thread_reply(
+            self.client,
+            thread_of,
+            digest,
+            key=idempotency_key,
+            first_attempt=first_attempt,
+            attempts=self._attempts,
+            sleep=self._sleep,
+            pacing=self.pacing,
+        )
 
     async def _post_details(
         self,

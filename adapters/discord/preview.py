@@ -81,9 +81,8 @@ def settled_preview(posted: Digest, settled: Digest, late: Digest | None) -> dic
     edits = render_settled(posted, settled, mark_key=PREVIEW_KEY)
     reply = None
     if late is not None:
-        reply = create_body(
-            render_late_additions(late), nonce=nonce_for(late_key(PREVIEW_KEY, 24), 0)
-        )
+        key = late_key(PREVIEW_KEY, 24)
+        reply = create_body(render_late_additions(late, mark_key=key), nonce=nonce_for(key, 0))
     return {
         "platform": "discord",
         "method": "PATCH /channels/{channel.id}/messages/{message.id}",

@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord.buttons import embed_papers, with_buttons
 from adapters.discord.compact import compact_embeds, detail_embed, header_content
-from adapters.discord.marks import MARK_ROOM, add_mark, mark_for
+from adapters.discord.marks import MARK_ROOM, add_mark, mark_content, mark_for
 from adapters.discord.text import clamp, escape, fit, safe_url, split
 from bot.digest import compact
 from bot.digest.model import Digest
@@ -109,15 +109,22 @@ def render_settled(
     return with_buttons(messages, ranks, counts or {})
 
 
-def render_late_additions(digest: Digest) -> DiscordMessage:
+def render_late_additions(digest: Digest, *, mark_key: str | None = None) -> DiscordMessage:
     """The late-additions reply in a digest's thread: a line, then up to 10 compact papers.
     A digest with a `heading` and no papers is a follow-up reply (bot/followups.py): its
-    heading, escaped, is the whole message."""
+    heading, escaped, is the whole message. With `mark_key` (the reply's key) it carries
+    the mark "ref <key>.1": on its last embed's footer, or as a last subtext line."""
     if digest.heading is not None and not digest.entries:
-        return DiscordMessage(clamp(escape(digest.heading), CONTENT_MAX), ())
+        content = clamp(escape(digest.heading), CONTENT_MAX)
+        return DiscordMessage(mark_content(content, mark_for(mark_key, 0)) if mark_key else content)
     entries = digest.entries[:EMBEDS_PER_MESSAGE]
-    embeds = compact_embeds(entries, EMBED_CHARS_PER_MESSAGE)
+    reserve = MARK_ROOM if mark_key else 0
+    embeds = compact_embeds(entries, EMBED_CHARS_PER_MESSAGE - reserve)
     content = "**Late additions:** papers that joined the day's list after this digest went out"
+    if mark_key and embeds:
+        add_mark(embeds[-1], mark_for(mark_key, 0))
+    elif mark_key:
+        content = mark_content(content, mark_for(mark_key, 0))
     return DiscordMessage(content, tuple(embeds))
 
 

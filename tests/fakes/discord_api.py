@@ -378,8 +378,9 @@ class FakeDiscord:
     def _recent_messages(self, channel_id: str, query: dict[str, str]) -> web.Response:
         """GET messages: newest first, `limit` (default 50) and `before`, as Discord does.
         Like Discord, without `nonce` (only the create response and the gateway carry it),
-        and no messages at all for a bot without Read Message History."""
-        if channel_id != str(self.guild.channel_id):
+        and no messages at all for a bot without Read Message History. The guild's channel
+        and the threads started in it answer; any other channel is 10003 Unknown Channel."""
+        if channel_id != str(self.guild.channel_id) and channel_id not in self.threads:
             return _failure_response(Failure.discord_error(10003))
         if not self.read_history:
             return _json([])
