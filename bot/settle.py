@@ -14,8 +14,9 @@ reply late additions once in its thread. The I/O shell around bot/settle_plan.py
 
 A crash at any step leaves a claimed task whose lease expires: the retry edits again (the
 same edit) and posts the late additions only if no reply id was recorded, with the same
-key (Slack: metadata found in the thread; Discord: the nonce). A deleted message or a
-channel the bot left ends the post's settling (`gone`), without pausing the channel.
+key (Slack: metadata found in the thread; Discord: the nonce, then the reply's mark found
+in the thread). A deleted message or a channel the bot left ends the post's settling
+(`gone`), without pausing the channel.
 """
 
 from __future__ import annotations
