@@ -38,6 +38,7 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
+from adapters.discord.trace import pacing_trace
 from bot.ack_plan import private_lookup
 from bot.commands import is_slow
 from bot.config import DiscordConfig
@@ -131,7 +132,7 @@ class DiscordPlatform:
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._drain_timeout = drain_timeout
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
-        self.client = _make_client(config, guild_ready_timeout)
+        self.client = _make_client(config, guild_ready_timeout, self.pacing)
         self._tracker = ConnectionTracker(PLATFORM, self._clock)
         self._gateway = GatewayLoop(
             self.client, tracker=self._tracker, sleep=sleep, backoff=backoff
@@ -240,6 +241,7 @@ class DiscordPlatform:
                 nonce=nonce_for(idempotency_key, 0),
                 attempts=self._attempts,
                 sleep=self._sleep,
+                pacing=self.pacing,
             )
         except PermanentPlatformError as exc:  # the thread is gone or was never started
             raise MessageGone(f"the digest's thread: {exc.reason}") from None
@@ -431,13 +433,16 @@ def _point_at(config: DiscordConfig) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
-def _make_client(config: DiscordConfig, guild_ready_timeout: float) -> discord.Client:
+def _make_client(
+    config: DiscordConfig, guild_ready_timeout: float, pacing: DiscordPacing
+) -> discord.Client:
     intents = discord.Intents.none()
     intents.guilds = True  # channel and guild cache; not privileged
     options: dict[str, Any] = {
         "allowed_mentions": discord.AllowedMentions.none(),
         "chunk_guilds_at_startup": False,
         "guild_ready_timeout": guild_ready_timeout,
+        "http_trace": pacing_trace(pacing),  # 429s and rate-limit headers reach the pacing
     }
     if config.shard_ids or config.shard_count:
         if config.shard_ids and config.shard_count is None:

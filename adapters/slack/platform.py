@@ -18,9 +18,17 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Permissions, build_app
-from adapters.slack.errors import SLACK_FAILURES, OnLimited, Sleep, retry_handlers, translate
+from adapters.slack.errors import (
+    POST_RATE_LIMIT_RETRIES,
+    SLACK_FAILURES,
+    OnLimited,
+    Sleep,
+    rate_limited_for,
+    retry_handlers,
+    translate,
+)
 from adapters.slack.http import build_web_app
-from adapters.slack.pacing import SlackPacing
+from adapters.slack.pacing import POST, SlackPacing
 from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
 from adapters.slack.preview import digest_metadata, post_body
 from adapters.slack.render import (
@@ -59,7 +67,8 @@ def make_client(
         token=config.bot_token or None,
         base_url=config.api_base_url,
         timeout=timeout_s,  # type: ignore[arg-type]  # annotated int; aiohttp takes seconds
-        retry_handlers=retry_handlers(sleep, retries, on_limited),
+        # chat.postMessage's 429s come back to SlackPlatform._post, which retries them paced
+        retry_handlers=retry_handlers(sleep, retries, on_limited, frozenset({POST})),
     )
 
 
@@ -220,9 +229,21 @@ class SlackPlatform:
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
         # the same body `paperbot digest --format slack` prints (adapters/slack/preview.py)
-        await self.pacing.before_post(channel_id)
-        response = await self.client.chat_postMessage(**post_body(channel_id, message, **extra))
-        return str(response["ts"])
+        body = post_body(channel_id, message, **extra)
+        for attempt in range(POST_RATE_LIMIT_RETRIES + 1):
+            await self.pacing.before_post(channel_id)
+            try:
+                response = await self.client.chat_postMessage(**body)
+            except SLACK_FAILURES as exc:
+                wait = rate_limited_for(exc)
+                if wait is None or attempt == POST_RATE_LIMIT_RETRIES:
+                    raise
+                log.warning("Slack rate limit on chat.postMessage: waiting %.0f s", wait)
+                self.pacing.post_limited(channel_id, wait)
+                await self._sleep(wait)
+                continue
+            return str(response["ts"])
+        raise AssertionError("unreachable: the loop returns or raises")
 
     async def _find_posted(self, channel_id: str, key: str) -> dict[int, str]:
         """Parts of this digest already in the channel: part index -> message ts."""
