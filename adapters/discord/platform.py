@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord.buckets import amortise_sweeps
 from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
@@ -133,6 +134,7 @@ class DiscordPlatform:
         self._drain_timeout = drain_timeout
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.client = _make_client(config, guild_ready_timeout, self.pacing)
+        amortise_sweeps(self.client.http)  # discord.py's bucket sweep, O(1) per bucket
         self._tracker = ConnectionTracker(PLATFORM, self._clock)
         self._gateway = GatewayLoop(
             self.client, tracker=self._tracker, sleep=sleep, backoff=backoff
