@@ -87,8 +87,8 @@ class TokenBucket:
     def hold_until(self, until: float, now: float) -> None:
         """Nothing passes before `until` (a 429's Retry-After), queued takers included."""
         self._refill(now)
-        # one token is there again exactly at `until`
-        self._tokens = min(self._tokens, 1.0 - (until - now) * self.limit.rate)
+        # one token is there again exactly at `until` (at the pace of now)
+        self._tokens = min(self._tokens, 1.0 - (until - now) * self.rate)
 
     def idle(self, now: float) -> bool:
         """Full again: the bucket may be forgotten without changing any answer."""

@@ -81,8 +81,8 @@ class DiscordPacing:
             self.limited += 1
             seconds = reset_after(headers)
             if is_global(headers):
-                self._pacer.hold(GLOBAL, seconds)
                 self._pacer.ease(GLOBAL)
+                self._pacer.hold(GLOBAL, seconds)
             elif channel is not None:
                 self._pacer.hold(channel, seconds)
         elif channel is not None and headers.get("X-RateLimit-Remaining") == "0":

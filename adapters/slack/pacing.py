@@ -84,8 +84,8 @@ class SlackPacing:
     def post_limited(self, channel_id: str, seconds: float) -> None:
         """Slack answered a chat.postMessage to `channel_id` with 429 and Retry-After
         `seconds`: that channel waits them out; the workspace slows down for a while."""
-        self._pacer.hold((CHANNEL, channel_id), seconds)
         self._pacer.ease(POST)
+        self._pacer.hold((CHANNEL, channel_id), seconds)
 
     def held(self, method: str, seconds: float) -> None:
         """Slack answered `method` with 429 and Retry-After `seconds`: hold every caller."""
