@@ -7,11 +7,13 @@ message-send limit (5 messages per 5 seconds; a thread is a channel of its own),
 meets before its first answer for that channel tells it the bucket. `before_send` waits
 for both; `before_request` for the global one (starting a thread, say).
 
-What Discord answers is fed back (`observed`, called for every response through an aiohttp
+What Discord answers is fed back (`answered`, called for every response through an aiohttp
 trace: adapters/discord/trace.py), so the pacing learns from discord.py's 429s as well as
 ours: a global 429 holds every request for its reset time and eases the global pace off for
 a few seconds (bot/pacing.py `ease`); a 429 on a channel's sends, or a send answered with
-`X-RateLimit-Remaining: 0`, holds that channel until `X-RateLimit-Reset-After`.
+`X-RateLimit-Remaining: 0`, holds that channel until `X-RateLimit-Reset-After`. discord.py
+retries a 429 by itself (five times); each of those retries first waits for a global token,
+so retries do not pile onto the limit that refused them.
 
 The per-channel bucket is kept one message below Discord's burst: a send that waited exactly
 its turn can reach Discord a few milliseconds before the one ahead of it, and the spare
@@ -71,6 +73,16 @@ class DiscordPacing:
 
     async def before_request(self) -> None:
         await self._pacer.wait(GLOBAL)
+
+    async def answered(
+        self, method: str, path: str, status: int, headers: Mapping[str, str]
+    ) -> None:
+        """`observed`, and on a 429 wait for a global token before discord.py retries: its
+        retry (after retry_after, which it sleeps itself) is then paced like any request,
+        instead of adding to the crowd that earned the 429."""
+        self.observed(method, path, status, headers)
+        if status == 429:
+            await self.before_request()
 
     def observed(self, method: str, path: str, status: int, headers: Mapping[str, str]) -> None:
         """Discord answered `method path` with `status` and these headers (every response,

@@ -111,3 +111,19 @@ async def test_discord_py_bucket_sweeps_run_when_the_buckets_have_doubled() -> N
     for n in range(5000, 5000 + 8192 - 5000 + 1):
         http.get_ratelimit(f"fakebucket:channel_id={n}")
     assert len(http._buckets) < 5000, "the idle ones went at the next sweep"
+
+
+async def test_discord_py_retries_a_429_only_after_a_global_token() -> None:
+    """`answered` is awaited before discord.py sees the response (adapters/discord/trace.py):
+    a 429's retry is paced like a new request."""
+    time = VirtualTime()
+    pacing = discord_pacing(time)
+    await pacing.answered("POST", SEND, 200, {"X-RateLimit-Remaining": "4"})
+    assert time.now == 0.0, "an accepted request is not held up"
+    headers = {"X-RateLimit-Global": "true", "X-RateLimit-Reset-After": "0.25"}
+    await pacing.answered("POST", SEND, 429, headers)
+    assert time.now == pytest.approx(0.25), "the retry waited out the global hold"
+    await pacing.answered("POST", SEND, 429, {"X-RateLimit-Scope": "user", "Retry-After": "1"})
+    # a channel's 429: the next global token (one at the eased pace), not the channel's 1 s
+    assert 0.25 < time.now < 0.25 + 2 / PER_BOT.rate
+    assert pacing.limited == 2
