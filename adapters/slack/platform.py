@@ -38,6 +38,7 @@ from adapters.slack.render import (
     render_late_additions,
     render_settled,
 )
+from adapters.slack.session import SharedSession
 from adapters.slack.socket import SocketClient, SocketHandler
 from bot.clock import SystemClock
 from bot.config import SlackConfig
@@ -101,6 +102,9 @@ class SlackPlatform:
         self.client = make_client(
             config, sleep=sleep, timeout_s=timeout_s, on_limited=self.pacing.held
         )
+        # digests go through a client of their own whose posts in flight share one session
+        self._poster = make_client(config, sleep=sleep, timeout_s=timeout_s)
+        self._posting = SharedSession(self._poster, timeout_s)
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._timeout_s = timeout_s
@@ -233,7 +237,8 @@ class SlackPlatform:
         for attempt in range(POST_RATE_LIMIT_RETRIES + 1):
             await self.pacing.before_post(channel_id)
             try:
-                response = await self.client.chat_postMessage(**body)
+                async with self._posting.use():
+                    response = await self._poster.chat_postMessage(**body)
             except SLACK_FAILURES as exc:
                 wait = rate_limited_for(exc)
                 if wait is None or attempt == POST_RATE_LIMIT_RETRIES:
