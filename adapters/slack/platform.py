@@ -139,26 +139,28 @@ class SlackPlatform:
         by its metadata but not recorded gets all its replies (see bot/post_plan.py).
         """
         parts = render_digest(digest, await digest_counts(self._vote_counts, channel, digest))
-        try:
-            found: dict[int, str] = {}
-            # A first attempt cannot have posted before, and recorded parts need no look-up:
-            # skip the history, which Slack rate-limits far below chat.postMessage.
-            if unrecorded(len(parts), posted) and not first_attempt:
-                found = await self._find_posted(channel.channel_id, idempotency_key)
-            counts = [len(part.thread) for part in parts]
-            plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
-            post = _PartPost(channel.channel_id, idempotency_key, len(parts), on_accepted)
-            ids = []
-            for todo in plan:
-                ids.append(await self._complete_part(post, parts[todo.index], todo))
-                if todo.message_id is not None:
-                    log.info(
-                        "digest part %d for %s was already posted", todo.index + 1, channel.key
-                    )
-        except SLACK_FAILURES as exc:
-            error = translate(exc, "chat.postMessage")
-            log.warning("posting to %s failed: %s", channel.key, error)
-            raise error from None
+        # while any digest is being posted, the posts share one session (session.py)
+        async with self._posting.use():
+            try:
+                found: dict[int, str] = {}
+                # A first attempt cannot have posted before, and recorded parts need no look-up:
+                # skip the history, which Slack rate-limits far below chat.postMessage.
+                if unrecorded(len(parts), posted) and not first_attempt:
+                    found = await self._find_posted(channel.channel_id, idempotency_key)
+                counts = [len(part.thread) for part in parts]
+                plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
+                post = _PartPost(channel.channel_id, idempotency_key, len(parts), on_accepted)
+                ids = []
+                for todo in plan:
+                    ids.append(await self._complete_part(post, parts[todo.index], todo))
+                    if todo.message_id is not None:
+                        log.info(
+                            "digest part %d for %s was already posted", todo.index + 1, channel.key
+                        )
+            except SLACK_FAILURES as exc:
+                error = translate(exc, "chat.postMessage")
+                log.warning("posting to %s failed: %s", channel.key, error)
+                raise error from None
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
 
     async def edit_digest(
