@@ -5,6 +5,7 @@ channel with short bursts and 50/s per workspace; Discord's 50 requests/s per bo
 5 messages per 5 s per channel, 429 with Retry-After).
 
     .venv/bin/python bench/fanout_real.py --channels 400 2000 [--out bench/results/fanout_real.json]
+        [--no-reference] [--profile bench/results/fanout_real.prof]
 
 Each digest is ten papers: on Slack a top message and its thread replies, on Discord a
 message, its details thread and the replies in it. Reported per platform and size:
@@ -13,7 +14,10 @@ message, its details thread and the replies in it. Reported per platform and siz
   workspace, thread replies included; Discord: every request under the global limit) over
   burst + rate x elapsed, elapsed from the fan-out's start to the last request that passed;
 - 429s the fake answered, duplicates (a message posted twice), lost digests (a channel with
-  no digest) and records that did not end posted.
+  no digest) and records that did not end posted;
+- where the time went: planning (`run_due` plans every channel before the first post; the
+  fraction is also given over the time after planning), the bot process's CPU per request
+  that passed, the load average before and after, and how often a 429 slowed the pacing.
 
 The thin-client benchmark (bench/fanout.py: one message per digest, no adapter) runs in the
 same session at the same sizes as the reference, named `reference_thin_client`. The fakes
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import multiprocessing
 import os
@@ -112,6 +117,13 @@ def _figures(
     }
 
 
+def _after_planning(figures: dict[str, Any], planning_s: float) -> float:
+    """The fraction over the time after planning (the posts cannot start before it ends)."""
+    rate, passed = figures["allowed_rate_per_s"], figures["passed_binding_limit"]
+    burst = SLACK["chat.postMessage"][1]  # 10 on both fakes
+    return round(float(passed / (burst + rate * max(figures["elapsed_s"] - planning_s, 1e-9))), 3)
+
+
 async def _serve_fakes(channels: int, conn: Connection) -> None:
     """In the child process: both fakes, until the parent sends the start time back."""
     slack = FakeSlackApi(team_id=TEAM, limits=ServerLimits(SLACK), record=False)
@@ -146,7 +158,9 @@ def _discord_ids(channels: int) -> list[str]:
     return [str(FIRST_DISCORD_CHANNEL + n) for n in range(channels)]
 
 
-async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
+async def run_real(
+    channels: int, concurrency: int, profile: cProfile.Profile | None = None
+) -> dict[str, Any]:
     """The fakes run in a child process (as Slack and Discord are not in ours): the bot's
     process gets the event loop to itself. time.monotonic is system-wide, so the child
     measures elapsed time from the parent's start."""
@@ -166,29 +180,65 @@ async def run_real(channels: int, concurrency: int) -> dict[str, Any]:
         enabled=True, token=FakeDiscord.token, api_base_url=discord_url, gateway_url=gateway_url
     )
     with discord_globals_restored(), tempfile.TemporaryDirectory() as tmp:
-        platforms: dict[str, ChatPlatform] = {
-            "slack": SlackPlatform(slack_config),
-            "discord": DiscordPlatform(discord_config),
-        }
+        slack, discord = SlackPlatform(slack_config), DiscordPlatform(discord_config)
+        platforms: dict[str, ChatPlatform] = {"slack": slack, "discord": discord}
         store = await SqliteStore.open(Path(tmp) / "fanout_real.db")
         await _seed(store, _slack_ids(channels), _discord_ids(channels), guild)
         config = DeliveryConfig(concurrency=concurrency)
+        planned: list[float] = []
+
+        def on_step(name: str, _delivery: object) -> None:
+            if name == "planned":
+                planned.append(time.monotonic())
+
         runner = DeliveryRunner(
-            store, thin.StoredListOnly(), platforms, FixedClock(thin.NOW), config
+            store, thin.StoredListOnly(), platforms, FixedClock(thin.NOW), config, on_step=on_step
         )
+        load_before = os.getloadavg()
+        cpu = time.process_time()
+        if profile is not None:
+            profile.enable()
         start = time.monotonic()
         outcomes = await runner.run_due()
         wall = time.monotonic() - start
+        if profile is not None:
+            profile.disable()
+        cpu = time.process_time() - cpu
+        load_after = os.getloadavg()
         await store.close()
         for chat in platforms.values():
             await chat.stop()
     parent.send(start)
     figures: dict[str, Any] = parent.recv()
     fakes.join()
-    return {"outcomes": dict(outcomes), "wall_s": round(wall, 2)} | figures
+    planning = (planned[0] - start) if planned else 0.0
+    passed = sum(figures[name]["passed_binding_limit"] for name in ("slack", "discord"))
+    figures["slack"] |= {"pacing_eased": slack.pacing.eased}
+    figures["discord"] |= {
+        "pacing_eased": discord.pacing.eased,
+        "429_seen_by_client": discord.pacing.limited,
+    }
+    for name in ("slack", "discord"):
+        figures[name]["fraction_after_planning"] = _after_planning(figures[name], planning)
+    return {
+        "outcomes": dict(outcomes),
+        "wall_s": round(wall, 2),
+        "planning_s": round(planning, 2),
+        "bot_cpu_s": round(cpu, 1),
+        "bot_cpu_ms_per_request": round(1000 * cpu / max(passed, 1), 2),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+    } | figures
 
 
-async def run(sizes: list[int], concurrency: int, thin_concurrency: int) -> dict[str, Any]:
+async def run(
+    sizes: list[int],
+    concurrency: int,
+    thin_concurrency: int,
+    *,
+    reference: bool = True,
+    profile: cProfile.Profile | None = None,
+) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": f"{host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}",
         "concurrency_per_platform": concurrency,
@@ -197,11 +247,15 @@ async def run(sizes: list[int], concurrency: int, thin_concurrency: int) -> dict
         "reference_thin_client": {},
     }
     for size in sizes:
-        results["real_adapters"][str(size)] = await run_real(size, concurrency)
+        results["real_adapters"][str(size)] = await run_real(size, concurrency, profile)
         print(json.dumps({size: results["real_adapters"][str(size)]}), flush=True)
-        reference = await thin.run(size, thin_concurrency)
-        results["reference_thin_client"][str(size)] = reference
-        print(json.dumps({f"reference {size}": reference["platforms"]}), flush=True)
+        if not reference:
+            continue
+        thin_load = os.getloadavg()
+        thin_run = await thin.run(size, thin_concurrency)
+        thin_run["load_average_before"] = [round(x, 2) for x in thin_load]
+        results["reference_thin_client"][str(size)] = thin_run
+        print(json.dumps({f"reference {size}": thin_run["platforms"]}), flush=True)
     return results
 
 
@@ -211,8 +265,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--thin-concurrency", type=int, default=16)
     parser.add_argument("--out", type=Path, default=Path("bench/results/fanout_real.json"))
+    parser.add_argument("--no-reference", action="store_true", help="skip the thin client")
+    parser.add_argument("--profile", type=Path, help="cProfile the bot's side to this file")
     args = parser.parse_args()
-    result = asyncio.run(run(args.channels, args.concurrency, args.thin_concurrency))
+    profile = cProfile.Profile() if args.profile else None
+    result = asyncio.run(
+        run(
+            args.channels,
+            args.concurrency,
+            args.thin_concurrency,
+            reference=not args.no_reference,
+            profile=profile,
+        )
+    )
+    if profile is not None:
+        args.profile.parent.mkdir(parents=True, exist_ok=True)
+        profile.dump_stats(args.profile)
     text = json.dumps(result, indent=2)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

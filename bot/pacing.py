@@ -5,7 +5,9 @@ as 429s.
 `take(now)` takes a token if one is there, or says how long until one is. Nothing is
 reserved ahead: a caller that wakes late (a busy event loop) asks again, so late wakers do
 not all go out at once in a clump the server would count as a burst. `hold_until` pushes a
-bucket back after a 429's Retry-After.
+bucket back after a 429's Retry-After; `ease` slows it after a 429 (the rate drops by
+EASE_FACTOR, at most once per EASE_EVERY_S, and climbs back to the documented rate over
+RECOVER_S), so a limit met once is not met again and again at the same pace.
 
 `Pacer` is the async shell over named limits: `await pacer.wait(("channel", "C1"), "global")`
 waits for each bucket in turn (the narrow one first, so no global slot is spent while a
@@ -40,15 +42,25 @@ class Limit:
         return cls(count / 60.0, burst)
 
 
+# After a 429: the rate drops by this factor (down to EASE_FLOOR of the documented rate) and
+# regains the documented rate over RECOVER_S. 429s met together (one clump) count once.
+EASE_FACTOR = 0.9
+EASE_FLOOR = 0.5
+EASE_EVERY_S = 1.0
+RECOVER_S = 10.0
+
+
 class TokenBucket:
     """One limit's state. Starts full; a 429's hold may drive it below zero."""
 
-    __slots__ = ("_stamp", "_tokens", "limit")
+    __slots__ = ("_eased_at", "_stamp", "_tokens", "limit", "rate")
 
     def __init__(self, limit: Limit, now: float) -> None:
         self.limit = limit
+        self.rate = limit.rate  # below the limit's for a while after a 429 (`ease`)
         self._tokens = limit.burst
         self._stamp = now
+        self._eased_at: float | None = None
 
     def take(self, now: float) -> float:
         """0.0 and one token taken; or, taking nothing, the seconds until one is there."""
@@ -56,24 +68,42 @@ class TokenBucket:
         if self._tokens >= 1.0 - EPSILON:
             self._tokens -= 1.0
             return 0.0
-        return (1.0 - self._tokens) / self.limit.rate
+        return (1.0 - self._tokens) / self.rate
+
+    def ease(self, now: float) -> bool:
+        """A 429 said the pace is too close to the limit: slow down for a while. False when
+        an earlier 429 of the same moment already did."""
+        self._refill(now)
+        if self._eased_at is not None and now - self._eased_at < EASE_EVERY_S:
+            return False
+        self._eased_at = now
+        self.rate = max(self.limit.rate * EASE_FLOOR, self.rate * EASE_FACTOR)
+        return True
+
+    def rate_at(self, now: float) -> float:
+        self._refill(now)
+        return self.rate
 
     def hold_until(self, until: float, now: float) -> None:
         """Nothing passes before `until` (a 429's Retry-After), queued takers included."""
         self._refill(now)
-        # one token is there again exactly at `until`
-        self._tokens = min(self._tokens, 1.0 - (until - now) * self.limit.rate)
+        # one token is there again exactly at `until` (at the pace of now)
+        self._tokens = min(self._tokens, 1.0 - (until - now) * self.rate)
 
     def idle(self, now: float) -> bool:
         """Full again: the bucket may be forgotten without changing any answer."""
         self._refill(now)
-        return self._tokens >= self.limit.burst
+        return self._tokens >= self.limit.burst and self.rate >= self.limit.rate
 
     def _refill(self, now: float) -> None:
         if now > self._stamp:
-            gained = (now - self._stamp) * self.limit.rate
+            elapsed = now - self._stamp
+            gained = elapsed * self.rate
             self._tokens = min(self.limit.burst, self._tokens + gained)
             self._stamp = now
+            if self.rate < self.limit.rate:  # climbing back after `ease`
+                climb = self.limit.rate * (1.0 - EASE_FLOOR) * elapsed / RECOVER_S
+                self.rate = min(self.limit.rate, self.rate + climb)
 
 
 # Pace global limits a little under the documented rate: an event-loop stall sends what was
@@ -102,6 +132,7 @@ class Pacer:
         self._lines: dict[Key, asyncio.Lock] = {}  # callers waiting for a bucket, in order
         self._taken = 0
         self.waited_s = 0.0  # total time callers were held back (for benchmarks and logs)
+        self.eased = 0  # times a 429 slowed a bucket down
 
     def take(self, key: Key) -> float:
         """Take a token from `key`'s bucket, or the seconds until one is (see TokenBucket)."""
@@ -127,6 +158,19 @@ class Pacer:
         """After a 429: `key` passes nothing for `seconds`."""
         now = self._monotonic()
         self._bucket(key, now).hold_until(now + seconds, now)
+
+    def ease(self, key: Key) -> bool:
+        """After a 429: `key` goes slower for a while (see TokenBucket.ease)."""
+        now = self._monotonic()
+        eased = self._bucket(key, now).ease(now)
+        if eased:
+            self.eased += 1
+        return eased
+
+    def rate(self, key: Key) -> float:
+        """`key`'s pace now (below its limit's for a while after `ease`)."""
+        now = self._monotonic()
+        return self._bucket(key, now).rate_at(now)
 
     def _bucket(self, key: Key, now: float) -> TokenBucket:
         bucket = self._buckets.get(key)

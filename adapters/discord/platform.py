@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord.buckets import amortise_sweeps
 from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
@@ -38,6 +39,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.replies import post_thread_reply
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
+from adapters.discord.trace import pacing_trace
 from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
 from bot.config import DiscordConfig
 from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
@@ -130,7 +132,8 @@ class DiscordPlatform:
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._drain_timeout = drain_timeout
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
-        self.client = _make_client(config, guild_ready_timeout)
+        self.client = _make_client(config, guild_ready_timeout, self.pacing)
+        amortise_sweeps(self.client.http)  # discord.py's bucket sweep, O(1) per bucket
         self._tracker = ConnectionTracker(PLATFORM, self._clock)
         self._gateway = GatewayLoop(
             self.client, tracker=self._tracker, sleep=sleep, backoff=backoff
@@ -439,13 +442,16 @@ def _point_at(config: DiscordConfig) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
-def _make_client(config: DiscordConfig, guild_ready_timeout: float) -> discord.Client:
+def _make_client(
+    config: DiscordConfig, guild_ready_timeout: float, pacing: DiscordPacing
+) -> discord.Client:
     intents = discord.Intents.none()
     intents.guilds = True  # channel and guild cache; not privileged
     options: dict[str, Any] = {
         "allowed_mentions": discord.AllowedMentions.none(),
         "chunk_guilds_at_startup": False,
         "guild_ready_timeout": guild_ready_timeout,
+        "http_trace": pacing_trace(pacing),  # 429s and rate-limit headers reach the pacing
     }
     if config.shard_ids or config.shard_count:
         if config.shard_ids and config.shard_count is None:

@@ -1,11 +1,14 @@
 """Sending one message through discord.py, and translating its failures into the core's.
 
 discord.py's HTTP client already waits out 429s (per bucket and global) and retries
-500/502/504/524; what reaches us is what it gave up on. We retry the rest of the server
-and network failures a few times with bounded backoff, and turn Discord's "you may not post
-here" codes into `PermanentPlatformError` so the core stops posting to that channel. A 400
-(Invalid Form Body: a limit passed, a malformed embed) or 413 is about the message, not the
-channel: `MessageRejected`, never retried, so that digest fails and the channel stays on.
+500/502/504/524; what reaches us is what it gave up on. A 429 it gave up on (five in a row)
+is retried here after its Retry-After, through the pacing again, up to RATE_LIMIT_RETRIES
+times (apart from `attempts`: a crowded moment is no failure of the request). We retry the
+rest of the server and network failures a few times with bounded backoff, and turn
+Discord's "you may not post here" codes into `PermanentPlatformError` so the core stops
+posting to that channel. A 400 (Invalid Form Body: a limit passed, a malformed embed) or
+413 is about the message, not the channel: `MessageRejected`, never retried, so that
+digest fails and the channel stays on.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ PERMANENT_CODES = {
 UNKNOWN_MESSAGE = 10008  # a person deleted the message: settling it ends (not a pause)
 REJECTED_STATUSES = {400, 413}  # the body is invalid or too large: sending it again fails again
 NONCE_MAX = 25  # Discord nonces are at most 25 characters
+RATE_LIMIT_RETRIES = 10  # 429s discord.py gave up on, retried after Retry-After each
+MAX_RETRY_AFTER_S = 60.0  # a longer wait is left to the scheduler's next attempt
 
 
 def nonce_for(idempotency_key: str, index: int) -> str:
@@ -81,6 +86,22 @@ def is_retryable(exc: Exception) -> bool:
             return True
         return exc.status >= 500 and exc.code not in PERMANENT_CODES
     return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError)
+
+
+def retry_after(exc: Exception) -> float | None:
+    """The seconds a 429 that discord.py gave up on asks us to wait, or None for no 429:
+    `X-RateLimit-Reset-After` (exact), else `Retry-After` (whole seconds), else 1 s."""
+    if isinstance(exc, discord.RateLimited):
+        return exc.retry_after
+    if not isinstance(exc, discord.HTTPException) or exc.status != 429:
+        return None
+    headers = getattr(exc.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        try:
+            return max(0.0, float(headers[name]))
+        except (KeyError, ValueError):
+            continue
+    return 1.0
 
 
 async def send_message(
@@ -140,18 +161,26 @@ async def retried(
     before: Callable[[], Awaitable[None]] | None = None,
 ) -> _T:
     """`call()`, each try after `before()` (pacing), retrying server and network failures
-    with bounded backoff; the core's error for what is not retried or still fails."""
-    for attempt in range(1, attempts + 1):
+    with bounded backoff and 429s after their Retry-After (RATE_LIMIT_RETRIES of them, not
+    counted in `attempts`); the core's error for what is not retried or still fails."""
+    attempt = limited = 0
+    while True:
         if before is not None:
             await before()
         try:
             return await call()
         except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            if not is_retryable(exc) or attempt == attempts:
+            wait = retry_after(exc)
+            if wait is not None and wait <= MAX_RETRY_AFTER_S and limited < RATE_LIMIT_RETRIES:
+                limited += 1
+                log.warning("Discord rate limit discord.py gave up on; retry in %.2f s", wait)
+                await sleep(wait)
+                continue
+            attempt += 1
+            if not is_retryable(exc) or attempt >= attempts:
                 raise translate(exc) from exc
             delay = min(30.0, 2.0**attempt)
             log.warning(
                 "Discord request failed (%s); retry %d in %.0f s", translate(exc), attempt, delay
             )
             await sleep(delay)
-    raise AssertionError("unreachable: the loop returns or raises")

@@ -4,9 +4,11 @@ Discord gives a thread started from a message the message's own id, so the deliv
 needs nothing new: part 0's message id is the thread, and its `replies` count (as on Slack)
 says how many detail messages are in it. A retry asks for the thread again (Discord answers
 160004 when it exists: we use it) and posts only the missing replies, each under a nonce
-of its own. Without Create Public Threads (or Send Messages in Threads) Discord refuses
-with 50001/50013: the digest stands without its thread, the receipt says so for
-`/papers status`, and the channel is not paused.
+of its own. Starting the thread is paced and retried as a send is (a 429 after its
+Retry-After, a 5xx or network failure with backoff: posting.retried). Without Create
+Public Threads (or Send Messages in Threads) Discord refuses with 50001/50013: the digest
+stands without its thread, the receipt says so for `/papers status`, and the channel is
+not paused.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
-import aiohttp
 import discord
 
 from adapters.discord.pacing import DiscordPacing
-from adapters.discord.posting import Sleep, nonce_for, send_message, translate
+from adapters.discord.posting import Sleep, nonce_for, retried, send_message
 from adapters.discord.render import DiscordMessage
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,12 @@ async def post_details(
 ) -> None:
     """Start (or find) the thread on `message_id` and post `replies[start:]` in it, awaiting
     `accepted(n)` after the n-th. Raises ThreadRefused, or PlatformError."""
-    await pacing.before_request()
-    await _start_thread(client, message.id, int(message_id), name)
+    await retried(
+        lambda: _start_thread(client, message.id, int(message_id), name),
+        attempts=attempts,
+        sleep=sleep,
+        before=pacing.before_request,
+    )
     thread = client.get_partial_messageable(int(message_id), guild_id=message.guild_id)
     for number in range(start, len(replies)):
         try:
@@ -81,18 +86,17 @@ async def post_details(
 async def _start_thread(
     client: discord.Client, channel_id: int, message_id: int, name: str
 ) -> None:
+    """One try; what `retried` may retry (429, 5xx, network) is raised as it came."""
     try:
         await client.http.start_thread_with_message(
             channel_id, message_id, name=name, auto_archive_duration=ARCHIVE_AFTER_MIN
         )
     except discord.HTTPException as exc:
-        if exc.code == THREAD_EXISTS:
+        if exc.code == THREAD_EXISTS:  # an earlier try started it (its answer was lost)
             return
         if _refused(exc):
             raise ThreadRefused from exc
-        raise translate(exc) from exc
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise translate(exc) from exc
+        raise
     log.debug("started the details thread on message %s", message_id)
 
 

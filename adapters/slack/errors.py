@@ -64,6 +64,9 @@ REJECTED_ERRORS = frozenset(
     }
 )
 MAX_RETRY_AFTER_S = 120.0  # a longer wait is left to the scheduler's next attempt
+# chat.postMessage's 429s are retried by the platform through its pacing (each retry waits
+# its turn again, so retries do not all go out together when Retry-After ends); this many.
+POST_RATE_LIMIT_RETRIES = 10
 
 
 OnLimited = Callable[[str, float], None]  # (Web API method, Retry-After seconds)
@@ -71,14 +74,20 @@ OnLimited = Callable[[str, float], None]  # (Web API method, Retry-After seconds
 
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     """slack_sdk's 429 handler, waiting exactly `Retry-After` through an injectable sleep;
-    `on_limited` hears of each 429 first (the pacing holds the method's other callers)."""
+    `on_limited` hears of each 429 first (the pacing holds the method's other callers).
+    Methods in `left_to_caller` are not retried here: their caller retries them."""
 
     def __init__(
-        self, max_retry_count: int, sleep: Sleep, on_limited: OnLimited | None = None
+        self,
+        max_retry_count: int,
+        sleep: Sleep,
+        on_limited: OnLimited | None = None,
+        left_to_caller: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self._sleep = sleep
         self._on_limited = on_limited
+        self._left_to_caller = left_to_caller
 
     async def _can_retry_async(
         self,
@@ -89,6 +98,8 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         error: Exception | None = None,
     ) -> bool:
         if response is None or response.status_code != 429:
+            return False
+        if request.url.rsplit("/", 1)[-1] in self._left_to_caller:
             return False
         return retry_after(response) <= MAX_RETRY_AFTER_S
 
@@ -114,11 +125,28 @@ def retry_after(response: HttpResponse) -> float:
     """Seconds from the `Retry-After` header (1 s when absent or unreadable)."""
     for name, values in response.headers.items():
         if name.lower() == "retry-after" and values:
-            try:
-                return max(0.0, float(values[0]))
-            except ValueError:
-                break
+            return _seconds(values[0])
     return 1.0
+
+
+def rate_limited_for(exc: Exception) -> float | None:
+    """A 429 that slack_sdk left to us: the seconds to wait (Retry-After), or None when
+    `exc` is no 429 or asks for longer than MAX_RETRY_AFTER_S (left to the scheduler)."""
+    if not isinstance(exc, SlackApiError) or exc.response.status_code != 429:
+        return None
+    headers = exc.response.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    wait = 1.0 if value is None else _seconds(value)
+    return wait if wait <= MAX_RETRY_AFTER_S else None
+
+
+def _seconds(value: object) -> float:
+    try:
+        return max(0.0, float(str(value)))
+    except ValueError:
+        return 1.0
 
 
 class _BackoffSleep(AsyncRetryHandler):
@@ -167,11 +195,14 @@ class ConnectionRetry(_BackoffSleep, AsyncConnectionErrorRetryHandler):
 
 
 def retry_handlers(
-    sleep: Sleep, retries: int = 4, on_limited: OnLimited | None = None
+    sleep: Sleep,
+    retries: int = 4,
+    on_limited: OnLimited | None = None,
+    left_to_caller: frozenset[str] = frozenset(),
 ) -> list[AsyncRetryHandler]:
     # The handlers share one attempt counter per request, so each gets the full budget.
     return [
-        RateLimitRetry(retries, sleep, on_limited),
+        RateLimitRetry(retries, sleep, on_limited, left_to_caller),
         ServerErrorRetry(retries, sleep),
         ConnectionRetry(retries, sleep),
     ]

@@ -9,8 +9,13 @@ Call `before_post(channel_id)` right before each `chat.postMessage` and `before_
 before each `chat.update` (settling posts, vote counts). We pace without bursts: a request
 that waited exactly its turn can still reach Slack a few milliseconds before the one ahead
 of it, and the short bursts Slack tolerates absorb that jitter instead of answering 429.
-A 429 is still honoured (slack_sdk's retry handler waits out Retry-After), and the platform
-calls `held(...)` so that every other caller of that method waits it out too.
+A 429 is still honoured. On `chat.postMessage` the platform calls `post_limited(...)`: the
+channel waits out Retry-After (its caller retries through `before_post`, so the retries
+take their turns instead of going out together) and the workspace pace eases off for a few
+seconds (bot/pacing.py `ease`): Slack does not say whether the channel's limit or the
+workspace's was met, and holding every channel for a whole second on one channel's 429
+would cost fifty messages. On the Tier 3 methods (one limit per workspace) slack_sdk's
+handler waits out Retry-After and `held(...)` holds every other caller of the method too.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ CHANNEL = "channel"  # chat.postMessage per channel
 
 
 POST_PER_CHANNEL = Limit(1.0)  # 1/s; Slack allows short bursts: we leave them for jitter
-# chat.postMessage across all channels, with HEADROOM; a small burst lets a sender that woke
-# late (a busy event loop) catch up without clumping.
-POST_PER_WORKSPACE = Limit(50.0 * HEADROOM, burst=3.0)
+# chat.postMessage across all channels, with HEADROOM. The burst is what a sender that woke
+# late (a starved process: other work on the same cores) may catch up at once: tokens not
+# taken beyond it are lost for good. 6 catches up a 125 ms stall and stays within the
+# platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
+POST_PER_WORKSPACE = Limit(50.0 * HEADROOM, burst=6.0)
 TIER_3 = Limit.per_minute(50)  # chat.update; conversations.history for internal apps
 
 
@@ -76,6 +83,12 @@ class SlackPacing:
     async def before_history(self) -> None:
         await self._pacer.wait(HISTORY)
 
+    def post_limited(self, channel_id: str, seconds: float) -> None:
+        """Slack answered a chat.postMessage to `channel_id` with 429 and Retry-After
+        `seconds`: that channel waits them out; the workspace slows down for a while."""
+        self._pacer.ease(POST)
+        self._pacer.hold((CHANNEL, channel_id), seconds)
+
     def held(self, method: str, seconds: float) -> None:
         """Slack answered `method` with 429 and Retry-After `seconds`: hold every caller."""
         if method in (POST, UPDATE, HISTORY):
@@ -84,3 +97,8 @@ class SlackPacing:
     @property
     def waited_s(self) -> float:
         return self._pacer.waited_s
+
+    @property
+    def eased(self) -> int:
+        """How many times a 429 slowed the workspace's pace (for benchmarks and logs)."""
+        return self._pacer.eased

@@ -18,9 +18,17 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Permissions, build_app
-from adapters.slack.errors import SLACK_FAILURES, OnLimited, Sleep, retry_handlers, translate
+from adapters.slack.errors import (
+    POST_RATE_LIMIT_RETRIES,
+    SLACK_FAILURES,
+    OnLimited,
+    Sleep,
+    rate_limited_for,
+    retry_handlers,
+    translate,
+)
 from adapters.slack.http import build_web_app
-from adapters.slack.pacing import SlackPacing
+from adapters.slack.pacing import POST, SlackPacing
 from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
 from adapters.slack.preview import digest_metadata, post_body
 from adapters.slack.render import (
@@ -30,6 +38,7 @@ from adapters.slack.render import (
     render_late_additions,
     render_settled,
 )
+from adapters.slack.session import SharedSession
 from adapters.slack.socket import SocketClient, SocketHandler
 from bot.clock import SystemClock
 from bot.config import SlackConfig
@@ -59,7 +68,8 @@ def make_client(
         token=config.bot_token or None,
         base_url=config.api_base_url,
         timeout=timeout_s,  # type: ignore[arg-type]  # annotated int; aiohttp takes seconds
-        retry_handlers=retry_handlers(sleep, retries, on_limited),
+        # chat.postMessage's 429s come back to SlackPlatform._post, which retries them paced
+        retry_handlers=retry_handlers(sleep, retries, on_limited, frozenset({POST})),
     )
 
 
@@ -92,6 +102,9 @@ class SlackPlatform:
         self.client = make_client(
             config, sleep=sleep, timeout_s=timeout_s, on_limited=self.pacing.held
         )
+        # digests go through a client of their own whose posts in flight share one session
+        self._poster = make_client(config, sleep=sleep, timeout_s=timeout_s)
+        self._posting = SharedSession(self._poster, timeout_s)
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._timeout_s = timeout_s
@@ -126,26 +139,28 @@ class SlackPlatform:
         by its metadata but not recorded gets all its replies (see bot/post_plan.py).
         """
         parts = render_digest(digest, await digest_counts(self._vote_counts, channel, digest))
-        try:
-            found: dict[int, str] = {}
-            # A first attempt cannot have posted before, and recorded parts need no look-up:
-            # skip the history, which Slack rate-limits far below chat.postMessage.
-            if unrecorded(len(parts), posted) and not first_attempt:
-                found = await self._find_posted(channel.channel_id, idempotency_key)
-            counts = [len(part.thread) for part in parts]
-            plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
-            post = _PartPost(channel.channel_id, idempotency_key, len(parts), on_accepted)
-            ids = []
-            for todo in plan:
-                ids.append(await self._complete_part(post, parts[todo.index], todo))
-                if todo.message_id is not None:
-                    log.info(
-                        "digest part %d for %s was already posted", todo.index + 1, channel.key
-                    )
-        except SLACK_FAILURES as exc:
-            error = translate(exc, "chat.postMessage")
-            log.warning("posting to %s failed: %s", channel.key, error)
-            raise error from None
+        # while any digest is being posted, the posts share one session (session.py)
+        async with self._posting.use():
+            try:
+                found: dict[int, str] = {}
+                # A first attempt cannot have posted before, and recorded parts need no look-up:
+                # skip the history, which Slack rate-limits far below chat.postMessage.
+                if unrecorded(len(parts), posted) and not first_attempt:
+                    found = await self._find_posted(channel.channel_id, idempotency_key)
+                counts = [len(part.thread) for part in parts]
+                plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
+                post = _PartPost(channel.channel_id, idempotency_key, len(parts), on_accepted)
+                ids = []
+                for todo in plan:
+                    ids.append(await self._complete_part(post, parts[todo.index], todo))
+                    if todo.message_id is not None:
+                        log.info(
+                            "digest part %d for %s was already posted", todo.index + 1, channel.key
+                        )
+            except SLACK_FAILURES as exc:
+                error = translate(exc, "chat.postMessage")
+                log.warning("posting to %s failed: %s", channel.key, error)
+                raise error from None
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
 
     async def edit_digest(
@@ -228,9 +243,22 @@ class SlackPlatform:
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
         # the same body `paperbot digest --format slack` prints (adapters/slack/preview.py)
-        await self.pacing.before_post(channel_id)
-        response = await self.client.chat_postMessage(**post_body(channel_id, message, **extra))
-        return str(response["ts"])
+        body = post_body(channel_id, message, **extra)
+        for attempt in range(POST_RATE_LIMIT_RETRIES + 1):
+            await self.pacing.before_post(channel_id)
+            try:
+                async with self._posting.use():
+                    response = await self._poster.chat_postMessage(**body)
+            except SLACK_FAILURES as exc:
+                wait = rate_limited_for(exc)
+                if wait is None or attempt == POST_RATE_LIMIT_RETRIES:
+                    raise
+                log.warning("Slack rate limit on chat.postMessage: waiting %.0f s", wait)
+                self.pacing.post_limited(channel_id, wait)
+                await self._sleep(wait)
+                continue
+            return str(response["ts"])
+        raise AssertionError("unreachable: the loop returns or raises")
 
     async def _find_posted(self, channel_id: str, key: str) -> dict[int, str]:
         """Parts of this digest already in the channel: part index -> message ts."""

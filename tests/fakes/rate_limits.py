@@ -37,6 +37,7 @@ class ServerLimits:
     rate_limited: int = 0  # requests answered 429
     passed: int = 0
     last_passed_at: float | None = None  # `now()` when the latest request passed
+    first_passed_at: float | None = None  # `now()` when the first request passed
     _buckets: dict[Hashable, _Bucket] = field(default_factory=dict)
 
     def check(self, *keys: Hashable) -> tuple[float, Hashable | None]:
@@ -53,6 +54,8 @@ class ServerLimits:
             bucket.tokens -= 1
         self.passed += 1
         self.last_passed_at = now
+        if self.first_passed_at is None:
+            self.first_passed_at = now
         return 0.0, None
 
     def remaining(self, key: Hashable) -> int:

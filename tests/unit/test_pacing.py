@@ -116,12 +116,14 @@ async def test_discord_pacing_allows_four_quick_sends_per_channel_under_the_glob
     pacing = DiscordPacing(monotonic=time.monotonic, sleep=time.sleep)
     for _ in range(5):
         await pacing.before_send(7)
-    # three at once (the global burst), the fourth at 47.5/s (50 less the headroom), the
-    # fifth when channel 7 has a token again, a second after the first
-    assert time.waits == [0.021053, 0.978947]
-    for channel in range(8, 16):  # eight more channels: two left of the burst, then 47.5/s
+    # four at once (the channel's burst, within the global burst of six), the fifth when
+    # channel 7 has a token again, a second after the first
+    assert time.waits == [1.0]
+    # eight more channels: the global bucket refilled to six during that second, one taken:
+    # five at once, then 47.5/s (50 less the headroom)
+    for channel in range(8, 16):
         await pacing.before_send(channel)
-    assert time.waits[2:] == [0.021053] * 6
+    assert time.waits[1:] == [0.021053] * 3
 
 
 async def test_callers_of_a_bucket_go_in_the_order_they_came() -> None:
