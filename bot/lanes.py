@@ -45,6 +45,10 @@ class DigestLane:
     def busy(self) -> bool:
         return self._running > 0
 
+    async def idle(self) -> None:
+        """Return once no digest run is in flight (a shutdown waiting for them)."""
+        await self._clear.wait()
+
     async def behind_digests(self) -> None:
         """Return once no digest run is in flight (at once if none is)."""
         if self._running:

@@ -114,6 +114,9 @@ class PaperScheduler:
                 self.settler.request_stop()
         if wait:
             await self.runner.wait_idle()
+            # A sweep job that began but had not yet taken the runner's lock when
+            # wait_idle looked: APScheduler's shutdown below would cancel it mid-plan.
+            await self.lane.idle()
             if self._behind is not None:  # the settling pass in flight ends too
                 await asyncio.wait({self._behind})
             async with self._sweeping:  # and one the test or a caller runs itself
@@ -144,6 +147,8 @@ class PaperScheduler:
 
     async def digests(self) -> None:
         """Post every digest due (the sweep job, and each channel's wake-up)."""
+        if self._stopping:  # a job that began as the scheduler shut down: claim nothing
+            return
         async with self.lane.digests():  # settling and follow-ups step aside meanwhile
             outcomes = await self.runner.run_due()
         if outcomes:

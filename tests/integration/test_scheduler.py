@@ -323,3 +323,47 @@ async def test_a_shutdown_mid_settle_waits_for_the_sweep_instead_of_cancelling_i
     await sweeping  # finished, not cancelled
     assert not sweeping.cancelled()
     await store.close()
+
+
+class HeldRunner(DeliveryRunner):
+    """A real runner whose `run_due` waits for `release` before it takes its lock: a sweep
+    job APScheduler has started that has not reached the runner yet."""
+
+    started: asyncio.Event
+    release: asyncio.Event
+
+    async def run_due(self) -> Counter[str]:
+        self.started.set()
+        await self.release.wait()
+        return await super().run_due()
+
+
+async def test_a_shutdown_waits_for_a_digest_run_that_has_not_taken_the_runner_yet(
+    tmp_path: Path,
+) -> None:
+    # A rejected token stopped the run just as the first sweep began: shutdown found the
+    # runner idle, APScheduler cancelled the sweep mid-plan and logged a CancelledError.
+    store = await SqliteStore.open(tmp_path / "early.db")
+    clock = FixedClock(NOW)
+    platform = MemoryPlatform(clock=clock)
+    config = DeliveryConfig(concurrency=1)
+    runner = HeldRunner(store, NoRefresh(), {"slack": platform}, clock, config, worker="w")
+    runner.started, runner.release = asyncio.Event(), asyncio.Event()
+    scheduler = PaperScheduler(runner, store, clock)
+    digests = asyncio.create_task(scheduler.digests())
+    try:
+        await runner.started.wait()
+        stopping = asyncio.create_task(scheduler.shutdown(wait=True))
+        for _ in range(5):  # event-loop turns, not a clock
+            await asyncio.sleep(0)
+        assert not stopping.done(), "shutdown waits for the digest run in flight"
+        runner.release.set()
+        await stopping
+        await digests  # finished, not cancelled
+        assert not digests.cancelled()
+        await scheduler.digests()  # after shutdown a wake-up claims nothing
+        assert platform.posted == []
+    finally:
+        runner.release.set()
+        await asyncio.gather(digests, return_exceptions=True)
+        await store.close()
