@@ -25,6 +25,7 @@ from typing import Any
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
+    names_a_title,
     needs_run_lookup,
     parse_query,
     title_holds_all,
@@ -148,7 +149,8 @@ async def _stage(
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     rows = list(await conn.fetch(sql, argument, wanted, excluded))
-    if sql is _RANKED and len(rows) < wanted:
+    named = names_a_title(plan, [str(row[1]) for row in rows])
+    if sql is _RANKED and len(rows) < wanted and not named:
         rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
     if sql is _RANKED and not close and needs_run_lookup(plan, titles):
