@@ -44,14 +44,21 @@ RUN_WINDOW = 300  # titles holding the run as typed, newest first, ranked at mos
 _UNLESS_EXCLUDED = f"($3::text IS NULL OR NOT search_vector @@ to_tsquery({CONFIG}, $3))"
 # First the papers whose title or keywords match (`rank_vector`, title A and keywords B:
 # migration 14, a small value kept in the row), the newest RANK_WINDOW of them ranked by
-# `ts_rank_cd`; then, if places are left, the newest papers that match anywhere
-# (search_vector, the abstract and authors too). Testing and ranking search_vector itself
-# read and decompressed each candidate's TOASTed abstract vector: 7,000 rows looked at for a
-# common word cost 40-70 ms at 100k papers.
+# `ts_rank_cd`, read from the narrow paper_ranks (migration 17: a broad word's newest
+# matches are found by walking ~10,000 rows, which in `papers` were 20-70 ms of reads);
+# then, if places are left, the newest papers that match anywhere (search_vector, the
+# abstract and authors too). Testing and ranking search_vector itself read and decompressed
+# each candidate's TOASTed abstract vector: 7,000 rows looked at for a common word cost
+# 40-70 ms at 100k papers.
+# The same test for a row of paper_ranks (migration 17), whose abstract vector is in papers.
+_RANKS_UNLESS_EXCLUDED = (
+    "($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM papers AS p WHERE p.id = r.id "  # noqa: S608
+    f"AND p.search_vector @@ to_tsquery({CONFIG}, $3)))"
+)
 _RANKED = (
-    "SELECT id, title FROM (SELECT id, title, rank_vector FROM papers, "  # noqa: S608
+    "SELECT id, title FROM (SELECT id, title, rank_vector FROM paper_ranks AS r, "  # noqa: S608
     f"to_tsquery({CONFIG}, $1) AS q WHERE rank_vector @@ q "
-    f"AND {_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
+    f"AND {_RANKS_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
     f" AS recent, to_tsquery({CONFIG}, $1) AS q "
     "ORDER BY ts_rank_cd(rank_vector, q, 1) DESC, id DESC LIMIT $2"
 )
@@ -72,8 +79,8 @@ _ANYWHERE = (
 # planner walked the primary key backwards testing each row, 43,000 rows for "reasoning
 # models" (60 ms at 100k), as it cannot tell how few titles hold a phrase.
 _RUNS = (
-    "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM papers "  # noqa: S608
-    f"WHERE title_vector @@ phraseto_tsquery('simple', $1) AND {_UNLESS_EXCLUDED}) "
+    "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM paper_ranks AS r "  # noqa: S608
+    f"WHERE title_vector @@ phraseto_tsquery('simple', $1) AND {_RANKS_UNLESS_EXCLUDED}) "
     f"SELECT id, title FROM (SELECT * FROM runs ORDER BY id DESC LIMIT {RUN_WINDOW}) AS recent, "
     "phraseto_tsquery('simple', $1) AS q ORDER BY ts_rank_cd(title_vector, q, 2) DESC, id DESC "
     "LIMIT $2"
