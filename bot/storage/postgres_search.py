@@ -10,8 +10,8 @@ sides ("world" finds "Worlds").
    matches ranked by `ts_rank_cd`, then re-ordered so that titles holding every word (side
    by side at best) come first. A title holding every word is decisive: search stops here.
 2. Typo-tolerant, when pg_trgm is installed: titles whose trigrams best cover the query
-   (`word_similarity`, served by the trigram index on `title`), so a title quoted from
-   memory with a typo or two still finds its paper.
+   (`word_similarity`, served by the trigram index on paper_ranks' `title`), so a title
+   quoted from memory with a typo or two still finds its paper.
 3. All words but one (a title quoted with one word wrong or missing), ranked by `ts_rank_cd`.
 
 Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and the
@@ -91,8 +91,8 @@ def trigram_sql(trgm_schema: str) -> str:
     """The typo stage's query, with pg_trgm's operator and function named by their schema."""
     schema = '"' + trgm_schema.replace('"', '""') + '"'
     return (
-        "SELECT id, title FROM papers WHERE "  # noqa: S608
-        f"$1 OPERATOR({schema}.<%) title AND {_UNLESS_EXCLUDED} "
+        "SELECT id, title FROM paper_ranks AS r WHERE "  # noqa: S608
+        f"$1 OPERATOR({schema}.<%) title AND {_RANKS_UNLESS_EXCLUDED} "
         f"ORDER BY {schema}.word_similarity($1, title) DESC, id LIMIT $2"
     )
 
