@@ -4,16 +4,18 @@ The query is read by `bot.storage.search_plan.parse_query` (phrases, exclusions,
 words); each required word stands for every indexed word with its stem ("world" finds
 "Worlds"), looked up in `search_terms` with one statement for the whole query.
 
-1. every required word and phrase matches, no excluded one does (bm25, title weighted up);
-   the best candidates are re-ordered so that titles holding every word, side by side at
+1. every required word and phrase matches, no excluded one does: first among titles and
+   keywords (the small `papers_title_fts`, bm25), then, for places left, anywhere (newest
+   first; not when a title-length query names a title word for word); the best candidates
+   are re-ordered so that titles holding every word, side by side at
    best, come first. A title that holds every word is a decisive answer: search stops here.
 2. words the index has (almost) never seen get their nearest indexed words as alternatives
    (one or two edits from `search_terms`, the most common first), and stage 1 runs again;
 3. all words but one match (a title quoted with one word wrong or missing).
 
 Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and
-exclusions hold in them too. Each stage is one FTS5 query that ranks at most the newest
-RANK_WINDOW matches, which bounds its time on large corpora (docs/benchmarks.md, "Search").
+exclusions hold in them too. Each stage ranks at most the newest RANK_WINDOW matches,
+which bounds its time on large corpora (docs/benchmarks.md, "Search").
 """
 
 from __future__ import annotations
