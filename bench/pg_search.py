@@ -54,7 +54,7 @@ async def build(store: PostgresStore, papers: list[Paper], url: str, schema: str
         await store.upsert_papers(batch)
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(f"ANALYZE {schema}.papers")
+        await conn.execute(f"ANALYZE {schema}.papers, {schema}.paper_ranks")
     finally:
         await conn.close()
     return time.perf_counter() - started

@@ -10,8 +10,8 @@ sides ("world" finds "Worlds").
    matches ranked by `ts_rank_cd`, then re-ordered so that titles holding every word (side
    by side at best) come first. A title holding every word is decisive: search stops here.
 2. Typo-tolerant, when pg_trgm is installed: titles whose trigrams best cover the query
-   (`word_similarity`, served by the trigram index on `title`), so a title quoted from
-   memory with a typo or two still finds its paper.
+   (`word_similarity`, served by the trigram index on paper_ranks' `title`), so a title
+   quoted from memory with a typo or two still finds its paper.
 3. All words but one (a title quoted with one word wrong or missing), ranked by `ts_rank_cd`.
 
 Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and the
@@ -25,6 +25,7 @@ from typing import Any
 from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
+    names_a_title,
     needs_run_lookup,
     parse_query,
     title_holds_all,
@@ -43,14 +44,21 @@ RUN_WINDOW = 300  # titles holding the run as typed, newest first, ranked at mos
 _UNLESS_EXCLUDED = f"($3::text IS NULL OR NOT search_vector @@ to_tsquery({CONFIG}, $3))"
 # First the papers whose title or keywords match (`rank_vector`, title A and keywords B:
 # migration 14, a small value kept in the row), the newest RANK_WINDOW of them ranked by
-# `ts_rank_cd`; then, if places are left, the newest papers that match anywhere
-# (search_vector, the abstract and authors too). Testing and ranking search_vector itself
-# read and decompressed each candidate's TOASTed abstract vector: 7,000 rows looked at for a
-# common word cost 40-70 ms at 100k papers.
+# `ts_rank_cd`, read from the narrow paper_ranks (migration 17: a broad word's newest
+# matches are found by walking ~10,000 rows, which in `papers` were 20-70 ms of reads);
+# then, if places are left, the newest papers that match anywhere (search_vector, the
+# abstract and authors too). Testing and ranking search_vector itself read and decompressed
+# each candidate's TOASTed abstract vector: 7,000 rows looked at for a common word cost
+# 40-70 ms at 100k papers.
+# The same test for a row of paper_ranks (migration 17), whose abstract vector is in papers.
+_RANKS_UNLESS_EXCLUDED = (
+    "($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM papers AS p WHERE p.id = r.id "  # noqa: S608
+    f"AND p.search_vector @@ to_tsquery({CONFIG}, $3)))"
+)
 _RANKED = (
-    "SELECT id, title FROM (SELECT id, title, rank_vector FROM papers, "  # noqa: S608
+    "SELECT id, title FROM (SELECT id, title, rank_vector FROM paper_ranks AS r, "  # noqa: S608
     f"to_tsquery({CONFIG}, $1) AS q WHERE rank_vector @@ q "
-    f"AND {_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
+    f"AND {_RANKS_UNLESS_EXCLUDED} ORDER BY id DESC LIMIT {RANK_WINDOW})"
     f" AS recent, to_tsquery({CONFIG}, $1) AS q "
     "ORDER BY ts_rank_cd(rank_vector, q, 1) DESC, id DESC LIMIT $2"
 )
@@ -71,8 +79,8 @@ _ANYWHERE = (
 # planner walked the primary key backwards testing each row, 43,000 rows for "reasoning
 # models" (60 ms at 100k), as it cannot tell how few titles hold a phrase.
 _RUNS = (
-    "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM papers "  # noqa: S608
-    f"WHERE title_vector @@ phraseto_tsquery('simple', $1) AND {_UNLESS_EXCLUDED}) "
+    "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM paper_ranks AS r "  # noqa: S608
+    f"WHERE title_vector @@ phraseto_tsquery('simple', $1) AND {_RANKS_UNLESS_EXCLUDED}) "
     f"SELECT id, title FROM (SELECT * FROM runs ORDER BY id DESC LIMIT {RUN_WINDOW}) AS recent, "
     "phraseto_tsquery('simple', $1) AS q ORDER BY ts_rank_cd(title_vector, q, 2) DESC, id DESC "
     "LIMIT $2"
@@ -83,8 +91,8 @@ def trigram_sql(trgm_schema: str) -> str:
     """The typo stage's query, with pg_trgm's operator and function named by their schema."""
     schema = '"' + trgm_schema.replace('"', '""') + '"'
     return (
-        "SELECT id, title FROM papers WHERE "  # noqa: S608
-        f"$1 OPERATOR({schema}.<%) title AND {_UNLESS_EXCLUDED} "
+        "SELECT id, title FROM paper_ranks AS r WHERE "  # noqa: S608
+        f"$1 OPERATOR({schema}.<%) title AND {_RANKS_UNLESS_EXCLUDED} "
         f"ORDER BY {schema}.word_similarity($1, title) DESC, id LIMIT $2"
     )
 
@@ -147,8 +155,12 @@ async def _stage(
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
-    rows = list(await conn.fetch(sql, argument, wanted, excluded))
-    if sql is _RANKED and len(rows) < wanted:
+    if sql is _RANKED:
+        rows = list(await conn.fetch(sql, argument, wanted, excluded))
+    else:
+        rows = await _typo_rows(conn, sql, argument, wanted, excluded)
+    named = names_a_title(plan, [str(row[1]) for row in rows])
+    if sql is _RANKED and len(rows) < wanted and not named:
         rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
     if sql is _RANKED and not close and needs_run_lookup(plan, titles):
@@ -158,3 +170,15 @@ async def _stage(
     order = title_order(titles, groups, plan.run, plan.typed)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
+
+
+async def _typo_rows(
+    conn: Any, sql: str, text: str, wanted: int, excluded: str | None
+) -> list[Any]:
+    """The typo stage's rows, through the trigram index. The planner prices pg_trgm's
+    `<%` like a cheap operator, so on a small table (9,577 titles) it chose a sequential
+    scan computing word_similarity against every title: 174 ms for a long query, 8 ms
+    through the index. Sequential scans are ruled out for this one statement only."""
+    async with conn.transaction():
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        return list(await conn.fetch(sql, text, wanted, excluded))

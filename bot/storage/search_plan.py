@@ -64,11 +64,15 @@ class ParsedQuery:
     @property
     def as_typed(self) -> tuple[str, ...]:
         """Every word as typed, small ones too, without a question's opening or closing words
-        ("how do I use", "papers about"): the run a title may hold word for word."""
+        ("how do I use", "is there work on"): the run a title may hold word for word."""
         wanted = {*self.words, *(w for phrase in self.phrases for w in phrase)}
         typed = list(self.typed)
-        while typed and typed[0] not in wanted and typed[0] in QUESTION_FILLER:
+        opened = False  # after a question's opening, its small words go too ("work on")
+        while typed and typed[0] not in wanted:
+            if typed[0] not in QUESTION_FILLER and not (opened and typed[0] in STOPWORDS):
+                break
             typed.pop(0)
+            opened = True
         while typed and typed[-1] not in wanted and typed[-1] in QUESTION_FILLER:
             typed.pop()
         return tuple(typed)
@@ -222,6 +226,17 @@ def needs_run_lookup(plan: ParsedQuery, titles: Sequence[str]) -> bool:
     if len(typed) <= FRAGMENT_WORDS:
         return True
     return not any(_holds_run(_WORD.findall(fold(t)), typed) for t in titles)
+
+
+def names_a_title(plan: ParsedQuery, titles: Sequence[str]) -> bool:
+    """Whether the query is a whole title (more words than a fragment) that one of `titles`
+    holds word for word: the paper is named, and papers that only mention the words in
+    their abstracts are not looked up to fill the places left (at 1M papers that look-up
+    walked the abstract index of every word: half of a title-length query's time)."""
+    typed = plan.as_typed
+    if len(typed) <= FRAGMENT_WORDS:
+        return False
+    return any(_holds_run(_WORD.findall(fold(t)), typed) for t in titles)
 
 
 def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:

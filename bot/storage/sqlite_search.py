@@ -4,16 +4,18 @@ The query is read by `bot.storage.search_plan.parse_query` (phrases, exclusions,
 words); each required word stands for every indexed word with its stem ("world" finds
 "Worlds"), looked up in `search_terms` with one statement for the whole query.
 
-1. every required word and phrase matches, no excluded one does (bm25, title weighted up);
-   the best candidates are re-ordered so that titles holding every word, side by side at
+1. every required word and phrase matches, no excluded one does: first among titles and
+   keywords (the small `papers_title_fts`, bm25), then, for places left, anywhere (newest
+   first; not when a title-length query names a title word for word); the best candidates
+   are re-ordered so that titles holding every word, side by side at
    best, come first. A title that holds every word is a decisive answer: search stops here.
 2. words the index has (almost) never seen get their nearest indexed words as alternatives
    (one or two edits from `search_terms`, the most common first), and stage 1 runs again;
 3. all words but one match (a title quoted with one word wrong or missing).
 
 Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and
-exclusions hold in them too. Each stage is one FTS5 query that ranks at most the newest
-RANK_WINDOW matches, which bounds its time on large corpora (docs/benchmarks.md, "Search").
+exclusions hold in them too. Each stage ranks at most the newest RANK_WINDOW matches,
+which bounds its time on large corpora (docs/benchmarks.md, "Search").
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bot.storage.search_plan import (
     ParsedQuery,
     RankedIds,
     choose_corrections,
+    names_a_title,
     needs_run_lookup,
     parse_query,
     same_stem,
@@ -47,20 +50,34 @@ from bot.storage.search_plan import (
     title_order,
 )
 
-# bm25 column weights: title, abstract, authors, ai_keywords.
-RANK = "bm25(papers_fts, 10.0, 1.0, 3.0, 3.0)"
+# bm25 column weights of papers_title_fts (migration 17): title, ai_keywords (the weights
+# papers_fts gave them, where the abstract weighed 1 and the authors 3).
+RANK = "bm25(papers_title_fts, 10.0, 3.0)"
 # bm25 costs a little per matching row, and a broad query ("models") matches most of a large
 # corpus. So only the newest RANK_WINDOW matches (by rowid, i.e. by insertion) are ranked:
 # FTS5 walks its index in rowid order and stops there, which bounds the time per query.
 RANK_WINDOW = 2000
-# The best are picked before the join: joined first, every ranked match (up to the window)
-# read its row from `papers` (abstracts and all) just for its title, which tripled the time
-# of a broad query.
-_RANKED = (
+# First the papers whose title or keywords match, in the small title index (migration 17),
+# the newest RANK_WINDOW of them ranked by bm25; then, if places are left, the newest papers
+# that match anywhere (papers_fts: the abstract and authors too), by recency, unranked. As
+# PostgreSQL does (rank_vector, then search_vector). Ranking over papers_fts walked every
+# query word's doclist twice (once to match, once for bm25's document counts), and a
+# common word's doclist there holds its positions in every abstract: 65-90 ms for a title of
+# eight words at 1M papers. The best are picked before the join with `papers`, so only
+# their rows are read (abstracts and all).
+_TITLE_MATCH = "papers_title_fts MATCH ?"
+_NOT_EXCLUDED = " AND rowid NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
+_RANKED_WHERE = (
     "SELECT f.rowid, p.title FROM (SELECT rowid, score FROM ("  # noqa: S608
-    f"SELECT rowid, {RANK} AS score FROM papers_fts WHERE papers_fts MATCH ? "
+    f"SELECT rowid, {RANK} AS score FROM papers_title_fts WHERE {{match}} "
     "ORDER BY rowid DESC LIMIT ?"
     ") ORDER BY score LIMIT ?) AS f JOIN papers AS p ON p.id = f.rowid ORDER BY f.score"
+)
+_RANKED = _RANKED_WHERE.format(match=_TITLE_MATCH)
+_RANKED_UNLESS_EXCLUDED = _RANKED_WHERE.format(match=_TITLE_MATCH + _NOT_EXCLUDED)
+_ANYWHERE = (
+    "SELECT f.rowid, p.title FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT ?) AS f JOIN papers AS p ON p.id = f.rowid ORDER BY f.rowid DESC"
 )
 # Titles holding the words as typed are few unless the words are common; then the newest
 # RUN_WINDOW of them are ranked (a common run in 2,000 titles cost 20 ms at 100k).
@@ -112,9 +129,12 @@ async def _stage(
     all_but_one: bool = False,
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
-    expression = match_expression(groups, plan.phrases, all_but_one=all_but_one) + excluded
+    expression = match_expression(groups, plan.phrases, all_but_one=all_but_one)
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
-    rows = list(await conn.execute_fetchall(_RANKED, (expression, RANK_WINDOW, wanted)))
+    rows = await _ranked(conn, expression, excluded, RANK_WINDOW, wanted)
+    if len(rows) < wanted and not names_a_title(plan, _titles(rows)):
+        fill = (expression + excluded, wanted + len(rows))
+        rows += list(await conn.execute_fetchall(_ANYWHERE, fill))
     if not close and needs_run_lookup(plan, _titles(rows)):
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
     titles = _titles(rows)
@@ -133,8 +153,19 @@ async def _title_runs(
     """The titles holding the query's words as typed, side by side: a fragment of a title
     whose words are common ("of large language models") finds its paper even when bm25
     ranks hundreds of abstracts repeating them higher."""
-    phrase = "{title} : " + quote(" ".join(plan.as_typed)) + excluded
-    return list(await conn.execute_fetchall(_RANKED, (phrase, RUN_WINDOW, wanted)))
+    phrase = "{title} : " + quote(" ".join(plan.as_typed))
+    return await _ranked(conn, phrase, excluded, RUN_WINDOW, wanted)
+
+
+async def _ranked(
+    conn: aiosqlite.Connection, expression: str, excluded: str, window: int, wanted: int
+) -> list[Any]:
+    """The best `wanted` of the newest `window` title/keyword matches of `expression`; an
+    exclusion (` NOT (...)`) is tested on every column, through papers_fts."""
+    if not excluded:
+        return list(await conn.execute_fetchall(_RANKED, (expression, window, wanted)))
+    params = (expression, excluded.removeprefix(" NOT "), window, wanted)
+    return list(await conn.execute_fetchall(_RANKED_UNLESS_EXCLUDED, params))
 
 
 async def _word_forms(conn: aiosqlite.Connection, words: Sequence[str]) -> dict[str, list[str]]:

@@ -117,6 +117,32 @@ async def test_migration_4_lists_each_paper_on_the_day_an_old_database_knew(
 
 
 @pytest.mark.postgres
+async def test_migration_17_carries_papers_into_paper_ranks_and_keeps_them_in_step(
+    pg: PgSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search ranks titles from the narrow paper_ranks: the papers stored before it existed
+    are copied over, and a later change of title reaches it through the trigger."""
+    before = next(i for i, m in enumerate(MIGRATIONS) if m.id == 17)
+    with monkeypatch.context() as old_paperbot:
+        old_paperbot.setattr("bot.storage.migrations.MIGRATIONS", MIGRATIONS[:before])
+        store = await PostgresStore.open(pg.url, schema=pg.schema)
+        await store.upsert_papers([paper("2405.00001", "Speculative decoding made fast")])
+        await store.close()
+    store = await PostgresStore.open(pg.url, schema=pg.schema)
+    try:
+        assert await store.schema_version() == MIGRATIONS[-1].id
+        found = (await store.search("speculative decoding made fast")).papers
+        assert [p.arxiv_id for p in found] == ["2405.00001"]
+        await store.upsert_papers([paper("2405.00001", "Lookahead sampling for drafts")])
+        assert [p.arxiv_id for p in (await store.search("lookahead sampling")).papers] == [
+            "2405.00001"
+        ]
+        assert not (await store.search("speculative decoding made fast")).papers
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
 async def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
     postgres_url()  # only where PostgreSQL tests run: a closed port on loopback
     with pytest.raises(StoreError) as caught:

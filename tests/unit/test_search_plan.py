@@ -7,6 +7,7 @@ import pytest
 from bot.storage.search_plan import (
     ParsedQuery,
     choose_corrections,
+    names_a_title,
     needs_run_lookup,
     parse_query,
     same_stem,
@@ -191,6 +192,8 @@ def test_a_title_holding_the_words_exactly_as_typed_comes_first() -> None:
     [
         ("how do I use scaling laws for video?", ("scaling", "laws", "for", "video")),
         ("papers about world models", ("world", "models")),
+        ("is there work on world models?", ("world", "models")),  # "on" follows the opening
+        ("how do I use a world model", ("world", "model")),
         ("of large language models", ("of", "large", "language", "models")),  # kept
         ("make a video", ("make", "a", "video")),  # a title's words, not a question's
     ],
@@ -199,6 +202,14 @@ def test_as_typed_leaves_out_a_questions_opening_words(
     text: str, as_typed: tuple[str, ...]
 ) -> None:
     assert parse_query(text).as_typed == as_typed
+
+
+def test_a_whole_title_held_word_for_word_names_its_paper_a_fragment_does_not() -> None:
+    title = "Scaling Laws for Diffusion Transformers in Video Generation"
+    assert names_a_title(parse_query(title), ["Other Paper", title])
+    assert names_a_title(parse_query("is there work on " + title.lower() + "?"), [title])
+    assert not names_a_title(parse_query(title), ["Scaling Laws for Diffusion Transformers"])
+    assert not names_a_title(parse_query("for Diffusion Transformers"), [title])  # a fragment
 
 
 def test_a_fragment_always_looks_up_title_runs_a_long_query_only_when_none_holds_it() -> None:

@@ -43,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(14, "search_vectors"),
     Migration(15, "artifacts"),
     Migration(16, "followup_leases"),
+    Migration(17, "title_index"),
 )
 
 
