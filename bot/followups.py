@@ -89,8 +89,14 @@ class FollowupRunner:
         self.worker = worker or worker_name()
         self.lease = lease
         self._on_step = on_step
+        self._stopping = False
         self.lane = lane or DigestLane()  # the digests' (bot/lanes.py): they go first
         self._versions_at: datetime | None = None  # the last look-up (memory: a restart asks)
+
+    def request_stop(self) -> None:
+        """Finish the replies in flight, start no more (SIGTERM): a reply not started stays
+        keyed and unsent, and the next pass (here or on another worker) posts it."""
+        self._stopping = True
 
     async def run_due(self) -> Counter[str]:
         """Detect, record and reply; how many events were new and replies were posted."""
@@ -181,6 +187,8 @@ class FollowupRunner:
         """One worker: replies from the platform's queue (shared with its other workers)."""
         posted = 0
         for channel, key, batch in queue:
+            if self._stopping:
+                break
             posted += await self._post(channel, key, batch)
         return posted
 

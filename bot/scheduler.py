@@ -112,6 +112,8 @@ class PaperScheduler:
             self.runner.request_stop()
             if self.settler is not None:  # a task cut short is retried once its lease expires
                 self.settler.request_stop()
+            if self.followups is not None:  # replies not started wait for the next pass
+                self.followups.request_stop()
         if wait:
             await self.runner.wait_idle()
             # A sweep job that began but had not yet taken the runner's lock when
