@@ -15,26 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.link_codes import JoinOutcome, JoinResult, is_expired
 from bot.models import ChannelRef
-from bot.storage.codec import SUBSCRIPTION_SETTING_COLUMNS
+from bot.storage.link_sql import copy_subscription_sql, copy_topics_sql, copy_votes_sql
 
-_SETTING_COLUMNS = SUBSCRIPTION_SETTING_COLUMNS
-# The target's own paused_reason and created_by stay: they are about that channel.
-_COPY_SUBSCRIPTION = (
-    "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, "  # noqa: S608
-    f"{_SETTING_COLUMNS}, paused_reason, created_by, updated_at) "
-    f"SELECT $1, $2, $3, $4, {_SETTING_COLUMNS}, NULL, $5, now() FROM subscriptions "
-    "WHERE channel_key = $6 ON CONFLICT (channel_key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in (*_SETTING_COLUMNS.split(", "), "updated_at"))
-)
-_COPY_TOPICS = (
-    "INSERT INTO subscription_topics (channel_key, position, kind, value) "
-    "SELECT $1, position, kind, value FROM subscription_topics WHERE channel_key = $2"
-)
-_COPY_VOTES = (
-    "INSERT INTO votes (subscription_key, arxiv_id, user_key, voted_at) "
-    "SELECT $1, arxiv_id, user_key, voted_at FROM votes WHERE subscription_key = $2 "
-    "ON CONFLICT DO NOTHING"
-)
+_COPY_SUBSCRIPTION = copy_subscription_sql("$1, $2, $3, $4", "$5", "now()", "$6")
+_COPY_TOPICS = copy_topics_sql("$1", "$2")
+_COPY_VOTES = copy_votes_sql("$1", "$2")
 _GROUP_OF = "SELECT group_id FROM channel_links WHERE channel_key = $1"
 _MEMBERS = "SELECT channel_key FROM channel_links WHERE group_id = $1 ORDER BY channel_key"
 

@@ -17,29 +17,14 @@ from typing import TYPE_CHECKING, Any
 from bot.link_codes import JoinOutcome, JoinResult, is_expired
 from bot.models import ChannelRef
 from bot.storage import codec
-from bot.storage.codec import SUBSCRIPTION_SETTING_COLUMNS
+from bot.storage.link_sql import copy_subscription_sql, copy_topics_sql, copy_votes_sql
 
 if TYPE_CHECKING:
     import aiosqlite
 
-_SETTING_COLUMNS = SUBSCRIPTION_SETTING_COLUMNS
-# The target's own paused_reason and created_by stay: they are about that channel.
-_COPY_SUBSCRIPTION = (
-    "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, "  # noqa: S608
-    f"{_SETTING_COLUMNS}, paused_reason, created_by, updated_at) "
-    f"SELECT ?, ?, ?, ?, {_SETTING_COLUMNS}, NULL, ?, ? FROM subscriptions "
-    "WHERE channel_key = ? ON CONFLICT (channel_key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in (*_SETTING_COLUMNS.split(", "), "updated_at"))
-)
-_COPY_TOPICS = (
-    "INSERT INTO subscription_topics (channel_key, position, kind, value) "
-    "SELECT ?, position, kind, value FROM subscription_topics WHERE channel_key = ?"
-)
-_COPY_VOTES = (
-    "INSERT INTO votes (subscription_key, arxiv_id, user_key, voted_at) "
-    "SELECT ?, arxiv_id, user_key, voted_at FROM votes WHERE subscription_key = ? "
-    "ON CONFLICT DO NOTHING"
-)
+_COPY_SUBSCRIPTION = copy_subscription_sql("?, ?, ?, ?", "?", "?", "?")
+_COPY_TOPICS = copy_topics_sql("?", "?")
+_COPY_VOTES = copy_votes_sql("?", "?")
 
 
 class SqliteLinks:
