@@ -287,6 +287,20 @@ async def test_the_sweep_replies_follow_ups_after_settling(tmp_path: Path) -> No
         await store.close()
 
 
+async def assert_shutdown_waits_for(
+    scheduler: PaperScheduler, pass_in_flight: asyncio.Task[None], release: asyncio.Event
+) -> None:
+    """Shutdown waits for the held pass instead of having APScheduler cancel it."""
+    stopping = asyncio.create_task(scheduler.shutdown(wait=True))
+    for _ in range(5):  # event-loop turns, not a clock
+        await asyncio.sleep(0)
+    assert not stopping.done(), "shutdown waits for the pass in flight"
+    release.set()
+    await stopping
+    await pass_in_flight  # finished, not cancelled
+    assert not pass_in_flight.cancelled()
+
+
 class HeldSettler(SettleRunner):
     """A real settle runner whose pass waits for `release`: a shutdown caught mid-settle."""
 
@@ -314,14 +328,7 @@ async def test_a_shutdown_mid_settle_waits_for_the_sweep_instead_of_cancelling_i
     scheduler = PaperScheduler(runner, store, clock, settler=settler)
     sweeping = asyncio.create_task(scheduler.sweep())
     await settler.started.wait()
-    stopping = asyncio.create_task(scheduler.shutdown(wait=True))
-    for _ in range(5):  # event-loop turns, not a clock
-        await asyncio.sleep(0)
-    assert not stopping.done(), "shutdown waits for the sweep in flight"
-    settler.release.set()
-    await stopping
-    await sweeping  # finished, not cancelled
-    assert not sweeping.cancelled()
+    await assert_shutdown_waits_for(scheduler, sweeping, settler.release)
     await store.close()
 
 
@@ -353,14 +360,7 @@ async def test_a_shutdown_waits_for_a_digest_run_that_has_not_taken_the_runner_y
     digests = asyncio.create_task(scheduler.digests())
     try:
         await runner.started.wait()
-        stopping = asyncio.create_task(scheduler.shutdown(wait=True))
-        for _ in range(5):  # event-loop turns, not a clock
-            await asyncio.sleep(0)
-        assert not stopping.done(), "shutdown waits for the digest run in flight"
-        runner.release.set()
-        await stopping
-        await digests  # finished, not cancelled
-        assert not digests.cancelled()
+        await assert_shutdown_waits_for(scheduler, digests, runner.release)
         await scheduler.digests()  # after shutdown a wake-up claims nothing
         assert platform.posted == []
     finally:
