@@ -28,15 +28,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
 
+from bench.query_ceiling import Ceiling
 from bench.search import (
+    QUALITY_ITEMS,
     QUERIES,
     batches,
+    ceiling_for,
     corpus,
     draw_sample,
     known_item,
     load_archive,
     machine,
     run_size,
+    sample_size,
     time_fts,
     time_similar,
 )
@@ -60,20 +64,21 @@ async def build(store: PostgresStore, papers: list[Paper], url: str, schema: str
     return time.perf_counter() - started
 
 
-async def run_postgres(url: str, papers: list[Paper]) -> dict[str, Any]:
+async def run_postgres(
+    url: str, papers: list[Paper], items: int, ceiling: Ceiling | None
+) -> dict[str, Any]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     store = await PostgresStore.open(url, schema=schema)
     try:
         build_s = await build(store, papers, url, schema)
-        sample: list[Paper] = []
-        draw_sample(iter(papers), sample)  # the very items bench/search.py's run draws
+        sample = draw_sample(iter(papers), items)  # the very items bench/search.py's run draws
         return {
             "papers": len(papers),
             "build_s": round(build_s, 1),
             "build_papers_per_s": round(len(papers) / build_s),
             "typo_fallback": "pg_trgm" if store.corrects_typos else "none",
             "search": await time_fts(store),
-            "known_item": await known_item(store, sample),
+            "known_item": await known_item(store, sample, ceiling),
             "similar": await time_similar(store, sample),
         }
     finally:
@@ -96,6 +101,9 @@ async def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--workdir", type=Path, default=None, help="SQLite databases (see --reuse)")
     parser.add_argument("--reuse", action="store_true", help="reuse SQLite databases in --workdir")
+    parser.add_argument(
+        "--quality-items", type=int, default=QUALITY_ITEMS, help="known items, real archive"
+    )
     args = parser.parse_args(argv)
     url = os.environ.get(ENV) or sys.exit(f"set {ENV}=postgresql://USER@HOST:PORT/DATABASE")
     real, archive_items = load_archive(args.archive)
@@ -107,19 +115,34 @@ async def main(argv: list[str] | None = None) -> None:
     }
     for size in (int(s) for s in args.sizes.split(",")):
         papers = list(corpus(real, size, archive_items))
-        postgres = await run_postgres(url, papers)
+        items = sample_size(size, archive_items, args.quality_items)
+        postgres = await run_postgres(url, papers, items, ceiling_for(real, size, archive_items))
         row: dict[str, Any] = {"size": size, "postgres": postgres}
         print(json.dumps(row), flush=True)
         if not args.skip_sqlite:
             with tempfile.TemporaryDirectory() as scratch:
                 workdir = args.workdir or Path(scratch)
-                row["sqlite"] = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
+                row["sqlite"] = await run_size(
+                    real,
+                    archive_items,
+                    size,
+                    workdir,
+                    reuse=args.reuse,
+                    quality_items=args.quality_items,
+                )
             print(json.dumps(row["sqlite"]), flush=True)
         report["runs"].append(row)
     for size in (int(s) for s in args.sqlite_sizes.split(",") if s):
         with tempfile.TemporaryDirectory() as scratch:
             workdir = args.workdir or Path(scratch)
-            sqlite = await run_size(real, archive_items, size, workdir, reuse=args.reuse)
+            sqlite = await run_size(
+                real,
+                archive_items,
+                size,
+                workdir,
+                reuse=args.reuse,
+                quality_items=args.quality_items,
+            )
         report["runs"].append({"size": size, "sqlite": sqlite})
         print(json.dumps(sqlite), flush=True)
     report["load_average"] = os.getloadavg()
