@@ -13,6 +13,8 @@ the query, ties in any order), so a kind's MRR can be read against what is reach
 - `middle`: a title of L words produces each run of four words touching neither end with
   probability 1 / (L - 5) (the recipe's uniform start); a short title holding the run is
   likelier than a long one.
+- `question`: a title produces each of the recipe's five questions about its words after
+  the colon with probability 1/5, so "what is A Survey" names every "...: A Survey" alike.
 - every kind: titles that are the same string produce the same queries, so they tie.
 
 The ceilings use the exact strings, so they bound a search that reads case and punctuation
@@ -25,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-from bench.query_kinds import FRAGMENT_WORDS
+from bench.query_kinds import FRAGMENT_WORDS, QUESTION_OPENERS
 
 TOP = 10  # MRR@10: a paper ranked below this counts 0
 
@@ -50,7 +52,7 @@ class Ceiling:
     def reciprocal_rank(self, kind: str, query: str, target: str) -> float:
         """The best expected reciprocal rank of paper `target` (its id) for `query`, built
         from its title by recipe `kind`."""
-        if kind in FRAGMENT_KINDS:
+        if kind in TITLE_RECIPES:
             producers = self._by_query(kind).get(query, {})
             if target in producers:
                 return expected_reciprocal_rank(producers[target], list(producers.values()))
@@ -63,7 +65,7 @@ class Ceiling:
         total = Fraction(0)
         count = 0
         for paper, title in self._titles.items():
-            made = FRAGMENT_KINDS[kind](title) if kind in FRAGMENT_KINDS else {title: Fraction(1)}
+            made = TITLE_RECIPES[kind](title) if kind in TITLE_RECIPES else {title: Fraction(1)}
             if not made:
                 continue
             count += 1
@@ -76,7 +78,7 @@ class Ceiling:
         if kind not in self._producers:
             table: dict[str, dict[str, Fraction]] = defaultdict(dict)
             for paper, title in self._titles.items():
-                made = {title: Fraction(1)} if kind == "same_title" else FRAGMENT_KINDS[kind](title)
+                made = {title: Fraction(1)} if kind == "same_title" else TITLE_RECIPES[kind](title)
                 for query, chance in made.items():
                     table[query][paper] = chance
             self._producers[kind] = table
@@ -102,4 +104,19 @@ def _middle(title: str) -> dict[str, Fraction]:
     return dict(made)
 
 
-FRAGMENT_KINDS = {"first_words": _first, "last_words": _last, "middle": _middle}
+def _question(title: str) -> dict[str, Fraction]:
+    body = title.split(":", 1)[-1].strip() if ":" in title else title  # as the recipe does
+    made: dict[str, Fraction] = defaultdict(Fraction)
+    for opener in QUESTION_OPENERS:
+        made[opener.format(body)] += Fraction(1, len(QUESTION_OPENERS))
+    return dict(made)
+
+
+# The kinds whose queries follow from the title alone (no random typo): each maps a title
+# to the queries its recipe makes and their probabilities.
+TITLE_RECIPES = {
+    "first_words": _first,
+    "last_words": _last,
+    "middle": _middle,
+    "question": _question,
+}

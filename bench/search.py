@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.query_ceiling import FRAGMENT_KINDS, Ceiling
+from bench.query_ceiling import TITLE_RECIPES, Ceiling
 from bench.query_kinds import KINDS
 from bot.models import Paper
 from bot.ports import Store
@@ -226,7 +226,7 @@ async def known_item(
     report["worst_kind"] = min(KINDS, key=lambda name: report[name]["mrr"])
     if ceiling is not None:
         report["archive_ceiling"] = {
-            kind: round(ceiling.archive(kind), 4) for kind in FRAGMENT_KINDS
+            kind: round(ceiling.archive(kind), 4) for kind in TITLE_RECIPES
         }
     return report
 

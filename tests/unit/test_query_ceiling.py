@@ -60,7 +60,15 @@ def test_a_middle_run_names_the_shorter_title_that_holds_it() -> None:
 def test_identical_titles_tie_for_every_kind() -> None:
     ceiling = corpus("Same Title Here", "Same Title Here", "Other")
     assert ceiling.reciprocal_rank("misspelt", "Smae Title Here", "p0") == 0.75
-    assert ceiling.reciprocal_rank("question", "what is Other", "p2") == 1.0
+    assert ceiling.reciprocal_rank("long_title", "Other", "p2") == 1.0
+
+
+def test_a_question_about_a_shared_subtitle_names_each_title_holding_it_alike() -> None:
+    ceiling = corpus("Agents in Games: A Survey", "Robot Learning: A Survey", "A Survey", "Graphs")
+    assert ceiling.reciprocal_rank("question", "what is A Survey", "p0") == pytest.approx(
+        (1 + 1 / 2 + 1 / 3) / 3
+    )
+    assert ceiling.reciprocal_rank("question", "what is Graphs", "p3") == 1.0
 
 
 def test_the_archive_ceiling_averages_every_title_the_recipe_applies_to() -> None:
