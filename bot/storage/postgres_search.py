@@ -78,11 +78,14 @@ _ANYWHERE = (
 # The matches are gathered through the GIN index first (MATERIALIZED): left to itself, the
 # planner walked the primary key backwards testing each row, 43,000 rows for "reasoning
 # models" (60 ms at 100k), as it cannot tell how few titles hold a phrase.
+# $1 and $4 are the two runs of `ParsedQuery.title_runs` (the same run twice if it has one).
+_RUN_QUERY = "(phraseto_tsquery('simple', $1) || phraseto_tsquery('simple', $4))"
 _RUNS = (
     "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM paper_ranks AS r "  # noqa: S608
-    f"WHERE title_vector @@ phraseto_tsquery('simple', $1) AND {_RANKS_UNLESS_EXCLUDED}) "
+    f"WHERE title_vector @@ {_RUN_QUERY} AND {_RANKS_UNLESS_EXCLUDED}) "
     f"SELECT id, title FROM (SELECT * FROM runs ORDER BY id DESC LIMIT {RUN_WINDOW}) AS recent, "
-    "phraseto_tsquery('simple', $1) AS q ORDER BY ts_rank_cd(title_vector, q, 2) DESC, id DESC "
+    f"(SELECT {_RUN_QUERY} AS q) AS run_query "
+    "ORDER BY ts_rank_cd(title_vector, run_query.q, 2) DESC, id DESC "
     "LIMIT $2"
 )
 
@@ -164,7 +167,9 @@ async def _stage(
         rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
     if sql is _RANKED and not close and needs_run_lookup(plan, titles):
-        rows = list(await conn.fetch(_RUNS, " ".join(plan.as_typed), wanted, excluded)) + rows
+        runs = [" ".join(run) for run in plan.title_runs]
+        found_runs = await conn.fetch(_RUNS, runs[0], wanted, excluded, runs[-1])
+        rows = list(found_runs) + rows
         titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
     order = title_order(titles, groups, plan.run, plan.typed)

@@ -28,6 +28,9 @@ from bot.storage.query import (
 )
 from bot.topics import stem
 
+# A query of more words than this is no fragment: if a title the index ranked holds it word
+# for word, that title is the answer, and no look-up of titles holding the run is needed.
+FRAGMENT_WORDS = 5
 # A query that starts with one of these, or ends in "?", is read as a question or sentence.
 _OPENER_TEXT = "how what why which who where when can could should would is are does do did any"
 QUESTION_OPENERS = frozenset(_OPENER_TEXT.split(" "))
@@ -76,6 +79,18 @@ class ParsedQuery:
         while typed and typed[-1] not in wanted and typed[-1] in QUESTION_FILLER:
             typed.pop()
         return tuple(typed)
+
+    @property
+    def title_runs(self) -> tuple[tuple[str, ...], ...]:
+        """The runs of words a title may hold side by side, to look up: the words as typed
+        without a question's opening (`as_typed`) and, for a short query that opens like a
+        question, every word typed, since many titles are questions themselves ("How Good
+        Are MLLMs", "Are Transformers Effective"), named by a fragment of them."""
+        runs = [self.as_typed] if len(self.as_typed) > 1 else []
+        typed = self.typed
+        if len(self.as_typed) < len(typed) <= FRAGMENT_WORDS:
+            runs.append(typed)
+        return tuple(runs)
 
     @property
     def is_empty(self) -> bool:
@@ -210,22 +225,17 @@ def title_order(
     return sorted(range(len(titles)), key=lambda i: (keys[i], i))
 
 
-# A query of more words than this is no fragment: if a title the index ranked holds it word
-# for word, that title is the answer, and no look-up of titles holding the run is needed.
-FRAGMENT_WORDS = 5
-
-
 def needs_run_lookup(plan: ParsedQuery, titles: Sequence[str]) -> bool:
-    """Whether a stage should look up the titles holding the query's words as typed: for a
-    fragment (a few words, often common ones) always; for a longer query only when none of
-    `titles` (the index's best) already holds it word for word. A title-length phrase cost
-    an index walk of every small word in it ("for", "of", "the"): 20-60 ms at 100k papers."""
-    typed = plan.as_typed
-    if len(typed) < 2:
-        return False
-    if len(typed) <= FRAGMENT_WORDS:
+    """Whether a stage should look up the titles holding the query's words as typed
+    (`title_runs`): for a fragment (a few words, often common ones) always; for a longer
+    query only when none of `titles` (the index's best) already holds it word for word. A
+    title-length phrase cost an index walk of every small word in it ("for", "of", "the"):
+    20-60 ms at 100k papers."""
+    runs = plan.title_runs
+    if any(len(run) <= FRAGMENT_WORDS for run in runs):
         return True
-    return not any(_holds_run(_WORD.findall(fold(t)), typed) for t in titles)
+    held = [_WORD.findall(fold(t)) for t in titles]
+    return any(not any(_holds_run(words, run) for words in held) for run in runs)
 
 
 def names_a_title(plan: ParsedQuery, titles: Sequence[str]) -> bool:

@@ -153,7 +153,8 @@ async def _title_runs(
     """The titles holding the query's words as typed, side by side: a fragment of a title
     whose words are common ("of large language models") finds its paper even when bm25
     ranks hundreds of abstracts repeating them higher."""
-    phrase = "{title} : " + quote(" ".join(plan.as_typed))
+    phrases = " OR ".join(quote(" ".join(run)) for run in plan.title_runs)
+    phrase = "{title} : (" + phrases + ")"
     return await _ranked(conn, phrase, excluded, RUN_WINDOW, wanted)
 
 

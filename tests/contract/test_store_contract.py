@@ -501,6 +501,18 @@ async def test_a_title_fragment_of_common_words_finds_its_paper_first(store: Sto
     assert (await ids(store, "papers about emergent abilities"))[:1] == ["2405.03999"]
 
 
+async def test_a_title_that_asks_a_question_is_found_by_its_words(store: Store) -> None:
+    """ "How Good Are MLLMs" reads as a question about MLLMs, yet it is a title's own words:
+    the title holding them side by side comes first, before thirty papers on MLLMs."""
+    crowd = [
+        paper(f"2405.04{i:03d}", f"MLLMs for Task {i}", "How good are MLLMs? Good.")
+        for i in range(30)
+    ]
+    target = paper("2405.04999", "LEGO-Puzzles: How Good Are MLLMs at Spatial Reasoning?", "X.")
+    await store.upsert_papers([target, *crowd])
+    assert (await ids(store, "How Good Are MLLMs"))[:1] == ["2405.04999"]
+
+
 async def test_a_whole_title_typed_word_for_word_names_its_paper_alone(store: Store) -> None:
     """A title-length query that a title holds word for word is answered by that title:
     papers that only mention its words in their abstracts are not looked up to fill the

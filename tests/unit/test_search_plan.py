@@ -221,3 +221,21 @@ def test_a_fragment_always_looks_up_title_runs_a_long_query_only_when_none_holds
     )
     assert needs_run_lookup(title, ["Video Generation: Scaling Laws for Diffusion Transformers"])
     assert not needs_run_lookup(parse_query("diffusion"), [])  # one word: no run
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ("how good are mllms", (("how", "good", "are", "mllms"),)),  # a title's own words
+        ("what is a survey", (("what", "is", "a", "survey"),)),
+        ("what is world modeling", (("world", "modeling"), ("what", "is", "world", "modeling"))),
+        ("is there work on world models?", (("world", "models"),)),  # six words: a question
+        ("of large language models", (("of", "large", "language", "models"),)),
+        ("how do I use scaling laws?", (("scaling", "laws"),)),
+        ("diffusion", ()),
+    ],
+)
+def test_a_short_question_is_also_looked_up_as_typed_since_titles_ask_questions(
+    text: str, runs: tuple[tuple[str, ...], ...]
+) -> None:
+    assert parse_query(text).title_runs == runs
