@@ -13,8 +13,10 @@ sides ("world" finds "Worlds").
    (`word_similarity`, served by the trigram index on paper_ranks' `title`), so a title
    quoted from memory with a typo or two still finds its paper.
 3. All words but one (a title quoted with one word wrong or missing), ranked by `ts_rank_cd`.
+4. For a query of four words or more, titles holding most of them, looked up by its rarest
+   words (a title quoted with two words misspelt past correction).
 
-Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and the
+Stages 2 to 4 are relaxed: their papers are "close" matches, after the exact ones, and the
 exclusions hold in them too.
 """
 
@@ -23,11 +25,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.search_plan import (
+    MOST_WORDS_MIN,
     ParsedQuery,
     RankedIds,
+    holds_most,
     names_a_title,
     needs_run_lookup,
     parse_query,
+    rarest_positions,
     title_holds_all,
     title_order,
 )
@@ -143,7 +148,42 @@ async def ranked_paper_ids(
     if len(found) < limit and len(plan.words) > 1:
         relaxed = tsquery_text(plan, all_but_one=True)
         await _stage(conn, _RANKED, relaxed, excluded, plan, limit, found, True)
+    if len(found) < limit and len(plan.words) >= MOST_WORDS_MIN:
+        await _most_words(conn, plan, [[w] for w in plan.words], excluded, limit, found)
     return found
+
+
+# How many titles and keywords hold each word (a to_tsquery text), up to $2, in one statement.
+_COUNTS_IN_TITLES = (
+    "SELECT (SELECT count(*) FROM (SELECT 1 FROM paper_ranks "  # noqa: S608
+    f"WHERE rank_vector @@ to_tsquery({CONFIG}, word) LIMIT $2) AS held) "
+    "FROM unnest($1::text[]) WITH ORDINALITY AS w(word, place) ORDER BY place"
+)
+_DOCS_COUNTED = 500  # enough to tell a rare word from a common one (as SQLite)
+
+
+async def _most_words(
+    conn: Any,
+    plan: ParsedQuery,
+    groups: list[list[str]],
+    excluded: str | None,
+    limit: int,
+    found: RankedIds,
+) -> None:
+    """The last, loosest stage, as on SQLite: titles holding most of the words, looked up by
+    the rarest ones (one statement to count, one to rank), as close matches."""
+    positions = ["(" + " | ".join(group) + ")" for group in groups]
+    counts = [int(row[0]) for row in await conn.fetch(_COUNTS_IN_TITLES, positions, _DOCS_COUNTED)]
+    rarest = [positions[i] for i in rarest_positions(counts)]
+    if not rarest:
+        return
+    phrases = ["(" + " <-> ".join(phrase) + ")" for phrase in plan.phrases]
+    text = " & ".join(["(" + " | ".join(rarest) + ")", *phrases])
+    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    ranked = await conn.fetch(_RANKED, text, wanted, excluded)
+    rows = [row for row in ranked if holds_most(str(row[1]), groups)]
+    order = title_order([str(row[1]) for row in rows], groups, plan.run, plan.typed)
+    found.add([int(rows[i][0]) for i in order], limit, close=True)
 
 
 async def _stage(

@@ -292,6 +292,32 @@ def _holds_run(stems: Sequence[str], run: Sequence[str]) -> bool:
     return any(list(stems[i : i + width]) == list(run) for i in range(len(stems) - width + 1))
 
 
+# ------------------------------------------------------------------ most of the words
+
+# A query of at least this many required words is also matched by most of them, when the
+# stages before found too little: a title quoted with two words misspelt past correction
+# ("How to Knw Waht Your Language Model Knows") fails "all words" and "all but one" alike.
+MOST_WORDS_MIN = 4
+# The rarest words a title must hold one of to be looked at: rare words are few papers'
+# (a small match set), and they are what names a title.
+RAREST_WORDS = 3
+
+
+def rarest_positions(counts: Sequence[int]) -> list[int]:
+    """Which word positions to look titles up by: the RAREST_WORDS held by the fewest
+    papers (at least one: a word no paper holds finds nothing), fewest first."""
+    held = sorted((count, i) for i, count in enumerate(counts) if count > 0)
+    return [i for _, i in held[:RAREST_WORDS]]
+
+
+def holds_most(title: str, groups: Sequence[Sequence[str]]) -> bool:
+    """Whether `title` holds a form of more than half of the required words: a close
+    match; fewer would be a paper that merely shares a topic word."""
+    stems = set(_title_stems(title))
+    held = sum(bool(stems & {stem(fold(w)) for w in group}) for group in groups)
+    return 2 * held > len(groups)
+
+
 # ------------------------------------------------------------------ stage results
 
 

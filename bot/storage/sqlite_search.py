@@ -11,9 +11,11 @@ words); each required word stands for every indexed word with its stem ("world" 
    best, come first. A title that holds every word is a decisive answer: search stops here.
 2. words the index has (almost) never seen get their nearest indexed words as alternatives
    (one or two edits from `search_terms`, the most common first), and stage 1 runs again;
-3. all words but one match (a title quoted with one word wrong or missing).
+3. all words but one match (a title quoted with one word wrong or missing);
+4. for a query of four words or more, titles holding most of them, looked up by its rarest
+   words (a title quoted with two words misspelt past correction).
 
-Stages 2 and 3 are relaxed: their papers are "close" matches, after the exact ones, and
+Stages 2 to 4 are relaxed: their papers are "close" matches, after the exact ones, and
 exclusions hold in them too. Each stage ranks at most the newest RANK_WINDOW matches,
 which bounds its time on large corpora (docs/benchmarks.md, "Search").
 """
@@ -38,12 +40,15 @@ from bot.storage.query import (
     typo_limit,
 )
 from bot.storage.search_plan import (
+    MOST_WORDS_MIN,
     ParsedQuery,
     RankedIds,
     choose_corrections,
+    holds_most,
     names_a_title,
     needs_run_lookup,
     parse_query,
+    rarest_positions,
     same_stem,
     stem_prefix,
     title_holds_all,
@@ -114,7 +119,33 @@ async def ranked_paper_ids(conn: aiosqlite.Connection, query: str, limit: int) -
         await _stage(conn, plan, corrected, excluded, limit, found, close=True)
     if len(found) < limit and len(groups) > 1:
         await _stage(conn, plan, corrected, excluded, limit, found, close=True, all_but_one=True)
+    if len(found) < limit and len(groups) >= MOST_WORDS_MIN:
+        await _most_words(conn, plan, corrected, excluded, limit, found)
     return found
+
+
+async def _most_words(
+    conn: aiosqlite.Connection,
+    plan: ParsedQuery,
+    groups: Groups,
+    excluded: str,
+    limit: int,
+    found: RankedIds,
+) -> None:
+    """The last, loosest stage: titles holding most of the words, looked up by the rarest
+    ones (one statement to count, one to rank), as close matches."""
+    positions = [any_of(group) for group in groups]
+    counts = await _doc_counts(conn, positions, _DOCS_COUNTED, titles=True)
+    rarest = [positions[i] for i in rarest_positions(counts)]
+    if not rarest:
+        return
+    phrases = [quote(" ".join(phrase)) for phrase in plan.phrases]
+    expression = " AND ".join(["(" + " OR ".join(rarest) + ")", *phrases])
+    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    ranked = await _ranked(conn, expression, excluded, RANK_WINDOW, wanted)
+    rows = [row for row in ranked if holds_most(str(row[1]), groups)]
+    order = title_order(_titles(rows), groups, plan.run, plan.typed)
+    found.add([int(rows[i][0]) for i in order], limit, close=True)
 
 
 async def _stage(
@@ -208,11 +239,22 @@ async def _with_corrections(conn: aiosqlite.Connection, groups: Groups) -> Group
     return corrected
 
 
-async def _doc_counts(conn: aiosqlite.Connection, expressions: list[str], cap: int) -> list[int]:
-    """How many papers match each expression (counted up to `cap`), in one statement."""
+_COUNT_ANYWHERE = (
+    "(SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?))"
+)
+_COUNT_IN_TITLES = (
+    "(SELECT count(*) FROM (SELECT 1 FROM papers_title_fts WHERE papers_title_fts MATCH ? LIMIT ?))"
+)
+
+
+async def _doc_counts(
+    conn: aiosqlite.Connection, expressions: list[str], cap: int, *, titles: bool = False
+) -> list[int]:
+    """How many papers match each expression (counted up to `cap`), in one statement: in
+    any column, or with `titles` in titles and keywords only."""
     if not expressions:
         return []
-    one = "(SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?))"
+    one = _COUNT_IN_TITLES if titles else _COUNT_ANYWHERE
     rows = await conn.execute_fetchall(
         "SELECT " + ", ".join([one] * len(expressions)),
         [p for expression in expressions for p in (expression, cap)],

@@ -326,6 +326,21 @@ async def test_relaxed_matches_are_labelled_close(semantics_store: Store) -> Non
     assert not one_wrong.exact
 
 
+async def test_a_title_quoted_with_two_words_wrong_is_a_close_match_by_most_words(
+    store: Store,
+) -> None:
+    """Two words past correction ("Kwno", "Wtah": two edits in four letters) fail "all
+    words" and "all but one"; the title holding most of the words is still offered, labelled
+    close, and a paper that shares only common words is not."""
+    target = paper("2405.05001", "NanoKnow: How to Know What Your Language Model Knows", "A.")
+    common = paper("2405.05002", "Language Model Scaling", "Model language knows a lot.")
+    excluded = paper("2405.05003", "NanoKnow Sequel: Know What Your Language Model Knows", "B.")
+    await store.upsert_papers([target, common, excluded])
+    found = await store.search("NanoKnow: How to Kwno Wtah Your Language Model Knows -sequel")
+    assert [p.arxiv_id for p in found.close] == ["2405.05001"]
+    assert not found.exact
+
+
 async def test_no_paper_holds_only_what_was_excluded(semantics_store: Store) -> None:
     assert not await semantics_store.search("-video")
 

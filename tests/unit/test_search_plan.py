@@ -7,9 +7,11 @@ import pytest
 from bot.storage.search_plan import (
     ParsedQuery,
     choose_corrections,
+    holds_most,
     names_a_title,
     needs_run_lookup,
     parse_query,
+    rarest_positions,
     same_stem,
     stem_prefix,
     title_holds_all,
@@ -239,3 +241,15 @@ def test_a_short_question_is_also_looked_up_as_typed_since_titles_ask_questions(
     text: str, runs: tuple[tuple[str, ...], ...]
 ) -> None:
     assert parse_query(text).title_runs == runs
+
+
+def test_the_rarest_held_words_are_looked_up_first_and_unheld_ones_never() -> None:
+    assert rarest_positions([900, 0, 3, 40, 7]) == [2, 4, 3]
+    assert rarest_positions([0, 0]) == []
+
+
+def test_a_close_match_by_most_words_holds_more_than_half_of_them() -> None:
+    groups = [["nanoknow"], ["knw"], ["waht"], ["language"], ["model"], ["knows"]]
+    assert holds_most("NanoKnow: How to Know What Your Language Model Knows", groups)
+    assert not holds_most("Language Model Scaling", groups)  # 2 of 6
+    assert not holds_most("Language Model Knows", groups)  # 3 of 6: half is not most
