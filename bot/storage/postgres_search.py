@@ -32,9 +32,9 @@ from bot.storage.search_plan import (
     names_a_title,
     needs_run_lookup,
     parse_query,
+    plan_order,
     rarest_positions,
     title_holds_all,
-    title_order,
 )
 
 CONFIG = "'english'::regconfig"
@@ -182,7 +182,7 @@ async def _most_words(
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     ranked = await conn.fetch(_RANKED, text, wanted, excluded)
     rows = [row for row in ranked if holds_most(str(row[1]), groups)]
-    order = title_order([str(row[1]) for row in rows], groups, plan.run, plan.typed)
+    order = plan_order(plan, [str(row[1]) for row in rows], groups)
     found.add([int(rows[i][0]) for i in order], limit, close=True)
 
 
@@ -212,7 +212,7 @@ async def _stage(
         rows = list(found_runs) + rows
         titles = [str(row[1]) for row in rows]
     groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
-    order = title_order(titles, groups, plan.run, plan.typed)
+    order = plan_order(plan, titles, groups)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
 

@@ -206,23 +206,39 @@ def title_order(
     groups: Sequence[Sequence[str]],
     typed: Sequence[str],
     as_typed: Sequence[str] = (),
+    *,
+    or_as: Sequence[str] = (),
 ) -> list[int]:
     """Indexes of `titles` (given best first by the index) in their final order.
 
     `groups` holds, per required word, the words that may stand for it (its forms and
     corrections); `typed` the required words in query order, for the side-by-side check;
-    `as_typed` every word of the query in order, small ones too. The order, from the most
-    telling: a title holding every required word; holding them side by side; holding the
-    very run typed, small words included ("reasoning via reinforcement learning" before
-    "reasoning with reinforcement learning"); holding it in the very forms typed ("models
-    for" before "model for"); then the title the query covers most (fewest other words: a
-    fragment names the short title that holds it better than a long one that also does).
+    `as_typed` every word of the query in order, small ones too, and `or_as` a shorter run
+    that may stand for it (the words after a question's opening: "papers about X" names a
+    title holding X). The order, from the most telling: a title holding every required
+    word; holding them side by side; holding the very run typed, small words included
+    ("reasoning via reinforcement learning" before "reasoning with reinforcement
+    learning"), the whole run before the shorter one; holding it in the very forms typed
+    ("models for" before "model for"); then the title the query covers most (fewest other
+    words: a fragment names the short title that holds it better than a long one that also
+    does).
     """
     wanted = [{stem(fold(w)) for w in group} for group in groups]
     run = [stem(fold(w)) for w in typed if w not in STOPWORDS]
-    exact = [fold(w) for w in as_typed] if len(as_typed) > 1 else []
-    keys = [_title_key(title, wanted, run, exact) for title in titles]
+    runs = dict.fromkeys(tuple(fold(w) for w in words) for words in (as_typed, or_as))
+    exacts = [list(words) for words in runs if len(words) > 1] or [[]]
+    keys = [
+        min(_title_key(title, wanted, run, exact, n) for n, exact in enumerate(exacts))
+        for title in titles
+    ]
     return sorted(range(len(titles)), key=lambda i: (keys[i], i))
+
+
+def plan_order(
+    plan: ParsedQuery, titles: Sequence[str], groups: Sequence[Sequence[str]]
+) -> list[int]:
+    """`title_order` for a parsed query: its words as typed, or after a question's opening."""
+    return title_order(titles, groups, plan.run, plan.typed, or_as=plan.as_typed)
 
 
 def needs_run_lookup(plan: ParsedQuery, titles: Sequence[str]) -> bool:
@@ -256,19 +272,19 @@ def title_holds_all(title: str, groups: Sequence[Sequence[str]]) -> bool:
 
 
 def _title_key(
-    title: str, wanted: Sequence[set[str]], run: Sequence[str], exact: Sequence[str]
-) -> tuple[int, bool, bool, bool, bool, int]:
+    title: str, wanted: Sequence[set[str]], run: Sequence[str], exact: Sequence[str], rank: int
+) -> tuple[int, bool, bool, int, bool, bool, int]:
     stems = _title_stems(title)
     lacks = sum(not group & set(stems) for group in wanted) if wanted else 1
     holds_run = not lacks and _holds_run(stems, run)
     if not holds_run or not exact:
-        return (lacks, not holds_run, True, True, True, 0)
+        return (lacks, not holds_run, True, 0, True, True, 0)
     words = _WORD.findall(fold(title))
     holds_whole = _holds_run([stem(w) for w in words], [stem(w) for w in exact])
     holds_exact = holds_whole and _holds_run(words, exact)
     others = len(words) - len(exact) if holds_whole else 0
     ends = holds_exact and _at_an_end(title, exact)
-    return (0, False, not holds_whole, not holds_exact, not ends, others)
+    return (0, False, not holds_whole, rank, not holds_exact, not ends, others)
 
 
 def _at_an_end(title: str, exact: Sequence[str]) -> bool:

@@ -48,11 +48,11 @@ from bot.storage.search_plan import (
     names_a_title,
     needs_run_lookup,
     parse_query,
+    plan_order,
     rarest_positions,
     same_stem,
     stem_prefix,
     title_holds_all,
-    title_order,
 )
 
 # bm25 column weights of papers_title_fts (migration 17): title, ai_keywords (the weights
@@ -144,7 +144,7 @@ async def _most_words(
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
     ranked = await _ranked(conn, expression, excluded, RANK_WINDOW, wanted)
     rows = [row for row in ranked if holds_most(str(row[1]), groups)]
-    order = title_order(_titles(rows), groups, plan.run, plan.typed)
+    order = plan_order(plan, _titles(rows), groups)
     found.add([int(rows[i][0]) for i in order], limit, close=True)
 
 
@@ -169,7 +169,7 @@ async def _stage(
     if not close and needs_run_lookup(plan, _titles(rows)):
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
     titles = _titles(rows)
-    order = title_order(titles, groups, plan.run, plan.typed)
+    order = plan_order(plan, titles, groups)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
 

@@ -11,6 +11,7 @@ from bot.storage.search_plan import (
     names_a_title,
     needs_run_lookup,
     parse_query,
+    plan_order,
     rarest_positions,
     same_stem,
     stem_prefix,
@@ -253,3 +254,14 @@ def test_a_close_match_by_most_words_holds_more_than_half_of_them() -> None:
     assert holds_most("NanoKnow: How to Know What Your Language Model Knows", groups)
     assert not holds_most("Language Model Scaling", groups)  # 2 of 6
     assert not holds_most("Language Model Knows", groups)  # 3 of 6: half is not most
+
+
+def test_a_request_names_the_title_holding_its_words_after_the_opening_exactly() -> None:
+    titles = [
+        "Robotics-0: An Open-Sourced Vision-Language-Action Model with Real-Time Execution",
+        "OpenVLA: An Open-Source Vision-Language-Action Model",
+    ]
+    plan = parse_query("papers about An Open-Source Vision-Language-Action Model")
+    groups = [[w] for w in plan.words]
+    assert plan_order(plan, titles, groups) == [1, 0]
+    assert title_order(titles, groups, plan.run, plan.typed) == [0, 1]  # the whole run only
