@@ -20,6 +20,7 @@ import gzip
 import json
 import platform
 import random
+import re
 import resource
 import sqlite3
 import statistics
@@ -183,6 +184,31 @@ def time_like(db: Path) -> dict[str, float]:
     return percentiles(samples)
 
 
+def plain_fts_mrr(db: Path, sample: list[Paper], joiner: str) -> dict[str, float]:
+    """Reference, not paperbot: MRR@10 per kind of a plain FTS5 search on the same file
+    (the query's words quoted and joined by `joiner`, " AND " or " OR ", over title,
+    keywords, abstract and authors; plain bm25), the kind of baseline the issue measured
+    beside paperbot."""
+    conn = sqlite3.connect(db)
+    sql = (
+        "SELECT p.arxiv_id FROM papers_fts AS f JOIN papers AS p ON p.id = f.rowid "
+        "WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts) LIMIT 10"
+    )
+    report: dict[str, float] = {}
+    try:
+        for name, pairs in kind_queries(sample).items():
+            reciprocal: list[float] = []
+            for query, target in pairs:
+                words = re.findall(r"[^\W_]+", query)
+                expression = joiner.join('"' + w + '"' for w in words) or '""'
+                ids = [row[0] for row in conn.execute(sql, (expression,)).fetchall()]
+                reciprocal.append(1 / (ids.index(target) + 1) if target in ids else 0.0)
+            report[name] = round(statistics.fmean(reciprocal), 3)
+    finally:
+        conn.close()
+    return report
+
+
 def kind_queries(sample: list[Paper]) -> dict[str, list[tuple[str, str]]]:
     """Per query kind, its (query, target arXiv id) pairs: each recipe on the same titles."""
     queries: dict[str, list[tuple[str, str]]] = {}
@@ -328,6 +354,11 @@ async def run_size(
     finally:
         await store.close()
     result["like_baseline"] = time_like(db)
+    if ceiling is not None:  # quality figures: the real archive
+        result["plain_fts_mrr_reference"] = {
+            "all words (AND)": plain_fts_mrr(db, sample, " AND "),
+            "any word (OR)": plain_fts_mrr(db, sample, " OR "),
+        }
     result["peak_rss_mb"] = peak_rss_mb()
     return result
 
