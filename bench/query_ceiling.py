@@ -45,8 +45,9 @@ def expected_reciprocal_rank(target: Fraction, candidates: Sequence[Fraction]) -
 class Ceiling:
     """The Bayes ceilings of the recipes over one corpus: each paper's title by its id."""
 
-    def __init__(self, titles: Mapping[str, str]) -> None:
+    def __init__(self, titles: Mapping[str, str], width: int = FRAGMENT_WORDS) -> None:
         self._titles = dict(titles)
+        self._width = width  # the fragments' length in words
         self._producers: dict[str, dict[str, dict[str, Fraction]]] = {}
 
     def reciprocal_rank(self, kind: str, query: str, target: str) -> float:
@@ -65,7 +66,7 @@ class Ceiling:
         total = Fraction(0)
         count = 0
         for paper, title in self._titles.items():
-            made = TITLE_RECIPES[kind](title) if kind in TITLE_RECIPES else {title: Fraction(1)}
+            made = self._made(kind, title)
             if not made:
                 continue
             count += 1
@@ -73,38 +74,44 @@ class Ceiling:
                 total += chance * Fraction(self.reciprocal_rank(kind, query, paper))
         return float(total / count) if count else 1.0
 
+    def _made(self, kind: str, title: str) -> dict[str, Fraction]:
+        """The queries recipe `kind` makes from `title`, with their probabilities."""
+        if kind in TITLE_RECIPES:
+            return TITLE_RECIPES[kind](title, self._width)
+        return {title: Fraction(1)}
+
     def _by_query(self, kind: str) -> dict[str, dict[str, Fraction]]:
         """query -> {paper id: probability that the recipe makes the query from its title}."""
         if kind not in self._producers:
             table: dict[str, dict[str, Fraction]] = defaultdict(dict)
             for paper, title in self._titles.items():
-                made = {title: Fraction(1)} if kind == "same_title" else TITLE_RECIPES[kind](title)
+                made = self._made(kind, title)
                 for query, chance in made.items():
                     table[query][paper] = chance
             self._producers[kind] = table
         return self._producers[kind]
 
 
-def _first(title: str) -> dict[str, Fraction]:
+def _first(title: str, width: int) -> dict[str, Fraction]:
     words = title.split()
-    return {" ".join(words[:FRAGMENT_WORDS]): Fraction(1)} if len(words) > FRAGMENT_WORDS else {}
+    return {" ".join(words[:width]): Fraction(1)} if len(words) > width else {}
 
 
-def _last(title: str) -> dict[str, Fraction]:
+def _last(title: str, width: int) -> dict[str, Fraction]:
     words = title.split()
-    return {" ".join(words[-FRAGMENT_WORDS:]): Fraction(1)} if len(words) > FRAGMENT_WORDS else {}
+    return {" ".join(words[-width:]): Fraction(1)} if len(words) > width else {}
 
 
-def _middle(title: str) -> dict[str, Fraction]:
+def _middle(title: str, width: int) -> dict[str, Fraction]:
     words = title.split()
-    starts = range(1, len(words) - FRAGMENT_WORDS)  # bench/query_kinds.middle's choices
+    starts = range(1, len(words) - width)  # bench/query_kinds.middle's choices
     made: dict[str, Fraction] = defaultdict(Fraction)
     for start in starts:
-        made[" ".join(words[start : start + FRAGMENT_WORDS])] += Fraction(1, len(starts))
+        made[" ".join(words[start : start + width])] += Fraction(1, len(starts))
     return dict(made)
 
 
-def _question(title: str) -> dict[str, Fraction]:
+def _question(title: str, width: int) -> dict[str, Fraction]:
     body = title.split(":", 1)[-1].strip() if ":" in title else title  # as the recipe does
     made: dict[str, Fraction] = defaultdict(Fraction)
     for opener in QUESTION_OPENERS:

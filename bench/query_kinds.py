@@ -53,22 +53,22 @@ def drop_typo(title: str, rng: random.Random) -> str | None:
     return " ".join(words)
 
 
-def first_words(title: str, rng: random.Random) -> str | None:
+def first_words(title: str, rng: random.Random, width: int = FRAGMENT_WORDS) -> str | None:
     words = title.split()
-    return " ".join(words[:FRAGMENT_WORDS]) if len(words) > FRAGMENT_WORDS else None
+    return " ".join(words[:width]) if len(words) > width else None
 
 
-def last_words(title: str, rng: random.Random) -> str | None:
+def last_words(title: str, rng: random.Random, width: int = FRAGMENT_WORDS) -> str | None:
     words = title.split()
-    return " ".join(words[-FRAGMENT_WORDS:]) if len(words) > FRAGMENT_WORDS else None
+    return " ".join(words[-width:]) if len(words) > width else None
 
 
-def middle(title: str, rng: random.Random) -> str | None:
+def middle(title: str, rng: random.Random, width: int = FRAGMENT_WORDS) -> str | None:
     words = title.split()
-    if len(words) < FRAGMENT_WORDS + 2:
+    if len(words) < width + 2:
         return None
-    start = rng.randrange(1, len(words) - FRAGMENT_WORDS)
-    return " ".join(words[start : start + FRAGMENT_WORDS])
+    start = rng.randrange(1, len(words) - width)
+    return " ".join(words[start : start + width])
 
 
 def misspelt(title: str, rng: random.Random) -> str | None:
