@@ -31,9 +31,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def index_terms(texts: Iterable[str]) -> set[str]:
-    """The distinct folded words of `texts`: what the typo correction may suggest."""
-    return {word for text in texts for word in _WORD.findall(fold(text))}
+def index_terms(texts: Iterable[str], *, keep_accents: bool = False) -> set[str]:
+    """The distinct folded words of `texts`: what the typo correction may suggest. With
+    `keep_accents`, lower case only (PostgreSQL's `english` configuration keeps accents)."""
+    folding = str.casefold if keep_accents else fold
+    return {word for text in texts for word in _WORD.findall(folding(text))}
 
 
 def quote(token: str) -> str:
