@@ -11,33 +11,35 @@ so it is never tsquery syntax.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.storage import typo_plan
 from bot.storage.typo_plan import Groups
 
-# How many papers hold each word, counted up to $2, through the GIN index on search_vector.
-# A GIN scan cannot stop early: it reads a word's whole posting list, 14 ms for "model" (95%
-# of 100k papers). So a word whose lexeme ANALYZE found in at least twice $2 papers (the
-# most common elements of search_vector, in pg_stats: the top 1,000 lexemes, each in 2.7%
-# of papers or more at 100k) is taken as held by $2; the others, whose lists are short, are
-# counted. Without statistics (a new or small table) every word is counted.
-# A word the `english` configuration drops (a stopword: "which", "about") matches nothing and
-# asks nothing of a paper: as a query word ($3) it counts as common, so it is never corrected
-# (a correction would turn a word the query ignores into one it requires); as a candidate it
-# counts 0, as no paper holds it there.
+# How many papers hold each word ($1), counted up to $2, through the GIN index on
+# search_vector. A GIN scan cannot stop early: it reads a word's whole posting list, 14 ms
+# for "model" (95% of 100k papers). So a word whose lexeme ANALYZE found in at least twice $2
+# papers (the most common elements of search_vector, in pg_stats: the top 1,000 lexemes,
+# each in 2.7% of papers or more at 100k) is taken as held by $2; the others, whose lists
+# are short, are counted. Without statistics (a new or small table) every word is counted.
+# Beside the count: whether the `english` configuration drops the word (a stopword: "your",
+# "when"), and the indexed words in the range [$3, $4) (typo_plan.forms_range: those that
+# may share its stem, as SQLite's word forms), at most $5.
 _DOC_COUNTS = (
     "WITH stats AS MATERIALIZED (SELECT s.most_common_elems::text::text[] AS lexemes, "
     "s.most_common_elem_freqs AS freqs, c.reltuples FROM pg_class AS c "
     "JOIN pg_namespace AS n ON n.oid = c.relnamespace JOIN pg_stats AS s "
     "ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'search_vector' "
     "WHERE c.oid = 'papers'::regclass) "
-    "SELECT CASE WHEN numnode(q) = 0 THEN (CASE WHEN $3 THEN $2 ELSE 0 END)::bigint "
+    "SELECT CASE WHEN numnode(q) = 0 THEN 0::bigint "
     "WHEN (SELECT st.freqs[array_position(st.lexemes, l.lexemes[1])] * st.reltuples "
     "FROM stats AS st WHERE cardinality(l.lexemes) = 1) >= 2 * $2 THEN $2::bigint "
     "ELSE (SELECT count(*) FROM (SELECT 1 FROM papers AS p WHERE p.search_vector @@ q "
-    "LIMIT $2) AS m) END "
-    "FROM unnest($1::text[]) WITH ORDINALITY AS w(word, n), "
+    "LIMIT $2) AS m) END, numnode(q) = 0, "
+    'ARRAY(SELECT term FROM search_terms WHERE term >= w.low COLLATE "C" '
+    'AND term < w.high COLLATE "C" ORDER BY term LIMIT $5) '
+    "FROM unnest($1::text[], $3::text[], $4::text[]) WITH ORDINALITY AS w(word, low, high, n), "
     "to_tsquery('english'::regconfig, w.word) AS q, "
     "tsvector_to_array(to_tsvector('english'::regconfig, w.word)) AS l(lexemes) ORDER BY w.n"
 )
@@ -56,39 +58,65 @@ _CANDIDATES = (
 )
 
 
-async def with_corrections(conn: Any, groups: Groups) -> Groups:
+@dataclass(frozen=True, slots=True)
+class Corrections:
+    """The query's groups with their corrections, and the corrections the `english`
+    configuration drops (stopwords: a group holding one asks nothing of a paper there)."""
+
+    groups: Groups
+    dropped: frozenset[str] = frozenset()
+
+
+async def with_corrections(conn: Any, groups: Groups) -> Corrections:
     """Each rare word of fuzzable length gets its likeliest corrections as alternatives.
 
-    `conn` is an asyncpg connection; each group's first word is the word as typed. The
-    planner, pricing `@@` on a parameter at a default selectivity, would read a few rows of
-    `papers` in order to find three holders of a word, testing every row's TOASTed vector
-    when the word is rare (890 ms at 100k, against 0.2 ms through the GIN index): sequential
-    scans are ruled out for these statements only.
+    `conn` is an asyncpg connection, in a transaction with sequential scans ruled out
+    (postgres_search.ranked_paper_ids): the planner, pricing `@@` on a parameter at a
+    default selectivity, would read rows of `papers` in order to find three holders of a
+    word, testing every row's TOASTed vector when the word is rare (890 ms at 100k, against
+    0.2 ms through the GIN index). Each group's first word is the word as typed.
     """
     fuzzable = typo_plan.fuzzable(groups)
-    if not fuzzable:
-        return groups
-    async with conn.transaction():
-        await conn.execute("SET LOCAL enable_seqscan = off")
-        words = [groups[i][0] for i in fuzzable]
-        counts = await _doc_counts(conn, words, typo_plan.RARE_DOCS, stopwords_common=True)
-        rare = typo_plan.rare(fuzzable, counts)
-        if not rare:
-            return groups
-        found = await _candidates(conn, [groups[i][0] for i in rare])
-        pool = typo_plan.pool(found)
-        counts = await _doc_counts(conn, pool, typo_plan.DOCS_COUNTED, stopwords_common=False)
-    return typo_plan.corrected(groups, rare, found, dict(zip(pool, counts, strict=True)))
+    words = [groups[i][0] for i in fuzzable]
+    counted = await _doc_counts(conn, words, typo_plan.RARE_DOCS)
+    # A stopword asks nothing of a paper here: never corrected, as a common word. A word
+    # that no indexed word shares the stem of is held by no paper, whatever papers its
+    # `english` stem finds ("residals" is "resid", as "resides").
+    counts = [
+        typo_plan.RARE_DOCS if dropped else count if typo_plan.indexed(word, forms) else 0
+        for word, (count, dropped, forms) in zip(words, counted, strict=True)
+    ]
+    rare = typo_plan.rare(fuzzable, counts)
+    if not rare:
+        return Corrections(groups)
+    found = await _candidates(conn, [groups[i][0] for i in rare])
+    pool = typo_plan.pool(found)
+    counted = await _doc_counts(conn, pool, typo_plan.DOCS_COUNTED)
+    # A stopword candidate ("your" for "yyour") is as common as words come, as SQLite counts
+    # it; chosen, its group is dropped from the tsquery, as the stopword itself would be.
+    docs = {
+        term: typo_plan.DOCS_COUNTED if dropped else count
+        for term, (count, dropped, _) in zip(pool, counted, strict=True)
+    }
+    stopwords = frozenset(t for t, (_, dropped, _) in zip(pool, counted, strict=True) if dropped)
+    return Corrections(typo_plan.corrected(groups, rare, found, docs), stopwords)
 
 
-async def _doc_counts(
-    conn: Any, words: list[str], cap: int, *, stopwords_common: bool
-) -> list[int]:
-    """How many papers hold each word (counted up to `cap`), in one statement."""
+async def _doc_counts(conn: Any, words: list[str], cap: int) -> list[tuple[int, bool, list[str]]]:
+    """Per word: how many papers hold it (up to `cap`), whether the `english` configuration
+    drops it, and the indexed words that may share its stem; in one statement."""
     if not words:
         return []
-    rows = await conn.fetch(_DOC_COUNTS, words, cap, stopwords_common)
-    return [int(row[0]) for row in rows]
+    ranges = [typo_plan.forms_range(word) for word in words]
+    rows = await conn.fetch(
+        _DOC_COUNTS,
+        words,
+        cap,
+        [low for low, _ in ranges],
+        [high for _, high in ranges],
+        typo_plan.FORMS_PER_WORD,
+    )
+    return [(int(count), bool(dropped), list(forms)) for count, dropped, forms in rows]
 
 
 async def _candidates(conn: Any, tokens: list[str]) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ SQL (bot/storage/sqlite_search.py, postgres_typos.py) and this module decides th
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,12 +33,14 @@ from bot.storage.query import (
     prefix_range,
     typo_limit,
 )
+from bot.storage.search_plan import same_stem, stem_prefix
 
 # A word in fewer papers than this is checked for a likely misspelling.
 RARE_DOCS = 3
 # Papers counted at most per correction candidate: enough to tell common from rare.
 DOCS_COUNTED = 500
 CANDIDATES_PER_WORD = 5000  # indexed words read at most per word's range
+FORMS_PER_WORD = 200  # indexed words sharing a prefix with a word's stem, read at most
 # A correction held by fewer papers than this share of the most common one is left out: a
 # paper's own typo ("diusion") would otherwise outrank the word meant ("diffusion").
 MIN_SHARE_OF_COMMONEST = 0.05
@@ -60,6 +63,22 @@ def rare(positions: Sequence[int], doc_counts: Sequence[int]) -> list[int]:
     return [i for i, count in zip(positions, doc_counts, strict=True) if count < RARE_DOCS]
 
 
+def forms_range(word: str) -> tuple[str, str]:
+    """[low, high) of the indexed words that may share `word`'s stem (`stem_prefix`), or
+    that are `word` itself when its stem is too short to expand."""
+    prefix = stem_prefix(word)
+    if prefix is None:
+        return word, word + "\x01"
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def indexed(word: str, terms: Sequence[str]) -> bool:
+    """Whether some paper holds `word` in a form: `terms` (read by `forms_range`) hold it
+    or a word with its stem. A word in no form is held by no paper, whatever an index's
+    stemming makes of it."""
+    return word in terms or len(same_stem(word, terms)) > 1
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """The indexed words that may be `token` misspelt, unless its first letters are wrong:
@@ -79,15 +98,23 @@ def window(token: str) -> Window:
 
 def near(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """(token, term) rows grouped by token, keeping the plain words (letters and digits:
-    never query syntax) other than the token within its typo limit."""
+    never query syntax) other than the token within its typo limit.
+
+    A window holds hundreds of words, most of them far off: those whose letters differ from
+    the token's by more than the limit (an edit changes at most one letter each way) are
+    left out before the edit distance is computed, a third of the time in Python.
+    """
     grouped: dict[str, list[str]] = {}
+    letters: dict[str, Counter[str]] = {}
     for token, term in rows:
         limit = typo_limit(token)
-        if (
-            term != token
-            and _PLAIN_WORD.fullmatch(term)
-            and (edit_distance(token, term, limit) <= limit)
-        ):
+        if term == token or not _PLAIN_WORD.fullmatch(term):
+            continue
+        mine = letters.get(token) or letters.setdefault(token, Counter(token))
+        theirs = Counter(term)
+        if (mine - theirs).total() > limit or (theirs - mine).total() > limit:
+            continue
+        if edit_distance(token, term, limit) <= limit:
             grouped.setdefault(token, []).append(term)
     return grouped
 

@@ -1,5 +1,5 @@
 """What only the PostgreSQL store has to prove: migrations for both dialects from one list,
-safe concurrent starts, the URL switch, search ranking and the typo fallback, and errors."""
+safe concurrent starts, the URL switch, search ranking and typo correction, and errors."""
 
 from __future__ import annotations
 
@@ -212,6 +212,17 @@ def test_all_but_one_words_leaves_out_stopwords_and_syntax() -> None:
     assert relaxed == "((dog & bird) | (cat & bird) | (cat & dog))"
     assert tsquery_text(parse_query("cat dog"), all_but_one=True) == "(cat | dog)"
     assert tsquery_text(parse_query("of the cat"), all_but_one=True) == "cat"
+
+
+def test_corrected_words_are_or_groups_in_every_stage() -> None:
+    plan = parse_query('difusion modle "latent space"')
+    groups = [["difusion", "diffusion"], ["modle", "model", "mode"]]
+    assert tsquery_text(plan, groups) == (
+        "(difusion | diffusion) & (modle | model | mode) & (latent <-> space)"
+    )
+    assert tsquery_text(plan, groups, all_but_one=True) == (
+        "((difusion | diffusion) | (modle | model | mode)) & (latent <-> space)"
+    )
 
 
 def test_phrases_and_exclusions_become_tsquery_operators_never_user_syntax() -> None:

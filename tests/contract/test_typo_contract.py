@@ -43,6 +43,9 @@ TYPOS = [
         for i in range(3)
     ),
     paper("2405.03400", "Speech synthesis with flow matching", "Vocoders."),
+    paper("2405.03500", "Does Your Agent Know When to Stop?", "Halting."),
+    paper("2405.03600", "Residual Attention", "Skip connections."),
+    *(paper(f"2405.0361{i}", f"Edge inference {i}", "It resides on device.") for i in range(3)),
 ]
 MISSPELT = [
     "difusion modle",
@@ -54,7 +57,8 @@ MISSPELT = [
     "diffusion modle of owls",
     "decodng mode",
     "cahts in rivers",
-]
+    "does yyour agent know wehn to stop",
+]  # not "residals": its English stem finds "resides" exactly on PostgreSQL, not on SQLite
 
 
 @pytest.fixture
@@ -89,6 +93,19 @@ async def test_a_word_many_papers_hold_is_not_corrected_away(typo_store: Store) 
     found = await typo_store.search("mode")
     assert sorted(p.arxiv_id for p in found.exact) == ["2405.03300", "2405.03301", "2405.03302"]
     assert not found.close
+
+
+async def test_a_typo_of_a_small_common_word_is_corrected_too(typo_store: Store) -> None:
+    """ "your" and "when" are words PostgreSQL's configuration leaves out of its index."""
+    found = await typo_store.search("does yyour agent know wehn to stop")
+    assert [p.arxiv_id for p in found.close][:1] == ["2405.03500"]
+
+
+async def test_a_typo_is_corrected_whatever_papers_its_stem_finds(typo_store: Store) -> None:
+    """No paper holds "residals", though three hold "resides", its stem to an English
+    stemmer: it is a rare word, corrected to "residuals"."""
+    found = await typo_store.search("residals")
+    assert [p.arxiv_id for p in found.close][:1] == ["2405.03600"]
 
 
 async def test_exclusions_hold_in_the_corrected_stage(typo_store: Store) -> None:
