@@ -151,10 +151,7 @@ async def ranked_paper_ids(conn: Any, query: str, limit: int) -> RankedIds:
     async with conn.transaction():
         await conn.execute("SET LOCAL enable_seqscan = off")
         corrections = await with_corrections(conn, groups)
-        corrected = corrections.groups
-        # A group corrected to a stopword ("yyour": "your") asks nothing here, as the
-        # stopword itself in a query would not.
-        asked = [g for g in corrected if not corrections.dropped.intersection(g)]
+        corrected, asked = corrections.groups, corrections.asked
         if corrected != groups and (asked or plan.phrases):
             text = tsquery_text(plan, asked)
             await _stage(conn, text, excluded, plan, corrected, limit, found, close=True)

@@ -5,7 +5,9 @@ SQL (bot/storage/sqlite_search.py, postgres_typos.py) and this module decides th
 
 1. `fuzzable`, `rare`: a required word of fuzzable length that fewer than RARE_DOCS papers
    hold is checked (papers carry typos too: "D iffusion" makes "iffusion" a word of the
-   index, so "never seen" is too strict);
+   index, so "never seen" is too strict); a store whose index stems words its own way
+   (PostgreSQL's `english`) first asks whether any indexed word has the word's stem
+   (`forms_range`, `indexed`), as SQLite's word forms do;
 2. `window`: its candidates are the indexed words (`search_terms`) that start with its
    first two letters and are within two letters of its length, a b-tree range, at most
    CANDIDATES_PER_WORD of them in byte order; `head_lookups`: a word with none near
@@ -101,8 +103,9 @@ def near(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     never query syntax) other than the token within its typo limit.
 
     A window holds hundreds of words, most of them far off: those whose letters differ from
-    the token's by more than the limit (an edit changes at most one letter each way) are
-    left out before the edit distance is computed, a third of the time in Python.
+    the token's by more than the limit (an edit adds and removes at most one letter) are
+    left out before the edit distance is computed (the 900 words of three windows at 100k
+    papers took 9.7 ms in Python, 3.9 ms so).
     """
     grouped: dict[str, list[str]] = {}
     letters: dict[str, Counter[str]] = {}

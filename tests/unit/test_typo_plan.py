@@ -10,7 +10,9 @@ from bot.storage.typo_plan import (
     WrittenTerms,
     candidates,
     corrected,
+    forms_range,
     fuzzable,
+    indexed,
     near,
     pool,
     rare,
@@ -23,6 +25,14 @@ def test_only_fuzzable_words_held_by_few_papers_are_rare() -> None:
     positions = fuzzable(groups)
     assert positions == [0, 2, 3]  # "gan" is too short to correct
     assert rare(positions, [0, 500, 2]) == [0, 3]
+
+
+def test_a_word_is_indexed_when_an_indexed_word_shares_its_stem() -> None:
+    assert forms_range("models") == ("model", "modem")  # every word starting with the stem
+    assert forms_range("ai") == ("ai", "ai\x01")  # a stem too short: the word alone
+    assert indexed("worlds", ["world", "worldwide"])
+    # an English stemmer makes "residals" "resid", as "resides": no paper holds it still
+    assert not indexed("residals", ["resid", "resides", "residual"])
 
 
 def test_a_window_is_the_first_two_letters_and_two_letters_either_way() -> None:
