@@ -58,7 +58,7 @@ async def build(store: PostgresStore, papers: list[Paper], url: str, schema: str
         await store.upsert_papers(batch)
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(f"ANALYZE {schema}.papers, {schema}.paper_ranks")
+        await conn.execute(f"ANALYZE {schema}.papers, {schema}.paper_ranks, {schema}.search_terms")
     finally:
         await conn.close()
     return time.perf_counter() - started
@@ -76,7 +76,7 @@ async def run_postgres(
             "papers": len(papers),
             "build_s": round(build_s, 1),
             "build_papers_per_s": round(len(papers) / build_s),
-            "typo_fallback": "pg_trgm" if store.corrects_typos else "none",
+            "typo_fallback": "search_terms" if store.corrects_typos else "none",
             "search": await time_fts(store),
             "known_item": await known_item(store, sample, ceiling),
             "similar": await time_similar(store, sample),

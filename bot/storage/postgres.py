@@ -41,6 +41,7 @@ from bot.storage.postgres_settle import PostgresSettle
 from bot.storage.postgres_similar import similar_ids
 from bot.storage.postgres_votes import PostgresVotes
 from bot.storage.similar_plan import rank_similar, shared_reason
+from bot.storage.typo_plan import WrittenTerms
 
 
 def advisory_key(name: str) -> int:
@@ -72,6 +73,12 @@ _SELECT_LISTED_ON = (
     "JOIN papers p ON p.arxiv_id = l.arxiv_id WHERE l.day = $1"
 )
 _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+# The words typo correction may suggest (migration 18), one statement per batch, inserted in
+# sorted order: two workers writing the same new words then wait on each other rather than
+# deadlock.
+_ADD_TERMS = (
+    "INSERT INTO search_terms (term) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING"
+)
 _ADD_PERIOD_POSTED = (
     "INSERT INTO period_posted_papers (channel_key, cadence, arxiv_id, day, posted_at) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
@@ -103,9 +110,14 @@ class PostgresStore(
 
     read_only = False  # readers never wait for writers here: see open_store
 
-    def __init__(self, pool: Any, trgm_schema: str | None) -> None:
+    # Typos are corrected from the indexed words (`search_terms`, migration 18), as on
+    # SQLite: no extension needed (bot/storage/typo_plan.py).
+    corrects_typos = True
+
+    def __init__(self, pool: Any) -> None:
         self._pool = pool
-        self._trgm_schema = trgm_schema
+        # words known to be in search_terms; accents kept, as the `english` configuration
+        self._terms_written = WrittenTerms(keep_accents=True)
 
     @classmethod
     async def open(
@@ -122,19 +134,10 @@ class PostgresStore(
         try:
             async with translated(f"PostgreSQL at {redacted(url)}"), pool.acquire() as conn:
                 await migrate(conn)
-                trgm_schema = await conn.fetchval(
-                    "SELECT n.nspname FROM pg_extension e "
-                    "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
-                )
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, trgm_schema)
-
-    @property
-    def corrects_typos(self) -> bool:
-        """Whether pg_trgm was available, so search forgives typos in titles."""
-        return self._trgm_schema is not None
+        return cls(pool)
 
     async def schema_version(self) -> int:
         """The id of the newest migration applied (0 for none)."""
@@ -162,9 +165,13 @@ class PostgresStore(
         params = [(*paper_params(paper), now) for paper in papers]
         if not params:
             return 0
+        new_terms = self._terms_written.new(papers)
         async with self._transaction() as conn:
             await conn.executemany(UPSERT_PAPER, params)
             await conn.executemany(_ADD_LISTING, _listings(papers))
+            if new_terms:
+                await conn.execute(_ADD_TERMS, new_terms)
+        self._terms_written.remember(new_terms)
         return len(params)
 
     async def get_paper(self, arxiv_id: str) -> Paper | None:
@@ -177,7 +184,7 @@ class PostgresStore(
 
     async def search(self, query: str, limit: int = 10) -> SearchResults:
         async with self._connection() as conn:
-            found = await ranked_paper_ids(conn, query, limit, trgm_schema=self._trgm_schema)
+            found = await ranked_paper_ids(conn, query, limit)
         ids = found.exact + found.close
         if not ids:
             return SearchResults()

@@ -9,10 +9,11 @@ sides ("world" finds "Worlds").
    `search_vector` (title A, keywords B, abstract and authors C); the newest RANK_WINDOW
    matches ranked by `ts_rank_cd`, then re-ordered so that titles holding every word (side
    by side at best) come first. A title holding every word is decisive: search stops here.
-2. Typo-tolerant, when pg_trgm is installed: titles whose trigrams best cover the query
-   (`word_similarity`, served by the trigram index on paper_ranks' `title`), so a title
-   quoted from memory with a typo or two still finds its paper.
-3. All words but one (a title quoted with one word wrong or missing), ranked by `ts_rank_cd`.
+2. words the index has (almost) never seen get their nearest indexed words as alternatives
+   (one or two edits, from `search_terms`, the most common first: bot/storage/typo_plan.py,
+   as on SQLite; postgres_typos.py), and stage 1 runs again, each corrected word an OR group;
+3. all words but one (a title quoted with one word wrong or missing), the corrections
+   kept, ranked by `ts_rank_cd`.
 4. For a query of four words or more, titles holding most of them, looked up by its rarest
    words (a title quoted with two words misspelt past correction).
 
@@ -22,8 +23,10 @@ exclusions hold in them too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from bot.storage.postgres_typos import with_corrections
 from bot.storage.search_plan import (
     MOST_WORDS_MIN,
     ParsedQuery,
@@ -95,23 +98,22 @@ _RUNS = (
 )
 
 
-def trigram_sql(trgm_schema: str) -> str:
-    """The typo stage's query, with pg_trgm's operator and function named by their schema."""
-    schema = '"' + trgm_schema.replace('"', '""') + '"'
-    return (
-        "SELECT id, title FROM paper_ranks AS r WHERE "  # noqa: S608
-        f"$1 OPERATOR({schema}.<%) title AND {_RANKS_UNLESS_EXCLUDED} "
-        f"ORDER BY {schema}.word_similarity($1, title) DESC, id LIMIT $2"
-    )
-
-
-def tsquery_text(plan: ParsedQuery, *, all_but_one: bool = False) -> str:
+def tsquery_text(
+    plan: ParsedQuery,
+    groups: Sequence[Sequence[str]] | None = None,
+    *,
+    all_but_one: bool = False,
+) -> str:
     """A to_tsquery expression for the required words and phrases (all, or all words but one).
 
-    Every word is letters and digits only (parse_query's words), so it is never syntax.
+    `groups` holds, per required word, the words that may stand for it (the word and its
+    corrections: an OR group); None, the words alone. Every word is letters and digits only
+    (parse_query's words, and corrections from typo_plan.near), so it is never syntax.
     """
     phrases = ["(" + " <-> ".join(phrase) + ")" for phrase in plan.phrases]
-    words = list(plan.words)
+    if groups is None:
+        groups = [[word] for word in plan.words]
+    words = [group[0] if len(group) == 1 else "(" + " | ".join(group) + ")" for group in groups]
     if not all_but_one or len(words) < 2:
         return " & ".join([*words, *phrases])
     if len(words) == 2:
@@ -127,29 +129,37 @@ def exclusion_text(plan: ParsedQuery) -> str | None:
     return " | ".join(parts) or None
 
 
-async def ranked_paper_ids(
-    conn: Any, query: str, limit: int, *, trgm_schema: str | None
-) -> RankedIds:
+async def ranked_paper_ids(conn: Any, query: str, limit: int) -> RankedIds:
     """Ids of `papers` best first, exact then close, for a user's raw query text.
 
-    `conn` is an asyncpg connection; `trgm_schema` is where pg_trgm lives, None without it.
-    Never raises on syntax.
+    `conn` is an asyncpg connection. Never raises on syntax.
     """
     plan = parse_query(query, keep_accents=True)
     found = RankedIds([], [])
     if plan.is_empty or limit <= 0:
         return found
     excluded = exclusion_text(plan)
-    if await _stage(conn, _RANKED, tsquery_text(plan), excluded, plan, limit, found, False):
+    groups = [[word] for word in plan.words]
+    if await _stage(conn, tsquery_text(plan), excluded, plan, groups, limit, found, close=False):
         return found
-    if trgm_schema is not None and plan.words:
-        text = " ".join(plan.words)
-        await _stage(conn, trigram_sql(trgm_schema), text, excluded, plan, limit, found, True)
-    if len(found) < limit and len(plan.words) > 1:
-        relaxed = tsquery_text(plan, all_but_one=True)
-        await _stage(conn, _RANKED, relaxed, excluded, plan, limit, found, True)
-    if len(found) < limit and len(plan.words) >= MOST_WORDS_MIN:
-        await _most_words(conn, plan, [[w] for w in plan.words], excluded, limit, found)
+    # The relaxed stages' statements find few rows through GIN indexes, and the planner,
+    # pricing `@@` on a parameter (or a long OR of ANDs) at a guessed selectivity, chose
+    # sequential scans testing every row's vector instead: 890 ms to count a rare word's
+    # papers at 100k (postgres_typos), 37 ms for all-words-but-one of an 8-word title at
+    # 9.6k, against 0.2-3 ms through the indexes. They are ruled out for these stages only
+    # (stage 4's counts included: they too stop after a few rows of a GIN match).
+    async with conn.transaction():
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        corrections = await with_corrections(conn, groups)
+        corrected, asked = corrections.groups, corrections.asked
+        if corrected != groups and (asked or plan.phrases):
+            text = tsquery_text(plan, asked)
+            await _stage(conn, text, excluded, plan, corrected, limit, found, close=True)
+        if len(found) < limit and len(asked) > 1:
+            relaxed = tsquery_text(plan, asked, all_but_one=True)
+            await _stage(conn, relaxed, excluded, plan, corrected, limit, found, close=True)
+        if len(found) < limit and len(groups) >= MOST_WORDS_MIN:
+            await _most_words(conn, plan, corrected, excluded, limit, found)
     return found
 
 
@@ -188,42 +198,29 @@ async def _most_words(
 
 async def _stage(
     conn: Any,
-    sql: str,
-    argument: str,
+    tsquery: str,
     excluded: str | None,
     plan: ParsedQuery,
+    groups: Sequence[Sequence[str]],
     limit: int,
     found: RankedIds,
+    *,
     close: bool,
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
     wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
-    if sql is _RANKED:
-        rows = list(await conn.fetch(sql, argument, wanted, excluded))
-    else:
-        rows = await _typo_rows(conn, sql, argument, wanted, excluded)
-    named = names_a_title(plan, [str(row[1]) for row in rows])
-    if sql is _RANKED and len(rows) < wanted and not named:
-        rows += await conn.fetch(_ANYWHERE, argument, wanted + len(rows), excluded)
+    rows = list(await conn.fetch(_RANKED, tsquery, wanted, excluded))
+    if len(rows) < wanted and not names_a_title(plan, [str(row[1]) for row in rows]):
+        rows += await conn.fetch(_ANYWHERE, tsquery, wanted + len(rows), excluded)
     titles = [str(row[1]) for row in rows]
-    if sql is _RANKED and not close and needs_run_lookup(plan, titles):
-        runs = [" ".join(run) for run in plan.title_runs]
+    # Nothing matched by stem: the words may all be ones the `english` configuration drops
+    # ("of"), which SQLite's index holds; titles hold them as written (title_vector).
+    if not close and plan.as_typed and (not rows or needs_run_lookup(plan, titles)):
+        runs = [" ".join(run) for run in plan.title_runs] or [" ".join(plan.as_typed)]
         found_runs = await conn.fetch(_RUNS, runs[0], wanted, excluded, runs[-1])
         rows = list(found_runs) + rows
         titles = [str(row[1]) for row in rows]
-    groups = [[word] for word in plan.words] + [[w] for p in plan.phrases for w in p]
-    order = plan_order(plan, titles, groups)
+    title_groups = [*groups, *([w] for p in plan.phrases for w in p)]
+    order = plan_order(plan, titles, title_groups)
     found.add([int(rows[i][0]) for i in order], limit, close=close)
-    return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
-
-
-async def _typo_rows(
-    conn: Any, sql: str, text: str, wanted: int, excluded: str | None
-) -> list[Any]:
-    """The typo stage's rows, through the trigram index. The planner prices pg_trgm's
-    `<%` like a cheap operator, so on a small table (9,577 titles) it chose a sequential
-    scan computing word_similarity against every title: 174 ms for a long query, 8 ms
-    through the index. Sequential scans are ruled out for this one statement only."""
-    async with conn.transaction():
-        await conn.execute("SET LOCAL enable_seqscan = off")
-        return list(await conn.fetch(sql, text, wanted, excluded))
+    return len(found) >= limit or any(title_holds_all(t, title_groups) for t in titles)

@@ -31,9 +31,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def index_terms(texts: Iterable[str]) -> set[str]:
-    """The distinct folded words of `texts`: what the typo correction may suggest."""
-    return {word for text in texts for word in _WORD.findall(fold(text))}
+def index_terms(texts: Iterable[str], *, keep_accents: bool = False) -> set[str]:
+    """The distinct folded words of `texts`: what the typo correction may suggest. With
+    `keep_accents`, lower case only (PostgreSQL's `english` configuration keeps accents)."""
+    folding = str.casefold if keep_accents else fold
+    return {word for text in texts for word in _WORD.findall(folding(text))}
 
 
 def quote(token: str) -> str:
@@ -77,22 +79,34 @@ def exclusion_expression(
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours costs 1), or limit + 1."""
+    """Optimal-string-alignment distance (a swap of neighbours costs 1), or limit + 1.
+
+    Only the cells within `limit` of the diagonal are computed (a cell further off costs more
+    than `limit` already): typo correction filters hundreds of candidates a query, and the
+    full table was most of its time in Python.
+    """
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    far = limit + 1
+    width = len(b)
     previous2: list[int] = []
-    previous = list(range(len(b) + 1))
+    previous = [j if j <= limit else far for j in range(width + 1)]
     for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        current = [far] * (width + 1)
+        if i <= limit:
+            current[0] = i
+        nearest = current[0]
+        for j in range(max(1, i - limit), min(width, i + limit) + 1):
+            char_b = b[j - 1]
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
             if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
+                cost = min(cost, previous2[j - 2] + 1)
+            current[j] = cost
+            nearest = min(nearest, cost)
+        if nearest > limit:
+            return far
         previous2, previous = previous, current
-    return previous[-1] if previous[-1] <= limit else limit + 1
+    return min(previous[-1], far)
 
 
 def typo_limit(token: str) -> int:

@@ -15,17 +15,10 @@ the index's own score (bm25, ts_rank_cd) keeps the order within each group.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.storage.query import (
-    MAX_QUERY_CHARS,
-    MAX_TOKENS,
-    STOPWORDS,
-    edit_distance,
-    fold,
-    typo_limit,
-)
+from bot.storage.query import MAX_QUERY_CHARS, MAX_TOKENS, STOPWORDS, fold
 from bot.topics import stem
 
 # A query of more words than this is no fragment: if a title the index ranked holds it word
@@ -168,34 +161,6 @@ def same_stem(word: str, terms: Sequence[str]) -> list[str]:
     """`word` and the `terms` that share its stem ("world" -> "world", "worlds")."""
     root = stem(word)
     return [word, *(t for t in terms if t != word and stem(t) == root)]
-
-
-# ------------------------------------------------------------------ typo correction
-
-# A correction held by fewer papers than this share of the most common one is left out: a
-# paper's own typo ("diusion") would otherwise outrank the word meant ("diffusion").
-MIN_SHARE_OF_COMMONEST = 0.05
-
-
-def choose_corrections(token: str, doc_counts: Mapping[str, int], keep: int = 3) -> list[str]:
-    """The corrections for a misspelt `token`: nearest first, then the most common.
-
-    `doc_counts` maps candidate words (already within `typo_limit` edits) to how many papers
-    hold them. Only the nearest distance is kept, and rare words among common ones drop out.
-    """
-    limit = typo_limit(token)
-    scored = [
-        (distance, -docs, term)
-        for term, docs in doc_counts.items()
-        if term != token and docs > 0 and (distance := edit_distance(token, term, limit)) <= limit
-    ]
-    floor = max((-docs for _, docs, _ in scored), default=0) * MIN_SHARE_OF_COMMONEST
-    scored = [s for s in scored if -s[1] >= floor]
-    if not scored:
-        return []
-    nearest = min(distance for distance, _, _ in scored)
-    kept = sorted(s for s in scored if s[0] == nearest)
-    return [term for _, _, term in kept[:keep]]
 
 
 # ------------------------------------------------------------------ title order

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,7 +29,6 @@ from bot.models import (
 )
 from bot.storage import codec
 from bot.storage.migrations import pending, split_sqlite_script
-from bot.storage.query import index_terms
 from bot.storage.similar_plan import rank_similar, shared_reason
 from bot.storage.sqlite_artifacts import SqliteArtifacts
 from bot.storage.sqlite_deliveries import SqliteDeliveries
@@ -40,11 +39,9 @@ from bot.storage.sqlite_search import ranked_paper_ids
 from bot.storage.sqlite_settle import SqliteSettle
 from bot.storage.sqlite_similar import similar_ids
 from bot.storage.sqlite_votes import SqliteVotes
+from bot.storage.typo_plan import WrittenTerms
 
 BUSY_TIMEOUT_MS = 10_000
-# Words this store has written to search_terms, kept so a bulk load does not re-send the
-# same words for every batch (~40% of the index build time). Bounded: a few MB of strings.
-TERMS_CACHE_SIZE = 200_000
 
 _ADD_PERIOD_POSTED = (
     "INSERT INTO period_posted_papers (channel_key, cadence, arxiv_id, day, posted_at) "
@@ -81,7 +78,7 @@ class SqliteStore(
         self._conn = conn
         self.read_only = read_only
         self._write_lock = asyncio.Lock()
-        self._terms_written: set[str] = set()  # words known to be in search_terms
+        self._terms_written = WrittenTerms()  # words known to be in search_terms
 
     @classmethod
     async def open(
@@ -158,7 +155,7 @@ class SqliteStore(
         params = [(*codec.paper_params(paper), now) for paper in papers]
         if not params:
             return 0
-        new_terms = index_terms(_indexed_text(papers)) - self._terms_written
+        new_terms = self._terms_written.new(papers)
         async with self._transaction() as conn:
             cursor = await conn.executemany(UPSERT_PAPER, params)
             await conn.executemany(_ADD_LISTING, _listings(papers))
@@ -167,14 +164,8 @@ class SqliteStore(
                 [(term,) for term in new_terms],
             )
             written = cursor.rowcount
-        self._remember_terms(new_terms)
+        self._terms_written.remember(new_terms)
         return written
-
-    def _remember_terms(self, terms: set[str]) -> None:
-        """Skip these words next time (after the commit: a rolled-back word is not written)."""
-        if len(self._terms_written) + len(terms) > TERMS_CACHE_SIZE:
-            self._terms_written.clear()
-        self._terms_written |= terms
 
     async def get_paper(self, arxiv_id: str) -> Paper | None:
         rows = await self._fetch(f"{_SELECT_PAPER} WHERE arxiv_id = ?", (arxiv_id,))
@@ -372,15 +363,6 @@ def _paper(row: sqlite3.Row) -> Paper:
         return codec.paper_from_row(row)  # type: ignore[arg-type]
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"paper row is inconsistent: {exc}") from exc
-
-
-def _indexed_text(papers: Sequence[Paper]) -> Iterator[str]:
-    """The text the FTS index holds for `papers`."""
-    for paper in papers:
-        yield paper.title
-        yield paper.abstract
-        yield from paper.authors
-        yield from paper.ai_keywords
 
 
 def _listings(papers: Sequence[Paper]) -> list[tuple[str, str]]:

@@ -23,27 +23,22 @@ which bounds its time on large corpora (docs/benchmarks.md, "Search").
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
+from bot.storage import typo_plan
 from bot.storage.query import (
-    MIN_FUZZY_LENGTH,
     any_of,
-    edit_distance,
     exclusion_expression,
-    head_edits,
     match_expression,
-    prefix_range,
     quote,
-    typo_limit,
 )
 from bot.storage.search_plan import (
     MOST_WORDS_MIN,
     ParsedQuery,
     RankedIds,
-    choose_corrections,
     holds_most,
     names_a_title,
     needs_run_lookup,
@@ -90,12 +85,6 @@ RUN_WINDOW = 300
 # How many of a stage's best (by bm25) are re-ordered by their titles.
 RERANK_AT_LEAST = 30
 _FORMS_PER_WORD = 200  # indexed words sharing a prefix with a word's stem, read at most
-_CANDIDATES_PER_WORD = 5000
-# A word in fewer papers than this is checked for a likely misspelling (papers carry typos
-# too: "D iffusion" makes "iffusion" a word of the index).
-RARE_DOCS = 3
-# Papers counted at most per correction candidate: enough to tell common from rare.
-_DOCS_COUNTED = 500
 
 Groups = list[list[str]]
 
@@ -135,7 +124,7 @@ async def _most_words(
     """The last, loosest stage: titles holding most of the words, looked up by the rarest
     ones (one statement to count, one to rank), as close matches."""
     positions = [any_of(group) for group in groups]
-    counts = await _doc_counts(conn, positions, _DOCS_COUNTED, titles=True)
+    counts = await _doc_counts(conn, positions, typo_plan.DOCS_COUNTED, titles=True)
     rarest = [positions[i] for i in rarest_positions(counts)]
     if not rarest:
         return
@@ -221,22 +210,17 @@ def _bounds(prefix: str) -> tuple[str, str]:
 
 
 async def _with_corrections(conn: aiosqlite.Connection, groups: Groups) -> Groups:
-    """Each rare word of fuzzable length gets its likeliest corrections as alternatives."""
-    fuzzable = [i for i, g in enumerate(groups) if len(g[0]) >= MIN_FUZZY_LENGTH]
-    counts = await _doc_counts(conn, [any_of(groups[i]) for i in fuzzable], RARE_DOCS)
-    rare = [i for i, count in zip(fuzzable, counts, strict=True) if count < RARE_DOCS]
+    """Each rare word of fuzzable length gets its likeliest corrections as alternatives
+    (bot.storage.typo_plan decides; PostgreSQL asks the same in its own SQL)."""
+    fuzzable = typo_plan.fuzzable(groups)
+    counts = await _doc_counts(conn, [any_of(groups[i]) for i in fuzzable], typo_plan.RARE_DOCS)
+    rare = typo_plan.rare(fuzzable, counts)
     if not rare:
         return groups
-    candidates = await _candidates(conn, [groups[i][0] for i in rare])
-    pool = sorted({t for terms in candidates.values() for t in terms})
-    counts = await _doc_counts(conn, [quote(t) for t in pool], _DOCS_COUNTED)
-    docs = dict(zip(pool, counts, strict=True))
-    corrected = [list(g) for g in groups]
-    for i in rare:
-        token = groups[i][0]
-        near = {t: docs[t] for t in candidates[token]}
-        corrected[i] = [*groups[i], *choose_corrections(token, near)]
-    return corrected
+    found = await _candidates(conn, [groups[i][0] for i in rare])
+    pool = typo_plan.pool(found)
+    counts = await _doc_counts(conn, [quote(t) for t in pool], typo_plan.DOCS_COUNTED)
+    return typo_plan.corrected(groups, rare, found, dict(zip(pool, counts, strict=True)))
 
 
 _COUNT_ANYWHERE = (
@@ -263,39 +247,33 @@ async def _doc_counts(
 
 
 async def _candidates(conn: aiosqlite.Connection, tokens: list[str]) -> dict[str, list[str]]:
-    """Indexed words within a typo's reach of each token.
+    """Indexed words within a typo's reach of each token (`typo_plan.window`).
 
     Most typos leave the first two letters alone, and those words are one b-tree range.
     A typo within the first two letters is looked for among its one-edit variants there
-    (`head_edits`), a few hundred exact look-ups in the same b-tree, only when needed.
+    (`typo_plan.head_lookups`), a few hundred exact look-ups in the same b-tree, only when
+    needed.
     """
     select = (
         "SELECT ? AS token, term FROM (SELECT term FROM search_terms WHERE term >= ? "
         "AND term < ? AND length(term) BETWEEN ? AND ? LIMIT ?)"
     )
+    windows = [typo_plan.window(token) for token in tokens]
     params = [
         p
-        for token in tokens
-        for p in (token, *prefix_range(token), len(token) - 2, len(token) + 2, _CANDIDATES_PER_WORD)
+        for w in windows
+        for p in (w.token, w.low, w.high, w.shortest, w.longest, typo_plan.CANDIDATES_PER_WORD)
     ]
-    found = _near(await conn.execute_fetchall(" UNION ALL ".join([select] * len(tokens)), params))
-    missing = [t for t in tokens if not found.get(t)]
+    rows = await conn.execute_fetchall(" UNION ALL ".join([select] * len(tokens)), params)
+    ranged = typo_plan.near((str(token), str(term)) for token, term in rows)
+    heads: dict[str, list[str]] = {}
+    missing = [t for t in tokens if not ranged.get(t)]
     if missing:
-        edits = {edit: token for token in missing for edit in head_edits(token)}
+        edits = typo_plan.head_lookups(missing)
         rows = await conn.execute_fetchall(
             "SELECT j.value FROM json_each(?) AS j JOIN search_terms AS t ON t.term = j.value",
             (json.dumps(list(edits)),),
         )
         for (term,) in rows:
-            found.setdefault(edits[str(term)], []).append(str(term))
-    return {token: found.get(token, []) for token in tokens}
-
-
-def _near(rows: Iterable[Any]) -> dict[str, list[str]]:
-    """The (token, term) rows grouped by token, keeping terms within the token's typo limit."""
-    grouped: dict[str, list[str]] = {}
-    for token, term in rows:
-        limit = typo_limit(str(token))
-        if term != token and edit_distance(str(token), str(term), limit) <= limit:
-            grouped.setdefault(str(token), []).append(str(term))
-    return grouped
+            heads.setdefault(edits[str(term)], []).append(str(term))
+    return typo_plan.candidates(tokens, ranged, heads)

@@ -1,10 +1,10 @@
 """What only the PostgreSQL store has to prove: migrations for both dialects from one list,
-safe concurrent starts, the URL switch, search ranking and the typo fallback, and errors."""
+safe concurrent starts, the URL switch, search ranking and typo correction, and errors."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -41,6 +41,12 @@ def paper(arxiv_id: str, title: str, abstract: str = "An abstract.", **extra: ob
         listed_on=date(2024, 5, 9),
         **extra,  # type: ignore[arg-type]
     )
+
+
+async def write_as_before_18(store: PostgresStore, papers: Sequence[Paper]) -> None:
+    """Write `papers` as paperbot did before migration 18 (no search_terms to write to)."""
+    async with store._transaction() as conn:
+        await conn.executemany(UPSERT_PAPER, [(*paper_params(p), NOW) for p in papers])
 
 
 @pytest.mark.parametrize("migration", MIGRATIONS, ids=lambda m: m.name)
@@ -105,8 +111,7 @@ async def test_migration_4_lists_each_paper_on_the_day_an_old_database_knew(
         store = await PostgresStore.open(pg.url, schema=pg.schema)
         assert await store.schema_version() == 3
         for papers in OLD_WRITES:  # as paperbot before migration 4 wrote them
-            async with store._transaction() as conn:
-                await conn.executemany(UPSERT_PAPER, [(*paper_params(p), NOW) for p in papers])
+            await write_as_before_18(store, papers)
         await store.close()
     store = await PostgresStore.open(pg.url, schema=pg.schema)
     try:
@@ -126,7 +131,7 @@ async def test_migration_17_carries_papers_into_paper_ranks_and_keeps_them_in_st
     with monkeypatch.context() as old_paperbot:
         old_paperbot.setattr("bot.storage.migrations.MIGRATIONS", MIGRATIONS[:before])
         store = await PostgresStore.open(pg.url, schema=pg.schema)
-        await store.upsert_papers([paper("2405.00001", "Speculative decoding made fast")])
+        await write_as_before_18(store, [paper("2405.00001", "Speculative decoding made fast")])
         await store.close()
     store = await PostgresStore.open(pg.url, schema=pg.schema)
     try:
@@ -168,19 +173,36 @@ async def test_title_words_outrank_abstract_words(pg: PgSchema) -> None:
         await store.close()
 
 
+_TRGM_INDEXES = "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%trgm%'"
+
+
 @pytest.mark.postgres
-async def test_typos_in_a_title_still_find_the_paper(pg: PgSchema) -> None:
+async def test_migration_18_corrects_typos_in_older_papers_and_leaves_pg_trgm_unused(
+    pg: PgSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typos are corrected from the indexed words (search_terms), back-filled from the papers
+    stored before migration 18; the trigram index of the old typo stage is gone, so nothing
+    in the schema needs pg_trgm."""
+    before = next(i for i, m in enumerate(MIGRATIONS) if m.id == 18)
+    with monkeypatch.context() as old_paperbot:
+        old_paperbot.setattr("bot.storage.migrations.MIGRATIONS", MIGRATIONS[:before])
+        store = await PostgresStore.open(pg.url, schema=pg.schema)
+        old_papers = [
+            paper("2405.00001", "Retrieval Augmented Generation for Long Documents"),
+            paper("2405.00002", "Vision Language Action Models for Robots", "Grasping."),
+        ]
+        await write_as_before_18(store, old_papers)
+        assert await store._fetch(_TRGM_INDEXES, pg.schema), "pg_trgm on the test server"
+        await store.close()
     store = await PostgresStore.open(pg.url, schema=pg.schema)
     try:
-        assert store.corrects_typos, "pg_trgm should be available on the test server"
-        await store.upsert_papers(
-            [
-                paper("2405.00001", "Retrieval Augmented Generation for Long Documents"),
-                paper("2405.00002", "Vision Language Action Models for Robots"),
-            ]
-        )
-        found = (await store.search("retreival augmentd generation")).papers
-        assert [p.arxiv_id for p in found][:1] == ["2405.00001"]
+        assert store.corrects_typos
+        assert not await store._fetch(_TRGM_INDEXES, pg.schema)
+        terms = {row[0] for row in await store._fetch("SELECT term FROM search_terms")}
+        assert {"retrieval", "robots", "grasping", "lovelace"} <= terms  # every field
+        found = await store.search("retreival augmentd generation")
+        assert [p.arxiv_id for p in found.close][:1] == ["2405.00001"]
+        assert (await store.search("grasping robts")).close[:1] == (old_papers[1],)
     finally:
         await store.close()
 
@@ -190,6 +212,17 @@ def test_all_but_one_words_leaves_out_stopwords_and_syntax() -> None:
     assert relaxed == "((dog & bird) | (cat & bird) | (cat & dog))"
     assert tsquery_text(parse_query("cat dog"), all_but_one=True) == "(cat | dog)"
     assert tsquery_text(parse_query("of the cat"), all_but_one=True) == "cat"
+
+
+def test_corrected_words_are_or_groups_in_every_stage() -> None:
+    plan = parse_query('difusion modle "latent space"')
+    groups = [["difusion", "diffusion"], ["modle", "model", "mode"]]
+    assert tsquery_text(plan, groups) == (
+        "(difusion | diffusion) & (modle | model | mode) & (latent <-> space)"
+    )
+    assert tsquery_text(plan, groups, all_but_one=True) == (
+        "((difusion | diffusion) | (modle | model | mode)) & (latent <-> space)"
+    )
 
 
 def test_phrases_and_exclusions_become_tsquery_operators_never_user_syntax() -> None:

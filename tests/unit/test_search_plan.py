@@ -6,7 +6,6 @@ import pytest
 
 from bot.storage.search_plan import (
     ParsedQuery,
-    choose_corrections,
     holds_most,
     names_a_title,
     needs_run_lookup,
@@ -18,6 +17,7 @@ from bot.storage.search_plan import (
     title_holds_all,
     title_order,
 )
+from bot.storage.typo_plan import choose_corrections
 
 
 @pytest.mark.parametrize(

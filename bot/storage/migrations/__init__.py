@@ -44,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(15, "artifacts"),
     Migration(16, "followup_leases"),
     Migration(17, "title_index"),
+    Migration(18, "typo_terms"),
 )
 
 
