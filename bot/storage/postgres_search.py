@@ -88,12 +88,15 @@ _ANYWHERE = (
 # models" (60 ms at 100k), as it cannot tell how few titles hold a phrase.
 # $1 and $4 are the two runs of `ParsedQuery.title_runs` (the same run twice if it has one).
 _RUN_QUERY = "(phraseto_tsquery('simple', $1) || phraseto_tsquery('simple', $4))"
+# Only the ids are gathered: a common run ("large language models": 3,800 titles at 100k)
+# copied each title and vector into the CTE to keep 300 (11.2 -> 9.6 ms by hand); the 300
+# are read again by primary key.
 _RUNS = (
-    "WITH runs AS MATERIALIZED (SELECT id, title, title_vector FROM paper_ranks AS r "  # noqa: S608
+    "WITH runs AS MATERIALIZED (SELECT id FROM paper_ranks AS r "  # noqa: S608
     f"WHERE title_vector @@ {_RUN_QUERY} AND {_RANKS_UNLESS_EXCLUDED}) "
-    f"SELECT id, title FROM (SELECT * FROM runs ORDER BY id DESC LIMIT {RUN_WINDOW}) AS recent, "
-    f"(SELECT {_RUN_QUERY} AS q) AS run_query "
-    "ORDER BY ts_rank_cd(title_vector, run_query.q, 2) DESC, id DESC "
+    f"SELECT r.id, r.title FROM (SELECT id FROM runs ORDER BY id DESC LIMIT {RUN_WINDOW}) "
+    f"AS recent JOIN paper_ranks AS r ON r.id = recent.id, (SELECT {_RUN_QUERY} AS q) AS run_query "
+    "ORDER BY ts_rank_cd(r.title_vector, run_query.q, 2) DESC, r.id DESC "
     "LIMIT $2"
 )
 
