@@ -94,6 +94,17 @@ async def run_postgres(
             await conn.close()
 
 
+async def run_sqlite(
+    args: argparse.Namespace, real: list[Paper], archive_items: int, size: int
+) -> dict[str, Any]:
+    """bench/search.py's run of `size` on SQLite, in --workdir or a scratch folder."""
+    with tempfile.TemporaryDirectory() as scratch:
+        workdir = args.workdir or Path(scratch)
+        return await run_size(
+            real, archive_items, size, workdir, reuse=args.reuse, quality_items=args.quality_items
+        )
+
+
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--archive", type=Path, required=True)
@@ -124,29 +135,11 @@ async def main(argv: list[str] | None = None) -> None:
         row: dict[str, Any] = {"size": size, "postgres": postgres}
         print(json.dumps(row), flush=True)
         if not args.skip_sqlite:
-            with tempfile.TemporaryDirectory() as scratch:
-                workdir = args.workdir or Path(scratch)
-                row["sqlite"] = await run_size(
-                    real,
-                    archive_items,
-                    size,
-                    workdir,
-                    reuse=args.reuse,
-                    quality_items=args.quality_items,
-                )
+            row["sqlite"] = await run_sqlite(args, real, archive_items, size)
             print(json.dumps(row["sqlite"]), flush=True)
         report["runs"].append(row)
     for size in (int(s) for s in args.sqlite_sizes.split(",") if s):
-        with tempfile.TemporaryDirectory() as scratch:
-            workdir = args.workdir or Path(scratch)
-            sqlite = await run_size(
-                real,
-                archive_items,
-                size,
-                workdir,
-                reuse=args.reuse,
-                quality_items=args.quality_items,
-            )
+        sqlite = await run_sqlite(args, real, archive_items, size)
         report["runs"].append({"size": size, "sqlite": sqlite})
         print(json.dumps(sqlite), flush=True)
     report["load_average"] = os.getloadavg()
