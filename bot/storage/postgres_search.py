@@ -35,7 +35,6 @@ from bot.storage.search_plan import (
     names_a_title,
     needs_run_lookup,
     parse_query,
-    plan_order,
     rarest_positions,
     title_holds_all,
 )
@@ -45,7 +44,6 @@ CONFIG = "'english'::regconfig"
 # far more than the query's budget. As on SQLite (bot/storage/sqlite_search.py), only the
 # newest RANK_WINDOW matches are ranked: a search is for recent papers first.
 RANK_WINDOW = 2000
-RERANK_AT_LEAST = 30  # how many of a stage's best are re-ordered by their titles
 RUN_WINDOW = 300  # titles holding the run as typed, newest first, ranked at most (as SQLite)
 # No exclusion is NULL: the test then never reads a row's search_vector (a large, TOASTed
 # value), which had doubled the time of every query without one.
@@ -192,11 +190,9 @@ async def _most_words(
         return
     phrases = ["(" + " <-> ".join(phrase) + ")" for phrase in plan.phrases]
     text = " & ".join(["(" + " | ".join(rarest) + ")", *phrases])
-    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
-    ranked = await conn.fetch(_RANKED, text, wanted, excluded)
+    ranked = await conn.fetch(_RANKED, text, found.wanted(limit), excluded)
     rows = [row for row in ranked if holds_most(str(row[1]), groups)]
-    order = plan_order(plan, [str(row[1]) for row in rows], groups)
-    found.add([int(rows[i][0]) for i in order], limit, close=True)
+    found.add_by_title(plan, rows, groups, limit, close=True)
 
 
 async def _stage(
@@ -211,7 +207,7 @@ async def _stage(
     close: bool,
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
-    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    wanted = found.wanted(limit)
     rows = list(await conn.fetch(_RANKED, tsquery, wanted, excluded))
     if len(rows) < wanted and not names_a_title(plan, [str(row[1]) for row in rows]):
         rows += await conn.fetch(_ANYWHERE, tsquery, wanted + len(rows), excluded)
@@ -224,6 +220,5 @@ async def _stage(
         rows = list(found_runs) + rows
         titles = [str(row[1]) for row in rows]
     title_groups = [*groups, *([w] for p in plan.phrases for w in p)]
-    order = plan_order(plan, titles, title_groups)
-    found.add([int(rows[i][0]) for i in order], limit, close=close)
+    found.add_by_title(plan, rows, title_groups, limit, close=close)
     return len(found) >= limit or any(title_holds_all(t, title_groups) for t in titles)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.query import MAX_QUERY_CHARS, MAX_TOKENS, STOPWORDS, fold
 from bot.topics import stem
@@ -301,6 +302,9 @@ def holds_most(title: str, groups: Sequence[Sequence[str]]) -> bool:
 
 # ------------------------------------------------------------------ stage results
 
+# How many of a stage's best (by the index's score) are re-ordered by their titles, at least.
+RERANK_AT_LEAST = 30
+
 
 @dataclass(slots=True)
 class RankedIds:
@@ -311,6 +315,25 @@ class RankedIds:
 
     def __len__(self) -> int:
         return len(self.exact) + len(self.close)
+
+    def wanted(self, limit: int) -> int:
+        """How many candidates a stage asks its index for: enough to re-order by title and
+        to fill `limit` past the ids already found."""
+        return max(RERANK_AT_LEAST, 3 * limit + len(self))
+
+    def add_by_title(
+        self,
+        plan: ParsedQuery,
+        rows: Sequence[Any],
+        groups: Sequence[Sequence[str]],
+        limit: int,
+        *,
+        close: bool,
+    ) -> None:
+        """Append a stage's `rows` ((id, title) pairs, best first by the index) in
+        `plan_order`, up to `limit` ids in all."""
+        order = plan_order(plan, [str(row[1]) for row in rows], groups)
+        self.add([int(rows[i][0]) for i in order], limit, close=close)
 
     def add(self, ids: Sequence[int], limit: int, *, close: bool) -> None:
         """Append the ids not seen yet, up to `limit` ids in all."""

@@ -43,7 +43,6 @@ from bot.storage.search_plan import (
     names_a_title,
     needs_run_lookup,
     parse_query,
-    plan_order,
     rarest_positions,
     same_stem,
     stem_prefix,
@@ -83,7 +82,6 @@ _ANYWHERE = (
 # RUN_WINDOW of them are ranked (a common run in 2,000 titles cost 20 ms at 100k).
 RUN_WINDOW = 300
 # How many of a stage's best (by bm25) are re-ordered by their titles.
-RERANK_AT_LEAST = 30
 _FORMS_PER_WORD = 200  # indexed words sharing a prefix with a word's stem, read at most
 
 Groups = list[list[str]]
@@ -130,11 +128,9 @@ async def _most_words(
         return
     phrases = [quote(" ".join(phrase)) for phrase in plan.phrases]
     expression = " AND ".join(["(" + " OR ".join(rarest) + ")", *phrases])
-    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
-    ranked = await _ranked(conn, expression, excluded, RANK_WINDOW, wanted)
+    ranked = await _ranked(conn, expression, excluded, RANK_WINDOW, found.wanted(limit))
     rows = [row for row in ranked if holds_most(str(row[1]), groups)]
-    order = plan_order(plan, _titles(rows), groups)
-    found.add([int(rows[i][0]) for i in order], limit, close=True)
+    found.add_by_title(plan, rows, groups, limit, close=True)
 
 
 async def _stage(
@@ -150,17 +146,15 @@ async def _stage(
 ) -> bool:
     """Run one stage into `found`; whether its answer is decisive (search may stop)."""
     expression = match_expression(groups, plan.phrases, all_but_one=all_but_one)
-    wanted = max(RERANK_AT_LEAST, 3 * limit + len(found))
+    wanted = found.wanted(limit)
     rows = await _ranked(conn, expression, excluded, RANK_WINDOW, wanted)
     if len(rows) < wanted and not names_a_title(plan, _titles(rows)):
         fill = (expression + excluded, wanted + len(rows))
         rows += list(await conn.execute_fetchall(_ANYWHERE, fill))
     if not close and needs_run_lookup(plan, _titles(rows)):
         rows = await _title_runs(conn, plan, excluded, wanted) + rows
-    titles = _titles(rows)
-    order = plan_order(plan, titles, groups)
-    found.add([int(rows[i][0]) for i in order], limit, close=close)
-    return len(found) >= limit or any(title_holds_all(t, groups) for t in titles)
+    found.add_by_title(plan, rows, groups, limit, close=close)
+    return len(found) >= limit or any(title_holds_all(t, groups) for t in _titles(rows))
 
 
 def _titles(rows: Sequence[Any]) -> list[str]:
