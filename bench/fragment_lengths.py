@@ -27,7 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.query_ceiling import Ceiling
 from bench.query_kinds import first_words, last_words, middle
-from bench.search import QUALITY_ITEMS, SEED, batches, draw_sample, load_archive, machine
+from bench.search import (
+    QUALITY_ITEMS,
+    SEED,
+    batches,
+    draw_sample,
+    load_archive,
+    machine,
+    reciprocal_rank,
+)
 from bot.models import Paper
 from bot.storage.sqlite import SqliteStore
 
@@ -47,7 +55,7 @@ async def measure(
             continue
         ids = [p.arxiv_id for p in (await store.search(query, 10)).papers]
         target = paper.arxiv_id
-        reciprocal.append(1 / (ids.index(target) + 1) if target in ids else 0.0)
+        reciprocal.append(reciprocal_rank(ids, target))
         reachable.append(ceiling.reciprocal_rank(kind, query, target))
     mrr, best = statistics.fmean(reciprocal), statistics.fmean(reachable)
     return {

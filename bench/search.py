@@ -184,6 +184,11 @@ def time_like(db: Path) -> dict[str, float]:
     return percentiles(samples)
 
 
+def reciprocal_rank(ids: list[str], target: str) -> float:
+    """1 / the target's rank among `ids` (a top 10), or 0 when it is not there."""
+    return 1 / (ids.index(target) + 1) if target in ids else 0.0
+
+
 def plain_fts_mrr(db: Path, sample: list[Paper], joiner: str) -> dict[str, float]:
     """Reference, not paperbot: MRR@10 per kind of a plain FTS5 search on the same file
     (the query's words quoted and joined by `joiner`, " AND " or " OR ", over title,
@@ -202,7 +207,7 @@ def plain_fts_mrr(db: Path, sample: list[Paper], joiner: str) -> dict[str, float
                 words = re.findall(r"[^\W_]+", query)
                 expression = joiner.join('"' + w + '"' for w in words) or '""'
                 ids = [row[0] for row in conn.execute(sql, (expression,)).fetchall()]
-                reciprocal.append(1 / (ids.index(target) + 1) if target in ids else 0.0)
+                reciprocal.append(reciprocal_rank(ids, target))
             report[name] = round(statistics.fmean(reciprocal), 3)
     finally:
         conn.close()
@@ -235,7 +240,7 @@ async def known_item(
             found = await store.search(query, 10)
             samples.append((time.perf_counter() - started) * 1000)
             ids = [p.arxiv_id for p in found.papers]
-            reciprocal.append(1 / (ids.index(target) + 1) if target in ids else 0.0)
+            reciprocal.append(reciprocal_rank(ids, target))
             if ceiling is not None:
                 reachable.append(ceiling.reciprocal_rank(name, query, target))
         report[name] = {
