@@ -61,17 +61,17 @@ from bench.ack_load import (
     open_loop,
 )
 from bench.search import batches, load_archive, synthetic
-from bot.bootstrap import App
-from bot.clock import FixedClock
-from bot.commands import Commands
-from bot.config import Config, DeliveryConfig, DiscordConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.app.bootstrap import App
+from bot.commands.clicks import VoteService
+from bot.commands.handler import Commands
+from bot.config.load import Config, DeliveryConfig, DiscordConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.digest.service import PaperService
+from bot.digest.topics import parse_topics
 from bot.ports import ChatPlatform, Store
-from bot.service import PaperService
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.storage import open_store
-from bot.topics import parse_topics
-from bot.votes import VoteService
 from tests.fakes.discord_setup import discord_globals_restored
 from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits
 
@@ -240,7 +240,7 @@ def _configs(slack_url: str, discord_url: str, gateway_url: str, db: Path) -> Co
 
 
 def _wire(config: Config, store: Store) -> tuple[App, dict[str, ChatPlatform], DeliveryRunner]:
-    """As bot/bootstrap.py and bot/runtime.py wire `paperbot run` (sources: none)."""
+    """As bot/app/bootstrap.py and bot/app/runtime.py wire `paperbot run` (sources: none)."""
     clock = FixedClock(NOW)
     service = PaperService(store, NoRemote(), NoRemote(), clock, defaults=config.defaults)
     app = App(config, store, service, Commands(service), VoteService(store, clock), [store.close])

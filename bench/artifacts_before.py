@@ -40,14 +40,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fanout import seed_papers
-from bot.artifacts import ArtifactsRunner
-from bot.clock import FixedClock
-from bot.config import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
-from bot.delivery import DeliveryRunner
+from bot.config.load import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
+from bot.delivery.runner import DeliveryRunner
 from bot.digest.run_papers import LoadArtifacts
-from bot.models import ChannelRef, ChannelSettings, Paper, PaperArtifacts, Subscription
+from bot.lifecycle.artifacts import ArtifactsRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, PaperArtifacts, Subscription
 from bot.sources.hf_artifacts import HfArtifactsSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed
 from tests.fakes.memory_platform import MemoryPlatform
 

@@ -47,10 +47,10 @@ from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.render import render_digest
 from bench.vote_seed import seed, subscriptions, week_papers
-from bot.bootstrap import App, build_app
-from bot.clock import FixedClock
-from bot.config import Config, SlackConfig
-from bot.models import ChannelRef, Subscription
+from bot.app.bootstrap import App, build_app
+from bot.config.load import Config, SlackConfig
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, Subscription
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_payloads import MEMBER_PERMISSIONS, FakeUser, slash_command
 from tests.fakes.discord_setup import config_for, discord_globals_restored, no_sleep, serving

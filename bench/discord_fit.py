@@ -20,7 +20,7 @@ from pathlib import Path
 
 from adapters.discord.render import render_digest
 from bot.digest import build_digest
-from bot.models import ChannelRef, Subscription
+from bot.records.models import ChannelRef, Subscription
 from bot.sources.hf_parse import parse_item
 
 CHANNEL = ChannelRef("discord", "1", "2")

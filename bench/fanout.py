@@ -35,11 +35,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.ratelimited_platform import (
     FakePlatformServer,
     HttpChatPlatform,

@@ -47,12 +47,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
 from bench import fanout as thin
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig, DiscordConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.models import ChannelRef, ChannelSettings, Subscription
+from bot.config.load import DeliveryConfig, DiscordConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
 from bot.ports import ChatPlatform
-from bot.storage.sqlite import SqliteStore
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_setup import discord_globals_restored
 from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits

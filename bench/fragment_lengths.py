@@ -36,8 +36,8 @@ from bench.search import (
     machine,
     reciprocal_rank,
 )
-from bot.models import Paper
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import Paper
+from bot.storage.sqlite.store import SqliteStore
 
 RECIPES = {"first_words": first_words, "last_words": last_words, "middle": middle}
 

@@ -64,8 +64,8 @@ def weekdays_until(day: date, count: int) -> list[date]:
 
 async def seed(path: Path, papers: int, subscriptions: int) -> dict[str, Any]:
     from bench.digest_build import realistic_subscription, topic_pool
-    from bot.models import ChannelSettings
-    from bot.storage.sqlite import SqliteStore
+    from bot.records.models import ChannelSettings
+    from bot.storage.sqlite.store import SqliteStore
     from tests.unit.test_prepared_digest import PAPERS
 
     started = time.perf_counter()
@@ -135,14 +135,14 @@ class NoLookup:
 
 
 async def measure(path: Path) -> dict[str, Any]:
-    from bot.clock import FixedClock
-    from bot.commands import Commands
-    from bot.config import DeliveryConfig
-    from bot.delivery import DeliveryRunner
-    from bot.models import ChannelRef, ChannelSettings
-    from bot.replies import CommandContext
-    from bot.service import PaperService
-    from bot.storage.sqlite import SqliteStore
+    from bot.commands.handler import Commands
+    from bot.config.load import DeliveryConfig
+    from bot.delivery.runner import DeliveryRunner
+    from bot.digest.service import PaperService
+    from bot.records.chat import CommandContext
+    from bot.records.clock import FixedClock
+    from bot.records.models import ChannelRef, ChannelSettings
+    from bot.storage.sqlite.store import SqliteStore
     from tests.fakes.memory_platform import MemoryPlatform
 
     peaks: dict[str, float] = {"imports_mb": status_mb("VmHWM")}

@@ -42,12 +42,12 @@ import asyncpg
 from adapters.discord import DiscordPlatform
 from adapters.discord.pacing import PER_BOT, DiscordLimits, DiscordPacing
 from bench.search import machine
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig, DiscordConfig
-from bot.delivery import DeliveryRunner
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.pacing import Limit
-from bot.storage.postgres import PostgresStore
+from bot.chat.pacing import Limit
+from bot.config.load import DeliveryConfig, DiscordConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.storage.postgres.store import PostgresStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.rate_limits import DISCORD, ServerLimits
 from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve

@@ -44,8 +44,8 @@ from bench.search import (
     time_fts,
     time_similar,
 )
-from bot.models import Paper
-from bot.storage.postgres import PostgresStore
+from bot.records.models import Paper
+from bot.storage.postgres.store import PostgresStore
 
 ENV = "PAPERBOT_BENCH_POSTGRES_URL"
 

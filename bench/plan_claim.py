@@ -17,11 +17,11 @@ sys.path.insert(0, sys.argv[1])
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as ct
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.models import ChannelRef, ChannelSettings, Subscription
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 
 NOW = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)

@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.query_ceiling import TITLE_RECIPES, Ceiling
 from bench.query_kinds import KINDS
-from bot.models import Paper
 from bot.ports import Store
+from bot.records.models import Paper
 from bot.sources.hf_parse import parse_daily_papers
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 
 QUERIES = (
     "diffusion",

@@ -54,16 +54,16 @@ from adapters.discord.pacing import DiscordPacing
 from adapters.slack.pacing import SlackLimits, SlackPacing
 from adapters.slack.platform import SlackPlatform
 from bench import fanout as thin
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig, DiscordConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.followups import FollowupRunner
-from bot.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
-from bot.pacing import Limit
+from bot.app.scheduler import PaperScheduler
+from bot.chat.pacing import Limit
+from bot.config.load import DeliveryConfig, DiscordConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.followups import FollowupRunner
+from bot.lifecycle.settle import SettleRunner
 from bot.ports import ChatPlatform
-from bot.scheduler import PaperScheduler
-from bot.settle import SettleRunner
-from bot.storage.sqlite import SqliteStore
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_setup import discord_globals_restored
 from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.models import Paper, Subscription
-from bot.storage import codec
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import Paper, Subscription
+from bot.storage.codecs import text as codec
+from bot.storage.sqlite.store import SqliteStore
 from tests.unit.test_prepared_digest import PAPERS, random_subscription
 
 WEEK = date(2026, 8, 17)  # ISO 2026-W34, Monday to Sunday

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/weekly_build.py [--subscriptions 2000] [--papers 350] [--votes 100000]
 
-`weekly`: what DeliveryRunner does for each weekly record (bot/period_digest.py
+`weekly`: what DeliveryRunner does for each weekly record (bot/delivery/periods.py
 `PeriodDigests.digest`): the week's list (fetched once for the run; here an in-memory
 source), the channel's earlier weekly papers from the store, the ranking with its topics,
 then the channel's top votes of the week from the store. Timed one record after another on
@@ -30,12 +30,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.vote_seed import WEEK, seed, subscriptions, week_papers
-from bot.cadence import Period, period_containing
-from bot.delivery_state import Delivery
+from bot.delivery.periods import PeriodDigests
+from bot.delivery.state import Delivery
 from bot.digest.prepared import PreparedPapers
-from bot.models import Cadence, Paper
-from bot.period_digest import PeriodDigests
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import Cadence, Paper
+from bot.schedule.cadence import Period, period_containing
+from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 8, 24, 9, 0, tzinfo=UTC)  # the Monday after the week
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot import __version__, backfill
-from bot.arxiv_ids import parse_arxiv_id
-from bot.bootstrap import (
+from bot import __version__
+from bot.app import backfill
+from bot.app.bootstrap import (
     PREVIEW_FORMATS,
     App,
     build_app,
@@ -26,14 +26,15 @@ from bot.bootstrap import (
     preview_digest,
     preview_settled,
 )
-from bot.command_text import no_paper_text
-from bot.config import Config, load_config
+from bot.commands.wording import no_paper_text
+from bot.config.load import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
-from bot.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
-from bot.models import ChannelRef, Subscription
-from bot.replies import CLOSE_MATCHES, search_reply
-from bot.settle_preview import settled_post
-from bot.topics import parse_topics
+from bot.digest.topics import parse_topics
+from bot.lifecycle.settle_preview import settled_post
+from bot.records.chat import CLOSE_MATCHES, search_reply
+from bot.records.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
+from bot.records.models import ChannelRef, Subscription
+from bot.text.arxiv_ids import parse_arxiv_id
 
 log = logging.getLogger("paperbot")
 
@@ -319,7 +320,7 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime  # imports the scheduler; only `run` needs it
+    from bot.app.runtime import Runtime  # imports the scheduler; only `run` needs it
 
     console = (sys.stdout, sys.stdin) if args.console else (None, None)
     platforms = make_platforms(app, console_out=console[0], console_in=console[1])
@@ -333,8 +334,8 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
 
 
 async def _post_now(app: App, args: argparse.Namespace) -> int:
-    from bot.delivery import DeliveryRunner
-    from bot.delivery_state import DeliveryState, describe
+    from bot.delivery.runner import DeliveryRunner
+    from bot.delivery.state import DeliveryState, describe
 
     try:
         channel = ChannelRef.parse(args.channel)

@@ -9,14 +9,17 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from bot.artifacts_plan import CachedArtifacts
-from bot.buttons import Click, ClickAnswer
-from bot.connection import ConnectionStatus
-from bot.delivery_state import Delivery
-from bot.digest.model import Digest
-from bot.followup_plan import FollowupEvent, Seen
-from bot.link_codes import JoinResult
-from bot.models import (
+from bot.chat.buttons import Click, ClickAnswer
+from bot.chat.connection import ConnectionStatus
+from bot.chat.post_plan import OnAccepted, PostedPart
+from bot.delivery.state import Delivery
+from bot.lifecycle.artifacts_plan import CachedArtifacts
+from bot.lifecycle.followup_plan import FollowupEvent, Seen
+from bot.lifecycle.settle_plan import SettleTask
+from bot.records.chat import CommandContext, Reply
+from bot.records.digest import Digest
+from bot.records.links import JoinResult
+from bot.records.models import (
     Cadence,
     ChannelRef,
     Paper,
@@ -26,9 +29,6 @@ from bot.models import (
     SimilarPaper,
     Subscription,
 )
-from bot.post_plan import OnAccepted, PostedPart
-from bot.replies import CommandContext, Reply
-from bot.settle_plan import SettleTask
 
 
 class Clock(Protocol):
@@ -139,7 +139,8 @@ class LinkStore(Protocol):
 
 
 class SettleStore(Protocol):
-    """Settle tasks (bot/settle_plan.py): one per (posted delivery, age). Raises StoreError."""
+    """Settle tasks (bot/lifecycle/settle_plan.py): one per (posted delivery, age). Raises
+    StoreError."""
 
     async def deliveries_to_settle(self, since: datetime) -> list[Delivery]:
         """Posted records whose `posted_at` is at or after `since` and that have no settle
@@ -176,7 +177,7 @@ class SettleStore(Protocol):
 
 
 class FollowupStore(Protocol):
-    """Follow-up events (bot/followup_plan.py), one per (channel, paper, kind, value), and
+    """Follow-up events (bot/lifecycle/followup_plan.py), one per (channel, paper, kind, value), and
     what was last seen of each paper. Raises StoreError."""
 
     async def deliveries_posted_since(self, since: datetime) -> list[Delivery]:
@@ -227,7 +228,7 @@ class FollowupStore(Protocol):
 
 
 class ArtifactStore(Protocol):
-    """Hugging Face artifacts of posted papers (bot/artifacts.py), as last looked up.
+    """Hugging Face artifacts of posted papers (bot/lifecycle/artifacts.py), as last looked up.
     Raises StoreError."""
 
     async def hf_artifacts(self, arxiv_ids: Collection[str]) -> dict[str, CachedArtifacts]:
@@ -260,7 +261,7 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
 
         Web-search syntax: `"a phrase"` matches as a phrase, `-word` (or `-"a phrase"`)
         excludes papers holding it, at every stage; other words are required, each in any
-        form with its stem (`bot.topics.stem`: "world" finds "Worlds"), except stopwords and
+        form with its stem (`bot.digest.topics.stem`: "world" finds "Worlds"), except stopwords and
         a question's own words ("how do I ..."). Papers that match so are `exact`; papers
         found only by a relaxed reading (a typo corrected, or all words but one) are `close`.
         A query the search syntax cannot take is treated as plain words, never raised.
@@ -269,7 +270,7 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
 
     async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
         """The stored papers most like `paper` (itself left out, stored or not), best first:
-        those sharing its distinctive words (`bot.storage.similar_plan`), each with a reason.
+        those sharing its distinctive words (`bot.storage.search.similar_plan`), each with a reason.
         """
         ...
 
@@ -316,7 +317,7 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
         was last fetched. A backfill re-run skips the days fetched after their list closed."""
         ...
 
-    # -- delivery records (bot/delivery_state.py): one per (channel, cadence, day) -------
+    # -- delivery records (bot/delivery/state.py): one per (channel, cadence, day) -------
 
     async def create_delivery(self, delivery: Delivery) -> bool:
         """Insert the record unless one exists for its (channel, cadence, day); True if so."""
@@ -373,9 +374,10 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
 
 
 CommandHandler = Callable[[CommandContext, str], Awaitable[Reply]]
-# A button click (👍, 🔖) to its answer; never raises (bot.votes.VoteService.click).
+# A button click (👍, 🔖) to its answer; never raises (bot.commands.clicks.VoteService.click).
 ClickHandler = Callable[[Click], Awaitable[ClickAnswer]]
-# A channel's 👍 counts for some papers, shown as a digest is posted (bot.votes.VoteService.counts).
+# A channel's 👍 counts for some papers, shown as a digest is posted
+# (bot.commands.clicks.VoteService.counts).
 VoteCounts = Callable[[ChannelRef, Sequence[str]], Awaitable[Mapping[str, int]]]
 
 
@@ -404,7 +406,7 @@ class ChatPlatform(Protocol):
         (Slack's history, rate-limited) may skip it. `posted` is what earlier attempts
         recorded through `on_accepted`, which is awaited after every message the platform
         accepts and before the next one is sent: those parts and replies are not posted
-        again, and the rest is (see bot/post_plan.py).
+        again, and the rest is (see bot/chat/post_plan.py).
         """
         ...
 

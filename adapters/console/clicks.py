@@ -15,12 +15,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.arxiv_ids import parse_arxiv_id
-from bot.buttons import SAVE_LABEL, VOTE_EMOJI, ButtonAction, Click, encode_button_id
-from bot.digest.model import Digest
-from bot.models import ChannelRef
+from bot.chat.buttons import SAVE_LABEL, VOTE_EMOJI, ButtonAction, Click, encode_button_id
 from bot.ports import ClickHandler
-from bot.replies import Reply
+from bot.records.chat import Reply
+from bot.records.digest import Digest
+from bot.records.models import ChannelRef
+from bot.text.arxiv_ids import parse_arxiv_id
 
 CLICK_VERBS = {
     "vote": ButtonAction.VOTE,

@@ -32,15 +32,15 @@ from adapters.console.clicks import (
 )
 from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
-from bot.clock import SystemClock
-from bot.digest.model import Digest
+from bot.chat.post_plan import OnAccepted, PostedPart
+from bot.commands.clicks import digest_counts
 from bot.digest.text import render_text
-from bot.errors import TransientPlatformError
-from bot.models import ChannelRef, PostReceipt
 from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
-from bot.post_plan import OnAccepted, PostedPart
-from bot.replies import CommandContext
-from bot.votes import digest_counts
+from bot.records.chat import CommandContext
+from bot.records.clock import SystemClock
+from bot.records.digest import Digest
+from bot.records.errors import TransientPlatformError
+from bot.records.models import ChannelRef, PostReceipt
 
 log = logging.getLogger(__name__)
 

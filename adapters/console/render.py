@@ -2,14 +2,14 @@
 
 No markup to escape on a terminal, but paper text comes from the internet: control and
 bidi-override characters (ANSI escape sequences could rewrite the screen) are dropped before
-printing (`bot.untrusted.clean_text`).
+printing (`bot.text.untrusted.clean_text`).
 """
 
 from __future__ import annotations
 
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
-from bot.replies import CLOSE_MATCHES, Reply
-from bot.untrusted import clean_text
+from bot.records.chat import CLOSE_MATCHES, Reply
+from bot.text.untrusted import clean_text
 
 
 def render_reply(reply: Reply) -> str:

@@ -1,5 +1,5 @@
 """👍 and 🔖 on Discord: message components whose `custom_id` is the core's button id
-(bot/buttons.py), answered through discord.py's `DynamicItem`, so a click on a message
+(bot/chat/buttons.py), answered through discord.py's `DynamicItem`, so a click on a message
 posted before a restart still reaches the bot (the class is registered with
 `Client.add_dynamic_items`, not a view kept in memory).
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import discord
 
-from bot.buttons import (
+from bot.chat.buttons import (
     BUTTON_ID_PATTERN,
     SAVE_LABEL,
     VOTE_EMOJI,
@@ -29,8 +29,8 @@ from bot.buttons import (
     parse_button_id,
     vote_label,
 )
-from bot.models import HF_PAPERS, ChannelRef
 from bot.ports import ClickHandler
+from bot.records.models import HF_PAPERS, ChannelRef
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import discord
 
 from adapters.discord.text import ELLIPSIS, clamp, escape, fit, safe_url
 from bot.digest import compact
-from bot.digest.model import Digest, DigestEntry
-from bot.untrusted import one_line
+from bot.records.digest import Digest, DigestEntry
+from bot.text.untrusted import one_line
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

@@ -28,8 +28,8 @@ import discord
 from discord.gateway import DiscordWebSocket, ReconnectWebSocket
 
 from adapters.discord.posting import Sleep
-from bot.connection import Backoff, ConnectionTracker
-from bot.errors import ConfigError, TransientPlatformError
+from bot.chat.connection import Backoff, ConnectionTracker
+from bot.records.errors import ConfigError, TransientPlatformError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ for both; `before_request` for the global one (starting a thread, say).
 What Discord answers is fed back (`answered`, called for every response through an aiohttp
 trace: adapters/discord/trace.py), so the pacing learns from discord.py's 429s as well as
 ours: a global 429 holds every request for its reset time and eases the global pace off for
-a few seconds (bot/pacing.py `ease`); a 429 on a channel's sends, or a send answered with
+a few seconds (bot/chat/pacing.py `ease`); a 429 on a channel's sends, or a send answered with
 `X-RateLimit-Remaining: 0`, holds that channel until `X-RateLimit-Reset-After`. discord.py
 retries a 429 by itself (five times); each of those retries first waits for a global token,
 so retries do not pile onto the limit that refused them.
@@ -28,7 +28,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
+from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
 
 GLOBAL = "global"
 CHANNEL = "channel"

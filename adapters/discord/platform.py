@@ -40,16 +40,16 @@ from adapters.discord.render import (
 from adapters.discord.replies import post_thread_reply
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
 from adapters.discord.trace import pacing_trace
-from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
-from bot.config import DiscordConfig
-from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
-from bot.digest.model import Digest
-from bot.errors import ConfigError, PermanentPlatformError, TransientPlatformError
-from bot.models import ChannelRef, PostReceipt
+from bot.chat.connection import Backoff, ConnectionStatus, ConnectionTracker
+from bot.chat.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
+from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
+from bot.commands.clicks import digest_counts
+from bot.config.load import DiscordConfig
 from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
-from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
-from bot.replies import CommandContext, Reply, Visibility
-from bot.votes import digest_counts
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.digest import Digest
+from bot.records.errors import ConfigError, PermanentPlatformError, TransientPlatformError
+from bot.records.models import ChannelRef, PostReceipt
 
 log = logging.getLogger(__name__)
 

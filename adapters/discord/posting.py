@@ -24,7 +24,7 @@ import discord
 
 from adapters.discord.pacing import DiscordPacing
 from adapters.discord.render import DiscordMessage
-from bot.errors import (
+from bot.records.errors import (
     MessageGone,
     MessageRejected,
     PermanentPlatformError,

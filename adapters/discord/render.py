@@ -10,7 +10,7 @@ Whatever the input, `_assemble` clamps every embed text to its limit as a last g
 Discord answers 400 to a body past one.
 
 Paper text is escaped (`text.escape`), and names, titles, keywords and topics are put on one
-line first (`bot.untrusted.one_line`), whatever the store holds.
+line first (`bot.text.untrusted.one_line`), whatever the store holds.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from adapters.discord.compact import compact_embeds, detail_embed, header_conten
 from adapters.discord.marks import MARK_ROOM, add_mark, mark_content, mark_for
 from adapters.discord.text import clamp, escape, fit, safe_url, split
 from bot.digest import compact
-from bot.digest.model import Digest
-from bot.models import Paper
-from bot.replies import CLOSE_MATCHES, Reply
-from bot.summary import summarize
-from bot.untrusted import one_line
+from bot.digest.summary import summarize
+from bot.records.chat import CLOSE_MATCHES, Reply
+from bot.records.digest import Digest
+from bot.records.models import Paper
+from bot.text.untrusted import one_line
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -111,7 +111,7 @@ def render_settled(
 
 def render_late_additions(digest: Digest, *, mark_key: str | None = None) -> DiscordMessage:
     """The late-additions reply in a digest's thread: a line, then up to 10 compact papers.
-    A digest with a `heading` and no papers is a follow-up reply (bot/followups.py): its
+    A digest with a `heading` and no papers is a follow-up reply (bot/lifecycle/followups.py): its
     heading, escaped, is the whole message. With `mark_key` (the reply's key) it carries
     the mark "ref <key>.1": on its last embed's footer, or as a last subtext line."""
     if digest.heading is not None and not digest.entries:

@@ -15,8 +15,8 @@ from adapters.discord.lookup import find_marked
 from adapters.discord.pacing import DiscordPacing
 from adapters.discord.posting import Sleep, nonce_for, send_message
 from adapters.discord.render import render_late_additions
-from bot.digest.model import Digest
-from bot.errors import MessageGone, PermanentPlatformError
+from bot.records.digest import Digest
+from bot.records.errors import MessageGone, PermanentPlatformError
 
 
 async def post_thread_reply(

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.untrusted import clean_text
+from bot.text.untrusted import clean_text
 
 ELLIPSIS = "…"
 MAX_URL_CHARS = 1000  # a longer link is not shown: it could not fit a field with its label
@@ -29,7 +29,7 @@ _HIDDEN = {"[": "\ue000", "]": "\ue001", "<": "\ue002"}
 
 def escape(text: str) -> str:
     """Markdown, masked links, `<...>` tokens and mentions made literal; control and
-    bidi-override characters dropped (`bot.untrusted`); whitespace runs kept as they are."""
+    bidi-override characters dropped (`bot.text.untrusted`); whitespace runs kept as they are."""
     text = clean_text(text)
     for char in _HIDDEN.values():  # the stand-ins themselves, if the text had any, go
         text = text.replace(char, "")

@@ -22,9 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.buttons import with_vote_count
 from adapters.slack.errors import SLACK_FAILURES
-from bot.buttons import PREFIX, Click, ClickAnswer
-from bot.models import ChannelRef
+from bot.chat.buttons import PREFIX, Click, ClickAnswer
 from bot.ports import ClickHandler
+from bot.records.models import ChannelRef
 
 log = logging.getLogger(__name__)
 

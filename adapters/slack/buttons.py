@@ -1,7 +1,7 @@
 """The 👍 and 🔖 buttons under each paper as a Block Kit `actions` block, and the in-place
 change of a vote count in a message's blocks. Pure: no I/O, no slack_sdk.
 
-The button's `action_id` is the core's button id (bot/buttons.py), unique within its block;
+The button's `action_id` is the core's button id (bot/chat/buttons.py), unique within its block;
 the click's channel comes from Slack's own envelope, never from the button.
 """
 
@@ -11,7 +11,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.buttons import SAVE_LABEL, ButtonAction, encode_button_id, vote_label
+from bot.chat.buttons import SAVE_LABEL, ButtonAction, encode_button_id, vote_label
 
 Block = dict[str, Any]
 

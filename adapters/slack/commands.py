@@ -1,6 +1,6 @@
 """`/papers` on Slack: bolt AsyncApp wiring, who may manage a channel, the 3-second ack.
 
-Acknowledge first (bot/ack_plan.py): an answer that needs only the command's text (help, a
+Acknowledge first (bot/commands/ack.py): an answer that needs only the command's text (help, a
 usage mistake) goes in the ack itself; every other command is acked at once (slow ones,
 such as search, with "working on it") and answered through the command's `response_url`
 once the store and, for a change, the permission look-up (`users.info`) have answered.
@@ -22,11 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import SLACK_FAILURES
 from adapters.slack.render import SlackMessage, render_reply
-from bot.ack_plan import answered_from_text, needs_manager
-from bot.commands import is_slow
-from bot.models import ChannelRef
+from bot.commands.ack import answered_from_text, needs_manager
+from bot.commands.handler import is_slow
 from bot.ports import ClickHandler, CommandHandler
-from bot.replies import CommandContext, Reply, Visibility
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.models import ChannelRef
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.errors import (
+from bot.records.errors import (
     MessageGone,
     MessageRejected,
     PermanentPlatformError,

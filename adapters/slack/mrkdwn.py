@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.untrusted import clean_text
+from bot.text.untrusted import clean_text
 
 MAX_SECTION_CHARS = 3000  # per section text
 MAX_URL_CHARS = 1000
@@ -32,7 +32,7 @@ _LOOKALIKES = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "
 def escape(text: str) -> str:
     """Paper or user text shown literally: no link, mention, formatting or quote can form.
 
-    Control and bidi-override characters are dropped (`bot.untrusted`), Slack's three control
+    Control and bidi-override characters are dropped (`bot.text.untrusted`), Slack's three control
     characters become entities (`&` first so nothing is escaped twice), a line starting with
     `>` gets an invisible soft hyphen so it is not a quote, and formatting characters are
     wrapped in date tokens (see the module docstring).

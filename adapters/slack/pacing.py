@@ -12,7 +12,7 @@ of it, and the short bursts Slack tolerates absorb that jitter instead of answer
 A 429 is still honoured. On `chat.postMessage` the platform calls `post_limited(...)`: the
 channel waits out Retry-After (its caller retries through `before_post`, so the retries
 take their turns instead of going out together) and the workspace pace eases off for a few
-seconds (bot/pacing.py `ease`): Slack does not say whether the channel's limit or the
+seconds (bot/chat/pacing.py `ease`): Slack does not say whether the channel's limit or the
 workspace's was met, and holding every channel for a whole second on one channel's 429
 would cost fifty messages. On the Tier 3 methods (one limit per workspace) slack_sdk's
 handler waits out Retry-After and `held(...)` holds every other caller of the method too.
@@ -24,7 +24,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bot.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
+from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
 
 POST = "chat.postMessage"
 UPDATE = "chat.update"

@@ -40,15 +40,15 @@ from adapters.slack.render import (
 )
 from adapters.slack.session import SharedSession
 from adapters.slack.socket import SocketClient, SocketHandler
-from bot.clock import SystemClock
-from bot.config import SlackConfig
-from bot.connection import Backoff, ConnectionStatus, ConnectionTracker
-from bot.digest.model import Digest
-from bot.errors import ConfigError
-from bot.models import ChannelRef, PostReceipt
+from bot.chat.connection import Backoff, ConnectionStatus, ConnectionTracker
+from bot.chat.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
+from bot.commands.clicks import digest_counts
+from bot.config.load import SlackConfig
 from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
-from bot.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
-from bot.votes import digest_counts
+from bot.records.clock import SystemClock
+from bot.records.digest import Digest
+from bot.records.errors import ConfigError
+from bot.records.models import ChannelRef, PostReceipt
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class SlackPlatform:
         pacing: SlackPacing | None = None,
     ) -> None:
         _check(config)
-        self._clicks = clicks  # 👍 and 🔖 under papers (bot/votes.py)
+        self._clicks = clicks  # 👍 and 🔖 under papers (bot/commands/clicks.py)
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.config = config
         # Slack's limits, waited for before each call (adapters/slack/pacing.py)
@@ -136,7 +136,7 @@ class SlackPlatform:
         """Post the digest (one or more messages, abstracts in threads). Raises PlatformError.
 
         Parts and thread replies that `posted` records are not posted again; a part found
-        by its metadata but not recorded gets all its replies (see bot/post_plan.py).
+        by its metadata but not recorded gets all its replies (see bot/chat/post_plan.py).
         """
         parts = render_digest(digest, await digest_counts(self._vote_counts, channel, digest))
         # while any digest is being posted, the posts share one session (session.py)

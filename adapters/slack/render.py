@@ -24,11 +24,11 @@ from adapters.slack.mrkdwn import (
     split_mrkdwn,
 )
 from bot.digest import compact
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper, PaperArtifacts
-from bot.replies import CLOSE_MATCHES, Reply, Visibility
-from bot.summary import summarize
-from bot.untrusted import one_line
+from bot.digest.summary import summarize
+from bot.records.chat import CLOSE_MATCHES, Reply, Visibility
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper, PaperArtifacts
+from bot.text.untrusted import one_line
 
 MAX_BLOCKS = 50  # per message
 MAX_HEADER_CHARS = 150
@@ -284,7 +284,8 @@ def render_settled(
 def render_late_additions(digest: Digest) -> SlackMessage:
     """The late-additions reply in a digest's thread: a note, then the papers (as many as
     one message holds: a channel's maximum is far below it). A digest with a `heading` and
-    no papers is a follow-up reply (bot/followups.py): its heading, escaped, is all of it."""
+    no papers is a follow-up reply (bot/lifecycle/followups.py): its heading, escaped, is all of
+    it."""
     if digest.heading is not None and not digest.entries:
         text = escape(digest.heading)
         return SlackMessage(clip(text, MAX_FALLBACK_CHARS), tuple(sections(text)))

@@ -28,8 +28,8 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import Sleep
-from bot.connection import Backoff, ConnectionTracker
-from bot.errors import ConfigError
+from bot.chat.connection import Backoff, ConnectionTracker
+from bot.records.errors import ConfigError
 
 log = logging.getLogger(__name__)
 # slack_sdk's client logs each session's id, ping and reconnect at INFO; we log what matters.

@@ -1,8 +1,8 @@
 """Digest: the neutral model, its builder and the plain-text renderer."""
 
 from bot.digest.build import build_digest
-from bot.digest.model import TRENDING_DEFINITION, Digest, DigestEntry
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
+from bot.records.digest import TRENDING_DEFINITION, Digest, DigestEntry
 
 __all__ = [
     "TRENDING_DEFINITION",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Match, Paper, Subscription
-from bot.ranking import rank_trending
-from bot.summary import summarize
-from bot.topics import match_paper
+from bot.digest.ranking import rank_trending
+from bot.digest.summary import summarize
+from bot.digest.topics import match_paper
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Match, Paper, Subscription
 
 
 def build_digest(

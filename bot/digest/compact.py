@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from bot.models import HF_PAPERS, Paper, PaperArtifacts
-from bot.untrusted import is_clean, one_line
+from bot.records.models import HF_PAPERS, Paper, PaperArtifacts
+from bot.text.untrusted import is_clean, one_line
 
 BYLINE_AUTHORS = 3
 THREAD_AUTHORS_MAX = 30  # the full list in a thread, up to this many names

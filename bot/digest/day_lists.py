@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.digest.prepared import PreparedPapers
-from bot.models import Paper
 from bot.ports import Clock
+from bot.records.models import Paper
 
 LoadDay = Callable[[date], Awaitable[list[Paper]]]
 Prepare = Callable[[Sequence[Paper]], PreparedPapers]

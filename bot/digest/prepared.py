@@ -9,7 +9,7 @@ channels draw on the same day's list:
   first paper below its minimum upvotes);
 - each topic is matched once per run, not once per channel that follows it, and only against
   the papers that have every feature it needs (an inverted index feature -> positions,
-  `bot.topic_features`); for a one-word topic or an author, having the feature is the match;
+  `bot.digest.topic_features`); for a one-word topic or an author, having the feature is the match;
 - a paper's reason for a topic (`topic_reason`) is worked out only when a digest shows the
   paper, once per run; each paper's summary is made once;
 - channels with the same topics and none of the list posted before share one listing, each
@@ -27,12 +27,12 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, S
 from datetime import date
 
 from bot.digest.build import empty_reason, unique_papers
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper, PaperArtifacts, Subscription, Topic, TopicKind
-from bot.ranking import trending_key
-from bot.summary import summarize
-from bot.topic_features import FeatureTest, feature_test, paper_features, paper_pairs
-from bot.topics import POSITIVE_KINDS, index_reason, paper_index
+from bot.digest.ranking import trending_key
+from bot.digest.summary import summarize
+from bot.digest.topic_features import FeatureTest, feature_test, paper_features, paper_pairs
+from bot.digest.topics import POSITIVE_KINDS, index_reason, paper_index
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper, PaperArtifacts, Subscription, Topic, TopicKind
 
 _NONE: frozenset[int] = frozenset()
 LISTINGS_KEPT = 128  # topic sets whose listing is kept (least recently used goes first)

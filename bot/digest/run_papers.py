@@ -4,8 +4,8 @@ Without it every channel's digest re-read and re-parsed its day's list from the 
 channels, 10,000 reads of the same 500 papers) and matched every topic afresh. A run starts
 with an empty cache and drops it at the end, so the next run sees papers fetched since.
 
-`load_artifacts` (bot/artifacts.py `ArtifactsRunner.for_papers`) gives each set of days its
-papers' Hugging Face artifacts, once per run; it never raises and never waits long.
+`load_artifacts` (bot/lifecycle/artifacts.py `ArtifactsRunner.for_papers`) gives each set of days
+its papers' Hugging Face artifacts, once per run; it never raises and never waits long.
 
 Concurrent callers share one preparation, and it is made in a worker thread: preparing a
 500-paper day takes 0.1-0.2 s of CPU, and on the event loop that held up every slash
@@ -20,7 +20,7 @@ from datetime import date
 from typing import TypeVar
 
 from bot.digest.prepared import PreparedPapers
-from bot.models import Paper, PaperArtifacts
+from bot.records.models import Paper, PaperArtifacts
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -1,7 +1,7 @@
 """Pure: digests and papers as plain text for a terminal (the console platform and the CLI).
 
 No markup to escape: this text is printed, not posted to a chat platform. But it reaches a
-terminal, so every piece of paper or user text goes through `bot.untrusted.one_line` here,
+terminal, so every piece of paper or user text goes through `bot.text.untrusted.one_line` here,
 whatever the store holds: no escape sequence, control or bidi-override character is printed,
 and a title is one line. Lines are wrapped at `WIDTH` columns; URLs are never broken.
 """
@@ -12,9 +12,9 @@ import textwrap
 from collections.abc import Sequence
 
 from bot.digest import compact
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper
-from bot.untrusted import one_line
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper
+from bot.text.untrusted import one_line
 
 WIDTH = 100
 MAX_AUTHORS = 10

@@ -11,12 +11,12 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
-from bot.arxiv_ids import bare_id
-from bot.config import ArxivConfig
-from bot.errors import MalformedResponse, UpstreamRejected
-from bot.models import Paper
+from bot.config.load import ArxivConfig
+from bot.records.errors import MalformedResponse, UpstreamRejected
+from bot.records.models import Paper
 from bot.sources.arxiv_parse import parse_feed, parse_versions
 from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
+from bot.text.arxiv_ids import bare_id
 
 MAX_RESULTS = 100
 MAX_QUERY_WORDS = 12

@@ -13,11 +13,11 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 
-from bot.arxiv_ids import parse_arxiv_id
-from bot.errors import MalformedResponse, UpstreamRejected
-from bot.models import Paper
+from bot.records.errors import MalformedResponse, UpstreamRejected
+from bot.records.models import Paper
 from bot.sources.hf_parse import parse_timestamp
-from bot.untrusted import one_line
+from bot.text.arxiv_ids import parse_arxiv_id
+from bot.text.untrusted import one_line
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Hugging Face artifacts of a paper: `GET /api/{models,datasets,spaces}?filter=arxiv:<id>`.
 
 The Hub tags a repo `arxiv:<id>` when its card cites the paper, and these three list
-endpoints filter on the tag (bot/artifacts_plan.py says why not `/api/papers/{id}`). One
+endpoints filter on the tag (bot/lifecycle/artifacts_plan.py says why not `/api/papers/{id}`). One
 look-up is three short requests; a failure raises the SourceError tree, and the caller
-(bot/artifacts.py) keeps what it had.
+(bot/lifecycle/artifacts.py) keeps what it had.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ import asyncio
 import json
 from functools import partial
 
-from bot.artifacts_plan import KINDS, PAGE, artifacts_of, repo_ids
-from bot.config import HuggingFaceConfig
-from bot.errors import MalformedResponse, UpstreamRejected
-from bot.models import PaperArtifacts
+from bot.config.load import HuggingFaceConfig
+from bot.lifecycle.artifacts_plan import KINDS, PAGE, artifacts_of, repo_ids
+from bot.records.errors import MalformedResponse, UpstreamRejected
+from bot.records.models import PaperArtifacts
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 
 TIMEOUT_S = 5.0  # a look-up is never worth waiting long for: the next pass tries again
 
 
 class HfArtifactsSource:
-    """Implements `ArtifactLookup` (bot/artifacts.py)."""
+    """Implements `ArtifactLookup` (bot/lifecycle/artifacts.py)."""
 
     name = "huggingface-artifacts"
 

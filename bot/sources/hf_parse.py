@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.arxiv_ids import parse_arxiv_id
-from bot.errors import MalformedResponse
-from bot.models import Paper
-from bot.untrusted import is_clean, one_line
+from bot.records.errors import MalformedResponse
+from bot.records.models import Paper
+from bot.text.arxiv_ids import parse_arxiv_id
+from bot.text.untrusted import is_clean, one_line
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def _published_at(paper: Mapping[str, Any], top: Mapping[str, Any]) -> datetime:
 
 
 def _optional_text(value: object) -> str | None:
-    """Paper text on one line, without control or bidi-override characters (bot.untrusted)."""
+    """Paper text on one line, without control or bidi-override characters (bot.text.untrusted)."""
     if not isinstance(value, str):
         return None
     return one_line(value) or None

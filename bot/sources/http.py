@@ -27,7 +27,7 @@ from typing import TypeVar
 
 import httpx
 
-from bot.errors import ConfigError, MalformedResponse, SourceUnavailable, SourceUnreachable
+from bot.records.errors import ConfigError, MalformedResponse, SourceUnavailable, SourceUnreachable
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ import logging
 from dataclasses import replace
 from datetime import date
 
-from bot.cadence import Period
-from bot.config import HuggingFaceConfig
-from bot.errors import MalformedResponse, UpstreamRejected
-from bot.models import Cadence, Paper
+from bot.config.load import HuggingFaceConfig
+from bot.records.errors import MalformedResponse, UpstreamRejected
+from bot.records.models import Cadence, Paper
+from bot.schedule.cadence import Period
 from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
-from bot.untrusted import one_line
+from bot.text.untrusted import one_line
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from datetime import date
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from bot.arxiv_ids import bare_id
-from bot.errors import MalformedResponse
-from bot.models import Paper
+from bot.records.errors import MalformedResponse
+from bot.records.models import Paper
 from bot.sources.hf_parse import parse_daily_papers
+from bot.text.arxiv_ids import bare_id
 
 _FILE_NAME = re.compile(r"^daily_papers_(\d{4}-\d{2}-\d{2})\.json$")
 _WORD = re.compile(r"\w+")

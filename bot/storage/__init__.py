@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from bot.errors import ConfigError
 from bot.ports import Store
+from bot.records.errors import ConfigError
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -23,12 +23,12 @@ async def open_store(url: str, *, read_only: bool = False) -> Store:
         path = url.removeprefix(SQLITE_PREFIX)
         if not path:
             raise ConfigError("database_url: sqlite:/// needs a file path")
-        from bot.storage.sqlite import SqliteStore  # only the chosen backend is imported
+        from bot.storage.sqlite.store import SqliteStore  # only the chosen backend is imported
 
         return await SqliteStore.open(path, read_only=read_only)
     scheme = url.split(":", 1)[0] if ":" in url else url
     if scheme in POSTGRES_SCHEMES:
-        from bot.storage.postgres import PostgresStore
+        from bot.storage.postgres.store import PostgresStore
 
         return await PostgresStore.open(url)
     raise ConfigError(

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from bot.ports import Store
-from bot.storage.postgres import PostgresStore
-from bot.storage.sqlite import SqliteStore
+from bot.storage.postgres.store import PostgresStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.pg_schema import fresh_schema, postgres_url
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -1,13 +1,14 @@
-"""The artifact half of the Store contract (bot/artifacts.py, migration 15), on every backend
-of the shared `store` fixture (SQLite, and PostgreSQL when PAPERBOT_TEST_POSTGRES_URL is set)."""
+"""The artifact half of the Store contract (bot/lifecycle/artifacts.py, migration 15), on every
+backend of the shared `store` fixture (SQLite, and PostgreSQL when PAPERBOT_TEST_POSTGRES_URL is
+set)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.followup_plan import Seen
-from bot.models import PaperArtifacts
+from bot.lifecycle.followup_plan import Seen
 from bot.ports import Store
+from bot.records.models import PaperArtifacts
 
 AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)
 LINKED = PaperArtifacts(

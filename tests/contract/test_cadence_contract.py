@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.delivery_state import Delivery, DeliveryState
-from bot.models import Cadence, ChannelRef, ChannelSettings, PostReceipt, Subscription
+from bot.delivery.state import Delivery, DeliveryState
 from bot.ports import Store
+from bot.records.models import Cadence, ChannelRef, ChannelSettings, PostReceipt, Subscription
 
 NOW = datetime(2026, 8, 24, 9, 0, tzinfo=UTC)
 MONDAY = date(2026, 8, 17)

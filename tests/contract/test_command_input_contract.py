@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.command_text import GENERIC_FAILURE
-from bot.commands import Commands
-from bot.models import ChannelRef, ChannelSettings
+from bot.commands.handler import Commands
+from bot.commands.wording import GENERIC_FAILURE
+from bot.digest.service import PaperService
 from bot.ports import Store
-from bot.replies import CommandContext
-from bot.service import PaperService
+from bot.records.chat import CommandContext
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings
 from bot.sources.sample import SampleSource
 
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery_state import Delivery, DeliveryState, idempotency_key
-from bot.models import Cadence, ChannelRef, PostReceipt
+from bot.chat.post_plan import PostedPart
+from bot.delivery.state import Delivery, DeliveryState, idempotency_key
 from bot.ports import Store
-from bot.post_plan import PostedPart
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import Cadence, ChannelRef, PostReceipt
+from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2024, 5, 10, 7, 0, tzinfo=UTC)
 DAY = date(2024, 5, 9)

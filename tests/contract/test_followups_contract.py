@@ -1,15 +1,15 @@
-"""The follow-up half of the Store contract (bot/followup_plan.py), on every backend of the
-shared `store` fixture (SQLite, and PostgreSQL when PAPERBOT_TEST_POSTGRES_URL is set)."""
+"""The follow-up half of the Store contract (bot/lifecycle/followup_plan.py), on every backend of
+the shared `store` fixture (SQLite, and PostgreSQL when PAPERBOT_TEST_POSTGRES_URL is set)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.delivery_state import Delivery, DeliveryState
-from bot.followup_plan import FollowupEvent, FollowupKind, Seen
-from bot.models import Cadence, ChannelRef, ChannelSettings, Subscription
+from bot.delivery.state import Delivery, DeliveryState
+from bot.lifecycle.followup_plan import FollowupEvent, FollowupKind, Seen
 from bot.ports import Store
+from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription
 
 AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)
 DAY = date(2024, 5, 9)

@@ -8,9 +8,9 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.link_codes import JoinOutcome, code_hash, expires_at
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, Topic, TopicKind
 from bot.ports import Store
+from bot.records.links import JoinOutcome, code_hash, expires_at
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, Topic, TopicKind
 from tests.contract.conftest import StoreFactory
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
-"""The settle-task half of the Store contract (bot/settle_plan.py), on every backend of the
-shared `store` fixture (SQLite, and PostgreSQL when PAPERBOT_TEST_POSTGRES_URL is set)."""
+"""The settle-task half of the Store contract (bot/lifecycle/settle_plan.py), on every backend of
+the shared `store` fixture (SQLite, and PostgreSQL when PAPERBOT_TEST_POSTGRES_URL is set)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.delivery_state import Delivery, DeliveryState
-from bot.models import Cadence, ChannelRef
+from bot.delivery.state import Delivery, DeliveryState
+from bot.lifecycle.settle_plan import SettleState, SettleTask, tasks_for
 from bot.ports import Store
-from bot.settle_plan import SettleState, SettleTask, tasks_for
+from bot.records.models import Cadence, ChannelRef
 
 POSTED_AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)
 DAY = date(2024, 5, 9)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import Paper
 from bot.ports import Store
+from bot.records.models import Paper
 from tests.contract.test_store_contract import paper
 
 SPLAT = ("Gaussian Splatting", "avatars")

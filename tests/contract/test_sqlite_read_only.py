@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import StoreError
+from bot.records.errors import StoreError
 from bot.storage.migrations import MIGRATIONS
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.contract.test_sqlite_store import downgrade_to_version_2
 from tests.contract.test_store_contract import CORPUS
 

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError, StoreError
-from bot.models import ChannelRef, Paper
-from bot.storage import open_store, sqlite_search, sqlite_similar
-from bot.storage.codec import paper_params
+from bot.records.errors import ConfigError, StoreError
+from bot.records.models import ChannelRef, Paper
+from bot.storage import open_store
+from bot.storage.codecs.text import paper_params
 from bot.storage.migrations import MIGRATIONS, split_sqlite_script
-from bot.storage.sqlite import UPSERT_PAPER, SqliteStore
-from bot.storage.sqlite_deliveries import _CLAIM
+from bot.storage.sqlite import search as sqlite_search
+from bot.storage.sqlite import similar as sqlite_similar
+from bot.storage.sqlite.deliveries import _CLAIM
+from bot.storage.sqlite.store import UPSERT_PAPER, SqliteStore
 from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
 from tests.contract.test_store_contract import CORPUS, FULL
 
@@ -118,7 +120,7 @@ async def test_migration_4_lists_each_paper_on_the_day_an_old_database_knew(
 
 OPEN_AND_PRINT_VERSION = """
 import asyncio, sys
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 async def main():
     store = await SqliteStore.open(sys.argv[1])
     print(await store.schema_version())

@@ -15,7 +15,8 @@ from typing import Protocol
 
 import pytest
 
-from bot.models import (
+from bot.ports import Store
+from bot.records.models import (
     ChannelRef,
     ChannelSettings,
     Paper,
@@ -25,7 +26,6 @@ from bot.models import (
     TopicKind,
     WeekdayPolicy,
 )
-from bot.ports import Store
 from bot.storage.migrations import MIGRATIONS
 from tests.contract.conftest import StoreFactory
 

@@ -1,7 +1,7 @@
 """Typo correction (search stage 2), one contract for every store (issue 12).
 
 A rare word of the query gets its nearest indexed words as alternatives, the most common
-first (bot/storage/typo_plan.py): a paper's own typo ("Diusion") does not win over the word
+first (bot/storage/search/typo_plan.py): a paper's own typo ("Diusion") does not win over the word
 meant, a word many papers hold is left as typed, the papers found are "close" matches, and
 exclusions hold. The last test runs both stores on one corpus and compares their answers.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import SearchResults
 from bot.ports import Store
-from bot.storage.postgres import PostgresStore
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import SearchResults
+from bot.storage.postgres.store import PostgresStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.contract.test_store_contract import paper
 from tests.pg_schema import fresh_schema, postgres_url
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from bot.models import Paper
 from bot.ports import Store
+from bot.records.models import Paper
 from tests.contract.conftest import StoreFactory
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)

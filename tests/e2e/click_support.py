@@ -9,7 +9,7 @@ import asyncio
 import signal
 from typing import Any
 
-from bot.models import ChannelRef
+from bot.records.models import ChannelRef
 from tests.e2e.run_support import WAIT_S
 from tests.fakes.discord_api import FakeDiscord, Recorded
 from tests.fakes.discord_payloads import FakeUser

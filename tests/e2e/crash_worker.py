@@ -1,7 +1,7 @@
 """A delivery run in its own process, for the crash test: `python -m tests.e2e.crash_worker`.
 
 Arguments: DB_PATH PLATFORM_URL NOW_ISO [STEP COUNT]. With STEP and COUNT, the process
-SIGKILLs itself the COUNT-th time the runner reaches STEP (see bot.delivery.StepHook):
+SIGKILLs itself the COUNT-th time the runner reaches STEP (see bot.delivery.runner.StepHook):
 no cleanup, no flush, exactly like a machine losing power mid-run. Prints the outcomes.
 """
 
@@ -14,11 +14,11 @@ import signal
 import sys
 from datetime import date, datetime
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner, StepHook
-from bot.delivery_state import Delivery
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner, StepHook
+from bot.delivery.state import Delivery
+from bot.records.clock import FixedClock
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.ratelimited_platform import HttpChatPlatform
 
 

@@ -23,11 +23,11 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner, StepHook
-from bot.delivery_state import Delivery
-from bot.storage.postgres import PostgresStore
-from bot.storage.postgres_leader import PostgresLeaderElection
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner, StepHook
+from bot.delivery.state import Delivery
+from bot.storage.postgres.leader import PostgresLeaderElection
+from bot.storage.postgres.store import PostgresStore
 from tests.fakes.ratelimited_platform import HttpChatPlatform
 
 SPEED = 120.0  # a 10-minute lease lasts 5 s: longer than any rate-limit wait here

@@ -4,8 +4,8 @@
 The sweep is the real one (`PaperScheduler.sweep`: the day's digests, then settling, then
 follow-ups), with settling at one age, `SETTLE_AFTER_HOURS`. With STEP and COUNT the
 process SIGKILLs itself the COUNT-th time any runner reaches STEP (the step names of
-bot/delivery.py, bot/settle.py and bot/followups.py): no cleanup, no flush, like a machine
-losing power. Prints the outcomes.
+bot/delivery/runner.py, bot/lifecycle/settle.py and bot/lifecycle/followups.py): no cleanup, no
+flush, like a machine losing power. Prints the outcomes.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import signal
 import sys
 from datetime import datetime
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.followups import FollowupRunner
-from bot.scheduler import PaperScheduler
-from bot.settle import SettleRunner
-from bot.storage.sqlite import SqliteStore
+from bot.app.scheduler import PaperScheduler
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.followups import FollowupRunner
+from bot.lifecycle.settle import SettleRunner
+from bot.records.clock import FixedClock
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.crash_worker import StoredListOnly
 from tests.fakes.ratelimited_platform import HttpChatPlatform
 

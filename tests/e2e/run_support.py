@@ -19,8 +19,8 @@ from pathlib import Path
 import libfaketime
 import pytest
 
-from bot.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed, hf_fixture
 
 WAIT_S = 60.0  # a bound on waiting for the subprocess, never a sleep

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.models import ChannelRef, ChannelSettings, Subscription
-from bot.storage.sqlite import SqliteStore
-from bot.topics import parse_topics
+from bot.digest.topics import parse_topics
+from bot.records.models import ChannelRef, ChannelSettings, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.run_support import WAIT_S, start_paperbot
 from tests.fakes.feed_server import FakeFeed
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DEFAULT_LEASE
-from bot.delivery_state import DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.storage.sqlite import SqliteStore
+from bot.delivery.runner import DEFAULT_LEASE
+from bot.delivery.state import DeliveryState
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.ratelimited_platform import FakePlatformServer, serve
 
 pytestmark = pytest.mark.slow

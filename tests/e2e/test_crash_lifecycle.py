@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DEFAULT_LEASE
-from bot.followup_plan import FollowupKind
-from bot.settle_plan import SettleState
-from bot.storage.sqlite import SqliteStore
+from bot.delivery.runner import DEFAULT_LEASE
+from bot.lifecycle.followup_plan import FollowupKind
+from bot.lifecycle.settle_plan import SettleState
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.lifecycle_worker import SETTLE_AFTER_HOURS
 from tests.e2e.test_crash_delivery import CHANNELS, MONDAY, RUN_LIMIT_S, START, channel, seed
 from tests.fakes.ratelimited_platform import FakePlatformServer, serve

@@ -18,17 +18,17 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.clock import FixedClock
-from bot.command_text import MANAGERS_ONLY
-from bot.commands import Commands
-from bot.config import ArxivConfig, DeliveryConfig, HuggingFaceConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Topic, TopicKind
-from bot.service import PaperService
+from bot.commands.handler import Commands
+from bot.commands.wording import MANAGERS_ONLY
+from bot.config.load import ArxivConfig, DeliveryConfig, HuggingFaceConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import DeliveryState
+from bot.digest.service import PaperService
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Topic, TopicKind
 from bot.sources.arxiv import ArxivSource
 from bot.sources.huggingface import HuggingFaceSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import Failure, FakeDiscord, Recorded
 from tests.fakes.discord_checks import all_text, assert_nothing_live, assert_within_limits
 from tests.fakes.discord_payloads import (

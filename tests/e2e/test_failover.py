@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery_state import Delivery, DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.storage.postgres import PostgresStore
+from bot.delivery.state import Delivery, DeliveryState
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.storage.postgres.store import PostgresStore
 from tests.fakes.ratelimited_platform import FakePlatformServer, serve
 from tests.pg_schema import PgSchema, fresh_schema, postgres_url
 

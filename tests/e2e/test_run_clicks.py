@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import ChannelRef
-from bot.storage.sqlite import SqliteStore
+from bot.records.models import ChannelRef
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.click_support import (
     ADA,
     DISCORD_TOKEN_ENV,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery_state import DeliveryState
-from bot.models import ChannelRef
-from bot.storage.sqlite import SqliteStore
+from bot.delivery.state import DeliveryState
+from bot.records.models import ChannelRef
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.run_support import (
     WAIT_S,
     start_paperbot,

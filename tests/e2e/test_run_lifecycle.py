@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from bot.models import ChannelRef
+from bot.records.models import ChannelRef
 from tests.e2e.lifecycle_support import (
     DELIVERY_SECTION,
     LATE_TITLE,

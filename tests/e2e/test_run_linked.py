@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import build_app
-from bot.clock import FixedClock
-from bot.config import Config
-from bot.models import ChannelRef
-from bot.replies import CommandContext
-from bot.storage.sqlite import SqliteStore
+from bot.app.bootstrap import build_app
+from bot.config.load import Config
+from bot.records.chat import CommandContext
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.click_support import (
     ADA,
     DISCORD_TOKEN_ENV,

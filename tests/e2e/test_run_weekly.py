@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DEFAULT_LEASE
-from bot.delivery_state import DeliveryState
-from bot.models import Cadence, ChannelRef, ChannelSettings, Subscription
-from bot.storage.sqlite import SqliteStore
+from bot.delivery.runner import DEFAULT_LEASE
+from bot.delivery.state import DeliveryState
+from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.click_support import stop_cleanly
 from tests.e2e.run_support import WAIT_S, start_paperbot, until, write_config
 from tests.fakes.feed_server import FakeFeed

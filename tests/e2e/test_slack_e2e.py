@@ -20,16 +20,16 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
-from bot.commands import Commands
-from bot.config import ArxivConfig, HuggingFaceConfig, SlackConfig
-from bot.delivery_state import idempotency_key
-from bot.digest.model import Digest
-from bot.models import ChannelRef, ChannelSettings, Topic, TopicKind
-from bot.service import PaperService
+from bot.commands.handler import Commands
+from bot.config.load import ArxivConfig, HuggingFaceConfig, SlackConfig
+from bot.delivery.state import idempotency_key
+from bot.digest.service import PaperService
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest
+from bot.records.models import ChannelRef, ChannelSettings, Topic, TopicKind
 from bot.sources.arxiv import ArxivSource
 from bot.sources.huggingface import HuggingFaceSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed, hf_fixture
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi

@@ -16,7 +16,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord import DiscordPlatform
-from bot.config import DiscordConfig
+from bot.config.load import DiscordConfig
 from bot.ports import CommandHandler
 from tests.fakes.discord_api import FakeDiscord
 

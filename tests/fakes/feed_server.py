@@ -49,7 +49,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.arxiv_ids import parse_arxiv_id
+from bot.text.arxiv_ids import parse_arxiv_id
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HF_FIXTURES = FIXTURES / "hf"

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from bot.digest.model import Digest
-from bot.errors import MessageGone
-from bot.models import ChannelRef, PostReceipt
+from bot.chat.post_plan import OnAccepted, PostedPart
 from bot.ports import Clock, CommandHandler
-from bot.post_plan import OnAccepted, PostedPart
+from bot.records.digest import Digest
+from bot.records.errors import MessageGone
+from bot.records.models import ChannelRef, PostReceipt
 
 
 class MemoryPlatform:

@@ -1,6 +1,6 @@
 """Server-side rate limits for the loopback fakes: what Slack and Discord enforce, strictly.
 
-Independent of the code under test (bot/pacing.py): strict token buckets keyed by name, a
+Independent of the code under test (bot/chat/pacing.py): strict token buckets keyed by name, a
 request passes only if every bucket it touches has a token, and is otherwise answered 429
 with the seconds until it would pass. The clock is injected (a test's virtual clock, or the
 monotonic clock in a benchmark).

@@ -30,12 +30,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.digest.model import Digest
+from bot.chat.post_plan import OnAccepted, PostedPart
 from bot.digest.text import render_text
-from bot.errors import MessageGone, PermanentPlatformError, TransientPlatformError
-from bot.models import ChannelRef, PostReceipt
 from bot.ports import CommandHandler
-from bot.post_plan import OnAccepted, PostedPart
+from bot.records.digest import Digest
+from bot.records.errors import MessageGone, PermanentPlatformError, TransientPlatformError
+from bot.records.models import ChannelRef, PostReceipt
 
 
 @dataclass

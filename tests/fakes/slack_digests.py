@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper
 from bot.sources.sample import load_snapshot, snapshot_dir
 
 DAY = date(2026, 8, 21)

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
-from bot.config import SlackConfig
-from bot.digest.model import Digest, DigestEntry
-from bot.models import ChannelRef, Paper
+from bot.config.load import SlackConfig
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import ChannelRef, Paper
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep
 from tests.fakes.pacing import VirtualTime, discord_pacing, slack_pacing
 from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits

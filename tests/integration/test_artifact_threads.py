@@ -21,16 +21,16 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
-from bot.artifacts import ArtifactsRunner
-from bot.clock import FixedClock
-from bot.config import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.followups import FollowupRunner
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.config.load import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.artifacts import ArtifactsRunner
+from bot.lifecycle.followups import FollowupRunner
+from bot.lifecycle.settle import SettleRunner
 from bot.ports import ChatPlatform
-from bot.settle import SettleRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.sources.hf_artifacts import HfArtifactsSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_setup import config_for, fake_discord
 from tests.fakes.discord_setup import no_sleep as discord_no_sleep
 from tests.fakes.feed_server import FakeFeed

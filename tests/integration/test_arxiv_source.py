@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.config import DEFAULT_USER_AGENT, ArxivConfig
-from bot.errors import MalformedResponse, SourceUnavailable, UpstreamRejected
+from bot.config.load import DEFAULT_USER_AGENT, ArxivConfig
+from bot.records.errors import MalformedResponse, SourceUnavailable, UpstreamRejected
 from bot.sources import ArxivSource
 from tests.fakes.feed_server import ARXIV_PATH, FakeFeed, atom_versions
 

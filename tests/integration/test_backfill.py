@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.backfill import plan_backfill, run_backfill
-from bot.clock import FixedClock
-from bot.config import ArxivConfig, HuggingFaceConfig
-from bot.models import ChannelSettings
-from bot.service import PaperService
+from bot.app.backfill import plan_backfill, run_backfill
+from bot.config.load import ArxivConfig, HuggingFaceConfig
+from bot.digest.service import PaperService
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelSettings
 from bot.sources import ArxivSource, HuggingFaceSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import HF_PATH, FakeFeed, hf_fixture
 
 WED, THU, FRI = date(2026, 8, 19), date(2026, 8, 20), date(2026, 8, 21)

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.command_text import GENERIC_FAILURE, MANAGERS_ONLY, SOURCE_DOWN, VERBS
-from bot.commands import Commands
-from bot.errors import SourceUnavailable, UpstreamRejected
-from bot.models import (
+from bot.commands.handler import Commands
+from bot.commands.wording import GENERIC_FAILURE, MANAGERS_ONLY, SOURCE_DOWN, VERBS
+from bot.digest.service import PaperService
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.clock import FixedClock
+from bot.records.errors import SourceUnavailable, UpstreamRejected
+from bot.records.models import (
     ChannelRef,
     ChannelSettings,
     Paper,
@@ -23,10 +25,8 @@ from bot.models import (
     TopicKind,
     WeekdayPolicy,
 )
-from bot.replies import CommandContext, Reply, Visibility
-from bot.service import PaperService
 from bot.sources.sample import SampleSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)  # the sample's newest day, 2026-08-21, is closed
 COVERED = date(2026, 8, 21)
@@ -618,11 +618,11 @@ async def test_an_unexpected_error_is_logged_not_shown(
 ) -> None:
     secret = "xoxb-not-for-chat"
     broken = failing_commands(store, RuntimeError(f"token {secret} rejected"))
-    with caplog.at_level(logging.ERROR, logger="bot.commands"):
+    with caplog.at_level(logging.ERROR, logger="bot.commands.handler"):
         reply = await broken.handle(ALICE, "search nothing in the store matches")
     assert reply == Reply(GENERIC_FAILURE, is_error=True)
     assert secret not in reply.text
-    [record] = [r for r in caplog.records if r.name == "bot.commands"]
+    [record] = [r for r in caplog.records if r.name == "bot.commands.handler"]
     assert record.getMessage() == "/papers search failed in console:team:c1"
     assert record.exc_info is not None  # the traceback goes to the log, not to chat
     assert secret not in record.getMessage()
@@ -632,7 +632,7 @@ async def test_an_unexpected_error_in_show_is_logged_not_shown(
     store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     broken = failing_commands(store, RuntimeError("boom"))
-    with caplog.at_level(logging.ERROR, logger="bot.commands"):
+    with caplog.at_level(logging.ERROR, logger="bot.commands.handler"):
         reply = await broken.handle(ALICE, "show 2608.99999")
     assert reply.text == GENERIC_FAILURE
     assert "boom" not in reply.text
@@ -644,10 +644,10 @@ async def test_a_source_outage_says_so_without_a_traceback(
 ) -> None:
     outage = SourceUnavailable("arxiv: HTTP 503 after 5 attempt(s)")
     broken = failing_commands(store, outage)
-    with caplog.at_level(logging.WARNING, logger="bot.commands"):
+    with caplog.at_level(logging.WARNING, logger="bot.commands.handler"):
         reply = await broken.handle(ALICE, "search nothing in the store matches")
     assert reply == Reply(f"{SOURCE_DOWN} (arxiv: HTTP 503 after 5 attempt(s))", is_error=True)
-    [record] = [r for r in caplog.records if r.name == "bot.commands"]
+    [record] = [r for r in caplog.records if r.name == "bot.commands.handler"]
     assert record.levelno == logging.WARNING
     assert record.exc_info is None  # an outage is not a bug
 

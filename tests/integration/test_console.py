@@ -14,14 +14,14 @@ import pytest
 
 from adapters.console import ConsolePlatform, render_reply
 from adapters.console.platform import BANNER, HINT, command_text
-from bot.clock import FixedClock
-from bot.commands import Commands
-from bot.digest.model import Digest, DigestEntry
-from bot.models import ChannelRef, ChannelSettings, Paper
-from bot.replies import CommandContext, Reply
-from bot.service import PaperService
+from bot.commands.handler import Commands
+from bot.digest.service import PaperService
+from bot.records.chat import CommandContext, Reply
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import ChannelRef, ChannelSettings, Paper
 from bot.sources.sample import SampleSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)
 

@@ -1,5 +1,5 @@
 """The console tries every vote verb offline, through the same command chain and click
-handler as the chat platforms (bot/bootstrap.py), on the shipped sample and a real SQLite
+handler as the chat platforms (bot/app/bootstrap.py), on the shipped sample and a real SQLite
 file: `vote <n>` and `save <n>` under the papers on screen, `/papers saved`, `top`,
 `settings cadence`, and `link` between two console channels (`channel <name>`)."""
 
@@ -14,10 +14,10 @@ import pytest
 
 from adapters.console import ConsolePlatform
 from adapters.console.clicks import CHANNEL_USAGE, CLICK_USAGE, NOTHING_SHOWN
-from bot.bootstrap import App, build_app, make_platforms
-from bot.config import Config
-from bot.models import ChannelRef
-from bot.votes import NOT_SUBSCRIBED
+from bot.app.bootstrap import App, build_app, make_platforms
+from bot.commands.clicks import NOT_SUBSCRIBED
+from bot.config.load import Config
+from bot.records.models import ChannelRef
 from tests.fakes.slack_digests import digest_of, real_papers
 
 FIRST, SECOND = "2608.19880", "2608.18580"  # the sample's newest day, papers 1 and 2

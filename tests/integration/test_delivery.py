@@ -11,21 +11,15 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import Delivery, DeliveryState, EmptyReason
-from bot.errors import PermanentPlatformError, SourceUnavailable, StoreError
-from bot.models import (
-    ChannelRef,
-    ChannelSettings,
-    Paper,
-    Subscription,
-    WeekdayPolicy,
-)
-from bot.schedule import MAX_LOOKBACK
-from bot.storage.sqlite import SqliteStore
-from bot.topics import parse_topics
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import Delivery, DeliveryState, EmptyReason
+from bot.digest.topics import parse_topics
+from bot.records.clock import FixedClock
+from bot.records.errors import PermanentPlatformError, SourceUnavailable, StoreError
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.schedule.daily import MAX_LOOKBACK
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve
 

@@ -9,13 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import Delivery
-from bot.digest.model import Digest
-from bot.models import ChannelRef, Paper, PostReceipt
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import Delivery
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest
+from bot.records.models import ChannelRef, Paper, PostReceipt
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.integration.test_delivery import MONDAY, TUESDAY_7, FakeRefresher, paper, subscribe
 

@@ -1,7 +1,7 @@
 """A digest posted by the real DeliveryRunner shows the channel's 👍 counts on its buttons:
 a paper voted on before the post (in `/papers today`, say) reads "👍 2", on Slack (blocks
 sent to the fake Web API) and on Discord (components sent to the fake REST API), with the
-platforms given `vote_counts` as bot/bootstrap.py gives it, a real SQLite file, and votes
+platforms given `vote_counts` as bot/app/bootstrap.py gives it, a real SQLite file, and votes
 cast through VoteService.click.
 """
 
@@ -16,15 +16,15 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
-from bot.buttons import Click
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.errors import StoreError
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.chat.buttons import Click
+from bot.commands.clicks import VoteService
+from bot.config.load import DeliveryConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
 from bot.ports import ChatPlatform
-from bot.storage.sqlite import SqliteStore
-from bot.votes import VoteService
+from bot.records.clock import FixedClock
+from bot.records.errors import StoreError
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi

@@ -1,5 +1,5 @@
-"""Digests ahead of settling (bot/lanes.py, bot/scheduler.py): a channel's wake-up posts its
-digest while a settling pass is held mid-edit (it used to wait for the whole pass), and
+"""Digests ahead of settling (bot/delivery/lanes.py, bot/app/scheduler.py): a channel's wake-up
+posts its digest while a settling pass is held mid-edit (it used to wait for the whole pass), and
 settling steps aside while a digest run is in flight.
 
 The injected clock is years ahead of the wall clock, so APScheduler never fires by itself;
@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.digest.model import Digest
-from bot.lanes import DigestLane
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
-from bot.scheduler import PaperScheduler
-from bot.settle import SettleRunner
-from bot.storage.sqlite import SqliteStore
+from bot.app.scheduler import PaperScheduler
+from bot.config.load import DeliveryConfig
+from bot.delivery.lanes import DigestLane
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.settle import SettleRunner
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 
 NOW = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)  # a Wednesday, far ahead of any wall clock

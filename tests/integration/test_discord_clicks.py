@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.clock import FixedClock
-from bot.models import ChannelRef, Subscription
-from bot.replies import CommandContext, Reply
-from bot.storage.sqlite import SqliteStore
-from bot.votes import PAUSED, VoteService
+from bot.commands.clicks import PAUSED, VoteService
+from bot.records.chat import CommandContext, Reply
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord, Recorded
 from tests.fakes.discord_payloads import FakeUser
 from tests.fakes.discord_setup import WAIT_S, config_for, fake_discord, no_sleep, serving

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.config import DiscordConfig
-from bot.errors import ConfigError
-from bot.models import ChannelRef
-from bot.replies import CommandContext, Reply, Visibility
+from bot.config.load import DiscordConfig
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.errors import ConfigError
+from bot.records.models import ChannelRef
 from tests.fakes.discord_api import FakeDiscord, Recorded
 from tests.fakes.discord_payloads import (
     MANAGER_PERMISSIONS,

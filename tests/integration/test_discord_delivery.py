@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import DeliveryState
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import Failure, FakeDiscord
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep
 

@@ -20,12 +20,12 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.discord.marks import part_of
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DEFAULT_LEASE, DeliveryRunner, StepHook
-from bot.delivery_state import Delivery, DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner, StepHook
+from bot.delivery.state import Delivery, DeliveryState
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import NONCE_WINDOW_S, FakeDiscord
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep
 

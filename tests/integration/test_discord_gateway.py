@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.clock import FixedClock
-from bot.connection import ConnectionStatus, LinkState
-from bot.errors import ConfigError
-from bot.replies import CommandContext, Reply
+from bot.chat.connection import ConnectionStatus, LinkState
+from bot.records.chat import CommandContext, Reply
+from bot.records.clock import FixedClock
+from bot.records.errors import ConfigError
 from tests.fakes.discord_api import Failure, FakeDiscord
 from tests.fakes.discord_setup import (
     WAIT_S,

@@ -12,10 +12,10 @@ from adapters.discord import DiscordPlatform
 from adapters.discord.marks import mark_for, part_of
 from adapters.discord.posting import nonce_for, send_message
 from adapters.discord.render import DiscordMessage
-from bot.digest.model import Digest, DigestEntry
-from bot.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
-from bot.models import ChannelRef, Paper
-from bot.post_plan import PostedPart
+from bot.chat.post_plan import PostedPart
+from bot.records.digest import Digest, DigestEntry
+from bot.records.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
+from bot.records.models import ChannelRef, Paper
 from tests.fakes.discord_api import Failure, FakeDiscord
 from tests.fakes.discord_checks import assert_nothing_live, assert_within_limits
 from tests.fakes.discord_setup import config_for, fake_discord

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
-from bot.config import DEFAULT_USER_AGENT, ArxivConfig, DeliveryConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.followups import FollowupRunner, FollowupStep
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.config.load import DEFAULT_USER_AGENT, ArxivConfig, DeliveryConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.followups import FollowupRunner, FollowupStep
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.sources import ArxivSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed, atom_versions
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi

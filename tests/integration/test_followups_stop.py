@@ -11,12 +11,12 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.followups import FollowupRunner
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.followups import FollowupRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 
 NOW = datetime(2031, 5, 14, 6, 0, tzinfo=UTC)  # a Wednesday; the clock is injected

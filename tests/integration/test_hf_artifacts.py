@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from bot.artifacts import ArtifactsRunner
-from bot.clock import FixedClock
-from bot.config import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
-from bot.delivery import DeliveryRunner
-from bot.digest.model import Digest
-from bot.errors import SourceError
-from bot.models import (
+from bot.config.load import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.lifecycle.artifacts import ArtifactsRunner
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest
+from bot.records.errors import SourceError
+from bot.records.models import (
     ChannelRef,
     ChannelSettings,
     Paper,
@@ -33,7 +33,7 @@ from bot.models import (
     WeekdayPolicy,
 )
 from bot.sources.hf_artifacts import HfArtifactsSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed
 from tests.fakes.memory_platform import MemoryPlatform
 

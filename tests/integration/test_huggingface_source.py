@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.cadence import period_containing
-from bot.config import DEFAULT_USER_AGENT, HuggingFaceConfig
-from bot.errors import ConfigError, MalformedResponse, SourceUnavailable, UpstreamRejected
-from bot.models import Cadence
+from bot.config.load import DEFAULT_USER_AGENT, HuggingFaceConfig
+from bot.records.errors import ConfigError, MalformedResponse, SourceUnavailable, UpstreamRejected
+from bot.records.models import Cadence
+from bot.schedule.cadence import period_containing
 from bot.sources import HuggingFaceSource
 from bot.sources.http import parse_retry_after
 from bot.sources.huggingface import MAX_PAGES

@@ -15,8 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.leader import AlwaysLeader, follow_leadership, open_leader_election
-from bot.storage.postgres_leader import PostgresLeaderElection
+from bot.app.leader import AlwaysLeader, follow_leadership, open_leader_election
+from bot.storage.postgres.leader import PostgresLeaderElection
 from tests.pg_schema import PgSchema, fresh_schema, postgres_url
 
 TAKEOVER_DEADLINE_S = 5.0
@@ -25,7 +25,7 @@ POLL_S = 0.05
 
 HOLDER = """
 import asyncio, sys
-from bot.storage.postgres_leader import PostgresLeaderElection
+from bot.storage.postgres.leader import PostgresLeaderElection
 
 async def main() -> None:
     election = PostgresLeaderElection(sys.argv[1], schema=sys.argv[2])

@@ -1,5 +1,5 @@
 """`/papers link` and `unlink` through the whole command chain the platforms call
-(bot/bootstrap.py App.handle) with a real SQLite file: a Slack channel invites, a Discord
+(bot/app/bootstrap.py App.handle) with a real SQLite file: a Slack channel invites, a Discord
 channel joins, and the two share topics, settings and votes until they unlink."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, build_app
-from bot.buttons import ButtonAction, Click, encode_button_id
-from bot.clock import FixedClock
-from bot.command_text import MANAGERS_ONLY
-from bot.config import Config
-from bot.link_commands import BAD_CODE
-from bot.models import ChannelRef, Paper
-from bot.replies import CommandContext, Reply, Visibility
+from bot.app.bootstrap import App, build_app
+from bot.chat.buttons import ButtonAction, Click, encode_button_id
+from bot.commands.links import BAD_CODE
+from bot.commands.wording import MANAGERS_ONLY
+from bot.config.load import Config
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, Paper
 
 NOW = datetime(2031, 5, 14, 8, 0, tzinfo=UTC)
 SLACK = ChannelRef("slack", "C1", "T1")

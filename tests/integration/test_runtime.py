@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, build_app
-from bot.clock import FixedClock
-from bot.config import Config
-from bot.connection import ConnectionStatus, LinkState
-from bot.errors import ConfigError, PaperbotError
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.app.bootstrap import App, build_app
+from bot.app.runtime import Runtime
+from bot.chat.connection import ConnectionStatus, LinkState
+from bot.config.load import Config
 from bot.ports import CommandHandler
-from bot.replies import CommandContext
-from bot.runtime import Runtime
+from bot.records.chat import CommandContext
+from bot.records.clock import FixedClock
+from bot.records.errors import ConfigError, PaperbotError
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 from tests.fakes.memory_platform import MemoryPlatform
 
 NOW = datetime(2031, 5, 14, 8, 0, tzinfo=UTC)

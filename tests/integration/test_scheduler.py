@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import DeliveryState
-from bot.followups import FollowupRunner
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
-from bot.schedule import covered_day
-from bot.scheduler import PaperScheduler
-from bot.settle import SettleRunner
-from bot.storage.sqlite import SqliteStore
+from bot.app.scheduler import PaperScheduler
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import DeliveryState
+from bot.lifecycle.followups import FollowupRunner
+from bot.lifecycle.settle import SettleRunner
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.schedule.daily import covered_day
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.memory_platform import MemoryPlatform
 
 # Wednesday 2031-05-14 06:00 UTC: far ahead of any wall clock running these tests

@@ -9,13 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import ArxivConfig, HuggingFaceConfig
-from bot.errors import SourceUnavailable
-from bot.models import ChannelRef, ChannelSettings, PostReceipt, Subscription, Topic, TopicKind
-from bot.service import PaperService, unclosed_day
+from bot.config.load import ArxivConfig, HuggingFaceConfig
+from bot.digest.service import PaperService, unclosed_day
+from bot.records.clock import FixedClock
+from bot.records.errors import SourceUnavailable
+from bot.records.models import (
+    ChannelRef,
+    ChannelSettings,
+    PostReceipt,
+    Subscription,
+    Topic,
+    TopicKind,
+)
 from bot.sources import ArxivSource, HuggingFaceSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed
 
 DAY = date(2026, 8, 21)

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig
-from bot.delivery import DEFAULT_LEASE, DeliveryRunner
-from bot.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
-from bot.settle import SettleRunner, SettleStep
-from bot.settle_plan import SettleState, SettleTask
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig
+from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner
+from bot.lifecycle.settle import SettleRunner, SettleStep
+from bot.lifecycle.settle_plan import SettleState, SettleTask
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep
 from tests.integration.test_settle_slack import A_DAY_LATER, DAY, POST_AT, Source, WorkerDied

@@ -15,13 +15,13 @@ from adapters.console import ConsolePlatform
 from adapters.console.render import render_reply as console_reply
 from adapters.discord.render import render_reply as discord_reply
 from adapters.slack.render import render_reply as slack_reply
-from bot.clock import FixedClock
-from bot.commands import Commands
-from bot.models import ChannelRef, ChannelSettings
-from bot.replies import CommandContext, Reply
-from bot.service import PaperService
+from bot.commands.handler import Commands
+from bot.digest.service import PaperService
+from bot.records.chat import CommandContext, Reply
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings
 from bot.sources.sample import SampleSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)
 ALICE = CommandContext(ChannelRef("console", "c1", "team"), user_id="U1", user_name="alice")

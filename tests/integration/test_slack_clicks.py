@@ -17,13 +17,13 @@ import pytest
 
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.render import render_digest
-from bot.buttons import Click
-from bot.clock import FixedClock
-from bot.digest.model import Digest, DigestEntry
-from bot.models import ChannelRef, Subscription
-from bot.replies import CommandContext, Reply
-from bot.storage.sqlite import SqliteStore
-from bot.votes import NOT_SUBSCRIBED, PAUSED, UNKNOWN_PAPER, VoteService
+from bot.chat.buttons import Click
+from bot.commands.clicks import NOT_SUBSCRIBED, PAUSED, UNKNOWN_PAPER, VoteService
+from bot.records.chat import CommandContext, Reply
+from bot.records.clock import FixedClock
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import ChannelRef, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_digests import real_papers
 from tests.integration.test_slack_commands import CHANNEL, config, send

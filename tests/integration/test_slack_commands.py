@@ -17,10 +17,10 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING, Permissions
 from adapters.slack.platform import SlackPlatform, make_client
-from bot.config import SlackConfig
-from bot.errors import ConfigError
-from bot.models import ChannelRef
-from bot.replies import CommandContext, Reply, Visibility
+from bot.config.load import SlackConfig
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.errors import ConfigError
+from bot.records.models import ChannelRef
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import real_papers
 

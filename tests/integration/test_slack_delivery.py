@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig, SlackConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig, SlackConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import DeliveryState
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 

@@ -11,10 +11,10 @@ from slack_sdk.models.blocks import Block
 
 from adapters.slack.platform import METADATA_EVENT, SlackPlatform
 from adapters.slack.render import render_digest
-from bot.clock import FixedClock
-from bot.config import SlackConfig
-from bot.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
-from bot.models import ChannelRef
+from bot.config.load import SlackConfig
+from bot.records.clock import FixedClock
+from bot.records.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
+from bot.records.models import ChannelRef
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import digest_of, long_papers, real_papers

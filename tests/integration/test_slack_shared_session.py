@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.platform import make_client
 from adapters.slack.session import SharedSession
-from bot.config import SlackConfig
+from bot.config.load import SlackConfig
 from tests.fakes.slack_api import FakeSlackApi
 
 

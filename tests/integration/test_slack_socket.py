@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
-from bot.config import SlackConfig
-from bot.connection import ConnectionStatus, LinkState
-from bot.errors import ConfigError
-from bot.replies import CommandContext, Reply
+from bot.chat.connection import ConnectionStatus, LinkState
+from bot.config.load import SlackConfig
+from bot.records.chat import CommandContext, Reply
+from bot.records.clock import FixedClock
+from bot.records.errors import ConfigError
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.integration.test_slack_commands import command_form
 from tests.integration.test_slack_post import NOW

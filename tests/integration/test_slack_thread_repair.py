@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from adapters.slack.platform import SlackPlatform
-from bot.clock import FixedClock
-from bot.config import DeliveryConfig, SlackConfig
-from bot.delivery import DEFAULT_LEASE, DeliveryRunner, StepHook
-from bot.delivery_state import Delivery, DeliveryState
-from bot.models import ChannelRef, ChannelSettings, Subscription
-from bot.storage.sqlite import SqliteStore
+from bot.config.load import DeliveryConfig, SlackConfig
+from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner, StepHook
+from bot.delivery.state import Delivery, DeliveryState
+from bot.records.clock import FixedClock
+from bot.records.models import ChannelRef, ChannelSettings, Subscription
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import long_papers

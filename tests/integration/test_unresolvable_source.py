@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from bot.config import DEFAULT_USER_AGENT, ArxivConfig, HuggingFaceConfig
-from bot.errors import SourceUnavailable, SourceUnreachable
+from bot.config.load import DEFAULT_USER_AGENT, ArxivConfig, HuggingFaceConfig
+from bot.records.errors import SourceUnavailable, SourceUnreachable
 from bot.sources import ArxivSource, HuggingFaceSource
 
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
-from bot.delivery import DeliveryRunner
-from bot.delivery_state import Delivery, DeliveryState
-from bot.models import Cadence, ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
+from bot.config.load import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.state import Delivery, DeliveryState
+from bot.records.clock import FixedClock
+from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
 from bot.sources import HuggingFaceSource
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.feed_server import FakeFeed, hf_fixture
 from tests.fakes.ratelimited_platform import FakePlatformServer, HttpChatPlatform, serve
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ack_plan import answered_from_text, needs_manager, shown_to_channel
+from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "httpx": ("bot/sources/",),
     "aiosqlite": ("bot/storage/sqlite",),
     "asyncpg": ("bot/storage/postgres",),
-    "apscheduler": ("bot/scheduler.py",),
+    "apscheduler": ("bot/app/scheduler.py",),
     "slack_sdk": ("adapters/slack/",),
     "slack_bolt": ("adapters/slack/",),
     "discord": ("adapters/discord/",),
@@ -54,7 +54,7 @@ def test_third_party_io_libraries_are_imported_in_one_place(path: Path) -> None:
 def test_dependencies_point_inward(path: Path) -> None:
     rel = _rel(path)
     tops = {name.split(".")[0] for name in _imports(path)}
-    if rel.startswith("bot/") and rel != "bot/bootstrap.py":
+    if rel.startswith("bot/") and rel != "bot/app/bootstrap.py":
         assert "adapters" not in tops, f"{rel}: the core imports adapters only in bootstrap"
     if rel.startswith("adapters/"):
         own = rel.split("/")[1]

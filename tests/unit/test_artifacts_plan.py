@@ -1,15 +1,15 @@
-"""Which artifact look-ups are due and what a Hub list answer holds (bot/artifacts_plan.py),
-and where the cached artifacts end up: a digest's entries (PreparedPapers) and a settled
-post (settled_digests)."""
+"""Which artifact look-ups are due and what a Hub list answer holds
+(bot/lifecycle/artifacts_plan.py), and where the cached artifacts end up: a digest's entries
+(PreparedPapers) and a settled post (settled_digests)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.artifacts_plan import CachedArtifacts, artifacts_of, before_ids, due, repo_ids
 from bot.digest.prepared import PreparedPapers
-from bot.models import ChannelRef, Paper, PaperArtifacts, Subscription
-from bot.settle_plan import settled_digests
+from bot.lifecycle.artifacts_plan import CachedArtifacts, artifacts_of, before_ids, due, repo_ids
+from bot.lifecycle.settle_plan import settled_digests
+from bot.records.models import ChannelRef, Paper, PaperArtifacts, Subscription
 
 NOW = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
 DAY = date(2024, 5, 13)

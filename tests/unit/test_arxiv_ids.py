@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.arxiv_ids import bare_id, parse_arxiv_id
+from bot.text.arxiv_ids import bare_id, parse_arxiv_id
 
 
 @pytest.mark.parametrize(

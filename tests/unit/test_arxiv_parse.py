@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import MalformedResponse, UpstreamRejected
+from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.sources.arxiv import build_search_query
 from bot.sources.arxiv_parse import parse_feed, parse_versions
 from tests.fakes.feed_server import arxiv_fixture

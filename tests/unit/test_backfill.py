@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.backfill import (
+from bot.app.backfill import (
     BackfillReport,
     check_range,
     failure_lines,
@@ -14,7 +14,7 @@ from bot.backfill import (
     plan_backfill,
     summary_line,
 )
-from bot.errors import UserInputError
+from bot.records.errors import UserInputError
 
 TODAY = date(2026, 8, 22)
 CUTOFF = time(3, 0)

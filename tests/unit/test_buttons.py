@@ -1,4 +1,5 @@
-"""Button ids and labels (bot/buttons.py) and the vote verbs' parsing (bot/vote_parse.py)."""
+"""Button ids and labels (bot/chat/buttons.py) and the vote verbs' parsing
+(bot/commands/parse_votes.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.buttons import (
-    ButtonAction,
-    ButtonId,
-    encode_button_id,
-    parse_button_id,
-    vote_label,
-)
-from bot.command_parse import parse_command
-from bot.errors import UserInputError
-from bot.vote_parse import Saved, Top, TopPeriod, period_start
+from bot.chat.buttons import ButtonAction, ButtonId, encode_button_id, parse_button_id, vote_label
+from bot.commands.parse import parse_command
+from bot.commands.parse_votes import Saved, Top, TopPeriod, period_start
+from bot.records.errors import UserInputError
 
 
 @pytest.mark.parametrize(

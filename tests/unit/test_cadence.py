@@ -1,4 +1,4 @@
-"""Weekly and monthly schedule maths (bot/cadence.py), by tables."""
+"""Weekly and monthly schedule maths (bot/schedule/cadence.py), by tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.cadence import (
+from bot.records.models import Cadence, ChannelSettings
+from bot.schedule.cadence import (
     Period,
     closes_at,
     due_posts,
@@ -15,8 +16,7 @@ from bot.cadence import (
     period_containing,
     post_at,
 )
-from bot.models import Cadence, ChannelSettings
-from bot.schedule import Action
+from bot.schedule.daily import Action
 
 W, M = Cadence.WEEKLY, Cadence.MONTHLY
 

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.command_parse import (
+from bot.commands.parse import (
     Command,
     Help,
     ListTopics,
@@ -23,9 +23,9 @@ from bot.command_parse import (
     split_verb,
     split_words,
 )
-from bot.errors import UserInputError
-from bot.models import Cadence, ChannelSettings, WeekdayPolicy
-from bot.settings_parse import SettingsChange, canonical_timezone
+from bot.commands.parse_settings import SettingsChange, canonical_timezone
+from bot.records.errors import UserInputError
+from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
 
 
 @pytest.mark.parametrize(

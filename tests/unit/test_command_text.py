@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.command_text import connection_text, when_text
-from bot.connection import Backoff, ConnectionStatus, LinkState
+from bot.chat.connection import Backoff, ConnectionStatus, LinkState
+from bot.commands.wording import connection_text, when_text
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
 

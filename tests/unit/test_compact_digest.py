@@ -12,8 +12,8 @@ import pytest
 
 from adapters.discord.render import render_details, render_digest
 from bot.digest import build_digest, compact
-from bot.digest.model import Digest
-from bot.models import ChannelRef, Paper, PaperArtifacts, Subscription, Topic, TopicKind
+from bot.records.digest import Digest
+from bot.records.models import ChannelRef, Paper, PaperArtifacts, Subscription, Topic, TopicKind
 from bot.sources.hf_parse import parse_item
 from tests.fakes.discord_checks import assert_within_limits
 

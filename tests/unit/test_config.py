@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, check_timezone, load_config, parse_time, redacted_url
-from bot.config_keys import KEYS
-from bot.errors import ConfigError
-from bot.models import WeekdayPolicy
+from bot.config.keys import KEYS
+from bot.config.load import Config, check_timezone, load_config, parse_time, redacted_url
+from bot.records.errors import ConfigError
+from bot.records.models import WeekdayPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 

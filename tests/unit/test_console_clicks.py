@@ -12,8 +12,8 @@ from adapters.console.clicks import (
     parse_channel,
     parse_click,
 )
-from bot.buttons import ButtonAction
-from bot.models import ChannelRef
+from bot.chat.buttons import ButtonAction
+from bot.records.models import ChannelRef
 
 HERE = ChannelRef("console", "console")
 THERE = ChannelRef("console", "lab")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.cooperative import in_turns
+from bot.delivery.cooperative import in_turns
 
 
 async def test_other_tasks_run_between_turns_of_a_long_loop() -> None:

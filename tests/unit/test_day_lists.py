@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.digest.day_lists import DayLists
 from bot.digest.prepared import PreparedPapers
-from bot.errors import SourceUnavailable
-from bot.models import Paper
+from bot.records.clock import FixedClock
+from bot.records.errors import SourceUnavailable
+from bot.records.models import Paper
 
 DAY = date(2026, 8, 20)
 WAIT_S = 5.0  # a bound, never a sleep

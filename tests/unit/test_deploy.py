@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from bot.config.load import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

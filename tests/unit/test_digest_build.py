@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 
 from bot.digest import Digest, DigestEntry, build_digest
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.topics import parse_topics
+from bot.digest.topics import parse_topics
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 
 DAY = date(2026, 8, 21)
 CHANNEL = ChannelRef("slack", "C1", "T1")

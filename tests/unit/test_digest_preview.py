@@ -14,8 +14,8 @@ from adapters.discord.preview import PREVIEW_KEY, create_body
 from adapters.discord.preview import digest_preview as discord_preview
 from adapters.discord.render import render_digest
 from adapters.slack.preview import digest_preview as slack_preview
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper
 
 HOSTILE = "@everyone <!channel> <@123456789012345678> **bold** [link](https://evil) @here"
 

@@ -6,7 +6,7 @@ import discord
 
 from adapters.discord.buttons import paper_view, relabel
 from adapters.discord.render import render_digest
-from bot.digest.model import Digest, DigestEntry
+from bot.records.digest import Digest, DigestEntry
 from tests.fakes.slack_digests import real_papers
 
 

@@ -17,9 +17,9 @@ from adapters.discord.render import (
     render_reply,
 )
 from adapters.discord.text import ELLIPSIS, escape, fit, safe_url, split
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper, Topic, TopicKind
-from bot.replies import Reply
+from bot.records.chat import Reply
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper, Topic, TopicKind
 from tests.fakes.discord_checks import all_text, assert_nothing_live, assert_within_limits
 from tests.hostile_text import HOSTILE as HOSTILE_TABLE
 

@@ -15,8 +15,8 @@ from adapters.discord.marks import (
     part_of,
 )
 from adapters.discord.render import render_late_additions
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper
 
 KEY = "pb0123456789abcdef01fu3"
 DAY = date(2024, 5, 13)

@@ -1,12 +1,13 @@
-"""`/papers settings followups on|off` (bot/followup_parse.py, through the settings parser)."""
+"""`/papers settings followups on|off` (bot/commands/parse_followups.py, through the settings
+parser)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.errors import UserInputError
-from bot.models import ChannelSettings
-from bot.settings_parse import SettingsChange, parse_settings_change
+from bot.commands.parse_settings import SettingsChange, parse_settings_change
+from bot.records.errors import UserInputError
+from bot.records.models import ChannelSettings
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Follow-up events between two sightings of a paper (bot/followup_plan.py)."""
+"""Follow-up events between two sightings of a paper (bot/lifecycle/followup_plan.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.followup_plan import (
+from bot.lifecycle.followup_plan import (
     Change,
     FollowupEvent,
     FollowupKind,
@@ -15,7 +15,7 @@ from bot.followup_plan import (
     reply_key,
     reply_text,
 )
-from bot.models import ChannelRef, Paper, PaperArtifacts
+from bot.records.models import ChannelRef, Paper, PaperArtifacts
 
 REPO = "https://github.com/org/model"
 ID = "2405.00001"

@@ -1,5 +1,5 @@
-"""A follow-up reply (bot/followups.py) as each platform renders it: its lines, escaped, and
-nothing of a late-additions reply."""
+"""A follow-up reply (bot/lifecycle/followups.py) as each platform renders it: its lines, escaped,
+and nothing of a late-additions reply."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 from adapters.discord.render import render_late_additions as discord_reply
 from adapters.slack.render import render_late_additions as slack_reply
-from bot.digest.model import Digest
+from bot.records.digest import Digest
 
 HOSTILE = "• Code released for “Plans @everyone <!channel> *bold*”: https://github.com/o/r"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.errors import MalformedResponse
+from bot.records.errors import MalformedResponse
 from bot.sources.hf_parse import parse_daily_papers
 from tests.hostile_text import HOSTILE, unsafe_chars
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.command_parse import parse_command
-from bot.errors import UserInputError
-from bot.link_codes import (
+from bot.commands.parse import parse_command
+from bot.commands.parse_links import Link, Unlink
+from bot.records.errors import UserInputError
+from bot.records.links import (
     ALPHABET,
     CODE_LENGTH,
     code_hash,
@@ -18,7 +19,6 @@ from bot.link_codes import (
     new_group_id,
     read_code,
 )
-from bot.link_parse import Link, Unlink
 
 NOW = datetime(2031, 5, 14, 8, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.discord.pacing import DiscordPacing
 from adapters.slack.pacing import SlackLimits, SlackPacing
-from bot.pacing import Limit, Pacer, TokenBucket
+from bot.chat.pacing import Limit, Pacer, TokenBucket
 from tests.fakes.pacing import VirtualTime as FakeTime
 
 

@@ -16,7 +16,9 @@ import pytest
 from bot.digest import prepared as prepared_module
 from bot.digest.build import build_digest, unique_papers
 from bot.digest.prepared import PreparedPapers
-from bot.models import (
+from bot.digest.ranking import trending_key
+from bot.digest.topics import parse_topics, words
+from bot.records.models import (
     ChannelRef,
     ChannelSettings,
     Paper,
@@ -25,9 +27,7 @@ from bot.models import (
     Topic,
     TopicKind,
 )
-from bot.ranking import trending_key
 from bot.sources.hf_parse import parse_daily_papers
-from bot.topics import parse_topics, words
 
 ARCHIVE = Path(__file__).parents[1] / "fixtures" / "hf" / "daily_papers_archive_slice.json.gz"
 DAY = date(2024, 6, 3)

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from bot import ranking
-from bot.digest.model import TRENDING_DEFINITION
-from bot.models import Paper
-from bot.ranking import rank_trending
+from bot.digest import ranking
+from bot.digest.ranking import rank_trending
+from bot.records.digest import TRENDING_DEFINITION
+from bot.records.models import Paper
 
 
 def _paper(arxiv_id: str, upvotes: int, comments: int = 0, stars: int | None = None) -> Paper:

@@ -9,7 +9,7 @@ from discord.http import HTTPClient
 
 from adapters.discord.buckets import SWEEP_FROM, amortise_sweeps
 from adapters.discord.pacing import PER_BOT
-from bot.pacing import EASE_FACTOR, EASE_FLOOR, RECOVER_S, Limit, TokenBucket
+from bot.chat.pacing import EASE_FACTOR, EASE_FLOOR, RECOVER_S, Limit, TokenBucket
 from tests.fakes.pacing import VirtualTime, discord_pacing
 
 SEND = "/api/v10/channels/5/messages"

@@ -9,7 +9,7 @@ import pytest
 
 from bot.digest import Digest, DigestEntry, render_paper_text, render_papers_list_text, render_text
 from bot.digest.text import authors_text
-from bot.models import Paper, Topic, TopicKind
+from bot.records.models import Paper, Topic, TopicKind
 from tests.hostile_text import HOSTILE, unsafe_chars
 
 DAY = date(2026, 8, 21)

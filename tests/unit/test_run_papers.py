@@ -12,8 +12,8 @@ import pytest
 
 from bot.digest.prepared import PreparedPapers
 from bot.digest.run_papers import RunPapers
-from bot.errors import SourceUnavailable
-from bot.models import Paper, PaperArtifacts
+from bot.records.errors import SourceUnavailable
+from bot.records.models import Paper, PaperArtifacts
 
 DAY, NEXT = date(2024, 5, 13), date(2024, 5, 14)
 WAIT_S = 5.0

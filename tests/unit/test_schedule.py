@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.models import ChannelSettings, WeekdayPolicy
-from bot.schedule import (
+from bot.records.models import ChannelSettings, WeekdayPolicy
+from bot.schedule.daily import (
     Action,
     covered_day,
     days_covered,

@@ -1,10 +1,10 @@
-"""Table tests for bot.storage.search_plan: query reading, corrections and title order."""
+"""Table tests for bot.storage.search.search_plan: query reading, corrections and title order."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.storage.search_plan import (
+from bot.storage.search.search_plan import (
     ParsedQuery,
     holds_most,
     names_a_title,
@@ -17,7 +17,7 @@ from bot.storage.search_plan import (
     title_holds_all,
     title_order,
 )
-from bot.storage.typo_plan import choose_corrections
+from bot.storage.search.typo_plan import choose_corrections
 
 
 @pytest.mark.parametrize(

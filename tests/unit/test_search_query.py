@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from bot.storage.query import (
+from bot.storage.search.query import (
     any_of,
     edit_distance,
     exclusion_expression,
@@ -17,7 +17,7 @@ from bot.storage.query import (
     prefix_range,
     quote,
 )
-from bot.storage.search_plan import parse_query
+from bot.storage.search.search_plan import parse_query
 
 
 def test_fold_matches_what_fts5_unicode61_indexes() -> None:

@@ -1,4 +1,4 @@
-"""bot/settle_plan.py by tables: which tasks a post gets, what changed, which papers are
+"""bot/lifecycle/settle_plan.py by tables: which tasks a post gets, what changed, which papers are
 late additions, and the "▲ +N since posted" mark."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.delivery_state import Delivery, DeliveryState
+from bot.delivery.state import Delivery, DeliveryState
 from bot.digest import compact
 from bot.digest.text import render_text
-from bot.models import ChannelRef, ChannelSettings, Paper, Subscription
-from bot.settle_plan import (
+from bot.digest.topics import parse_topics
+from bot.lifecycle.settle_plan import (
     LATE_MAX,
     SettleState,
     SettleTask,
@@ -22,7 +22,7 @@ from bot.settle_plan import (
     settled_digests,
     tasks_for,
 )
-from bot.topics import parse_topics
+from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 
 DAY = date(2024, 5, 9)
 AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from adapters.discord.render import render_digest as discord_digest
 from adapters.discord.render import render_settled as discord_settled
 from adapters.slack.render import render_digest as slack_digest
 from adapters.slack.render import render_settled as slack_settled
-from bot.digest.model import Digest
+from bot.records.digest import Digest
 from tests.fakes.slack_digests import digest_of, long_papers
 
 KEY = "pb0123456789abcdef01"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.models import Paper
-from bot.storage.similar_plan import (
+from bot.records.models import Paper
+from bot.storage.search.similar_plan import (
     Term,
     distinctive_terms,
     doc_cap,

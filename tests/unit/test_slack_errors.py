@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.errors import translate
-from bot.errors import (
+from bot.records.errors import (
     MessageGone,
     MessageRejected,
     PermanentPlatformError,

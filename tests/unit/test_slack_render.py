@@ -23,9 +23,9 @@ from adapters.slack.render import (
     render_digest,
     render_reply,
 )
-from bot.digest.model import Digest, DigestEntry
-from bot.models import Paper, Topic, TopicKind
-from bot.replies import Reply, Visibility
+from bot.records.chat import Reply, Visibility
+from bot.records.digest import Digest, DigestEntry
+from bot.records.models import Paper, Topic, TopicKind
 from bot.sources.sample import load_snapshot, snapshot_dir
 from tests.hostile_text import HOSTILE as HOSTILE_TABLE
 from tests.hostile_text import unsafe_chars

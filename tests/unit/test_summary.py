@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.models import Paper
-from bot.summary import ELLIPSIS, summarize
+from bot.digest.summary import ELLIPSIS, summarize
+from bot.records.models import Paper
 
 # Real abstracts (2026-08-21 and 2024-06-13 lists), the second one hard-wrapped as arXiv sends it.
 ENVHARNESS = (

@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.errors import UserInputError
-from bot.models import Match, Paper, Topic, TopicKind
-from bot.topics import (
+from bot.digest.topics import (
     MAX_TOPICS,
     _tokenised,
     _words_at,
@@ -23,6 +21,8 @@ from bot.topics import (
     topic_key,
     words,
 )
+from bot.records.errors import UserInputError
+from bot.records.models import Match, Paper, Topic, TopicKind
 
 T, P, X = TopicKind.TERM, TopicKind.PHRASE, TopicKind.EXCLUDE
 A, G, K = TopicKind.AUTHOR, TopicKind.ORG, TopicKind.KEYWORD

@@ -1,12 +1,12 @@
-"""Table tests for bot.storage.typo_plan: what both stores look up to correct a typo, and
+"""Table tests for bot.storage.search.typo_plan: what both stores look up to correct a typo, and
 what they keep."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.models import Paper
-from bot.storage.typo_plan import (
+from bot.records.models import Paper
+from bot.storage.search.typo_plan import (
     WrittenTerms,
     candidates,
     corrected,

@@ -1,10 +1,10 @@
-"""bot.untrusted: paper text without control, bidi-override or surrogate characters."""
+"""bot.text.untrusted: paper text without control, bidi-override or surrogate characters."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.untrusted import clean_text, is_clean, one_line
+from bot.text.untrusted import clean_text, is_clean, one_line
 from tests.hostile_text import HOSTILE, unsafe_chars
 
 

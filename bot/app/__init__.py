@@ -1,0 +1,3 @@
+"""The application: wiring (bootstrap), the running bot (runtime, scheduler, leader) and
+backfill.
+"""

@@ -1,0 +1,138 @@
+"""`paperbot fetch`: backfill the store over a range of days, surviving days that fail.
+
+Which days to fetch is pure (`check_range`, `plan_backfill`), as is the summary; the loop
+(`run_backfill`) does the I/O through the function it is given.
+
+- A day that still fails after the source's retries does not end the backfill: the rest go
+  on, the failed days are named at the end, and the command exits non-zero.
+- A re-run fetches only what is missing: a day is skipped when the store holds a fetch of it
+  made after its list closed (`day_cutoff_utc` on the next day), as a closed list keeps its
+  papers. A day never fetched, fetched before it closed, or whose fetch failed (a failure
+  records nothing) is fetched. `--refetch` fetches every day again (upvotes keep rising).
+- Days without a list (weekends, holidays, days past the last list) are counted in the one
+  summary line instead of a log line each.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.records.errors import SourceError, UserInputError
+
+log = logging.getLogger(__name__)
+
+StoreDay = Callable[[date], Awaitable[int]]  # fetch and store one day; its number of papers
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillPlan:
+    to_fetch: tuple[date, ...]  # oldest first
+    skipped: tuple[date, ...]  # already fetched after their list closed
+
+
+@dataclass(slots=True)
+class BackfillReport:
+    papers: int = 0
+    listed: list[date] = field(default_factory=list)  # fetched, with at least one paper
+    empty: list[date] = field(default_factory=list)  # fetched, no list
+    failed: dict[date, str] = field(default_factory=dict)  # day -> why, one line
+    skipped: int = 0
+
+
+def check_range(since: date, until: date, today: date) -> None:
+    """Raise UserInputError for a range that cannot be meant: reversed, or in the future."""
+    if since > today:
+        raise UserInputError(f"--since {since} is in the future (today is {today}, UTC)")
+    if until > today:
+        raise UserInputError(f"--until {until} is in the future (today is {today}, UTC)")
+    if since > until:
+        raise UserInputError(
+            f"--since {since} is after --until {until} (default: the latest closed day)"
+        )
+
+
+def list_closes_at(day: date, cutoff_utc: time) -> datetime:
+    """When Hugging Face's list for `day` stops changing: `cutoff_utc` on the next day."""
+    return datetime.combine(day + timedelta(days=1), cutoff_utc, tzinfo=UTC)
+
+
+def plan_backfill(
+    since: date,
+    until: date,
+    latest_fetches: Mapping[date, datetime],
+    cutoff_utc: time,
+    *,
+    refetch: bool = False,
+) -> BackfillPlan:
+    """Every day from `since` to `until`, less (unless `refetch`) those whose latest fetch
+    came after their list closed."""
+    days = [since + timedelta(days=i) for i in range((until - since).days + 1)]
+    if refetch:
+        return BackfillPlan(tuple(days), ())
+
+    def done(day: date) -> bool:
+        fetched_at = latest_fetches.get(day)
+        return fetched_at is not None and fetched_at >= list_closes_at(day, cutoff_utc)
+
+    return BackfillPlan(
+        to_fetch=tuple(d for d in days if not done(d)),
+        skipped=tuple(d for d in days if done(d)),
+    )
+
+
+async def run_backfill(
+    store_day: StoreDay,
+    days: Iterable[date],
+    *,
+    on_day: Callable[[date, BackfillReport], None] | None = None,
+) -> BackfillReport:
+    """Fetch each day in turn; a SourceError is recorded for its day and the loop goes on.
+    Anything else (the store failing, a config error) ends it."""
+    report = BackfillReport()
+    for day in days:
+        if on_day is not None:
+            on_day(day, report)
+        try:
+            count = await store_day(day)
+        except SourceError as exc:
+            report.failed[day] = str(exc)
+            log.warning("could not fetch the list for %s: %s", day, exc)
+            continue
+        report.papers += count
+        if count:
+            report.listed.append(day)
+            log.info("fetched %d papers listed on %s", count, day)
+        else:
+            report.empty.append(day)
+    return report
+
+
+def summary_line(report: BackfillReport) -> str:
+    """One line for the whole run: papers, days, days without a list, days skipped."""
+    fetched = len(report.listed) + len(report.empty)
+    parts = [f"Fetched {report.papers:,} papers over {_days(fetched)}."]
+    if report.empty:
+        parts.append(
+            f"{_days(len(report.empty))} had no list (weekends, holidays, or not listed yet)."
+        )
+    if report.skipped:
+        parts.append(f"Skipped {_days(report.skipped)} already fetched after they closed.")
+    return " ".join(parts)
+
+
+def failure_lines(report: BackfillReport) -> list[str]:
+    """The failed days, each with its reason, and what to do; [] if none failed."""
+    if not report.failed:
+        return []
+    head = (
+        f"Could not fetch {_days(len(report.failed))}; "
+        "run the same command again to fetch only what is missing:"
+    )
+    return [head, *(f"  {day}: {why}" for day, why in sorted(report.failed.items()))]
+
+
+def _days(n: int) -> str:
+    return f"{n:,} day" if n == 1 else f"{n:,} days"

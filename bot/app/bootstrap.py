@@ -1,0 +1,184 @@
+"""The composition root: the one place that wires config to stores, sources and platforms.
+
+Adapters are imported lazily, only for the platforms that are enabled, so a console-only
+run never imports slack_bolt or discord.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, TextIO
+
+from bot.commands.clicks import VoteService
+from bot.commands.handler import Commands
+from bot.commands.links import LinkCommands
+from bot.commands.votes import VoteCommands
+from bot.config.load import Config
+from bot.digest.service import PaperService
+from bot.lifecycle.artifacts import ArtifactLookup
+from bot.ports import ChatPlatform, Clock, CommandHandler, DailySource, LookupSource, Store
+from bot.records.clock import FixedClock, SystemClock
+from bot.records.digest import Digest
+from bot.records.models import ChannelRef
+from bot.sources import ArxivSource, HuggingFaceSource, SampleSource
+from bot.sources.hf_artifacts import HfArtifactsSource
+from bot.storage import open_store
+
+log = logging.getLogger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class App:
+    config: Config
+    store: Store
+    service: PaperService
+    commands: Commands
+    votes: VoteService
+    closers: list[Closer] = field(default_factory=list)
+    artifacts: ArtifactLookup | None = None  # Hugging Face's linked repos; None offline
+
+    @property
+    def handle(self) -> CommandHandler:
+        """Every `/papers` verb: the link verbs, around the vote verbs and counts, around the
+        core's commands."""
+        voting = VoteCommands(self.commands.handle, self.votes).handle
+        return LinkCommands(voting, self.store, self.votes.clock).handle
+
+    async def aclose(self) -> None:
+        """Close everything opened, newest first; one failure does not stop the rest."""
+        for close in reversed(self.closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("error while closing")
+        self.closers.clear()
+
+
+def make_sources(config: Config) -> tuple[DailySource, LookupSource]:
+    if config.source == "sample":
+        sample = SampleSource()
+        return sample, sample
+    return (
+        HuggingFaceSource(config.huggingface, config.user_agent),
+        ArxivSource(config.arxiv, config.user_agent),
+    )
+
+
+def sample_clock() -> FixedClock:
+    """The sample is a frozen snapshot: its clock stands at 09:00 UTC after its newest day."""
+    newest = SampleSource().days[0]
+    return FixedClock(datetime.combine(newest + timedelta(days=1), time(9, 0), tzinfo=UTC))
+
+
+async def build_app(config: Config, *, clock: Clock | None = None, read_only: bool = False) -> App:
+    """Open the store and sources named by `config`; the caller must `await app.aclose()`.
+    `read_only`: for commands that only read (they then keep nothing they fetch)."""
+    if clock is None:
+        clock = sample_clock() if config.source == "sample" else SystemClock()
+    store = await open_store(config.database_url, read_only=read_only)
+    daily, lookup = make_sources(config)
+    service = PaperService(
+        store,
+        daily,
+        lookup,
+        clock,
+        defaults=config.defaults,
+        day_cutoff_utc=config.delivery.day_cutoff_utc,
+    )
+    closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
+    artifacts = None
+    if config.source != "sample":
+        artifacts = HfArtifactsSource(config.huggingface, config.user_agent)
+        closers.append(artifacts.aclose)
+    return App(
+        config=config,
+        store=store,
+        service=service,
+        commands=Commands(service),
+        votes=VoteService(store, clock),
+        closers=closers,
+        artifacts=artifacts,
+    )
+
+
+def make_platforms(
+    app: App, *, console_out: TextIO | None = None, console_in: TextIO | None = None
+) -> dict[str, ChatPlatform]:
+    """Every enabled platform, by name. Each adapter is imported only when it is enabled."""
+    platforms: dict[str, ChatPlatform] = {}
+    clock = app.service.clock
+    if console_out is not None:
+        from adapters.console import ConsolePlatform
+
+        platforms["console"] = ConsolePlatform(
+            console_out,
+            console_in,
+            clock=clock,
+            clicks=app.votes.click,
+            vote_counts=app.votes.counts,
+        )
+    if app.config.slack.enabled:
+        from adapters.slack import SlackPlatform
+
+        platforms["slack"] = SlackPlatform(
+            app.config.slack, clock=clock, clicks=app.votes.click, vote_counts=app.votes.counts
+        )
+    if app.config.discord.enabled:
+        from adapters.discord import DiscordPlatform
+
+        platforms["discord"] = DiscordPlatform(
+            app.config.discord,
+            topics_for=_topics_for(app.service),
+            clock=clock,
+            clicks=app.votes.click,
+            vote_counts=app.votes.counts,
+        )
+    return platforms
+
+
+PREVIEW_FORMATS = ("slack", "discord")
+
+
+def preview_digest(platform: str, digest: Digest) -> dict[str, Any]:
+    """What `platform` would post for `digest`, as JSON-ready dicts (its exact request
+    bodies). The adapter is imported only for the platform asked for, as in make_platforms."""
+    if platform == "slack":
+        from adapters.slack.preview import digest_preview as slack_preview
+
+        return slack_preview(digest)
+    if platform == "discord":
+        from adapters.discord.preview import digest_preview as discord_preview
+
+        return discord_preview(digest)
+    raise ValueError(f"no preview for platform {platform!r}")
+
+
+def preview_settled(
+    platform: str, posted: Digest, settled: Digest, late: Digest | None
+) -> dict[str, Any]:
+    """What `platform` would send to settle a post (bot/lifecycle/settle_preview.py): its edits and
+    its late-additions reply, as JSON-ready dicts."""
+    if platform == "slack":
+        from adapters.slack.preview import settled_preview as slack_settled
+
+        return slack_settled(posted, settled, late)
+    if platform == "discord":
+        from adapters.discord.preview import settled_preview as discord_settled
+
+        return discord_settled(posted, settled, late)
+    raise ValueError(f"no preview for platform {platform!r}")
+
+
+def _topics_for(service: PaperService) -> Callable[[ChannelRef], Awaitable[list[str]]]:
+    """For Discord's autocomplete of `/papers unsubscribe`: the channel's own topics."""
+
+    async def topics_for(channel: ChannelRef) -> list[str]:
+        subscription = await service.get_subscription(channel)
+        return [str(topic) for topic in subscription.topics] if subscription else []
+
+    return topics_for

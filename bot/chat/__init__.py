@@ -1,0 +1,3 @@
+"""What the chat adapters share: buttons, pacing, connection state and planning a digest's
+parts.
+"""

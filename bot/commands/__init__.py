@@ -1,0 +1,1 @@
+"""The /papers commands: parsing, wording, the handler, and the vote, link and click services."""

@@ -1,0 +1,153 @@
+"""`/papers link [code]` and `/papers unlink`: one subscription shared by several channels.
+
+Wraps the command handler (bot/commands/votes.py around bot/commands/handler.py) rather than growing
+it: the two verbs are parsed by bot/commands/parse.py like every other and answered here;
+`topics` and `status` replies get a line naming the linked channels.
+
+Sharing is written, not resolved: joining copies the inviting channel's settings and topics
+into the joining channel's own subscription row, and every later save of a linked channel
+writes them to all channels of its group in the same transaction (the stores'
+`_sync_group`). So everything that reads subscriptions (the scheduler, the fan-out, the
+digest builder) works as before, each channel still posts on its own platform, and an
+unlink only drops the link, leaving each channel its copy. Votes are pooled by keying them
+under the group's id (bot/commands/clicks.py `subscription_key`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.commands.parse import parse_command, verb_of
+from bot.commands.parse_links import Link, Unlink
+from bot.commands.wording import GENERIC_FAILURE, MANAGERS_ONLY, topics_text
+from bot.ports import Clock, CommandHandler, Store
+from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.errors import UserInputError
+from bot.records.links import (
+    CODE_LIFETIME,
+    JoinOutcome,
+    code_hash,
+    expires_at,
+    new_code,
+    new_group_id,
+    read_code,
+)
+from bot.records.models import ChannelRef
+
+log = logging.getLogger(__name__)
+
+_MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
+BAD_CODE = "That link code is wrong or was used already. Ask for a new one with /papers link."
+_REFUSALS = {
+    JoinOutcome.UNKNOWN: BAD_CODE,
+    JoinOutcome.EXPIRED: "That link code has expired. Ask for a new one with /papers link.",
+    JoinOutcome.SAME_CHANNEL: "That code is this channel's own; run it in the other channel.",
+    JoinOutcome.ALREADY_LINKED: "This channel is linked already; /papers unlink it first.",
+    JoinOutcome.NOT_SUBSCRIBED: "The channel that made that code is no longer subscribed.",
+}
+_PLATFORMS = {"slack": ("Slack", "workspace"), "discord": ("Discord", "server")}
+
+
+class LinkCommands:
+    """A CommandHandler: the link verbs here, everything else through `inner`."""
+
+    def __init__(self, inner: CommandHandler, store: Store, clock: Clock) -> None:
+        self.inner = inner
+        self.store = store
+        self.clock = clock
+
+    async def handle(self, ctx: CommandContext, text: str) -> Reply:
+        try:
+            command = parse_command(text)
+        except UserInputError:
+            command = None  # the inner handler words the mistake as it always has
+        try:
+            if isinstance(command, Link):
+                return await self._link(ctx, command.code)
+            if isinstance(command, Unlink):
+                return await self._unlink(ctx)
+            return await self._with_links(ctx, text, await self.inner(ctx, text))
+        except UserInputError as exc:
+            return Reply(str(exc), is_error=True)
+        except Exception:
+            log.exception("/papers %s failed in %s", verb_of(text)[:20], ctx.channel.key)
+            return Reply(GENERIC_FAILURE, is_error=True)
+
+    async def _link(self, ctx: CommandContext, typed: str | None) -> Reply:
+        _require_manager(ctx)
+        if typed is None:
+            return await self._invite(ctx)
+        code = read_code(typed)
+        if code is None:
+            raise UserInputError(BAD_CODE)
+        if await self.store.linked_channels(ctx.channel.key):
+            raise UserInputError(_REFUSALS[JoinOutcome.ALREADY_LINKED])
+        result = await self.store.join_link(
+            code_hash(code), ctx.channel, ctx.user_id, self.clock.now(), new_group_id()
+        )
+        if result.outcome is not JoinOutcome.JOINED or result.inviter_key is None:
+            raise UserInputError(_REFUSALS[result.outcome])
+        subscription = await self.store.get_subscription(ctx.channel)
+        text = (
+            f"{_who(ctx)} linked this channel with {channel_name(result.inviter_key)}: one "
+            "subscription, with the same topics, settings and votes; each channel gets "
+            f"its digest here. {topics_text(subscription)}"
+        )
+        return Reply(text, visibility=Visibility.CHANNEL)
+
+    async def _invite(self, ctx: CommandContext) -> Reply:
+        if await self.store.get_subscription(ctx.channel) is None:
+            raise UserInputError("Subscribe this channel first (/papers subscribe), then link it.")
+        code = new_code()
+        now = self.clock.now()
+        await self.store.create_link_code(code_hash(code), ctx.channel.key, expires_at(now))
+        return Reply(
+            f"Link code: {code} (good once, for {_MINUTES} minutes). In the channel to link, "
+            f"run /papers link {code} there: that channel takes this one's topics and settings."
+        )
+
+    async def _unlink(self, ctx: CommandContext) -> Reply:
+        _require_manager(ctx)
+        others = await self.store.linked_channels(ctx.channel.key)
+        if not others or not await self.store.unlink(ctx.channel.key):
+            raise UserInputError("This channel is not linked to another channel.")
+        text = (
+            f"{_who(ctx)} unlinked this channel from {_names(others)}. It keeps a copy of the "
+            "topics, settings and votes; changes here no longer reach the other channels."
+        )
+        return Reply(text, visibility=Visibility.CHANNEL)
+
+    async def _with_links(self, ctx: CommandContext, text: str, reply: Reply) -> Reply:
+        if reply.is_error or verb_of(text) not in ("topics", "status"):
+            return reply
+        others = await self.store.linked_channels(ctx.channel.key)
+        if not others:
+            return reply
+        line = f"Linked with {_names(others)}: topics, settings and votes are shared."
+        return replace(reply, text=reply.text + "\n" + line)
+
+
+def channel_name(key: str) -> str:
+    """`Discord channel 123 in server 456`: plain text, no mention syntax."""
+    try:
+        channel = ChannelRef.parse(key)
+    except ValueError:
+        return "another channel"
+    platform, place = _PLATFORMS.get(channel.platform, (channel.platform, "workspace"))
+    where = f" in {place} {channel.workspace}" if channel.workspace else ""
+    return f"{platform} channel {channel.channel_id}{where}"
+
+
+def _names(keys: list[str]) -> str:
+    return ", ".join(channel_name(key) for key in keys)
+
+
+def _require_manager(ctx: CommandContext) -> None:
+    if not ctx.can_manage:  # the same check and wording as subscribe's (bot/commands/handler.py)
+        raise UserInputError(MANAGERS_ONLY)
+
+
+def _who(ctx: CommandContext) -> str:
+    name = ctx.user_name or ctx.user_id
+    return name if name.startswith("@") else "@" + name

@@ -1,0 +1,38 @@
+"""Pure parsing of `/papers link [code]` and `/papers unlink`.
+
+Kept apart from bot/commands/parse.py, which registers these parsers in its table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.commands.wording import USAGE
+from bot.records.errors import UserInputError
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    code: str | None = None  # None: ask for a code; else join the channel that made it
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink:
+    pass
+
+
+def _usage_error(verb: str, problem: str) -> UserInputError:
+    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
+
+
+def parse_link(rest: str) -> Link:
+    words = rest.split()
+    if len(words) > 1:
+        raise _usage_error("link", "`link` takes at most one code.")
+    return Link(words[0][:40] if words else None)
+
+
+def parse_unlink(rest: str) -> Unlink:
+    if rest.strip():
+        raise _usage_error("unlink", "`unlink` takes no arguments.")
+    return Unlink()

@@ -1,0 +1,183 @@
+"""Pure parsing of `/papers settings` words into a `SettingsChange`: no I/O, no clock.
+
+Every mistake raises `UserInputError` naming the setting and showing the verb's usage.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from datetime import time
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from bot.commands.parse_cadence import cadence_text, is_cadence_word, parse_cadences
+from bot.commands.parse_followups import on_off_text, parse_on_off
+from bot.commands.wording import USAGE
+from bot.config.load import check_timezone, parse_time
+from bot.records.errors import UserInputError
+from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
+
+MAX_UPVOTES = 100_000
+MAX_PAPERS = 50  # the same cap as [defaults] max_papers in the config
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """The settings a user asked to change; None = leave as it is. All None = show them."""
+
+    post_time: time | None = None
+    timezone: str | None = None
+    min_upvotes: int | None = None
+    max_papers: int | None = None
+    weekday_policy: WeekdayPolicy | None = None
+    cadences: tuple[Cadence, ...] | None = None
+    weekly_day: int | None = None
+    followups: bool | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SettingsChange()
+
+    def describe(self) -> str:
+        """The changed settings as typed, e.g. `time 09:30, tz Europe/Paris`."""
+        shown = {
+            "time": self.post_time and f"{self.post_time:%H:%M}",
+            "tz": self.timezone,
+            "min-upvotes": self.min_upvotes,
+            "max": self.max_papers,
+            "weekdays": self.weekday_policy and self.weekday_policy.value,
+            "cadence": self.cadences and cadence_text(self.cadences, self.weekly_day or 0),
+            "followups": None if self.followups is None else on_off_text(self.followups),
+        }
+        return ", ".join(f"{name} {value}" for name, value in shown.items() if value is not None)
+
+    def apply(self, settings: ChannelSettings) -> ChannelSettings:
+        changed = {name: getattr(self, name) for name in _FIELDS if getattr(self, name) is not None}
+        return replace(settings, **changed)
+
+
+_FIELDS = (
+    "post_time",
+    "timezone",
+    "min_upvotes",
+    "max_papers",
+    "weekday_policy",
+    "cadences",
+    "weekly_day",
+    "followups",
+)
+
+
+# What users may type -> the canonical setting name shown in messages.
+_SETTING_ALIASES = {
+    "time": "time",
+    "tz": "tz",
+    "timezone": "tz",
+    "min-upvotes": "min-upvotes",
+    "min_upvotes": "min-upvotes",
+    "minupvotes": "min-upvotes",
+    "max": "max",
+    "max-papers": "max",
+    "max_papers": "max",
+    "weekdays": "weekdays",
+    "days": "weekdays",
+    "cadence": "cadence",
+    "every": "cadence",
+    "followups": "followups",
+    "follow-ups": "followups",
+}
+SETTING_NAMES = ("time", "tz", "min-upvotes", "max", "weekdays", "cadence", "followups")
+
+
+def parse_settings_change(words: tuple[str, ...]) -> SettingsChange:
+    """`time 09:30 tz Europe/Paris max 5` (or `time=09:30`) to a change. Raises UserInputError."""
+    change = SettingsChange()
+    seen: set[str] = set()
+    for name, value in _setting_pairs(words):
+        if name in seen:
+            raise _usage_error(f"`{name}` is given twice.")
+        seen.add(name)
+        try:
+            change = _with_setting(change, name, value)
+        except ValueError as exc:
+            raise _usage_error(f"Bad {name}: {exc}.") from None
+    return change
+
+
+def _setting_pairs(words: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    queue = list(words)
+    while queue:
+        raw = queue.pop(0)
+        key, sep, value = raw.partition("=")
+        name = _setting_name(key)
+        if not sep:
+            if not queue:
+                raise _usage_error(f"`{name}` needs a value.")
+            value = queue.pop(0)
+        while name == "cadence" and queue and is_cadence_word(queue[0]):
+            value += " " + queue.pop(0)  # `cadence daily weekly fri`
+        pairs.append((name, value))
+    return pairs
+
+
+def _setting_name(key: str) -> str:
+    name = _SETTING_ALIASES.get(key.lower())
+    if name is not None:
+        return name
+    guess = _closest(key.lower(), tuple(_SETTING_ALIASES))
+    hint = f" Did you mean `{_SETTING_ALIASES[guess]}`?" if guess else ""
+    raise _usage_error(f"Unknown setting `{key[:30]}`.{hint}")
+
+
+def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChange:
+    """`change` with one more setting parsed from `value`. Raises ValueError."""
+    if name == "time":
+        return replace(change, post_time=parse_time(value))
+    if name == "tz":
+        return replace(change, timezone=canonical_timezone(value))
+    if name == "min-upvotes":
+        return replace(change, min_upvotes=_bounded_int(value, 0, MAX_UPVOTES))
+    if name == "max":
+        return replace(change, max_papers=_bounded_int(value, 1, MAX_PAPERS))
+    if name == "cadence":
+        cadences, weekday = parse_cadences(value)
+        return replace(change, cadences=cadences, weekly_day=weekday)
+    if name == "followups":
+        return replace(change, followups=parse_on_off(value))
+    return replace(change, weekday_policy=_weekday_policy(value))
+
+
+def _bounded_int(text: str, low: int, high: int) -> int:
+    # isdecimal, not isdigit: int() refuses "²"; and it refuses 4,300 digits or more.
+    if not text.isdecimal() or len(text) > 9 or not low <= int(text) <= high:
+        raise ValueError(f"{text[:30]!r} is not a whole number from {low} to {high}")
+    return int(text)
+
+
+def _weekday_policy(text: str) -> WeekdayPolicy:
+    try:
+        return WeekdayPolicy(text.lower())
+    except ValueError:
+        choices = " | ".join(p.value for p in WeekdayPolicy)
+        raise ValueError(f"{text[:30]!r} is not one of {choices}") from None
+
+
+def canonical_timezone(name: str) -> str:
+    """The IANA spelling of `name`, matched without regard to case. Raises ValueError."""
+    return check_timezone(_timezones_by_lower().get(name.lower()) or name)
+
+
+@lru_cache(maxsize=1)
+def _timezones_by_lower() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def _usage_error(problem: str) -> UserInputError:
+    return UserInputError(f"{problem}\nUsage: {USAGE['settings']}")
+
+
+def _closest(word: str, choices: tuple[str, ...]) -> str | None:
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None

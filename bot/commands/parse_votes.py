@@ -1,0 +1,72 @@
+"""Pure parsing of the vote and save verbs: `/papers saved [remove <id>]` and
+`/papers top [week|month|all] [public]`, plus the windows `top` counts votes in.
+
+Kept apart from bot/commands/parse.py, which registers these parsers in its table.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.commands.wording import USAGE
+from bot.records.errors import UserInputError
+from bot.text.arxiv_ids import parse_arxiv_id
+
+
+class TopPeriod(enum.StrEnum):
+    WEEK = "week"  # the last 7 days, ending now
+    MONTH = "month"  # the last 30 days, ending now
+    ALL = "all"
+
+
+_SPANS = {TopPeriod.WEEK: timedelta(days=7), TopPeriod.MONTH: timedelta(days=30)}
+
+
+def period_start(period: TopPeriod, now: datetime) -> datetime | None:
+    """When the period's window opens (votes cast at or after it count); None = ever."""
+    span = _SPANS.get(period)
+    return None if span is None else now - span
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    remove: str | None = None  # an arXiv id to drop from my saved papers; None = list them
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    period: TopPeriod = TopPeriod.WEEK
+    public: bool = False
+
+
+def _usage_error(verb: str, problem: str) -> UserInputError:
+    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
+
+
+def parse_saved(rest: str) -> Saved:
+    words = rest.split()
+    if not words:
+        return Saved()
+    if words[0].lower() != "remove":
+        raise _usage_error("saved", f"Unknown option `{words[0][:30]}`.")
+    if len(words) != 2:
+        raise _usage_error("saved", "`saved remove` takes one arXiv id.")
+    try:
+        return Saved(remove=parse_arxiv_id(words[1]))
+    except ValueError as exc:
+        raise _usage_error("saved", f"Bad arXiv id: {exc}.") from None
+
+
+def parse_top(rest: str) -> Top:
+    period: TopPeriod | None = None
+    public = False
+    for word in rest.lower().split():
+        if word == "public" and not public:
+            public = True
+        elif word in TopPeriod.__members__.values() and period is None:
+            period = TopPeriod(word)
+        else:
+            raise _usage_error("top", f"Unexpected `{word[:30]}`.")
+    return Top(period or TopPeriod.WEEK, public)

@@ -1,0 +1,1 @@
+"""Configuration: the TOML file and environment, and the table of known keys."""

@@ -1,0 +1,368 @@
+"""Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
+
+Secrets are never in the TOML: it names the environment variable that holds each one
+(by default the one the README documents), secret fields are kept out of reprs, and a
+password written inside `database_url` is masked in the repr, so none reaches a log.
+Unknown tables and keys are refused (bot/config/keys.py); every error names its table.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import time
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import __version__
+from bot.config.keys import check_known_keys
+from bot.records.errors import ConfigError
+from bot.records.models import ChannelSettings, WeekdayPolicy
+
+DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
+# The variables the README and config.example.toml name: exporting them is enough.
+DEFAULT_SECRET_VARS = {
+    "slack": {
+        "bot_token_env": "SLACK_BOT_TOKEN",
+        "app_token_env": "SLACK_APP_TOKEN",
+        "signing_secret_env": "SLACK_SIGNING_SECRET",
+    },
+    "discord": {"token_env": "DISCORD_BOT_TOKEN"},
+}
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class HuggingFaceConfig:
+    base_url: str = "https://huggingface.co"
+    page_size: int = 100
+    sort: str = ""  # "" = the API's default order; "trending" or "publishedAt"
+    timeout_s: float = 20.0  # for each connect and each read
+    request_deadline_s: float = 60.0  # for a whole request, first byte to last
+    retries: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ArxivConfig:
+    base_url: str = "https://export.arxiv.org/api/query"
+    min_interval_s: float = 3.0  # arXiv asks for at most one request every 3 s
+    timeout_s: float = 30.0
+    retries: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    enabled: bool = False
+    mode: str = "socket"  # "socket" (no public URL) or "http" (signing secret)
+    bot_token: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    managers: tuple[str, ...] = ()  # user ids allowed to change subscriptions; () = anyone
+    allow_workspace_admins: bool = True
+    api_base_url: str = "https://slack.com/api/"
+    http_port: int = 3000
+    http_path: str = "/slack/events"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    dev_guild_id: int | None = None  # sync commands to one guild (instant) instead of global
+    api_base_url: str = ""  # "" = discord.py's default
+    gateway_url: str = ""  # "" = discord.py's default
+    shard_ids: tuple[int, ...] = ()
+    shard_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryConfig:
+    day_cutoff_utc: time = time(3, 0)  # HF's list for day D is closed at this time on D+1
+    grace_hours: float = 12.0  # a missed post younger than this is caught up at start
+    concurrency: int = 8
+    max_attempts: int = 8
+    # Ages after a post at which it is settled (bot/lifecycle/settle.py): edited with the day's new
+    # counts, late additions replied in its thread. [] turns settling off.
+    settle_after_hours: tuple[int, ...] = (24, 168)
+    settle_concurrency: int = 2  # settle tasks run at once per platform, behind the digests
+    # Papers posted within this many days get follow-ups in their digest's thread
+    # (bot/lifecycle/followups.py): a repository, stars past 100/1k/10k, a new arXiv version, a
+    # first model, dataset or Space on Hugging Face (bot/lifecycle/artifacts.py keeps their
+    # look-ups fresh for as long). 0: off.
+    followup_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    database_url: str = "sqlite:///paperbot.db"
+    source: str = "huggingface"  # "huggingface" or "sample" (offline, shipped with the package)
+    user_agent: str = DEFAULT_USER_AGENT
+    log_level: str = "INFO"
+    defaults: ChannelSettings = field(default_factory=ChannelSettings)
+    huggingface: HuggingFaceConfig = field(default_factory=HuggingFaceConfig)
+    arxiv: ArxivConfig = field(default_factory=ArxivConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+
+    def __repr__(self) -> str:
+        """The fields, with any password written inside `database_url` masked."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = redacted_url(self.database_url)
+        return f"Config({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
+
+def load_config(text: str, environ: Mapping[str, str]) -> Config:
+    """Parse TOML text into a Config; secrets come from `environ`. Raises ConfigError."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config is not valid TOML: {exc}") from None
+    check_known_keys(raw)
+    bot = _Table.of(raw, "bot")
+    d = Config()
+    return Config(
+        database_url=bot.text("database_url", d.database_url),
+        source=bot.choice("source", ("huggingface", "sample"), d.source),
+        user_agent=bot.text("user_agent", DEFAULT_USER_AGENT),
+        log_level=bot.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        defaults=_defaults(_Table.of(raw, "defaults")),
+        huggingface=_huggingface(_Table.of(raw, "huggingface")),
+        arxiv=_arxiv(_Table.of(raw, "arxiv")),
+        slack=_slack(_Table.of(raw, "slack"), environ),
+        discord=_discord(_Table.of(raw, "discord"), environ),
+        delivery=_delivery(_Table.of(raw, "delivery")),
+    )
+
+
+def redacted_url(url: str) -> str:
+    """`url` with any password (`user:password@`, `?password=`) replaced by `***`.
+
+    Not urlsplit: a password holding `/`, `?` or `#` ends its netloc early and would show.
+    Everything up to the last `@` is taken as the user part, which may hide a little more
+    than the password in an odd URL, never less.
+    """
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if sep and at and ":" in userinfo:
+        rest = f"{userinfo.split(':', 1)[0]}:***@{after}"
+    return _PASSWORD_PARAM.sub(r"\1***", scheme + sep + rest)
+
+
+def parse_time(text: str) -> time:
+    """`HH:MM` (24 h) to a time. Raises ValueError with a short reason."""
+    hours, sep, minutes = text.strip().partition(":")
+    # isdecimal, not isdigit: int() refuses "²"; and it refuses 4,300 digits or more.
+    if not sep or not (hours.isdecimal() and minutes.isdecimal()) or len(minutes) != 2:
+        raise ValueError(f"{text[:30]!r} is not a time like 09:30")
+    if len(hours) > 2:
+        raise ValueError(f"{text[:30]!r} is not a time like 09:30")
+    h, m = int(hours), int(minutes)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ValueError(f"{text[:30]!r} is not a time of day (00:00 to 23:59)")
+    return time(h, m)
+
+
+def check_timezone(name: str) -> str:
+    """Return `name` if it is an IANA time zone. Raises ValueError."""
+    shown = repr(name[:40])
+    if not name or name.startswith(("/", ".")) or ".." in name or _not_a_place(name):
+        raise ValueError(f"{shown} is not a time zone like Europe/Paris")
+    try:
+        ZoneInfo(name)
+    # OSError: ZoneInfo opens `name` as a file: too long a name, or a directory ("Europe").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {shown}; use a name like Europe/Paris") from None
+    return name
+
+
+def _not_a_place(name: str) -> bool:
+    """Zone files that load but name no place: the host's own zone (differs per worker),
+    Factory, posixrules, and the right/ (leap seconds, 27 s off) and posix/ copies."""
+    lowered = name.lower()
+    return lowered in ("localtime", "factory", "posixrules") or lowered.startswith(
+        ("right/", "posix/")
+    )
+
+
+def _defaults(t: _Table) -> ChannelSettings:
+    d = ChannelSettings()
+    policies = tuple(p.value for p in WeekdayPolicy)
+    return ChannelSettings(
+        post_time=t.parsed("time", d.post_time.strftime("%H:%M"), parse_time),
+        timezone=t.parsed("timezone", d.timezone, check_timezone),
+        min_upvotes=t.integer("min_upvotes", d.min_upvotes, low=0),
+        max_papers=t.integer("max_papers", d.max_papers, low=1, high=50),
+        weekday_policy=WeekdayPolicy(t.choice("weekdays", policies, d.weekday_policy.value)),
+    )
+
+
+def _huggingface(t: _Table) -> HuggingFaceConfig:
+    d = HuggingFaceConfig()
+    return HuggingFaceConfig(
+        base_url=t.text("base_url", d.base_url),
+        page_size=t.integer("page_size", d.page_size, low=1, high=100),
+        sort=t.choice("sort", ("", "trending", "publishedAt"), d.sort),
+        timeout_s=t.number("timeout_s", d.timeout_s),
+        request_deadline_s=_deadline(t, "request_deadline_s", d.request_deadline_s),
+        retries=t.integer("retries", d.retries, low=0, high=10),
+    )
+
+
+def _deadline(t: _Table, key: str, default: float) -> float:
+    value = t.number(key, default)
+    if value == 0:  # every request would fail at once
+        raise t.error(key, "must be more than 0")
+    return value
+
+
+def _arxiv(t: _Table) -> ArxivConfig:
+    d = ArxivConfig()
+    return ArxivConfig(
+        base_url=t.text("base_url", d.base_url),
+        min_interval_s=t.number("min_interval_s", d.min_interval_s),
+        timeout_s=t.number("timeout_s", d.timeout_s),
+        retries=t.integer("retries", d.retries, low=0, high=10),
+    )
+
+
+def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
+    d = SlackConfig()
+    enabled = t.flag("enabled", d.enabled)
+    mode = t.choice("mode", ("socket", "http"), d.mode)
+    needed = {"bot_token": True, "app_token": mode == "socket", "signing_secret": mode == "http"}
+    secrets = {
+        name: t.secret(f"{name}_env", environ, required=enabled and need)
+        for name, need in needed.items()
+    }
+    return SlackConfig(
+        enabled=enabled,
+        mode=mode,
+        managers=tuple(t.text_list("managers")),
+        allow_workspace_admins=t.flag("allow_workspace_admins", d.allow_workspace_admins),
+        api_base_url=t.text("api_base_url", d.api_base_url),
+        http_port=t.integer("http_port", d.http_port, low=1, high=65535),
+        http_path=t.text("http_path", d.http_path),
+        **secrets,
+    )
+
+
+def _discord(t: _Table, environ: Mapping[str, str]) -> DiscordConfig:
+    enabled = t.flag("enabled", False)
+    guild = t.values.get("dev_guild_id")
+    if guild is not None and (isinstance(guild, bool) or not isinstance(guild, int)):
+        raise t.error("dev_guild_id", "must be an integer guild id")
+    shard_ids = t.values.get("shard_ids", [])
+    if not isinstance(shard_ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in shard_ids
+    ):
+        raise t.error("shard_ids", "must be a list of integers")
+    count = t.values.get("shard_count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise t.error("shard_count", "must be a positive integer")
+    return DiscordConfig(
+        enabled=enabled,
+        token=t.secret("token_env", environ, required=enabled),
+        dev_guild_id=guild,
+        api_base_url=t.text("api_base_url", ""),
+        gateway_url=t.text("gateway_url", ""),
+        shard_ids=tuple(shard_ids),
+        shard_count=count,
+    )
+
+
+def _delivery(t: _Table) -> DeliveryConfig:
+    d = DeliveryConfig()
+    return DeliveryConfig(
+        day_cutoff_utc=t.parsed("day_cutoff_utc", d.day_cutoff_utc.strftime("%H:%M"), parse_time),
+        grace_hours=t.number("grace_hours", d.grace_hours),
+        concurrency=t.integer("concurrency", d.concurrency, low=1, high=256),
+        max_attempts=t.integer("max_attempts", d.max_attempts, low=1, high=100),
+        settle_after_hours=t.hours_list("settle_after_hours", d.settle_after_hours),
+        settle_concurrency=t.integer("settle_concurrency", d.settle_concurrency, low=1, high=64),
+        followup_days=t.integer("followup_days", d.followup_days, low=0, high=90),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """One table of the file; every error it raises starts with `[name] key`."""
+
+    name: str
+    values: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any], name: str) -> _Table:
+        return cls(name, raw.get(name, {}))  # check_known_keys made sure it is a table
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"[{self.name}] {key} {problem}")
+
+    def text(self, key: str, default: str) -> str:
+        value = self.values.get(key, default)
+        if not isinstance(value, str):
+            raise self.error(key, "must be a string")
+        return value
+
+    def parsed(self, key: str, default: str, parse: Callable[[str], _T]) -> _T:
+        """The string at `key` passed through `parse`, whose ValueError names the problem."""
+        try:
+            return parse(self.text(key, default))
+        except ValueError as exc:
+            raise ConfigError(f"[{self.name}] {key}: {exc}") from None
+
+    def text_list(self, key: str) -> list[str]:
+        value = self.values.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(key, "must be a list of strings")
+        return value
+
+    def hours_list(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        """A list of ages in whole hours (1 to 90 days), sorted, without repeats."""
+        value = self.values.get(key, list(default))
+        ok = isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 2160 for v in value
+        )
+        if not ok:
+            raise self.error(key, "must be a list of hours from 1 to 2160, e.g. [24, 168]")
+        return tuple(sorted(set(value)))
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, "must be true or false")
+        return value
+
+    def integer(self, key: str, default: int, low: int = 0, high: int = 10**9) -> int:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.error(key, f"must be an integer from {low} to {high}")
+        return value
+
+    def number(self, key: str, default: float) -> float:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.error(key, "must be a non-negative number")
+        return float(value)
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.text(key, default)
+        if value not in choices:
+            raise self.error(key, f"must be one of {', '.join(repr(c) for c in choices)}")
+        return value
+
+    def secret(self, key: str, environ: Mapping[str, str], *, required: bool) -> str:
+        """The secret in the environment variable `key` names (default: the documented
+        one, e.g. SLACK_BOT_TOKEN); the file never holds the value itself."""
+        var = self.text(key, DEFAULT_SECRET_VARS[self.name][key])
+        if not var:
+            if required:
+                raise self.error(key, "must name an environment variable")
+            return ""
+        value = environ.get(var, "")
+        if required and not value:
+            raise ConfigError(f"[{self.name}] {key}: environment variable {var} is not set")
+        return value

@@ -1,0 +1,3 @@
+"""Delivery: each channel's digest posted exactly once, at its time (records, plans, the
+runner).
+"""

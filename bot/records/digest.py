@@ -1,0 +1,57 @@
+"""The platform-neutral digest: what to post, in plain text, before any markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.records.models import Paper, PaperArtifacts, Topic
+
+TRENDING_DEFINITION = (
+    "Trending = the day's Hugging Face Daily Papers ordered by upvotes "
+    "(ties: comments, then GitHub stars)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    rank: int  # 1-based position in the digest
+    paper: Paper
+    summary: str  # one short paragraph, plain text, never cut mid-word
+    reasons: tuple[str, ...] = ()  # why this paper matched the channel's topics
+    artifacts: PaperArtifacts | None = None  # linked models, datasets, Spaces, when known
+    risen: int = (
+        0  # a settled post: upvotes gained since it was posted (bot/lifecycle/settle_plan.py)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One channel's digest for one covered day. `entries` may be empty: see `empty_reason`."""
+
+    day: date
+    entries: tuple[DigestEntry, ...]
+    topics: tuple[Topic, ...] = ()
+    trending_definition: str = TRENDING_DEFINITION
+    empty_reason: str | None = None
+    total_candidates: int = 0  # papers on the day's list before topics and thresholds
+    since: date | None = None  # first covered day when one digest covers several (a weekend)
+    heading: str | None = None  # the title of a weekly or monthly digest (bot/delivery/periods.py)
+
+    @property
+    def title(self) -> str:
+        """Names the covered day, or span: a Monday catch-up covers Friday to Sunday."""
+        if self.heading is not None:
+            return self.heading
+        if self.since is None or self.since >= self.day:
+            return f"Trending papers for {self.day:%A %d %B %Y}"
+        first = (
+            f"{self.since:%A %d}"
+            if self.since.month == self.day.month
+            else f"{self.since:%A %d %B}"
+        )
+        return f"Trending papers for {first} to {self.day:%A %d %B %Y}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.entries

@@ -1,0 +1,1 @@
+"""Row codecs both stores share: how records become columns and back."""

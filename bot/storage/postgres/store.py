@@ -1,0 +1,429 @@
+"""PostgresStore: the `Store` port on PostgreSQL, through an asyncpg connection pool.
+
+This module and its `postgres_*` siblings are the only users of asyncpg. Every asyncpg or
+network error leaves as StoreError. Several processes may share one database: migrations run
+at start under a transaction-scoped advisory lock, so workers starting at once apply each
+migration exactly once, and delivery claims skip rows another worker holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.records.errors import StoreError
+from bot.records.models import (
+    Cadence,
+    ChannelRef,
+    ChannelSettings,
+    Paper,
+    PostReceipt,
+    SearchResults,
+    SimilarPaper,
+    Subscription,
+    Topic,
+    TopicKind,
+    WeekdayPolicy,
+)
+from bot.storage.codecs import text as codec
+from bot.storage.codecs.text import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
+from bot.storage.migrations import pending
+from bot.storage.postgres.artifacts import PostgresArtifacts
+from bot.storage.postgres.conn import create_pool, ensure_schema, redacted, translated
+from bot.storage.postgres.deliveries import PostgresDeliveries
+from bot.storage.postgres.followups import PostgresFollowups
+from bot.storage.postgres.links import PostgresLinks
+from bot.storage.postgres.search import ranked_paper_ids
+from bot.storage.postgres.settle import PostgresSettle
+from bot.storage.postgres.similar import similar_ids
+from bot.storage.postgres.votes import PostgresVotes
+from bot.storage.search.similar_plan import rank_similar, shared_reason
+from bot.storage.search.typo_plan import WrittenTerms
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+MIGRATION_LOCK = advisory_key("paperbot:migrations")
+POOL_SIZE = 10
+
+_COLUMNS = (*PAPER_COLUMNS, "updated_at")
+UPSERT_PAPER = (
+    f"INSERT INTO papers ({', '.join(_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(_COLUMNS) + 1))}) "
+    "ON CONFLICT (arxiv_id) DO UPDATE SET title = excluded.title, "
+    "abstract = excluded.abstract, authors = excluded.authors, "
+    f"published_at = excluded.published_at, {UPSERT_MERGE}, "
+    "ai_keywords = CASE WHEN cardinality(excluded.ai_keywords) = 0 THEN papers.ai_keywords "
+    "ELSE excluded.ai_keywords END, updated_at = excluded.updated_at"
+)
+_SELECT_PAPER = f"SELECT id, {', '.join(PAPER_COLUMNS)} FROM papers"  # noqa: S608
+# A paper listed on several days is in each day's list, shown as listed on that day.
+_LISTED_COLUMNS = ", ".join(
+    "l.day AS listed_on" if c == "listed_on" else f"p.{c}" for c in PAPER_COLUMNS
+)
+_SELECT_LISTED_ON = (
+    f"SELECT {_LISTED_COLUMNS} FROM listings l "  # noqa: S608
+    "JOIN papers p ON p.arxiv_id = l.arxiv_id WHERE l.day = $1"
+)
+_ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+# The words typo correction may suggest (migration 18), one statement per batch, inserted in
+# sorted order: two workers writing the same new words then wait on each other rather than
+# deadlock.
+_ADD_TERMS = (
+    "INSERT INTO search_terms (term) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING"
+)
+_ADD_PERIOD_POSTED = (
+    "INSERT INTO period_posted_papers (channel_key, cadence, arxiv_id, day, posted_at) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
+)
+_SAVE_SUBSCRIPTION = (
+    "INSERT INTO subscriptions (channel_key, platform, workspace, channel_id, post_time, "
+    "timezone, min_upvotes, max_papers, weekday_policy, cadences, weekly_day, followups, "
+    "paused_reason, created_by, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now()) "
+    "ON CONFLICT (channel_key) DO UPDATE SET post_time = excluded.post_time, "
+    "timezone = excluded.timezone, min_upvotes = excluded.min_upvotes, "
+    "max_papers = excluded.max_papers, weekday_policy = excluded.weekday_policy, "
+    "cadences = excluded.cadences, weekly_day = excluded.weekly_day, "
+    "followups = excluded.followups, paused_reason = excluded.paused_reason, "
+    "created_by = excluded.created_by, "
+    "updated_at = excluded.updated_at"
+)
+
+
+class PostgresStore(
+    PostgresDeliveries,
+    PostgresSettle,
+    PostgresVotes,
+    PostgresFollowups,
+    PostgresLinks,
+    PostgresArtifacts,
+):
+    """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
+
+    read_only = False  # readers never wait for writers here: see open_store
+
+    # Typos are corrected from the indexed words (`search_terms`, migration 18), as on
+    # SQLite: no extension needed (bot/storage/search/typo_plan.py).
+    corrects_typos = True
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        # words known to be in search_terms; accents kept, as the `english` configuration
+        self._terms_written = WrittenTerms(keep_accents=True)
+
+    @classmethod
+    async def open(
+        cls, url: str, *, schema: str | None = None, pool_size: int = POOL_SIZE
+    ) -> PostgresStore:
+        """Connect, and bring the schema up to date. Raises StoreError, ConfigError.
+
+        `schema` confines every table to that schema (created if missing); None uses the
+        connection's default search_path (normally `public`).
+        """
+        if schema is not None:
+            await ensure_schema(url, schema)
+        pool = await create_pool(url, schema=schema, max_size=pool_size)
+        try:
+            async with translated(f"PostgreSQL at {redacted(url)}"), pool.acquire() as conn:
+                await migrate(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool)
+
+    async def schema_version(self) -> int:
+        """The id of the newest migration applied (0 for none)."""
+        rows = await self._fetch("SELECT coalesce(max(id), 0) FROM schema_version")
+        return int(rows[0][0])
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        async with translated("PostgreSQL"), self._pool.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Any]:
+        async with self._connection() as conn, conn.transaction():
+            yield conn
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Any]:
+        async with self._connection() as conn:
+            return list(await conn.fetch(sql, *args))
+
+    # -- papers ------------------------------------------------------------------------
+
+    async def upsert_papers(self, papers: Sequence[Paper]) -> int:
+        now = datetime.now(UTC)
+        params = [(*paper_params(paper), now) for paper in papers]
+        if not params:
+            return 0
+        new_terms = self._terms_written.new(papers)
+        async with self._transaction() as conn:
+            await conn.executemany(UPSERT_PAPER, params)
+            await conn.executemany(_ADD_LISTING, _listings(papers))
+            if new_terms:
+                await conn.execute(_ADD_TERMS, new_terms)
+        self._terms_written.remember(new_terms)
+        return len(params)
+
+    async def get_paper(self, arxiv_id: str) -> Paper | None:
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE arxiv_id = $1", arxiv_id)
+        return paper_from_row(rows[0]) if rows else None
+
+    async def papers_listed_on(self, day: date) -> list[Paper]:
+        rows = await self._fetch(_SELECT_LISTED_ON, day)
+        return [paper_from_row(row) for row in rows]
+
+    async def search(self, query: str, limit: int = 10) -> SearchResults:
+        async with self._connection() as conn:
+            found = await ranked_paper_ids(conn, query, limit)
+        ids = found.exact + found.close
+        if not ids:
+            return SearchResults()
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE id = ANY($1::bigint[])", ids)
+        by_id = {row["id"]: paper_from_row(row) for row in rows}
+        return SearchResults(
+            tuple(by_id[i] for i in found.exact if i in by_id),
+            tuple(by_id[i] for i in found.close if i in by_id),
+        )
+
+    async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
+        async with self._connection() as conn:
+            ids, terms = await similar_ids(conn, paper, limit)
+        if not ids:
+            return []
+        rows = await self._fetch(f"{_SELECT_PAPER} WHERE arxiv_id = ANY($1::text[])", ids)
+        by_id = {row["arxiv_id"]: paper_from_row(row) for row in rows}
+        found = rank_similar(paper, [by_id[i] for i in ids if i in by_id], terms)
+        return [SimilarPaper(p, shared_reason(paper, p, terms)) for p in found[:limit]]
+
+    # -- subscriptions -----------------------------------------------------------------
+
+    async def get_subscription(self, channel: ChannelRef) -> Subscription | None:
+        found = await self._subscriptions(channel.key)
+        return found[0] if found else None
+
+    async def list_subscriptions(self) -> list[Subscription]:
+        return await self._subscriptions(None)
+
+    async def _subscriptions(self, key: str | None) -> list[Subscription]:
+        """One channel's subscription (key given) or all of them (None); two query texts,
+        as on SQLite, so a one-channel look-up is planned on the primary key."""
+        where, args = ("WHERE channel_key = $1 ", (key,)) if key is not None else ("", ())
+        rows = await self._fetch(
+            f"SELECT * FROM subscriptions {where}ORDER BY channel_key",  # noqa: S608
+            *args,
+        )
+        topics = await self._fetch(
+            f"SELECT * FROM subscription_topics {where}ORDER BY channel_key, position",  # noqa: S608
+            *args,
+        )
+        return subscriptions_from_rows(rows, topics, subscription_from_rows)
+
+    async def count_subscriptions(self) -> tuple[int, int]:
+        rows = await self._fetch("SELECT count(*), count(paused_reason) FROM subscriptions")
+        return int(rows[0][0]), int(rows[0][1])
+
+    async def save_subscription(self, subscription: Subscription) -> None:
+        channel, settings = subscription.channel, subscription.settings
+        async with self._transaction() as conn:
+            await conn.execute(
+                _SAVE_SUBSCRIPTION,
+                channel.key,
+                channel.platform,
+                channel.workspace,
+                channel.channel_id,
+                settings.post_time,
+                settings.timezone,
+                settings.min_upvotes,
+                settings.max_papers,
+                settings.weekday_policy.value,
+                codec.cadences_text(settings.cadences),
+                settings.weekly_day,
+                settings.followups,
+                subscription.paused_reason,
+                subscription.created_by,
+            )
+            await conn.execute(
+                "DELETE FROM subscription_topics WHERE channel_key = $1", channel.key
+            )
+            await conn.executemany(
+                "INSERT INTO subscription_topics (channel_key, position, kind, value) "
+                "VALUES ($1, $2, $3, $4)",
+                [
+                    (channel.key, position, topic.kind.value, topic.value)
+                    for position, topic in enumerate(subscription.topics)
+                ],
+            )
+            await self._sync_group(conn, channel.key)
+
+    async def delete_subscription(self, channel: ChannelRef) -> None:
+        async with self._connection() as conn:
+            await conn.execute("DELETE FROM subscriptions WHERE channel_key = $1", channel.key)
+
+    # -- posts and fetches -------------------------------------------------------------
+
+    async def record_post(
+        self,
+        receipt: PostReceipt,
+        day: date,
+        arxiv_ids: Sequence[str],
+        cadence: Cadence = Cadence.DAILY,
+    ) -> None:
+        key = receipt.channel.key
+        if cadence is not Cadence.DAILY:
+            at = _aware(receipt.posted_at)
+            rows = [(key, cadence.value, arxiv_id, day, at) for arxiv_id in arxiv_ids]
+            async with self._transaction() as conn:
+                await conn.executemany(_ADD_PERIOD_POSTED, rows)
+            return
+        async with self._transaction() as conn:
+            post_id = await conn.fetchval(
+                "INSERT INTO posts (channel_key, day, message_ids, posted_at) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (channel_key, day) DO UPDATE SET "
+                "message_ids = excluded.message_ids, posted_at = excluded.posted_at RETURNING id",
+                key,
+                day,
+                list(receipt.message_ids),
+                _aware(receipt.posted_at),
+            )
+            await conn.executemany(
+                "INSERT INTO posted_papers (channel_key, arxiv_id, post_id) VALUES ($1, $2, $3) "
+                "ON CONFLICT (channel_key, arxiv_id) DO NOTHING",
+                [(key, arxiv_id, post_id) for arxiv_id in arxiv_ids],
+            )
+
+    async def posted_paper_ids(
+        self, channel: ChannelRef, cadence: Cadence = Cadence.DAILY
+    ) -> set[str]:
+        if cadence is Cadence.DAILY:
+            sql = "SELECT arxiv_id FROM posted_papers WHERE channel_key = $1"
+            rows = await self._fetch(sql, channel.key)
+        else:
+            sql = (
+                "SELECT arxiv_id FROM period_posted_papers WHERE channel_key = $1 AND cadence = $2"
+            )
+            rows = await self._fetch(sql, channel.key, cadence.value)
+        return {row[0] for row in rows}
+
+    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+        async with self._connection() as conn:
+            await conn.execute(
+                "INSERT INTO fetches (day, count, fetched_at) VALUES ($1, $2, $3)",
+                day,
+                count,
+                _aware(at),
+            )
+
+    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+        rows = await self._fetch(
+            "SELECT day, count, fetched_at FROM fetches ORDER BY fetched_at DESC, id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        day, count, at = rows[0]
+        return day, int(count), at
+
+    async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
+        rows = await self._fetch(
+            "SELECT day, max(fetched_at) FROM fetches WHERE day BETWEEN $1 AND $2 GROUP BY day",
+            since,
+            until,
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def close(self) -> None:
+        async with translated("PostgreSQL"):
+            await self._pool.close()
+
+
+async def migrate(conn: Any) -> None:
+    """Apply every pending migration in one transaction, one process at a time."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        applied = {int(row[0]) for row in await conn.fetch("SELECT id FROM schema_version")}
+        for migration in pending(applied):
+            await conn.execute(migration.sql("postgres"))
+            await conn.execute(
+                "INSERT INTO schema_version (id, name) VALUES ($1, $2)",
+                migration.id,
+                migration.name,
+            )
+
+
+def paper_params(paper: Paper) -> tuple[Any, ...]:
+    """The paper's values in PAPER_COLUMNS order, as asyncpg binds them."""
+    return (
+        paper.arxiv_id,
+        paper.title,
+        paper.abstract,
+        list(paper.authors),
+        _aware(paper.published_at),
+        paper.listed_on,
+        paper.upvotes,
+        paper.comments,
+        paper.github_repo,
+        paper.github_stars,
+        paper.project_page,
+        paper.thumbnail,
+        paper.ai_summary,
+        list(paper.ai_keywords),
+        paper.organization,
+        paper.source,
+    )
+
+
+def paper_from_row(row: Mapping[str, Any]) -> Paper:
+    try:
+        return Paper(
+            **{c: row[c] for c in PAPER_COLUMNS if c not in ("authors", "ai_keywords")},
+            authors=tuple(row["authors"]),
+            ai_keywords=tuple(row["ai_keywords"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise StoreError(f"paper row is inconsistent: {exc}") from exc
+
+
+def subscription_from_rows(row: Mapping[str, Any], topics: list[Any]) -> Subscription:
+    try:
+        settings = ChannelSettings(
+            post_time=row["post_time"],
+            timezone=row["timezone"],
+            min_upvotes=row["min_upvotes"],
+            max_papers=row["max_papers"],
+            weekday_policy=WeekdayPolicy(row["weekday_policy"]),
+            cadences=codec.cadences_from_text(row["cadences"]),
+            weekly_day=row["weekly_day"],
+            followups=bool(row["followups"]),
+        )
+        return Subscription(
+            channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),
+            topics=tuple(Topic(TopicKind(t["kind"]), t["value"]) for t in topics),
+            settings=settings,
+            paused_reason=row["paused_reason"],
+            created_by=row["created_by"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"subscription row is inconsistent: {exc}") from exc
+
+
+def _listings(papers: Sequence[Paper]) -> list[tuple[str, date]]:
+    """The (arxiv_id, day) rows `papers` add; a look-up outside the daily list adds none."""
+    return [(p.arxiv_id, p.listed_on) for p in papers if p.listed_on is not None]
+
+
+def _aware(at: datetime) -> datetime:
+    """A naive instant is taken to be UTC (as the SQLite codec does)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at

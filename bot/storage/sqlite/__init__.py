@@ -1,0 +1,1 @@
+"""The SQLite store (aiosqlite): one module per half of the Store port."""

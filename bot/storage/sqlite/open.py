@@ -1,0 +1,123 @@
+"""Opening a SQLite file for SqliteStore: for writing (WAL, ready to migrate) or read-only.
+
+A read-only open takes no write lock and writes nothing, so `digest`, `search` and `show`
+never wait behind a writer (in WAL mode readers and the writer do not block each other).
+Whatever the mode, waiting for another process's lock ends after the busy timeout with one
+StoreError that says so, never a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import aiosqlite
+
+from bot.records.errors import StoreError
+from bot.storage.migrations import pending
+
+log = logging.getLogger(__name__)
+
+_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+async def connect_read_write(path: str | Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+    """A connection in WAL mode, with the file created if missing. Raises StoreError."""
+    try:
+        # aiosqlite's failed connect leaves its worker thread reporting to the event
+        # loop later (after the loop may be closed), so open errors surface here first.
+        await asyncio.to_thread(_try_open, path)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open SQLite database {str(path)!r}: {exc}") from exc
+    try:
+        await _configure(conn, busy_timeout_ms)
+        await _enable_wal(conn, busy_timeout_ms)
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise open_error(path, exc, busy_timeout_ms) from exc
+    return conn
+
+
+async def connect_read_only(path: str | Path, busy_timeout_ms: int) -> aiosqlite.Connection | None:
+    """A read-only connection to an existing, up-to-date database; None when the file is
+    missing or its schema is behind (the caller opens it for writing to create or upgrade
+    it). Raises StoreError."""
+    uri = await asyncio.to_thread(_read_only_uri, Path(path))
+    if uri is None:
+        return None
+    try:
+        conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open SQLite database {str(path)!r}: {exc}") from exc
+    try:
+        await _configure(conn, busy_timeout_ms)
+        behind = await _schema_behind(conn)
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise open_error(path, exc, busy_timeout_ms) from exc
+    if behind:
+        await conn.close()
+        log.warning("the database schema is %s: opening it for writing to upgrade it", behind)
+        return None
+    return conn
+
+
+async def _configure(conn: aiosqlite.Connection, busy_timeout_ms: int) -> None:
+    conn.row_factory = sqlite3.Row
+    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+
+
+async def _enable_wal(conn: aiosqlite.Connection, busy_timeout_ms: int) -> None:
+    """Switch to WAL. SQLite answers "locked" at once, without its busy handler, while
+    another connection opens the same new file, so wait a little and try again; but never
+    longer than the busy timeout in all (each try may itself wait that long for a lock)."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    attempt = 0
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(min(0.01 * 2**attempt, 0.5, max(deadline - time.monotonic(), 0)))
+        attempt += 1
+
+
+async def _schema_behind(conn: aiosqlite.Connection) -> str | None:
+    """Why the schema needs migrations ("empty", "at version 2 of 4"), or None if current."""
+    try:
+        rows = await conn.execute_fetchall("SELECT id FROM schema_version")
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return "not created yet"
+    applied = {int(row[0]) for row in rows}
+    missing = pending(applied)
+    if not missing:
+        return None
+    return f"at version {max(applied, default=0)} of {missing[-1].id}"
+
+
+def open_error(path: str | Path, exc: sqlite3.Error, busy_timeout_ms: int) -> StoreError:
+    if getattr(exc, "sqlite_errorcode", None) in _BUSY_CODES or "locked" in str(exc):
+        return StoreError(
+            f"SQLite database {str(path)!r} is locked by another process "
+            f"(gave up after {busy_timeout_ms / 1000:g} s)"
+        )
+    return StoreError(f"cannot open SQLite database {str(path)!r}: {exc}")
+
+
+def _read_only_uri(file: Path) -> str | None:
+    """The `file:` URI opening `file` read-only; None if there is no such file."""
+    return f"{file.resolve().as_uri()}?mode=ro" if file.is_file() else None
+
+
+def _try_open(path: str | Path) -> None:
+    sqlite3.connect(path).close()

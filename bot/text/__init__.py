@@ -1,0 +1,1 @@
+"""Text from outside: untrusted paper text made safe, command input, words and stems, arXiv ids."""
