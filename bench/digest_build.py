@@ -53,10 +53,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.digest import topics
 from bot.digest.build import build_digest
 from bot.digest.run_papers import RunPapers
-from bot.digest.topics import parse_topics, words
+from bot.digest.topics import parse_topics
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, Topic
 from bot.storage.sqlite.store import SqliteStore
+from bot.text.words import words
 from tests.unit.test_prepared_digest import PAPERS, random_subscription
 
 DAY = date(2024, 6, 3)

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from adapters.discord.render import render_digest
-from bot.digest import build_digest
+from bot.digest.build import build_digest
 from bot.records.models import ChannelRef, Subscription
 from bot.sources.hf_parse import parse_item
 

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.vote_seed import WEEK, seed, subscriptions, week_papers
 from bot.delivery.periods import PeriodDigests
-from bot.delivery.state import Delivery
 from bot.digest.prepared import PreparedPapers
+from bot.records.delivery import Delivery
 from bot.records.models import Cadence, Paper
 from bot.schedule.cadence import Period, period_containing
 from bot.storage.sqlite.store import SqliteStore

@@ -26,12 +26,12 @@ from bot.app.bootstrap import (
     preview_digest,
     preview_settled,
 )
-from bot.commands.wording import no_paper_text
+from bot.commands.wording import no_paper_text, search_reply
 from bot.config.load import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
 from bot.digest.topics import parse_topics
 from bot.lifecycle.settle_preview import settled_post
-from bot.records.chat import CLOSE_MATCHES, search_reply
+from bot.records.chat import CLOSE_MATCHES
 from bot.records.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.records.models import ChannelRef, Subscription
 from bot.text.arxiv_ids import parse_arxiv_id
@@ -335,7 +335,8 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
 
 async def _post_now(app: App, args: argparse.Namespace) -> int:
     from bot.delivery.runner import DeliveryRunner
-    from bot.delivery.state import DeliveryState, describe
+    from bot.delivery.state import describe
+    from bot.records.delivery import DeliveryState
 
     try:
         channel = ChannelRef.parse(args.channel)

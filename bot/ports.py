@@ -9,17 +9,21 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from bot.chat.buttons import Click, ClickAnswer
-from bot.chat.connection import ConnectionStatus
-from bot.chat.post_plan import OnAccepted, PostedPart
-from bot.delivery.state import Delivery
-from bot.lifecycle.artifacts_plan import CachedArtifacts
-from bot.lifecycle.followup_plan import FollowupEvent, Seen
-from bot.lifecycle.settle_plan import SettleTask
-from bot.records.chat import CommandContext, Reply
+from bot.records.chat import (
+    Click,
+    ClickAnswer,
+    CommandContext,
+    ConnectionStatus,
+    OnAccepted,
+    PostedPart,
+    Reply,
+)
+from bot.records.delivery import Delivery
 from bot.records.digest import Digest
+from bot.records.followups import FollowupEvent, Seen
 from bot.records.links import JoinResult
 from bot.records.models import (
+    CachedArtifacts,
     Cadence,
     ChannelRef,
     Paper,
@@ -29,12 +33,7 @@ from bot.records.models import (
     SimilarPaper,
     Subscription,
 )
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware (UTC)."""
-        ...
+from bot.records.settle import SettleTask
 
 
 class DailySource(Protocol):

@@ -15,9 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.chat.buttons import SAVE_LABEL, VOTE_EMOJI, ButtonAction, Click, encode_button_id
+from bot.chat.buttons import SAVE_LABEL, VOTE_EMOJI, ButtonAction, encode_button_id
 from bot.ports import ClickHandler
-from bot.records.chat import Reply
+from bot.records.chat import Click, Reply
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef
 from bot.text.arxiv_ids import parse_arxiv_id

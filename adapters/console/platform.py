@@ -32,12 +32,11 @@ from adapters.console.clicks import (
 )
 from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
-from bot.chat.post_plan import OnAccepted, PostedPart
 from bot.commands.clicks import digest_counts
 from bot.digest.text import render_text
-from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
-from bot.records.chat import CommandContext
-from bot.records.clock import SystemClock
+from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.records.chat import CommandContext, OnAccepted, PostedPart
+from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
 from bot.records.errors import TransientPlatformError
 from bot.records.models import ChannelRef, PostReceipt

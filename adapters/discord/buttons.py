@@ -24,12 +24,12 @@ from bot.chat.buttons import (
     SAVE_LABEL,
     VOTE_EMOJI,
     ButtonAction,
-    Click,
     encode_button_id,
     parse_button_id,
     vote_label,
 )
 from bot.ports import ClickHandler
+from bot.records.chat import Click
 from bot.records.models import HF_PAPERS, ChannelRef
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,17 @@ meets before its first answer for that channel tells it the bucket. `before_send
 for both; `before_request` for the global one (starting a thread, say).
 
 What Discord answers is fed back (`answered`, called for every response through an aiohttp
-trace: adapters/discord/trace.py), so the pacing learns from discord.py's 429s as well as
+trace, `pacing_trace`), so the pacing learns from discord.py's 429s as well as
 ours: a global 429 holds every request for its reset time and eases the global pace off for
 a few seconds (bot/chat/pacing.py `ease`); a 429 on a channel's sends, or a send answered with
 `X-RateLimit-Remaining: 0`, holds that channel until `X-RateLimit-Reset-After`. discord.py
 retries a 429 by itself (five times); each of those retries first waits for a global token,
 so retries do not pile onto the limit that refused them.
+
+discord.py waits out 429s and keeps each route's bucket itself, but tells nobody: the aiohttp
+trace (discord.py's `http_trace` option) sees each response's status and headers, its own
+retries included. Its callback is awaited before discord.py sees the response: after a 429
+it waits for a global token there, which paces discord.py's own retry.
 
 The per-channel bucket is kept one message below Discord's burst: a send that waited exactly
 its turn can reach Discord a few milliseconds before the one ahead of it, and the spare
@@ -27,6 +32,9 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
+
+import aiohttp
 
 from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
 
@@ -130,3 +138,19 @@ def reset_after(headers: Mapping[str, str]) -> float:
             except ValueError:
                 continue
     return 1.0
+
+
+def pacing_trace(pacing: DiscordPacing) -> aiohttp.TraceConfig:
+    """A trace config that reports each response to `pacing.answered`."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        response = params.response
+        await pacing.answered(params.method, params.url.path, response.status, response.headers)
+
+    trace.on_request_end.append(on_request_end)
+    return trace

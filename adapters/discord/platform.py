@@ -27,7 +27,7 @@ from adapters.discord.buttons import paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
-from adapters.discord.pacing import DiscordPacing
+from adapters.discord.pacing import DiscordPacing, pacing_trace
 from adapters.discord.posting import Sleep, edit_message, nonce_for, send_message, translate
 from adapters.discord.render import (
     DiscordMessage,
@@ -39,14 +39,21 @@ from adapters.discord.render import (
 )
 from adapters.discord.replies import post_thread_reply
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
-from adapters.discord.trace import pacing_trace
-from bot.chat.connection import Backoff, ConnectionStatus, ConnectionTracker
-from bot.chat.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
+from bot.chat.connection import Backoff, ConnectionTracker
+from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
 from bot.commands.clicks import digest_counts
 from bot.config.load import DiscordConfig
-from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
-from bot.records.chat import CommandContext, Reply, Visibility
+from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.records.chat import (
+    CommandContext,
+    ConnectionStatus,
+    OnAccepted,
+    PostedPart,
+    Reply,
+    Visibility,
+)
+from bot.records.clock import Clock
 from bot.records.digest import Digest
 from bot.records.errors import ConfigError, PermanentPlatformError, TransientPlatformError
 from bot.records.models import ChannelRef, PostReceipt

@@ -24,8 +24,8 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.threads import REPLY_NONCE_BASE
-from bot.lifecycle.settle_plan import late_key
 from bot.records.digest import Digest
+from bot.records.settle import late_key
 
 PREVIEW_KEY = "preview"  # a real post carries its delivery record's key here
 

@@ -22,8 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.buttons import with_vote_count
 from adapters.slack.errors import SLACK_FAILURES
-from bot.chat.buttons import PREFIX, Click, ClickAnswer
+from bot.chat.buttons import PREFIX
 from bot.ports import ClickHandler
+from bot.records.chat import Click, ClickAnswer
 from bot.records.models import ChannelRef
 
 log = logging.getLogger(__name__)

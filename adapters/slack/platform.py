@@ -40,12 +40,13 @@ from adapters.slack.render import (
 )
 from adapters.slack.session import SharedSession
 from adapters.slack.socket import SocketClient, SocketHandler
-from bot.chat.connection import Backoff, ConnectionStatus, ConnectionTracker
-from bot.chat.post_plan import OnAccepted, PartTodo, PostedPart, plan_parts, unrecorded
+from bot.chat.connection import Backoff, ConnectionTracker
+from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.clicks import digest_counts
 from bot.config.load import SlackConfig
-from bot.ports import ClickHandler, Clock, CommandHandler, VoteCounts
-from bot.records.clock import SystemClock
+from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.records.chat import ConnectionStatus, OnAccepted, PostedPart
+from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
 from bot.records.errors import ConfigError
 from bot.records.models import ChannelRef, PostReceipt

@@ -18,8 +18,8 @@ from adapters.slack.render import (
     render_late_additions,
     render_settled,
 )
-from bot.lifecycle.settle_plan import late_key
 from bot.records.digest import Digest
+from bot.records.settle import late_key
 
 METADATA_EVENT = "paperbot_digest"  # the event type of a digest message's metadata
 BUILDER_URL = "https://app.slack.com/block-kit-builder/#"

@@ -19,8 +19,8 @@ from bot.commands.votes import VoteCommands
 from bot.config.load import Config
 from bot.digest.service import PaperService
 from bot.lifecycle.artifacts import ArtifactLookup
-from bot.ports import ChatPlatform, Clock, CommandHandler, DailySource, LookupSource, Store
-from bot.records.clock import FixedClock, SystemClock
+from bot.ports import ChatPlatform, CommandHandler, DailySource, LookupSource, Store
+from bot.records.clock import Clock, FixedClock, SystemClock
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef
 from bot.sources import ArxivSource, HuggingFaceSource, SampleSource

@@ -17,12 +17,12 @@ from datetime import timedelta
 from bot.app.bootstrap import App
 from bot.app.leader import follow_leadership, open_leader_election
 from bot.app.scheduler import PaperScheduler
-from bot.chat.connection import ConnectionStatus
 from bot.delivery.runner import DeliveryRunner
 from bot.lifecycle.artifacts import ArtifactsRunner
 from bot.lifecycle.followups import FollowupRunner, VersionLookup
 from bot.lifecycle.settle import SettleRunner
 from bot.ports import ChatPlatform, ReportsConnection
+from bot.records.chat import ConnectionStatus
 from bot.records.errors import PaperbotError, PlatformError
 from bot.records.models import ChannelRef
 

@@ -30,7 +30,8 @@ from bot.delivery.runner import DeliveryRunner
 from bot.lifecycle.artifacts import ArtifactsRunner
 from bot.lifecycle.followups import FollowupRunner
 from bot.lifecycle.settle import SettleRunner
-from bot.ports import Clock, Store
+from bot.ports import Store
+from bot.records.clock import Clock
 from bot.records.models import ChannelRef, Subscription
 from bot.schedule.cadence import next_post
 

@@ -13,8 +13,6 @@ import enum
 import re
 from dataclasses import dataclass
 
-from bot.records.models import ChannelRef
-
 MAX_ID_CHARS = 64  # well under Discord's 100 and Slack's 255
 PREFIX = "pb"
 # The bare arXiv id shapes of bot/text/arxiv_ids.py, anchored, with no version suffix.
@@ -58,23 +56,3 @@ def parse_button_id(text: object) -> ButtonId | None:
 def vote_label(count: int) -> str:
     """`👍` with no votes yet, `👍 3` with three."""
     return f"{VOTE_EMOJI} {count}" if count > 0 else VOTE_EMOJI
-
-
-@dataclass(frozen=True, slots=True)
-class Click:
-    """A click as a platform saw it: where (from its own envelope), who, and the raw id."""
-
-    channel: ChannelRef
-    user_id: str
-    button_id: object  # untrusted: parse_button_id decides what it means
-
-
-@dataclass(frozen=True, slots=True)
-class ClickAnswer:
-    """What the platform shows after a click. `vote_count` set: the clicked paper's 👍
-    label becomes `vote_label(vote_count)` in place. `notice`: a short private line to the
-    clicker. Neither: nothing (a forged click gets no answer at all)."""
-
-    arxiv_id: str | None = None
-    vote_count: int | None = None
-    notice: str | None = None

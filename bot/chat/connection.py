@@ -6,28 +6,14 @@ A platform that holds a long-lived connection (Slack's Socket Mode) owns a
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.records.chat import ConnectionStatus, LinkState
+
 if TYPE_CHECKING:  # bot.ports names ConnectionStatus in its contracts
-    from bot.ports import Clock
-
-
-class LinkState(enum.Enum):
-    CONNECTING = "connecting"  # the first attempt, not yet answered
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"  # an attempt failed; the next one waits its backoff
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionStatus:
-    platform: str  # "slack"
-    state: LinkState
-    since: datetime  # when this state began (an outage: its first failed attempt)
-    attempt: int = 0  # failed attempts in a row
-    last_error: str | None = None  # short and safe to show: no URL, token or body
+    from bot.records.clock import Clock
 
 
 class ConnectionTracker:

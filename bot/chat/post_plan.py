@@ -14,22 +14,10 @@ after its top message is recorded. So when a retry meets a part:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class PostedPart:
-    """Part `index` of a digest is posted as `message_id`, with its first `replies` replies."""
-
-    index: int
-    message_id: str
-    replies: int = 0
-
-
-# Called by a platform each time it has accepted a message of a digest (a part's top message,
-# then each of its thread replies); the caller records it before the platform goes on.
-OnAccepted = Callable[[PostedPart], Awaitable[None]]
+from bot.records.chat import PostedPart
 
 
 @dataclass(frozen=True, slots=True)

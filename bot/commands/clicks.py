@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from bot.chat.buttons import ButtonAction, ButtonId, Click, ClickAnswer, parse_button_id
+from bot.chat.buttons import ButtonAction, ButtonId, parse_button_id
 from bot.commands.parse_votes import TopPeriod, period_start
 from bot.commands.wording import GENERIC_FAILURE
-from bot.ports import Clock, Store, VoteCounts
+from bot.ports import Store, VoteCounts
+from bot.records.chat import Click, ClickAnswer
+from bot.records.clock import Clock
 from bot.records.digest import Digest
 from bot.records.errors import StoreError
 from bot.records.models import ChannelRef, Paper
@@ -35,12 +37,6 @@ def user_key(channel: ChannelRef, user_id: str) -> str:
     """Whose vote or save: a Discord user id is global; a Slack one is its workspace's."""
     workspace = "" if channel.platform == "discord" else channel.workspace
     return f"{channel.platform}:{workspace}:{user_id}"
-
-
-async def subscription_key(store: Store, channel: ChannelRef) -> str:
-    """The key votes are kept under: the subscription's, which is its linked group's when
-    the channel is linked (so the group's votes are pooled), else its channel's."""
-    return await store.vote_key(channel.key)
 
 
 class VoteService:
@@ -75,18 +71,16 @@ class VoteService:
         if subscription.paused_reason:
             return ClickAnswer(notice=PAUSED)
         _, count = await self.store.toggle_vote(
-            await subscription_key(self.store, click.channel), paper.arxiv_id, user, now
+            await self.store.vote_key(click.channel.key), paper.arxiv_id, user, now
         )
         return ClickAnswer(paper.arxiv_id, vote_count=count)
 
     async def counts(self, channel: ChannelRef, arxiv_ids: Sequence[str]) -> dict[str, int]:
-        return await self.store.vote_counts(await subscription_key(self.store, channel), arxiv_ids)
+        return await self.store.vote_counts(await self.store.vote_key(channel.key), arxiv_ids)
 
     async def top(self, channel: ChannelRef, period: TopPeriod) -> list[tuple[Paper, int]]:
         since = period_start(period, self.clock.now())
-        return await self.store.top_voted(
-            await subscription_key(self.store, channel), since, TOP_LIMIT
-        )
+        return await self.store.top_voted(await self.store.vote_key(channel.key), since, TOP_LIMIT)
 
     async def saved(self, channel: ChannelRef, user_id: str) -> list[Paper]:
         return await self.store.saved_papers(user_key(channel, user_id), SAVED_LIMIT)

@@ -28,15 +28,16 @@ from bot.commands.parse import (
     verb_of,
 )
 from bot.commands.similar import similar_reply
+from bot.commands.verbs import VERBS
 from bot.commands.wording import (
     GENERIC_FAILURE,
     MANAGERS_ONLY,
     NEXT_STEPS,
     RESTART,
     SOURCE_DOWN,
-    VERBS,
     help_text,
     no_paper_text,
+    search_reply,
     settings_text,
     status_text,
     topics_list,
@@ -44,7 +45,7 @@ from bot.commands.wording import (
 )
 from bot.digest.service import PaperService
 from bot.digest.topics import MAX_TOPICS, parse_topics, topic_key
-from bot.records.chat import CommandContext, Reply, Visibility, search_reply
+from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.errors import SourceError, UpstreamRejected, UserInputError
 from bot.records.models import Subscription, Topic
 

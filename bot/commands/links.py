@@ -21,8 +21,9 @@ from dataclasses import replace
 from bot.commands.parse import parse_command, verb_of
 from bot.commands.parse_links import Link, Unlink
 from bot.commands.wording import GENERIC_FAILURE, MANAGERS_ONLY, topics_text
-from bot.ports import Clock, CommandHandler, Store
+from bot.ports import CommandHandler, Store
 from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.clock import Clock
 from bot.records.errors import UserInputError
 from bot.records.links import (
     CODE_LIFETIME,

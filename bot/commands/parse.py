@@ -15,7 +15,7 @@ from datetime import date
 from bot.commands.parse_links import Link, Unlink, parse_link, parse_unlink
 from bot.commands.parse_settings import SettingsChange, parse_settings_change
 from bot.commands.parse_votes import Saved, Top, parse_saved, parse_top
-from bot.commands.wording import USAGE, VERBS
+from bot.commands.verbs import USAGE, VERBS
 from bot.records.errors import UserInputError
 from bot.text.arxiv_ids import parse_arxiv_id
 from bot.text.input_text import refuse_control_characters

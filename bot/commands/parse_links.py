@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.wording import USAGE
+from bot.commands.verbs import USAGE
 from bot.records.errors import UserInputError
 
 

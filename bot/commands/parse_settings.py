@@ -1,6 +1,9 @@
 """Pure parsing of `/papers settings` words into a `SettingsChange`: no I/O, no clock.
 
 Every mistake raises `UserInputError` naming the setting and showing the verb's usage.
+`cadence` takes several words (`cadence daily weekly fri`): the channel then gets each; a
+weekday after `weekly` (a name or its first three letters) sets the weekly digest's day.
+`followups` takes on or off (yes/no, true/false, 1/0 too).
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ from datetime import time
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.commands.parse_cadence import cadence_text, is_cadence_word, parse_cadences
-from bot.commands.parse_followups import on_off_text, parse_on_off
-from bot.commands.wording import USAGE
+from bot.commands.verbs import USAGE
 from bot.config.load import check_timezone, parse_time
 from bot.records.errors import UserInputError
 from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
+from bot.schedule.cadence import WEEKDAY_NAMES
 
 MAX_UPVOTES = 100_000
 MAX_PAPERS = 50  # the same cap as [defaults] max_papers in the config
@@ -181,3 +183,65 @@ def _usage_error(problem: str) -> UserInputError:
 def _closest(word: str, choices: tuple[str, ...]) -> str | None:
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+_ON = frozenset({"on", "yes", "true", "1"})
+_OFF = frozenset({"off", "no", "false", "0"})
+
+
+def parse_on_off(text: str) -> bool:
+    """`on` → True, `off` → False (yes/no, true/false, 1/0 too). Raises ValueError."""
+    word = text.strip().lower()
+    if word in _ON:
+        return True
+    if word in _OFF:
+        return False
+    raise ValueError(f"{text[:30]!r} is not one of on | off")
+
+
+def on_off_text(enabled: bool) -> str:
+    return "on" if enabled else "off"
+
+
+def is_cadence_word(word: str) -> bool:
+    """Whether `word` can continue a `cadence` setting's value."""
+    lower = word.lower()
+    return lower in {c.value for c in Cadence} or _weekday(lower) is not None
+
+
+def parse_cadences(text: str) -> tuple[tuple[Cadence, ...], int | None]:
+    """(cadences in Cadence order, the weekly weekday or None). Raises ValueError."""
+    chosen: set[Cadence] = set()
+    weekday: int | None = None
+    previous: Cadence | None = None
+    for word in text.lower().replace(",", " ").replace("+", " ").split():
+        day = _weekday(word)
+        if day is not None:
+            if previous is not Cadence.WEEKLY:
+                raise ValueError(f"a weekday ({word[:12]}) only follows `weekly`")
+            weekday = day
+            continue
+        try:
+            previous = Cadence(word)
+        except ValueError:
+            choices = "daily | weekly [weekday] | monthly"
+            raise ValueError(f"{word[:30]!r} is not one of {choices}") from None
+        chosen.add(previous)
+    if not chosen:
+        raise ValueError("name at least one of daily, weekly, monthly")
+    return tuple(c for c in Cadence if c in chosen), weekday
+
+
+def cadence_text(cadences: tuple[Cadence, ...], weekday: int) -> str:
+    """As a user would type it: `daily weekly monday`."""
+    words = [c.value for c in cadences]
+    if Cadence.WEEKLY in cadences:
+        words.insert(words.index("weekly") + 1, WEEKDAY_NAMES[weekday])
+    return " ".join(words)
+
+
+def _weekday(word: str) -> int | None:
+    for index, name in enumerate(WEEKDAY_NAMES):
+        if word == name or (len(word) >= 3 and name.startswith(word)):
+            return index
+    return None

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.commands.wording import USAGE
+from bot.commands.verbs import USAGE
 from bot.records.errors import UserInputError
 from bot.text.arxiv_ids import parse_arxiv_id
 

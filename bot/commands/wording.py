@@ -9,100 +9,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.chat.connection import ConnectionStatus, LinkState
-from bot.commands.parse_cadence import cadence_text
-from bot.commands.parse_followups import on_off_text
-from bot.records.models import ChannelSettings, Subscription, Topic
+from bot.commands.parse_settings import cadence_text, on_off_text
+from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
+from bot.records.chat import ConnectionStatus, LinkState, Reply
+from bot.records.models import ChannelSettings, SearchResults, Subscription, Topic
 
 if TYPE_CHECKING:
     from bot.digest.service import StatusReport
-
-VERBS = (
-    "help",
-    "today",
-    "search",
-    "show",
-    "similar",
-    "subscribe",
-    "unsubscribe",
-    "topics",
-    "settings",
-    "status",
-    "saved",
-    "top",
-    "link",
-    "unlink",
-)
-
-USAGE = {
-    "help": "/papers help [command]",
-    "today": "/papers today [YYYY-MM-DD]",
-    "search": "/papers search <words>",
-    "show": "/papers show <arXiv id or URL>",
-    "similar": "/papers similar <arXiv id or URL>",
-    "subscribe": '/papers subscribe [topics], e.g. agents "world model" -survey '
-    'author:"Yann LeCun" org:google kw:"retrieval augmented generation"',
-    "unsubscribe": "/papers unsubscribe <topic | all>",
-    "topics": "/papers topics",
-    "settings": "/papers settings [time HH:MM] [tz Area/City] [min-upvotes N] [max N] "
-    "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly] "
-    "[followups on|off]",
-    "status": "/papers status",
-    "saved": "/papers saved [remove <arXiv id>]",
-    "top": "/papers top [week|month|all] [public]",
-    "link": "/papers link [code]",
-    "unlink": "/papers unlink",
-}
-
-SUMMARY = {
-    "help": "this help, or one command's",
-    "today": "the digest of the latest complete list (or of that day)",
-    "search": "search papers by title, abstract, authors and keywords",
-    "show": "one paper, by arXiv id or arXiv / Hugging Face URL",
-    "similar": "the stored papers most like one, each with the words they share",
-    "subscribe": "start digests here, or follow topics (channel managers)",
-    "unsubscribe": "stop following a topic, or stop the digests (channel managers)",
-    "topics": "the topics this channel follows",
-    "settings": "show or change when and how much this channel gets (channel managers)",
-    "status": "what the bot last fetched and when this channel's next digest is due",
-    "saved": "the papers you saved with 🔖 (only you see them), or drop one",
-    "top": "this channel's most-voted papers (👍) of the week, month or all time",
-    "link": "share this channel's subscription with another channel (channel managers)",
-    "unlink": "stop sharing this channel's subscription (channel managers)",
-}
-
-DETAIL = {
-    "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
-    'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
-    "`subscribe` alone starts the plain trending list, or resumes a channel whose posting was "
-    "paused; a channel follows at most 25 topics.",
-    "similar": "Papers are alike when they share words that few other papers use, in their "
-    "titles, keywords and abstracts; the paper itself may be one the bot has not stored.",
-    "unsubscribe": "Dropping the last topic leaves the plain trending list; `unsubscribe all` "
-    "stops the digests in this channel (and forgets its settings).",
-    "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
-    "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
-    "to Friday with the weekend in Monday's digest. cadence: daily, weekly (the last ISO "
-    "week's best, on Monday or the weekday named) or monthly (the last month's best, on the "
-    "1st), one or several (`cadence daily weekly fri`). followups on (the default): a short "
-    "reply in a digest's thread when one of its papers gets a GitHub repository, passes "
-    "100, 1k or 10k stars, a new arXiv version or a first model, dataset or Space on Hugging "
-    "Face, for 14 days. Every digest is also settled (by default 24 h and 7 d after it went "
-    "out): edited in place with the new counts, and papers that joined the day's list late "
-    "replied in its thread. `settings` alone shows them.",
-    "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
-    "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
-    "Only you see the answer unless you add `public`.",
-    "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
-    "`saved remove <arXiv id>`, to drop it.",
-    "link": "`link` alone gives you a one-time code, good for 10 minutes; `link <code>` in a "
-    "channel on the other platform, workspace or server joins it to this channel's "
-    "subscription: one set of topics, settings and votes, each channel posting on its own "
-    "platform. Joining replaces the joining channel's topics and settings.",
-    "unlink": "Each channel keeps a copy of the shared topics, settings and votes.",
-    "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
-    "there are none on weekends, so on Monday morning `today` shows Friday's.",
-}
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
 SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."
@@ -226,3 +139,21 @@ def _paused_lines(here: Subscription | None, paused_channels: int) -> list[str]:
     if others:
         lines.append(f"{others} other channel{'s are' if others != 1 else ' is'} paused.")
     return lines
+
+
+def search_reply(query: str, found: SearchResults) -> Reply:
+    """A search's answer: a header naming the query once, exact papers, then close ones."""
+    shown = _quoted(query)
+    if not found:
+        return Reply(f"No papers found for {shown}.")
+    count = len(found.papers)
+    header = f"{count} paper{'s' if count != 1 else ''} for {shown}"
+    if not found.exact:
+        header += " (no exact match; close matches only)"
+    return Reply(header + ":", papers=found.exact, close_papers=found.close)
+
+
+def _quoted(query: str) -> str:
+    """The query in double quotes, unless it holds the user's own (a phrase): as typed."""
+    query = query.strip()
+    return query if '"' in query else f'"{query}"'

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.chat.post_plan import PostedPart
-from bot.delivery.state import Delivery
+from bot.records.chat import PostedPart
+from bot.records.delivery import Delivery
 
 Save = Callable[[Delivery], Awaitable[None]]
 Step = Callable[[str, Delivery | None], None]

@@ -22,11 +22,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 
-from bot.commands.clicks import subscription_key
-from bot.delivery.state import Delivery, EmptyReason
 from bot.digest.prepared import PreparedPapers
 from bot.digest.summary import summarize
 from bot.ports import Store
+from bot.records.delivery import Delivery, EmptyReason
 from bot.records.digest import Digest, DigestEntry
 from bot.records.errors import SourceError
 from bot.records.models import Cadence, Paper, Subscription
@@ -134,7 +133,7 @@ class PeriodDigests:
         since = datetime.combine(period.start, time(0, 0), tzinfo=UTC)
         # the votes cast in the period: a catch-up posted days late counts no later ones
         until = datetime.combine(period.end + timedelta(days=1), time(0, 0), tzinfo=UTC)
-        key = await subscription_key(self._store, subscription.channel)
+        key = await self._store.vote_key(subscription.channel.key)
         top = await self._store.top_voted(key, since, TOP_VOTES + len(shown), until)
         entries: list[DigestEntry] = []
         for paper, count in top:

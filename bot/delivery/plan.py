@@ -14,8 +14,9 @@ from collections.abc import Collection
 from datetime import datetime, time, timedelta
 
 from bot.delivery.cooperative import in_turns
-from bot.delivery.state import Delivery, DeliveryState, record_for
+from bot.delivery.state import record_for
 from bot.ports import Store
+from bot.records.delivery import Delivery, DeliveryState
 from bot.schedule.cadence import due_posts
 
 log = logging.getLogger(__name__)

@@ -33,9 +33,11 @@ from bot.config.load import DeliveryConfig
 from bot.delivery.parts import AttemptRecord
 from bot.delivery.periods import PeriodDigests, period_source_of
 from bot.delivery.plan import plan_deliveries
-from bot.delivery.state import Delivery, EmptyReason, describe
+from bot.delivery.state import describe
 from bot.digest.run_papers import LoadArtifacts, RunPapers
-from bot.ports import ChatPlatform, Clock, Store
+from bot.ports import ChatPlatform, Store
+from bot.records.clock import Clock
+from bot.records.delivery import Delivery, EmptyReason
 from bot.records.digest import Digest
 from bot.records.errors import (
     MessageRejected,

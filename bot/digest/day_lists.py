@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.digest.prepared import PreparedPapers
-from bot.ports import Clock
+from bot.records.clock import Clock
 from bot.records.models import Paper
 
 LoadDay = Callable[[date], Awaitable[list[Paper]]]

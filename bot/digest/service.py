@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from bot.chat.connection import ConnectionStatus
 from bot.digest.day_lists import DayLists
 from bot.digest.prepared import PreparedPapers
-from bot.ports import Clock, DailySource, LookupSource, Store
+from bot.ports import DailySource, LookupSource, Store
+from bot.records.chat import ConnectionStatus
+from bot.records.clock import Clock
 from bot.records.digest import Digest
 from bot.records.errors import SourceError
 from bot.records.models import ChannelRef, ChannelSettings, Paper, SearchResults, Subscription

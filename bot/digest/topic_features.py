@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-from bot.digest.topics import PaperIndex, name_words, stem, words
+from bot.digest.topics import PaperIndex, name_words
 from bot.records.models import Topic, TopicKind
+from bot.text.words import stem, words
 
 
 @dataclass(frozen=True, slots=True)

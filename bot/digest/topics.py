@@ -37,13 +37,13 @@ from dataclasses import dataclass
 from bot.records.errors import UserInputError
 from bot.records.models import Match, Paper, Topic, TopicKind
 from bot.text.input_text import refuse_control_characters
+from bot.text.words import WORD_PATTERN, stem, words
 
 MAX_TOPICS = 25
 MAX_TOPIC_CHARS = 100
 PREFIXES = {"author": TopicKind.AUTHOR, "org": TopicKind.ORG, "kw": TopicKind.KEYWORD}
 POSITIVE_KINDS = frozenset(TopicKind) - {TopicKind.EXCLUDE}
 _PREFIX_HINT = "use author:Name, org:name or kw:word (or quote the text)"
-_WORD = re.compile(r"[^\W_]+")
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "″": '"', "«": '"', "»": '"'})
 
 # ---------------------------------------------------------------------------- parsing
@@ -164,58 +164,6 @@ def _normal(value: str) -> str:
 # ---------------------------------------------------------------------- normalising
 
 
-def _fold(text: str) -> str:
-    """Lower-case without accents: "Müller" and "muller" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def words(text: str) -> list[str]:
-    """The folded words of `text`: letters and digits; punctuation and hyphens split."""
-    if text.isascii():  # folding ASCII is lower-casing
-        return _WORD.findall(text.lower())
-    return _WORD.findall(_fold(text))
-
-
-@functools.lru_cache(maxsize=16384)  # papers share their vocabulary
-def stem(word: str) -> str:
-    """A light suffix stripper (see the module docstring); both sides of a match use it."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    word = _strip_plural(word)
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("eed"):
-            word = _undouble(word[: -len(suffix)])
-            break
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
-
-
-def _strip_plural(word: str) -> str:
-    for suffix, replacement in (("sses", "ss"), ("ies", "y"), ("ches", "ch"), ("shes", "sh")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 1:
-            return word[: -len(suffix)] + replacement
-    if word.endswith("xes"):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _undouble(word: str) -> str:
-    """After -ing/-ed: "embedd" -> "embed", "runn" -> "run", "modell" -> "model".
-
-    "ss", "zz" and most "ll" stay ("passing", "installing", "calling"); "ell" is undoubled
-    only when five letters remain, for British spellings ("modelling", "labelled").
-    """
-    if len(word) < 4 or word[-1] != word[-2]:
-        return word
-    if word[-1] not in "aeiouylsz" or (word.endswith("ell") and len(word) >= 6):
-        return word[:-1]
-    return word
-
-
 # ------------------------------------------------------------------------- matching
 
 
@@ -258,8 +206,8 @@ class _Field:
 def _words_at(text: str) -> list[tuple[tuple[int, int], str]]:
     """(span in `text`, folded word) pairs; folding may split a word ("½" -> "1", "2")."""
     if text.isascii():  # most text: folding is lower-casing, one word a match
-        return [(m.span(), m.group().lower()) for m in _WORD.finditer(text)]
-    return [(m.span(), word) for m in _WORD.finditer(text) for word in words(m.group())]
+        return [(m.span(), m.group().lower()) for m in WORD_PATTERN.finditer(text)]
+    return [(m.span(), word) for m in WORD_PATTERN.finditer(text) for word in words(m.group())]
 
 
 @dataclass(frozen=True, slots=True)

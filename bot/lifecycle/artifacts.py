@@ -27,7 +27,8 @@ from typing import Protocol
 
 from bot.config.load import DeliveryConfig
 from bot.lifecycle.artifacts_plan import before_ids, due
-from bot.ports import Clock, Store
+from bot.ports import Store
+from bot.records.clock import Clock
 from bot.records.errors import SourceError, StoreError
 from bot.records.models import Paper, PaperArtifacts
 

@@ -12,48 +12,12 @@ A look-up asks for one page of `PAGE` repos per kind; a full page means "there m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.digest.build import unique_papers
 from bot.digest.ranking import trending_key
-from bot.records.models import Paper, PaperArtifacts
-
-PAGE = 50  # repos asked per kind and look-up
-KINDS = ("models", "datasets", "spaces")  # the Hub's API paths, in PaperArtifacts' order
-# "org/name" (or a legacy top-level model "name"): what a repo id may be; anything else in an
-# answer is dropped, since ids become links in chat.
-_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
-
-
-@dataclass(frozen=True, slots=True)
-class CachedArtifacts:
-    """A paper's artifacts as the store holds them, and when they were looked up."""
-
-    artifacts: PaperArtifacts
-    fetched_at: datetime
-
-
-def repo_ids(payload: object) -> tuple[str, ...] | None:
-    """The repo ids of a list answer (`[{"id": "org/name", ...}, ...]`), in its order,
-    de-duplicated; None if the answer is not such a list."""
-    if not isinstance(payload, list):
-        return None
-    ids: dict[str, None] = {}
-    for item in payload:
-        repo = item.get("id") if isinstance(item, dict) else None
-        if isinstance(repo, str) and _REPO_ID.match(repo) and ".." not in repo:
-            ids[repo] = None
-    return tuple(ids)
-
-
-def artifacts_of(arxiv_id: str, found: Mapping[str, Sequence[str]], page: int) -> PaperArtifacts:
-    """One paper's artifacts from the three lists (by KINDS name), `more` if one was full."""
-    lists = [tuple(found.get(kind, ())) for kind in KINDS]
-    more = any(len(ids) >= page for ids in lists)
-    return PaperArtifacts(arxiv_id, lists[0], lists[1], lists[2], more)
+from bot.records.models import CachedArtifacts, Paper
 
 
 def due(

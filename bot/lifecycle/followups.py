@@ -36,9 +36,10 @@ from typing import Protocol, runtime_checkable
 from bot.config.load import DeliveryConfig
 from bot.delivery.lanes import DigestLane
 from bot.delivery.runner import DEFAULT_LEASE, worker_name
-from bot.delivery.state import Delivery
-from bot.lifecycle.followup_plan import FollowupEvent, Seen, changes, reply_key, reply_text
-from bot.ports import ChatPlatform, Clock, Store
+from bot.lifecycle.followup_plan import changes, reply_text
+from bot.ports import ChatPlatform, Store
+from bot.records.clock import Clock
+from bot.records.delivery import Delivery
 from bot.records.digest import Digest
 from bot.records.errors import (
     MessageGone,
@@ -47,6 +48,7 @@ from bot.records.errors import (
     SourceError,
     StoreError,
 )
+from bot.records.followups import FollowupEvent, Seen, reply_key
 from bot.records.models import ChannelRef, Paper, Subscription
 
 log = logging.getLogger(__name__)

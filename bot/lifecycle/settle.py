@@ -29,23 +29,20 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from bot.commands.clicks import subscription_key
 from bot.config.load import DeliveryConfig
 from bot.delivery.lanes import DigestLane
 from bot.delivery.runner import DEFAULT_LEASE, DayRefresher, worker_name
-from bot.delivery.state import Delivery, DeliveryState
 from bot.digest.build import unique_papers
 from bot.lifecycle.settle_plan import (
-    SettleState,
-    SettleTask,
     late_additions,
     late_digest,
-    late_key,
     retry_delay,
     settled_digests,
     tasks_for,
 )
-from bot.ports import ChatPlatform, Clock, Store
+from bot.ports import ChatPlatform, Store
+from bot.records.clock import Clock
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.errors import (
     MessageGone,
     MessageRejected,
@@ -56,6 +53,7 @@ from bot.records.errors import (
     StoreError,
 )
 from bot.records.models import Paper, Subscription
+from bot.records.settle import SettleState, SettleTask, late_key
 
 log = logging.getLogger(__name__)
 
@@ -216,9 +214,7 @@ class SettleRunner:
             replace(posted, since=since, total_candidates=len(set(task.listed))),
             replace(settled, since=since, total_candidates=len(unique_papers(listed))),
             idempotency_key=delivery.idempotency_key,
-            votes=await self.store.vote_counts(
-                await subscription_key(self.store, task.channel), ids
-            ),
+            votes=await self.store.vote_counts(await self.store.vote_key(task.channel.key), ids),
         )
         self._step("edited", state.task)
         await self._save(state, replace(state.task, edited_at=self.clock.now()))

@@ -1,13 +1,16 @@
-"""What a `/papers` command answers, before any platform renders it."""
+"""The records of a chat exchange, before any platform renders them: what a `/papers` command
+answers, a click on a button under a paper and its answer, which parts of a digest a
+platform accepted, and how a platform's connection stands."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.records.digest import Digest
-from bot.records.models import ChannelRef, Paper, SearchResults
+from bot.records.models import ChannelRef, Paper
 
 
 class Visibility(enum.StrEnum):
@@ -49,19 +52,50 @@ class Reply:
 CLOSE_MATCHES = "Close matches"
 
 
-def search_reply(query: str, found: SearchResults) -> Reply:
-    """A search's answer: a header naming the query once, exact papers, then close ones."""
-    shown = _quoted(query)
-    if not found:
-        return Reply(f"No papers found for {shown}.")
-    count = len(found.papers)
-    header = f"{count} paper{'s' if count != 1 else ''} for {shown}"
-    if not found.exact:
-        header += " (no exact match; close matches only)"
-    return Reply(header + ":", papers=found.exact, close_papers=found.close)
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A click as a platform saw it: where (from its own envelope), who, and the raw id."""
+
+    channel: ChannelRef
+    user_id: str
+    button_id: object  # untrusted: parse_button_id decides what it means
 
 
-def _quoted(query: str) -> str:
-    """The query in double quotes, unless it holds the user's own (a phrase): as typed."""
-    query = query.strip()
-    return query if '"' in query else f'"{query}"'
+@dataclass(frozen=True, slots=True)
+class ClickAnswer:
+    """What the platform shows after a click. `vote_count` set: the clicked paper's 👍
+    label becomes `vote_label(vote_count)` in place. `notice`: a short private line to the
+    clicker. Neither: nothing (a forged click gets no answer at all)."""
+
+    arxiv_id: str | None = None
+    vote_count: int | None = None
+    notice: str | None = None
+
+
+class LinkState(enum.Enum):
+    CONNECTING = "connecting"  # the first attempt, not yet answered
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"  # an attempt failed; the next one waits its backoff
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStatus:
+    platform: str  # "slack"
+    state: LinkState
+    since: datetime  # when this state began (an outage: its first failed attempt)
+    attempt: int = 0  # failed attempts in a row
+    last_error: str | None = None  # short and safe to show: no URL, token or body
+
+
+@dataclass(frozen=True, slots=True)
+class PostedPart:
+    """Part `index` of a digest is posted as `message_id`, with its first `replies` replies."""
+
+    index: int
+    message_id: str
+    replies: int = 0
+
+
+# Called by a platform each time it has accepted a message of a digest (a part's top message,
+# then each of its thread replies); the caller records it before the platform goes on.
+OnAccepted = Callable[[PostedPart], Awaitable[None]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
 class SystemClock:
@@ -26,3 +27,9 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...

@@ -203,3 +203,11 @@ class SimilarPaper:
 
     paper: Paper
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CachedArtifacts:
+    """A paper's artifacts as the store holds them, and when they were looked up."""
+
+    artifacts: PaperArtifacts
+    fetched_at: datetime

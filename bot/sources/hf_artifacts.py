@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from bot.config.load import HuggingFaceConfig
-from bot.lifecycle.artifacts_plan import KINDS, PAGE, artifacts_of, repo_ids
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import PaperArtifacts
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 
 TIMEOUT_S = 5.0  # a look-up is never worth waiting long for: the next pass tries again
+PAGE = 50  # repos asked per kind and look-up
+KINDS = ("models", "datasets", "spaces")  # the Hub's API paths, in PaperArtifacts' order
+# "org/name" (or a legacy top-level model "name"): what a repo id may be; anything else in an
+# answer is dropped, since ids become links in chat.
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 
 
 class HfArtifactsSource:
@@ -75,3 +81,23 @@ def _ids(reply: HttpReply, where: str) -> tuple[str, ...]:
     if ids is None:
         raise MalformedResponse(f"{where}: expected a JSON list of repos")
     return ids
+
+
+def repo_ids(payload: object) -> tuple[str, ...] | None:
+    """The repo ids of a list answer (`[{"id": "org/name", ...}, ...]`), in its order,
+    de-duplicated; None if the answer is not such a list."""
+    if not isinstance(payload, list):
+        return None
+    ids: dict[str, None] = {}
+    for item in payload:
+        repo = item.get("id") if isinstance(item, dict) else None
+        if isinstance(repo, str) and _REPO_ID.match(repo) and ".." not in repo:
+            ids[repo] = None
+    return tuple(ids)
+
+
+def artifacts_of(arxiv_id: str, found: Mapping[str, Sequence[str]], page: int) -> PaperArtifacts:
+    """One paper's artifacts from the three lists (by KINDS name), `more` if one was full."""
+    lists = [tuple(found.get(kind, ())) for kind in KINDS]
+    more = any(len(ids) >= page for ids in lists)
+    return PaperArtifacts(arxiv_id, lists[0], lists[1], lists[2], more)

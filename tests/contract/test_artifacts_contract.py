@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.lifecycle.followup_plan import Seen
 from bot.ports import Store
+from bot.records.followups import Seen
 from bot.records.models import PaperArtifacts
 
 AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.delivery.state import Delivery, DeliveryState
 from bot.ports import Store
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import Cadence, ChannelRef, ChannelSettings, PostReceipt, Subscription
 
 NOW = datetime(2026, 8, 24, 9, 0, tzinfo=UTC)

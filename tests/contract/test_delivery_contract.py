@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.post_plan import PostedPart
-from bot.delivery.state import Delivery, DeliveryState, idempotency_key
 from bot.ports import Store
+from bot.records.chat import PostedPart
+from bot.records.delivery import Delivery, DeliveryState, idempotency_key
 from bot.records.models import Cadence, ChannelRef, PostReceipt
 from bot.storage.sqlite.store import SqliteStore
 

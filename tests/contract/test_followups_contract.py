@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.delivery.state import Delivery, DeliveryState
-from bot.lifecycle.followup_plan import FollowupEvent, FollowupKind, Seen
 from bot.ports import Store
+from bot.records.delivery import Delivery, DeliveryState
+from bot.records.followups import FollowupEvent, FollowupKind, Seen
 from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription
 
 AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)

@@ -10,14 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.delivery.state import Delivery
+from bot.records.delivery import Delivery
 from bot.records.errors import ConfigError, StoreError
 from bot.records.models import ChannelRef, Paper
 from bot.storage import open_store
 from bot.storage.migrations import MIGRATIONS, Migration
+from bot.storage.postgres.codec import paper_params
 from bot.storage.postgres.conn import redacted
 from bot.storage.postgres.search import exclusion_text, tsquery_text
-from bot.storage.postgres.store import UPSERT_PAPER, PostgresStore, paper_params
+from bot.storage.postgres.store import UPSERT_PAPER, PostgresStore
 from bot.storage.search.search_plan import parse_query
 from tests.contract.test_listings_contract import OLD_LISTS_AFTER_MIGRATION, OLD_WRITES, listed_ids
 from tests.pg_schema import PgSchema, fresh_schema, postgres_url

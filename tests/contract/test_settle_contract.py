@@ -7,10 +7,11 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.delivery.state import Delivery, DeliveryState
-from bot.lifecycle.settle_plan import SettleState, SettleTask, tasks_for
+from bot.lifecycle.settle_plan import tasks_for
 from bot.ports import Store
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import Cadence, ChannelRef
+from bot.records.settle import SettleState, SettleTask
 
 POSTED_AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)
 DAY = date(2024, 5, 9)

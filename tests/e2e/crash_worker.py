@@ -16,8 +16,8 @@ from datetime import date, datetime
 
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DeliveryRunner, StepHook
-from bot.delivery.state import Delivery
 from bot.records.clock import FixedClock
+from bot.records.delivery import Delivery
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.ratelimited_platform import HttpChatPlatform
 

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DeliveryRunner, StepHook
-from bot.delivery.state import Delivery
+from bot.records.delivery import Delivery
 from bot.storage.postgres.leader import PostgresLeaderElection
 from bot.storage.postgres.store import PostgresStore
 from tests.fakes.ratelimited_platform import HttpChatPlatform

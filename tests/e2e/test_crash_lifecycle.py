@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.runner import DEFAULT_LEASE
-from bot.lifecycle.followup_plan import FollowupKind
-from bot.lifecycle.settle_plan import SettleState
+from bot.records.followups import FollowupKind
+from bot.records.settle import SettleState
 from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.lifecycle_worker import SETTLE_AFTER_HOURS
 from tests.e2e.test_crash_delivery import CHANNELS, MONDAY, RUN_LIMIT_S, START, channel, seed

@@ -22,9 +22,9 @@ from bot.commands.handler import Commands
 from bot.commands.wording import MANAGERS_ONLY
 from bot.config.load import ArxivConfig, DeliveryConfig, HuggingFaceConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import DeliveryState
 from bot.digest.service import PaperService
 from bot.records.clock import FixedClock
+from bot.records.delivery import DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Topic, TopicKind
 from bot.sources.arxiv import ArxivSource
 from bot.sources.huggingface import HuggingFaceSource

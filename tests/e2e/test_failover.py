@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.state import Delivery, DeliveryState
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.storage.postgres.store import PostgresStore
 from tests.fakes.ratelimited_platform import FakePlatformServer, serve

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.state import DeliveryState
+from bot.records.delivery import DeliveryState
 from bot.records.models import ChannelRef
 from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.run_support import (

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.runner import DEFAULT_LEASE
-from bot.delivery.state import DeliveryState
+from bot.records.delivery import DeliveryState
 from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription
 from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.click_support import stop_cleanly

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bot.delivery.runner import DEFAULT_LEASE
-from bot.delivery.state import DeliveryState
+from bot.records.delivery import DeliveryState
 from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription
 from bot.storage.sqlite.store import SqliteStore
 from tests.e2e.run_support import WAIT_S, start_paperbot, until, write_config

@@ -22,9 +22,9 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.platform import SlackPlatform
 from bot.commands.handler import Commands
 from bot.config.load import ArxivConfig, HuggingFaceConfig, SlackConfig
-from bot.delivery.state import idempotency_key
 from bot.digest.service import PaperService
 from bot.records.clock import FixedClock
+from bot.records.delivery import idempotency_key
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef, ChannelSettings, Topic, TopicKind
 from bot.sources.arxiv import ArxivSource

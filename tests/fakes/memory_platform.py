@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from bot.chat.post_plan import OnAccepted, PostedPart
-from bot.ports import Clock, CommandHandler
+from bot.ports import CommandHandler
+from bot.records.chat import OnAccepted, PostedPart
+from bot.records.clock import Clock
 from bot.records.digest import Digest
 from bot.records.errors import MessageGone
 from bot.records.models import ChannelRef, PostReceipt

@@ -30,9 +30,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.chat.post_plan import OnAccepted, PostedPart
 from bot.digest.text import render_text
 from bot.ports import CommandHandler
+from bot.records.chat import OnAccepted, PostedPart
 from bot.records.digest import Digest
 from bot.records.errors import MessageGone, PermanentPlatformError, TransientPlatformError
 from bot.records.models import ChannelRef, PostReceipt

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.commands.handler import Commands
-from bot.commands.wording import GENERIC_FAILURE, MANAGERS_ONLY, SOURCE_DOWN, VERBS
+from bot.commands.verbs import VERBS
+from bot.commands.wording import GENERIC_FAILURE, MANAGERS_ONLY, SOURCE_DOWN
 from bot.digest.service import PaperService
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import FixedClock

@@ -13,9 +13,9 @@ import pytest
 
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import Delivery, DeliveryState, EmptyReason
 from bot.digest.topics import parse_topics
 from bot.records.clock import FixedClock
+from bot.records.delivery import Delivery, DeliveryState, EmptyReason
 from bot.records.errors import PermanentPlatformError, SourceUnavailable, StoreError
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.schedule.daily import MAX_LOOKBACK

@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import Delivery
 from bot.records.clock import FixedClock
+from bot.records.delivery import Delivery
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef, Paper, PostReceipt
 from bot.storage.sqlite.store import SqliteStore

@@ -16,11 +16,11 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
-from bot.chat.buttons import Click
 from bot.commands.clicks import VoteService
 from bot.config.load import DeliveryConfig, SlackConfig
 from bot.delivery.runner import DeliveryRunner
 from bot.ports import ChatPlatform
+from bot.records.chat import Click
 from bot.records.clock import FixedClock
 from bot.records.errors import StoreError
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy

@@ -16,8 +16,8 @@ import pytest
 from adapters.discord import DiscordPlatform
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import DeliveryState
 from bot.records.clock import FixedClock
+from bot.records.delivery import DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import Failure, FakeDiscord

@@ -22,8 +22,8 @@ from adapters.discord import DiscordPlatform
 from adapters.discord.marks import part_of
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner, StepHook
-from bot.delivery.state import Delivery, DeliveryState
 from bot.records.clock import FixedClock
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import NONCE_WINDOW_S, FakeDiscord

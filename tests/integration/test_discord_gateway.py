@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.discord import DiscordPlatform
-from bot.chat.connection import ConnectionStatus, LinkState
-from bot.records.chat import CommandContext, Reply
+from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.clock import FixedClock
 from bot.records.errors import ConfigError
 from tests.fakes.discord_api import Failure, FakeDiscord

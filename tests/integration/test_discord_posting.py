@@ -12,7 +12,7 @@ from adapters.discord import DiscordPlatform
 from adapters.discord.marks import mark_for, part_of
 from adapters.discord.posting import nonce_for, send_message
 from adapters.discord.render import DiscordMessage
-from bot.chat.post_plan import PostedPart
+from bot.records.chat import PostedPart
 from bot.records.digest import Digest, DigestEntry
 from bot.records.errors import MessageRejected, PermanentPlatformError, TransientPlatformError
 from bot.records.models import ChannelRef, Paper

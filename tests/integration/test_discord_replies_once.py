@@ -19,11 +19,11 @@ import pytest
 from adapters.discord import DiscordPlatform
 from adapters.discord.marks import mark_for
 from bot.delivery.runner import DEFAULT_LEASE
-from bot.lifecycle.settle_plan import SettleTask
 from bot.records.clock import FixedClock
 from bot.records.digest import Digest
 from bot.records.errors import MessageGone
 from bot.records.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
+from bot.records.settle import SettleTask
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import NONCE_WINDOW_S, Failure, FakeDiscord
 from tests.fakes.discord_payloads import FakeUser, message_payload

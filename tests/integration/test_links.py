@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.app.bootstrap import App, build_app
-from bot.chat.buttons import ButtonAction, Click, encode_button_id
+from bot.chat.buttons import ButtonAction, encode_button_id
 from bot.commands.links import BAD_CODE
 from bot.commands.wording import MANAGERS_ONLY
 from bot.config.load import Config
-from bot.records.chat import CommandContext, Reply, Visibility
+from bot.records.chat import Click, CommandContext, Reply, Visibility
 from bot.records.clock import FixedClock
 from bot.records.models import ChannelRef, Paper
 

@@ -15,10 +15,9 @@ import pytest
 
 from bot.app.bootstrap import App, build_app
 from bot.app.runtime import Runtime
-from bot.chat.connection import ConnectionStatus, LinkState
 from bot.config.load import Config
 from bot.ports import CommandHandler
-from bot.records.chat import CommandContext
+from bot.records.chat import CommandContext, ConnectionStatus, LinkState
 from bot.records.clock import FixedClock
 from bot.records.errors import ConfigError, PaperbotError
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription

@@ -18,10 +18,10 @@ import pytest
 from bot.app.scheduler import PaperScheduler
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import DeliveryState
 from bot.lifecycle.followups import FollowupRunner
 from bot.lifecycle.settle import SettleRunner
 from bot.records.clock import FixedClock
+from bot.records.delivery import DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.schedule.daily import covered_day
 from bot.storage.sqlite.store import SqliteStore

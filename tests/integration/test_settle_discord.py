@@ -20,9 +20,9 @@ from adapters.discord import DiscordPlatform
 from bot.config.load import DeliveryConfig
 from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner
 from bot.lifecycle.settle import SettleRunner, SettleStep
-from bot.lifecycle.settle_plan import SettleState, SettleTask
 from bot.records.clock import FixedClock
 from bot.records.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
+from bot.records.settle import SettleState, SettleTask
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_setup import config_for, fake_discord, no_sleep

@@ -20,9 +20,9 @@ from adapters.slack.platform import SlackPlatform
 from bot.config.load import DeliveryConfig, SlackConfig
 from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner
 from bot.lifecycle.settle import SettleRunner, SettleStep
-from bot.lifecycle.settle_plan import SettleState, SettleTask
 from bot.records.clock import FixedClock
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
+from bot.records.settle import SettleState, SettleTask
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.pacing import slack_pacing
 from tests.fakes.slack_api import FakeSlackApi, Scripted

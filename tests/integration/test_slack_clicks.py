@@ -17,9 +17,8 @@ import pytest
 
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.render import render_digest
-from bot.chat.buttons import Click
 from bot.commands.clicks import NOT_SUBSCRIBED, PAUSED, UNKNOWN_PAPER, VoteService
-from bot.records.chat import CommandContext, Reply
+from bot.records.chat import Click, CommandContext, Reply
 from bot.records.clock import FixedClock
 from bot.records.digest import Digest, DigestEntry
 from bot.records.models import ChannelRef, Subscription

@@ -17,8 +17,8 @@ import pytest
 from adapters.slack.platform import SlackPlatform
 from bot.config.load import DeliveryConfig, SlackConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import DeliveryState
 from bot.records.clock import FixedClock
+from bot.records.delivery import DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription, WeekdayPolicy
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.pacing import slack_pacing

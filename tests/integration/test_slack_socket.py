@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from adapters.slack.platform import SlackPlatform
-from bot.chat.connection import ConnectionStatus, LinkState
 from bot.config.load import SlackConfig
-from bot.records.chat import CommandContext, Reply
+from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.clock import FixedClock
 from bot.records.errors import ConfigError
 from tests.fakes.slack_api import FakeSlackApi, Scripted

@@ -22,8 +22,8 @@ import pytest
 from adapters.slack.platform import SlackPlatform
 from bot.config.load import DeliveryConfig, SlackConfig
 from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner, StepHook
-from bot.delivery.state import Delivery, DeliveryState
 from bot.records.clock import FixedClock
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Subscription
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.pacing import slack_pacing

@@ -14,8 +14,8 @@ import pytest
 
 from bot.config.load import DEFAULT_USER_AGENT, DeliveryConfig, HuggingFaceConfig
 from bot.delivery.runner import DeliveryRunner
-from bot.delivery.state import Delivery, DeliveryState
 from bot.records.clock import FixedClock
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import Cadence, ChannelRef, ChannelSettings, Subscription, WeekdayPolicy
 from bot.sources import HuggingFaceSource
 from bot.storage.sqlite.store import SqliteStore

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.digest.prepared import PreparedPapers
-from bot.lifecycle.artifacts_plan import CachedArtifacts, artifacts_of, before_ids, due, repo_ids
+from bot.lifecycle.artifacts_plan import before_ids, due
 from bot.lifecycle.settle_plan import settled_digests
-from bot.records.models import ChannelRef, Paper, PaperArtifacts, Subscription
+from bot.records.models import CachedArtifacts, ChannelRef, Paper, PaperArtifacts, Subscription
+from bot.sources.hf_artifacts import artifacts_of, repo_ids
 
 NOW = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
 DAY = date(2024, 5, 13)

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat.connection import Backoff, ConnectionStatus, LinkState
+from bot.chat.connection import Backoff
 from bot.commands.wording import connection_text, when_text
+from bot.records.chat import ConnectionStatus, LinkState
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
 

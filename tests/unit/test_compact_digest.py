@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from adapters.discord.render import render_details, render_digest
-from bot.digest import build_digest, compact
+from bot.digest import compact
+from bot.digest.build import build_digest
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef, Paper, PaperArtifacts, Subscription, Topic, TopicKind
 from bot.sources.hf_parse import parse_item

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.delivery.state import Delivery, DeliveryState, describe, idempotency_key
+from bot.delivery.state import describe
+from bot.records.delivery import Delivery, DeliveryState, idempotency_key
 from bot.records.models import ChannelRef, PostReceipt
 
 NOW = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)

@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.digest import Digest, DigestEntry, build_digest
+from bot.digest.build import build_digest
 from bot.digest.topics import parse_topics
+from bot.records.digest import Digest, DigestEntry
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 
 DAY = date(2026, 8, 21)

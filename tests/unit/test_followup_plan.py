@@ -6,15 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.lifecycle.followup_plan import (
-    Change,
-    FollowupEvent,
-    FollowupKind,
-    Seen,
-    changes,
-    reply_key,
-    reply_text,
-)
+from bot.lifecycle.followup_plan import changes, reply_text
+from bot.records.followups import Change, FollowupEvent, FollowupKind, Seen, reply_key
 from bot.records.models import ChannelRef, Paper, PaperArtifacts
 
 REPO = "https://github.com/org/model"

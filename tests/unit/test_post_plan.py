@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.chat.post_plan import PartTodo, PostedPart, plan_parts, unrecorded
-from bot.delivery.state import Delivery
+from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
+from bot.records.chat import PostedPart
+from bot.records.delivery import Delivery
 from bot.records.models import ChannelRef
 
 REPLIES = (3, 2, 4)  # three parts: 3, 2 and 4 thread replies

@@ -17,7 +17,7 @@ from bot.digest import prepared as prepared_module
 from bot.digest.build import build_digest, unique_papers
 from bot.digest.prepared import PreparedPapers
 from bot.digest.ranking import trending_key
-from bot.digest.topics import parse_topics, words
+from bot.digest.topics import parse_topics
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
@@ -28,6 +28,7 @@ from bot.records.models import (
     TopicKind,
 )
 from bot.sources.hf_parse import parse_daily_papers
+from bot.text.words import words
 
 ARCHIVE = Path(__file__).parents[1] / "fixtures" / "hf" / "daily_papers_archive_slice.json.gz"
 DAY = date(2024, 6, 3)

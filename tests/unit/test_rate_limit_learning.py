@@ -114,8 +114,8 @@ async def test_discord_py_bucket_sweeps_run_when_the_buckets_have_doubled() -> N
 
 
 async def test_discord_py_retries_a_429_only_after_a_global_token() -> None:
-    """`answered` is awaited before discord.py sees the response (adapters/discord/trace.py):
-    a 429's retry is paced like a new request."""
+    """`answered` is awaited before discord.py sees the response (`pacing_trace`): a 429's
+    retry is paced like a new request."""
     time = VirtualTime()
     pacing = discord_pacing(time)
     await pacing.answered("POST", SEND, 200, {"X-RateLimit-Remaining": "4"})

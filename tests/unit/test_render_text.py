@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.digest import Digest, DigestEntry, render_paper_text, render_papers_list_text, render_text
-from bot.digest.text import authors_text
+from bot.digest.text import authors_text, render_paper_text, render_papers_list_text, render_text
+from bot.records.digest import Digest, DigestEntry
 from bot.records.models import Paper, Topic, TopicKind
 from tests.hostile_text import HOSTILE, unsafe_chars
 

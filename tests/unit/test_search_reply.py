@@ -9,7 +9,8 @@ import pytest
 from adapters.console.render import render_reply as console_reply
 from adapters.discord.render import render_reply as discord_reply
 from adapters.slack.render import render_reply as slack_reply
-from bot.records.chat import CLOSE_MATCHES, search_reply
+from bot.commands.wording import search_reply
+from bot.records.chat import CLOSE_MATCHES
 from bot.records.models import Paper, SearchResults
 
 NOW = datetime(2024, 5, 10, tzinfo=UTC)

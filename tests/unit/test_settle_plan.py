@@ -8,21 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.delivery.state import Delivery, DeliveryState
 from bot.digest import compact
 from bot.digest.text import render_text
 from bot.digest.topics import parse_topics
 from bot.lifecycle.settle_plan import (
     LATE_MAX,
-    SettleState,
-    SettleTask,
     late_additions,
-    late_key,
     retry_delay,
     settled_digests,
     tasks_for,
 )
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.records.settle import SettleState, SettleTask, late_key
 
 DAY = date(2024, 5, 9)
 AT = datetime(2024, 5, 10, 9, 0, tzinfo=UTC)

@@ -17,12 +17,11 @@ from bot.digest.topics import (
     match_paper,
     parse_topic,
     parse_topics,
-    stem,
     topic_key,
-    words,
 )
 from bot.records.errors import UserInputError
 from bot.records.models import Match, Paper, Topic, TopicKind
+from bot.text.words import stem, words
 
 T, P, X = TopicKind.TERM, TopicKind.PHRASE, TopicKind.EXCLUDE
 A, G, K = TopicKind.AUTHOR, TopicKind.ORG, TopicKind.KEYWORD

@@ -8,9 +8,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.lifecycle.artifacts_plan import CachedArtifacts
 from bot.records.errors import StoreError
-from bot.records.models import PaperArtifacts
+from bot.records.models import CachedArtifacts, PaperArtifacts
 
 COLUMNS = ("arxiv_id", "models", "datasets", "spaces", "more", "fetched_at")
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.lifecycle.followup_plan import FollowupEvent, FollowupKind, Seen
 from bot.records.errors import StoreError
+from bot.records.followups import FollowupEvent, FollowupKind, Seen
 from bot.records.models import ChannelRef
 
 COLUMNS = (

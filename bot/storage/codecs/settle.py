@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.lifecycle.settle_plan import SettleState, SettleTask
 from bot.records.errors import StoreError
 from bot.records.models import ChannelRef
+from bot.records.settle import SettleState, SettleTask
 
 COLUMNS = (
     "channel_key",

@@ -7,8 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.lifecycle.artifacts_plan import CachedArtifacts
-from bot.records.models import PaperArtifacts
+from bot.records.models import CachedArtifacts, PaperArtifacts
 from bot.storage.codecs.artifacts import COLUMNS, cached_from, upsert_sql, values
 
 _UPSERT = upsert_sql([f"${n}" for n in range(1, len(COLUMNS) + 1)])

@@ -8,6 +8,7 @@ search `<schema>, public`, so the tables land in that schema while extensions in
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -108,3 +109,12 @@ async def translated(what: str) -> AsyncIterator[None]:
         raise StoreError(f"{what}: {exc}") from exc
     except (OSError, TimeoutError) as exc:
         raise StoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+MIGRATION_LOCK = advisory_key("paperbot:migrations")

@@ -14,10 +14,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.state import Delivery, DeliveryState
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.errors import StoreError
 from bot.records.models import Cadence, ChannelRef
-from bot.storage.sqlite.deliveries import COLUMNS, KEY_COLUMNS, due_at
+from bot.storage.codecs.deliveries import COLUMNS, KEY_COLUMNS, due_at
 
 _COLS = ", ".join(COLUMNS)
 _MUTABLE = COLUMNS[KEY_COLUMNS:]  # everything but the key, the channel's parts and post_at
@@ -84,7 +84,9 @@ class PostgresDeliveries:
 
     async def latest_delivery_per_channel(self) -> dict[tuple[str, Cadence], Delivery]:
         rows = await self._fetch(_LATEST_PER_CHANNEL)
-        return {(row["channel_key"], Cadence(row["cadence"])): _delivery(row) for row in rows}
+        return {
+            (row["channel_key"], Cadence(row["cadence"])): delivery_from_row(row) for row in rows
+        }
 
     async def get_delivery(
         self, channel: ChannelRef, day: date, cadence: Cadence = Cadence.DAILY
@@ -95,7 +97,7 @@ class PostgresDeliveries:
             cadence.value,
             day,
         )
-        return _delivery(rows[0]) if rows else None
+        return delivery_from_row(rows[0]) if rows else None
 
     async def latest_deliveries(
         self, channel: ChannelRef, limit: int = 1, cadence: Cadence = Cadence.DAILY
@@ -106,7 +108,7 @@ class PostgresDeliveries:
             cadence.value,
             limit,
         )
-        return [_delivery(row) for row in rows]
+        return [delivery_from_row(row) for row in rows]
 
     async def claim_due_deliveries(
         self,
@@ -127,7 +129,7 @@ class PostgresDeliveries:
             channel.key if channel else None,
             limit,
         )
-        claimed = [_delivery(row) for row in rows]
+        claimed = [delivery_from_row(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
 
     async def reopen_delivery(
@@ -188,7 +190,7 @@ def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
     )
 
 
-def _delivery(row: Mapping[str, Any]) -> Delivery:
+def delivery_from_row(row: Mapping[str, Any]) -> Delivery:
     try:
         return Delivery(
             channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),

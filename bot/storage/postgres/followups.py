@@ -7,9 +7,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.state import Delivery
-from bot.lifecycle.followup_plan import FollowupEvent, Seen
+from bot.records.delivery import Delivery
+from bot.records.followups import FollowupEvent, Seen
 from bot.records.models import ChannelRef
+from bot.storage.codecs.deliveries import COLUMNS as DELIVERY_COLUMNS
 from bot.storage.codecs.followups import (
     COLUMNS,
     SEEN_COLUMNS,
@@ -22,8 +23,7 @@ from bot.storage.codecs.followups import (
     seen_values,
     upsert_seen_sql,
 )
-from bot.storage.postgres.deliveries import _delivery
-from bot.storage.sqlite.deliveries import COLUMNS as DELIVERY_COLUMNS
+from bot.storage.postgres.deliveries import delivery_from_row
 
 
 def _marks(count: int) -> list[str]:
@@ -56,7 +56,7 @@ class PostgresFollowups:
         async def _fetch(self, sql: str, *args: Any) -> list[Any]: ...
 
     async def deliveries_posted_since(self, since: datetime) -> list[Delivery]:
-        return [_delivery(row) for row in await self._fetch(_POSTED_SINCE, since)]
+        return [delivery_from_row(row) for row in await self._fetch(_POSTED_SINCE, since)]
 
     async def followups_seen(self, arxiv_ids: Collection[str]) -> dict[str, Seen]:
         if not arxiv_ids:

@@ -14,8 +14,7 @@ import logging
 from typing import Any
 
 from bot.records.errors import StoreError
-from bot.storage.postgres.conn import connect, translated
-from bot.storage.postgres.store import advisory_key
+from bot.storage.postgres.conn import advisory_key, connect, translated
 
 log = logging.getLogger(__name__)
 

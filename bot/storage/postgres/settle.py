@@ -11,12 +11,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.state import Delivery
-from bot.lifecycle.settle_plan import SettleTask
+from bot.records.delivery import Delivery
 from bot.records.models import ChannelRef
+from bot.records.settle import SettleTask
+from bot.storage.codecs.deliveries import COLUMNS as DELIVERY_COLUMNS
 from bot.storage.codecs.settle import COLUMNS, MUTABLE, task_from, task_values
-from bot.storage.postgres.deliveries import _delivery
-from bot.storage.sqlite.deliveries import COLUMNS as DELIVERY_COLUMNS
+from bot.storage.postgres.deliveries import delivery_from_row
 
 _COLS = ", ".join(COLUMNS)
 _INSERT = (  # column names are constants, values are bound
@@ -61,7 +61,7 @@ class PostgresSettle:
         async def _fetch(self, sql: str, *args: Any) -> list[Any]: ...
 
     async def deliveries_to_settle(self, since: datetime) -> list[Delivery]:
-        return [_delivery(row) for row in await self._fetch(_TO_SETTLE, since)]
+        return [delivery_from_row(row) for row in await self._fetch(_TO_SETTLE, since)]
 
     async def create_settle_tasks(self, tasks: Sequence[SettleTask]) -> int:
         created = 0

@@ -8,31 +8,32 @@ migration exactly once, and delivery claims skip rows another worker holds.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.records.errors import StoreError
 from bot.records.models import (
     Cadence,
     ChannelRef,
-    ChannelSettings,
     Paper,
     PostReceipt,
     SearchResults,
     SimilarPaper,
     Subscription,
-    Topic,
-    TopicKind,
-    WeekdayPolicy,
 )
 from bot.storage.codecs import text as codec
 from bot.storage.codecs.text import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
 from bot.storage.migrations import pending
 from bot.storage.postgres.artifacts import PostgresArtifacts
-from bot.storage.postgres.conn import create_pool, ensure_schema, redacted, translated
+from bot.storage.postgres.codec import aware, paper_from_row, paper_params, subscription_from_rows
+from bot.storage.postgres.conn import (
+    MIGRATION_LOCK,
+    create_pool,
+    ensure_schema,
+    redacted,
+    translated,
+)
 from bot.storage.postgres.deliveries import PostgresDeliveries
 from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
@@ -43,14 +44,6 @@ from bot.storage.postgres.votes import PostgresVotes
 from bot.storage.search.similar_plan import rank_similar, shared_reason
 from bot.storage.search.typo_plan import WrittenTerms
 
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit advisory-lock key for a name."""
-    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-MIGRATION_LOCK = advisory_key("paperbot:migrations")
 POOL_SIZE = 10
 
 _COLUMNS = (*PAPER_COLUMNS, "updated_at")
@@ -280,7 +273,7 @@ class PostgresStore(
     ) -> None:
         key = receipt.channel.key
         if cadence is not Cadence.DAILY:
-            at = _aware(receipt.posted_at)
+            at = aware(receipt.posted_at)
             rows = [(key, cadence.value, arxiv_id, day, at) for arxiv_id in arxiv_ids]
             async with self._transaction() as conn:
                 await conn.executemany(_ADD_PERIOD_POSTED, rows)
@@ -293,7 +286,7 @@ class PostgresStore(
                 key,
                 day,
                 list(receipt.message_ids),
-                _aware(receipt.posted_at),
+                aware(receipt.posted_at),
             )
             await conn.executemany(
                 "INSERT INTO posted_papers (channel_key, arxiv_id, post_id) VALUES ($1, $2, $3) "
@@ -320,7 +313,7 @@ class PostgresStore(
                 "INSERT INTO fetches (day, count, fetched_at) VALUES ($1, $2, $3)",
                 day,
                 count,
-                _aware(at),
+                aware(at),
             )
 
     async def last_fetch(self) -> tuple[date, int, datetime] | None:
@@ -363,67 +356,6 @@ async def migrate(conn: Any) -> None:
             )
 
 
-def paper_params(paper: Paper) -> tuple[Any, ...]:
-    """The paper's values in PAPER_COLUMNS order, as asyncpg binds them."""
-    return (
-        paper.arxiv_id,
-        paper.title,
-        paper.abstract,
-        list(paper.authors),
-        _aware(paper.published_at),
-        paper.listed_on,
-        paper.upvotes,
-        paper.comments,
-        paper.github_repo,
-        paper.github_stars,
-        paper.project_page,
-        paper.thumbnail,
-        paper.ai_summary,
-        list(paper.ai_keywords),
-        paper.organization,
-        paper.source,
-    )
-
-
-def paper_from_row(row: Mapping[str, Any]) -> Paper:
-    try:
-        return Paper(
-            **{c: row[c] for c in PAPER_COLUMNS if c not in ("authors", "ai_keywords")},
-            authors=tuple(row["authors"]),
-            ai_keywords=tuple(row["ai_keywords"]),
-        )
-    except (KeyError, TypeError) as exc:
-        raise StoreError(f"paper row is inconsistent: {exc}") from exc
-
-
-def subscription_from_rows(row: Mapping[str, Any], topics: list[Any]) -> Subscription:
-    try:
-        settings = ChannelSettings(
-            post_time=row["post_time"],
-            timezone=row["timezone"],
-            min_upvotes=row["min_upvotes"],
-            max_papers=row["max_papers"],
-            weekday_policy=WeekdayPolicy(row["weekday_policy"]),
-            cadences=codec.cadences_from_text(row["cadences"]),
-            weekly_day=row["weekly_day"],
-            followups=bool(row["followups"]),
-        )
-        return Subscription(
-            channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),
-            topics=tuple(Topic(TopicKind(t["kind"]), t["value"]) for t in topics),
-            settings=settings,
-            paused_reason=row["paused_reason"],
-            created_by=row["created_by"],
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(f"subscription row is inconsistent: {exc}") from exc
-
-
 def _listings(papers: Sequence[Paper]) -> list[tuple[str, date]]:
     """The (arxiv_id, day) rows `papers` add; a look-up outside the daily list adds none."""
     return [(p.arxiv_id, p.listed_on) for p in papers if p.listed_on is not None]
-
-
-def _aware(at: datetime) -> datetime:
-    """A naive instant is taken to be UTC (as the SQLite codec does)."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at

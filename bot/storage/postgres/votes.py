@@ -105,6 +105,6 @@ class PostgresVotes:
 
 def _paper(row: Any) -> Paper:
     # imported here: bot.storage.postgres.store imports this module to build PostgresStore
-    from bot.storage.postgres.store import paper_from_row
+    from bot.storage.postgres.codec import paper_from_row
 
     return paper_from_row(row)

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.digest.topics import stem
 from bot.storage.search.query import MAX_QUERY_CHARS, MAX_TOKENS, STOPWORDS, fold
+from bot.text.words import stem
 
 # A query of more words than this is no fragment: if a title the index ranked holds it word
 # for word, that title is the answer, and no look-up of titles holding the run is needed.

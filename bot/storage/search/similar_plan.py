@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.digest.topics import stem
 from bot.records.models import Paper
 from bot.storage.search.query import STOPWORDS, fold
+from bot.text.words import stem
 
 # Words that carry how a paper is written rather than what it is about.
 _GENERIC_TEXT = (

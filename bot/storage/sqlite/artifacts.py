@@ -9,8 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.lifecycle.artifacts_plan import CachedArtifacts
-from bot.records.models import PaperArtifacts
+from bot.records.models import CachedArtifacts, PaperArtifacts
 from bot.storage.codecs import text as codec
 from bot.storage.codecs.artifacts import COLUMNS, cached_from, upsert_sql, values
 

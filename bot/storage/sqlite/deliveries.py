@@ -14,51 +14,33 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.state import Delivery, DeliveryState
+from bot.records.delivery import Delivery, DeliveryState
 from bot.records.errors import StoreError
 from bot.records.models import Cadence, ChannelRef
 from bot.storage.codecs import text as codec
+from bot.storage.codecs.deliveries import (
+    COLUMN_LIST,
+    COLUMNS,
+    KEY_COLUMNS,
+    SELECT_DELIVERIES,
+    due_at,
+)
 
 if TYPE_CHECKING:
     import aiosqlite
 
-COLUMNS = (
-    "channel_key",
-    "platform",
-    "workspace",
-    "channel_id",
-    "cadence",
-    "day",
-    "post_at",
-    "days",
-    "state",
-    "attempts",
-    "next_try_at",
-    "reason",
-    "paper_ids",
-    "message_ids",
-    "thread_replies",
-    "posted_at",
-    "lease_owner",
-    "lease_until",
-    "due_at",
-    "updated_at",
-)
-_COLS = ", ".join(COLUMNS)
-KEY_COLUMNS = 7  # the key, the channel's parts, the cadence, day and post_at never change
 _MUTABLE = COLUMNS[KEY_COLUMNS:]
 _INSERT = (  # column names are constants, values are bound
-    f"INSERT INTO deliveries ({_COLS}) VALUES ({', '.join('?' * len(COLUMNS))}) "  # noqa: S608
+    f"INSERT INTO deliveries ({COLUMN_LIST}) VALUES ({', '.join('?' * len(COLUMNS))}) "  # noqa: S608
     "ON CONFLICT (channel_key, cadence, day) DO NOTHING"
 )
 _UPDATE = (
     f"UPDATE deliveries SET {', '.join(f'{c} = ?' for c in _MUTABLE)} "  # noqa: S608
     "WHERE channel_key = ? AND cadence = ? AND day = ? AND lease_owner IS ?"
 )
-_SELECT = f"SELECT {_COLS} FROM deliveries"  # noqa: S608
 # Each channel's newest record per cadence, read through the primary key.
 _LATEST_PER_CHANNEL = (
-    f"{_SELECT} WHERE (channel_key, cadence, day) IN "  # noqa: S608
+    f"{SELECT_DELIVERIES} WHERE (channel_key, cadence, day) IN "  # noqa: S608
     "(SELECT channel_key, cadence, max(day) FROM deliveries GROUP BY channel_key, cadence)"
 )
 _REOPEN = (
@@ -74,7 +56,7 @@ _CLAIM = (  # column names are constants, values are bound
     "WHERE due_at IS NOT NULL AND due_at <= :now "
     "AND (:platform IS NULL OR platform = :platform) "
     "AND (:channel IS NULL OR channel_key = :channel) "
-    f"ORDER BY due_at, channel_key LIMIT :limit) RETURNING {_COLS}"
+    f"ORDER BY due_at, channel_key LIMIT :limit) RETURNING {COLUMN_LIST}"
 )
 
 
@@ -101,25 +83,27 @@ class SqliteDeliveries:
 
     async def latest_delivery_per_channel(self) -> dict[tuple[str, Cadence], Delivery]:
         rows = await self._fetch(_LATEST_PER_CHANNEL)
-        return {(row["channel_key"], Cadence(row["cadence"])): _delivery(row) for row in rows}
+        return {
+            (row["channel_key"], Cadence(row["cadence"])): delivery_from_row(row) for row in rows
+        }
 
     async def get_delivery(
         self, channel: ChannelRef, day: date, cadence: Cadence = Cadence.DAILY
     ) -> Delivery | None:
         rows = await self._fetch(
-            f"{_SELECT} WHERE channel_key = ? AND cadence = ? AND day = ?",
+            f"{SELECT_DELIVERIES} WHERE channel_key = ? AND cadence = ? AND day = ?",
             (channel.key, cadence.value, day.isoformat()),
         )
-        return _delivery(rows[0]) if rows else None
+        return delivery_from_row(rows[0]) if rows else None
 
     async def latest_deliveries(
         self, channel: ChannelRef, limit: int = 1, cadence: Cadence = Cadence.DAILY
     ) -> list[Delivery]:
         rows = await self._fetch(
-            f"{_SELECT} WHERE channel_key = ? AND cadence = ? ORDER BY day DESC LIMIT ?",
+            f"{SELECT_DELIVERIES} WHERE channel_key = ? AND cadence = ? ORDER BY day DESC LIMIT ?",
             (channel.key, cadence.value, limit),
         )
-        return [_delivery(row) for row in rows]
+        return [delivery_from_row(row) for row in rows]
 
     async def claim_due_deliveries(
         self,
@@ -141,7 +125,7 @@ class SqliteDeliveries:
         }
         async with self._transaction() as conn:
             rows = await conn.execute_fetchall(_CLAIM, params)
-        claimed = [_delivery(row) for row in rows]
+        claimed = [delivery_from_row(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.post_at, d.channel.key))
 
     async def reopen_delivery(
@@ -159,17 +143,6 @@ class SqliteDeliveries:
         async with self._transaction() as conn:
             cursor = await conn.execute(_UPDATE, (*changes, *key))
             return cursor.rowcount == 1
-
-
-def due_at(delivery: Delivery) -> datetime | None:
-    """When a worker may claim the record next (None: never again)."""
-    if delivery.state is DeliveryState.PENDING:
-        return delivery.post_at
-    if delivery.state is DeliveryState.FAILED:
-        return delivery.next_try_at
-    if delivery.state is DeliveryState.POSTING:
-        return delivery.lease_until
-    return None
 
 
 def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
@@ -199,7 +172,7 @@ def delivery_params(delivery: Delivery) -> tuple[Any, ...]:
     )
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def delivery_from_row(row: sqlite3.Row) -> Delivery:
     try:
         return Delivery(
             channel=ChannelRef(row["platform"], row["channel_id"], row["workspace"]),

@@ -9,10 +9,11 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.state import Delivery
-from bot.lifecycle.followup_plan import FollowupEvent, Seen
+from bot.records.delivery import Delivery
+from bot.records.followups import FollowupEvent, Seen
 from bot.records.models import ChannelRef
 from bot.storage.codecs import text as codec
+from bot.storage.codecs.deliveries import SELECT_DELIVERIES
 from bot.storage.codecs.followups import (
     COLUMNS,
     SEEN_COLUMNS,
@@ -25,8 +26,7 @@ from bot.storage.codecs.followups import (
     seen_values,
     upsert_seen_sql,
 )
-from bot.storage.sqlite.deliveries import _SELECT as _SELECT_DELIVERIES
-from bot.storage.sqlite.deliveries import _delivery
+from bot.storage.sqlite.deliveries import delivery_from_row
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 _INSERT = insert_event_sql(["?"] * len(COLUMNS))
 _UPSERT_SEEN = upsert_seen_sql(["?"] * len(SEEN_COLUMNS))
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM followup_events"  # noqa: S608
-_POSTED_SINCE = f"{_SELECT_DELIVERIES} WHERE state = 'posted' AND posted_at >= ?"
+_POSTED_SINCE = f"{SELECT_DELIVERIES} WHERE state = 'posted' AND posted_at >= ?"
 _ASSIGN = (
     "UPDATE followup_events SET reply_key = ? "
     "WHERE channel_key = ? AND thread_of = ? AND reply_key IS NULL"
@@ -55,7 +55,7 @@ class SqliteFollowups:
 
     async def deliveries_posted_since(self, since: datetime) -> list[Delivery]:
         rows = await self._fetch(_POSTED_SINCE, (codec.instant_text(since),))
-        return [_delivery(row) for row in rows]
+        return [delivery_from_row(row) for row in rows]
 
     async def followups_seen(self, arxiv_ids: Collection[str]) -> dict[str, Seen]:
         if not arxiv_ids:

@@ -13,13 +13,13 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.state import Delivery
-from bot.lifecycle.settle_plan import SettleTask
+from bot.records.delivery import Delivery
 from bot.records.models import ChannelRef
+from bot.records.settle import SettleTask
 from bot.storage.codecs import text as codec
+from bot.storage.codecs.deliveries import SELECT_DELIVERIES
 from bot.storage.codecs.settle import COLUMNS, MUTABLE, task_from, task_values
-from bot.storage.sqlite.deliveries import _SELECT as _SELECT_DELIVERIES
-from bot.storage.sqlite.deliveries import _delivery
+from bot.storage.sqlite.deliveries import delivery_from_row
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -45,7 +45,7 @@ _CLAIM = (
     f"ORDER BY claim_at, channel_key LIMIT :limit) RETURNING {_COLS}"
 )
 _TO_SETTLE = (  # recent daily posts without settle tasks (a week's or month's is not a day)
-    f"{_SELECT_DELIVERIES} AS d WHERE d.state = 'posted' AND d.cadence = 'daily' "  # noqa: S608
+    f"{SELECT_DELIVERIES} AS d WHERE d.state = 'posted' AND d.cadence = 'daily' "  # noqa: S608
     "AND d.posted_at >= ? "
     "AND NOT EXISTS (SELECT 1 FROM settle_tasks AS t "
     "WHERE t.channel_key = d.channel_key AND t.day = d.day)"
@@ -63,7 +63,7 @@ class SqliteSettle:
 
     async def deliveries_to_settle(self, since: datetime) -> list[Delivery]:
         rows = await self._fetch(_TO_SETTLE, (codec.instant_text(since),))
-        return [_delivery(row) for row in rows]
+        return [delivery_from_row(row) for row in rows]
 
     async def create_settle_tasks(self, tasks: Sequence[SettleTask]) -> int:
         if not tasks:
