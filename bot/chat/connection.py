@@ -1,19 +1,17 @@
 """How a chat platform's connection stands, for `/papers status` and the log.
 
 A platform that holds a long-lived connection (Slack's Socket Mode) owns a
-`ConnectionTracker` and tells it what happens; readers get a frozen `ConnectionStatus`.
+`ConnectionTracker` and tells it what happens; readers get a frozen `ConnectionStatus`
+(bot/records/chat.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.records.chat import ConnectionStatus, LinkState
-
-if TYPE_CHECKING:  # bot.ports names ConnectionStatus in its contracts
-    from bot.records.clock import Clock
+from bot.records.clock import Clock
 
 
 class ConnectionTracker:

@@ -1,4 +1,4 @@
-"""`/papers settings followups on|off` (bot/commands/parse_followups.py, through the settings
+"""`/papers settings followups on|off` (bot/commands/parse_settings.py, through the settings
 parser)."""
 
 from __future__ import annotations
