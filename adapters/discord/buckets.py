@@ -3,8 +3,8 @@
 discord.py keeps one rate-limit bucket per route and channel, and every time it makes a new
 one with 256 or more already there, it walks all of them to drop those idle for five
 minutes. A fan-out makes about two new buckets per channel (the channel, the digest's
-thread), so at 10,000 channels each new bucket walked ten thousand others: several
-milliseconds of CPU per digest, growing with the channels. `amortise_sweeps` keeps
+thread), so each new bucket walked all the others: CPU per digest that grew with the
+channels (docs/benchmarks.md, "Chat adapters"). `amortise_sweeps` keeps
 discord.py's sweep (same rule, same buckets dropped) but runs it only when the buckets have
 doubled since the last one: the same memory bound within a factor of two, O(1) per bucket.
 """

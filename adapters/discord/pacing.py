@@ -44,8 +44,8 @@ CHANNEL = "channel"
 
 # The global limit, every REST request, with HEADROOM. The burst is what a sender that woke
 # late (a starved process: other work on the same cores) may catch up at once: tokens not
-# taken beyond it are lost for good. 6 catches up a 125 ms stall and stays within the
-# platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
+# taken beyond it are lost for good. 6 catches up twice the stall 3 did and stays within
+# the platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
 PER_BOT = Limit(50.0 * HEADROOM, burst=6.0)
 SEND_PER_CHANNEL = Limit(1.0, burst=4.0)  # 5 per 5 s, one kept for jitter
 SEND_PATH = re.compile(r"/channels/(\d+)/messages$")  # a message send (a thread is a channel)

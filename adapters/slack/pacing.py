@@ -35,8 +35,8 @@ CHANNEL = "channel"  # chat.postMessage per channel
 POST_PER_CHANNEL = Limit(1.0)  # 1/s; Slack allows short bursts: we leave them for jitter
 # chat.postMessage across all channels, with HEADROOM. The burst is what a sender that woke
 # late (a starved process: other work on the same cores) may catch up at once: tokens not
-# taken beyond it are lost for good. 6 catches up a 125 ms stall and stays within the
-# platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
+# taken beyond it are lost for good. 6 catches up twice the stall 3 did and stays within
+# the platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
 POST_PER_WORKSPACE = Limit(50.0 * HEADROOM, burst=6.0)
 TIER_3 = Limit.per_minute(50)  # chat.update; conversations.history for internal apps
 

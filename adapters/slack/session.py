@@ -1,10 +1,11 @@
 """One connection pool for the posts in flight, instead of a new one per Web API call.
 
 slack_sdk's AsyncWebClient without a session opens a new aiohttp session (and a new TCP and
-TLS connection) for every call: about 0.6 ms of CPU per post on loopback, more against
-Slack. `SharedSession` gives a client one session while any caller is using it and closes
-it when the last one is done, so a fan-out's posts share their connections and nothing is
-left open between runs (no session outlives the posts, so no `stop()` is needed for it).
+TLS connection) for every call: CPU spent on every post (docs/benchmarks.md, "Ten thousand
+channels"), and more against Slack. `SharedSession` gives a client one session while any
+caller is using it and closes it when the last one is done, so a fan-out's posts share
+their connections and nothing is left open between runs (no session outlives the posts, so
+no `stop()` is needed for it).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Long loops on the event loop, in turns: other tasks run every few items.
 
-The planner walks every subscription (10,000 of them: seconds of schedule arithmetic with no
-await in between); meanwhile no slash command could be acknowledged. `in_turns` hands the
-loop back every `every` items, so a command arriving mid-plan waits for a few milliseconds of
-planning, not for all of it.
+The planner walks every subscription (schedule arithmetic with no await in between, long at
+many thousands of them: docs/benchmarks.md, "Slash-command acks through the real adapters");
+meanwhile no slash command could be acknowledged. `in_turns` hands the loop back every
+`every` items, so a command arriving mid-plan waits for one turn of planning, not for all
+of it.
 """
 
 from __future__ import annotations

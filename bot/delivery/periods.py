@@ -94,7 +94,8 @@ class PeriodDigests:
 
     async def _shared_prepared(self, period: Period) -> PreparedPapers:
         """The period's papers, indexed for ranking once for every channel of the run
-        (bench/weekly_build.py: indexing them again for each channel was most of the time)."""
+        (indexing them again for each channel was where a weekly run's time went:
+        docs/benchmarks.md, "Clicks and weekly digests")."""
         papers = await self._shared_papers(period)
         prepared = self._prepared.get(period)
         if prepared is None:

@@ -3,8 +3,9 @@
 Three store round trips whatever the number of channels: the subscriptions, each channel's
 newest record, and one transaction that inserts every new record (a record that exists is
 left alone, so a re-run or a second planner creates nothing twice). Planning used to take
-two round trips and one transaction per subscription: 10,000 channels spent seconds in the
-store's single worker thread before the first post.
+two round trips and one transaction per subscription, a cost in the store's single worker
+thread that grew with the channels and came before the first post (docs/benchmarks.md,
+"Fan-out store hot spots and digest build").
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ async def plan_deliveries(
     """Create the records of every occurrence due by `now`; returns how many were new."""
     latest = await store.latest_delivery_per_channel()
     records: list[Delivery] = []
-    # in turns: 10,000 subscriptions are seconds of schedule arithmetic, during which no
-    # slash command would be acknowledged
+    # in turns: schedule arithmetic over every subscription in one stretch, during which no
+    # slash command would be acknowledged (docs/benchmarks.md, "Slash-command acks through
+    # the real adapters")
     async for subscription in in_turns(await store.list_subscriptions()):
         channel = subscription.channel
         if subscription.paused_reason or channel.platform not in platforms:

@@ -1,8 +1,9 @@
 """Recently asked days' lists, prepared for digests and kept a short while (`/papers today`).
 
 Without it each `/papers today` read its day's 500 papers from the store, parsed them on the
-event loop and matched the channel's topics against all of them: 0.1-0.6 s of CPU per
-command, during which no other command was acknowledged. A day is prepared once (in a
+event loop and matched the channel's topics against all of them, CPU work during which no
+other command was acknowledged (docs/benchmarks.md, "Slash-command acks through the real
+adapters"). A day is prepared once (in a
 worker thread: PreparedPapers) and shared by the commands of the next `ttl`; concurrent
 callers share one preparation. A day the service stores papers for is forgotten at once; a
 day refreshed by another process is seen after `ttl` at the latest.

@@ -8,8 +8,9 @@ with an empty cache and drops it at the end, so the next run sees papers fetched
 its papers' Hugging Face artifacts, once per run; it never raises and never waits long.
 
 Concurrent callers share one preparation, and it is made in a worker thread: preparing a
-500-paper day takes 0.1-0.2 s of CPU, and on the event loop that held up every slash
-command's ack meanwhile (bench/acks.py saw 64 workers each prepare the same day at once).
+day's list is CPU work, and on the event loop it held up every slash command's ack
+meanwhile, once for each of a run's workers that asked for the day before the first had it
+(docs/benchmarks.md, "Slash-command acks through the real adapters").
 """
 
 from __future__ import annotations

@@ -85,7 +85,8 @@ class PaperService:
         self._closed_empty: set[date] = set()  # closed days whose list was empty (weekends)
         # Digests for commands (`/papers today`) from each day prepared once a minute, in a
         # worker thread: parsed and matched on the event loop for every command, a 500-paper
-        # day held up every other command's ack (bench/acks.py).
+        # day held up every other command's ack (docs/benchmarks.md, "Slash-command acks
+        # through the real adapters").
         self._lists = DayLists(self.papers_for_day, clock)
         self.delivery: DeliveryInfo | None = None  # set by the runtime when delivery runs
         # Called after a user changes a channel's subscription (the scheduler reschedules).
@@ -209,8 +210,9 @@ class PaperService:
             await self.on_change(channel)
 
     async def status(self, channel: ChannelRef) -> StatusReport:
-        # One counting query, not every subscription loaded and scanned (10k of them took
-        # 378 ms on the event loop, holding up every other command's ack).
+        # One counting query, not every subscription loaded and scanned: that work grew with
+        # the subscriptions and ran on the event loop, holding up every other command's ack
+        # (docs/benchmarks.md, "Digest and commands").
         _, paused = await self.store.count_subscriptions()
         delivery = self.delivery
         return StatusReport(

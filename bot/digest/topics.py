@@ -236,7 +236,8 @@ def paper_index(paper: Paper) -> PaperIndex:
     )
 
 
-# ~10 KiB each. A run covers at most a few days: a Monday catch-up of three 500-paper days
+# An entry holds a paper's tokens and word spans (its size: docs/benchmarks.md, "Digest and
+# commands"). A run covers at most a few days: a Monday catch-up of three 500-paper days
 # must fit, or every look-up of a channel walking the list misses (least recently used).
 @functools.lru_cache(maxsize=2048)
 def _tokenised(

@@ -19,7 +19,9 @@ from bot.text.untrusted import one_line
 
 log = logging.getLogger(__name__)
 
-MAX_PAGES = 20  # 20 pages of 100 is 40 times the busiest day seen; stops a server that loops
+# 20 pages of 100: far more than the busiest day seen (docs/benchmarks.md, "Sources"); stops
+# a server that loops.
+MAX_PAGES = 20
 
 
 class HuggingFaceSource:

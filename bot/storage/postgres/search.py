@@ -40,22 +40,24 @@ from bot.storage.search.search_plan import (
 )
 
 CONFIG = "'english'::regconfig"
-# A word in a fifth of the corpus matches 20k rows at 100k papers; ranking them all costs
-# far more than the query's budget. As on SQLite (bot/storage/sqlite/search.py), only the
-# newest RANK_WINDOW matches are ranked: a search is for recent papers first.
+# A broad word matches a large share of the corpus, and ranking every match costs far more
+# than the query's budget (docs/benchmarks.md, "Search at 100k papers, beside SQLite"). As
+# on SQLite (bot/storage/sqlite/search.py), only the newest RANK_WINDOW matches are ranked:
+# a search is for recent papers first.
 RANK_WINDOW = 2000
 RUN_WINDOW = 300  # titles holding the run as typed, newest first, ranked at most (as SQLite)
 # No exclusion is NULL: the test then never reads a row's search_vector (a large, TOASTed
-# value), which had doubled the time of every query without one.
+# value), which had slowed every query without one (docs/benchmarks.md, "PostgreSQL search
+# stages").
 _UNLESS_EXCLUDED = f"($3::text IS NULL OR NOT search_vector @@ to_tsquery({CONFIG}, $3))"
 # First the papers whose title or keywords match (`rank_vector`, title A and keywords B:
 # migration 14, a small value kept in the row), the newest RANK_WINDOW of them ranked by
 # `ts_rank_cd`, read from the narrow paper_ranks (migration 17: a broad word's newest
-# matches are found by walking ~10,000 rows, which in `papers` were 20-70 ms of reads);
-# then, if places are left, the newest papers that match anywhere (search_vector, the
-# abstract and authors too). Testing and ranking search_vector itself read and decompressed
-# each candidate's TOASTed abstract vector: 7,000 rows looked at for a common word cost
-# 40-70 ms at 100k papers.
+# matches are found by walking many rows, which in the wide `papers` meant reading pages
+# past the buffer cache); then, if places are left, the newest papers that match anywhere
+# (search_vector, the abstract and authors too). Testing and ranking search_vector itself
+# read and decompressed each candidate's TOASTed abstract vector, for every row a common
+# word made it look at (docs/benchmarks.md, "PostgreSQL search stages").
 # The same test for a row of paper_ranks (migration 17), whose abstract vector is in papers.
 _RANKS_UNLESS_EXCLUDED = (
     "($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM papers AS p WHERE p.id = r.id "  # noqa: S608
@@ -69,8 +71,9 @@ _RANKED = (
     "ORDER BY ts_rank_cd(rank_vector, q, 1) DESC, id DESC LIMIT $2"
 )
 # The fill runs when few titles or keywords match, so the words are rare: `id + 0` keeps the
-# planner off a backward walk of the primary key testing every row's TOASTed vector (19,000
-# rows, 180 ms, for an author's name at 100k) and on the GIN index.
+# planner off a backward walk of the primary key testing every row's TOASTed vector (slow
+# for a rare word such as an author's name: docs/benchmarks.md, "PostgreSQL search stages")
+# and on the GIN index.
 _ANYWHERE = (
     "SELECT id, title FROM papers WHERE "  # noqa: S608
     f"search_vector @@ to_tsquery({CONFIG}, $1) AND {_UNLESS_EXCLUDED} "
@@ -82,13 +85,13 @@ _ANYWHERE = (
 # configuration, as SQLite's phrase): "to generate them all" is not just "generate". A
 # phrase test on search_vector read every candidate's abstract vector; a title's is small.
 # The matches are gathered through the GIN index first (MATERIALIZED): left to itself, the
-# planner walked the primary key backwards testing each row, 43,000 rows for "reasoning
-# models" (60 ms at 100k), as it cannot tell how few titles hold a phrase.
+# planner walked the primary key backwards testing each row, as it cannot tell how few
+# titles hold a phrase (docs/benchmarks.md, "PostgreSQL search stages").
 # $1 and $4 are the two runs of `ParsedQuery.title_runs` (the same run twice if it has one).
 _RUN_QUERY = "(phraseto_tsquery('simple', $1) || phraseto_tsquery('simple', $4))"
-# Only the ids are gathered: a common run ("large language models": 3,800 titles at 100k)
-# copied each title and vector into the CTE to keep 300 (11.2 -> 9.6 ms by hand); the 300
-# are read again by primary key.
+# Only the ids are gathered: a common run ("large language models") copied each of its many
+# titles and vectors into the CTE to keep RUN_WINDOW of them (docs/benchmarks.md,
+# "PostgreSQL search stages"); the RUN_WINDOW kept are read again by primary key.
 _RUNS = (
     "WITH runs AS MATERIALIZED (SELECT id FROM paper_ranks AS r "  # noqa: S608
     f"WHERE title_vector @@ {_RUN_QUERY} AND {_RANKS_UNLESS_EXCLUDED}) "
@@ -145,10 +148,10 @@ async def ranked_paper_ids(conn: Any, query: str, limit: int) -> RankedIds:
         return found
     # The relaxed stages' statements find few rows through GIN indexes, and the planner,
     # pricing `@@` on a parameter (or a long OR of ANDs) at a guessed selectivity, chose
-    # sequential scans testing every row's vector instead: 890 ms to count a rare word's
-    # papers at 100k (postgres_typos), 37 ms for all-words-but-one of an 8-word title at
-    # 9.6k, against 0.2-3 ms through the indexes. They are ruled out for these stages only
-    # (stage 4's counts included: they too stop after a few rows of a GIN match).
+    # sequential scans testing every row's vector instead, far slower than the indexes for
+    # counting a rare word's papers (postgres_typos) or for all-words-but-one of a long
+    # title (docs/benchmarks.md, "PostgreSQL search stages"). They are ruled out for these
+    # stages only (stage 4's counts included: they too stop after a few rows of a GIN match).
     async with conn.transaction():
         await conn.execute("SET LOCAL enable_seqscan = off")
         corrections = await with_corrections(conn, groups)

@@ -31,7 +31,8 @@ _TOTAL = (
 )
 # The words ANALYZE found in at least a share $5 of the papers (pg_stats keeps the commonest
 # of search_vector's lexemes with their frequencies): a word with such a form is too common to
-# use, and is not counted. Counting it visited up to the cap of rows (~6 ms each at 100k).
+# use, and is not counted. Counting it visited up to the cap of rows (docs/benchmarks.md,
+# "PostgreSQL similar").
 _COMMON = (
     "SELECT coalesce(array_agg(e.lexeme), '{}') FROM pg_stats AS s, "
     "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(lexeme, freq) "
@@ -40,8 +41,8 @@ _COMMON = (
 )
 # Every other paper holding the word: all of them (the source too, if stored: `held` takes
 # it off), through the GIN index. Not with a LIMIT at the cap: on a small table the planner
-# then read rows in order testing each TOASTed vector until the cap (300 ms a `similar` on
-# the 9,577-paper archive); the words left are below pg_stats' commonest, so few match.
+# then read rows in order testing each TOASTed vector until the cap (docs/benchmarks.md,
+# "PostgreSQL similar"); the words left are below pg_stats' commonest, so few match.
 _COUNTS = (
     f"WITH common AS ({_COMMON}) SELECT CASE WHEN tsvector_to_array(to_tsvector({CONFIG}, u.w)) "  # noqa: S608
     "&& (SELECT * FROM common) THEN $2 ELSE (SELECT count(*) FROM papers "

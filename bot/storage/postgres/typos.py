@@ -18,11 +18,11 @@ from bot.storage.search import typo_plan
 from bot.storage.search.typo_plan import Groups
 
 # How many papers hold each word ($1), counted up to $2, through the GIN index on
-# search_vector. A GIN scan cannot stop early: it reads a word's whole posting list, 14 ms
-# for "model" (95% of 100k papers). So a word whose lexeme ANALYZE found in at least twice $2
-# papers (the most common elements of search_vector, in pg_stats: the top 1,000 lexemes,
-# each in 2.7% of papers or more at 100k) is taken as held by $2; the others, whose lists
-# are short, are counted. Without statistics (a new or small table) every word is counted.
+# search_vector. A GIN scan cannot stop early: it reads a word's whole posting list, long
+# for a word most papers hold. So a word whose lexeme ANALYZE found in at least twice $2
+# papers (the most common elements of search_vector, in pg_stats) is taken as held by $2;
+# the others, whose lists are short, are counted (docs/benchmarks.md, "PostgreSQL typo
+# corrections"). Without statistics (a new or small table) every word is counted.
 # Beside the count: whether the `english` configuration drops the word (a stopword: "your",
 # "when"), its lexemes, and the indexed words in the range [$3, $4) (typo_plan.forms_range:
 # those that may share its stem, as SQLite's word forms), at most $5.
@@ -72,8 +72,7 @@ class Counted:
 class Corrections:
     """The query's groups with their corrections (for the order of titles), and the groups
     the tsquery asks for: the same matches in fewer items (ts_rank_cd's time grows with
-    them: 16 ms to rank 2,000 titles for "(difusion | diffusion) & (transformr | transform |
-    transformer | transforms)" at 100k, 9.5 ms for "diffusion & transformer")."""
+    them: docs/benchmarks.md, "PostgreSQL typo corrections")."""
 
     groups: Groups
     asked: Groups
@@ -85,8 +84,9 @@ async def with_corrections(conn: Any, groups: Groups) -> Corrections:
     `conn` is an asyncpg connection, in a transaction with sequential scans ruled out
     (postgres_search.ranked_paper_ids): the planner, pricing `@@` on a parameter at a
     default selectivity, would read rows of `papers` in order to find three holders of a
-    word, testing every row's TOASTed vector when the word is rare (890 ms at 100k, against
-    0.2 ms through the GIN index). Each group is one word, as typed.
+    word, testing every row's TOASTed vector when the word is rare, far slower than the GIN
+    index (docs/benchmarks.md, "PostgreSQL typo corrections"). Each group is one word, as
+    typed.
     """
     fuzzable = typo_plan.fuzzable(groups)
     words = [groups[i][0] for i in fuzzable]

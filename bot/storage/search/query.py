@@ -25,7 +25,9 @@ _WORD = re.compile(r"[^\W_]+")
 def fold(text: str) -> str:
     """Lower case without diacritics, as FTS5's `unicode61 remove_diacritics 2` sees text."""
     lowered = text.casefold()
-    if lowered.isascii():  # nearly every abstract: nothing to strip, and 10x faster
+    # Nearly every abstract is ASCII: nothing to strip, and far faster than folding
+    # (docs/benchmarks.md, "Search text and typo candidates").
+    if lowered.isascii():
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -211,8 +211,8 @@ def needs_run_lookup(plan: ParsedQuery, titles: Sequence[str]) -> bool:
     """Whether a stage should look up the titles holding the query's words as typed
     (`title_runs`): for a fragment (a few words, often common ones) always; for a longer
     query only when none of `titles` (the index's best) already holds it word for word. A
-    title-length phrase cost an index walk of every small word in it ("for", "of", "the"):
-    20-60 ms at 100k papers."""
+    title-length phrase cost an index walk of every small word in it ("for", "of", "the")
+    (docs/benchmarks.md, "Search text and typo candidates")."""
     runs = plan.title_runs
     if any(len(run) <= FRAGMENT_WORDS for run in runs):
         return True
@@ -223,8 +223,9 @@ def needs_run_lookup(plan: ParsedQuery, titles: Sequence[str]) -> bool:
 def names_a_title(plan: ParsedQuery, titles: Sequence[str]) -> bool:
     """Whether the query is a whole title (more words than a fragment) that one of `titles`
     holds word for word: the paper is named, and papers that only mention the words in
-    their abstracts are not looked up to fill the places left (at 1M papers that look-up
-    walked the abstract index of every word: half of a title-length query's time)."""
+    their abstracts are not looked up to fill the places left (on a large corpus that
+    look-up walked the abstract index of every word, a large part of a title-length query's
+    time: docs/benchmarks.md, "Search targets (issue 12): one run")."""
     typed = plan.as_typed
     if len(typed) <= FRAGMENT_WORDS:
         return False

@@ -47,7 +47,8 @@ FORMS_PER_WORD = 200  # indexed words sharing a prefix with a word's stem, read 
 # paper's own typo ("diusion") would otherwise outrank the word meant ("diffusion").
 MIN_SHARE_OF_COMMONEST = 0.05
 # Words this store has written to search_terms, kept so a bulk load does not re-send the
-# same words for every batch (~40% of SQLite's index build time). Bounded: a few MB.
+# same words for every batch (a large share of SQLite's index build time: docs/benchmarks.md,
+# "Search text and typo candidates"). Bounded: a few MB.
 TERMS_CACHE_SIZE = 200_000
 
 Groups = list[list[str]]
@@ -104,8 +105,8 @@ def near(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
     A window holds hundreds of words, most of them far off: those whose letters differ from
     the token's by more than the limit (an edit adds and removes at most one letter) are
-    left out before the edit distance is computed (the 900 words of three windows at 100k
-    papers took 9.7 ms in Python, 3.9 ms so).
+    left out before the edit distance is computed, which saves most of the Python time
+    (docs/benchmarks.md, "Search text and typo candidates").
     """
     grouped: dict[str, list[str]] = {}
     letters: dict[str, Counter[str]] = {}

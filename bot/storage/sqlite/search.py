@@ -56,9 +56,10 @@ RANK_WINDOW = 2000
 # that match anywhere (papers_fts: the abstract and authors too), by recency, unranked. As
 # PostgreSQL does (rank_vector, then search_vector). Ranking over papers_fts walked every
 # query word's doclist twice (once to match, once for bm25's document counts), and a
-# common word's doclist there holds its positions in every abstract: 65-90 ms for a title of
-# eight words at 1M papers. The best are picked before the join with `papers`, so only
-# their rows are read (abstracts and all).
+# common word's doclist there holds its positions in every abstract: slow for a title of
+# common words on a large corpus (docs/benchmarks.md, "Search targets (issue 12): one run").
+# The best are picked before the join with `papers`, so only their rows are read (abstracts
+# and all).
 _TITLE_MATCH = "papers_title_fts MATCH ?"
 _NOT_EXCLUDED = " AND rowid NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?)"
 _RANKED_WHERE = (
@@ -74,7 +75,8 @@ _ANYWHERE = (
     "ORDER BY rowid DESC LIMIT ?) AS f JOIN papers AS p ON p.id = f.rowid ORDER BY f.rowid DESC"
 )
 # Titles holding the words as typed are few unless the words are common; then the newest
-# RUN_WINDOW of them are ranked (a common run in 2,000 titles cost 20 ms at 100k).
+# RUN_WINDOW of them are ranked, which bounds the cost of a common run (docs/benchmarks.md,
+# "SQLite search stages").
 RUN_WINDOW = 300
 # How many of a stage's best (by bm25) are re-ordered by their titles.
 _FORMS_PER_WORD = 200  # indexed words sharing a prefix with a word's stem, read at most
