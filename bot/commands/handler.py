@@ -24,11 +24,10 @@ from bot.commands.parse import (
     Unsubscribe,
     is_slow,
     parse_command,
-    usage_error,
     verb_of,
 )
 from bot.commands.similar import similar_reply
-from bot.commands.verbs import VERBS
+from bot.commands.verbs import VERBS, usage_error
 from bot.commands.wording import (
     GENERIC_FAILURE,
     MANAGERS_ONLY,
