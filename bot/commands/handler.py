@@ -1,4 +1,6 @@
 """The `/papers` verbs, platform-neutral: parse the text, ask the service, return a Reply.
+The text is parsed once, here; verbs kept in their own modules (`MoreVerbs`: votes, links)
+get the parsed command.
 
 Nothing raises to the user. `UserInputError` and `UpstreamRejected` become their message; a
 source outage says so; anything else is logged with its traceback and answered with a
@@ -8,7 +10,9 @@ generic line, never `str(exc)` (it may hold a path, a query or worse).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from bot.commands.parse import (
     Command,
@@ -55,15 +59,29 @@ log = logging.getLogger(__name__)
 SEARCH_LIMIT = 10
 
 
+class MoreVerbs(Protocol):
+    """Verbs answered beside the core's (bot/commands/votes.py, bot/commands/links.py): they
+    get the command Commands parsed, and Commands words their mistakes and failures."""
+
+    async def answer(self, ctx: CommandContext, command: Command) -> Reply | None:
+        """The reply to `command` if it is one of these verbs, else None."""
+        ...
+
+    async def amend(self, ctx: CommandContext, command: Command, reply: Reply) -> Reply:
+        """The core's `reply` to `command` (never an error), with what these verbs add."""
+        ...
+
+
 class Commands:
     """Answers `/papers ...` for any platform; the platform renders the Reply."""
 
-    def __init__(self, service: PaperService) -> None:
+    def __init__(self, service: PaperService, more: Sequence[MoreVerbs] = ()) -> None:
         self.service = service
+        self.more = tuple(more)
 
     async def handle(self, ctx: CommandContext, text: str) -> Reply:
         try:
-            return await self._dispatch(ctx, parse_command(text))
+            return await self._answer(ctx, parse_command(text))
         except (UserInputError, UpstreamRejected) as exc:
             return Reply(str(exc), is_error=True)
         except SourceError as exc:  # an outage, not a bug: our own short message, no trace
@@ -75,6 +93,16 @@ class Commands:
                 "/papers %s failed in %s", verb if verb in VERBS else "?", ctx.channel.key
             )
             return Reply(GENERIC_FAILURE, is_error=True)
+
+    async def _answer(self, ctx: CommandContext, command: Command) -> Reply:
+        for verbs in self.more:
+            reply = await verbs.answer(ctx, command)
+            if reply is not None:
+                return reply
+        reply = await self._dispatch(ctx, command)
+        for verbs in self.more:
+            reply = await verbs.amend(ctx, command, reply)
+        return reply
 
     async def _dispatch(self, ctx: CommandContext, command: Command) -> Reply:
         match command:
