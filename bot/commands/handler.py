@@ -34,17 +34,18 @@ from bot.commands.similar import similar_reply
 from bot.commands.verbs import VERBS, usage_error
 from bot.commands.wording import (
     GENERIC_FAILURE,
-    MANAGERS_ONLY,
     NEXT_STEPS,
     RESTART,
     SOURCE_DOWN,
     help_text,
     no_paper_text,
+    require_manager,
     search_reply,
     settings_text,
     status_text,
     topics_list,
     topics_text,
+    who,
 )
 from bot.digest.service import PaperService
 from bot.digest.topics import MAX_TOPICS, parse_topics, topic_key
@@ -149,7 +150,7 @@ class Commands:
         return Reply(paper.title, papers=(paper,))
 
     async def _subscribe(self, ctx: CommandContext, topics: tuple[Topic, ...]) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
         current = existing.topics if existing else ()
         followed = {topic_key(t) for t in current}
@@ -165,13 +166,13 @@ class Commands:
             )
         base = existing or self._new_subscription(ctx)
         await self.service.save_subscription(replace(base, topics=current + added))
-        text = f"{_who(ctx)} subscribed this channel to: {topics_list(added)}"
+        text = f"{who(ctx)} subscribed this channel to: {topics_list(added)}"
         if current:
             text += f" (now {len(current) + len(added)} topics)"
         return Reply(text, visibility=Visibility.CHANNEL)
 
     async def _unsubscribe(self, ctx: CommandContext, topics: tuple[Topic, ...]) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
         if existing is None:
             raise UserInputError("This channel is not subscribed: there is nothing to drop.")
@@ -185,7 +186,7 @@ class Commands:
         dropped = {topic_key(t) for t in topics}
         kept = tuple(t for t in existing.topics if topic_key(t) not in dropped)
         await self.service.save_subscription(replace(existing, topics=kept))
-        text = f"{_who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
+        text = f"{who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
         return Reply(text + _now_follows(kept), visibility=Visibility.CHANNEL)
 
     async def _subscribe_trending(
@@ -193,20 +194,20 @@ class Commands:
     ) -> Reply:
         if existing is not None and existing.paused_reason:
             await self.service.save_subscription(existing)  # a user's save resumes it
-            text = f"{_who(ctx)} resumed the digests in this channel. {topics_text(existing)}"
+            text = f"{who(ctx)} resumed the digests in this channel. {topics_text(existing)}"
             return Reply(text, visibility=Visibility.CHANNEL)
         if existing is not None:
             return Reply(topics_text(existing))
         await self.service.save_subscription(self._new_subscription(ctx))
-        text = f"{_who(ctx)} subscribed this channel to the plain trending list. "
+        text = f"{who(ctx)} subscribed this channel to the plain trending list. "
         return Reply(text + NEXT_STEPS, visibility=Visibility.CHANNEL)
 
     async def _unsubscribe_all(self, ctx: CommandContext) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         if await self.service.get_subscription(ctx.channel) is None:
             return Reply(topics_text(None))
         await self.service.delete_subscription(ctx.channel)
-        text = f"{_who(ctx)} unsubscribed this channel: no more digests here. {RESTART}"
+        text = f"{who(ctx)} unsubscribed this channel: no more digests here. {RESTART}"
         return Reply(text, visibility=Visibility.CHANNEL)
 
     async def _settings(self, ctx: CommandContext, command: Settings) -> Reply:
@@ -217,11 +218,11 @@ class Commands:
                 shown = settings_text(self.service.defaults)
                 return Reply(f"This channel is not subscribed. The defaults: {shown}")
             return Reply("This channel's settings: " + settings_text(existing.settings))
-        _require_manager(ctx)
+        require_manager(ctx)
         base = existing or self._new_subscription(ctx)
         updated = replace(base, settings=change.apply(base.settings))
         await self.service.save_subscription(updated)
-        text = f"{_who(ctx)} changed this channel's settings: {change.describe()}."
+        text = f"{who(ctx)} changed this channel's settings: {change.describe()}."
         if existing is None:
             text += " This channel now gets the plain trending list."
         text += " Now: " + settings_text(updated.settings)
@@ -233,11 +234,6 @@ class Commands:
         )
 
 
-def _require_manager(ctx: CommandContext) -> None:
-    if not ctx.can_manage:
-        raise UserInputError(MANAGERS_ONLY)
-
-
 def _topics(verb: str, text: str) -> tuple[Topic, ...]:
     """The topics in `text`; a mistake in them gets the verb's usage line too."""
     try:
@@ -245,12 +241,6 @@ def _topics(verb: str, text: str) -> tuple[Topic, ...]:
     except UserInputError as exc:
         problem = str(exc)
         raise usage_error(verb, problem[:1].upper() + problem[1:] + ".") from None
-
-
-def _who(ctx: CommandContext) -> str:
-    """`@alice`: plain text; renderers escape it, so it never pings anyone."""
-    name = ctx.user_name or ctx.user_id
-    return name if name.startswith("@") else "@" + name
 
 
 def _now_follows(kept: tuple[Topic, ...]) -> str:

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from bot.commands.parse import Command, ListTopics, Status
 from bot.commands.parse_links import Link, Unlink
-from bot.commands.wording import MANAGERS_ONLY, topics_text
+from bot.commands.wording import require_manager, topics_text, who
 from bot.ports import Store
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import Clock
@@ -73,7 +73,7 @@ class LinkVerbs:
         return replace(reply, text=reply.text + "\n" + line)
 
     async def _link(self, ctx: CommandContext, typed: str | None) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         if typed is None:
             return await self._invite(ctx)
         code = read_code(typed)
@@ -88,7 +88,7 @@ class LinkVerbs:
             raise UserInputError(_REFUSALS[result.outcome])
         subscription = await self.store.get_subscription(ctx.channel)
         text = (
-            f"{_who(ctx)} linked this channel with {channel_name(result.inviter_key)}: one "
+            f"{who(ctx)} linked this channel with {channel_name(result.inviter_key)}: one "
             "subscription, with the same topics, settings and votes; each channel gets "
             f"its digest here. {topics_text(subscription)}"
         )
@@ -106,12 +106,12 @@ class LinkVerbs:
         )
 
     async def _unlink(self, ctx: CommandContext) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         others = await self.store.linked_channels(ctx.channel.key)
         if not others or not await self.store.unlink(ctx.channel.key):
             raise UserInputError("This channel is not linked to another channel.")
         text = (
-            f"{_who(ctx)} unlinked this channel from {_names(others)}. It keeps a copy of the "
+            f"{who(ctx)} unlinked this channel from {_names(others)}. It keeps a copy of the "
             "topics, settings and votes; changes here no longer reach the other channels."
         )
         return Reply(text, visibility=Visibility.CHANNEL)
@@ -130,13 +130,3 @@ def channel_name(key: str) -> str:
 
 def _names(keys: list[str]) -> str:
     return ", ".join(channel_name(key) for key in keys)
-
-
-def _require_manager(ctx: CommandContext) -> None:
-    if not ctx.can_manage:  # the same check and wording as subscribe's (bot/commands/handler.py)
-        raise UserInputError(MANAGERS_ONLY)
-
-
-def _who(ctx: CommandContext) -> str:
-    name = ctx.user_name or ctx.user_id
-    return name if name.startswith("@") else "@" + name
