@@ -14,8 +14,8 @@ from typing import Any, TextIO
 
 from bot.commands.clicks import VoteService
 from bot.commands.handler import Commands
-from bot.commands.links import LinkCommands
-from bot.commands.votes import VoteCommands
+from bot.commands.links import LinkVerbs
+from bot.commands.votes import VoteVerbs
 from bot.config.load import Config
 from bot.digest.service import PaperService
 from bot.lifecycle.artifacts import ArtifactLookup
@@ -44,10 +44,10 @@ class App:
 
     @property
     def handle(self) -> CommandHandler:
-        """Every `/papers` verb: the link verbs, around the vote verbs and counts, around the
-        core's commands."""
-        voting = VoteCommands(self.commands.handle, self.votes).handle
-        return LinkCommands(voting, self.store, self.votes.clock).handle
+        """Every `/papers` verb: the core's commands, the vote verbs (and the counts on the core's
+        replies), then the link verbs (and the linked channels on `topics` and `status`)."""
+        more = (VoteVerbs(self.votes), LinkVerbs(self.store, self.votes.clock))
+        return Commands(self.commands.service, more).handle
 
     async def aclose(self) -> None:
         """Close everything opened, newest first; one failure does not stop the rest."""

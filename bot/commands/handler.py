@@ -1,4 +1,6 @@
 """The `/papers` verbs, platform-neutral: parse the text, ask the service, return a Reply.
+The text is parsed once, here; verbs kept in their own modules (`MoreVerbs`: votes, links)
+get the parsed command.
 
 Nothing raises to the user. `UserInputError` and `UpstreamRejected` become their message; a
 source outage says so; anything else is logged with its traceback and answered with a
@@ -8,7 +10,9 @@ generic line, never `str(exc)` (it may hold a path, a query or worse).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from bot.commands.parse import (
     Command,
@@ -24,24 +28,24 @@ from bot.commands.parse import (
     Unsubscribe,
     is_slow,
     parse_command,
-    usage_error,
     verb_of,
 )
 from bot.commands.similar import similar_reply
-from bot.commands.verbs import VERBS
+from bot.commands.verbs import VERBS, usage_error
 from bot.commands.wording import (
     GENERIC_FAILURE,
-    MANAGERS_ONLY,
     NEXT_STEPS,
     RESTART,
     SOURCE_DOWN,
     help_text,
     no_paper_text,
+    require_manager,
     search_reply,
     settings_text,
     status_text,
     topics_list,
     topics_text,
+    who,
 )
 from bot.digest.service import PaperService
 from bot.digest.topics import MAX_TOPICS, parse_topics, topic_key
@@ -56,15 +60,29 @@ log = logging.getLogger(__name__)
 SEARCH_LIMIT = 10
 
 
+class MoreVerbs(Protocol):
+    """Verbs answered beside the core's (bot/commands/votes.py, bot/commands/links.py): they
+    get the command Commands parsed, and Commands words their mistakes and failures."""
+
+    async def answer(self, ctx: CommandContext, command: Command) -> Reply | None:
+        """The reply to `command` if it is one of these verbs, else None."""
+        ...
+
+    async def amend(self, ctx: CommandContext, command: Command, reply: Reply) -> Reply:
+        """The core's `reply` to `command` (never an error), with what these verbs add."""
+        ...
+
+
 class Commands:
     """Answers `/papers ...` for any platform; the platform renders the Reply."""
 
-    def __init__(self, service: PaperService) -> None:
+    def __init__(self, service: PaperService, more: Sequence[MoreVerbs] = ()) -> None:
         self.service = service
+        self.more = tuple(more)
 
     async def handle(self, ctx: CommandContext, text: str) -> Reply:
         try:
-            return await self._dispatch(ctx, parse_command(text))
+            return await self._answer(ctx, parse_command(text))
         except (UserInputError, UpstreamRejected) as exc:
             return Reply(str(exc), is_error=True)
         except SourceError as exc:  # an outage, not a bug: our own short message, no trace
@@ -76,6 +94,16 @@ class Commands:
                 "/papers %s failed in %s", verb if verb in VERBS else "?", ctx.channel.key
             )
             return Reply(GENERIC_FAILURE, is_error=True)
+
+    async def _answer(self, ctx: CommandContext, command: Command) -> Reply:
+        for verbs in self.more:
+            reply = await verbs.answer(ctx, command)
+            if reply is not None:
+                return reply
+        reply = await self._dispatch(ctx, command)
+        for verbs in self.more:
+            reply = await verbs.amend(ctx, command, reply)
+        return reply
 
     async def _dispatch(self, ctx: CommandContext, command: Command) -> Reply:
         match command:
@@ -122,7 +150,7 @@ class Commands:
         return Reply(paper.title, papers=(paper,))
 
     async def _subscribe(self, ctx: CommandContext, topics: tuple[Topic, ...]) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
         current = existing.topics if existing else ()
         followed = {topic_key(t) for t in current}
@@ -138,13 +166,13 @@ class Commands:
             )
         base = existing or self._new_subscription(ctx)
         await self.service.save_subscription(replace(base, topics=current + added))
-        text = f"{_who(ctx)} subscribed this channel to: {topics_list(added)}"
+        text = f"{who(ctx)} subscribed this channel to: {topics_list(added)}"
         if current:
             text += f" (now {len(current) + len(added)} topics)"
         return Reply(text, visibility=Visibility.CHANNEL)
 
     async def _unsubscribe(self, ctx: CommandContext, topics: tuple[Topic, ...]) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         existing = await self.service.get_subscription(ctx.channel)
         if existing is None:
             raise UserInputError("This channel is not subscribed: there is nothing to drop.")
@@ -158,7 +186,7 @@ class Commands:
         dropped = {topic_key(t) for t in topics}
         kept = tuple(t for t in existing.topics if topic_key(t) not in dropped)
         await self.service.save_subscription(replace(existing, topics=kept))
-        text = f"{_who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
+        text = f"{who(ctx)} unsubscribed this channel from: {topics_list(topics)}. "
         return Reply(text + _now_follows(kept), visibility=Visibility.CHANNEL)
 
     async def _subscribe_trending(
@@ -166,20 +194,20 @@ class Commands:
     ) -> Reply:
         if existing is not None and existing.paused_reason:
             await self.service.save_subscription(existing)  # a user's save resumes it
-            text = f"{_who(ctx)} resumed the digests in this channel. {topics_text(existing)}"
+            text = f"{who(ctx)} resumed the digests in this channel. {topics_text(existing)}"
             return Reply(text, visibility=Visibility.CHANNEL)
         if existing is not None:
             return Reply(topics_text(existing))
         await self.service.save_subscription(self._new_subscription(ctx))
-        text = f"{_who(ctx)} subscribed this channel to the plain trending list. "
+        text = f"{who(ctx)} subscribed this channel to the plain trending list. "
         return Reply(text + NEXT_STEPS, visibility=Visibility.CHANNEL)
 
     async def _unsubscribe_all(self, ctx: CommandContext) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         if await self.service.get_subscription(ctx.channel) is None:
             return Reply(topics_text(None))
         await self.service.delete_subscription(ctx.channel)
-        text = f"{_who(ctx)} unsubscribed this channel: no more digests here. {RESTART}"
+        text = f"{who(ctx)} unsubscribed this channel: no more digests here. {RESTART}"
         return Reply(text, visibility=Visibility.CHANNEL)
 
     async def _settings(self, ctx: CommandContext, command: Settings) -> Reply:
@@ -190,11 +218,11 @@ class Commands:
                 shown = settings_text(self.service.defaults)
                 return Reply(f"This channel is not subscribed. The defaults: {shown}")
             return Reply("This channel's settings: " + settings_text(existing.settings))
-        _require_manager(ctx)
+        require_manager(ctx)
         base = existing or self._new_subscription(ctx)
         updated = replace(base, settings=change.apply(base.settings))
         await self.service.save_subscription(updated)
-        text = f"{_who(ctx)} changed this channel's settings: {change.describe()}."
+        text = f"{who(ctx)} changed this channel's settings: {change.describe()}."
         if existing is None:
             text += " This channel now gets the plain trending list."
         text += " Now: " + settings_text(updated.settings)
@@ -206,11 +234,6 @@ class Commands:
         )
 
 
-def _require_manager(ctx: CommandContext) -> None:
-    if not ctx.can_manage:
-        raise UserInputError(MANAGERS_ONLY)
-
-
 def _topics(verb: str, text: str) -> tuple[Topic, ...]:
     """The topics in `text`; a mistake in them gets the verb's usage line too."""
     try:
@@ -218,12 +241,6 @@ def _topics(verb: str, text: str) -> tuple[Topic, ...]:
     except UserInputError as exc:
         problem = str(exc)
         raise usage_error(verb, problem[:1].upper() + problem[1:] + ".") from None
-
-
-def _who(ctx: CommandContext) -> str:
-    """`@alice`: plain text; renderers escape it, so it never pings anyone."""
-    name = ctx.user_name or ctx.user_id
-    return name if name.startswith("@") else "@" + name
 
 
 def _now_follows(kept: tuple[Topic, ...]) -> str:

@@ -1,8 +1,8 @@
 """`/papers link [code]` and `/papers unlink`: one subscription shared by several channels.
 
-Wraps the command handler (bot/commands/votes.py around bot/commands/handler.py) rather than growing
-it: the two verbs are parsed by bot/commands/parse.py like every other and answered here;
-`topics` and `status` replies get a line naming the linked channels.
+Kept beside the core's command handler (bot/commands/handler.py) rather than in it: the handler
+parses the text once (bot/commands/parse.py) and hands the two verbs' commands here; its
+`topics` and `status` replies get a line here naming the linked channels.
 
 Sharing is written, not resolved: joining copies the inviting channel's settings and topics
 into the joining channel's own subscription row, and every later save of a linked channel
@@ -15,13 +15,12 @@ under the group's id (bot/commands/clicks.py `subscription_key`).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
-from bot.commands.parse import parse_command, verb_of
+from bot.commands.parse import Command, ListTopics, Status
 from bot.commands.parse_links import Link, Unlink
-from bot.commands.wording import GENERIC_FAILURE, MANAGERS_ONLY, topics_text
-from bot.ports import CommandHandler, Store
+from bot.commands.wording import require_manager, topics_text, who
+from bot.ports import Store
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import Clock
 from bot.records.errors import UserInputError
@@ -36,8 +35,6 @@ from bot.records.links import (
 )
 from bot.records.models import ChannelRef
 
-log = logging.getLogger(__name__)
-
 _MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 BAD_CODE = "That link code is wrong or was used already. Ask for a new one with /papers link."
 _REFUSALS = {
@@ -50,33 +47,33 @@ _REFUSALS = {
 _PLATFORMS = {"slack": ("Slack", "workspace"), "discord": ("Discord", "server")}
 
 
-class LinkCommands:
-    """A CommandHandler: the link verbs here, everything else through `inner`."""
+class LinkVerbs:
+    """More verbs for bot/commands/handler.py's Commands: `link`, `unlink`, and the linked
+    channels on `topics` and `status`."""
 
-    def __init__(self, inner: CommandHandler, store: Store, clock: Clock) -> None:
-        self.inner = inner
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
-    async def handle(self, ctx: CommandContext, text: str) -> Reply:
-        try:
-            command = parse_command(text)
-        except UserInputError:
-            command = None  # the inner handler words the mistake as it always has
-        try:
-            if isinstance(command, Link):
-                return await self._link(ctx, command.code)
-            if isinstance(command, Unlink):
+    async def answer(self, ctx: CommandContext, command: Command) -> Reply | None:
+        match command:
+            case Link(code):
+                return await self._link(ctx, code)
+            case Unlink():
                 return await self._unlink(ctx)
-            return await self._with_links(ctx, text, await self.inner(ctx, text))
-        except UserInputError as exc:
-            return Reply(str(exc), is_error=True)
-        except Exception:
-            log.exception("/papers %s failed in %s", verb_of(text)[:20], ctx.channel.key)
-            return Reply(GENERIC_FAILURE, is_error=True)
+        return None
+
+    async def amend(self, ctx: CommandContext, command: Command, reply: Reply) -> Reply:
+        if not isinstance(command, ListTopics | Status):
+            return reply
+        others = await self.store.linked_channels(ctx.channel.key)
+        if not others:
+            return reply
+        line = f"Linked with {_names(others)}: topics, settings and votes are shared."
+        return replace(reply, text=reply.text + "\n" + line)
 
     async def _link(self, ctx: CommandContext, typed: str | None) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         if typed is None:
             return await self._invite(ctx)
         code = read_code(typed)
@@ -91,7 +88,7 @@ class LinkCommands:
             raise UserInputError(_REFUSALS[result.outcome])
         subscription = await self.store.get_subscription(ctx.channel)
         text = (
-            f"{_who(ctx)} linked this channel with {channel_name(result.inviter_key)}: one "
+            f"{who(ctx)} linked this channel with {channel_name(result.inviter_key)}: one "
             "subscription, with the same topics, settings and votes; each channel gets "
             f"its digest here. {topics_text(subscription)}"
         )
@@ -109,24 +106,15 @@ class LinkCommands:
         )
 
     async def _unlink(self, ctx: CommandContext) -> Reply:
-        _require_manager(ctx)
+        require_manager(ctx)
         others = await self.store.linked_channels(ctx.channel.key)
         if not others or not await self.store.unlink(ctx.channel.key):
             raise UserInputError("This channel is not linked to another channel.")
         text = (
-            f"{_who(ctx)} unlinked this channel from {_names(others)}. It keeps a copy of the "
+            f"{who(ctx)} unlinked this channel from {_names(others)}. It keeps a copy of the "
             "topics, settings and votes; changes here no longer reach the other channels."
         )
         return Reply(text, visibility=Visibility.CHANNEL)
-
-    async def _with_links(self, ctx: CommandContext, text: str, reply: Reply) -> Reply:
-        if reply.is_error or verb_of(text) not in ("topics", "status"):
-            return reply
-        others = await self.store.linked_channels(ctx.channel.key)
-        if not others:
-            return reply
-        line = f"Linked with {_names(others)}: topics, settings and votes are shared."
-        return replace(reply, text=reply.text + "\n" + line)
 
 
 def channel_name(key: str) -> str:
@@ -142,13 +130,3 @@ def channel_name(key: str) -> str:
 
 def _names(keys: list[str]) -> str:
     return ", ".join(channel_name(key) for key in keys)
-
-
-def _require_manager(ctx: CommandContext) -> None:
-    if not ctx.can_manage:  # the same check and wording as subscribe's (bot/commands/handler.py)
-        raise UserInputError(MANAGERS_ONLY)
-
-
-def _who(ctx: CommandContext) -> str:
-    name = ctx.user_name or ctx.user_id
-    return name if name.startswith("@") else "@" + name

@@ -15,7 +15,7 @@ from datetime import date
 from bot.commands.parse_links import Link, Unlink, parse_link, parse_unlink
 from bot.commands.parse_settings import SettingsChange, parse_settings_change
 from bot.commands.parse_votes import Saved, Top, parse_saved, parse_top
-from bot.commands.verbs import USAGE, VERBS
+from bot.commands.verbs import VERBS, usage_error
 from bot.records.errors import UserInputError
 from bot.text.arxiv_ids import parse_arxiv_id
 from bot.text.input_text import refuse_control_characters
@@ -149,10 +149,6 @@ def is_slow(text: str) -> bool:
 def closest(word: str, choices: tuple[str, ...]) -> str | None:
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
-
-
-def usage_error(verb: str, problem: str) -> UserInputError:
-    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
 
 
 def parse_command(text: str) -> Command:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.verbs import USAGE
-from bot.records.errors import UserInputError
+from bot.commands.verbs import usage_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,18 +20,14 @@ class Unlink:
     pass
 
 
-def _usage_error(verb: str, problem: str) -> UserInputError:
-    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
-
-
 def parse_link(rest: str) -> Link:
     words = rest.split()
     if len(words) > 1:
-        raise _usage_error("link", "`link` takes at most one code.")
+        raise usage_error("link", "`link` takes at most one code.")
     return Link(words[0][:40] if words else None)
 
 
 def parse_unlink(rest: str) -> Unlink:
     if rest.strip():
-        raise _usage_error("unlink", "`unlink` takes no arguments.")
+        raise usage_error("unlink", "`unlink` takes no arguments.")
     return Unlink()

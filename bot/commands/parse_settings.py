@@ -14,9 +14,8 @@ from datetime import time
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.commands.verbs import USAGE
+from bot.commands.verbs import usage_error
 from bot.config.load import check_timezone, parse_time
-from bot.records.errors import UserInputError
 from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
 from bot.schedule.cadence import WEEKDAY_NAMES
 
@@ -98,12 +97,12 @@ def parse_settings_change(words: tuple[str, ...]) -> SettingsChange:
     seen: set[str] = set()
     for name, value in _setting_pairs(words):
         if name in seen:
-            raise _usage_error(f"`{name}` is given twice.")
+            raise usage_error("settings", f"`{name}` is given twice.")
         seen.add(name)
         try:
             change = _with_setting(change, name, value)
         except ValueError as exc:
-            raise _usage_error(f"Bad {name}: {exc}.") from None
+            raise usage_error("settings", f"Bad {name}: {exc}.") from None
     return change
 
 
@@ -116,7 +115,7 @@ def _setting_pairs(words: tuple[str, ...]) -> list[tuple[str, str]]:
         name = _setting_name(key)
         if not sep:
             if not queue:
-                raise _usage_error(f"`{name}` needs a value.")
+                raise usage_error("settings", f"`{name}` needs a value.")
             value = queue.pop(0)
         while name == "cadence" and queue and is_cadence_word(queue[0]):
             value += " " + queue.pop(0)  # `cadence daily weekly fri`
@@ -130,7 +129,7 @@ def _setting_name(key: str) -> str:
         return name
     guess = _closest(key.lower(), tuple(_SETTING_ALIASES))
     hint = f" Did you mean `{_SETTING_ALIASES[guess]}`?" if guess else ""
-    raise _usage_error(f"Unknown setting `{key[:30]}`.{hint}")
+    raise usage_error("settings", f"Unknown setting `{key[:30]}`.{hint}")
 
 
 def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChange:
@@ -174,10 +173,6 @@ def canonical_timezone(name: str) -> str:
 @lru_cache(maxsize=1)
 def _timezones_by_lower() -> dict[str, str]:
     return {zone.lower(): zone for zone in available_timezones()}
-
-
-def _usage_error(problem: str) -> UserInputError:
-    return UserInputError(f"{problem}\nUsage: {USAGE['settings']}")
 
 
 def _closest(word: str, choices: tuple[str, ...]) -> str | None:

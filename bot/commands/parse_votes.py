@@ -10,8 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.commands.verbs import USAGE
-from bot.records.errors import UserInputError
+from bot.commands.verbs import usage_error
 from bot.text.arxiv_ids import parse_arxiv_id
 
 
@@ -41,22 +40,18 @@ class Top:
     public: bool = False
 
 
-def _usage_error(verb: str, problem: str) -> UserInputError:
-    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
-
-
 def parse_saved(rest: str) -> Saved:
     words = rest.split()
     if not words:
         return Saved()
     if words[0].lower() != "remove":
-        raise _usage_error("saved", f"Unknown option `{words[0][:30]}`.")
+        raise usage_error("saved", f"Unknown option `{words[0][:30]}`.")
     if len(words) != 2:
-        raise _usage_error("saved", "`saved remove` takes one arXiv id.")
+        raise usage_error("saved", "`saved remove` takes one arXiv id.")
     try:
         return Saved(remove=parse_arxiv_id(words[1]))
     except ValueError as exc:
-        raise _usage_error("saved", f"Bad arXiv id: {exc}.") from None
+        raise usage_error("saved", f"Bad arXiv id: {exc}.") from None
 
 
 def parse_top(rest: str) -> Top:
@@ -68,5 +63,5 @@ def parse_top(rest: str) -> Top:
         elif word in TopPeriod.__members__.values() and period is None:
             period = TopPeriod(word)
         else:
-            raise _usage_error("top", f"Unexpected `{word[:30]}`.")
+            raise usage_error("top", f"Unexpected `{word[:30]}`.")
     return Top(period or TopPeriod.WEEK, public)

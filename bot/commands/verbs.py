@@ -1,8 +1,11 @@
 """The verbs of `/papers`, their usage lines, summaries and details: the one table the parsers,
-the help text and the platforms' command lists all read.
+the help text and the platforms' command lists all read; and `usage_error`, the one way every
+parser words a mistake with the verb's usage line.
 """
 
 from __future__ import annotations
+
+from bot.records.errors import UserInputError
 
 VERBS = (
     "help",
@@ -41,6 +44,11 @@ USAGE = {
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
 }
+
+
+def usage_error(verb: str, problem: str) -> UserInputError:
+    """`problem`, then the verb's usage line: every parser's mistakes read alike."""
+    return UserInputError(f"{problem}\nUsage: {USAGE[verb]}")
 
 
 SUMMARY = {

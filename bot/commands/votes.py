@@ -1,24 +1,19 @@
 """`/papers saved` and `/papers top`, and the 👍 counts on every reply that shows papers.
 
-Wraps the core's command handler (bot/commands/handler.py) rather than growing it: the two verbs
-are parsed by bot/commands/parse.py like every other and answered here; any other command
-goes to the wrapped handler, and its reply gets the channel's counts for its papers.
+Kept beside the core's command handler (bot/commands/handler.py) rather than in it: the handler
+parses the text once (bot/commands/parse.py), hands the two verbs' commands here, and hands
+every other command's reply here for the channel's counts for its papers.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
 from bot.commands.clicks import VoteService
-from bot.commands.parse import parse_command, verb_of
+from bot.commands.parse import Command
 from bot.commands.parse_votes import Saved, Top, TopPeriod
-from bot.commands.wording import GENERIC_FAILURE
-from bot.ports import CommandHandler
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.errors import UserInputError
-
-log = logging.getLogger(__name__)
 
 _PERIOD_TEXT = {
     TopPeriod.WEEK: "of the last 7 days",
@@ -27,29 +22,22 @@ _PERIOD_TEXT = {
 }
 
 
-class VoteCommands:
-    """A CommandHandler: the vote verbs here, everything else through `inner`."""
+class VoteVerbs:
+    """More verbs for bot/commands/handler.py's Commands: `saved`, `top`, and the counts."""
 
-    def __init__(self, inner: CommandHandler, votes: VoteService) -> None:
-        self.inner = inner
+    def __init__(self, votes: VoteService) -> None:
         self.votes = votes
 
-    async def handle(self, ctx: CommandContext, text: str) -> Reply:
-        try:
-            command = parse_command(text)
-        except UserInputError:
-            command = None  # the inner handler words the mistake as it always has
-        try:
-            if isinstance(command, Saved):
+    async def answer(self, ctx: CommandContext, command: Command) -> Reply | None:
+        match command:
+            case Saved():
                 return await self._saved(ctx, command)
-            if isinstance(command, Top):
+            case Top():
                 return await self._top(ctx, command)
-            return await self._with_counts(ctx, await self.inner(ctx, text))
-        except UserInputError as exc:
-            return Reply(str(exc), is_error=True)
-        except Exception:
-            log.exception("/papers %s failed in %s", verb_of(text)[:20], ctx.channel.key)
-            return Reply(GENERIC_FAILURE, is_error=True)
+        return None
+
+    async def amend(self, ctx: CommandContext, command: Command, reply: Reply) -> Reply:
+        return await self._with_counts(ctx, reply)
 
     async def _with_counts(self, ctx: CommandContext, reply: Reply) -> Reply:
         papers = [*reply.papers, *reply.close_papers]

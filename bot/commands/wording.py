@@ -1,4 +1,5 @@
-"""The plain-text wording of `/papers` answers: usage, help, topics, settings and status.
+"""The plain-text wording of `/papers` answers: usage, help, topics, settings and status, who
+made a change, and the refusal to someone who may not manage the channel.
 
 Plain text only: each platform's renderer escapes it and adds its own markup.
 """
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
-from bot.records.chat import ConnectionStatus, LinkState, Reply
+from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
+from bot.records.errors import UserInputError
 from bot.records.models import ChannelSettings, SearchResults, Subscription, Topic
 
 if TYPE_CHECKING:
@@ -22,6 +24,19 @@ SOURCE_DOWN = "The paper source is not answering right now; try again in a few m
 NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
 RESTART = "/papers subscribe starts them again."
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
+
+
+def require_manager(ctx: CommandContext) -> None:
+    """Raises UserInputError unless the user may change this channel's subscription: one
+    check and one wording for subscribe, settings, link and the rest."""
+    if not ctx.can_manage:
+        raise UserInputError(MANAGERS_ONLY)
+
+
+def who(ctx: CommandContext) -> str:
+    """`@alice`: plain text; renderers escape it, so it never pings anyone."""
+    name = ctx.user_name or ctx.user_id
+    return name if name.startswith("@") else "@" + name
 
 
 def help_text(verb: str | None = None) -> str:
