@@ -49,7 +49,7 @@ from bot.records.errors import (
 )
 from bot.records.models import Cadence, ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.schedule.cadence import next_post
-from bot.schedule.daily import MAX_LOOKBACK, covered_day
+from bot.schedule.daily import MAX_LOOKBACK, WEEKEND, covered_day
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(minutes=3)
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
-_WEEKEND = (5, 6)
 
 # A hook called at each named step: "planned" (no delivery), then per post "claimed",
 # "frozen", per message "part-accepted" and "part-recorded" (bot/delivery/parts.py),
@@ -312,13 +311,13 @@ class DeliveryRunner:
         if not digest.is_empty:
             return digest, None
         if not papers.papers:
-            weekend = all(d.weekday() in _WEEKEND for d in delivery.days)
+            weekend = all(d.weekday() in WEEKEND for d in delivery.days)
             return digest, EmptyReason.WEEKEND if weekend else EmptyReason.NO_LIST
         return digest, digest.empty_reason or EmptyReason.NO_MATCH
 
     async def _papers(self, day: date) -> list[Paper]:
         """The day's list, refreshed from the source once per process (weekends: stored only)."""
-        if day.weekday() not in _WEEKEND:
+        if day.weekday() not in WEEKEND:
             task = self._refreshed.get(day)
             if task is None or (task.done() and task.exception() is not None):
                 task = asyncio.ensure_future(self.service.refresh_day(day))
@@ -387,7 +386,7 @@ def _span(after: date, day: date, subscription: Subscription) -> tuple[date, ...
     """The days in (after, day], as the channel's weekday policy covers them."""
     span = [after + timedelta(days=n) for n in range(1, (day - after).days + 1)] or [day]
     if subscription.settings.weekday_policy is WeekdayPolicy.WEEKDAYS:
-        span = [d for d in span if d.weekday() not in _WEEKEND]
+        span = [d for d in span if d.weekday() not in WEEKEND]
     return tuple(span)
 
 

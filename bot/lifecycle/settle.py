@@ -54,13 +54,13 @@ from bot.records.errors import (
 )
 from bot.records.models import Paper, Subscription
 from bot.records.settle import SettleState, SettleTask, late_key
+from bot.schedule.daily import WEEKEND
 
 log = logging.getLogger(__name__)
 
 # Named steps, for the crash tests: "settle-claimed", "edited", "edit-recorded",
 # "late-decided", "late-accepted", "late-recorded", "settle-done".
 SettleStep = Callable[[str, SettleTask], None]
-_WEEKEND = (5, 6)
 
 
 class _LeaseLost(Exception):
@@ -273,7 +273,7 @@ class SettleRunner:
         return papers
 
     async def _refreshed(self, day: date) -> list[Paper]:
-        if day.weekday() not in _WEEKEND:
+        if day.weekday() not in WEEKEND:
             await self.service.refresh_day(day)
         return await self.store.papers_listed_on(day)
 
