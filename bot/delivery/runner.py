@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -34,6 +31,7 @@ from bot.delivery.parts import AttemptRecord
 from bot.delivery.periods import PeriodDigests, period_source_of
 from bot.delivery.plan import plan_deliveries
 from bot.delivery.state import describe
+from bot.delivery.worker import DEFAULT_LEASE, LeasedRunner, LeaseLost, error_text
 from bot.digest.run_papers import LoadArtifacts, RunPapers
 from bot.ports import ChatPlatform, Store
 from bot.records.clock import Clock
@@ -41,7 +39,6 @@ from bot.records.delivery import Delivery, EmptyReason
 from bot.records.digest import Digest
 from bot.records.errors import (
     MessageRejected,
-    PaperbotError,
     PermanentPlatformError,
     PlatformError,
     SourceError,
@@ -49,16 +46,12 @@ from bot.records.errors import (
 )
 from bot.records.models import Cadence, ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
 from bot.schedule.cadence import next_post
-from bot.schedule.daily import MAX_LOOKBACK, covered_day
+from bot.schedule.daily import MAX_LOOKBACK, WEEKEND, covered_day
 
 log = logging.getLogger(__name__)
 
-# Shorter than Discord's nonce window ("a few minutes"): a record whose worker died is
-# posted again while the platform still recognises the key.
-DEFAULT_LEASE = timedelta(minutes=3)
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
-_WEEKEND = (5, 6)
 
 # A hook called at each named step: "planned" (no delivery), then per post "claimed",
 # "frozen", per message "part-accepted" and "part-recorded" (bot/delivery/parts.py),
@@ -75,15 +68,7 @@ class DayRefresher(Protocol):
         ...
 
 
-class _LeaseLost(Exception):
-    """Another worker owns the record now (our lease expired): leave it to them."""
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-class DeliveryRunner:
+class DeliveryRunner(LeasedRunner[[str, Delivery | None]]):
     def __init__(
         self,
         store: Store,
@@ -99,20 +84,15 @@ class DeliveryRunner:
         artifacts: LoadArtifacts
         | None = None,  # bot/lifecycle/artifacts.py ArtifactsRunner.for_papers
     ) -> None:
-        self.store = store
+        super().__init__(
+            store, platforms, clock, config, worker=worker, lease=lease, on_step=on_step
+        )
         self.service = service
-        self.platforms = dict(platforms)
-        self.clock = clock
-        self.config = config
-        self.worker = worker or worker_name()
-        self.lease = lease
-        self._on_step = on_step
         self._sleep = sleep
         self._refreshed: dict[date, asyncio.Task[int]] = {}
         self._run_papers = RunPapers(self._papers, artifacts)  # each day read once per run
         self._periods = PeriodDigests(store, period_source_of(service))  # weekly, monthly
         self._run_lock = asyncio.Lock()
-        self._stopping = False
 
     # -- the cycle ---------------------------------------------------------------------
 
@@ -147,10 +127,6 @@ class DeliveryRunner:
             grace=self._grace,
             day_cutoff_utc=self.config.day_cutoff_utc,
         )
-
-    def request_stop(self) -> None:
-        """Finish the posts in flight, claim no more (SIGTERM)."""
-        self._stopping = True
 
     async def wait_idle(self) -> None:
         """Return once no `run_due` is running."""
@@ -229,14 +205,14 @@ class DeliveryRunner:
         record = AttemptRecord(delivery, self._save, self._step)
         try:
             return await self._attempt(record)
-        except _LeaseLost:
+        except LeaseLost:
             log.warning("lost the lease on %s %s", delivery.channel.key, delivery.day)
             return "lease-lost"
         except PermanentPlatformError as exc:
             return await self._pause(record.delivery, exc.reason)
         except MessageRejected as exc:  # retrying the same body cannot help
             log.error("giving up on %s %s: %s", delivery.channel.key, delivery.day, exc)
-            return await self._end(record.delivery.failed(_error_text(exc), None))
+            return await self._end(record.delivery.failed(error_text(exc), None))
         except (PlatformError, SourceError) as exc:
             return await self._retry_later(record.delivery, exc)
         except Exception as exc:  # a bug or a store failure: log it, keep the fan-out going
@@ -312,13 +288,13 @@ class DeliveryRunner:
         if not digest.is_empty:
             return digest, None
         if not papers.papers:
-            weekend = all(d.weekday() in _WEEKEND for d in delivery.days)
+            weekend = all(d.weekday() in WEEKEND for d in delivery.days)
             return digest, EmptyReason.WEEKEND if weekend else EmptyReason.NO_LIST
         return digest, digest.empty_reason or EmptyReason.NO_MATCH
 
     async def _papers(self, day: date) -> list[Paper]:
         """The day's list, refreshed from the source once per process (weekends: stored only)."""
-        if day.weekday() not in _WEEKEND:
+        if day.weekday() not in WEEKEND:
             task = self._refreshed.get(day)
             if task is None or (task.done() and task.exception() is not None):
                 task = asyncio.ensure_future(self.service.refresh_day(day))
@@ -353,7 +329,7 @@ class DeliveryRunner:
         return await self._end(delivery.failed(f"{unfinished} attempts never finished", None))
 
     async def _retry_later(self, delivery: Delivery, error: Exception) -> str:
-        text = _error_text(error)
+        text = error_text(error)
         if delivery.attempts >= self.config.max_attempts:
             log.error("giving up on %s %s: %s", delivery.channel.key, delivery.day, text)
             if isinstance(error, SourceError):
@@ -366,7 +342,7 @@ class DeliveryRunner:
     async def _end(self, delivery: Delivery) -> str:
         try:
             await self._save(delivery)
-        except _LeaseLost:
+        except LeaseLost:
             return "lease-lost"
         except StoreError:  # the record stays claimed; its lease expiry brings it back
             log.exception("could not record the outcome for %s", delivery.channel.key)
@@ -376,18 +352,14 @@ class DeliveryRunner:
 
     async def _save(self, delivery: Delivery) -> None:
         if not await self.store.save_delivery(delivery, worker=self.worker):
-            raise _LeaseLost
-
-    def _step(self, name: str, delivery: Delivery | None) -> None:
-        if self._on_step is not None:
-            self._on_step(name, delivery)
+            raise LeaseLost
 
 
 def _span(after: date, day: date, subscription: Subscription) -> tuple[date, ...]:
     """The days in (after, day], as the channel's weekday policy covers them."""
     span = [after + timedelta(days=n) for n in range(1, (day - after).days + 1)] or [day]
     if subscription.settings.weekday_policy is WeekdayPolicy.WEEKDAYS:
-        span = [d for d in span if d.weekday() not in _WEEKEND]
+        span = [d for d in span if d.weekday() not in WEEKEND]
     return tuple(span)
 
 
@@ -397,11 +369,3 @@ def _paper_ids(digest: Digest) -> tuple[str, ...]:
 
 def _ids(delivery: Delivery) -> tuple[str, str]:
     return delivery.channel.key, delivery.day.isoformat()
-
-
-def _error_text(error: Exception) -> str:
-    """A short description, shown by `/papers status`. Only our own errors say more than
-    their type: their messages are written for people; anything else may carry a secret."""
-    if isinstance(error, PaperbotError):
-        return f"{type(error).__name__}: {error}"[:300]
-    return f"unexpected {type(error).__name__} (details in the log)"

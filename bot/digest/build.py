@@ -9,7 +9,7 @@ from bot.digest.ranking import rank_trending
 from bot.digest.summary import summarize
 from bot.digest.topics import match_paper
 from bot.records.digest import Digest, DigestEntry
-from bot.records.models import Match, Paper, Subscription
+from bot.records.models import Match, Paper, Subscription, Topic
 
 
 def build_digest(
@@ -53,6 +53,12 @@ def unique_papers(papers: Sequence[Paper]) -> list[Paper]:
             seen.add(paper.arxiv_id)
             unique.append(paper)
     return unique
+
+
+def entry_for(rank: int, paper: Paper, topics: Sequence[Topic]) -> DigestEntry:
+    """`paper`'s entry at `rank`, with the reasons it fits `topics`: none when it fits them
+    no longer (settling keeps a posted paper in its post whatever the topics became)."""
+    return _entry(rank, match_paper(paper, topics) or Match(paper))
 
 
 def _entry(rank: int, match: Match) -> DigestEntry:

@@ -35,7 +35,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.config.load import DeliveryConfig
 from bot.delivery.lanes import DigestLane
-from bot.delivery.runner import DEFAULT_LEASE, worker_name
+from bot.delivery.worker import DEFAULT_LEASE, LeasedRunner
 from bot.lifecycle.followup_plan import changes, reply_text
 from bot.ports import ChatPlatform, Store
 from bot.records.clock import Clock
@@ -69,7 +69,7 @@ class VersionLookup(Protocol):
         ...
 
 
-class FollowupRunner:
+class FollowupRunner(LeasedRunner[[str]]):
     def __init__(
         self,
         store: Store,
@@ -83,22 +83,12 @@ class FollowupRunner:
         on_step: FollowupStep | None = None,
         lane: DigestLane | None = None,
     ) -> None:
-        self.store = store
-        self.platforms = dict(platforms)
-        self.clock = clock
-        self.config = config
+        super().__init__(
+            store, platforms, clock, config, worker=worker, lease=lease, on_step=on_step
+        )
         self.versions = versions
-        self.worker = worker or worker_name()
-        self.lease = lease
-        self._on_step = on_step
-        self._stopping = False
         self.lane = lane or DigestLane()  # the digests' (bot/delivery/lanes.py): they go first
         self._versions_at: datetime | None = None  # the last look-up (memory: a restart asks)
-
-    def request_stop(self) -> None:
-        """Finish the replies in flight, start no more (SIGTERM): a reply not started stays
-        keyed and unsent, and the next pass (here or on another worker) posts it."""
-        self._stopping = True
 
     async def run_due(self) -> Counter[str]:
         """Detect, record and reply; how many events were new and replies were posted."""
@@ -251,10 +241,6 @@ class FollowupRunner:
         )
         if not done:  # the lease ran out and another worker took the batch: it records it
             log.warning("follow-up reply %s in %s: lease lost", key, channel.key)
-
-    def _step(self, name: str) -> None:
-        if self._on_step is not None:
-            self._on_step(name)
 
 
 def _follows(subscription: Subscription | None) -> bool:

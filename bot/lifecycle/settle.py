@@ -31,7 +31,8 @@ from typing import NamedTuple
 
 from bot.config.load import DeliveryConfig
 from bot.delivery.lanes import DigestLane
-from bot.delivery.runner import DEFAULT_LEASE, DayRefresher, worker_name
+from bot.delivery.runner import DayRefresher
+from bot.delivery.worker import DEFAULT_LEASE, LeasedRunner, LeaseLost, error_text
 from bot.digest.build import unique_papers
 from bot.lifecycle.settle_plan import (
     late_additions,
@@ -46,7 +47,6 @@ from bot.records.delivery import Delivery, DeliveryState
 from bot.records.errors import (
     MessageGone,
     MessageRejected,
-    PaperbotError,
     PermanentPlatformError,
     PlatformError,
     SourceError,
@@ -54,20 +54,16 @@ from bot.records.errors import (
 )
 from bot.records.models import Paper, Subscription
 from bot.records.settle import SettleState, SettleTask, late_key
+from bot.schedule.daily import WEEKEND
 
 log = logging.getLogger(__name__)
 
 # Named steps, for the crash tests: "settle-claimed", "edited", "edit-recorded",
 # "late-decided", "late-accepted", "late-recorded", "settle-done".
 SettleStep = Callable[[str, SettleTask], None]
-_WEEKEND = (5, 6)
 
 
-class _LeaseLost(Exception):
-    """Another worker owns the task now."""
-
-
-class SettleRunner:
+class SettleRunner(LeasedRunner[[str, SettleTask]]):
     def __init__(
         self,
         store: Store,
@@ -81,21 +77,12 @@ class SettleRunner:
         on_step: SettleStep | None = None,
         lane: DigestLane | None = None,
     ) -> None:
-        self.store = store
+        super().__init__(
+            store, platforms, clock, config, worker=worker, lease=lease, on_step=on_step
+        )
         self.service = service
-        self.platforms = dict(platforms)
-        self.clock = clock
-        self.config = config
-        self.worker = worker or worker_name()
-        self.lease = lease
-        self._on_step = on_step
         self.lane = lane or DigestLane()  # the digests' (bot/delivery/lanes.py): they go first
         self._lists: dict[date, asyncio.Task[list[Paper]]] = {}
-        self._stopping = False
-
-    def request_stop(self) -> None:
-        """Finish the tasks in flight, claim no more."""
-        self._stopping = True
 
     async def run_due(self) -> Counter[str]:
         """Plan new tasks, then settle every due one; how many ended in each state."""
@@ -157,7 +144,7 @@ class SettleRunner:
         state = _State(task)
         try:
             return await self._attempt(state)
-        except _LeaseLost:
+        except LeaseLost:
             return "lease-lost"
         except MessageGone as exc:
             log.info("settling %s %s ends: %s", task.channel.key, task.day, exc)
@@ -167,12 +154,12 @@ class SettleRunner:
             return await self._end(state.task.ended(SettleState.GONE, exc.reason[:300]))
         except MessageRejected as exc:  # the same edit would be refused on every retry
             log.warning("settling %s %s: %s", task.channel.key, task.day, exc)
-            return await self._end(state.task.failed(_error_text(exc), None))
+            return await self._end(state.task.failed(error_text(exc), None))
         except (PlatformError, SourceError, StoreError) as exc:
-            return await self._retry_later(state.task, _error_text(exc))
+            return await self._retry_later(state.task, error_text(exc))
         except Exception as exc:  # a bug: log it, keep the others going
             log.exception("settling %s %s failed unexpectedly", task.channel.key, task.day)
-            return await self._retry_later(state.task, _error_text(exc))
+            return await self._retry_later(state.task, error_text(exc))
 
     async def _attempt(self, state: _State) -> str:
         task = state.task
@@ -273,7 +260,7 @@ class SettleRunner:
         return papers
 
     async def _refreshed(self, day: date) -> list[Paper]:
-        if day.weekday() not in _WEEKEND:
+        if day.weekday() not in WEEKEND:
             await self.service.refresh_day(day)
         return await self.store.papers_listed_on(day)
 
@@ -299,12 +286,8 @@ class SettleRunner:
 
     async def _save(self, state: _State, task: SettleTask) -> None:
         if not await self.store.save_settle_task(task, worker=self.worker):
-            raise _LeaseLost
+            raise LeaseLost
         state.task = task
-
-    def _step(self, name: str, task: SettleTask) -> None:
-        if self._on_step is not None:
-            self._on_step(name, task)
 
 
 class _Post(NamedTuple):
@@ -324,9 +307,3 @@ class _State:
 
 def _days(delivery: Delivery) -> tuple[date, ...]:
     return delivery.days or (delivery.day,)
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, PaperbotError):
-        return f"{type(error).__name__}: {error}"[:300]
-    return f"unexpected {type(error).__name__} (details in the log)"

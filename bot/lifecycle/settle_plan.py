@@ -28,8 +28,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.digest.build import entry_for
 from bot.digest.ranking import rank_trending
-from bot.digest.summary import summarize
 from bot.digest.topics import match_paper
 from bot.records.delivery import Delivery, DeliveryState
 from bot.records.digest import Digest, DigestEntry
@@ -87,10 +87,7 @@ def settled_digests(
         paper = papers.get(arxiv_id)
         if paper is None:
             continue
-        match = match_paper(paper, subscription.topics)
-        reasons = match.reasons if match is not None else ()
-        rank = len(now) + 1
-        entry = DigestEntry(rank, paper, summarize(paper), reasons)
+        entry = entry_for(len(now) + 1, paper, subscription.topics)
         entry = replace(entry, artifacts=(artifacts or {}).get(arxiv_id))
         then.append(replace(entry, paper=replace(paper, upvotes=upvotes)))
         now.append(replace(entry, risen=max(paper.upvotes - upvotes, 0)))
@@ -122,12 +119,9 @@ def late_additions(
 
 def late_digest(day: date, papers: Sequence[Paper], subscription: Subscription) -> Digest:
     """The late-additions reply as a digest (ranked 1..n, with why each matched)."""
-    entries = []
-    for rank, paper in enumerate(papers, start=1):
-        match = match_paper(paper, subscription.topics)
-        reasons = match.reasons if match is not None else ()
-        entries.append(DigestEntry(rank, paper, summarize(paper), reasons))
-    return Digest(day=day, entries=tuple(entries), topics=subscription.topics)
+    topics = subscription.topics
+    entries = tuple(entry_for(rank, p, topics) for rank, p in enumerate(papers, start=1))
+    return Digest(day=day, entries=entries, topics=topics)
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -46,7 +46,7 @@ from bot.records.models import ChannelSettings, WeekdayPolicy
 DEFAULT_CUTOFF = time(3, 0)
 # How far back `due_posts` looks at most: older occurrences are neither posted nor recorded.
 MAX_LOOKBACK = timedelta(days=14)
-_WEEKEND = (5, 6)  # Saturday, Sunday
+WEEKEND = (5, 6)  # Saturday, Sunday (date.weekday): Hugging Face publishes no list on them
 
 
 class Action(enum.StrEnum):
@@ -110,7 +110,7 @@ def days_covered(
     previous = covered_day(previous_post_at(settings, post_at), cutoff_utc)
     span = [previous + timedelta(days=n) for n in range(1, (day - previous).days + 1)]
     if settings.weekday_policy is WeekdayPolicy.WEEKDAYS:
-        span = [d for d in span if d.weekday() not in _WEEKEND]
+        span = [d for d in span if d.weekday() not in WEEKEND]
     return tuple(span)
 
 
@@ -191,7 +191,7 @@ def _gap_end(wall: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _posts_on(policy: WeekdayPolicy, local_day: date) -> bool:
-    return policy is WeekdayPolicy.DAILY or local_day.weekday() not in _WEEKEND
+    return policy is WeekdayPolicy.DAILY or local_day.weekday() not in WEEKEND
 
 
 def _as_delta(at: time) -> timedelta:

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.delivery.runner import DEFAULT_LEASE
+from bot.delivery.worker import DEFAULT_LEASE
 from tests.e2e.run_support import BOT_NOW, FIXTURE_DAY, WAIT_S
 from tests.fakes.feed_server import FakeFeed, hf_fixture
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.runner import DEFAULT_LEASE
+from bot.delivery.worker import DEFAULT_LEASE
 from bot.records.delivery import DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
 from bot.storage.sqlite.store import SqliteStore

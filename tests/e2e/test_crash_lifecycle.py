@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.runner import DEFAULT_LEASE
+from bot.delivery.worker import DEFAULT_LEASE
 from bot.records.followups import FollowupKind
 from bot.records.settle import SettleState
 from bot.storage.sqlite.store import SqliteStore

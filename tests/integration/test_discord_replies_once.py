@@ -18,7 +18,7 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.discord.marks import mark_for
-from bot.delivery.runner import DEFAULT_LEASE
+from bot.delivery.worker import DEFAULT_LEASE
 from bot.records.clock import FixedClock
 from bot.records.digest import Digest
 from bot.records.errors import MessageGone

@@ -18,7 +18,8 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from bot.config.load import DeliveryConfig
-from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner
+from bot.delivery.runner import DeliveryRunner
+from bot.delivery.worker import DEFAULT_LEASE
 from bot.lifecycle.settle import SettleRunner, SettleStep
 from bot.records.clock import FixedClock
 from bot.records.models import ChannelRef, ChannelSettings, Subscription, WeekdayPolicy

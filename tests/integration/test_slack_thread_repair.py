@@ -21,7 +21,8 @@ import pytest
 
 from adapters.slack.platform import SlackPlatform
 from bot.config.load import DeliveryConfig, SlackConfig
-from bot.delivery.runner import DEFAULT_LEASE, DeliveryRunner, StepHook
+from bot.delivery.runner import DeliveryRunner, StepHook
+from bot.delivery.worker import DEFAULT_LEASE
 from bot.records.clock import FixedClock
 from bot.records.delivery import Delivery, DeliveryState
 from bot.records.models import ChannelRef, ChannelSettings, Subscription
