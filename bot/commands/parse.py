@@ -6,7 +6,6 @@ verb's usage, so the platform can show it as it is.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from datetime import date
 from bot.commands.parse_links import Link, Unlink, parse_link, parse_unlink
 from bot.commands.parse_settings import SettingsChange, parse_settings_change
 from bot.commands.parse_votes import Saved, Top, parse_saved, parse_top
-from bot.commands.verbs import VERBS, usage_error
+from bot.commands.verbs import VERBS, closest, usage_error
 from bot.records.errors import UserInputError
 from bot.text.arxiv_ids import parse_arxiv_id
 from bot.text.input_text import refuse_control_characters
@@ -144,11 +143,6 @@ def verb_of(text: str) -> str:
 def is_slow(text: str) -> bool:
     """Whether the verb may take longer than a platform's 3 s answer window (defer it)."""
     return verb_of(text) in SLOW_VERBS
-
-
-def closest(word: str, choices: tuple[str, ...]) -> str | None:
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def parse_command(text: str) -> Command:

@@ -8,13 +8,12 @@ weekday after `weekly` (a name or its first three letters) sets the weekly diges
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from datetime import time
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.commands.verbs import usage_error
+from bot.commands.verbs import closest, usage_error
 from bot.config.load import check_timezone, parse_time
 from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
 from bot.schedule.cadence import WEEKDAY_NAMES
@@ -127,7 +126,7 @@ def _setting_name(key: str) -> str:
     name = _SETTING_ALIASES.get(key.lower())
     if name is not None:
         return name
-    guess = _closest(key.lower(), tuple(_SETTING_ALIASES))
+    guess = closest(key.lower(), tuple(_SETTING_ALIASES))
     hint = f" Did you mean `{_SETTING_ALIASES[guess]}`?" if guess else ""
     raise usage_error("settings", f"Unknown setting `{key[:30]}`.{hint}")
 
@@ -173,11 +172,6 @@ def canonical_timezone(name: str) -> str:
 @lru_cache(maxsize=1)
 def _timezones_by_lower() -> dict[str, str]:
     return {zone.lower(): zone for zone in available_timezones()}
-
-
-def _closest(word: str, choices: tuple[str, ...]) -> str | None:
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 _ON = frozenset({"on", "yes", "true", "1"})

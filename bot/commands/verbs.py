@@ -1,9 +1,11 @@
 """The verbs of `/papers`, their usage lines, summaries and details: the one table the parsers,
 the help text and the platforms' command lists all read; and `usage_error`, the one way every
-parser words a mistake with the verb's usage line.
+parser words a mistake with the verb's usage line, with `closest` for its "did you mean".
 """
 
 from __future__ import annotations
+
+import difflib
 
 from bot.records.errors import UserInputError
 
@@ -101,3 +103,9 @@ DETAIL = {
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }
+
+
+def closest(word: str, choices: tuple[str, ...]) -> str | None:
+    """The choice a mistyped word most likely meant (a verb, a setting), for "did you mean"."""
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None

@@ -7,17 +7,14 @@ Plain text only: each platform's renderer escapes it and adds its own markup.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
+from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.errors import UserInputError
 from bot.records.models import ChannelSettings, SearchResults, Subscription, Topic
-
-if TYPE_CHECKING:
-    from bot.digest.service import StatusReport
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
 SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."

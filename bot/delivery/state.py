@@ -1,18 +1,6 @@
-"""The durable delivery record: one per (channel, cadence, covered day or period start), and
-its state machine. Pure.
-
-    pending ──claim──► posting ──► posted
-       ▲                 │ ├────► failed  (retryable: attempts, next_try_at, last error)
-       │                 │ │        └──claim when next_try_at has come──► posting
-       │                 │ ├────► paused  (permanent: the platform's reason)
-       │                 │ └────► empty   (nothing to post: the reason)
-       │                 └─ lease expired (the worker died) ──claim──► posting
-    missed  (its time passed longer ago than the grace window; never posted)
-
-A worker owns a `posting` record until `lease_until`; a store only accepts a write from the
-lease owner, so a worker that lost its lease cannot overwrite another's outcome. Crossing a
-crash is safe because every attempt posts with the same `idempotency_key`, which the
-platforms use to find an earlier post instead of posting again.
+"""A delivery record in words and in the making: the line `/papers status` shows for one, and
+the new record of a due occurrence (pending, or missed past the grace window). Pure. The
+record itself and its state machine: bot/records/delivery.py.
 """
 
 from __future__ import annotations

@@ -9,17 +9,12 @@ post (24 h and 7 d by default) a settle task re-reads the covered days and
 2. posts, once, a "late additions" reply in the digest's thread: papers that joined the
    list after the post and that the channel's topics and threshold would have taken.
 
-A task is a durable record with a lease, like a delivery:
-
-    pending ──claim──► settling ──► done
-                          │ ├─────► gone    (the message or channel is no longer there)
-                          │ └─────► failed  (retried with backoff; given up after a few)
-                          └─ lease expired (the worker died) ──claim──► settling
-
-Editing is idempotent (the same edit twice shows the same message); the late-additions
-reply is made exactly once by saving which papers it holds before posting (`late_ids`) and
-its message id as soon as the platform accepts it; a retry that finds `late_ids` saved but
-no message id posts with the same key, which the platform recognises (see bot/lifecycle/settle.py).
+A task is a durable record with a lease, like a delivery (its states:
+bot/records/settle.py). Editing is idempotent (the same edit twice shows the same message); the
+late-additions reply is made exactly once by saving which papers it holds before posting
+(`late_ids`) and its message id as soon as the platform accepts it; a retry that finds `late_ids`
+saved but no message id posts with the same key, which the platform recognises (see
+bot/lifecycle/settle.py).
 """
 
 from __future__ import annotations
