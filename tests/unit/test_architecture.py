@@ -197,6 +197,17 @@ def test_every_module_is_placed_in_a_layer() -> None:
     assert unplaced == []
 
 
+def test_the_core_imports_adapters_only_in_the_composition_root() -> None:
+    """bot/app/ sits above the adapters, but only bootstrap wires them (lazily, for the
+    enabled platforms); the runtime, the scheduler and the CLI go through it."""
+    importers = sorted(
+        module
+        for module, deps in GRAPH.items()
+        if module.startswith("bot") and any(d.startswith("adapters") for d in deps)
+    )
+    assert importers == ["bot.app.bootstrap"]
+
+
 def test_the_root_package_imports_nothing_of_its_own() -> None:
     assert GRAPH[ROOT_PACKAGE] == set()
 
