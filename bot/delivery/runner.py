@@ -44,9 +44,9 @@ from bot.records.errors import (
     SourceError,
     StoreError,
 )
-from bot.records.models import Cadence, ChannelRef, Paper, PostReceipt, Subscription, WeekdayPolicy
+from bot.records.models import Cadence, ChannelRef, Paper, PostReceipt, Subscription
 from bot.schedule.cadence import next_post
-from bot.schedule.daily import MAX_LOOKBACK, WEEKEND, covered_day
+from bot.schedule.daily import MAX_LOOKBACK, WEEKEND, covered_day, days_between
 
 log = logging.getLogger(__name__)
 
@@ -356,11 +356,10 @@ class DeliveryRunner(LeasedRunner[[str, Delivery | None]]):
 
 
 def _span(after: date, day: date, subscription: Subscription) -> tuple[date, ...]:
-    """The days in (after, day], as the channel's weekday policy covers them."""
-    span = [after + timedelta(days=n) for n in range(1, (day - after).days + 1)] or [day]
-    if subscription.settings.weekday_policy is WeekdayPolicy.WEEKDAYS:
-        span = [d for d in span if d.weekday() not in WEEKEND]
-    return tuple(span)
+    """The days in (after, day], as the channel's weekday policy covers them; `day` itself
+    when `after` is not before it (an operator's post-now for a day already recorded)."""
+    after = min(after, day - timedelta(days=1))
+    return days_between(after, day, subscription.settings.weekday_policy)
 
 
 def _paper_ids(digest: Digest) -> tuple[str, ...]:

@@ -108,8 +108,14 @@ def days_covered(
     """The lists the post at `post_at` (a scheduled instant) covers, oldest first."""
     day = covered_day(post_at, cutoff_utc)
     previous = covered_day(previous_post_at(settings, post_at), cutoff_utc)
-    span = [previous + timedelta(days=n) for n in range(1, (day - previous).days + 1)]
-    if settings.weekday_policy is WeekdayPolicy.WEEKDAYS:
+    return days_between(previous, day, settings.weekday_policy)
+
+
+def days_between(after: date, day: date, policy: WeekdayPolicy) -> tuple[date, ...]:
+    """The days in (after, day] whose lists a channel with `policy` takes, oldest first
+    (`weekdays` skips the weekend's; the others take every day)."""
+    span = [after + timedelta(days=n) for n in range(1, (day - after).days + 1)]
+    if policy is WeekdayPolicy.WEEKDAYS:
         span = [d for d in span if d.weekday() not in WEEKEND]
     return tuple(span)
 
