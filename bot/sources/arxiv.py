@@ -15,6 +15,7 @@ from bot.config.load import ArxivConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Paper
 from bot.sources.arxiv_parse import parse_feed, parse_versions
+from bot.sources.breaker import CircuitBreaker
 from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
 from bot.text.arxiv_ids import bare_id
 
@@ -43,9 +44,12 @@ class ArxivSource:
             source=self.name,
             user_agent=user_agent,
             timeout_s=config.timeout_s,
+            budget_s=config.request_budget_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
             throttle=throttle,
+            breaker=CircuitBreaker(self.name, cooldown_s=config.cooldown_s, monotonic=monotonic),
+            monotonic=monotonic,
         )
 
     async def get(self, arxiv_id: str) -> Paper | None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import PaperArtifacts
+from bot.sources.breaker import CircuitBreaker
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 
 TIMEOUT_S = 5.0  # a look-up is never worth waiting long for: the next pass tries again
@@ -39,6 +41,7 @@ class HfArtifactsSource:
         *,
         page: int = PAGE,
         sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._base = config.base_url.rstrip("/") + "/api/"
         self._page = page
@@ -47,8 +50,11 @@ class HfArtifactsSource:
             user_agent=user_agent,
             timeout_s=min(config.timeout_s, TIMEOUT_S),
             deadline_s=min(config.request_deadline_s, 2 * TIMEOUT_S),
+            budget_s=min(config.request_budget_s, 4 * TIMEOUT_S),
             policy=RetryPolicy(retries=1),
             sleep=sleep,
+            breaker=CircuitBreaker(self.name, cooldown_s=config.cooldown_s, monotonic=monotonic),
+            monotonic=monotonic,
         )
 
     async def artifacts(self, arxiv_id: str) -> PaperArtifacts:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -13,6 +15,7 @@ from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Cadence, Paper
 from bot.schedule.cadence import Period
+from bot.sources.breaker import CircuitBreaker
 from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 from bot.text.untrusted import one_line
@@ -30,7 +33,12 @@ class HuggingFaceSource:
     name = "huggingface"
 
     def __init__(
-        self, config: HuggingFaceConfig, user_agent: str, *, sleep: Sleep = asyncio.sleep
+        self,
+        config: HuggingFaceConfig,
+        user_agent: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._config = config
         self._url = config.base_url.rstrip("/") + "/api/daily_papers"
@@ -39,8 +47,11 @@ class HuggingFaceSource:
             user_agent=user_agent,
             timeout_s=config.timeout_s,
             deadline_s=config.request_deadline_s,
+            budget_s=config.request_budget_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
+            breaker=CircuitBreaker(self.name, cooldown_s=config.cooldown_s, monotonic=monotonic),
+            monotonic=monotonic,
         )
 
     async def daily(self, day: date) -> list[Paper]:
