@@ -314,9 +314,10 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
         )
     report.skipped = len(plan.skipped)
     print(backfill.summary_line(report))
-    for line in backfill.failure_lines(report):
+    stopped = backfill.unreachable_lines(report, plan.to_fetch)
+    for line in backfill.failure_lines(report) + stopped:
         print(line, file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.unreachable else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

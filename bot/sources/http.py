@@ -212,7 +212,7 @@ class HttpClient:
         """A second timeout in a row makes the host unreachable (raised); one is retried."""
         unreachable = self.breaker.timed_out(_host(url), how)
         if unreachable is not None:
-            log.warning("%s", unreachable)
+            log.debug("%s", unreachable)  # the caller reports it, once
             raise unreachable
 
     async def aclose(self) -> None:
@@ -240,7 +240,7 @@ class HttpClient:
             return _Failure(f"{self._source}: {how}", timeout=how)
         except httpx.ConnectError as exc:
             unreachable = self.breaker.unreachable(_host(url), connect_cause(exc))
-            log.warning("%s", unreachable)
+            log.debug("%s", unreachable)  # the caller reports it, once
             raise unreachable from None
         except httpx.TransportError as exc:
             self.breaker.answered()  # connected: the host is there, the answer broke off

@@ -10,6 +10,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import socket
 import struct
 import sys
 import termios
@@ -77,6 +78,13 @@ async def fetch(config: Path, *args: str) -> Finished:
     return Finished(process.returncode, out.decode(), err.decode())
 
 
+def pointed_at(config: Path, copy: Path, url: str, elsewhere: str) -> Path:
+    """A copy of `config` with its Hugging Face at `elsewhere` and the default retries."""
+    text = config.read_text(encoding="utf-8").replace(url, elsewhere)
+    copy.write_text(text.replace("retries = 0", "retries = 4"), encoding="utf-8")
+    return copy
+
+
 def requested_days(feed: FakeFeed) -> list[str]:
     return sorted({r.query["date"] for r in feed.requests_to(HF_PATH)})
 
@@ -107,6 +115,30 @@ async def test_a_failing_day_is_named_at_the_end_and_a_rerun_fetches_only_it(
         "Fetched 50 papers over 1 day. Skipped 6 days already fetched after they closed."
     )
     assert "Could not fetch" not in again.stderr
+
+
+async def test_a_dead_host_stops_the_backfill_at_once_naming_it_and_the_days_left(
+    feed: FakeFeed, config: Path, tmp_path: Path
+) -> None:
+    assert (await fetch(config, "--since", "2026-08-17", "--until", "2026-08-18")).returncode == 0
+    with socket.socket() as probe:  # a port nobody listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The default retries: each of them used to wait on the same refusal, every day.
+    dead = pointed_at(config, tmp_path / "dead.toml", feed.url, f"http://127.0.0.1:{port}")
+    done = await fetch(dead, "--since", "2026-08-10", "--until", "2026-08-23")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "retry" not in done.stderr  # not one wait on a host that refuses
+    assert done.stdout.strip() == "Fetched 0 papers over 0 days. " + (
+        "Skipped 2 days already fetched after they closed."
+    )
+    assert done.stderr.endswith(
+        f"huggingface at 127.0.0.1:{port} is unreachable (connection refused): "
+        "stopped at 2026-08-10.\n"
+        "Not fetched, 12 days: 2026-08-10 to 2026-08-16, 2026-08-19 to 2026-08-23; "
+        "run the same command again once it answers.\n"
+    )
 
 
 async def test_refetch_fetches_the_days_again(feed: FakeFeed, config: Path) -> None:
