@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
     except SourceUnreachable as exc:
-        print(f"paperbot: {exc} (no network?); `--source sample` works offline", file=sys.stderr)
+        down = f"{exc.source} at {exc.host} is unreachable ({exc.cause})"
+        print(f"paperbot: {down}; `--source sample` works offline", file=sys.stderr)
         return 1
     except PaperbotError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)

@@ -10,12 +10,13 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from bot.config.load import ArxivConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Paper
 from bot.sources.arxiv_parse import parse_feed, parse_versions
-from bot.sources.breaker import CircuitBreaker
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
 from bot.text.arxiv_ids import bare_id
 
@@ -37,6 +38,7 @@ class ArxivSource:
         *,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._url = config.base_url
         throttle = Throttle(config.min_interval_s, monotonic=monotonic, sleep=sleep)
@@ -48,8 +50,11 @@ class ArxivSource:
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
             throttle=throttle,
-            breaker=CircuitBreaker(self.name, cooldown_s=config.cooldown_s, monotonic=monotonic),
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
             monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def get(self, arxiv_id: str) -> Paper | None:

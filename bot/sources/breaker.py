@@ -27,7 +27,7 @@ DEFAULT_COOLDOWN_S = 60.0
 TIMEOUTS_TO_OPEN = 2  # one timeout is a hiccup worth a retry; two in a row, a dead host
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
@@ -40,7 +40,7 @@ class CircuitBreaker:
         *,
         cooldown_s: float = DEFAULT_COOLDOWN_S,
         monotonic: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], datetime] = _utcnow,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._source = source
         self._cooldown_s = cooldown_s

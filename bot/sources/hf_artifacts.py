@@ -13,12 +13,13 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import PaperArtifacts
-from bot.sources.breaker import CircuitBreaker
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 
 TIMEOUT_S = 5.0  # a look-up is never worth waiting long for: the next pass tries again
@@ -42,6 +43,7 @@ class HfArtifactsSource:
         page: int = PAGE,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._base = config.base_url.rstrip("/") + "/api/"
         self._page = page
@@ -53,8 +55,11 @@ class HfArtifactsSource:
             budget_s=min(config.request_budget_s, 4 * TIMEOUT_S),
             policy=RetryPolicy(retries=1),
             sleep=sleep,
-            breaker=CircuitBreaker(self.name, cooldown_s=config.cooldown_s, monotonic=monotonic),
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
             monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def artifacts(self, arxiv_id: str) -> PaperArtifacts:

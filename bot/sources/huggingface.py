@@ -9,13 +9,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Cadence, Paper
 from bot.schedule.cadence import Period
-from bot.sources.breaker import CircuitBreaker
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 from bot.text.untrusted import one_line
@@ -39,6 +39,7 @@ class HuggingFaceSource:
         *,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._config = config
         self._url = config.base_url.rstrip("/") + "/api/daily_papers"
@@ -50,8 +51,11 @@ class HuggingFaceSource:
             budget_s=config.request_budget_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
-            breaker=CircuitBreaker(self.name, cooldown_s=config.cooldown_s, monotonic=monotonic),
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
             monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def daily(self, day: date) -> list[Paper]:
