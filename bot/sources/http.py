@@ -32,7 +32,7 @@ from typing import TypeVar
 import httpx
 
 from bot.records.errors import ConfigError, MalformedResponse, SourceUnavailable
-from bot.sources.breaker import CircuitBreaker, connect_cause
+from bot.sources.breaker import CircuitBreaker, connect_cause, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +121,6 @@ class _Failure:
     timeout: str = ""  # if it timed out, how, in a few words (for the breaker's cause)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _as_is(reply: HttpReply) -> HttpReply:
     return reply
 
@@ -150,7 +146,7 @@ class HttpClient:
         throttle: Throttle | None = None,
         breaker: CircuitBreaker | None = None,
         monotonic: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], datetime] = _utcnow,
+        wall_clock: Callable[[], datetime] = utcnow,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._source = source
@@ -194,6 +190,8 @@ class HttpClient:
                 await self._sleep(delay)
                 self.breaker.check()
             left = self._budget_s - (self._monotonic() - started)
+            if left <= 0:  # `read` itself used up the budget: no time for another attempt
+                break
             attempts += 1
             outcome = await self._attempt(url, params, accept, min(self._deadline_s, left))
             if isinstance(outcome, _Failure):

@@ -202,3 +202,19 @@ async def test_arxiv_and_the_hub_each_have_their_own_breaker(feed: FakeFeed) -> 
         await arxiv.aclose()
         await hub.aclose()
     assert sleep.waits == []
+
+
+async def test_a_failed_tls_handshake_is_unreachable_at_once(feed: FakeFeed) -> None:
+    # https:// to a server that speaks plain HTTP: the handshake fails, as with a host whose
+    # certificate or TLS set-up is broken; retrying cannot mend it.
+    tls_url = feed.url.replace("http://", "https://")
+    sleep = RecordingSleep()
+    config = HuggingFaceConfig(base_url=tls_url, retries=4)
+    source = HuggingFaceSource(config, DEFAULT_USER_AGENT, sleep=sleep, monotonic=Monotonic())
+    try:
+        with pytest.raises(SourceUnreachable) as caught:
+            await source.daily(DAY)
+    finally:
+        await source.aclose()
+    assert str(caught.value) == f"huggingface ({feed.host}): TLS handshake failed"
+    assert sleep.waits == []
