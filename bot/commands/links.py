@@ -20,9 +20,9 @@ import math
 from dataclasses import replace
 from datetime import datetime
 
-from bot.commands.parse import Command, ListTopics, Status
+from bot.commands.parse import Command, ListTopics, Status, Unsubscribe
 from bot.commands.parse_links import Link, Unlink
-from bot.commands.wording import require_manager, topics_text, who
+from bot.commands.wording import RESTART, require_manager, topics_text, who
 from bot.ports import Store
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import Clock
@@ -82,6 +82,8 @@ class LinkVerbs:
                 return await self._link(ctx, code)
             case Unlink():
                 return await self._unlink(ctx)
+            case Unsubscribe(None):
+                return await self._unsubscribe_linked(ctx)
         return None
 
     async def amend(self, ctx: CommandContext, command: Command, reply: Reply) -> Reply:
@@ -135,6 +137,23 @@ class LinkVerbs:
         text = (
             f"{who(ctx)} unlinked this channel from {_names(others)}. It keeps a copy of the "
             "topics, settings and votes; changes here no longer reach the other channels."
+        )
+        return Reply(text, visibility=Visibility.CHANNEL)
+
+    async def _unsubscribe_linked(self, ctx: CommandContext) -> Reply | None:
+        """`unsubscribe all` in a linked channel stops this channel only, and says so: the
+        others keep their digests (a manager here may change the shared topics, but not stop
+        a channel elsewhere that they may not even see). None when not linked: the core's."""
+        others = await self.store.linked_channels(ctx.channel.key)
+        if not others:
+            return None
+        require_manager(ctx)
+        await self.store.delete_subscription(ctx.channel)  # leaves the group first
+        they = "it keeps" if len(others) == 1 else "they keep"
+        text = (
+            f"{who(ctx)} unsubscribed this channel: no more digests here, and it is no longer "
+            f"linked. Still subscribed: {_names(others)}; {they} the shared topics and "
+            f"settings (/papers unsubscribe all there stops them). {RESTART}"
         )
         return Reply(text, visibility=Visibility.CHANNEL)
 

@@ -125,8 +125,25 @@ async def test_a_third_channel_joins_the_group_and_leaves_it_alone(store: Store)
 async def test_unsubscribing_drops_the_link(store: Store) -> None:
     await setup(store)
     await store.join_link(await invite(store, "AAAA2222"), DISCORD, "U2", NOW, "group:1")
+    await store.toggle_vote("group:1", PAPER, "discord::U2", NOW)
     await store.delete_subscription(DISCORD)
     assert await store.linked_channels(SLACK.key) == []
+    # the channel left is unlinked, not a group of one: its votes are its own again, and it
+    # may join another channel (a group of one was "linked already" and could not unlink)
+    assert await store.vote_key(SLACK.key) == SLACK.key
+    assert await store.vote_counts(SLACK.key, [PAPER]) == {PAPER: 1}
+    await store.save_subscription(Subscription(OTHER, (), ChannelSettings()))
+    joined = await store.join_link(await invite(store, "CCCC4444", OTHER), SLACK, "U", NOW, "g")
+    assert joined.outcome is JoinOutcome.JOINED
+
+
+async def test_one_of_three_unsubscribing_leaves_the_other_two_linked(store: Store) -> None:
+    await setup(store)
+    await store.join_link(await invite(store, "AAAA2222"), DISCORD, "U2", NOW, "group:1")
+    await store.join_link(await invite(store, "CCCC4444"), OTHER, "U3", NOW, "group:2")
+    await store.delete_subscription(DISCORD)
+    assert await store.linked_channels(SLACK.key) == [OTHER.key]
+    assert await store.get_subscription(SLACK) is not None
 
 
 # ------------------------------------------------------------------ wrong codes and places

@@ -207,3 +207,25 @@ async def test_two_channels_of_one_workspace_are_not_linked(app: App) -> None:
     assert "not used up" in refused.text
     assert await app.store.linked_channels(SLACK.key) == []
     assert not (await ask(app, DEV, f"link {code}")).is_error  # another server: linked
+
+
+async def test_unsubscribe_all_in_a_linked_channel_says_which_channels_stopped(
+    app: App,
+) -> None:
+    await linked(app)
+    reply = await ask(app, DEV, "unsubscribe all")
+    assert reply.visibility is Visibility.CHANNEL
+    assert "@dev unsubscribed this channel: no more digests here" in reply.text
+    assert "Still subscribed: Slack channel C1 in workspace T1" in reply.text
+    assert await app.store.get_subscription(DISCORD) is None
+    kept = await app.store.get_subscription(SLACK)
+    assert kept is not None  # exactly what the reply says: the other channel goes on
+    assert "agents" in (await ask(app, ALICE, "topics")).text
+    assert "Linked" not in (await ask(app, ALICE, "topics")).text
+    assert (await ask(app, ALICE, "unlink")).is_error  # not linked: nothing to unlink
+
+
+async def test_a_member_cannot_stop_a_linked_channel(app: App) -> None:
+    await linked(app)
+    assert (await ask(app, MEMBER, "unsubscribe all")).text == MANAGERS_ONLY
+    assert await app.store.linked_channels(DISCORD.key) == [SLACK.key]

@@ -109,16 +109,21 @@ class PostgresLinks:
         """Take the channel out of its group with a copy of the votes; a group left with one
         channel is dissolved the same way. False when the channel was not linked."""
         async with self._transaction() as conn:
-            group = await conn.fetchval(_GROUP_OF + " FOR UPDATE", channel_key)
-            if group is None:
-                return False
-            members = [str(r[0]) for r in await conn.fetch(_MEMBERS + " FOR UPDATE", group)]
-            leaving = members if len(members) <= 2 else [channel_key]  # a pair dissolves
-            for key in leaving:
-                await conn.execute(_COPY_VOTES, key, group)
-                await conn.execute("DELETE FROM channel_links WHERE channel_key = $1", key)
-            if len(leaving) == len(members):
-                await conn.execute("DELETE FROM votes WHERE subscription_key = $1", group)
+            return await self._leave_group(conn, channel_key)
+
+    async def _leave_group(self, conn: Any, channel_key: str) -> bool:
+        """unlink's work, inside the caller's transaction (delete_subscription's too: a
+        channel that stops leaves its group as an unlink would, never a group of one)."""
+        group = await conn.fetchval(_GROUP_OF + " FOR UPDATE", channel_key)
+        if group is None:
+            return False
+        members = [str(r[0]) for r in await conn.fetch(_MEMBERS + " FOR UPDATE", group)]
+        leaving = members if len(members) <= 2 else [channel_key]  # a pair dissolves
+        for key in leaving:
+            await conn.execute(_COPY_VOTES, key, group)
+            await conn.execute("DELETE FROM channel_links WHERE channel_key = $1", key)
+        if len(leaving) == len(members):
+            await conn.execute("DELETE FROM votes WHERE subscription_key = $1", group)
         return True
 
     async def linked_channels(self, channel_key: str) -> list[str]:

@@ -101,16 +101,21 @@ class SqliteLinks:
         """Take the channel out of its group with a copy of the votes; a group left with one
         channel is dissolved the same way. False when the channel was not linked."""
         async with self._transaction() as conn:
-            group = await _group_of(conn, channel_key)
-            if group is None:
-                return False
-            members = await _members(conn, group)
-            leaving = members if len(members) <= 2 else [channel_key]  # a pair dissolves
-            for key in leaving:
-                await _copy(conn, _COPY_VOTES, key, group)
-                await conn.execute("DELETE FROM channel_links WHERE channel_key = ?", (key,))
-            if len(leaving) == len(members):
-                await conn.execute("DELETE FROM votes WHERE subscription_key = ?", (group,))
+            return await self._leave_group(conn, channel_key)
+
+    async def _leave_group(self, conn: aiosqlite.Connection, channel_key: str) -> bool:
+        """unlink's work, inside the caller's transaction (delete_subscription's too: a
+        channel that stops leaves its group as an unlink would, never a group of one)."""
+        group = await _group_of(conn, channel_key)
+        if group is None:
+            return False
+        members = await _members(conn, group)
+        leaving = members if len(members) <= 2 else [channel_key]  # a pair dissolves
+        for key in leaving:
+            await _copy(conn, _COPY_VOTES, key, group)
+            await conn.execute("DELETE FROM channel_links WHERE channel_key = ?", (key,))
+        if len(leaving) == len(members):
+            await conn.execute("DELETE FROM votes WHERE subscription_key = ?", (group,))
         return True
 
     async def linked_channels(self, channel_key: str) -> list[str]:
