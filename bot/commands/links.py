@@ -161,7 +161,7 @@ class LinkVerbs:
 def refusal(result: JoinResult, channel: ChannelRef, now: datetime) -> str:
     """Why the join did not happen, in words; a lock also says where and for how long."""
     if result.outcome is JoinOutcome.LOCKED and result.lock is not None:
-        log.warning("link refused: %s is locked after wrong codes", channel.key)
+        log.debug("link refused: %s is locked after wrong codes", channel.key)  # no flood
         return (
             f"Too many wrong link codes in {_where(result.lock, channel)} lately: "
             f"/papers link <code> is refused there for {_minutes_left(result.lock, now)}. "
