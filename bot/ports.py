@@ -119,9 +119,12 @@ class LinkStore(Protocol):
         now: datetime,
         new_group: str,
     ) -> JoinResult:
-        """In one transaction: use up the code (once, whatever the outcome), and if it is
-        good, put the joining channel in the inviter's group (`new_group` if it has none),
-        with the inviter's settings and topics and both channels' votes pooled."""
+        """In one transaction: refuse at once (LOCKED) while the joining channel or its
+        workspace is locked; count a code that is not one against both (the one too many
+        locks them: `JoinResult.lock`, bot/records/links.py); keep a good code that this
+        channel may not use (KEEPS_CODE), else use it up; and if it joins, put the joining
+        channel in the inviter's group (`new_group` if it has none), with the inviter's
+        settings and topics and both channels' votes pooled."""
         ...
 
     async def unlink(self, channel_key: str) -> bool:
@@ -277,7 +280,10 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
 
     async def save_subscription(self, subscription: Subscription) -> None: ...
 
-    async def delete_subscription(self, channel: ChannelRef) -> None: ...
+    async def delete_subscription(self, channel: ChannelRef) -> None:
+        """Stop the channel's digests. A linked channel first leaves its group as `unlink`
+        does (the others keep theirs, linked among themselves if two or more remain)."""
+        ...
 
     async def list_subscriptions(self) -> list[Subscription]: ...
 

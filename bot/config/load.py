@@ -60,8 +60,11 @@ class SlackConfig:
     bot_token: str = field(default="", repr=False)
     app_token: str = field(default="", repr=False)
     signing_secret: str = field(default="", repr=False)
-    managers: tuple[str, ...] = ()  # user ids allowed to change subscriptions; () = anyone
+    # Who may change a channel besides its creator and the workspace's owners and admins
+    # (adapters/slack/permissions.py): these user ids, or everyone with ("*",).
+    managers: tuple[str, ...] = ()
     allow_workspace_admins: bool = True
+    allow_channel_creator: bool = True
     api_base_url: str = "https://slack.com/api/"
     http_port: int = 3000
     http_path: str = "/slack/events"
@@ -243,6 +246,7 @@ def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
         mode=mode,
         managers=tuple(t.text_list("managers")),
         allow_workspace_admins=t.flag("allow_workspace_admins", d.allow_workspace_admins),
+        allow_channel_creator=t.flag("allow_channel_creator", d.allow_channel_creator),
         api_base_url=t.text("api_base_url", d.api_base_url),
         http_port=t.integer("http_port", d.http_port, low=1, high=65535),
         http_path=t.text("http_path", d.http_path),

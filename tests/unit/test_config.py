@@ -289,3 +289,14 @@ def test_settle_ages_are_configurable(text: str, ages: tuple[int, ...]) -> None:
 def test_bad_settle_settings_are_named_errors(text: str) -> None:
     with pytest.raises(ConfigError, match=r"\[delivery\] settle_"):
         load_config(text, {})
+
+
+def test_slack_managers_default_to_creators_and_admins_and_star_means_anyone() -> None:
+    default = load_config("", {}).slack
+    assert (default.managers, default.allow_workspace_admins) == ((), True)
+    assert default.allow_channel_creator is True
+    opened = load_config('[slack]\nmanagers = ["*"]\nallow_channel_creator = false', {}).slack
+    assert opened.managers == ("*",)
+    assert opened.allow_channel_creator is False
+    with pytest.raises(ConfigError, match="allow_channel_creator"):
+        load_config('[slack]\nallow_channel_creator = "no"', {})

@@ -259,7 +259,8 @@ class PostgresStore(
             await self._sync_group(conn, channel.key)
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
-        async with self._connection() as conn:
+        async with self._transaction() as conn:
+            await self._leave_group(conn, channel.key)
             await conn.execute("DELETE FROM subscriptions WHERE channel_key = $1", channel.key)
 
     # -- posts and fetches -------------------------------------------------------------

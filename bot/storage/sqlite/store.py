@@ -272,6 +272,7 @@ class SqliteStore(
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
         async with self._transaction() as conn:
+            await self._leave_group(conn, channel.key)
             await conn.execute("DELETE FROM subscriptions WHERE channel_key = ?", (channel.key,))
 
     # -- posts and fetches -------------------------------------------------------------
