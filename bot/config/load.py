@@ -1,7 +1,7 @@
 """Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
 
 Secrets are never in the TOML: it names the environment variable that holds each one
-(by default the one the README documents), secret fields are kept out of reprs, and a
+(by default the one docs/configuration.md documents), secret fields are kept out of reprs, and a
 password written inside `database_url` is masked in the repr, so none reaches a log.
 Unknown tables and keys are refused (bot/config/keys.py); every error names its table.
 """
@@ -22,7 +22,7 @@ from bot.records.errors import ConfigError
 from bot.records.models import ChannelSettings, WeekdayPolicy
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
-# The variables the README and config.example.toml name: exporting them is enough.
+# The variables docs/configuration.md and config.example.toml name: exporting them is enough.
 DEFAULT_SECRET_VARS = {
     "slack": {
         "bot_token_env": "SLACK_BOT_TOKEN",

@@ -86,15 +86,29 @@ class SqliteStore(
     ) -> SqliteStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
-        `read_only` opens an existing, up-to-date file without a write lock or any write
-        (the store's writes then raise StoreError, and `read_only` is True); a missing file
-        or an older schema is opened for writing instead, to create or upgrade it. Waiting
-        for another process's lock ends after `busy_timeout_ms` with a StoreError.
+        `read_only` (the reading commands: `digest`, `search`, `show`) never creates a file
+        and keeps nothing: an existing file is opened without a write lock or any write (the
+        store's writes then raise StoreError); a missing one is stood in for by an empty
+        store in memory, gone when closed; an older schema is upgraded first, as `run` would,
+        then opened read-only. `read_only` is True in every case. Waiting for another
+        process's lock ends after `busy_timeout_ms` with a StoreError.
         """
-        if read_only:
+        if not read_only:
+            return await cls._open_for_writing(path, busy_timeout_ms)
+        conn = await connect_read_only(path, busy_timeout_ms)
+        if conn is None and not await asyncio.to_thread(Path(path).is_file):
+            scratch = await cls._open_for_writing(":memory:", busy_timeout_ms)
+            scratch.read_only = True  # the service then keeps nothing, as with a file
+            return scratch
+        if conn is None:  # behind: upgrade it, then read it like any other
+            await (await cls._open_for_writing(path, busy_timeout_ms)).close()
             conn = await connect_read_only(path, busy_timeout_ms)
-            if conn is not None:
-                return cls(conn, read_only=True)
+        if conn is None:
+            raise StoreError(f"SQLite database {str(path)!r} changed while it was opened")
+        return cls(conn, read_only=True)
+
+    @classmethod
+    async def _open_for_writing(cls, path: str | Path, busy_timeout_ms: int) -> SqliteStore:
         conn = await connect_read_write(path, busy_timeout_ms)
         store = cls(conn)
         try:
