@@ -13,6 +13,9 @@ ARXIV_ABS = "https://arxiv.org/abs/"
 ARXIV_PDF = "https://arxiv.org/pdf/"
 HF_PAPERS = "https://huggingface.co/papers/"
 HF_HUB = "https://huggingface.co/"
+# The largest count (upvotes, comments, stars) both stores hold: PostgreSQL's INTEGER, the
+# narrower of the two (SQLite's is 64-bit). A source answering more is not telling the truth.
+MAX_COUNT = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
