@@ -41,7 +41,7 @@ from bot.config.load import ArxivConfig, HuggingFaceConfig
 from bot.digest.service import PaperService
 from bot.ports import Store
 from bot.records.clock import FixedClock
-from bot.records.errors import MalformedResponse, SourceError
+from bot.records.errors import MalformedResponse, SourceError, UpstreamRejected
 from bot.records.models import MAX_COUNT, ChannelRef, ChannelSettings, FetchRecord
 from bot.sources import ArxivSource, HuggingFaceSource, bounds
 from bot.sources.hf_artifacts import HfArtifactsSource
@@ -481,3 +481,16 @@ async def test_json_nested_200000_deep_is_retried_then_one_malformed_answer(
     retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
     assert len(retries) == 2
     assert all("\n" not in line for line in retries)
+
+
+async def test_a_refusal_with_a_body_nested_too_deep_is_still_one_short_refusal() -> None:
+    day = date(2026, 8, 21)
+    async with FakeFeed(fixtures=False) as feed:
+        feed.fail_next(1, status=400, body=b'{"error": ' * 200_000, day=day)
+        source = HuggingFaceSource(HuggingFaceConfig(base_url=feed.url, retries=2), "t")
+        try:
+            with pytest.raises(UpstreamRejected) as raised:
+                await source.daily(day)
+        finally:
+            await source.aclose()
+    assert str(raised.value) == "Hugging Face refused the request (HTTP 400)"
