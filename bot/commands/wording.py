@@ -141,10 +141,8 @@ def _fetch_line(report: StatusReport) -> str:
     # Items the source sent that could not be read (a count past what the store holds, no
     # title...) are left out of the list; saying how many tells the list is short, and why.
     left_out = f" ({fetch.skipped} unreadable left out)" if fetch.skipped else ""
-    return (
-        f"Last fetch: the list for {fetch.day.isoformat()}, {fetch.papers} papers{left_out}, "
-        + (when_text(fetch.at, "UTC", report.now))
-    )
+    listed = f"the list for {fetch.day.isoformat()}, {fetch.papers} papers{left_out}"
+    return f"Last fetch: {listed}, " + when_text(fetch.at, "UTC", report.now)
 
 
 def _paused_lines(here: Subscription | None, paused_channels: int) -> list[str]:
