@@ -26,6 +26,8 @@ from bot.records.models import (
     CachedArtifacts,
     Cadence,
     ChannelRef,
+    DayList,
+    FetchRecord,
     Paper,
     PaperArtifacts,
     PostReceipt,
@@ -41,8 +43,9 @@ class DailySource(Protocol):
 
     name: str
 
-    async def daily(self, day: date) -> list[Paper]:
-        """The papers listed on `day`, de-duplicated on arXiv id. Raises SourceError."""
+    async def daily(self, day: date) -> DayList:
+        """The papers listed on `day`, de-duplicated on arXiv id, with how many items the
+        source sent that could not be read (skipped). Raises SourceError."""
         ...
 
     async def aclose(self) -> None: ...
@@ -309,12 +312,13 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
         posted there twice by one cadence; a weekly digest may repeat a daily one's)."""
         ...
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
-        """Remember that the list for `day` was fetched at `at` with `count` papers."""
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
+        """Remember that the list for `day` was fetched at `at` with `count` papers stored
+        and `skipped` items the source sent that could not be read."""
         ...
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
-        """The most recent fetch: (day, count, at), or None if never fetched."""
+    async def last_fetch(self) -> FetchRecord | None:
+        """The most recent fetch, or None if never fetched."""
         ...
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:

@@ -80,6 +80,7 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE followup_events")  # migration 12
         conn.execute("DROP TABLE followup_seen")
         conn.execute("ALTER TABLE subscriptions DROP COLUMN followups")
+        conn.execute("ALTER TABLE fetches DROP COLUMN skipped")  # migration 19
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
 
 

@@ -21,6 +21,7 @@ from bot.records.errors import StoreError
 from bot.records.models import (
     Cadence,
     ChannelRef,
+    FetchRecord,
     Paper,
     PostReceipt,
     SearchResults,
@@ -333,21 +334,29 @@ class SqliteStore(
             sql, params = "SELECT arxiv_id FROM posted_papers WHERE channel_key = ?", (channel.key,)
         return {row[0] for row in await self._fetch(sql, params)}
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
         async with self._transaction() as conn:
             await conn.execute(
-                "INSERT INTO fetches (day, count, fetched_at) VALUES (?, ?, ?)",
-                (day.isoformat(), count, codec.instant_text(at)),
+                "INSERT INTO fetches (day, count, fetched_at, skipped) VALUES (?, ?, ?, ?)",
+                (
+                    day.isoformat(),
+                    codec.stored_count(count),
+                    codec.instant_text(at),
+                    codec.stored_count(skipped),
+                ),
             )
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+    async def last_fetch(self) -> FetchRecord | None:
         rows = await self._fetch(
-            "SELECT day, count, fetched_at FROM fetches ORDER BY fetched_at DESC, id DESC LIMIT 1"
+            "SELECT day, count, fetched_at, skipped FROM fetches "
+            "ORDER BY fetched_at DESC, id DESC LIMIT 1"
         )
         if not rows:
             return None
-        day, count, at = rows[0]
-        return date.fromisoformat(day), int(count), codec.instant_from_text(at)
+        day, count, at, skipped = rows[0]
+        return FetchRecord(
+            date.fromisoformat(day), int(count), codec.instant_from_text(at), int(skipped)
+        )
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
         # instant_text is fixed-width UTC, so max() on the text is the latest instant.
