@@ -26,7 +26,9 @@ from bot.records.models import (
     CachedArtifacts,
     Cadence,
     ChannelRef,
+    DayList,
     FetchAttempt,
+    FetchRecord,
     Paper,
     PaperArtifacts,
     PostReceipt,
@@ -42,8 +44,9 @@ class DailySource(Protocol):
 
     name: str
 
-    async def daily(self, day: date) -> list[Paper]:
-        """The papers listed on `day`, de-duplicated on arXiv id. Raises SourceError."""
+    async def daily(self, day: date) -> DayList:
+        """The papers listed on `day`, de-duplicated on arXiv id, with how many items the
+        source sent that could not be read (skipped). Raises SourceError."""
         ...
 
     async def aclose(self) -> None: ...
@@ -120,9 +123,12 @@ class LinkStore(Protocol):
         now: datetime,
         new_group: str,
     ) -> JoinResult:
-        """In one transaction: use up the code (once, whatever the outcome), and if it is
-        good, put the joining channel in the inviter's group (`new_group` if it has none),
-        with the inviter's settings and topics and both channels' votes pooled."""
+        """In one transaction: refuse at once (LOCKED) while the joining channel or its
+        workspace is locked; count a code that is not one against both (the one too many
+        locks them: `JoinResult.lock`, bot/records/links.py); keep a good code that this
+        channel may not use (KEEPS_CODE), else use it up; and if it joins, put the joining
+        channel in the inviter's group (`new_group` if it has none), with the inviter's
+        settings and topics and both channels' votes pooled."""
         ...
 
     async def unlink(self, channel_key: str) -> bool:
@@ -278,7 +284,10 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
 
     async def save_subscription(self, subscription: Subscription) -> None: ...
 
-    async def delete_subscription(self, channel: ChannelRef) -> None: ...
+    async def delete_subscription(self, channel: ChannelRef) -> None:
+        """Stop the channel's digests. A linked channel first leaves its group as `unlink`
+        does (the others keep theirs, linked among themselves if two or more remain)."""
+        ...
 
     async def list_subscriptions(self) -> list[Subscription]: ...
 
@@ -304,12 +313,13 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
         posted there twice by one cadence; a weekly digest may repeat a daily one's)."""
         ...
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
-        """Remember that the list for `day` was fetched at `at` with `count` papers."""
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
+        """Remember that the list for `day` was fetched at `at` with `count` papers stored
+        and `skipped` items the source sent that could not be read."""
         ...
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
-        """The most recent fetch: (day, count, at), or None if never fetched."""
+    async def last_fetch(self) -> FetchRecord | None:
+        """The most recent fetch, or None if never fetched."""
         ...
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:

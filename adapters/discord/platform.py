@@ -318,7 +318,7 @@ class DiscordPlatform:
         except discord.Forbidden as exc:
             raise ConfigError(
                 "Discord refused the command sync: invite the bot with the "
-                "applications.commands scope (see the README)"
+                "applications.commands scope (docs/discord.md, step 3)"
             ) from exc
         except discord.HTTPException as exc:
             raise translate(exc) from exc

@@ -3,14 +3,14 @@
 Acknowledge first (bot/commands/ack.py): an answer that needs only the command's text (help, a
 usage mistake) goes in the ack itself; every other command is acked at once (slow ones,
 such as search, with "working on it") and answered through the command's `response_url`
-once the store and, for a change, the permission look-up (`users.info`) have answered.
+once the store and, for a change, the permission look-ups (adapters/slack/permissions.py)
+have answered.
 The core decides what to say; this module only decides `can_manage` and how it is shown.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.permissions import Permissions
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
 from bot.commands.handler import is_slow
@@ -37,61 +38,6 @@ INVITE_HINT = (
     "Invite me with `/invite @paperbot`."
 )
 MAX_RESPONSES = 5  # Slack accepts at most five messages per response_url
-
-
-class Permissions:
-    """Who may change a channel's subscription: anyone when no managers are configured;
-    otherwise the listed user ids, plus workspace admins and owners when allowed.
-    """
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        managers: Sequence[str],
-        allow_workspace_admins: bool,
-        *,
-        ttl_s: float = 300.0,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._managers = frozenset(managers)
-        self._allow_admins = allow_workspace_admins
-        self._ttl_s = ttl_s
-        self._monotonic = monotonic
-        self._admins: dict[str, tuple[bool, float]] = {}  # user id -> (is admin, expires)
-
-    async def can_manage(self, user_id: str) -> bool:
-        if not self._managers or user_id in self._managers:
-            return True
-        return self._allow_admins and await self._is_admin(user_id)
-
-    def known(self, user_id: str) -> bool:
-        """`can_manage` as far as it is known without a look-up (False when it needs one)."""
-        if not self._managers or user_id in self._managers:
-            return True
-        cached = self._admins.get(user_id)
-        return (
-            self._allow_admins
-            and cached is not None
-            and cached[1] > self._monotonic()
-            and (cached[0])
-        )
-
-    async def _is_admin(self, user_id: str) -> bool:
-        now = self._monotonic()
-        cached = self._admins.get(user_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        try:
-            response = await self._client.users_info(user=user_id)
-        except SLACK_FAILURES as exc:
-            # fail closed: a refusal can be retried, a wrong change cannot be undone
-            log.warning("users.info failed for an admin check: %s", type(exc).__name__)
-            return False
-        user = response.get("user") or {}
-        admin = any(bool(user.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
-        self._admins[user_id] = (admin, now + self._ttl_s)
-        return admin
 
 
 class CommandRouter:
@@ -131,12 +77,13 @@ class CommandRouter:
 
     async def _answer(self, command: dict[str, Any], text: str) -> Reply:
         user_id = str(command.get("user_id") or "")
-        if needs_manager(text):  # only a change pays for the look-up (after the ack)
-            can_manage = await self._permissions.can_manage(user_id)
+        channel_id = str(command.get("channel_id") or "")
+        if needs_manager(text):  # only a change pays for the look-ups (after the ack)
+            can_manage = await self._permissions.can_manage(user_id, channel_id)
         else:
-            can_manage = self._permissions.known(user_id)
+            can_manage = self._permissions.known(user_id, channel_id)
         ctx = CommandContext(
-            channel=ChannelRef("slack", str(command.get("channel_id") or ""), _team(command)),
+            channel=ChannelRef("slack", channel_id, _team(command)),
             user_id=user_id,
             user_name=str(command.get("user_name") or ""),
             can_manage=can_manage,

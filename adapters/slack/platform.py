@@ -17,7 +17,7 @@ from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.commands import Permissions, build_app
+from adapters.slack.commands import build_app
 from adapters.slack.errors import (
     POST_RATE_LIMIT_RETRIES,
     SLACK_FAILURES,
@@ -29,6 +29,7 @@ from adapters.slack.errors import (
 )
 from adapters.slack.http import build_web_app
 from adapters.slack.pacing import POST, SlackPacing
+from adapters.slack.permissions import Permissions
 from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
 from adapters.slack.preview import digest_metadata, post_body
 from adapters.slack.render import (
@@ -287,7 +288,10 @@ class SlackPlatform:
 
         Raises ConfigError when Slack rejects a token, at start or later."""
         permissions = Permissions(
-            self.client, self.config.managers, self.config.allow_workspace_admins
+            self.client,
+            self.config.managers,
+            self.config.allow_workspace_admins,
+            self.config.allow_channel_creator,
         )
         app = build_app(
             self.client, self.config.signing_secret, handler, permissions, clicks=self._clicks

@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.records.errors import SourceError, SourceUnreachable, UserInputError
+from bot.records.models import DayList
 
 log = logging.getLogger(__name__)
 
-StoreDay = Callable[[date], Awaitable[int]]  # fetch and store one day; its number of papers
+# Fetch and store one day: its papers, and how many items could not be read.
+StoreDay = Callable[[date], Awaitable[DayList]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,8 @@ class BackfillReport:
     listed: list[date] = field(default_factory=list)  # fetched, with at least one paper
     empty: list[date] = field(default_factory=list)  # fetched, no list
     failed: dict[date, str] = field(default_factory=dict)  # day -> why, one line
-    skipped: int = 0
+    skipped: int = 0  # days not fetched: already fetched after their list closed
+    unreadable: int = 0  # items left out of the fetched days' lists: the source's, unreadable
     unreachable: SourceUnreachable | None = None  # why the backfill stopped early
     stopped_at: date | None = None  # the day it stopped at, not fetched
 
@@ -102,7 +105,7 @@ async def run_backfill(
         if on_day is not None:
             on_day(day, report)
         try:
-            count = await store_day(day)
+            stored = await store_day(day)
         except SourceUnreachable as exc:
             report.unreachable, report.stopped_at = exc, day
             break
@@ -110,7 +113,9 @@ async def run_backfill(
             report.failed[day] = str(exc)
             log.warning("could not fetch the list for %s: %s", day, exc)
             continue
+        count = len(stored)
         report.papers += count
+        report.unreadable += stored.skipped
         if count:
             report.listed.append(day)
             log.info("fetched %d papers listed on %s", count, day)
@@ -129,6 +134,9 @@ def summary_line(report: BackfillReport) -> str:
         )
     if report.skipped:
         parts.append(f"Skipped {_days(report.skipped)} already fetched after they closed.")
+    if report.unreadable:
+        items = "item" if report.unreadable == 1 else "items"
+        parts.append(f"Left out {report.unreadable:,} unreadable {items} (the log names the days).")
     return " ".join(parts)
 
 

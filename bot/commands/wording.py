@@ -156,10 +156,12 @@ def connection_text(status: ConnectionStatus, now: datetime) -> str:
 def _fetch_line(report: StatusReport) -> str:
     if report.last_fetch is None:
         return "Last fetch: never."
-    day, count, at = report.last_fetch
-    return f"Last fetch: the list for {day.isoformat()}, {count} papers, " + when_text(
-        at, "UTC", report.now
-    )
+    fetch = report.last_fetch
+    # Items the source sent that could not be read (a count past what the store holds, no
+    # title...) are left out of the list; saying how many tells the list is short, and why.
+    left_out = f" ({fetch.skipped} unreadable left out)" if fetch.skipped else ""
+    listed = f"the list for {fetch.day.isoformat()}, {fetch.papers} papers{left_out}"
+    return f"Last fetch: {listed}, " + when_text(fetch.at, "UTC", report.now)
 
 
 def attempt_lines(report: StatusReport) -> list[str]:

@@ -51,6 +51,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "signing_secret_env",
         "managers",
         "allow_workspace_admins",
+        "allow_channel_creator",
         "api_base_url",
         "http_port",
         "http_path",

@@ -1,7 +1,7 @@
 """Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
 
 Secrets are never in the TOML: it names the environment variable that holds each one
-(by default the one the README documents), secret fields are kept out of reprs, and a
+(by default the one docs/configuration.md documents), secret fields are kept out of reprs, and a
 password written inside `database_url` is masked in the repr, so none reaches a log.
 Unknown tables and keys are refused (bot/config/keys.py); every error names its table.
 """
@@ -22,7 +22,7 @@ from bot.records.errors import ConfigError
 from bot.records.models import ChannelSettings, WeekdayPolicy
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
-# The variables the README and config.example.toml name: exporting them is enough.
+# The variables docs/configuration.md and config.example.toml name: exporting them is enough.
 DEFAULT_SECRET_VARS = {
     "slack": {
         "bot_token_env": "SLACK_BOT_TOKEN",
@@ -64,8 +64,11 @@ class SlackConfig:
     bot_token: str = field(default="", repr=False)
     app_token: str = field(default="", repr=False)
     signing_secret: str = field(default="", repr=False)
-    managers: tuple[str, ...] = ()  # user ids allowed to change subscriptions; () = anyone
+    # Who may change a channel besides its creator and the workspace's owners and admins
+    # (adapters/slack/permissions.py): these user ids, or everyone with ("*",).
+    managers: tuple[str, ...] = ()
     allow_workspace_admins: bool = True
+    allow_channel_creator: bool = True
     api_base_url: str = "https://slack.com/api/"
     http_port: int = 3000
     http_path: str = "/slack/events"
@@ -251,6 +254,7 @@ def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
         mode=mode,
         managers=tuple(t.text_list("managers")),
         allow_workspace_admins=t.flag("allow_workspace_admins", d.allow_workspace_admins),
+        allow_channel_creator=t.flag("allow_channel_creator", d.allow_channel_creator),
         api_base_url=t.text("api_base_url", d.api_base_url),
         http_port=t.integer("http_port", d.http_port, low=1, high=65535),
         http_path=t.text("http_path", d.http_path),

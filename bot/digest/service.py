@@ -22,7 +22,9 @@ from bot.records.errors import SourceError, StoreError
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
+    DayList,
     FetchAttempt,
+    FetchRecord,
     Paper,
     SearchResults,
     Subscription,
@@ -41,7 +43,7 @@ STORED_LIST_LOOKBACK_DAYS = 7
 class StatusReport:
     now: datetime
     covered_day: date
-    last_fetch: tuple[date, int, datetime] | None  # (day, papers, when)
+    last_fetch: FetchRecord | None
     subscription: Subscription | None  # this channel's; None if never subscribed
     next_digest_at: datetime | None  # this channel's next post, aware
     last_digest: str | None  # e.g. "2026-08-21: posted 7 papers"
@@ -114,16 +116,17 @@ class PaperService:
 
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
-        count = await self.store_day(day)
+        count = len(await self.store_day(day))
         log.info("fetched %d papers listed on %s from %s", count, day, self.daily.name)
         return count
 
-    async def store_day(self, day: date) -> int:
+    async def store_day(self, day: date) -> DayList:
         """`refresh_day` without its log line: a backfill sums up its empty days at the end.
-        A read-only store (a reading command) keeps nothing."""
-        return len(await self._fetch_day(day))
+        A read-only store (a reading command) keeps nothing. The day's papers, and how many
+        items the source sent that could not be read (left out, and counted in the fetch)."""
+        return await self._fetch_day(day)
 
-    async def _fetch_day(self, day: date) -> list[Paper]:
+    async def _fetch_day(self, day: date) -> DayList:
         try:
             papers = await self.daily.daily(day)
         except SourceError as exc:
@@ -131,7 +134,7 @@ class PaperService:
             raise
         if not self.store.read_only:
             await self.store.upsert_papers(papers)
-            await self.store.record_fetch(day, len(papers), self.clock.now())
+            await self.store.record_fetch(day, len(papers), self.clock.now(), papers.skipped)
             await self._attempted(day, None)
         self._lists.forget(day)
         return papers

@@ -9,7 +9,6 @@ look-up is three short requests; a failure raises the SourceError tree, and the 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +20,7 @@ from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import PaperArtifacts
 from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
+from bot.sources.json_body import decode_json
 
 TIMEOUT_S = 5.0  # a look-up is never worth waiting long for: the next pass tries again
 PAGE = 50  # repos asked per kind and look-up
@@ -85,10 +85,7 @@ def _ids(reply: HttpReply, where: str) -> tuple[str, ...]:
         raise UpstreamRejected(f"{where}: Hugging Face refused it (HTTP {reply.status})")
     if reply.status != 200:
         raise MalformedResponse(f"{where}: unexpected HTTP {reply.status}")
-    try:
-        ids = repo_ids(json.loads(reply.body))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        ids = None
+    ids = repo_ids(decode_json(reply.body, where))
     if ids is None:
         raise MalformedResponse(f"{where}: expected a JSON list of repos")
     return ids
@@ -109,6 +106,6 @@ def repo_ids(payload: object) -> tuple[str, ...] | None:
 
 def artifacts_of(arxiv_id: str, found: Mapping[str, Sequence[str]], page: int) -> PaperArtifacts:
     """One paper's artifacts from the three lists (by KINDS name), `more` if one was full."""
-    lists = [tuple(found.get(kind, ())) for kind in KINDS]
+    lists = [tuple(found.get(kind, ()))[:page] for kind in KINDS]  # a server may send more
     more = any(len(ids) >= page for ids in lists)
     return PaperArtifacts(arxiv_id, lists[0], lists[1], lists[2], more)

@@ -13,7 +13,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from bot.records.errors import MalformedResponse
-from bot.records.models import Paper
+from bot.records.models import DayList, Paper
 from bot.sources.hf_parse import parse_daily_papers
 from bot.text.arxiv_ids import bare_id
 
@@ -57,8 +57,8 @@ class SampleSource:
         """The days the snapshot holds, newest first."""
         return sorted(self._snapshot(), reverse=True)
 
-    async def daily(self, day: date) -> list[Paper]:
-        return list(self._snapshot().get(day, []))
+    async def daily(self, day: date) -> DayList:
+        return DayList(self._snapshot().get(day, []))
 
     async def get(self, arxiv_id: str) -> Paper | None:
         wanted = bare_id(arxiv_id.strip())

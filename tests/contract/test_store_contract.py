@@ -20,6 +20,7 @@ from bot.records.models import (
     ChannelRef,
     ChannelSettings,
     FetchAttempt,
+    FetchRecord,
     Paper,
     PostReceipt,
     Subscription,
@@ -440,10 +441,10 @@ async def test_last_fetch_is_the_latest_by_time(store: Store) -> None:
     assert await store.last_fetch() is None
     await store.record_fetch(DAY, 17, NOW)
     await store.record_fetch(DAY - timedelta(days=1), 30, NOW - timedelta(hours=5))
-    assert await store.last_fetch() == (DAY, 17, NOW)
+    assert await store.last_fetch() == FetchRecord(DAY, 17, NOW)
     later = NOW + timedelta(minutes=30)
     await store.record_fetch(DAY, 21, later)
-    assert await store.last_fetch() == (DAY, 21, later)
+    assert await store.last_fetch() == FetchRecord(DAY, 21, later)
 
 
 async def test_latest_fetches_give_each_days_last_fetch_within_the_range(store: Store) -> None:
@@ -502,7 +503,7 @@ async def test_stores_opened_at_once_on_a_new_database_agree(store_factory: Stor
         *(s.record_fetch(DAY, i, NOW + timedelta(seconds=i)) for i, s in enumerate(stores))
     )
     assert await stores[3].get_paper(FULL.arxiv_id) == FULL
-    assert await stores[1].last_fetch() == (DAY, 3, NOW + timedelta(seconds=3))
+    assert await stores[1].last_fetch() == FetchRecord(DAY, 3, NOW + timedelta(seconds=3))
 
 
 async def test_concurrent_writes_through_one_store_all_land(store: Store) -> None:

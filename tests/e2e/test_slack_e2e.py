@@ -64,7 +64,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[FakeSlackApi, SlackPlatfo
         feed.serve_day(DAY, [*items, hostile_item(items[0])])
         slack = FakeSlackApi(team_id=CHANNEL.workspace)
         await slack.start()
-        slack.add_channel(CHANNEL.channel_id)
+        slack.add_channel(CHANNEL.channel_id, creator="UALICE")  # she may subscribe it
         store = await SqliteStore.open(tmp_path / "paperbot.db")
         hf = HuggingFaceSource(HuggingFaceConfig(base_url=feed.url), "paperbot-test")
         arxiv = ArxivSource(ArxivConfig(base_url=feed.arxiv_url, min_interval_s=0), "paperbot-test")

@@ -174,6 +174,10 @@ class FakeFeed:
         """The next `n` requests get the real answer, one byte every `interval_s` seconds."""
         self._script.extend([ScriptedReply(drip_interval_s=interval_s, path=path)] * n)
 
+    def clear_script(self) -> None:
+        """Forget the scripted answers not yet taken (a test that scripted more than it used)."""
+        self._script.clear()
+
     # -- inspection ---------------------------------------------------------------------
 
     @property

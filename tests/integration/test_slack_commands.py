@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING, Permissions
+from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING
+from adapters.slack.permissions import Permissions
 from adapters.slack.platform import SlackPlatform, make_client
 from bot.config.load import SlackConfig
 from bot.records.chat import CommandContext, Reply, Visibility
@@ -314,8 +315,10 @@ async def test_a_tampered_body_fails_verification(
 @pytest.mark.parametrize(
     ("managers", "admins_allowed", "user", "expected"),
     [
-        ((), True, "UNOBODY", True),  # no managers configured: anyone
-        ((), False, "UNOBODY", True),
+        ((), True, "UNOBODY", False),  # no managers configured: admins and the creator
+        ((), True, "UADMIN", True),
+        ((), False, "UADMIN", False),
+        (("*",), False, "UNOBODY", True),  # "*": anyone
         (("UBOSS",), True, "UBOSS", True),
         (("UBOSS",), True, "UADMIN", True),  # a workspace admin
         (("UBOSS",), False, "UADMIN", False),  # admins not allowed
@@ -331,7 +334,7 @@ async def test_who_may_manage(
     expected: bool,
 ) -> None:
     permissions = Permissions(make_client(config(fake)), managers, admins_allowed)
-    assert await permissions.can_manage(user) is expected
+    assert await permissions.can_manage(user, CHANNEL) is expected
 
 
 async def test_admin_checks_are_cached_and_fail_closed(fake: FakeSlackApi) -> None:
@@ -339,12 +342,12 @@ async def test_admin_checks_are_cached_and_fail_closed(fake: FakeSlackApi) -> No
     permissions = Permissions(
         make_client(config(fake), sleep=_no_sleep), ("UBOSS",), True, monotonic=lambda: now[0]
     )
-    assert await permissions.can_manage("UADMIN")
-    assert await permissions.can_manage("UADMIN")
+    assert await permissions.can_manage("UADMIN", CHANNEL)
+    assert await permissions.can_manage("UADMIN", CHANNEL)
     assert len(fake.calls("users.info")) == 1
     now[0] = 301.0
     fake.script("users.info", *[Scripted(status=503)] * 10)
-    assert await permissions.can_manage("UADMIN") is False
+    assert await permissions.can_manage("UADMIN", CHANNEL) is False
 
 
 async def _no_sleep(seconds: float) -> None:

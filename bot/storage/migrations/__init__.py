@@ -45,7 +45,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, "followup_leases"),
     Migration(17, "title_index"),
     Migration(18, "typo_terms"),
+    Migration(19, "fetch_skipped"),
     Migration(20, "fetch_attempts"),
+    Migration(22, "link_guards"),
 )
 
 

@@ -17,6 +17,7 @@ from bot.records.models import (
     Cadence,
     ChannelRef,
     FetchAttempt,
+    FetchRecord,
     Paper,
     PostReceipt,
     SearchResults,
@@ -24,7 +25,12 @@ from bot.records.models import (
     Subscription,
 )
 from bot.storage.codecs import text as codec
-from bot.storage.codecs.text import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
+from bot.storage.codecs.text import (
+    PAPER_COLUMNS,
+    UPSERT_MERGE,
+    stored_count,
+    subscriptions_from_rows,
+)
 from bot.storage.migrations import pending
 from bot.storage.postgres.artifacts import PostgresArtifacts
 from bot.storage.postgres.codec import aware, paper_from_row, paper_params, subscription_from_rows
@@ -260,7 +266,8 @@ class PostgresStore(
             await self._sync_group(conn, channel.key)
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
-        async with self._connection() as conn:
+        async with self._transaction() as conn:
+            await self._leave_group(conn, channel.key)
             await conn.execute("DELETE FROM subscriptions WHERE channel_key = $1", channel.key)
 
     # -- posts and fetches -------------------------------------------------------------
@@ -308,23 +315,25 @@ class PostgresStore(
             rows = await self._fetch(sql, channel.key, cadence.value)
         return {row[0] for row in rows}
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
         async with self._connection() as conn:
             await conn.execute(
-                "INSERT INTO fetches (day, count, fetched_at) VALUES ($1, $2, $3)",
+                "INSERT INTO fetches (day, count, fetched_at, skipped) VALUES ($1, $2, $3, $4)",
                 day,
-                count,
+                stored_count(count),
                 aware(at),
+                stored_count(skipped),
             )
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+    async def last_fetch(self) -> FetchRecord | None:
         rows = await self._fetch(
-            "SELECT day, count, fetched_at FROM fetches ORDER BY fetched_at DESC, id DESC LIMIT 1"
+            "SELECT day, count, fetched_at, skipped FROM fetches "
+            "ORDER BY fetched_at DESC, id DESC LIMIT 1"
         )
         if not rows:
             return None
-        day, count, at = rows[0]
-        return day, int(count), at
+        day, count, at, skipped = rows[0]
+        return FetchRecord(day, int(count), at, int(skipped))
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
         rows = await self._fetch(
