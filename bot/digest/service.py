@@ -188,11 +188,15 @@ class PaperService:
     async def stored_digest_for(self, channel: ChannelRef) -> Digest | None:
         """The channel's digest of the newest list the store holds (within a week), never
         asking the source: what `today` shows while the source is down. None if none."""
+        return await self.stored_digest_of(await self.subscription_or_default(channel))
+
+    async def stored_digest_of(self, subscription: Subscription) -> Digest | None:
+        """`stored_digest_for` a subscription stored or not (the CLI's)."""
         newest = self.covered_day()
         for back in range(STORED_LIST_LOOKBACK_DAYS):
             day = newest - timedelta(days=back)
             if await self.store.papers_listed_on(day):
-                return await self.digest_for(channel, day)
+                return await self.digest_of(subscription, day)
         return None
 
     async def _latest_list(self) -> tuple[date, PreparedPapers]:
