@@ -23,7 +23,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.buckets import amortise_sweeps
-from adapters.discord.buttons import paper_button_type
+from adapters.discord.buttons import always_new, interaction_key, paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
@@ -44,7 +44,7 @@ from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
 from bot.commands.clicks import digest_counts
 from bot.config.load import DiscordConfig
-from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.ports import ClickHandler, CommandHandler, FirstTime, VoteCounts
 from bot.records.chat import (
     CommandContext,
     ConnectionStatus,
@@ -120,6 +120,7 @@ class DiscordPlatform:
         backoff: Backoff | None = None,
         vote_counts: VoteCounts | None = None,
         pacing: DiscordPacing | None = None,
+        first_time: FirstTime | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -132,6 +133,8 @@ class DiscordPlatform:
         # the global and per-channel limits, waited for before each send (pacing.py)
         self.pacing = pacing or DiscordPacing(sleep=sleep)
         self._handler: CommandHandler | None = None
+        # an interaction delivered again is handled once (bot/chat/replays.py)
+        self._first_time = first_time or always_new
         self._login_lock = asyncio.Lock()
         self._logged_in = False
         self._synced = False
@@ -149,7 +152,7 @@ class DiscordPlatform:
         group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
         self.tree.add_command(group)
         if clicks is not None:  # 👍 and 🔖, also on messages posted before a restart
-            self.client.add_dynamic_items(paper_button_type(clicks))
+            self.client.add_dynamic_items(paper_button_type(clicks, self._first_time))
         if config.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(config.dev_guild_id))
 
@@ -376,7 +379,10 @@ class DiscordPlatform:
         if task is not None:
             self._in_flight.add(task)
         try:
-            await self._run_command(interaction, text)
+            if await self._first_time(interaction_key(interaction)):
+                await self._run_command(interaction, text)
+            else:
+                log.info("Discord: ignored an interaction already handled")
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError):
             # Too late (the 3 s window or the 15 min token passed) or Discord is down:
             # nothing more can reach the user; the log keeps the details.

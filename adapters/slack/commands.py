@@ -21,10 +21,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.inbound import command_key
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
 from bot.commands.handler import is_slow
-from bot.ports import ClickHandler, CommandHandler
+from bot.ports import ClickHandler, CommandHandler, FirstTime
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.models import ChannelRef
 
@@ -103,15 +104,22 @@ class CommandRouter:
         permissions: Permissions,
         client: AsyncWebClient,
         slow: Callable[[str], bool] = is_slow,
+        first_time: FirstTime | None = None,
     ) -> None:
         self._handler = handler
         self._permissions = permissions
         self._client = client
         self._slow = slow
+        self._first_time = first_time or always_new
 
     async def on_papers(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
+        key = command_key(command)
+        if key is not None and not await self._first_time(key):
+            await ack()  # Slack sent it once; this copy is a replay: acknowledged, not run
+            log.info("Slack: ignored a replayed /papers command")
+            return
         text = str(command.get("text") or "").strip()
         user_id = str(command.get("user_id") or "")
         if answered_from_text(text):  # help, a usage mistake: no store, no look-up
@@ -156,6 +164,11 @@ class CommandRouter:
         return bool((response.get("channel") or {}).get("is_member"))
 
 
+async def always_new(key: str) -> bool:
+    """No replay guard (tests, previews): every request is handled."""
+    return True
+
+
 def _team(command: dict[str, Any]) -> str:
     return str(command.get("team_id") or "")
 
@@ -197,16 +210,18 @@ def build_app(
     *,
     slow: Callable[[str], bool] = is_slow,
     clicks: ClickHandler | None = None,
+    first_time: FirstTime | None = None,
 ) -> AsyncApp:
     """A bolt app routing `/papers` and our buttons' clicks; bolt verifies HTTP requests'
-    signatures and age."""
+    signatures and age; `first_time` recognises a replayed command or click
+    (bot/chat/replays.py), which is acknowledged and does nothing."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,  # unused in Socket Mode (no HTTP requests arrive)
         name="paperbot",
         process_before_response=False,  # ack first, keep working after
     )
-    router = CommandRouter(handler, permissions, client, slow)
+    router = CommandRouter(handler, permissions, client, slow, first_time)
     app.command("/papers")(router.on_papers)
-    add_click_listener(app, clicks, client)
+    add_click_listener(app, clicks, client, first_time)
     return app

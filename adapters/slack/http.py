@@ -3,9 +3,11 @@ refused here, with one short log line, before bolt sees it.
 
 bolt's own aiohttp server answers a non-numeric `X-Slack-Request-Timestamp` or a body that
 is not UTF-8 with a 500 and an ERROR traceback, and logs a refused request's whole body
-(the legacy `token`, the `response_url`) at INFO. Here those get a 400 or a 401 and a log
-line naming only the reason. Signatures are checked with slack_sdk's `SignatureVerifier`;
-bolt checks them again (a request reaching it through any other door is still verified).
+(the legacy `token`, the `response_url`) at INFO; bolt itself raises on a signed payload
+that is not JSON or not shaped as Slack sends it (adapters/slack/inbound.py). Here those
+get a 400 or a 401 and a log line naming only the reason. Signatures are checked with
+slack_sdk's `SignatureVerifier`; bolt checks them again (a request reaching it through any
+other door is still verified).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
+
+from adapters.slack.inbound import parsed, problem
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ def build_web_app(
             body: str | None = (await request.read()).decode("utf-8")
         except UnicodeDecodeError:
             body = None
-        refusal = _refusal(body, request.headers, verifier)
+        refusal = _refusal(body, request.headers, verifier) or _junk(body, request.content_type)
         if refusal is not None or body is None:  # (body is None is refused: for mypy)
             status, reason = refusal or (400, "body is not UTF-8")
             log.info("Slack HTTP: refused a request (%s)", reason)
@@ -65,3 +69,14 @@ def _refusal(
     if not signature or not verifier.is_valid(body, timestamp, signature):
         return 401, "invalid signature or expired timestamp"
     return None
+
+
+def _junk(body: str | None, content_type: str) -> tuple[int, str] | None:
+    """A signed body bolt could not read, or whose fields are not what Slack sends."""
+    if body is None:
+        return None
+    read = parsed(body, content_type)
+    if read is None:
+        return 400, "payload is not a JSON object"
+    reason = problem(read)
+    return None if reason is None else (400, f"malformed payload: {reason}")

@@ -45,6 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, "followup_leases"),
     Migration(17, "title_index"),
     Migration(18, "typo_terms"),
+    Migration(21, "handled_requests"),
 )
 
 
