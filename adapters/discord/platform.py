@@ -39,7 +39,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.replies import post_thread_reply
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
-from bot.chat.connection import Backoff, ConnectionTracker
+from bot.chat.connection import Backoff
 from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
 from bot.commands.clicks import digest_counts
@@ -136,6 +136,7 @@ class DiscordPlatform:
         # an interaction delivered again is handled once (bot/chat/replays.py)
         self._first_time = first_time or always_new
         self._login_lock = asyncio.Lock()
+        self._prepare_lock = asyncio.Lock()  # shards prepare side by side: one syncs
         self._logged_in = False
         self._synced = False
         self._connected = asyncio.Event()
@@ -144,10 +145,7 @@ class DiscordPlatform:
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.client = _make_client(config, guild_ready_timeout, self.pacing)
         amortise_sweeps(self.client.http)  # discord.py's bucket sweep, O(1) per bucket
-        self._tracker = ConnectionTracker(PLATFORM, self._clock)
-        self._gateway = GatewayLoop(
-            self.client, tracker=self._tracker, sleep=sleep, backoff=backoff
-        )
+        self._gateway = GatewayLoop(self.client, clock=self._clock, sleep=sleep, backoff=backoff)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
         self.tree.add_command(group)
@@ -156,15 +154,21 @@ class DiscordPlatform:
         if config.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(config.dev_guild_id))
 
-        async def on_connect() -> None:
+        async def on_connect() -> None:  # a sharded client sends both this and the next
             self._gateway.session_up()
             self._connected.set()
+
+        async def on_shard_connect(shard_id: int) -> None:
+            self._gateway.session_up(shard_id)
 
         async def on_resumed() -> None:
             self._gateway.session_up()
 
-        self.client.event(on_connect)
-        self.client.event(on_resumed)
+        async def on_shard_resumed(shard_id: int) -> None:
+            self._gateway.session_up(shard_id)
+
+        for handler in (on_connect, on_shard_connect, on_resumed, on_shard_resumed):
+            self.client.event(handler)
 
     # ----- ChatPlatform ----------------------------------------------------------------
 
@@ -301,7 +305,7 @@ class DiscordPlatform:
 
     def connection(self) -> ConnectionStatus | None:
         """The gateway connection, for `/papers status`."""
-        return self._tracker.status
+        return self._gateway.status()
 
     async def stop(self) -> None:
         """Let the commands being answered finish (within `drain_timeout`), then disconnect."""
@@ -332,10 +336,11 @@ class DiscordPlatform:
 
     async def _prepare(self) -> None:
         """What must succeed before the gateway: each step once, retried by the loop."""
-        await self._login()
-        if not self._synced:
-            await self.sync_commands()
-            self._synced = True
+        async with self._prepare_lock:
+            await self._login()
+            if not self._synced:
+                await self.sync_commands()
+                self._synced = True
 
     async def _login(self) -> None:
         async with self._login_lock:
