@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
 
@@ -39,8 +42,10 @@ def build_web_app(
             body: str | None = (await request.read()).decode("utf-8")
         except UnicodeDecodeError:
             body = None
-        refusal = _refusal(body, request.headers, verifier) or _junk(body, request.content_type)
-        if refusal is not None or body is None:  # (body is None is refused: for mypy)
+        refusal = _refusal(body, request.headers, verifier)
+        read = parsed(body, request.content_type) if refusal is None and body else {}
+        refusal = refusal or _junk(read)
+        if refusal is not None or body is None or read is None:  # (None is refused: for mypy)
             status, reason = refusal or (400, "body is not UTF-8")
             log.info("Slack HTTP: refused a request (%s)", reason)
             return web.json_response({"error": reason}, status=status)
@@ -49,6 +54,7 @@ def build_web_app(
             query=request.query_string,
             headers=dict(request.headers),
         )
+        _read_as_slack_meant(bolt_request, read)
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     web_app = web.Application()
@@ -71,12 +77,18 @@ def _refusal(
     return None
 
 
-def _junk(body: str | None, content_type: str) -> tuple[int, str] | None:
+def _junk(read: dict[str, Any] | None) -> tuple[int, str] | None:
     """A signed body bolt could not read, or whose fields are not what Slack sends."""
-    if body is None:
-        return None
-    read = parsed(body, content_type)
     if read is None:
         return 400, "payload is not a JSON object"
     reason = problem(read)
     return None if reason is None else (400, f"malformed payload: {reason}")
+
+
+def _read_as_slack_meant(bolt_request: AsyncBoltRequest, read: dict[str, Any]) -> None:
+    """bolt takes a form holding the letters "payload" anywhere (`/papers search payload`)
+    for a click's `payload=` field, and reads it as empty: give it the form as it is
+    (its context is built from the body, so again)."""
+    if bolt_request.body != read:
+        bolt_request.body = read
+        bolt_request.context = build_async_context(AsyncBoltContext({}), read)

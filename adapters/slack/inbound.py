@@ -20,8 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-
-from slack_bolt.request.internals import parse_body
+from urllib.parse import parse_qsl
 
 # Fields bolt or our listeners read as an object (or an id string), a string, or a list.
 _OBJECTS = frozenset(
@@ -75,10 +74,15 @@ _ACTION_STRINGS = ("action_id", "block_id", "action_ts", "type")
 
 
 def parsed(raw: str, content_type: str | None) -> dict[str, Any] | None:
-    """The body as bolt will read it, or None when bolt could not (a payload that is not a
-    JSON object, JSON nested too deep)."""
+    """The body as Slack sent it (bolt's own reading, but a form's `payload` only when it
+    is a field), or None when it cannot be read (a payload that is not a JSON object, JSON
+    nested too deep)."""
     try:
-        body = parse_body(raw, content_type)
+        if content_type == "application/json" or raw.startswith("{"):
+            body = json.loads(raw)
+        else:
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+            body = json.loads(form["payload"]) if "payload" in form else form
     except (ValueError, RecursionError):  # json.JSONDecodeError is a ValueError
         return None
     return body if isinstance(body, dict) else None

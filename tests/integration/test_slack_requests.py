@@ -280,3 +280,15 @@ async def test_socket_mode_junk_is_acked_with_one_line_and_the_next_click_counts
         "Slack: dropped a malformed Socket Mode payload (actions is not a list of objects)"
     )
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def test_a_command_whose_text_says_payload_reaches_the_handler(
+    fake: FakeSlackApi, platform: SlackPlatform, handler: RecordingHandler
+) -> None:
+    # bolt reads any form body holding the letters "payload" as a click's `payload=` field,
+    # and an empty body when there is none: the command went unanswered ("unhandled")
+    status, body = await send(platform, command_form(fake, "help payload"))
+    assert status == 200
+    assert body is not None
+    assert [text for _, text in handler.calls] == ["help payload"]
+    assert handler.calls[0][0].channel == HERE
