@@ -20,7 +20,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.buttons import with_vote_count
-from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
 from adapters.slack.inbound import click_key
 from bot.chat.buttons import PREFIX
 from bot.ports import ClickHandler, FirstTime
@@ -99,7 +99,7 @@ def _text_at(body: dict[str, Any], key: str, field: str) -> str:
 async def _tell(respond: AsyncRespond, text: str) -> None:
     try:
         await respond(text=text, response_type="ephemeral", replace_original=False)
-    except SLACK_FAILURES as exc:
+    except RESPOND_FAILURES as exc:
         log.warning("Slack: response_url after a click failed: %s", type(exc).__name__)
 
 

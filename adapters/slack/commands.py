@@ -20,7 +20,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
-from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
 from adapters.slack.inbound import command_key
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
@@ -194,7 +194,7 @@ async def _respond_all(
     for message in messages[:MAX_RESPONSES]:
         try:
             response = await respond(**payload(message, visibility))
-        except SLACK_FAILURES as exc:
+        except RESPOND_FAILURES as exc:
             log.warning("response_url failed: %s", type(exc).__name__)
             return
         if response.status_code != 200:

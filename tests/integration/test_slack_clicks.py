@@ -6,6 +6,7 @@ the posted message (chat.update), notices are private, bad clicks get nothing or
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from tests.fakes.slack_digests import real_papers
 from tests.integration.test_slack_commands import CHANNEL, config, send
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
+CLICKS = itertools.count(1)  # Slack stamps every click and trigger anew
 HERE = ChannelRef("slack", CHANNEL, "T0TEAM")
 
 
@@ -85,9 +87,14 @@ def click_form(
         "channel": {"id": CHANNEL, "name": "papers"},
         "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": message is None},
         "response_url": fake.response_url("click"),
-        "trigger_id": "1.2.3",
-        "actions": [
-            {"type": "button", "action_id": action_id, "block_id": "b", "action_ts": "1.5"}
+        "trigger_id": f"{next(CLICKS)}.738474920.8088930838d",
+        "actions": [  # Slack stamps every click anew (the same stamp again is a replay)
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "action_ts": f"1700000000.{next(CLICKS):06d}",
+            }
         ],
     }
     if message is not None:

@@ -180,8 +180,9 @@ READ_FIELDS = [
 async def test_no_signed_payload_makes_bolt_raise_whatever_field_is_wrong(
     fake: FakeSlackApi, platform: SlackPlatform, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Every field bolt or a listener reads, set to each wrong type in turn, and each
-    action field likewise: answered 200, 400 or 404, never a 500 or a traceback."""
+    """Every field bolt or a listener reads, set to each wrong type in turn, each action
+    field likewise, and a command missing any one field: answered 200, 400 or 404, never
+    a 500 or a traceback."""
     statuses = set()
     for field in READ_FIELDS:
         for value in WRONG_VALUES:
@@ -193,6 +194,11 @@ async def test_no_signed_payload_makes_bolt_raise_whatever_field_is_wrong(
             payload["actions"][0][field] = value
             status, _ = await send(platform, {"payload": json.dumps(payload)})
             statuses.add(status)
+    for field in command_form(fake, "x"):  # a command missing any one field
+        form = command_form(fake, "subscribe agents")
+        del form[field]
+        status, _ = await send(platform, form)
+        statuses.add(status)
     assert statuses <= {200, 400, 404}
     assert 400 in statuses
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
