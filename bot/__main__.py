@@ -17,7 +17,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot import __version__
-from bot.app import backfill
+from bot.app import backfill, log_redaction
 from bot.app.bootstrap import (
     PREVIEW_FORMATS,
     App,
@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # response_url, tokens: out of every record, whichever library logs them
+    log_redaction.install()
     # httpx logs every request URL at INFO; keep the log for what paperbot itself does.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -246,7 +246,23 @@ class ArtifactStore(Protocol):
         ...
 
 
-class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Protocol):
+class RequestStore(Protocol):
+    """Requests from chat platforms already handled, by key (bot/chat/replays.py): a
+    replayed request is recognised, across processes sharing the store. Raises StoreError."""
+
+    async def remember_request(self, key: str, at: datetime, since: datetime) -> bool:
+        """Atomically: False when `key` was handled at or after `since` (a replay); else
+        remember it as handled `at` and return True."""
+        ...
+
+    async def forget_requests(self, before: datetime) -> int:
+        """Forget the requests handled before `before`; returns how many."""
+        ...
+
+
+class Store(
+    VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, RequestStore, Protocol
+):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise
@@ -397,6 +413,9 @@ ClickHandler = Callable[[Click], Awaitable[ClickAnswer]]
 # A channel's 👍 counts for some papers, shown as a digest is posted
 # (bot.commands.clicks.VoteService.counts).
 VoteCounts = Callable[[ChannelRef, Sequence[str]], Awaitable[Mapping[str, int]]]
+# A request's key (a platform's own id for it) to True the first time it is seen, False for
+# a replay (bot.chat.replays.ReplayGuard.first_time).
+FirstTime = Callable[[str], Awaitable[bool]]
 
 
 class ChatPlatform(Protocol):

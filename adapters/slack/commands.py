@@ -20,12 +20,13 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
-from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
+from adapters.slack.inbound import command_key
 from adapters.slack.permissions import Permissions
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
 from bot.commands.handler import is_slow
-from bot.ports import ClickHandler, CommandHandler
+from bot.ports import ClickHandler, CommandHandler, FirstTime
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.models import ChannelRef
 
@@ -49,15 +50,22 @@ class CommandRouter:
         permissions: Permissions,
         client: AsyncWebClient,
         slow: Callable[[str], bool] = is_slow,
+        first_time: FirstTime | None = None,
     ) -> None:
         self._handler = handler
         self._permissions = permissions
         self._client = client
         self._slow = slow
+        self._first_time = first_time or always_new
 
     async def on_papers(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
+        key = command_key(command)
+        if key is not None and not await self._first_time(key):
+            await ack()  # Slack sent it once; this copy is a replay: acknowledged, not run
+            log.info("Slack: ignored a replayed /papers command")
+            return
         text = str(command.get("text") or "").strip()
         user_id = str(command.get("user_id") or "")
         if answered_from_text(text):  # help, a usage mistake: no store, no look-up
@@ -103,6 +111,11 @@ class CommandRouter:
         return bool((response.get("channel") or {}).get("is_member"))
 
 
+async def always_new(key: str) -> bool:
+    """No replay guard (tests, previews): every request is handled."""
+    return True
+
+
 def _team(command: dict[str, Any]) -> str:
     return str(command.get("team_id") or "")
 
@@ -128,7 +141,7 @@ async def _respond_all(
     for message in messages[:MAX_RESPONSES]:
         try:
             response = await respond(**payload(message, visibility))
-        except SLACK_FAILURES as exc:
+        except RESPOND_FAILURES as exc:
             log.warning("response_url failed: %s", type(exc).__name__)
             return
         if response.status_code != 200:
@@ -144,16 +157,18 @@ def build_app(
     *,
     slow: Callable[[str], bool] = is_slow,
     clicks: ClickHandler | None = None,
+    first_time: FirstTime | None = None,
 ) -> AsyncApp:
     """A bolt app routing `/papers` and our buttons' clicks; bolt verifies HTTP requests'
-    signatures and age."""
+    signatures and age; `first_time` recognises a replayed command or click
+    (bot/chat/replays.py), which is acknowledged and does nothing."""
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,  # unused in Socket Mode (no HTTP requests arrive)
         name="paperbot",
         process_before_response=False,  # ack first, keep working after
     )
-    router = CommandRouter(handler, permissions, client, slow)
+    router = CommandRouter(handler, permissions, client, slow, first_time)
     app.command("/papers")(router.on_papers)
-    add_click_listener(app, clicks, client)
+    add_click_listener(app, clicks, client, first_time)
     return app

@@ -45,7 +45,7 @@ from bot.chat.connection import Backoff, ConnectionTracker
 from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.clicks import digest_counts
 from bot.config.load import SlackConfig
-from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.ports import ClickHandler, CommandHandler, FirstTime, VoteCounts
 from bot.records.chat import ConnectionStatus, OnAccepted, PostedPart
 from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
@@ -94,8 +94,10 @@ class SlackPlatform:
         clicks: ClickHandler | None = None,
         vote_counts: VoteCounts | None = None,
         pacing: SlackPacing | None = None,
+        first_time: FirstTime | None = None,
     ) -> None:
         _check(config)
+        self._first_time = first_time  # a replayed command or click (bot/chat/replays.py)
         self._clicks = clicks  # 👍 and 🔖 under papers (bot/commands/clicks.py)
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.config = config
@@ -294,7 +296,12 @@ class SlackPlatform:
             self.config.allow_channel_creator,
         )
         app = build_app(
-            self.client, self.config.signing_secret, handler, permissions, clicks=self._clicks
+            self.client,
+            self.config.signing_secret,
+            handler,
+            permissions,
+            clicks=self._clicks,
+            first_time=self._first_time,
         )
         if self.config.mode == "socket":
             await self._serve_socket(app)

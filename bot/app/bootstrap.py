@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TextIO
 
+from bot.chat.replays import ReplayGuard
 from bot.commands.clicks import VoteService
 from bot.commands.handler import Commands
 from bot.commands.links import LinkVerbs
@@ -113,6 +114,7 @@ def make_platforms(
     """Every enabled platform, by name. Each adapter is imported only when it is enabled."""
     platforms: dict[str, ChatPlatform] = {}
     clock = app.service.clock
+    replays = ReplayGuard(app.store, clock)  # a request handled once, by every worker
     if console_out is not None:
         from adapters.console import ConsolePlatform
 
@@ -127,7 +129,11 @@ def make_platforms(
         from adapters.slack import SlackPlatform
 
         platforms["slack"] = SlackPlatform(
-            app.config.slack, clock=clock, clicks=app.votes.click, vote_counts=app.votes.counts
+            app.config.slack,
+            clock=clock,
+            clicks=app.votes.click,
+            vote_counts=app.votes.counts,
+            first_time=replays.first_time,
         )
     if app.config.discord.enabled:
         from adapters.discord import DiscordPlatform
@@ -138,6 +144,7 @@ def make_platforms(
             clock=clock,
             clicks=app.votes.click,
             vote_counts=app.votes.counts,
+            first_time=replays.first_time,
         )
     return platforms
 

@@ -6,6 +6,7 @@ real source, service and SQLite store, posted with the real AsyncWebClient to th
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import time
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from tests.fakes.slack_api import FakeSlackApi
 DAY = date(2026, 8, 21)
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)  # the list for 2026-08-21 has closed
 SECRET = "e2e-signing-secret"
+TRIGGERS = itertools.count(1)  # Slack gives every command its own trigger_id
 CHANNEL = ChannelRef("slack", "C0PAPERS", "T0TEAM")
 HOSTILE_TITLE = "<!channel> Agents that <@U123> ping &lt; everyone <https://evil.example|click>"
 LINK = re.compile(r"<([^<>]*)>")
@@ -105,7 +107,7 @@ async def slash(platform: SlackPlatform, slack: FakeSlackApi, text: str) -> dict
         "command": "/papers",
         "text": text,
         "response_url": slack.response_url("cmd"),
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(TRIGGERS)}.738474920.8088930838d",  # a new one per command
     }
     body = urlencode(form)
     timestamp = str(int(time.time()))

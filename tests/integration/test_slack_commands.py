@@ -5,6 +5,7 @@ and as real Socket Mode envelopes; answers go to the fake's response_url.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import real_papers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TRIGGERS = itertools.count(1)  # Slack gives every command its own trigger_id
 WAIT_S = 5.0  # a bound on waiting for an answer, never a sleep
 CHANNEL = "C0PAPERS"
 REFUSAL = "Only this channel's managers can change its subscription."
@@ -102,7 +104,7 @@ def command_form(fake: FakeSlackApi, text: str, user: str = "UBOSS") -> dict[str
         "text": text,
         "api_app_id": "A0APP",
         "response_url": fake.response_url("cmd"),
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(TRIGGERS)}.738474920.8088930838d",  # a new one per command
     }
 
 

@@ -44,6 +44,7 @@ from bot.storage.postgres.conn import (
 from bot.storage.postgres.deliveries import PostgresDeliveries
 from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
+from bot.storage.postgres.replays import PostgresReplays
 from bot.storage.postgres.search import ranked_paper_ids
 from bot.storage.postgres.settle import PostgresSettle
 from bot.storage.postgres.similar import similar_ids
@@ -105,6 +106,7 @@ class PostgresStore(
     PostgresFollowups,
     PostgresLinks,
     PostgresArtifacts,
+    PostgresReplays,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 

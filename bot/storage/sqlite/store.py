@@ -38,6 +38,7 @@ from bot.storage.sqlite.deliveries import SqliteDeliveries
 from bot.storage.sqlite.followups import SqliteFollowups
 from bot.storage.sqlite.links import SqliteLinks
 from bot.storage.sqlite.open import connect_read_only, connect_read_write, open_error
+from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
@@ -72,7 +73,13 @@ _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT D
 
 
 class SqliteStore(
-    SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups, SqliteLinks, SqliteArtifacts
+    SqliteDeliveries,
+    SqliteSettle,
+    SqliteVotes,
+    SqliteFollowups,
+    SqliteLinks,
+    SqliteArtifacts,
+    SqliteReplays,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
