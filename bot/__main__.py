@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
     except SourceUnreachable as exc:
-        print(f"paperbot: {exc} (no network?); `--source sample` works offline", file=sys.stderr)
+        print(f"paperbot: {_unreachable(exc)}; `--source sample` works offline", file=sys.stderr)
         return 1
     except PaperbotError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
@@ -74,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `paperbot digest | head`: the reader has all it wanted
         _quiet_stdout()
         return 1
+
+
+def _unreachable(exc: SourceUnreachable) -> str:
+    return f"{exc.source} at {exc.host} is unreachable ({exc.cause})"
 
 
 def _quiet_stdout() -> None:
@@ -249,7 +253,14 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     if args.settled and args.date:  # before digest_of, which may store the day's list
         return await _settled(app, args, subscription, args.date)
     # A one-off subscription, never stored: the CLI is not a channel to deliver to.
-    digest = await app.service.digest_of(subscription, args.date)
+    try:
+        digest = await app.service.digest_of(subscription, args.date)
+    except SourceUnreachable as exc:  # without a date, the newest list stored will do
+        stored = None if args.date else await app.service.stored_digest_of(subscription)
+        if stored is None:
+            raise
+        print(f"paperbot: {_unreachable(exc)}; the newest list stored follows", file=sys.stderr)
+        digest = stored
     if args.settled:
         return await _settled(app, args, subscription, digest.day)
     if args.format == "text":
@@ -316,9 +327,10 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
         )
     report.skipped = len(plan.skipped)
     print(backfill.summary_line(report))
-    for line in backfill.failure_lines(report):
+    stopped = backfill.unreachable_lines(report, plan.to_fetch)
+    for line in backfill.failure_lines(report) + stopped:
         print(line, file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.unreachable else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from bot.records.models import (
     Cadence,
     ChannelRef,
     DayList,
+    FetchAttempt,
     FetchRecord,
     Paper,
     PaperArtifacts,
@@ -340,6 +341,14 @@ class Store(
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
         """For each day from `since` to `until` (inclusive) fetched at least once, when it
         was last fetched. A backfill re-run skips the days fetched after their list closed."""
+        ...
+
+    async def record_fetch_attempt(self, attempt: FetchAttempt) -> None:
+        """Remember `attempt` as its source's latest, replacing the one before."""
+        ...
+
+    async def last_fetch_attempt(self) -> FetchAttempt | None:
+        """The latest attempt of any source, or None if none was recorded."""
         ...
 
     # -- delivery records (bot/delivery/state.py): one per (channel, cadence, day) -------

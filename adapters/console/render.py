@@ -18,7 +18,10 @@ def render_reply(reply: Reply) -> str:
     if len(reply.papers) == 1 and reply.text == reply.papers[0].title:
         parts = []  # `show` says the title as its fallback text; the card starts with it
     if reply.digest is not None:
-        parts = [render_text(reply.digest)]  # the digest's own header says what it is
+        # The digest's own header says what it is; a text of its own (the source is down,
+        # this is the newest list stored) comes first.
+        said = [] if reply.text == reply.digest.title else [reply.text]
+        parts = [*said, render_text(reply.digest)]
     elif len(reply.papers) == 1 and not reply.close_papers:
         parts.append(render_paper_text(reply.papers[0]))
     elif reply.papers:

@@ -60,13 +60,14 @@ class App:
         self.closers.clear()
 
 
-def make_sources(config: Config) -> tuple[DailySource, LookupSource]:
+def make_sources(config: Config, clock: Clock) -> tuple[DailySource, LookupSource]:
+    """The configured sources; `clock` says when one stopped answering (its breaker)."""
     if config.source == "sample":
         sample = SampleSource()
         return sample, sample
     return (
-        HuggingFaceSource(config.huggingface, config.user_agent),
-        ArxivSource(config.arxiv, config.user_agent),
+        HuggingFaceSource(config.huggingface, config.user_agent, wall_clock=clock.now),
+        ArxivSource(config.arxiv, config.user_agent, wall_clock=clock.now),
     )
 
 
@@ -82,7 +83,7 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
     if clock is None:
         clock = sample_clock() if config.source == "sample" else SystemClock()
     store = await open_store(config.database_url, read_only=read_only)
-    daily, lookup = make_sources(config)
+    daily, lookup = make_sources(config, clock)
     service = PaperService(
         store,
         daily,
@@ -94,7 +95,7 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
     closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
     artifacts = None
     if config.source != "sample":
-        artifacts = HfArtifactsSource(config.huggingface, config.user_agent)
+        artifacts = HfArtifactsSource(config.huggingface, config.user_agent, wall_clock=clock.now)
         closers.append(artifacts.aclose)
     return App(
         config=config,

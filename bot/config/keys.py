@@ -16,8 +16,24 @@ from bot.records.errors import ConfigError
 KEYS: dict[str, tuple[str, ...]] = {
     "bot": ("database_url", "source", "user_agent", "log_level"),
     "defaults": ("time", "timezone", "min_upvotes", "max_papers", "weekdays"),
-    "huggingface": ("base_url", "page_size", "sort", "timeout_s", "request_deadline_s", "retries"),
-    "arxiv": ("base_url", "min_interval_s", "timeout_s", "retries"),
+    "huggingface": (
+        "base_url",
+        "page_size",
+        "sort",
+        "timeout_s",
+        "request_deadline_s",
+        "request_budget_s",
+        "retries",
+        "cooldown_s",
+    ),
+    "arxiv": (
+        "base_url",
+        "min_interval_s",
+        "timeout_s",
+        "request_budget_s",
+        "retries",
+        "cooldown_s",
+    ),
     "delivery": (
         "day_cutoff_utc",
         "grace_hours",

@@ -41,8 +41,10 @@ class HuggingFaceConfig:
     page_size: int = 100
     sort: str = ""  # "" = the API's default order; "trending" or "publishedAt"
     timeout_s: float = 20.0  # for each connect and each read
-    request_deadline_s: float = 60.0  # for a whole request, first byte to last
+    request_deadline_s: float = 60.0  # for one attempt, first byte to last
+    request_budget_s: float = 90.0  # for a whole request: every attempt and every wait
     retries: int = 4
+    cooldown_s: float = 60.0  # after the host is unreachable, requests fail at once this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,9 @@ class ArxivConfig:
     base_url: str = "https://export.arxiv.org/api/query"
     min_interval_s: float = 3.0  # arXiv asks for at most one request every 3 s
     timeout_s: float = 30.0
+    request_budget_s: float = 90.0  # for a whole request: every attempt and every wait
     retries: int = 4
+    cooldown_s: float = 60.0  # after the host is unreachable, requests fail at once this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +215,9 @@ def _huggingface(t: _Table) -> HuggingFaceConfig:
         sort=t.choice("sort", ("", "trending", "publishedAt"), d.sort),
         timeout_s=t.number("timeout_s", d.timeout_s),
         request_deadline_s=_deadline(t, "request_deadline_s", d.request_deadline_s),
+        request_budget_s=_deadline(t, "request_budget_s", d.request_budget_s),
         retries=t.integer("retries", d.retries, low=0, high=10),
+        cooldown_s=t.number("cooldown_s", d.cooldown_s),
     )
 
 
@@ -228,7 +234,9 @@ def _arxiv(t: _Table) -> ArxivConfig:
         base_url=t.text("base_url", d.base_url),
         min_interval_s=t.number("min_interval_s", d.min_interval_s),
         timeout_s=t.number("timeout_s", d.timeout_s),
+        request_budget_s=_deadline(t, "request_budget_s", d.request_budget_s),
         retries=t.integer("retries", d.retries, low=0, high=10),
+        cooldown_s=t.number("cooldown_s", d.cooldown_s),
     )
 
 

@@ -18,11 +18,12 @@ from bot.ports import DailySource, LookupSource, Store
 from bot.records.chat import ConnectionStatus
 from bot.records.clock import Clock
 from bot.records.digest import Digest
-from bot.records.errors import SourceError
+from bot.records.errors import SourceError, StoreError
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
     DayList,
+    FetchAttempt,
     FetchRecord,
     Paper,
     SearchResults,
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # Hugging Face publishes no list on weekends: Monday morning's latest list is Friday's.
 LATEST_LIST_LOOKBACK_DAYS = 4
+# While the source is down, `today` shows the newest list stored within this many days.
+STORED_LIST_LOOKBACK_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class StatusReport:
     last_digest: str | None  # e.g. "2026-08-21: posted 7 papers"
     paused_channels: int = 0  # how many channels are paused, this one included
     connections: tuple[ConnectionStatus, ...] = ()  # platforms holding a connection
+    last_attempt: FetchAttempt | None = None  # the daily source's latest, failed or not
 
 
 class DeliveryInfo(Protocol):
@@ -123,12 +127,27 @@ class PaperService:
         return await self._fetch_day(day)
 
     async def _fetch_day(self, day: date) -> DayList:
-        papers = await self.daily.daily(day)
+        try:
+            papers = await self.daily.daily(day)
+        except SourceError as exc:
+            await self._attempted(day, str(exc))
+            raise
         if not self.store.read_only:
             await self.store.upsert_papers(papers)
             await self.store.record_fetch(day, len(papers), self.clock.now(), papers.skipped)
+            await self._attempted(day, None)
         self._lists.forget(day)
         return papers
+
+    async def _attempted(self, day: date, error: str | None) -> None:
+        """Keep this attempt for `status` (every worker's), failed or not."""
+        if self.store.read_only:
+            return
+        attempt = FetchAttempt(self.daily.name, day, self.clock.now(), error)
+        try:
+            await self.store.record_fetch_attempt(attempt)
+        except StoreError as exc:  # the fetch's own outcome matters more than its record
+            log.warning("could not record the fetch attempt for %s: %s", day, exc)
 
     async def papers_for_day(self, day: date) -> list[Paper]:
         """The stored list for `day`, fetched first if the store has none of it."""
@@ -165,6 +184,20 @@ class PaperService:
         channel = subscription.channel
         posted = await self.store.posted_paper_ids(channel) if exclude_posted else set()
         return prepared.build(day, subscription, already_posted=posted)
+
+    async def stored_digest_for(self, channel: ChannelRef) -> Digest | None:
+        """The channel's digest of the newest list the store holds (within a week), never
+        asking the source: what `today` shows while the source is down. None if none."""
+        return await self.stored_digest_of(await self.subscription_or_default(channel))
+
+    async def stored_digest_of(self, subscription: Subscription) -> Digest | None:
+        """`stored_digest_for` a subscription stored or not (the CLI's)."""
+        newest = self.covered_day()
+        for back in range(STORED_LIST_LOOKBACK_DAYS):
+            day = newest - timedelta(days=back)
+            if await self.store.papers_listed_on(day):
+                return await self.digest_of(subscription, day)
+        return None
 
     async def _latest_list(self) -> tuple[date, PreparedPapers]:
         """The newest closed day with papers, looking back over a weekend and a holiday."""
@@ -233,6 +266,7 @@ class PaperService:
             last_digest=await delivery.last_for(channel) if delivery else None,
             paused_channels=paused,
             connections=self.connections(),
+            last_attempt=await self.store.last_fetch_attempt(),
         )
 
     async def try_refresh(self, day: date) -> int | None:

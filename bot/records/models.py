@@ -238,3 +238,14 @@ class CachedArtifacts:
 
     artifacts: PaperArtifacts
     fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FetchAttempt:
+    """A source's latest attempt at a day's list: when, and why it failed (None: it did not).
+    Kept in the store, so every worker's `status` sees the same one."""
+
+    source: str
+    day: date
+    at: datetime
+    error: str | None = None

@@ -10,11 +10,13 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from bot.config.load import ArxivConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Paper
 from bot.sources.arxiv_parse import parse_feed, parse_versions
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
 from bot.text.arxiv_ids import bare_id
 
@@ -36,6 +38,7 @@ class ArxivSource:
         *,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._url = config.base_url
         throttle = Throttle(config.min_interval_s, monotonic=monotonic, sleep=sleep)
@@ -43,9 +46,15 @@ class ArxivSource:
             source=self.name,
             user_agent=user_agent,
             timeout_s=config.timeout_s,
+            budget_s=config.request_budget_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
             throttle=throttle,
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
+            monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def get(self, arxiv_id: str) -> Paper | None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import PaperArtifacts
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 from bot.sources.json_body import decode_json
 
@@ -39,6 +42,8 @@ class HfArtifactsSource:
         *,
         page: int = PAGE,
         sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._base = config.base_url.rstrip("/") + "/api/"
         self._page = page
@@ -47,8 +52,14 @@ class HfArtifactsSource:
             user_agent=user_agent,
             timeout_s=min(config.timeout_s, TIMEOUT_S),
             deadline_s=min(config.request_deadline_s, 2 * TIMEOUT_S),
+            budget_s=min(config.request_budget_s, 4 * TIMEOUT_S),
             policy=RetryPolicy(retries=1),
             sleep=sleep,
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
+            monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def artifacts(self, arxiv_id: str) -> PaperArtifacts:

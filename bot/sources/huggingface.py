@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Cadence, DayList, Paper
 from bot.schedule.cadence import Period
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
 from bot.sources.json_body import decode_json
@@ -31,7 +34,13 @@ class HuggingFaceSource:
     name = "huggingface"
 
     def __init__(
-        self, config: HuggingFaceConfig, user_agent: str, *, sleep: Sleep = asyncio.sleep
+        self,
+        config: HuggingFaceConfig,
+        user_agent: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._config = config
         self._url = config.base_url.rstrip("/") + "/api/daily_papers"
@@ -40,8 +49,14 @@ class HuggingFaceSource:
             user_agent=user_agent,
             timeout_s=config.timeout_s,
             deadline_s=config.request_deadline_s,
+            budget_s=config.request_budget_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
+            monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def daily(self, day: date) -> DayList:

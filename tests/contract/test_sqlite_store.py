@@ -58,6 +58,7 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE link_guards")  # migration 22
         conn.execute("DROP TABLE link_failures")
         conn.execute("DROP TABLE handled_requests")  # migration 21
+        conn.execute("DROP TABLE fetch_attempts")  # migration 20
         conn.execute("DROP TABLE papers_title_fts")  # migration 17
         for trigger in ("insert", "delete", "update"):
             conn.execute(f"DROP TRIGGER papers_title_fts_{trigger}")

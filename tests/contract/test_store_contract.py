@@ -19,6 +19,7 @@ from bot.ports import Store
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
+    FetchAttempt,
     FetchRecord,
     Paper,
     PostReceipt,
@@ -458,6 +459,26 @@ async def test_latest_fetches_give_each_days_last_fetch_within_the_range(store: 
         DAY: NOW + timedelta(hours=2),
     }
     assert await store.latest_fetches(DAY, DAY) == {DAY: NOW + timedelta(hours=2)}
+
+
+async def test_the_last_fetch_attempt_is_each_sources_latest_failed_or_not(
+    store_factory: StoreFactory,
+) -> None:
+    store, other_worker = await store_factory(), await store_factory()
+    assert await store.last_fetch_attempt() is None
+    refused = FetchAttempt("huggingface", DAY, NOW, "huggingface (127.0.0.1:9): refused")
+    await store.record_fetch_attempt(refused)
+    assert await other_worker.last_fetch_attempt() == refused  # workers share it
+    older = FetchAttempt("arxiv", DAY, NOW - timedelta(minutes=1), "arxiv: HTTP 503")
+    await other_worker.record_fetch_attempt(older)
+    assert await store.last_fetch_attempt() == refused  # the latest of any source
+    worked = FetchAttempt("huggingface", DAY + timedelta(days=1), NOW + timedelta(minutes=5))
+    await other_worker.record_fetch_attempt(worked)  # replaces that source's row
+    assert await store.last_fetch_attempt() == worked
+    long_error = "x" * 5000 + " é 🙂"
+    late = FetchAttempt("arxiv", DAY, NOW + timedelta(hours=1), long_error)
+    await store.record_fetch_attempt(late)
+    assert await other_worker.last_fetch_attempt() == late
 
 
 # -- opening -----------------------------------------------------------------------------

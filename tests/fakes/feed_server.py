@@ -188,6 +188,11 @@ class FakeFeed:
         return f"http://127.0.0.1:{self._port}"
 
     @property
+    def host(self) -> str:
+        """`127.0.0.1:<port>`: how errors and logs name it."""
+        return self.url.removeprefix("http://")
+
+    @property
     def arxiv_url(self) -> str:
         """The query endpoint, for ArxivConfig(base_url=...)."""
         return self.url + ARXIV_PATH

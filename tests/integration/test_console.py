@@ -225,9 +225,18 @@ def test_render_reply_several_papers_is_a_list() -> None:
 
 
 def test_render_reply_digest_uses_the_digest_renderer() -> None:
-    text = render_reply(Reply("title", digest=digest_of(paper("Digest paper"))))
-    assert text.startswith("Trending papers for Friday 21 August 2026")
+    digest = digest_of(paper("Digest paper"))
+    text = render_reply(Reply(digest.title, digest=digest))
+    assert text.startswith("Trending papers for Friday 21 August 2026\n")
+    assert text.count("Trending papers for") == 1  # the title is not said twice
     assert "1. Digest paper" in text
+
+
+def test_a_digest_replys_own_text_comes_before_it() -> None:
+    # As on Slack and Discord: `today` while the source is down says so above the list.
+    note = "Hugging Face has not answered since 09:41 UTC (connection refused)."
+    text = render_reply(Reply(note, digest=digest_of(paper("Digest paper"))))
+    assert text.startswith(note + "\nTrending papers for Friday 21 August 2026")
 
 
 def test_render_reply_drops_terminal_control_sequences() -> None:

@@ -46,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(17, "title_index"),
     Migration(18, "typo_terms"),
     Migration(19, "fetch_skipped"),
+    Migration(20, "fetch_attempts"),
     Migration(21, "handled_requests"),
     Migration(22, "link_guards"),
 )

@@ -16,6 +16,7 @@ from typing import Any
 from bot.records.models import (
     Cadence,
     ChannelRef,
+    FetchAttempt,
     FetchRecord,
     Paper,
     PostReceipt,
@@ -343,6 +344,28 @@ class PostgresStore(
             until,
         )
         return {row[0]: row[1] for row in rows}
+
+    async def record_fetch_attempt(self, attempt: FetchAttempt) -> None:
+        async with self._connection() as conn:
+            await conn.execute(
+                "INSERT INTO fetch_attempts (source, day, attempted_at, error) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (source) DO UPDATE SET day = excluded.day, "
+                "attempted_at = excluded.attempted_at, error = excluded.error",
+                attempt.source,
+                attempt.day,
+                aware(attempt.at),
+                attempt.error,
+            )
+
+    async def last_fetch_attempt(self) -> FetchAttempt | None:
+        rows = await self._fetch(
+            "SELECT source, day, attempted_at, error FROM fetch_attempts "
+            "ORDER BY attempted_at DESC, source LIMIT 1"
+        )
+        if not rows:
+            return None
+        source, day, at, error = rows[0]
+        return FetchAttempt(source, day, at, error)
 
     async def close(self) -> None:
         async with translated("PostgreSQL"):

@@ -21,6 +21,7 @@ from bot.records.errors import StoreError
 from bot.records.models import (
     Cadence,
     ChannelRef,
+    FetchAttempt,
     FetchRecord,
     Paper,
     PostReceipt,
@@ -372,6 +373,30 @@ class SqliteStore(
             (since.isoformat(), until.isoformat()),
         )
         return {date.fromisoformat(day): codec.instant_from_text(at) for day, at in rows}
+
+    async def record_fetch_attempt(self, attempt: FetchAttempt) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fetch_attempts (source, day, attempted_at, error) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET day = excluded.day, "
+                "attempted_at = excluded.attempted_at, error = excluded.error",
+                (
+                    attempt.source,
+                    attempt.day.isoformat(),
+                    codec.instant_text(attempt.at),
+                    attempt.error,
+                ),
+            )
+
+    async def last_fetch_attempt(self) -> FetchAttempt | None:
+        rows = await self._fetch(
+            "SELECT source, day, attempted_at, error FROM fetch_attempts "
+            "ORDER BY attempted_at DESC, source LIMIT 1"
+        )
+        if not rows:
+            return None
+        source, day, at, error = rows[0]
+        return FetchAttempt(source, date.fromisoformat(day), codec.instant_from_text(at), error)
 
     async def close(self) -> None:
         async with _translated():
