@@ -222,6 +222,11 @@ def _health(soak: Soak, report: Report) -> None:
     report.figures["simulated days"] = days
     report.figures["messages"] = len(_sent(soak))
     report.figures["edits"] = len(soak.slack.updates) + len(soak.discord.updates)
+    report.figures["discord refusals (not 429)"] = [
+        f"{at:%m-%d %H:%M} {method} {path} {status}"
+        for at, method, path, status in soak.discord.refused
+        if status != 429
+    ][:20]
 
 
 def _per_day(samples: list[tuple[float, int]]) -> dict[int, int]:

@@ -192,7 +192,16 @@ class SoakSlack(FakeSlackApi):
 class SoakDiscord(FakeDiscord):
     sim: SimClock | None = None
     sent: list[Sent] = field(default_factory=list)
+    refused: list[tuple[datetime, str, str, int]] = field(default_factory=list)  # 4xx/5xx
     updates: list[tuple[datetime, str, str, str]] = field(default_factory=list)
+
+    async def _answer(
+        self, method: str, path: str, body: Any, headers: dict[str, str], query: dict[str, str]
+    ) -> web.StreamResponse:
+        answer = await super()._answer(method, path, body, headers, query)
+        if answer.status >= 400 and self.sim is not None:
+            self.refused.append((self.sim.now(), method, path, answer.status))
+        return answer
 
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
         answer = super()._post_message(channel_id, body)
