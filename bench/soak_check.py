@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from bench.soak import Soak
     from bench.soak_world import Sent
 
-TITLE = re.compile(r"(Trending papers for [A-Za-z0-9 ]+[0-9]{4}|Best papers of [^\"*\\]+)")
-ARXIV = re.compile(r"pb:v:([0-9]{4}\.[0-9]{4,5})")
+TITLE = re.compile(r"Trending papers for [A-Za-z0-9 ]+[0-9]{4}|Best papers of .+")
+ARXIV = re.compile(r"(?<![0-9.])([0-9]{4}\.[0-9]{4,5})(?![0-9])")
 TRACEBACK_EXCUSED = timedelta(hours=2)  # a traceback this soon after a fault began is its own
 SETTLE_MARGIN = timedelta(hours=26)  # a post younger than this at the end is not settled yet
 END_MARGIN = timedelta(hours=3)  # occurrences this close to the end may still be in flight
@@ -84,6 +84,7 @@ async def _digests(soak: Soak, store: SqliteStore, report: Report) -> None:
     to a channel after it unsubscribed."""
     start, end = soak.args.start, soak.end - END_MARGIN
     states: Counter[str] = Counter()
+    paused = {s.channel.key for s in await store.list_subscriptions() if s.paused_reason}
     heads = defaultdict(set)
     for sent in _sent(soak):
         if sent.thread is None:
@@ -103,6 +104,9 @@ async def _digests(soak: Soak, store: SqliteStore, report: Report) -> None:
                     break
                 record = await store.get_delivery(member.channel, occurrence.day, cadence)
                 where = f"{member.channel.key} {cadence} {occurrence.day}"
+                if record is None and member.channel.key in paused:  # `status` says paused
+                    states["channel paused"] += 1
+                    continue
                 every.count(record is not None, f"{where}: no record")
                 if record is None:
                     continue
@@ -139,8 +143,8 @@ def _no_duplicates(soak: Soak, report: Report) -> None:
     """No digest title twice at the top level of a channel."""
     titles: Counter[tuple[str, str]] = Counter()
     for sent in _sent(soak):
-        if sent.thread is None and (found := TITLE.search(sent.text)):
-            titles[(sent.channel, found.group(1))] += 1
+        if sent.thread is None and TITLE.fullmatch(sent.headline):
+            titles[(sent.channel, sent.headline)] += 1
     once = report.invariants["no digest posted twice"]
     for (channel, title), n in titles.items():
         once.count(n == 1, f"{channel}: {title!r} {n} times")
@@ -150,7 +154,7 @@ def _late_additions_once(soak: Soak, report: Report) -> None:
     """A paper comes in a post's late-additions replies at most once."""
     per_post: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for sent in _sent(soak):
-        if sent.thread is not None and TITLE.search(sent.text):
+        if sent.thread is not None and TITLE.fullmatch(sent.headline):
             for arxiv_id in set(ARXIV.findall(sent.text)):
                 per_post[(sent.channel, sent.thread)][arxiv_id] += 1
     once = report.invariants["a late addition at most once per post"]

@@ -163,6 +163,7 @@ class Sent:
     message_id: str
     thread: str | None  # the message it replies to; None: top level
     text: str
+    headline: str = ""  # a digest's first line: its header block (Slack), content (Discord)
 
 
 class SoakSlack(FakeSlackApi):
@@ -177,7 +178,9 @@ class SoakSlack(FakeSlackApi):
         if answer.get("ok"):
             text = json.dumps(body, ensure_ascii=False)
             thread = body.get("thread_ts") or None
-            self.sent.append(Sent(self.clock.now(), body["channel"], answer["ts"], thread, text))
+            headline = _slack_headline(body)
+            sent = Sent(self.clock.now(), body["channel"], answer["ts"], thread, text, headline)
+            self.sent.append(sent)
         return answer
 
     def _chat_update(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -186,6 +189,16 @@ class SoakSlack(FakeSlackApi):
             text = json.dumps(body, ensure_ascii=False)
             self.updates.append((self.clock.now(), body["channel"], body["ts"], text))
         return answer
+
+
+def _slack_headline(body: dict[str, Any]) -> str:
+    blocks = body.get("blocks")
+    if isinstance(blocks, str):  # sent form-encoded
+        blocks = json.loads(blocks)
+    for block in blocks or []:
+        if block.get("type") == "header":
+            return str(block["text"]["text"])
+    return ""
 
 
 @dataclass
@@ -210,7 +223,8 @@ class SoakDiscord(FakeDiscord):
             parent = channel_id if channel_id in self.threads else None
             where = self._channel_of_thread(channel_id) if parent else channel_id
             text = json.dumps(body, ensure_ascii=False)
-            self.sent.append(Sent(self.sim.now(), where, message["id"], parent, text))
+            headline = str(body.get("content") or "").split("\n", 1)[0].strip("*")
+            self.sent.append(Sent(self.sim.now(), where, message["id"], parent, text, headline))
         return answer
 
     def _edit_message(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
