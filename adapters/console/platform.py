@@ -55,6 +55,7 @@ FAILED = "Something went wrong; it has been logged."
 
 class ConsolePlatform:
     name = "console"
+    digests_at_once = 1  # one terminal: digests print one after another
 
     def __init__(
         self,

@@ -165,6 +165,10 @@ class DiscordPlatform:
 
     # ----- ChatPlatform ----------------------------------------------------------------
 
+    @property
+    def digests_at_once(self) -> int:
+        return self.pacing.limits.digests_at_once
+
     async def post_digest(
         self,
         channel: ChannelRef,

@@ -15,11 +15,14 @@ from zoneinfo import available_timezones
 
 from bot.commands.verbs import closest, usage_error
 from bot.config.load import check_timezone, parse_time
-from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
+from bot.records.models import (
+    MAX_PAPERS_RANGE,
+    MIN_UPVOTES_RANGE,
+    Cadence,
+    ChannelSettings,
+    WeekdayPolicy,
+)
 from bot.schedule.cadence import WEEKDAY_NAMES
-
-MAX_UPVOTES = 100_000
-MAX_PAPERS = 50  # the same cap as [defaults] max_papers in the config
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +141,9 @@ def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChan
     if name == "tz":
         return replace(change, timezone=canonical_timezone(value))
     if name == "min-upvotes":
-        return replace(change, min_upvotes=_bounded_int(value, 0, MAX_UPVOTES))
+        return replace(change, min_upvotes=_bounded_int(value, *MIN_UPVOTES_RANGE))
     if name == "max":
-        return replace(change, max_papers=_bounded_int(value, 1, MAX_PAPERS))
+        return replace(change, max_papers=_bounded_int(value, *MAX_PAPERS_RANGE))
     if name == "cadence":
         cadences, weekday = parse_cadences(value)
         return replace(change, cadences=cadences, weekly_day=weekday)

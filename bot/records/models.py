@@ -138,6 +138,13 @@ class Cadence(enum.StrEnum):
     MONTHLY = "monthly"  # the last complete month's list, on the 1st
 
 
+# The ranges of the settings a channel may change, defined once: `[defaults]` in the config
+# (bot/config/load.py), `/papers settings` (bot/commands/parse_settings.py) and Discord's
+# command options (adapters/discord/commands.py) all check against these.
+MIN_UPVOTES_RANGE = (0, 100_000)
+MAX_PAPERS_RANGE = (1, 50)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSettings:
     post_time: time = time(9, 0)
