@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 ARXIV_ABS = "https://arxiv.org/abs/"
 ARXIV_PDF = "https://arxiv.org/pdf/"
@@ -166,6 +166,34 @@ class Subscription:
     settings: ChannelSettings = field(default_factory=ChannelSettings)
     paused_reason: str | None = None  # set when a platform said "stop posting here"
     created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineSample:
+    """What a run on the offline sample (`--source sample`) answers from: the days its
+    snapshot holds, and the moment its clock stands still at (it never moves on, so no
+    scheduled digest ever comes due)."""
+
+    days: tuple[date, ...]  # oldest first
+    clock_at: datetime  # aware
+
+    def days_text(self) -> str:
+        """`2024-06-13 and 2026-08-21`."""
+        shown = [d.isoformat() for d in self.days]
+        return (
+            " and ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        )
+
+    def clock_text(self) -> str:
+        """`Sat 22 Aug 2026 09:00 UTC`."""
+        return f"{self.clock_at.astimezone(UTC):%a %d %b %Y %H:%M} UTC"
+
+    def describe(self) -> str:
+        """One line for status and banners."""
+        return (
+            f"the offline sample: the lists of {self.days_text()}, on a clock stopped at "
+            f"{self.clock_text()}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
