@@ -283,6 +283,8 @@ async def _settled(
         raise UserInputError("--settled needs --format slack or --format discord")
     daily = app.service.daily
     later = daily.settled() if isinstance(daily, SampleSource) else None
+    if later is not None and day not in later.days:  # the sample settles its newest day only
+        later = None
     post = await settled_post(app.store, daily, subscription, day, later=later)
     if not post.stored:
         print(f"no stored list for {day} (paperbot fetch stores one): no rises", file=sys.stderr)

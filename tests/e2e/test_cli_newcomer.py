@@ -60,6 +60,25 @@ def test_settled_on_the_sample_shows_rises_offline(tmp_path: Path) -> None:
     assert "▲ +40 since posted" in result.stdout  # EnvHarness: 163 upvotes, 203 a day later
 
 
+def test_settled_on_a_sample_day_without_a_later_snapshot_keeps_its_papers(
+    tmp_path: Path,
+) -> None:
+    result = _paperbot(
+        tmp_path,
+        "digest",
+        "--source",
+        "sample",
+        "--format",
+        "slack",
+        "--settled",
+        "--date",
+        "2024-06-13",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no stored list for 2024-06-13" in result.stderr  # as before: no rises to show
+    assert len(json.loads(result.stdout)["edits"]) >= 1
+
+
 def test_the_console_shows_warnings_only_between_the_lines(tmp_path: Path) -> None:
     result = _paperbot(
         tmp_path, "run", "--console", "--source", "sample", stdin="/papers today\nquit\n"

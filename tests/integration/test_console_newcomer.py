@@ -34,7 +34,10 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 async def test_the_banner_names_the_channel_and_the_sample(app: App) -> None:
     printed = await session(app, "quit")
     assert printed[1] == "You are in channel console (`channel` lists them)."
-    assert printed[2] == f"Papers come from {SAMPLE_LINE}."
+    assert printed[2] == (
+        f"Papers come from {SAMPLE_LINE}: no digest comes due on a schedule; /papers today "
+        "shows one."
+    )
 
 
 async def test_status_on_the_sample_promises_no_scheduled_digest(app: App) -> None:
