@@ -60,7 +60,7 @@ HINT = (
 )
 FAILED = "Something went wrong; it has been logged."
 IN_CHANNEL = "You are in channel {} (`channel` lists them)."  # the banner's second line
-SAMPLE_STANDS_STILL = "no digest comes due on a schedule; /papers today shows one."
+SAMPLE_STANDS_STILL = "No digest comes due on a schedule; /papers today shows one."
 
 
 class ConsolePlatform:
@@ -172,7 +172,7 @@ class ConsolePlatform:
         """BANNER, the channel the console speaks in, and the sample it answers from."""
         lines = [BANNER, IN_CHANNEL.format(self.channel.channel_id)]
         if self._sample is not None:
-            lines.append(f"Papers come from {self._sample.describe()}: {SAMPLE_STANDS_STILL}")
+            lines.append(f"Papers come from {self._sample.describe()}. {SAMPLE_STANDS_STILL}")
         return "\n".join(lines)
 
     async def stop(self) -> None:

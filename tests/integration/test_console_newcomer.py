@@ -35,7 +35,7 @@ async def test_the_banner_names_the_channel_and_the_sample(app: App) -> None:
     printed = await session(app, "quit")
     assert printed[1] == "You are in channel console (`channel` lists them)."
     assert printed[2] == (
-        f"Papers come from {SAMPLE_LINE}: no digest comes due on a schedule; /papers today "
+        f"Papers come from {SAMPLE_LINE}. No digest comes due on a schedule; /papers today "
         "shows one."
     )
 
