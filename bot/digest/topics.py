@@ -152,6 +152,9 @@ def _make_topic(raw: _RawTopic) -> Topic:
     if raw.prefix:
         kind = PREFIXES[raw.prefix]
         return Topic(kind, value if kind is TopicKind.AUTHOR else _normal(value))
+    if not raw.quoted and value.casefold() == "all":
+        # `unsubscribe all` stops the digests: a topic `all` could never be dropped alone.
+        raise UserInputError('`all` alone is no topic (it stops the digests); quote it: "all"')
     return Topic(TopicKind.PHRASE if raw.quoted else TopicKind.TERM, _normal(value))
 
 
