@@ -19,13 +19,11 @@ from bot.commands.verbs import VERBS, closest, usage_error
 from bot.records.errors import UserInputError
 from bot.storage.search.search_plan import ParsedQuery, parse_query
 from bot.text.arxiv_ids import parse_arxiv_id
-from bot.text.input_text import refuse_control_characters
+from bot.text.input_text import plain_quotes, refuse_control_characters
 
 MAX_QUERY_CHARS = 300
 SLOW_VERBS = frozenset({"today", "search", "show", "status", "similar"})
 
-# Phones and macOS turn " into curly quotes; treat them all as the plain double quote.
-_CURLY_DOUBLE = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"'})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -106,7 +104,7 @@ Command = (
 
 
 def normalize_quotes(text: str) -> str:
-    return text.translate(_CURLY_DOUBLE)
+    return plain_quotes(text)
 
 
 def split_words(text: str) -> Words:

@@ -38,6 +38,7 @@ def _accepted(text: str) -> tuple[Topic, ...]:
 @example('gpt-4o,author:",kw:diffusion,author:",AUTHOR:X')  # the report's case
 @example('-",a"')
 @example('kw:"a,b"')
+@example("\u201fauthor:")  # a curly quote the topic parser once kept and commands did not
 def test_a_shown_topic_parses_back_to_itself(text: str) -> None:
     topics = _accepted(text)
     for topic in topics:
