@@ -234,7 +234,7 @@ def read_search(text: str) -> Search | Show:
 def _nothing_to_search(plan: ParsedQuery) -> str:
     """Why a query with no word to look for is refused: run as it stood, exclusions alone
     matched nothing in the store and then reached arXiv as words to find."""
-    if plan.excluded and not plan.filters:
+    if plan.only_excludes:
         return "Only exclusions (-word) leave nothing to search: add a word to search for."
     if plan.filters:
         return "org: only narrows a search: add a word to search for."

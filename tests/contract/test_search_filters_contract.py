@@ -43,6 +43,9 @@ PAPERS = [
         ai_keywords=("tool use",),
     ),
     paper("2405.04004", "Diffusion of agents", "Agents spread.", authors=("Chengsong Huang",)),
+    # Names that an English stemmer changes ("Jones" -> "jone", "Charles" -> "charl"): the
+    # index holds names as written.
+    paper("2405.04005", "Planning agents", "Plans.", authors=("Charles Jones", "Thomas Rees")),
 ]
 
 
@@ -66,6 +69,9 @@ async def service(store: Store) -> PaperService:
         ('agents kw:"reinforcement learning"', {"2405.04001"}),  # not 04003's abstract
         ('kw:"tool use"', {"2405.04003"}),
         ('author:"Grace Hopper"', set()),
+        ('author:"Charles Jones"', {"2405.04005"}),
+        ("planning author:jones", {"2405.04005"}),
+        ("agents author:Rees", {"2405.04005"}),
     ],
 )
 async def test_search_filters_mean_what_topics_mean(

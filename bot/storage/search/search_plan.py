@@ -59,6 +59,7 @@ class ParsedQuery:
     # also required words or a phrase (the index holds authors and keywords), which finds
     # the candidates; the exact test, as topics match, is the service's (bot.digest).
     filters: tuple[tuple[str, str], ...] = ()
+    author_runs: tuple[tuple[str, ...], ...] = ()  # author: names' words, as in words/phrases
 
     @property
     def run(self) -> tuple[str, ...]:
@@ -119,6 +120,7 @@ def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
     typed: list[str] = []
     filters: list[tuple[str, str]] = []
     named: list[str] = []  # single words of author: and kw: filters
+    authors: list[tuple[str, ...]] = []
     for match in _PART.finditer(text):
         quoted = match.group("phrase") is not None
         raw = match.group("phrase" if quoted else "word") or ""
@@ -130,6 +132,8 @@ def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
             filters.append((field, " ".join(raw.split())))
             if field == "org":  # organizations are not indexed: org: only filters
                 continue
+            if field == "author":
+                authors.append(found)
             if len(found) > 1:
                 phrases.append(found)
             else:
@@ -149,6 +153,7 @@ def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
         excluded=tuple(dict.fromkeys(excluded))[:MAX_TOKENS],
         typed=tuple(typed[: MAX_TOKENS * 2]),
         filters=tuple(dict.fromkeys(filters))[:MAX_TOKENS],
+        author_runs=tuple(dict.fromkeys(authors)),
     )
 
 
