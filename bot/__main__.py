@@ -26,6 +26,7 @@ from bot.app.bootstrap import (
     preview_digest,
     preview_settled,
 )
+from bot.commands.parse import Show, read_search
 from bot.commands.wording import no_paper_text, search_reply
 from bot.config.load import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
@@ -284,7 +285,10 @@ async def _settled(
 
 
 async def _search(app: App, args: argparse.Namespace) -> int:
-    query = " ".join(args.query)
+    request = read_search(" ".join(args.query))  # as `/papers search` reads it
+    if isinstance(request, Show):
+        return await _show_paper(app, request.arxiv_id)
+    query = request.query
     reply = search_reply(query, await app.service.search(query, args.limit))
     print(reply.text)
     if reply.papers:
@@ -300,6 +304,10 @@ async def _show(app: App, args: argparse.Namespace) -> int:
         arxiv_id = parse_arxiv_id(args.paper)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
+    return await _show_paper(app, arxiv_id)
+
+
+async def _show_paper(app: App, arxiv_id: str) -> int:
     paper = await app.service.show(arxiv_id)
     if paper is None:
         print(no_paper_text(arxiv_id, app.service.lookup.name), file=sys.stderr)

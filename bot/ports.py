@@ -62,7 +62,8 @@ class LookupSource(Protocol):
         ...
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Papers matching a free-text query, best first. Raises SourceError."""
+        """Candidates for a search query (read by `parse_query`, as the stores read it), best
+        first; the caller keeps those that hold the query. Raises SourceError."""
         ...
 
     async def aclose(self) -> None: ...
@@ -287,6 +288,8 @@ class Store(
         a question's own words ("how do I ..."). Papers that match so are `exact`; papers
         found only by a relaxed reading (a typo corrected, or all words but one) are `close`.
         A query the search syntax cannot take is treated as plain words, never raised.
+        `author:`, `org:` and `kw:` filters only find candidates here (an author's or
+        keyword's words are required): the caller decides them (bot.digest.search_match).
         """
         ...
 

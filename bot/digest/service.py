@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.digest.day_lists import DayLists
 from bot.digest.prepared import PreparedPapers
+from bot.digest.search_match import holds_query, narrowed
 from bot.ports import DailySource, LookupSource, Store
 from bot.records.chat import ConnectionStatus
 from bot.records.clock import Clock
@@ -30,8 +31,17 @@ from bot.records.models import (
     Subscription,
 )
 from bot.schedule.daily import covered_day
+from bot.storage.search.search_plan import parse_query
 
 log = logging.getLogger(__name__)
+
+# A search with filters asks the store for this many times the papers it shows: the store
+# finds candidates by the names' words, and the filters (as topics match) drop some.
+FILTERED_OVERFETCH = 5
+# The look-up source is asked for this many times the papers shown, at most MAX_LOOKUP
+# (one arXiv request either way): its own matching is looser, and the query drops some.
+LOOKUP_OVERFETCH = 3
+MAX_LOOKUP = 100
 
 # Hugging Face publishes no list on weekends: Monday morning's latest list is Friday's.
 LATEST_LIST_LOOKBACK_DAYS = 4
@@ -211,15 +221,24 @@ class PaperService:
     async def search(self, query: str, limit: int = 10) -> SearchResults:
         """Search the store; when it knows nothing, ask the lookup source (arXiv).
 
-        arXiv's answers count as exact: it has its own notion of a match, not ours.
+        One reading of the query holds at every step (`parse_query`): a query with nothing
+        to look for (only exclusions) finds nothing, never "everything"; the store's papers
+        pass the author:, org: and kw: filters as topics match them; the look-up source's
+        pass the whole query (`search_match`), since its own matching is not ours. Those
+        count as exact: they hold every word.
         """
-        found = await self.store.search(query, limit)
+        plan = parse_query(query)
+        if plan.is_empty or limit < 1:
+            return SearchResults()
+        asked = limit * FILTERED_OVERFETCH if plan.filters else limit
+        found = narrowed(await self.store.search(query, asked), plan, limit)
         if found:
             return found
-        remote = await self.lookup.search(query, limit)
-        if not self.store.read_only:
-            await self.store.upsert_papers(remote)
-        return SearchResults(exact=tuple(remote))
+        remote = await self.lookup.search(query, min(limit * LOOKUP_OVERFETCH, MAX_LOOKUP))
+        kept = [paper for paper in remote if holds_query(paper, plan)][:limit]
+        if kept and not self.store.read_only:
+            await self.store.upsert_papers(kept)
+        return SearchResults(exact=tuple(kept))
 
     async def show(self, arxiv_id: str) -> Paper | None:
         """One paper: the store's copy (it has the HF counts), else arXiv's."""

@@ -137,7 +137,10 @@ class Topic:
 
     def __str__(self) -> str:
         """The canonical text a user would type to get this topic back."""
-        quoted = f'"{self.value}"' if " " in self.value else self.value
+        # Quoted whenever the parser would otherwise cut the value ("," and every space
+        # separate topics): what `topics` shows is what `unsubscribe` takes back.
+        must_quote = any(c == "," or c.isspace() for c in self.value)
+        quoted = f'"{self.value}"' if must_quote else self.value
         prefix = {
             TopicKind.TERM: "",
             TopicKind.PHRASE: "",
