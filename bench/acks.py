@@ -70,7 +70,7 @@ from bot.digest.service import PaperService
 from bot.digest.topics import parse_topics
 from bot.ports import ChatPlatform, Store
 from bot.records.clock import FixedClock
-from bot.records.models import ChannelRef, ChannelSettings, Paper, Subscription
+from bot.records.models import ChannelRef, ChannelSettings, DayList, Paper, Subscription
 from bot.storage import open_store
 from tests.fakes.discord_setup import discord_globals_restored
 from tests.fakes.rate_limits import DISCORD, SLACK, ServerLimits
@@ -91,8 +91,8 @@ class NoRemote:
 
     name = "none"
 
-    async def daily(self, day: date) -> list[Paper]:
-        return []
+    async def daily(self, day: date) -> DayList:
+        return DayList()
 
     async def get(self, arxiv_id: str) -> Paper | None:
         return None

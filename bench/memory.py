@@ -113,9 +113,10 @@ class StoredDaily:
     def __init__(self, store: Any) -> None:
         self._store = store
 
-    async def daily(self, day: date) -> list[Any]:
-        papers: list[Any] = await self._store.papers_listed_on(day)
-        return papers
+    async def daily(self, day: date) -> Any:
+        from bot.records.models import DayList  # lazily, as every bot import here
+
+        return DayList(await self._store.papers_listed_on(day))
 
     async def aclose(self) -> None:
         return None

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot import __version__
-from bot.app import backfill
+from bot.app import backfill, log_redaction
 from bot.app.bootstrap import (
     PREVIEW_FORMATS,
     App,
@@ -27,6 +27,7 @@ from bot.app.bootstrap import (
     preview_digest,
     preview_settled,
 )
+from bot.commands.parse import Show, read_search
 from bot.commands.wording import no_paper_text, search_reply
 from bot.config.load import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
@@ -55,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # response_url, tokens: out of every record, whichever library logs them
+    log_redaction.install()
     # httpx logs every request URL at INFO; keep the log for what paperbot itself does.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -66,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
     except SourceUnreachable as exc:
-        print(f"paperbot: {exc} (no network?); `--source sample` works offline", file=sys.stderr)
+        print(f"paperbot: {_unreachable(exc)}; `--source sample` works offline", file=sys.stderr)
         return 1
     except PaperbotError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
@@ -84,6 +87,10 @@ def _warnings_only_on_the_terminal() -> None:
     there shows warnings and errors only; `log_level` still rules the rest."""
     for handler in logging.getLogger().handlers:
         handler.setLevel(max(handler.level, logging.WARNING))
+
+
+def _unreachable(exc: SourceUnreachable) -> str:
+    return f"{exc.source} at {exc.host} is unreachable ({exc.cause})"
 
 
 def _quiet_stdout() -> None:
@@ -264,7 +271,14 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     if args.settled and args.date:  # before digest_of, which may store the day's list
         return await _settled(app, args, subscription, args.date)
     # A one-off subscription, never stored: the CLI is not a channel to deliver to.
-    digest = await app.service.digest_of(subscription, args.date)
+    try:
+        digest = await app.service.digest_of(subscription, args.date)
+    except SourceUnreachable as exc:  # without a date, the newest list stored will do
+        stored = None if args.date else await app.service.stored_digest_of(subscription)
+        if stored is None:
+            raise
+        print(f"paperbot: {_unreachable(exc)}; the newest list stored follows", file=sys.stderr)
+        digest = stored
     if args.settled:
         return await _settled(app, args, subscription, digest.day)
     if args.format == "text":
@@ -294,7 +308,10 @@ async def _settled(
 
 
 async def _search(app: App, args: argparse.Namespace) -> int:
-    query = " ".join(args.query)
+    request = read_search(" ".join(args.query))  # as `/papers search` reads it
+    if isinstance(request, Show):
+        return await _show_paper(app, request.arxiv_id)
+    query = request.query
     reply = search_reply(query, await app.service.search(query, args.limit))
     print(reply.text)
     if reply.papers:
@@ -310,6 +327,10 @@ async def _show(app: App, args: argparse.Namespace) -> int:
         arxiv_id = parse_arxiv_id(args.paper)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
+    return await _show_paper(app, arxiv_id)
+
+
+async def _show_paper(app: App, arxiv_id: str) -> int:
     paper = await app.service.show(arxiv_id)
     if paper is None:
         print(no_paper_text(arxiv_id, app.service.lookup.name), file=sys.stderr)
@@ -337,9 +358,10 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
         )
     report.skipped = len(plan.skipped)
     print(backfill.summary_line(report))
-    for line in backfill.failure_lines(report):
+    stopped = backfill.unreachable_lines(report, plan.to_fetch)
+    for line in backfill.failure_lines(report) + stopped:
         print(line, file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.unreachable else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

@@ -26,6 +26,9 @@ from bot.records.models import (
     CachedArtifacts,
     Cadence,
     ChannelRef,
+    DayList,
+    FetchAttempt,
+    FetchRecord,
     Paper,
     PaperArtifacts,
     PostReceipt,
@@ -41,8 +44,9 @@ class DailySource(Protocol):
 
     name: str
 
-    async def daily(self, day: date) -> list[Paper]:
-        """The papers listed on `day`, de-duplicated on arXiv id. Raises SourceError."""
+    async def daily(self, day: date) -> DayList:
+        """The papers listed on `day`, de-duplicated on arXiv id, with how many items the
+        source sent that could not be read (skipped). Raises SourceError."""
         ...
 
     async def aclose(self) -> None: ...
@@ -58,7 +62,8 @@ class LookupSource(Protocol):
         ...
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Papers matching a free-text query, best first. Raises SourceError."""
+        """Candidates for a search query (read by `parse_query`, as the stores read it), best
+        first; the caller keeps those that hold the query. Raises SourceError."""
         ...
 
     async def aclose(self) -> None: ...
@@ -119,9 +124,12 @@ class LinkStore(Protocol):
         now: datetime,
         new_group: str,
     ) -> JoinResult:
-        """In one transaction: use up the code (once, whatever the outcome), and if it is
-        good, put the joining channel in the inviter's group (`new_group` if it has none),
-        with the inviter's settings and topics and both channels' votes pooled."""
+        """In one transaction: refuse at once (LOCKED) while the joining channel or its
+        workspace is locked; count a code that is not one against both (the one too many
+        locks them: `JoinResult.lock`, bot/records/links.py); keep a good code that this
+        channel may not use (KEEPS_CODE), else use it up; and if it joins, put the joining
+        channel in the inviter's group (`new_group` if it has none), with the inviter's
+        settings and topics and both channels' votes pooled."""
         ...
 
     async def unlink(self, channel_key: str) -> bool:
@@ -239,7 +247,23 @@ class ArtifactStore(Protocol):
         ...
 
 
-class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Protocol):
+class RequestStore(Protocol):
+    """Requests from chat platforms already handled, by key (bot/chat/replays.py): a
+    replayed request is recognised, across processes sharing the store. Raises StoreError."""
+
+    async def remember_request(self, key: str, at: datetime, since: datetime) -> bool:
+        """Atomically: False when `key` was handled at or after `since` (a replay); else
+        remember it as handled `at` and return True."""
+        ...
+
+    async def forget_requests(self, before: datetime) -> int:
+        """Forget the requests handled before `before`; returns how many."""
+        ...
+
+
+class Store(
+    VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, RequestStore, Protocol
+):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
     read_only: bool  # opened for reading only (`open_store(read_only=True)`): writes raise
@@ -264,6 +288,8 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
         a question's own words ("how do I ..."). Papers that match so are `exact`; papers
         found only by a relaxed reading (a typo corrected, or all words but one) are `close`.
         A query the search syntax cannot take is treated as plain words, never raised.
+        `author:`, `org:` and `kw:` filters only find candidates here (an author's or
+        keyword's words are required): the caller decides them (bot.digest.search_match).
         """
         ...
 
@@ -277,7 +303,10 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
 
     async def save_subscription(self, subscription: Subscription) -> None: ...
 
-    async def delete_subscription(self, channel: ChannelRef) -> None: ...
+    async def delete_subscription(self, channel: ChannelRef) -> None:
+        """Stop the channel's digests. A linked channel first leaves its group as `unlink`
+        does (the others keep theirs, linked among themselves if two or more remain)."""
+        ...
 
     async def list_subscriptions(self) -> list[Subscription]: ...
 
@@ -303,17 +332,26 @@ class Store(VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, Pro
         posted there twice by one cadence; a weekly digest may repeat a daily one's)."""
         ...
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
-        """Remember that the list for `day` was fetched at `at` with `count` papers."""
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
+        """Remember that the list for `day` was fetched at `at` with `count` papers stored
+        and `skipped` items the source sent that could not be read."""
         ...
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
-        """The most recent fetch: (day, count, at), or None if never fetched."""
+    async def last_fetch(self) -> FetchRecord | None:
+        """The most recent fetch, or None if never fetched."""
         ...
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
         """For each day from `since` to `until` (inclusive) fetched at least once, when it
         was last fetched. A backfill re-run skips the days fetched after their list closed."""
+        ...
+
+    async def record_fetch_attempt(self, attempt: FetchAttempt) -> None:
+        """Remember `attempt` as its source's latest, replacing the one before."""
+        ...
+
+    async def last_fetch_attempt(self) -> FetchAttempt | None:
+        """The latest attempt of any source, or None if none was recorded."""
         ...
 
     # -- delivery records (bot/delivery/state.py): one per (channel, cadence, day) -------
@@ -378,6 +416,9 @@ ClickHandler = Callable[[Click], Awaitable[ClickAnswer]]
 # A channel's 👍 counts for some papers, shown as a digest is posted
 # (bot.commands.clicks.VoteService.counts).
 VoteCounts = Callable[[ChannelRef, Sequence[str]], Awaitable[Mapping[str, int]]]
+# A request's key (a platform's own id for it) to True the first time it is seen, False for
+# a replay (bot.chat.replays.ReplayGuard.first_time).
+FirstTime = Callable[[str], Awaitable[bool]]
 
 
 class ChatPlatform(Protocol):

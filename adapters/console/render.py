@@ -16,7 +16,10 @@ def render_reply(reply: Reply) -> str:
     """The whole answer: its text, then the digest or the papers it carries."""
     parts = [("Error: " if reply.is_error else "") + reply.text] if reply.text else []
     if reply.digest is not None:
-        parts = [render_text(reply.digest)]  # the digest's own header says what it is
+        # The digest's own header says what it is; a text of its own (the source is down,
+        # this is the newest list stored) comes first.
+        said = [] if reply.text == reply.digest.title else [reply.text]
+        parts = [*said, render_text(reply.digest)]
     elif is_one_paper(reply):
         parts = [render_paper_text(reply.papers[0])]  # the card starts with the title
     elif reply.papers:

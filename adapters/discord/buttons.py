@@ -28,7 +28,7 @@ from bot.chat.buttons import (
     parse_button_id,
     vote_label,
 )
-from bot.ports import ClickHandler
+from bot.ports import ClickHandler, FirstTime
 from bot.records.chat import Click
 from bot.records.models import HF_PAPERS, ChannelRef
 
@@ -84,8 +84,21 @@ def updated_view(message: discord.Message, custom_id: str, count: int) -> discor
     return view
 
 
-def paper_button_type(clicks: ClickHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
-    """The DynamicItem class answering our buttons' clicks through `clicks`."""
+def interaction_key(interaction: Interaction) -> str:
+    """What makes an interaction unique: Discord's id for it (for the replay guard)."""
+    return f"discord-interaction:{interaction.id}"
+
+
+async def always_new(key: str) -> bool:
+    """No replay guard (tests, previews): every interaction is handled."""
+    return True
+
+
+def paper_button_type(
+    clicks: ClickHandler, first_time: FirstTime = always_new
+) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The DynamicItem class answering our buttons' clicks through `clicks`; a click
+    delivered again (`first_time` says so) does nothing."""
 
     class PaperButton(
         discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(BUTTON_ID_PATTERN)
@@ -98,6 +111,9 @@ def paper_button_type(clicks: ClickHandler) -> type[discord.ui.DynamicItem[disco
             return cls(button)
 
         async def callback(self, interaction: Interaction) -> None:
+            if not await first_time(interaction_key(interaction)):
+                log.info("Discord: ignored a click already handled")
+                return
             await answer_click(interaction, clicks, str(self.item.custom_id))
 
     return PaperButton

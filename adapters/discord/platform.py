@@ -23,7 +23,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.buckets import amortise_sweeps
-from adapters.discord.buttons import paper_button_type
+from adapters.discord.buttons import always_new, interaction_key, paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
@@ -39,12 +39,12 @@ from adapters.discord.render import (
 )
 from adapters.discord.replies import post_thread_reply
 from adapters.discord.threads import NO_THREAD_NOTE, ThreadRefused, post_details
-from bot.chat.connection import Backoff, ConnectionTracker
+from bot.chat.connection import Backoff
 from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
 from bot.commands.clicks import digest_counts
 from bot.config.load import DiscordConfig
-from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.ports import ClickHandler, CommandHandler, FirstTime, VoteCounts
 from bot.records.chat import (
     CommandContext,
     ConnectionStatus,
@@ -120,6 +120,7 @@ class DiscordPlatform:
         backoff: Backoff | None = None,
         vote_counts: VoteCounts | None = None,
         pacing: DiscordPacing | None = None,
+        first_time: FirstTime | None = None,
     ) -> None:
         if not config.token:
             raise ConfigError("[discord] token_env must name a variable holding the bot token")
@@ -132,7 +133,10 @@ class DiscordPlatform:
         # the global and per-channel limits, waited for before each send (pacing.py)
         self.pacing = pacing or DiscordPacing(sleep=sleep)
         self._handler: CommandHandler | None = None
+        # an interaction delivered again is handled once (bot/chat/replays.py)
+        self._first_time = first_time or always_new
         self._login_lock = asyncio.Lock()
+        self._prepare_lock = asyncio.Lock()  # shards prepare side by side: one syncs
         self._logged_in = False
         self._synced = False
         self._connected = asyncio.Event()
@@ -141,27 +145,30 @@ class DiscordPlatform:
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.client = _make_client(config, guild_ready_timeout, self.pacing)
         amortise_sweeps(self.client.http)  # discord.py's bucket sweep, O(1) per bucket
-        self._tracker = ConnectionTracker(PLATFORM, self._clock)
-        self._gateway = GatewayLoop(
-            self.client, tracker=self._tracker, sleep=sleep, backoff=backoff
-        )
+        self._gateway = GatewayLoop(self.client, clock=self._clock, sleep=sleep, backoff=backoff)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         group = build_papers_group(self._run, self._channel_topics, managers_only=managers_only)
         self.tree.add_command(group)
         if clicks is not None:  # 👍 and 🔖, also on messages posted before a restart
-            self.client.add_dynamic_items(paper_button_type(clicks))
+            self.client.add_dynamic_items(paper_button_type(clicks, self._first_time))
         if config.dev_guild_id is not None:
             self.tree.copy_global_to(guild=discord.Object(config.dev_guild_id))
 
-        async def on_connect() -> None:
+        async def on_connect() -> None:  # a sharded client sends both this and the next
             self._gateway.session_up()
             self._connected.set()
+
+        async def on_shard_connect(shard_id: int) -> None:
+            self._gateway.session_up(shard_id)
 
         async def on_resumed() -> None:
             self._gateway.session_up()
 
-        self.client.event(on_connect)
-        self.client.event(on_resumed)
+        async def on_shard_resumed(shard_id: int) -> None:
+            self._gateway.session_up(shard_id)
+
+        for handler in (on_connect, on_shard_connect, on_resumed, on_shard_resumed):
+            self.client.event(handler)
 
     # ----- ChatPlatform ----------------------------------------------------------------
 
@@ -302,7 +309,7 @@ class DiscordPlatform:
 
     def connection(self) -> ConnectionStatus | None:
         """The gateway connection, for `/papers status`."""
-        return self._tracker.status
+        return self._gateway.status()
 
     async def stop(self) -> None:
         """Let the commands being answered finish (within `drain_timeout`), then disconnect."""
@@ -322,7 +329,7 @@ class DiscordPlatform:
         except discord.Forbidden as exc:
             raise ConfigError(
                 "Discord refused the command sync: invite the bot with the "
-                "applications.commands scope (see the README)"
+                "applications.commands scope (docs/discord.md, step 3)"
             ) from exc
         except discord.HTTPException as exc:
             raise translate(exc) from exc
@@ -333,10 +340,11 @@ class DiscordPlatform:
 
     async def _prepare(self) -> None:
         """What must succeed before the gateway: each step once, retried by the loop."""
-        await self._login()
-        if not self._synced:
-            await self.sync_commands()
-            self._synced = True
+        async with self._prepare_lock:
+            await self._login()
+            if not self._synced:
+                await self.sync_commands()
+                self._synced = True
 
     async def _login(self) -> None:
         async with self._login_lock:
@@ -380,7 +388,10 @@ class DiscordPlatform:
         if task is not None:
             self._in_flight.add(task)
         try:
-            await self._run_command(interaction, text)
+            if await self._first_time(interaction_key(interaction)):
+                await self._run_command(interaction, text)
+            else:
+                log.info("Discord: ignored an interaction already handled")
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError):
             # Too late (the 3 s window or the 15 min token passed) or Discord is down:
             # nothing more can reach the user; the log keeps the details.

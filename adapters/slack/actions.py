@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -21,9 +20,10 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.buttons import with_vote_count
-from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
+from adapters.slack.inbound import click_key
 from bot.chat.buttons import PREFIX
-from bot.ports import ClickHandler
+from bot.ports import ClickHandler, FirstTime
 from bot.records.chat import Click, ClickAnswer
 from bot.records.models import ChannelRef
 
@@ -34,9 +34,12 @@ ACTION_IDS = re.compile(rf"^{PREFIX}:")
 
 
 class ClickRouter:
-    def __init__(self, clicks: ClickHandler, client: AsyncWebClient) -> None:
+    def __init__(
+        self, clicks: ClickHandler, client: AsyncWebClient, first_time: FirstTime | None = None
+    ) -> None:
         self._clicks = clicks
         self._client = client
+        self._first_time = first_time
 
     async def on_click(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
@@ -45,6 +48,10 @@ class ClickRouter:
         click = click_of(body, action)
         if click is None:
             log.info("Slack: ignored a click without a channel or user")
+            return
+        key = click_key(body, action)
+        if key is not None and self._first_time is not None and not await self._first_time(key):
+            log.info("Slack: ignored a replayed click")  # a second toggle would undo the first
             return
         answer = await self._clicks(click)
         counted = answer.vote_count is not None and answer.arxiv_id is not None
@@ -92,7 +99,7 @@ def _text_at(body: dict[str, Any], key: str, field: str) -> str:
 async def _tell(respond: AsyncRespond, text: str) -> None:
     try:
         await respond(text=text, response_type="ephemeral", replace_original=False)
-    except SLACK_FAILURES as exc:
+    except RESPOND_FAILURES as exc:
         log.warning("Slack: response_url after a click failed: %s", type(exc).__name__)
 
 
@@ -100,24 +107,13 @@ async def _no_answer(click: Click) -> ClickAnswer:
     return ClickAnswer()
 
 
-async def drop_malformed_actions(
-    body: dict[str, Any], ack: AsyncAck, next: Callable[[], Awaitable[None]]
+def add_click_listener(
+    app: AsyncApp,
+    clicks: ClickHandler | None,
+    client: AsyncWebClient,
+    first_time: FirstTime | None = None,
 ) -> None:
-    """Ack and drop a `block_actions` payload whose actions are not what Slack sends (bolt's
-    own matching raises a TypeError on a non-string `action_id`: a forged payload)."""
-    actions = body.get("actions") if body.get("type") == "block_actions" else None
-    if actions is not None and not (
-        isinstance(actions, list)
-        and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
-    ):
-        log.info("Slack: dropped a malformed block_actions payload")
-        await ack()
-        return
-    await next()
-
-
-def add_click_listener(app: AsyncApp, clicks: ClickHandler | None, client: AsyncWebClient) -> None:
-    """Route our buttons' `block_actions` to `clicks` (acked, and ignored, without one)."""
-    router = ClickRouter(clicks or _no_answer, client)
-    app.middleware(drop_malformed_actions)
+    """Route our buttons' `block_actions` to `clicks` (acked, and ignored, without one);
+    a replayed click (`first_time` says so) is acked and does nothing."""
+    router = ClickRouter(clicks or _no_answer, client, first_time)
     app.action(ACTION_IDS)(router.on_click)

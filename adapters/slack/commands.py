@@ -3,14 +3,14 @@
 Acknowledge first (bot/commands/ack.py): an answer that needs only the command's text (help, a
 usage mistake) goes in the ack itself; every other command is acked at once (slow ones,
 such as search, with "working on it") and answered through the command's `response_url`
-once the store and, for a change, the permission look-up (`users.info`) have answered.
+once the store and, for a change, the permission look-ups (adapters/slack/permissions.py)
+have answered.
 The core decides what to say; this module only decides `can_manage` and how it is shown.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,11 +21,13 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
-from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
+from adapters.slack.inbound import command_key
+from adapters.slack.permissions import Permissions
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
 from bot.commands.handler import is_slow
-from bot.ports import ClickHandler, CommandHandler
+from bot.ports import ClickHandler, CommandHandler, FirstTime
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.models import ChannelRef
 
@@ -40,61 +42,6 @@ INVITE_HINT = (
 MAX_RESPONSES = 5  # Slack accepts at most five messages per response_url
 
 
-class Permissions:
-    """Who may change a channel's subscription: anyone when no managers are configured;
-    otherwise the listed user ids, plus workspace admins and owners when allowed.
-    """
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        managers: Sequence[str],
-        allow_workspace_admins: bool,
-        *,
-        ttl_s: float = 300.0,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._managers = frozenset(managers)
-        self._allow_admins = allow_workspace_admins
-        self._ttl_s = ttl_s
-        self._monotonic = monotonic
-        self._admins: dict[str, tuple[bool, float]] = {}  # user id -> (is admin, expires)
-
-    async def can_manage(self, user_id: str) -> bool:
-        if not self._managers or user_id in self._managers:
-            return True
-        return self._allow_admins and await self._is_admin(user_id)
-
-    def known(self, user_id: str) -> bool:
-        """`can_manage` as far as it is known without a look-up (False when it needs one)."""
-        if not self._managers or user_id in self._managers:
-            return True
-        cached = self._admins.get(user_id)
-        return (
-            self._allow_admins
-            and cached is not None
-            and cached[1] > self._monotonic()
-            and (cached[0])
-        )
-
-    async def _is_admin(self, user_id: str) -> bool:
-        now = self._monotonic()
-        cached = self._admins.get(user_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        try:
-            response = await self._client.users_info(user=user_id)
-        except SLACK_FAILURES as exc:
-            # fail closed: a refusal can be retried, a wrong change cannot be undone
-            log.warning("users.info failed for an admin check: %s", type(exc).__name__)
-            return False
-        user = response.get("user") or {}
-        admin = any(bool(user.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
-        self._admins[user_id] = (admin, now + self._ttl_s)
-        return admin
-
-
 class CommandRouter:
     """The `/papers` listener: builds the context, calls the core, acks and responds."""
 
@@ -104,15 +51,22 @@ class CommandRouter:
         permissions: Permissions,
         client: AsyncWebClient,
         slow: Callable[[str], bool] = is_slow,
+        first_time: FirstTime | None = None,
     ) -> None:
         self._handler = handler
         self._permissions = permissions
         self._client = client
         self._slow = slow
+        self._first_time = first_time or always_new
 
     async def on_papers(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
+        key = command_key(command)
+        if key is not None and not await self._first_time(key):
+            await ack()  # Slack sent it once; this copy is a replay: acknowledged, not run
+            log.info("Slack: ignored a replayed /papers command")
+            return
         text = str(command.get("text") or "").strip()
         user_id = str(command.get("user_id") or "")
         if answered_from_text(text):  # help, a usage mistake: no store, no look-up
@@ -132,12 +86,13 @@ class CommandRouter:
 
     async def _answer(self, command: dict[str, Any], text: str) -> Reply:
         user_id = str(command.get("user_id") or "")
-        if needs_manager(text):  # only a change pays for the look-up (after the ack)
-            can_manage = await self._permissions.can_manage(user_id)
+        channel_id = str(command.get("channel_id") or "")
+        if needs_manager(text):  # only a change pays for the look-ups (after the ack)
+            can_manage = await self._permissions.can_manage(user_id, channel_id)
         else:
-            can_manage = self._permissions.known(user_id)
+            can_manage = self._permissions.known(user_id, channel_id)
         ctx = CommandContext(
-            channel=ChannelRef("slack", str(command.get("channel_id") or ""), _team(command)),
+            channel=ChannelRef("slack", channel_id, _team(command)),
             user_id=user_id,
             user_name=str(command.get("user_name") or ""),
             can_manage=can_manage,
@@ -155,6 +110,11 @@ class CommandRouter:
         except SLACK_FAILURES:
             return False
         return bool((response.get("channel") or {}).get("is_member"))
+
+
+async def always_new(key: str) -> bool:
+    """No replay guard (tests, previews): every request is handled."""
+    return True
 
 
 def _team(command: dict[str, Any]) -> str:
@@ -182,7 +142,7 @@ async def _respond_all(
     for message in messages[:MAX_RESPONSES]:
         try:
             response = await respond(**payload(message, visibility))
-        except SLACK_FAILURES as exc:
+        except RESPOND_FAILURES as exc:
             log.warning("response_url failed: %s", type(exc).__name__)
             return
         if response.status_code != 200:
@@ -216,9 +176,11 @@ def build_app(
     *,
     slow: Callable[[str], bool] = is_slow,
     clicks: ClickHandler | None = None,
+    first_time: FirstTime | None = None,
 ) -> AsyncApp:
     """A bolt app routing `/papers` and our buttons' clicks; bolt verifies HTTP requests'
-    signatures and age."""
+    signatures and age; `first_time` recognises a replayed command or click
+    (bot/chat/replays.py), which is acknowledged and does nothing."""
     _quiet_token_warning()
     app = AsyncApp(
         client=client,
@@ -226,7 +188,7 @@ def build_app(
         name="paperbot",
         process_before_response=False,  # ack first, keep working after
     )
-    router = CommandRouter(handler, permissions, client, slow)
+    router = CommandRouter(handler, permissions, client, slow, first_time)
     app.command("/papers")(router.on_papers)
-    add_click_listener(app, clicks, client)
+    add_click_listener(app, clicks, client, first_time)
     return app

@@ -215,6 +215,9 @@ SLACK_FAILURES: tuple[type[Exception], ...] = (
     asyncio.TimeoutError,
     OSError,
 )
+# ...and what bolt's `respond()` raises besides: a ValueError when the request carried no
+# `response_url` (a payload Slack did not shape as it does for our buttons and commands).
+RESPOND_FAILURES: tuple[type[Exception], ...] = (*SLACK_FAILURES, ValueError)
 
 
 def translate(exc: Exception, what: str) -> PlatformError:

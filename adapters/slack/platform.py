@@ -17,7 +17,7 @@ from aiohttp import web
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.commands import Permissions, build_app
+from adapters.slack.commands import build_app
 from adapters.slack.errors import (
     POST_RATE_LIMIT_RETRIES,
     SLACK_FAILURES,
@@ -29,6 +29,7 @@ from adapters.slack.errors import (
 )
 from adapters.slack.http import build_web_app
 from adapters.slack.pacing import POST, SlackPacing
+from adapters.slack.permissions import Permissions
 from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
 from adapters.slack.preview import digest_metadata, post_body
 from adapters.slack.render import (
@@ -44,7 +45,7 @@ from bot.chat.connection import Backoff, ConnectionTracker
 from bot.chat.post_plan import PartTodo, plan_parts, unrecorded
 from bot.commands.clicks import digest_counts
 from bot.config.load import SlackConfig
-from bot.ports import ClickHandler, CommandHandler, VoteCounts
+from bot.ports import ClickHandler, CommandHandler, FirstTime, VoteCounts
 from bot.records.chat import ConnectionStatus, OnAccepted, PostedPart
 from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
@@ -93,8 +94,10 @@ class SlackPlatform:
         clicks: ClickHandler | None = None,
         vote_counts: VoteCounts | None = None,
         pacing: SlackPacing | None = None,
+        first_time: FirstTime | None = None,
     ) -> None:
         _check(config)
+        self._first_time = first_time  # a replayed command or click (bot/chat/replays.py)
         self._clicks = clicks  # 👍 and 🔖 under papers (bot/commands/clicks.py)
         self._vote_counts = vote_counts  # the counts a digest's 👍 show as it is posted
         self.config = config
@@ -291,10 +294,18 @@ class SlackPlatform:
 
         Raises ConfigError when Slack rejects a token, at start or later."""
         permissions = Permissions(
-            self.client, self.config.managers, self.config.allow_workspace_admins
+            self.client,
+            self.config.managers,
+            self.config.allow_workspace_admins,
+            self.config.allow_channel_creator,
         )
         app = build_app(
-            self.client, self.config.signing_secret, handler, permissions, clicks=self._clicks
+            self.client,
+            self.config.signing_secret,
+            handler,
+            permissions,
+            clicks=self._clicks,
+            first_time=self._first_time,
         )
         if self.config.mode == "socket":
             await self._serve_socket(app)

@@ -25,9 +25,13 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import Sleep
+from adapters.slack.inbound import problem
 from bot.chat.connection import Backoff, ConnectionTracker
 from bot.records.errors import ConfigError
 
@@ -161,7 +165,17 @@ class SocketHandler(AsyncSocketModeHandler):
         self.app = app
         self.app_token = client.app_token
         self.client = client
-        client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+        client.socket_mode_request_listeners.append(self.handle)
+
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+        """Acknowledge and drop a payload bolt could not read (adapters/slack/inbound.py),
+        in one line; pass the rest to bolt."""
+        reason = problem(req.payload) if isinstance(req.payload, dict) else "not an object"
+        if reason is not None:
+            log.info("Slack: dropped a malformed Socket Mode payload (%s)", reason)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await super().handle(client, req)  # type: ignore[arg-type]  # (bolt's annotations differ)
 
 
 def _code(exc: SlackApiError) -> str:

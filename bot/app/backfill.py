@@ -5,6 +5,9 @@ Which days to fetch is pure (`check_range`, `plan_backfill`), as is the summary;
 
 - A day that still fails after the source's retries does not end the backfill: the rest go
   on, the failed days are named at the end, and the command exits non-zero.
+- A source whose host cannot be reached (SourceUnreachable: refused, DNS, TLS, timed out
+  twice in a row) ends it at that day: every later day would fail the same way. One line
+  names the host and the cause, then the days not fetched; the command exits non-zero.
 - A re-run fetches only what is missing: a day is skipped when the store holds a fetch of it
   made after its list closed (`day_cutoff_utc` on the next day), as a closed list keeps its
   papers. A day never fetched, fetched before it closed, or whose fetch failed (a failure
@@ -16,15 +19,17 @@ Which days to fetch is pure (`check_range`, `plan_backfill`), as is the summary;
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.records.errors import SourceError, UserInputError
+from bot.records.errors import SourceError, SourceUnreachable, UserInputError
+from bot.records.models import DayList
 
 log = logging.getLogger(__name__)
 
-StoreDay = Callable[[date], Awaitable[int]]  # fetch and store one day; its number of papers
+# Fetch and store one day: its papers, and how many items could not be read.
+StoreDay = Callable[[date], Awaitable[DayList]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +44,10 @@ class BackfillReport:
     listed: list[date] = field(default_factory=list)  # fetched, with at least one paper
     empty: list[date] = field(default_factory=list)  # fetched, no list
     failed: dict[date, str] = field(default_factory=dict)  # day -> why, one line
-    skipped: int = 0
+    skipped: int = 0  # days not fetched: already fetched after their list closed
+    unreadable: int = 0  # items left out of the fetched days' lists: the source's, unreadable
+    unreachable: SourceUnreachable | None = None  # why the backfill stopped early
+    stopped_at: date | None = None  # the day it stopped at, not fetched
 
 
 def check_range(since: date, until: date, today: date) -> None:
@@ -89,19 +97,25 @@ async def run_backfill(
     *,
     on_day: Callable[[date, BackfillReport], None] | None = None,
 ) -> BackfillReport:
-    """Fetch each day in turn; a SourceError is recorded for its day and the loop goes on.
+    """Fetch each day in turn; a SourceError is recorded for its day and the loop goes on,
+    except an unreachable host, which ends it (at `stopped_at`).
     Anything else (the store failing, a config error) ends it."""
     report = BackfillReport()
     for day in days:
         if on_day is not None:
             on_day(day, report)
         try:
-            count = await store_day(day)
+            stored = await store_day(day)
+        except SourceUnreachable as exc:
+            report.unreachable, report.stopped_at = exc, day
+            break
         except SourceError as exc:
             report.failed[day] = str(exc)
             log.warning("could not fetch the list for %s: %s", day, exc)
             continue
+        count = len(stored)
         report.papers += count
+        report.unreadable += stored.skipped
         if count:
             report.listed.append(day)
             log.info("fetched %d papers listed on %s", count, day)
@@ -120,6 +134,9 @@ def summary_line(report: BackfillReport) -> str:
         )
     if report.skipped:
         parts.append(f"Skipped {_days(report.skipped)} already fetched after they closed.")
+    if report.unreadable:
+        items = "item" if report.unreadable == 1 else "items"
+        parts.append(f"Left out {report.unreadable:,} unreadable {items} (the log names the days).")
     return " ".join(parts)
 
 
@@ -132,6 +149,37 @@ def failure_lines(report: BackfillReport) -> list[str]:
         "run the same command again to fetch only what is missing:"
     )
     return [head, *(f"  {day}: {why}" for day, why in sorted(report.failed.items()))]
+
+
+def unreachable_lines(report: BackfillReport, planned: Sequence[date]) -> list[str]:
+    """Why the backfill stopped early, in one line naming the host and the cause, then the
+    days of `planned` not fetched (as runs of days); [] if it did not stop."""
+    stop, first = report.unreachable, report.stopped_at
+    if stop is None or first is None:
+        return []
+    head = (
+        f"{stop.source} at {stop.host} is unreachable ({stop.cause}): "
+        f"stopped at {first.isoformat()}."
+    )
+    left = [day for day in planned if day >= first]
+    spans = ", ".join(_span(a, b) for a, b in _runs(left))
+    tail = f"Not fetched, {_days(len(left))}: {spans}"
+    return [head, tail + "; run the same command again once it answers."]
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs, in order."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _span(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
 def _days(n: int) -> str:

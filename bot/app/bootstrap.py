@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TextIO
 
+from bot.chat.replays import ReplayGuard
 from bot.commands.clicks import VoteService
 from bot.commands.handler import Commands
 from bot.commands.links import LinkVerbs
@@ -59,13 +60,14 @@ class App:
         self.closers.clear()
 
 
-def make_sources(config: Config) -> tuple[DailySource, LookupSource]:
+def make_sources(config: Config, clock: Clock) -> tuple[DailySource, LookupSource]:
+    """The configured sources; `clock` says when one stopped answering (its breaker)."""
     if config.source == "sample":
         sample = SampleSource()
         return sample, sample
     return (
-        HuggingFaceSource(config.huggingface, config.user_agent),
-        ArxivSource(config.arxiv, config.user_agent),
+        HuggingFaceSource(config.huggingface, config.user_agent, wall_clock=clock.now),
+        ArxivSource(config.arxiv, config.user_agent, wall_clock=clock.now),
     )
 
 
@@ -89,7 +91,7 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
     if clock is None:
         clock = sample_clock() if config.source == "sample" else SystemClock()
     store = await open_store(config.database_url, read_only=read_only)
-    daily, lookup = make_sources(config)
+    daily, lookup = make_sources(config, clock)
     service = PaperService(
         store,
         daily,
@@ -109,7 +111,7 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
     closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
     artifacts = None
     if config.source != "sample":
-        artifacts = HfArtifactsSource(config.huggingface, config.user_agent)
+        artifacts = HfArtifactsSource(config.huggingface, config.user_agent, wall_clock=clock.now)
         closers.append(artifacts.aclose)
     return App(
         config=config,
@@ -128,6 +130,7 @@ def make_platforms(
     """Every enabled platform, by name. Each adapter is imported only when it is enabled."""
     platforms: dict[str, ChatPlatform] = {}
     clock = app.service.clock
+    replays = ReplayGuard(app.store, clock)  # a request handled once, by every worker
     if console_out is not None:
         from adapters.console import ConsolePlatform
 
@@ -143,7 +146,11 @@ def make_platforms(
         from adapters.slack import SlackPlatform
 
         platforms["slack"] = SlackPlatform(
-            app.config.slack, clock=clock, clicks=app.votes.click, vote_counts=app.votes.counts
+            app.config.slack,
+            clock=clock,
+            clicks=app.votes.click,
+            vote_counts=app.votes.counts,
+            first_time=replays.first_time,
         )
     if app.config.discord.enabled:
         from adapters.discord import DiscordPlatform
@@ -154,6 +161,7 @@ def make_platforms(
             clock=clock,
             clicks=app.votes.click,
             vote_counts=app.votes.counts,
+            first_time=replays.first_time,
         )
     return platforms
 

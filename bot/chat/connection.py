@@ -7,6 +7,7 @@ A platform that holds a long-lived connection (Slack's Socket Mode) owns a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -41,6 +42,17 @@ class ConnectionTracker:
 
     def _now(self) -> datetime:
         return self._clock.now()
+
+
+def overall(statuses: Sequence[ConnectionStatus], platform: str) -> ConnectionStatus:
+    """One status for a platform holding several connections (Discord's shards): the
+    first one reconnecting, else the first still connecting, else connected since the
+    last one came up."""
+    for state in (LinkState.RECONNECTING, LinkState.CONNECTING):
+        for status in statuses:
+            if status.state is state:
+                return status
+    return ConnectionStatus(platform, LinkState.CONNECTED, max(s.since for s in statuses))
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,14 +44,16 @@ from bot.commands.wording import (
     search_reply,
     settings_text,
     status_text,
+    stored_list_text,
     topics_list,
     topics_text,
+    unreachable_text,
     who,
 )
 from bot.digest.service import PaperService
 from bot.digest.topics import MAX_TOPICS, parse_topics, topic_key
 from bot.records.chat import CommandContext, Reply, Visibility
-from bot.records.errors import SourceError, UpstreamRejected, UserInputError
+from bot.records.errors import SourceError, SourceUnreachable, UpstreamRejected, UserInputError
 from bot.records.models import Subscription, Topic
 
 __all__ = ["MAX_TOPICS", "VERBS", "Commands", "is_slow"]
@@ -86,6 +88,9 @@ class Commands:
             return await self._answer(ctx, parse_command(text))
         except (UserInputError, UpstreamRejected) as exc:
             return Reply(str(exc), is_error=True)
+        except SourceUnreachable as exc:  # the breaker is open: said at once, no trace
+            log.warning("/papers %s: %s", verb_of(text), exc)
+            return Reply(unreachable_text(exc), is_error=True)
         except SourceError as exc:  # an outage, not a bug: our own short message, no trace
             log.warning("/papers %s: %s", verb_of(text), exc)
             return Reply(f"{SOURCE_DOWN} ({exc})", is_error=True)
@@ -137,7 +142,14 @@ class Commands:
         problem = self.service.why_not_closed(command.day) if command.day else None
         if problem is not None:
             raise usage_error("today", problem)
-        digest = await self.service.digest_for(ctx.channel, command.day)
+        try:
+            digest = await self.service.digest_for(ctx.channel, command.day)
+        except SourceUnreachable as exc:
+            stored = None if command.day else await self.service.stored_digest_for(ctx.channel)
+            if stored is None:
+                raise
+            log.warning("/papers today: %s; answered from the store", exc)
+            return Reply(f"{unreachable_text(exc)} {stored_list_text(stored)}", digest=stored)
         return Reply(digest.title, digest=digest)
 
     async def _search(self, query: str) -> Reply:

@@ -15,18 +15,26 @@ under the group's id (bot/commands/clicks.py `subscription_key`).
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import replace
+from datetime import datetime
 
-from bot.commands.parse import Command, ListTopics, Status
+from bot.commands.parse import Command, ListTopics, Status, Unsubscribe
 from bot.commands.parse_links import Link, Unlink
-from bot.commands.wording import require_manager, topics_text, who
+from bot.commands.wording import RESTART, require_manager, topics_text, who
 from bot.ports import Store
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import Clock
 from bot.records.errors import UserInputError
 from bot.records.links import (
     CODE_LIFETIME,
+    MAX_WRONG_CODES,
+    WRONG_CODE_WINDOW,
+    GuardKind,
     JoinOutcome,
+    JoinResult,
+    Lock,
     code_hash,
     expires_at,
     new_code,
@@ -35,13 +43,26 @@ from bot.records.links import (
 )
 from bot.records.models import ChannelRef
 
+log = logging.getLogger(__name__)
+
 _MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
+_WINDOW_MINUTES = int(WRONG_CODE_WINDOW.total_seconds() // 60)
 BAD_CODE = "That link code is wrong or was used already. Ask for a new one with /papers link."
+_STILL_GOOD = "The code is not used up."
 _REFUSALS = {
     JoinOutcome.UNKNOWN: BAD_CODE,
     JoinOutcome.EXPIRED: "That link code has expired. Ask for a new one with /papers link.",
-    JoinOutcome.SAME_CHANNEL: "That code is this channel's own; run it in the other channel.",
-    JoinOutcome.ALREADY_LINKED: "This channel is linked already; /papers unlink it first.",
+    JoinOutcome.SAME_CHANNEL: (
+        f"That code is this channel's own; run it in the other channel. {_STILL_GOOD}"
+    ),
+    JoinOutcome.SAME_PLACE: (
+        "That code is from a channel in this {place}: linking joins channels on another "
+        "platform, workspace or server. Here, join that channel, or subscribe this one to "
+        f"the same topics (/papers topics there lists them). {_STILL_GOOD}"
+    ),
+    JoinOutcome.ALREADY_LINKED: (
+        f"This channel is linked already; /papers unlink it first. {_STILL_GOOD}"
+    ),
     JoinOutcome.NOT_SUBSCRIBED: "The channel that made that code is no longer subscribed.",
 }
 _PLATFORMS = {"slack": ("Slack", "workspace"), "discord": ("Discord", "server")}
@@ -61,6 +82,8 @@ class LinkVerbs:
                 return await self._link(ctx, code)
             case Unlink():
                 return await self._unlink(ctx)
+            case Unsubscribe(None):
+                return await self._unsubscribe_linked(ctx)
         return None
 
     async def amend(self, ctx: CommandContext, command: Command, reply: Reply) -> Reply:
@@ -81,11 +104,12 @@ class LinkVerbs:
             raise UserInputError(BAD_CODE)
         if await self.store.linked_channels(ctx.channel.key):
             raise UserInputError(_REFUSALS[JoinOutcome.ALREADY_LINKED])
+        now = self.clock.now()
         result = await self.store.join_link(
-            code_hash(code), ctx.channel, ctx.user_id, self.clock.now(), new_group_id()
+            code_hash(code), ctx.channel, ctx.user_id, now, new_group_id()
         )
         if result.outcome is not JoinOutcome.JOINED or result.inviter_key is None:
-            raise UserInputError(_REFUSALS[result.outcome])
+            raise UserInputError(refusal(result, ctx.channel, now))
         subscription = await self.store.get_subscription(ctx.channel)
         text = (
             f"{who(ctx)} linked this channel with {channel_name(result.inviter_key)}: one "
@@ -115,6 +139,56 @@ class LinkVerbs:
             "topics, settings and votes; changes here no longer reach the other channels."
         )
         return Reply(text, visibility=Visibility.CHANNEL)
+
+    async def _unsubscribe_linked(self, ctx: CommandContext) -> Reply | None:
+        """`unsubscribe all` in a linked channel stops this channel only, and says so: the
+        others keep their digests (a manager here may change the shared topics, but not stop
+        a channel elsewhere that they may not even see). None when not linked: the core's."""
+        others = await self.store.linked_channels(ctx.channel.key)
+        if not others:
+            return None
+        require_manager(ctx)
+        await self.store.delete_subscription(ctx.channel)  # leaves the group first
+        they = "it keeps" if len(others) == 1 else "they keep"
+        text = (
+            f"{who(ctx)} unsubscribed this channel: no more digests here, and it is no longer "
+            f"linked. Still subscribed: {_names(others)}; {they} the shared topics and "
+            f"settings (/papers unsubscribe all there stops them). {RESTART}"
+        )
+        return Reply(text, visibility=Visibility.CHANNEL)
+
+
+def refusal(result: JoinResult, channel: ChannelRef, now: datetime) -> str:
+    """Why the join did not happen, in words; a lock also says where and for how long."""
+    if result.outcome is JoinOutcome.LOCKED and result.lock is not None:
+        log.debug("link refused: %s is locked after wrong codes", channel.key)  # no flood
+        return (
+            f"Too many wrong link codes in {_where(result.lock, channel)} lately: "
+            f"/papers link <code> is refused there for {_minutes_left(result.lock, now)}. "
+            "Check the code with whoever made it, and try again then."
+        )
+    _, place = _PLATFORMS.get(channel.platform, (channel.platform, "workspace"))
+    text = _REFUSALS[result.outcome].replace("{place}", place)
+    if result.outcome is JoinOutcome.UNKNOWN and result.lock is not None:
+        log.warning("link codes locked for %s after wrong codes", channel.key)
+        text += (
+            f" That is {MAX_WRONG_CODES} wrong codes in {_WINDOW_MINUTES} minutes: "
+            f"{_where(result.lock, channel)} may not try another for "
+            f"{_minutes_left(result.lock, now)}."
+        )
+    return text
+
+
+def _where(lock: Lock, channel: ChannelRef) -> str:
+    if lock.kind is GuardKind.CHANNEL:
+        return "this channel"
+    _, place = _PLATFORMS.get(channel.platform, (channel.platform, "workspace"))
+    return f"this {place}"
+
+
+def _minutes_left(lock: Lock, now: datetime) -> str:
+    minutes = max(1, math.ceil((lock.until - now).total_seconds() / 60))
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
 def channel_name(key: str) -> str:

@@ -72,6 +72,10 @@ SUMMARY = {
 
 
 DETAIL = {
+    "search": 'Words match in any form ("world" finds "Worlds"); a "quoted phrase" in that '
+    'order; -word or -"a phrase" excludes; author:"Name", org:name and kw:"keyword" filter '
+    "as topics do. A lone arXiv id or URL shows that paper. When the bot knows no paper, "
+    "arXiv is asked the same query.",
     "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
     'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
     "`subscribe` alone starts the plain trending list, or resumes a channel whose posting was "
@@ -79,7 +83,8 @@ DETAIL = {
     "similar": "Papers are alike when they share words that few other papers use, in their "
     "titles, keywords and abstracts; the paper itself may be one the bot has not stored.",
     "unsubscribe": "Dropping the last topic leaves the plain trending list; `unsubscribe all` "
-    "stops the digests in this channel (and forgets its settings).",
+    "stops the digests in this channel (and forgets its settings); in a linked channel it "
+    "unlinks it too, and the other channels keep theirs.",
     "settings": "time and tz set when the daily digest is posted; min-upvotes and max filter "
     "and cap it; weekdays: daily = every day, weekdays = Monday to Friday, catchup = Monday "
     "to Friday with the weekend in Monday's digest. cadence: daily, weekly (the last ISO "
@@ -98,7 +103,9 @@ DETAIL = {
     "link": "`link` alone gives you a one-time code, good for 10 minutes; `link <code>` in a "
     "channel on the other platform, workspace or server joins it to this channel's "
     "subscription: one set of topics, settings and votes, each channel posting on its own "
-    "platform. Joining replaces the joining channel's topics and settings.",
+    "platform. Joining replaces the joining channel's topics and settings. Two channels of "
+    "one workspace or server are not linked. After 5 wrong codes in 10 minutes, a channel "
+    "(and, separately, its workspace or server) may not try another for 10 minutes.",
     "unlink": "Each channel keeps a copy of the shared topics, settings and votes.",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",

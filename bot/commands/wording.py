@@ -6,18 +6,20 @@ Plain text only: each platform's renderer escapes it and adds its own markup.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
 from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
-from bot.records.errors import UserInputError
+from bot.records.digest import Digest
+from bot.records.errors import SourceUnreachable, UserInputError
 from bot.records.models import Cadence, ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
 SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."
+SOURCE_NAMES = {"huggingface": "Hugging Face", "arxiv": "arXiv"}
 NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
 RESTART = "/papers subscribe starts them again."
 SAMPLE_NEVER_DUE = (
@@ -66,6 +68,22 @@ def no_paper_text(arxiv_id: str, lookup: str) -> str:
     if lookup == "arxiv":
         return f"No paper {arxiv_id} on arXiv."
     return f"No paper {arxiv_id} from {lookup}."
+
+
+def unreachable_text(exc: SourceUnreachable) -> str:
+    """A source whose host cannot be reached: `Hugging Face has not answered since 09:41 UTC
+    (connection refused); try again in a few minutes.` (no host: that is for the log)."""
+    name = SOURCE_NAMES.get(exc.source, exc.source)
+    since = exc.since.astimezone(UTC)
+    return (
+        f"{name} has not answered since {since:%H:%M} UTC ({exc.cause}); "
+        "try again in a few minutes."
+    )
+
+
+def stored_list_text(digest: Digest) -> str:
+    """What `today` shows instead while the source is down: the newest list stored."""
+    return f"The newest list stored is {digest.day:%A %d %B %Y}'s:"
 
 
 def topics_list(topics: tuple[Topic, ...]) -> str:
@@ -130,6 +148,7 @@ def status_text(report: StatusReport, channel_key: str) -> str:
     lines = [f"Papers from {sample.describe()}."] if sample else []
     lines.append(f"Latest complete day: {report.covered_day.isoformat()}")
     lines.append(_fetch_line(report))
+    lines.extend(attempt_lines(report))
     lines.append(f"This channel's key: {channel_key} (for paperbot post-now --channel)")
     subscription = report.subscription
     if subscription is None:
@@ -160,10 +179,24 @@ def connection_text(status: ConnectionStatus, now: datetime) -> str:
 def _fetch_line(report: StatusReport) -> str:
     if report.last_fetch is None:
         return "Last fetch: never."
-    day, count, at = report.last_fetch
-    return f"Last fetch: the list for {day.isoformat()}, {count} papers, " + when_text(
-        at, "UTC", report.now
-    )
+    fetch = report.last_fetch
+    # Items the source sent that could not be read (a count past what the store holds, no
+    # title...) are left out of the list; saying how many tells the list is short, and why.
+    left_out = f" ({fetch.skipped} unreadable left out)" if fetch.skipped else ""
+    listed = f"the list for {fetch.day.isoformat()}, {fetch.papers} papers{left_out}"
+    return f"Last fetch: {listed}, " + when_text(fetch.at, "UTC", report.now)
+
+
+def attempt_lines(report: StatusReport) -> list[str]:
+    """The source's latest attempt, when it failed: `Last attempt: the list for 2026-08-21,
+    Mon 07 Dec 2026 23:40 UTC (5 min ago), failed: huggingface (...): connection refused`.
+    Nothing when it worked (the fetch line says it)."""
+    attempt = report.last_attempt
+    if attempt is None or attempt.error is None:
+        return []
+    when = when_text(attempt.at, "UTC", report.now)
+    day = attempt.day.isoformat()
+    return [f"Last attempt: the list for {day}, {when}, failed: {attempt.error}"]
 
 
 def _paused_lines(here: Subscription | None, paused_channels: int) -> list[str]:

@@ -1,7 +1,7 @@
 """Configuration: `load_config(text, environ)` is pure; reading the file is the caller's job.
 
 Secrets are never in the TOML: it names the environment variable that holds each one
-(by default the one the README documents), secret fields are kept out of reprs, and a
+(by default the one docs/configuration.md documents), secret fields are kept out of reprs, and a
 password written inside `database_url` is masked in the repr, so none reaches a log.
 Unknown tables and keys are refused (bot/config/keys.py); every error names its table.
 """
@@ -27,7 +27,7 @@ from bot.records.models import (
 )
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
-# The variables the README and config.example.toml name: exporting them is enough.
+# The variables docs/configuration.md and config.example.toml name: exporting them is enough.
 DEFAULT_SECRET_VARS = {
     "slack": {
         "bot_token_env": "SLACK_BOT_TOKEN",
@@ -46,8 +46,10 @@ class HuggingFaceConfig:
     page_size: int = 100
     sort: str = ""  # "" = the API's default order; "trending" or "publishedAt"
     timeout_s: float = 20.0  # for each connect and each read
-    request_deadline_s: float = 60.0  # for a whole request, first byte to last
+    request_deadline_s: float = 60.0  # for one attempt, first byte to last
+    request_budget_s: float = 90.0  # for a whole request: every attempt and every wait
     retries: int = 4
+    cooldown_s: float = 60.0  # after the host is unreachable, requests fail at once this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,9 @@ class ArxivConfig:
     base_url: str = "https://export.arxiv.org/api/query"
     min_interval_s: float = 3.0  # arXiv asks for at most one request every 3 s
     timeout_s: float = 30.0
+    request_budget_s: float = 90.0  # for a whole request: every attempt and every wait
     retries: int = 4
+    cooldown_s: float = 60.0  # after the host is unreachable, requests fail at once this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,11 @@ class SlackConfig:
     bot_token: str = field(default="", repr=False)
     app_token: str = field(default="", repr=False)
     signing_secret: str = field(default="", repr=False)
-    managers: tuple[str, ...] = ()  # user ids allowed to change subscriptions; () = anyone
+    # Who may change a channel besides its creator and the workspace's owners and admins
+    # (adapters/slack/permissions.py): these user ids, or everyone with ("*",).
+    managers: tuple[str, ...] = ()
     allow_workspace_admins: bool = True
+    allow_channel_creator: bool = True
     api_base_url: str = "https://slack.com/api/"
     http_port: int = 3000
     http_path: str = "/slack/events"
@@ -215,7 +222,9 @@ def _huggingface(t: _Table) -> HuggingFaceConfig:
         sort=t.choice("sort", ("", "trending", "publishedAt"), d.sort),
         timeout_s=t.number("timeout_s", d.timeout_s),
         request_deadline_s=_deadline(t, "request_deadline_s", d.request_deadline_s),
+        request_budget_s=_deadline(t, "request_budget_s", d.request_budget_s),
         retries=t.integer("retries", d.retries, low=0, high=10),
+        cooldown_s=t.number("cooldown_s", d.cooldown_s),
     )
 
 
@@ -232,7 +241,9 @@ def _arxiv(t: _Table) -> ArxivConfig:
         base_url=t.text("base_url", d.base_url),
         min_interval_s=t.number("min_interval_s", d.min_interval_s),
         timeout_s=t.number("timeout_s", d.timeout_s),
+        request_budget_s=_deadline(t, "request_budget_s", d.request_budget_s),
         retries=t.integer("retries", d.retries, low=0, high=10),
+        cooldown_s=t.number("cooldown_s", d.cooldown_s),
     )
 
 
@@ -250,6 +261,7 @@ def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
         mode=mode,
         managers=tuple(t.text_list("managers")),
         allow_workspace_admins=t.flag("allow_workspace_admins", d.allow_workspace_admins),
+        allow_channel_creator=t.flag("allow_channel_creator", d.allow_channel_creator),
         api_base_url=t.text("api_base_url", d.api_base_url),
         http_port=t.integer("http_port", d.http_port, low=1, high=65535),
         http_path=t.text("http_path", d.http_path),

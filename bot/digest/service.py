@@ -14,37 +14,53 @@ from typing import Protocol
 
 from bot.digest.day_lists import DayLists
 from bot.digest.prepared import PreparedPapers
+from bot.digest.search_match import holds_query, narrowed
 from bot.ports import DailySource, LookupSource, Store
 from bot.records.chat import ConnectionStatus
 from bot.records.clock import Clock
 from bot.records.digest import Digest
-from bot.records.errors import SourceError
+from bot.records.errors import SourceError, StoreError
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
+    DayList,
+    FetchAttempt,
+    FetchRecord,
     OfflineSample,
     Paper,
     SearchResults,
     Subscription,
 )
 from bot.schedule.daily import covered_day
+from bot.storage.search.search_plan import parse_query
 
 log = logging.getLogger(__name__)
 
+# A search with filters asks the store for this many times the papers it shows: the store
+# finds candidates by the names' words, and the filters (as topics match) drop some.
+FILTERED_OVERFETCH = 5
+# The look-up source is asked for this many times the papers shown, at most MAX_LOOKUP
+# (one arXiv request either way): its own matching is looser, and the query drops some.
+LOOKUP_OVERFETCH = 3
+MAX_LOOKUP = 100
+
 # Hugging Face publishes no list on weekends: Monday morning's latest list is Friday's.
 LATEST_LIST_LOOKBACK_DAYS = 4
+# While the source is down, `today` shows the newest list stored within this many days.
+STORED_LIST_LOOKBACK_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
     now: datetime
     covered_day: date
-    last_fetch: tuple[date, int, datetime] | None  # (day, papers, when)
+    last_fetch: FetchRecord | None
     subscription: Subscription | None  # this channel's; None if never subscribed
     next_digest_at: datetime | None  # this channel's next post, aware
     last_digest: str | None  # e.g. "2026-08-21: posted 7 papers"
     paused_channels: int = 0  # how many channels are paused, this one included
     connections: tuple[ConnectionStatus, ...] = ()  # platforms holding a connection
+    last_attempt: FetchAttempt | None = None  # the daily source's latest, failed or not
     sample: OfflineSample | None = None  # the run answers from the offline sample
 
 
@@ -123,22 +139,38 @@ class PaperService:
 
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
-        count = await self.store_day(day)
+        count = len(await self.store_day(day))
         log.info("fetched %d papers listed on %s from %s", count, day, self.daily.name)
         return count
 
-    async def store_day(self, day: date) -> int:
+    async def store_day(self, day: date) -> DayList:
         """`refresh_day` without its log line: a backfill sums up its empty days at the end.
-        A read-only store (a reading command) keeps nothing."""
-        return len(await self._fetch_day(day))
+        A read-only store (a reading command) keeps nothing. The day's papers, and how many
+        items the source sent that could not be read (left out, and counted in the fetch)."""
+        return await self._fetch_day(day)
 
-    async def _fetch_day(self, day: date) -> list[Paper]:
-        papers = await self.daily.daily(day)
+    async def _fetch_day(self, day: date) -> DayList:
+        try:
+            papers = await self.daily.daily(day)
+        except SourceError as exc:
+            await self._attempted(day, str(exc))
+            raise
         if not self.store.read_only:
             await self.store.upsert_papers(papers)
-            await self.store.record_fetch(day, len(papers), self.clock.now())
+            await self.store.record_fetch(day, len(papers), self.clock.now(), papers.skipped)
+            await self._attempted(day, None)
         self._lists.forget(day)
         return papers
+
+    async def _attempted(self, day: date, error: str | None) -> None:
+        """Keep this attempt for `status` (every worker's), failed or not."""
+        if self.store.read_only:
+            return
+        attempt = FetchAttempt(self.daily.name, day, self.clock.now(), error)
+        try:
+            await self.store.record_fetch_attempt(attempt)
+        except StoreError as exc:  # the fetch's own outcome matters more than its record
+            log.warning("could not record the fetch attempt for %s: %s", day, exc)
 
     async def papers_for_day(self, day: date) -> list[Paper]:
         """The stored list for `day`, fetched first if the store has none of it."""
@@ -176,6 +208,20 @@ class PaperService:
         posted = await self.store.posted_paper_ids(channel) if exclude_posted else set()
         return prepared.build(day, subscription, already_posted=posted)
 
+    async def stored_digest_for(self, channel: ChannelRef) -> Digest | None:
+        """The channel's digest of the newest list the store holds (within a week), never
+        asking the source: what `today` shows while the source is down. None if none."""
+        return await self.stored_digest_of(await self.subscription_or_default(channel))
+
+    async def stored_digest_of(self, subscription: Subscription) -> Digest | None:
+        """`stored_digest_for` a subscription stored or not (the CLI's)."""
+        newest = self.covered_day()
+        for back in range(STORED_LIST_LOOKBACK_DAYS):
+            day = newest - timedelta(days=back)
+            if await self.store.papers_listed_on(day):
+                return await self.digest_of(subscription, day)
+        return None
+
     async def _latest_list(self) -> tuple[date, PreparedPapers]:
         """The newest closed day with papers, looking back over a weekend and a holiday."""
         newest = self.covered_day()
@@ -188,15 +234,24 @@ class PaperService:
     async def search(self, query: str, limit: int = 10) -> SearchResults:
         """Search the store; when it knows nothing, ask the lookup source (arXiv).
 
-        arXiv's answers count as exact: it has its own notion of a match, not ours.
+        One reading of the query holds at every step (`parse_query`): a query with nothing
+        to look for (only exclusions) finds nothing, never "everything"; the store's papers
+        pass the author:, org: and kw: filters as topics match them; the look-up source's
+        pass the whole query (`search_match`), since its own matching is not ours. Those
+        count as exact: they hold every word.
         """
-        found = await self.store.search(query, limit)
+        plan = parse_query(query)
+        if plan.is_empty or limit < 1:
+            return SearchResults()
+        asked = limit * FILTERED_OVERFETCH if plan.filters else limit
+        found = narrowed(await self.store.search(query, asked), plan, limit)
         if found:
             return found
-        remote = await self.lookup.search(query, limit)
-        if not self.store.read_only:
-            await self.store.upsert_papers(remote)
-        return SearchResults(exact=tuple(remote))
+        remote = await self.lookup.search(query, min(limit * LOOKUP_OVERFETCH, MAX_LOOKUP))
+        kept = [paper for paper in remote if holds_query(paper, plan)][:limit]
+        if kept and not self.store.read_only:
+            await self.store.upsert_papers(kept)
+        return SearchResults(exact=tuple(kept))
 
     async def show(self, arxiv_id: str) -> Paper | None:
         """One paper: the store's copy (it has the HF counts), else arXiv's."""
@@ -243,6 +298,7 @@ class PaperService:
             last_digest=await delivery.last_for(channel) if delivery else None,
             paused_channels=paused,
             connections=self.connections(),
+            last_attempt=await self.store.last_fetch_attempt(),
             sample=self.sample,
         )
 

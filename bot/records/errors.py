@@ -5,7 +5,8 @@
     ├── UserInputError           a chat user's mistake; the message is safe to show them
     ├── SourceError              a paper source failed
     │   ├── SourceUnavailable    network error, timeout, 5xx or 429 after retries
-    │   │   └── SourceUnreachable    the host name does not resolve (offline?): not retried
+    │   │   └── SourceUnreachable    the host cannot be reached (refused, DNS, TLS, timed out
+    │   │                            twice in a row): not retried; the source's breaker is open
     │   ├── MalformedResponse    the body was not what the API documents
     │   └── UpstreamRejected     the API answered with an error of its own ("arXiv says: ...")
     ├── StoreError               the database failed or was inconsistent
@@ -24,6 +25,8 @@ there and its traceback in the log.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 
 class PaperbotError(Exception):
@@ -47,8 +50,33 @@ class SourceUnavailable(SourceError):
 
 
 class SourceUnreachable(SourceUnavailable):
-    """The source's host name cannot be resolved: no network, or no DNS. Retrying would
-    only make the user wait for the same answer."""
+    """The source's host cannot be reached: the connection was refused, the name does not
+    resolve, the TLS handshake failed, or it timed out twice in a row. Retrying would only
+    make the user wait for the same answer, so the source's circuit breaker
+    (bot/sources/breaker.py) fails its next requests at once for a while.
+
+    `source` and `host` name it, `cause` says why in a few words, `since` is when it
+    stopped answering (aware), and `still_down` is True when no request was even tried
+    (the breaker was open)."""
+
+    def __init__(
+        self,
+        source: str,
+        host: str,
+        cause: str,
+        *,
+        since: datetime,
+        still_down: bool = False,
+    ) -> None:
+        self.source = source
+        self.host = host
+        self.cause = cause
+        self.since = since
+        self.still_down = still_down
+        text = f"{source} ({host}): {cause}"
+        if still_down:
+            text += f"; no answer since {since.astimezone(UTC):%H:%M} UTC"
+        super().__init__(text)
 
 
 class MalformedResponse(SourceError):

@@ -6,13 +6,18 @@ Paper text here is plain text. Escaping and markup belong to each platform's ren
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 ARXIV_ABS = "https://arxiv.org/abs/"
 ARXIV_PDF = "https://arxiv.org/pdf/"
 HF_PAPERS = "https://huggingface.co/papers/"
 HF_HUB = "https://huggingface.co/"
+# The largest count (upvotes, comments, stars) both stores hold: PostgreSQL's INTEGER, the
+# narrower of the two (SQLite's is 64-bit). A source answering more is not telling the truth.
+MAX_COUNT = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,28 @@ class Paper:
     @property
     def hf_url(self) -> str:
         return HF_PAPERS + self.arxiv_id
+
+
+class DayList(list[Paper]):
+    """A source's list for one day: its papers, and `skipped`, how many of its items it
+    could not read (malformed, or out of range). A list, so a caller that wants only the
+    papers reads it as one."""
+
+    __slots__ = ("skipped",)
+
+    def __init__(self, papers: Iterable[Paper] = (), skipped: int = 0) -> None:
+        super().__init__(papers)
+        self.skipped = skipped
+
+
+class FetchRecord(NamedTuple):
+    """One fetch of a day's list: when, how many papers were stored, how many items the
+    source sent that could not be read (`/papers status` shows both)."""
+
+    day: date
+    papers: int
+    at: datetime
+    skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +137,10 @@ class Topic:
 
     def __str__(self) -> str:
         """The canonical text a user would type to get this topic back."""
-        quoted = f'"{self.value}"' if " " in self.value else self.value
+        # Quoted whenever the parser would otherwise cut the value ("," and every space
+        # separate topics): what `topics` shows is what `unsubscribe` takes back.
+        must_quote = any(c == "," or c.isspace() for c in self.value)
+        quoted = f'"{self.value}"' if must_quote else self.value
         prefix = {
             TopicKind.TERM: "",
             TopicKind.PHRASE: "",
@@ -246,3 +276,14 @@ class CachedArtifacts:
 
     artifacts: PaperArtifacts
     fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FetchAttempt:
+    """A source's latest attempt at a day's list: when, and why it failed (None: it did not).
+    Kept in the store, so every worker's `status` sees the same one."""
+
+    source: str
+    day: date
+    at: datetime
+    error: str | None = None

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import Paper
+from bot.sources import bounds
 from bot.sources.hf_parse import parse_timestamp
 from bot.text.arxiv_ids import parse_arxiv_id
 from bot.text.untrusted import one_line
@@ -28,8 +29,9 @@ ERROR_ID_MARK = "/api/errors"  # entry <id> of arXiv's error feed: https://arxiv
 
 
 def parse_feed(body: bytes) -> list[Paper]:
-    """The papers in an Atom feed, in feed order; entries without an id, title or date are
-    skipped. Raises UpstreamRejected for arXiv's error feed, MalformedResponse for non-Atom."""
+    """The papers in an Atom feed, in feed order; entries without an id, title or date, or
+    with a field past its bound (`bot.sources.bounds`), are skipped. Raises UpstreamRejected
+    for arXiv's error feed, MalformedResponse for non-Atom."""
     feed = _root(body)
     papers: list[Paper] = []
     for entry in feed.iterfind(f"{ATOM}entry"):
@@ -101,17 +103,25 @@ def _paper(entry: ET.Element) -> Paper | None:
     except ValueError as why:
         log.debug("arxiv entry %r skipped: %s", entry_id[:60], why)
         return None
-    title = one_line(entry.findtext(f"{ATOM}title") or "")
-    if not title:
-        log.debug("arxiv entry %s skipped: no title", arxiv_id)
+    title = _text(entry, "title", bounds.MAX_TITLE)
+    abstract = _text(entry, "summary", bounds.MAX_ABSTRACT)
+    if not title or abstract is None:
+        log.debug("arxiv entry %s skipped: no title, or a title or abstract too long", arxiv_id)
         return None
-    authors = (one_line(a.findtext(f"{ATOM}name") or "") for a in entry.iterfind(f"{ATOM}author"))
+    names = (_text(a, "name", bounds.MAX_NAME) for a in entry.iterfind(f"{ATOM}author"))
+    authors = tuple(name for name in names if name)[: bounds.MAX_AUTHORS]
     return Paper(
         arxiv_id=arxiv_id,
         title=title,
-        abstract=one_line(entry.findtext(f"{ATOM}summary") or ""),
-        authors=tuple(name for name in authors if name),
+        abstract=abstract,
+        authors=authors,
         published_at=published_at,
         listed_on=None,
         source="arxiv",
     )
+
+
+def _text(element: ET.Element, name: str, limit: int) -> str | None:
+    """The child's text on one line ("" if there is none), or None if longer than `limit`."""
+    text = one_line(element.findtext(f"{ATOM}{name}") or "")
+    return text if len(text) <= limit else None

@@ -9,15 +9,18 @@ look-up is three short requests; a failure raises the SourceError tree, and the 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
 from bot.records.models import PaperArtifacts
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
+from bot.sources.json_body import decode_json
 
 TIMEOUT_S = 5.0  # a look-up is never worth waiting long for: the next pass tries again
 PAGE = 50  # repos asked per kind and look-up
@@ -39,6 +42,8 @@ class HfArtifactsSource:
         *,
         page: int = PAGE,
         sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._base = config.base_url.rstrip("/") + "/api/"
         self._page = page
@@ -47,8 +52,14 @@ class HfArtifactsSource:
             user_agent=user_agent,
             timeout_s=min(config.timeout_s, TIMEOUT_S),
             deadline_s=min(config.request_deadline_s, 2 * TIMEOUT_S),
+            budget_s=min(config.request_budget_s, 4 * TIMEOUT_S),
             policy=RetryPolicy(retries=1),
             sleep=sleep,
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
+            monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
     async def artifacts(self, arxiv_id: str) -> PaperArtifacts:
@@ -74,10 +85,7 @@ def _ids(reply: HttpReply, where: str) -> tuple[str, ...]:
         raise UpstreamRejected(f"{where}: Hugging Face refused it (HTTP {reply.status})")
     if reply.status != 200:
         raise MalformedResponse(f"{where}: unexpected HTTP {reply.status}")
-    try:
-        ids = repo_ids(json.loads(reply.body))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        ids = None
+    ids = repo_ids(decode_json(reply.body, where))
     if ids is None:
         raise MalformedResponse(f"{where}: expected a JSON list of repos")
     return ids
@@ -98,6 +106,6 @@ def repo_ids(payload: object) -> tuple[str, ...] | None:
 
 def artifacts_of(arxiv_id: str, found: Mapping[str, Sequence[str]], page: int) -> PaperArtifacts:
     """One paper's artifacts from the three lists (by KINDS name), `more` if one was full."""
-    lists = [tuple(found.get(kind, ())) for kind in KINDS]
+    lists = [tuple(found.get(kind, ()))[:page] for kind in KINDS]  # a server may send more
     more = any(len(ids) >= page for ids in lists)
     return PaperArtifacts(arxiv_id, lists[0], lists[1], lists[2], more)

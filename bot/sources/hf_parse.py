@@ -3,7 +3,9 @@
 Tolerant by design (see tests/fixtures/hf/README.md): an item needs only `paper.id`,
 `paper.title`, `paper.summary`, `paper.authors`, `paper.upvotes` and a date; every other
 field is optional and a wrong-typed optional field is dropped, not fatal. An item missing a
-required field is skipped and counted; only a payload that is not a list is an error.
+required field is skipped and counted; only a payload that is not a list is an error. A value
+outside its bound (`bot.sources.bounds`: a count past what the stores hold, a megabyte
+title, a date in year 9999) counts as wrong-typed: the item is skipped, or the field dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from bot.records.errors import MalformedResponse
 from bot.records.models import Paper
+from bot.sources import bounds
 from bot.text.arxiv_ids import parse_arxiv_id
 from bot.text.untrusted import is_clean, one_line
 
@@ -54,8 +57,8 @@ def parse_item(item: object, day: date) -> Paper:
     paper = _mapping(top.get("paper"), "paper")
     return Paper(
         arxiv_id=_arxiv_id(paper.get("id")),
-        title=_required_text(paper, "title"),
-        abstract=_required_text(paper, "summary"),
+        title=_required_text(paper, "title", bounds.MAX_TITLE),
+        abstract=_required_text(paper, "summary", bounds.MAX_ABSTRACT),
         authors=_authors(paper.get("authors")),
         published_at=_published_at(paper, top),
         listed_on=day,
@@ -65,7 +68,7 @@ def parse_item(item: object, day: date) -> Paper:
         github_stars=_optional_count(paper.get("githubStars")),
         project_page=_url(paper.get("projectPage")),
         thumbnail=_url(top.get("thumbnail")),
-        ai_summary=_optional_text(paper.get("ai_summary")),
+        ai_summary=_optional_text(paper.get("ai_summary"), bounds.MAX_SUMMARY),
         ai_keywords=_keywords(paper.get("ai_keywords")),
         organization=_organization(paper.get("organization"))
         or _organization(top.get("organization")),
@@ -74,16 +77,20 @@ def parse_item(item: object, day: date) -> Paper:
 
 
 def parse_timestamp(value: object) -> datetime:
-    """An ISO 8601 timestamp ('2026-08-20T00:00:00.000Z') as an aware UTC datetime."""
-    if not isinstance(value, str):
-        raise _Skip("date is not a string")
+    """An ISO 8601 timestamp ('2026-08-20T00:00:00.000Z') as an aware UTC datetime, within
+    the bounds' dates. Raises _Skip (a ValueError) otherwise."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise _Skip("date is not a timestamp")
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)  # OverflowError near year 1 or 9999
+    except (ValueError, OverflowError):
         raise _Skip(f"bad date {value[:40]!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    if not bounds.in_date_range(parsed):
+        raise _Skip(f"date {value[:40]!r} is out of range")
+    return parsed
 
 
 def _mapping(value: object, what: str) -> Mapping[str, Any]:
@@ -102,24 +109,24 @@ def _arxiv_id(value: object) -> str:
         raise _Skip(f"paper.id {value[:40]!r} is not an arXiv id") from None
 
 
-def _required_text(paper: Mapping[str, Any], key: str) -> str:
-    text = _optional_text(paper.get(key))
+def _required_text(paper: Mapping[str, Any], key: str, limit: int) -> str:
+    text = _optional_text(paper.get(key), limit)
     if text is None:
-        raise _Skip(f"paper.{key} is missing or empty")
+        raise _Skip(f"paper.{key} is missing, empty or longer than {limit:,} characters")
     return text
 
 
 def _required_count(paper: Mapping[str, Any], key: str) -> int:
     count = _optional_count(paper.get(key))
     if count is None:
-        raise _Skip(f"paper.{key} is not a count")
+        raise _Skip(f"paper.{key} is not a count the store can hold")
     return count
 
 
 def _authors(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise _Skip("paper.authors is not a list")
-    names = (_optional_text(a.get("name")) for a in value if isinstance(a, dict))
+    if not isinstance(value, list) or len(value) > bounds.MAX_AUTHORS:
+        raise _Skip(f"paper.authors is not a list of at most {bounds.MAX_AUTHORS:,}")
+    names = (_optional_text(a.get("name"), bounds.MAX_NAME) for a in value if isinstance(a, dict))
     return tuple(name for name in names if name)
 
 
@@ -129,15 +136,18 @@ def _published_at(paper: Mapping[str, Any], top: Mapping[str, Any]) -> datetime:
     return parse_timestamp(value if value is not None else top.get("publishedAt"))
 
 
-def _optional_text(value: object) -> str | None:
-    """Paper text on one line, without control or bidi-override characters (bot.text.untrusted)."""
-    if not isinstance(value, str):
+def _optional_text(value: object, limit: int) -> str | None:
+    """Paper text on one line, without control or bidi-override characters
+    (bot.text.untrusted); None if there is none, or more than `limit` characters of it."""
+    if not isinstance(value, str) or len(value) > 4 * limit:  # not worth cleaning
         return None
-    return one_line(value) or None
+    text = one_line(value)
+    return text if 0 < len(text) <= limit else None
 
 
 def _optional_count(value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """A count the stores can hold; None for anything else (a float, a bool, 10**30)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not bounds.in_count_range(value):
         return None
     return value
 
@@ -145,7 +155,7 @@ def _optional_count(value: object) -> int | None:
 def _url(value: object) -> str | None:
     """Only http(s) links survive: anything else (javascript:, data:) never reaches a renderer,
     nor does a link holding a control or bidi character (it could rewrite a terminal)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > bounds.MAX_URL:
         return None
     text = value.strip()
     if not text.lower().startswith(("https://", "http://")) or any(c.isspace() for c in text):
@@ -156,13 +166,14 @@ def _url(value: object) -> str | None:
 
 
 def _keywords(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list):
+    if not isinstance(value, list) or len(value) > bounds.MAX_KEYWORDS:
         return ()
-    words = (_optional_text(v) for v in value)
+    words = (_optional_text(v, bounds.MAX_KEYWORD) for v in value)
     return tuple(dict.fromkeys(w for w in words if w))
 
 
 def _organization(value: object) -> str | None:
     if not isinstance(value, dict):
         return None
-    return _optional_text(value.get("fullname")) or _optional_text(value.get("name"))
+    names = (_optional_text(value.get(key), bounds.MAX_NAME) for key in ("fullname", "name"))
+    return next((name for name in names if name), None)

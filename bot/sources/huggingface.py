@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from bot.config.load import HuggingFaceConfig
 from bot.records.errors import MalformedResponse, UpstreamRejected
-from bot.records.models import Cadence, Paper
+from bot.records.models import Cadence, DayList, Paper
 from bot.schedule.cadence import Period
+from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.hf_parse import parse_daily_papers
 from bot.sources.http import HttpClient, HttpReply, RetryPolicy, Sleep
+from bot.sources.json_body import decode_json
 from bot.text.untrusted import one_line
 
 log = logging.getLogger(__name__)
@@ -30,7 +34,13 @@ class HuggingFaceSource:
     name = "huggingface"
 
     def __init__(
-        self, config: HuggingFaceConfig, user_agent: str, *, sleep: Sleep = asyncio.sleep
+        self,
+        config: HuggingFaceConfig,
+        user_agent: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._config = config
         self._url = config.base_url.rstrip("/") + "/api/daily_papers"
@@ -39,17 +49,24 @@ class HuggingFaceSource:
             user_agent=user_agent,
             timeout_s=config.timeout_s,
             deadline_s=config.request_deadline_s,
+            budget_s=config.request_budget_s,
             policy=RetryPolicy(retries=config.retries),
             sleep=sleep,
+            breaker=CircuitBreaker(
+                self.name, cooldown_s=config.cooldown_s, monotonic=monotonic, wall_clock=wall_clock
+            ),
+            monotonic=monotonic,
+            wall_clock=wall_clock,
         )
 
-    async def daily(self, day: date) -> list[Paper]:
-        """The papers listed on `day`, de-duplicated on arXiv id, in the API's order."""
+    async def daily(self, day: date) -> DayList:
+        """The papers listed on `day`, de-duplicated on arXiv id, in the API's order, and
+        how many items were skipped as unreadable."""
         items = await self._items("date", day.isoformat())
         papers, skipped = parse_daily_papers(items, day)
         if skipped:
             log.warning("huggingface %s: skipped %d malformed item(s)", day, skipped)
-        return papers
+        return DayList(papers, skipped)
 
     async def period(self, period: Period) -> list[Paper]:
         """The week's (`week=2026-W34`) or month's (`month=2026-08`) papers, with their
@@ -93,18 +110,10 @@ def _items(reply: HttpReply, where: str) -> list[object]:
         raise UpstreamRejected(_rejection(reply))
     if reply.status != 200:
         raise MalformedResponse(f"{where}: unexpected HTTP {reply.status}")
-    payload = _json(reply.body, where)
+    payload = decode_json(reply.body, where)
     if not isinstance(payload, list):
         raise MalformedResponse(f"{where}: expected a JSON list, got {type(payload).__name__}")
     return payload
-
-
-def _json(body: bytes, where: str) -> object:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        looks_like = "an HTML page" if body.lstrip()[:1] == b"<" else "not JSON"
-        raise MalformedResponse(f"{where}: response is {looks_like}") from None
 
 
 def _rejection(reply: HttpReply) -> str:
@@ -112,7 +121,7 @@ def _rejection(reply: HttpReply) -> str:
     reason = ""
     try:
         payload = json.loads(reply.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         payload = None
     if isinstance(payload, dict) and isinstance(payload.get("error"), str):
         reason = ": " + one_line(payload["error"])[:160]

@@ -89,16 +89,26 @@ def test_an_open_behind_an_exclusive_lock_gives_up_after_the_busy_timeout(
     )
 
 
-async def test_a_reader_of_a_missing_file_creates_it_for_writing(tmp_path: Path) -> None:
+async def test_a_reader_of_a_missing_file_creates_no_file_and_keeps_nothing(
+    tmp_path: Path,
+) -> None:
     store = await SqliteStore.open(tmp_path / "new.db", read_only=True)
     try:
-        assert not store.read_only  # the first command on a new machine creates the file
+        assert store.read_only  # the service keeps nothing it fetches, as with a file
         assert await store.schema_version() == MIGRATIONS[-1].id
+        assert await store.get_paper(CORPUS[0].arxiv_id) is None
+        await store.upsert_papers(CORPUS[:1])  # a scratch store in memory: writes go nowhere
     finally:
         await store.close()
+    assert await asyncio.to_thread(lambda: list(tmp_path.iterdir())) == []
+    again = await SqliteStore.open(tmp_path / "new.db", read_only=True)
+    try:
+        assert await again.get_paper(CORPUS[0].arxiv_id) is None
+    finally:
+        await again.close()
 
 
-async def test_a_reader_of_an_old_schema_says_so_once_and_upgrades_it(
+async def test_a_reader_of_an_old_schema_says_so_once_upgrades_it_then_reads_only(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db = await make_db(tmp_path / "old.db")
@@ -106,8 +116,11 @@ async def test_a_reader_of_an_old_schema_says_so_once_and_upgrades_it(
     with caplog.at_level(logging.WARNING):
         store = await SqliteStore.open(db, read_only=True)
     try:
-        assert not store.read_only
+        assert store.read_only
         assert await store.schema_version() == MIGRATIONS[-1].id
+        assert await store.get_paper(CORPUS[0].arxiv_id) == CORPUS[0]
+        with pytest.raises(StoreError, match="readonly"):
+            await store.upsert_papers(CORPUS[:1])
     finally:
         await store.close()
     [record] = caplog.records

@@ -55,6 +55,10 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
 def downgrade_to_version_2(db: Path) -> None:
     """Make `db` look as a paperbot before migration 3 left it (fts5vocab, no search_terms)."""
     with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE link_guards")  # migration 22
+        conn.execute("DROP TABLE link_failures")
+        conn.execute("DROP TABLE handled_requests")  # migration 21
+        conn.execute("DROP TABLE fetch_attempts")  # migration 20
         conn.execute("DROP TABLE papers_title_fts")  # migration 17
         for trigger in ("insert", "delete", "update"):
             conn.execute(f"DROP TRIGGER papers_title_fts_{trigger}")
@@ -78,6 +82,7 @@ def downgrade_to_version_2(db: Path) -> None:
         conn.execute("DROP TABLE followup_events")  # migration 12
         conn.execute("DROP TABLE followup_seen")
         conn.execute("ALTER TABLE subscriptions DROP COLUMN followups")
+        conn.execute("ALTER TABLE fetches DROP COLUMN skipped")  # migration 19
         conn.execute("DELETE FROM schema_version WHERE id >= 3")
 
 

@@ -19,6 +19,8 @@ from bot.ports import Store
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
+    FetchAttempt,
+    FetchRecord,
     Paper,
     PostReceipt,
     Subscription,
@@ -439,10 +441,10 @@ async def test_last_fetch_is_the_latest_by_time(store: Store) -> None:
     assert await store.last_fetch() is None
     await store.record_fetch(DAY, 17, NOW)
     await store.record_fetch(DAY - timedelta(days=1), 30, NOW - timedelta(hours=5))
-    assert await store.last_fetch() == (DAY, 17, NOW)
+    assert await store.last_fetch() == FetchRecord(DAY, 17, NOW)
     later = NOW + timedelta(minutes=30)
     await store.record_fetch(DAY, 21, later)
-    assert await store.last_fetch() == (DAY, 21, later)
+    assert await store.last_fetch() == FetchRecord(DAY, 21, later)
 
 
 async def test_latest_fetches_give_each_days_last_fetch_within_the_range(store: Store) -> None:
@@ -457,6 +459,26 @@ async def test_latest_fetches_give_each_days_last_fetch_within_the_range(store: 
         DAY: NOW + timedelta(hours=2),
     }
     assert await store.latest_fetches(DAY, DAY) == {DAY: NOW + timedelta(hours=2)}
+
+
+async def test_the_last_fetch_attempt_is_each_sources_latest_failed_or_not(
+    store_factory: StoreFactory,
+) -> None:
+    store, other_worker = await store_factory(), await store_factory()
+    assert await store.last_fetch_attempt() is None
+    refused = FetchAttempt("huggingface", DAY, NOW, "huggingface (127.0.0.1:9): refused")
+    await store.record_fetch_attempt(refused)
+    assert await other_worker.last_fetch_attempt() == refused  # workers share it
+    older = FetchAttempt("arxiv", DAY, NOW - timedelta(minutes=1), "arxiv: HTTP 503")
+    await other_worker.record_fetch_attempt(older)
+    assert await store.last_fetch_attempt() == refused  # the latest of any source
+    worked = FetchAttempt("huggingface", DAY + timedelta(days=1), NOW + timedelta(minutes=5))
+    await other_worker.record_fetch_attempt(worked)  # replaces that source's row
+    assert await store.last_fetch_attempt() == worked
+    long_error = "x" * 5000 + " é 🙂"
+    late = FetchAttempt("arxiv", DAY, NOW + timedelta(hours=1), long_error)
+    await store.record_fetch_attempt(late)
+    assert await other_worker.last_fetch_attempt() == late
 
 
 # -- opening -----------------------------------------------------------------------------
@@ -481,7 +503,7 @@ async def test_stores_opened_at_once_on_a_new_database_agree(store_factory: Stor
         *(s.record_fetch(DAY, i, NOW + timedelta(seconds=i)) for i, s in enumerate(stores))
     )
     assert await stores[3].get_paper(FULL.arxiv_id) == FULL
-    assert await stores[1].last_fetch() == (DAY, 3, NOW + timedelta(seconds=3))
+    assert await stores[1].last_fetch() == FetchRecord(DAY, 3, NOW + timedelta(seconds=3))
 
 
 async def test_concurrent_writes_through_one_store_all_land(store: Store) -> None:

@@ -6,6 +6,7 @@ labels a posted digest shows on either platform, and a clean stop.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import signal
 from typing import Any
 
@@ -44,6 +45,13 @@ def discord_channel(fake: FakeDiscord) -> ChannelRef:
     return ChannelRef("discord", str(fake.guild.channel_id), str(fake.guild.id))
 
 
+_CLICKS = itertools.count(1)
+
+
+def _ts() -> str:
+    return f"1700000000.{next(_CLICKS):06d}"
+
+
 def block_actions(
     fake: FakeSlackApi, channel_id: str, message: dict[str, Any], action_id: str, user: str
 ) -> dict[str, Any]:
@@ -62,9 +70,10 @@ def block_actions(
         },
         "message": message,
         "response_url": fake.response_url("click"),
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(_CLICKS)}.738474920.8088930838d",
         "actions": [
-            {"type": "button", "action_id": action_id, "block_id": "b", "action_ts": "1.5"}
+            # Slack stamps every click anew: one with an action_ts seen before is a replay
+            {"type": "button", "action_id": action_id, "block_id": "b", "action_ts": _ts()}
         ],
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -165,9 +166,29 @@ def test_no_network_is_one_line_with_the_cause_and_the_offline_hint(
         code = main([*args, "--date", "2024-06-13"])
     assert code == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert "huggingface: cannot resolve papers.invalid" in line
+    assert "huggingface at papers.invalid is unreachable (cannot resolve the host name)" in line
     assert "`--source sample` works offline" in line
     assert not [r for r in caplog.records if "retry" in r.getMessage()]  # no retries at all
+
+
+def test_a_host_that_refuses_is_one_line_at_once_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'[huggingface]\nbase_url = "http://127.0.0.1:{port}"\n', encoding="utf-8")
+    args = ["--config", str(config), "--db", f"sqlite:///{tmp_path / 'cli.db'}", "digest"]
+    with caplog.at_level(logging.WARNING):
+        code = main([*args, "--date", "2024-06-13"])
+    assert code == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        f"paperbot: huggingface at 127.0.0.1:{port} is unreachable (connection refused); "
+    )
+    # Each of the four retries used to wait on the same refusal: 12.5 s to say so.
+    assert not [r for r in caplog.records if "retry" in r.getMessage()]
 
 
 # -- a locked database ---------------------------------------------------------------------

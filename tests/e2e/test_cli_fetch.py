@@ -10,6 +10,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import socket
 import struct
 import sys
 import termios
@@ -63,9 +64,13 @@ retries = 0
 
 
 async def fetch(config: Path, *args: str) -> Finished:
+    return await paperbot(config, "fetch", *args)
+
+
+async def paperbot(config: Path, verb: str, *args: str) -> Finished:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(config), "fetch", *args,
+        sys.executable, "-m", "bot", "--config", str(config), verb, *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -75,6 +80,13 @@ async def fetch(config: Path, *args: str) -> Finished:
         out, err = await process.communicate()
     assert process.returncode is not None
     return Finished(process.returncode, out.decode(), err.decode())
+
+
+def pointed_at(config: Path, copy: Path, url: str, elsewhere: str) -> Path:
+    """A copy of `config` with its Hugging Face at `elsewhere` and the default retries."""
+    text = config.read_text(encoding="utf-8").replace(url, elsewhere)
+    copy.write_text(text.replace("retries = 0", "retries = 4"), encoding="utf-8")
+    return copy
 
 
 def requested_days(feed: FakeFeed) -> list[str]:
@@ -107,6 +119,50 @@ async def test_a_failing_day_is_named_at_the_end_and_a_rerun_fetches_only_it(
         "Fetched 50 papers over 1 day. Skipped 6 days already fetched after they closed."
     )
     assert "Could not fetch" not in again.stderr
+
+
+async def test_a_dead_host_stops_the_backfill_at_once_naming_it_and_the_days_left(
+    feed: FakeFeed, config: Path, tmp_path: Path
+) -> None:
+    assert (await fetch(config, "--since", "2026-08-17", "--until", "2026-08-18")).returncode == 0
+    with socket.socket() as probe:  # a port nobody listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The default retries: each of them used to wait on the same refusal, every day.
+    dead = pointed_at(config, tmp_path / "dead.toml", feed.url, f"http://127.0.0.1:{port}")
+    done = await fetch(dead, "--since", "2026-08-10", "--until", "2026-08-23")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "retry" not in done.stderr  # not one wait on a host that refuses
+    assert done.stdout.strip() == "Fetched 0 papers over 0 days. " + (
+        "Skipped 2 days already fetched after they closed."
+    )
+    assert done.stderr.endswith(
+        f"huggingface at 127.0.0.1:{port} is unreachable (connection refused): "
+        "stopped at 2026-08-10.\n"
+        "Not fetched, 12 days: 2026-08-10 to 2026-08-16, 2026-08-19 to 2026-08-23; "
+        "run the same command again once it answers.\n"
+    )
+
+
+async def test_digest_on_a_dead_host_shows_the_newest_stored_list_and_says_so(
+    feed: FakeFeed, config: Path, tmp_path: Path
+) -> None:
+    assert (await fetch(config, "--since", "2026-08-19", "--until", "2026-08-21")).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dead = pointed_at(config, tmp_path / "dead.toml", feed.url, f"http://127.0.0.1:{port}")
+    done = await paperbot(dead, "digest")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Trending papers for Friday 21 August 2026")
+    assert done.stderr.strip() == (
+        f"paperbot: huggingface at 127.0.0.1:{port} is unreachable (connection refused); "
+        "the newest list stored follows"
+    )
+    dated = await paperbot(dead, "digest", "--date", "2026-08-18")  # not stored: the error
+    assert dated.returncode == 1
+    assert dated.stderr.startswith(f"paperbot: huggingface at 127.0.0.1:{port} is unreachable")
 
 
 async def test_refetch_fetches_the_days_again(feed: FakeFeed, config: Path) -> None:

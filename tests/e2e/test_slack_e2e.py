@@ -6,6 +6,7 @@ real source, service and SQLite store, posted with the real AsyncWebClient to th
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import time
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from tests.fakes.slack_api import FakeSlackApi
 DAY = date(2026, 8, 21)
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)  # the list for 2026-08-21 has closed
 SECRET = "e2e-signing-secret"
+TRIGGERS = itertools.count(1)  # Slack gives every command its own trigger_id
 CHANNEL = ChannelRef("slack", "C0PAPERS", "T0TEAM")
 HOSTILE_TITLE = "<!channel> Agents that <@U123> ping &lt; everyone <https://evil.example|click>"
 LINK = re.compile(r"<([^<>]*)>")
@@ -64,7 +66,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[FakeSlackApi, SlackPlatfo
         feed.serve_day(DAY, [*items, hostile_item(items[0])])
         slack = FakeSlackApi(team_id=CHANNEL.workspace)
         await slack.start()
-        slack.add_channel(CHANNEL.channel_id)
+        slack.add_channel(CHANNEL.channel_id, creator="UALICE")  # she may subscribe it
         store = await SqliteStore.open(tmp_path / "paperbot.db")
         hf = HuggingFaceSource(HuggingFaceConfig(base_url=feed.url), "paperbot-test")
         arxiv = ArxivSource(ArxivConfig(base_url=feed.arxiv_url, min_interval_s=0), "paperbot-test")
@@ -105,7 +107,7 @@ async def slash(platform: SlackPlatform, slack: FakeSlackApi, text: str) -> dict
         "command": "/papers",
         "text": text,
         "response_url": slack.response_url("cmd"),
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(TRIGGERS)}.738474920.8088930838d",  # a new one per command
     }
     body = urlencode(form)
     timestamp = str(int(time.time()))

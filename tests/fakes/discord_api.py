@@ -86,6 +86,14 @@ class _Socket:
     ws: web.WebSocketResponse
     compressor: Any | None  # zlib compressobj when the client asked for zlib-stream
     seq: int = 0
+    shard: tuple[int, int] = (0, 1)  # [id, count] from IDENTIFY (or the RESUMEd session's)
+
+    def owns(self, guild_id: object) -> bool:
+        """Discord sends a guild's events to one shard: (guild_id >> 22) % shard_count."""
+        if not isinstance(guild_id, (int, str)) or not str(guild_id).isdigit():
+            return True
+        shard_id, count = self.shard
+        return (int(guild_id) >> 22) % count == shard_id
 
 
 @dataclass
@@ -186,8 +194,11 @@ class FakeDiscord:
             await self._changed.wait_for(lambda: predicate(self))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a DISPATCH (op 0) to every connected gateway session."""
+        """Send a DISPATCH (op 0) to every connected gateway session; a guild's event only
+        to the shard that owns the guild, as Discord does."""
         for sock in self._sockets:
+            if not sock.owns(data.get("guild_id")):
+                continue
             sock.seq += 1
             await self._send(sock, {"op": 0, "t": event, "s": sock.seq, "d": data})
 
@@ -461,21 +472,28 @@ class FakeDiscord:
                 await sock.ws.close(code=4004, message=b"Authentication failed.")
                 return
             self.resumes.append(msg["d"])
+            sock.shard = _shard_of_session(str(msg["d"].get("session_id")))
             sock.seq += 1
             await self._send(sock, {"op": 0, "t": "RESUMED", "s": sock.seq, "d": {}})
         await self._notify()
 
     async def _ready(self, sock: _Socket, identify: dict[str, Any]) -> None:
+        shard = identify.get("shard") or [0, 1]
+        sock.shard = (int(shard[0]), int(shard[1]))
+        owned = sock.owns(self.guild.id)
         ready = {
             "v": 10,
             "user": self.bot.payload(),
-            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
-            "session_id": "fake-session",
+            "guilds": [{"id": str(self.guild.id), "unavailable": True}] if owned else [],
+            "session_id": _session_of_shard(sock.shard),
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.app_id), "flags": 0},
             "shard": identify.get("shard", [0, 1]),
         }
-        for event, data in (("READY", ready), ("GUILD_CREATE", self.guild.payload(self.bot))):
+        events = [("READY", ready)]
+        if owned:
+            events.append(("GUILD_CREATE", self.guild.payload(self.bot)))
+        for event, data in events:
             sock.seq += 1
             await self._send(sock, {"op": 0, "t": event, "s": sock.seq, "d": data})
 
@@ -491,6 +509,15 @@ class FakeDiscord:
     @property
     def connected(self) -> bool:
         return bool(self._sockets) and bool(self.identifies)
+
+
+def _session_of_shard(shard: tuple[int, int]) -> str:
+    return "fake-session" if shard == (0, 1) else f"fake-session-{shard[0]}-{shard[1]}"
+
+
+def _shard_of_session(session_id: str) -> tuple[int, int]:
+    parts = session_id.removeprefix("fake-session").split("-")
+    return (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 1)
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

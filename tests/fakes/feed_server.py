@@ -174,6 +174,10 @@ class FakeFeed:
         """The next `n` requests get the real answer, one byte every `interval_s` seconds."""
         self._script.extend([ScriptedReply(drip_interval_s=interval_s, path=path)] * n)
 
+    def clear_script(self) -> None:
+        """Forget the scripted answers not yet taken (a test that scripted more than it used)."""
+        self._script.clear()
+
     # -- inspection ---------------------------------------------------------------------
 
     @property
@@ -182,6 +186,11 @@ class FakeFeed:
         if self._runner is None:
             raise RuntimeError("FakeFeed is not started")
         return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def host(self) -> str:
+        """`127.0.0.1:<port>`: how errors and logs name it."""
+        return self.url.removeprefix("http://")
 
     @property
     def arxiv_url(self) -> str:

@@ -49,6 +49,7 @@ class FakeChannel:
     name: str = "papers"
     is_member: bool = True
     is_private: bool = False
+    creator: str = ""  # the user id conversations.info names as its creator ("": none)
     messages: list[dict[str, Any]] = field(default_factory=list)  # oldest first
 
 
@@ -239,8 +240,11 @@ class FakeSlackApi:
         channel = self.channels.get(body.get("channel", ""))
         if channel is None or (channel.is_private and not channel.is_member):
             return {"ok": False, "error": "channel_not_found"}
-        info = {"id": channel.id, "name": channel.name, "is_member": channel.is_member}
-        return {"ok": True, "channel": {**info, "is_private": channel.is_private}}
+        info: dict[str, Any] = {"id": channel.id, "is_member": channel.is_member}
+        info |= {"name": channel.name, "is_private": channel.is_private, "is_im": False}
+        if channel.creator:
+            info["creator"] = channel.creator
+        return {"ok": True, "channel": info}
 
     def _conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(body.get("channel", ""))

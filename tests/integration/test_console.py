@@ -86,9 +86,12 @@ async def test_a_session_typed_as_a_chat_user_would(commands: Commands) -> None:
 
 async def test_end_of_input_stops_like_quit(commands: Commands) -> None:
     output = await run_lines(commands, "/papers help search")
-    assert output == "\n".join(START) + "\nUsage: /papers search <words>\n" + (
-        "Search papers by title, abstract, authors and keywords.\n"
+    assert output.startswith(
+        "\n".join(START)
+        + "\nUsage: /papers search <words>\n"
+        + ("Search papers by title, abstract, authors and keywords.\n")
     )
+    assert output.endswith("arXiv is asked the same query.\n")  # nothing after the help
 
 
 async def test_commands_come_from_this_consoles_channel_as_a_manager() -> None:
@@ -229,9 +232,18 @@ def test_render_reply_several_papers_is_a_list() -> None:
 
 
 def test_render_reply_digest_uses_the_digest_renderer() -> None:
-    text = render_reply(Reply("title", digest=digest_of(paper("Digest paper"))))
-    assert text.startswith("Trending papers for Friday 21 August 2026")
+    digest = digest_of(paper("Digest paper"))
+    text = render_reply(Reply(digest.title, digest=digest))
+    assert text.startswith("Trending papers for Friday 21 August 2026\n")
+    assert text.count("Trending papers for") == 1  # the title is not said twice
     assert "1. Digest paper" in text
+
+
+def test_a_digest_replys_own_text_comes_before_it() -> None:
+    # As on Slack and Discord: `today` while the source is down says so above the list.
+    note = "Hugging Face has not answered since 09:41 UTC (connection refused)."
+    text = render_reply(Reply(note, digest=digest_of(paper("Digest paper"))))
+    assert text.startswith(note + "\nTrending papers for Friday 21 August 2026")
 
 
 def test_render_reply_drops_terminal_control_sequences() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.discord import DiscordPlatform
+from adapters.discord.gateway import IDENTIFY_SPACING_S
+from bot.commands.wording import connection_text
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.clock import FixedClock
 from bot.records.errors import ConfigError
@@ -200,4 +203,102 @@ async def test_a_token_the_gateway_rejects_later_ends_start_with_one_short_error
         finally:
             await platform.stop()
     assert sleeps.waits == [], "a rejected token is not retried"
+    no_traceback(caplog)
+
+
+# ----- a sharded bot: the same policy, each shard on its own -------------------------------
+
+SHARD_LINE = re.compile(
+    r"^Discord shard [01]: cannot connect \(attempt \d: the gateway answered HTTP 503\); "
+    r"next attempt in \d+ s$"
+)
+
+
+async def until_connected(platform: DiscordPlatform) -> None:
+    """discord.py reads each shard's READY in that shard's task: poll the status, bounded."""
+    for _ in range(500):
+        status = platform.connection()
+        if status is not None and status.state is LinkState.CONNECTED:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"not connected: {platform.connection()}")
+
+
+def sharded(fake: FakeDiscord, sleeps: Sleeps) -> DiscordPlatform:
+    return platform_for(fake, sleeps, shard_ids=(0, 1), shard_count=2)
+
+
+async def test_a_sharded_bot_retries_each_shard_with_one_line_a_failure_and_shows_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # discord.py's own logging included
+    async with fake_discord() as fake:
+        fake.gateway_down = True
+        sleeps = Sleeps()
+
+        async def gateway_back(waits: int) -> None:
+            if waits == 4:
+                fake.gateway_down = False
+
+        sleeps.on_wait = gateway_back
+        platform = sharded(fake, sleeps)
+        async with serving(platform, echo):
+            async with asyncio.timeout(WAIT_S):
+                await fake.wait_for(lambda f: len(f.identifies) == 2)
+            await answers_a_command(fake, platform)
+            await until_connected(platform)
+        assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+    lines = warnings(caplog)
+    assert lines, "the gateway was down: each failed attempt says so"
+    assert [line for line in lines if not SHARD_LINE.match(line)] == []
+    assert len(lines) == len([w for w in sleeps.waits if w != IDENTIFY_SPACING_S])
+    assert IDENTIFY_SPACING_S in sleeps.waits  # the second shard's IDENTIFY waited its turn
+    down = [s for s in sleeps.seen if s is not None and s.state is LinkState.RECONNECTING]
+    assert down, "status showed the reconnecting shard"
+    assert {s.platform for s in down} <= {"discord shard 0", "discord shard 1"}
+    assert all(s.last_error == "the gateway answered HTTP 503" for s in down)
+    line = connection_text(down[0], NOW)  # as `/papers status` shows it
+    assert re.match(r"^Discord shard [01]: reconnecting \(attempt 1, last error: the ", line)
+    assert fake.token not in caplog.text
+    no_traceback(caplog)
+
+
+async def test_a_sharded_bot_resumes_each_shard_after_a_drop() -> None:
+    async with fake_discord() as fake:
+        sleeps = Sleeps()
+        platform = sharded(fake, sleeps)
+        async with serving(platform, echo):
+            async with asyncio.timeout(WAIT_S):
+                await fake.wait_for(lambda f: len(f.identifies) == 2)
+            await fake.drop_sockets()
+            async with asyncio.timeout(WAIT_S):
+                await fake.wait_for(lambda f: len(f.resumes) == 2)
+            await answers_a_command(fake, platform)
+        assert len(fake.identifies) == 2, "the sessions were resumed, not started anew"
+        assert sorted(r["seq"] is not None for r in fake.resumes) == [True, True]
+
+
+@pytest.mark.parametrize("when", ["at start", "later"])
+async def test_a_sharded_bot_whose_token_is_rejected_ends_with_one_short_error(
+    caplog: pytest.LogCaptureFixture, when: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with fake_discord() as fake:
+        sleeps = Sleeps()
+        platform = sharded(fake, sleeps)
+        if when == "at start":
+            fake.token = "reset-in-the-portal"  # REST login answers 401
+        serving_task = asyncio.create_task(platform.start(echo))
+        try:
+            if when == "later":
+                async with asyncio.timeout(WAIT_S):
+                    await fake.wait_for(lambda f: len(f.identifies) == 2)
+                fake.token = "reset-in-the-portal"
+                await fake.drop_sockets()  # each shard's RESUME gets 4004
+            with pytest.raises(ConfigError, match=r"^Discord rejected the bot token \("):
+                async with asyncio.timeout(WAIT_S):
+                    await serving_task
+        finally:
+            await platform.stop()
+    assert [w for w in sleeps.waits if w != IDENTIFY_SPACING_S] == [], "not retried"
     no_traceback(caplog)

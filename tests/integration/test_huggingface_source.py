@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from bot.config.load import DEFAULT_USER_AGENT, HuggingFaceConfig
-from bot.records.errors import ConfigError, MalformedResponse, SourceUnavailable, UpstreamRejected
+from bot.records.errors import (
+    ConfigError,
+    MalformedResponse,
+    SourceUnavailable,
+    SourceUnreachable,
+    UpstreamRejected,
+)
 from bot.records.models import Cadence
 from bot.schedule.cadence import period_containing
 from bot.sources import HuggingFaceSource
@@ -186,25 +192,29 @@ async def test_persistent_5xx_gives_up_with_a_short_message(
         assert 2**attempt / 2 <= wait <= 2**attempt
 
 
-async def test_a_timeout_is_retried_then_reported(
+async def test_a_timeout_is_retried_and_two_in_a_row_make_the_host_unreachable(
     feed: FakeFeed, config: HuggingFaceConfig, sleep: RecordingSleep
 ) -> None:
-    quick = replace(config, timeout_s=0.05, retries=1)
+    quick = replace(config, timeout_s=0.05, retries=3)
     feed.stall_next(1)
     assert len(await fetch(quick, sleep, NEWEST)) == 17
+    assert len(sleep.waits) == 1  # a single timeout is retried
     feed.stall_next(2)
-    with pytest.raises(SourceUnavailable, match=r"^huggingface: timed out after 2 attempt"):
+    with pytest.raises(SourceUnreachable) as caught:
         await fetch(quick, sleep, NEWEST)
+    assert str(caught.value) == f"huggingface ({feed.host}): timed out, 2 times in a row"
+    assert len(sleep.waits) == 2  # retries were left; the second timeout ended the request
 
 
-async def test_a_refused_connection_is_unavailable(sleep: RecordingSleep) -> None:
+async def test_a_refused_connection_is_unreachable_at_once(sleep: RecordingSleep) -> None:
     with socket.socket() as probe:  # a port nobody listens on once the probe closes
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = HuggingFaceConfig(base_url=f"http://127.0.0.1:{port}", retries=1)
-    with pytest.raises(SourceUnavailable, match="connection failed"):
+    config = HuggingFaceConfig(base_url=f"http://127.0.0.1:{port}", retries=4)
+    with pytest.raises(SourceUnreachable) as caught:
         await fetch(config, sleep, NEWEST)
-    assert len(sleep.waits) == 1
+    assert str(caught.value) == f"huggingface (127.0.0.1:{port}): connection refused"
+    assert sleep.waits == []
 
 
 MALFORMED_BODIES = [
@@ -312,9 +322,11 @@ async def test_an_answer_that_trickles_in_is_cut_off_at_the_deadline_and_retried
     async with asyncio.timeout(30):
         assert len(await fetch(quick, sleep, NEWEST)) == 17
         feed.drip_next(2, interval_s=0.05)
-        with pytest.raises(SourceUnavailable) as caught:
+        with pytest.raises(SourceUnreachable) as caught:
             await fetch(quick, sleep, NEWEST)
-    assert str(caught.value) == "huggingface: no complete answer within 0.3s after 2 attempt(s)"
+    assert str(caught.value) == (
+        f"huggingface ({feed.host}): no complete answer within 0.3s, 2 times in a row"
+    )
 
 
 @pytest.mark.parametrize("base_url", ["ftp://127.0.0.1", "http://"])

@@ -145,3 +145,87 @@ async def test_an_unsubscribed_channel_cannot_invite(app: App) -> None:
 async def test_link_has_help(app: App) -> None:
     assert "one-time code" in (await ask(app, ALICE, "help link")).text
     assert (await ask(app, ALICE, "link a b")).is_error
+
+
+def wrong_code(n: int) -> str:
+    """A well-formed code that is not one (it cannot be: codes are drawn at random)."""
+    return "WRNG" + "".join("23456789"[int(d) % 8] for d in f"{n:04d}")
+
+
+async def test_five_wrong_codes_lock_the_channel_then_the_real_code_works(app: App) -> None:
+    await ask(app, ALICE, "subscribe")
+    code = await code_from(app)
+    for n in range(4):
+        assert (await ask(app, DEV, f"link {wrong_code(n)}")).text == BAD_CODE
+    fifth = await ask(app, DEV, f"link {wrong_code(4)}")
+    assert fifth.is_error
+    assert fifth.text.startswith(BAD_CODE)
+    assert "5 wrong codes in 10 minutes: this channel may not try another for 10 minutes" in (
+        fifth.text
+    )
+    refused = await ask(app, DEV, f"link {code}")  # the real one, while locked
+    assert refused.is_error
+    assert "Too many wrong link codes in this channel" in refused.text
+    assert "refused there for 10 minutes" in refused.text
+    assert isinstance(app.votes.clock, FixedClock)
+    app.votes.clock.advance(timedelta(minutes=9, seconds=30))
+    assert "for 1 minute." in (await ask(app, DEV, f"link {code}")).text
+    app.votes.clock.advance(timedelta(seconds=30))
+    code = await code_from(app)  # the first expired with the lock; a new one joins
+    assert not (await ask(app, DEV, f"link {code}")).is_error
+
+
+async def test_guessing_from_many_channels_of_one_server_locks_the_server(app: App) -> None:
+    await ask(app, ALICE, "subscribe")
+    for n in range(5):
+        guesser = CommandContext(ChannelRef("discord", f"20{n + 10}", "1001"), "3001", "dev")
+        await ask(app, guesser, f"link {wrong_code(n)}")
+    code = await code_from(app)
+    refused = await ask(app, DEV, f"link {code}")
+    assert "Too many wrong link codes in this server" in refused.text
+    elsewhere = CommandContext(ChannelRef("discord", "2002", "1002"), "3003", "ops")
+    assert not (await ask(app, elsewhere, f"link {code}")).is_error
+
+
+async def test_a_channel_linking_to_itself_keeps_the_code(app: App) -> None:
+    await ask(app, ALICE, "subscribe")
+    code = await code_from(app)
+    own = await ask(app, ALICE, f"link {code}")
+    assert own.is_error
+    assert "this channel's own" in own.text
+    assert "not used up" in own.text
+    assert not (await ask(app, DEV, f"link {code}")).is_error
+
+
+async def test_two_channels_of_one_workspace_are_not_linked(app: App) -> None:
+    await ask(app, ALICE, "subscribe agents")
+    code = await code_from(app)
+    neighbour = CommandContext(ChannelRef("slack", "C2", "T1"), "U2", "bob")
+    refused = await ask(app, neighbour, f"link {code}")
+    assert refused.is_error
+    assert "a channel in this workspace" in refused.text
+    assert "not used up" in refused.text
+    assert await app.store.linked_channels(SLACK.key) == []
+    assert not (await ask(app, DEV, f"link {code}")).is_error  # another server: linked
+
+
+async def test_unsubscribe_all_in_a_linked_channel_says_which_channels_stopped(
+    app: App,
+) -> None:
+    await linked(app)
+    reply = await ask(app, DEV, "unsubscribe all")
+    assert reply.visibility is Visibility.CHANNEL
+    assert "@dev unsubscribed this channel: no more digests here" in reply.text
+    assert "Still subscribed: Slack channel C1 in workspace T1" in reply.text
+    assert await app.store.get_subscription(DISCORD) is None
+    kept = await app.store.get_subscription(SLACK)
+    assert kept is not None  # exactly what the reply says: the other channel goes on
+    assert "agents" in (await ask(app, ALICE, "topics")).text
+    assert "Linked" not in (await ask(app, ALICE, "topics")).text
+    assert (await ask(app, ALICE, "unlink")).is_error  # not linked: nothing to unlink
+
+
+async def test_a_member_cannot_stop_a_linked_channel(app: App) -> None:
+    await linked(app)
+    assert (await ask(app, MEMBER, "unsubscribe all")).text == MANAGERS_ONLY
+    assert await app.store.linked_channels(DISCORD.key) == [SLACK.key]

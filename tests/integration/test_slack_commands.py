@@ -5,6 +5,7 @@ and as real Socket Mode envelopes; answers go to the fake's response_url.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -15,7 +16,8 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING, Permissions
+from adapters.slack.commands import GENERIC_FAILURE, INVITE_HINT, WORKING
+from adapters.slack.permissions import Permissions
 from adapters.slack.platform import SlackPlatform, make_client
 from bot.config.load import SlackConfig
 from bot.records.chat import CommandContext, Reply, Visibility
@@ -25,6 +27,7 @@ from tests.fakes.slack_api import FakeSlackApi, Scripted
 from tests.fakes.slack_digests import real_papers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TRIGGERS = itertools.count(1)  # Slack gives every command its own trigger_id
 WAIT_S = 5.0  # a bound on waiting for an answer, never a sleep
 CHANNEL = "C0PAPERS"
 REFUSAL = "Only this channel's managers can change its subscription."
@@ -101,7 +104,7 @@ def command_form(fake: FakeSlackApi, text: str, user: str = "UBOSS") -> dict[str
         "text": text,
         "api_app_id": "A0APP",
         "response_url": fake.response_url("cmd"),
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(TRIGGERS)}.738474920.8088930838d",  # a new one per command
     }
 
 
@@ -314,8 +317,10 @@ async def test_a_tampered_body_fails_verification(
 @pytest.mark.parametrize(
     ("managers", "admins_allowed", "user", "expected"),
     [
-        ((), True, "UNOBODY", True),  # no managers configured: anyone
-        ((), False, "UNOBODY", True),
+        ((), True, "UNOBODY", False),  # no managers configured: admins and the creator
+        ((), True, "UADMIN", True),
+        ((), False, "UADMIN", False),
+        (("*",), False, "UNOBODY", True),  # "*": anyone
         (("UBOSS",), True, "UBOSS", True),
         (("UBOSS",), True, "UADMIN", True),  # a workspace admin
         (("UBOSS",), False, "UADMIN", False),  # admins not allowed
@@ -331,7 +336,7 @@ async def test_who_may_manage(
     expected: bool,
 ) -> None:
     permissions = Permissions(make_client(config(fake)), managers, admins_allowed)
-    assert await permissions.can_manage(user) is expected
+    assert await permissions.can_manage(user, CHANNEL) is expected
 
 
 async def test_admin_checks_are_cached_and_fail_closed(fake: FakeSlackApi) -> None:
@@ -339,12 +344,12 @@ async def test_admin_checks_are_cached_and_fail_closed(fake: FakeSlackApi) -> No
     permissions = Permissions(
         make_client(config(fake), sleep=_no_sleep), ("UBOSS",), True, monotonic=lambda: now[0]
     )
-    assert await permissions.can_manage("UADMIN")
-    assert await permissions.can_manage("UADMIN")
+    assert await permissions.can_manage("UADMIN", CHANNEL)
+    assert await permissions.can_manage("UADMIN", CHANNEL)
     assert len(fake.calls("users.info")) == 1
     now[0] = 301.0
     fake.script("users.info", *[Scripted(status=503)] * 10)
-    assert await permissions.can_manage("UADMIN") is False
+    assert await permissions.can_manage("UADMIN", CHANNEL) is False
 
 
 async def _no_sleep(seconds: float) -> None:

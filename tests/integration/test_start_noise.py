@@ -13,7 +13,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.discord import DiscordPlatform
-from adapters.slack.commands import Permissions, build_app
+from adapters.slack.commands import build_app
+from adapters.slack.permissions import Permissions
 from bot.records.chat import CommandContext, Reply
 from tests.fakes.discord_setup import config_for, discord_globals_restored, fake_discord, serving
 

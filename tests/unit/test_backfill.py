@@ -13,8 +13,9 @@ from bot.app.backfill import (
     list_closes_at,
     plan_backfill,
     summary_line,
+    unreachable_lines,
 )
-from bot.records.errors import UserInputError
+from bot.records.errors import SourceUnreachable, UserInputError
 
 TODAY = date(2026, 8, 22)
 CUTOFF = time(3, 0)
@@ -95,3 +96,17 @@ def test_failed_days_are_named_in_order_with_why_and_what_to_do() -> None:
         "  2026-08-17: huggingface: timed out",
         "  2026-08-18: huggingface: HTTP 500 after 5 attempt(s)",
     ]
+
+
+def test_a_stop_names_the_host_and_cause_then_the_days_left_as_runs() -> None:
+    down = SourceUnreachable(
+        "huggingface", "127.0.0.1:9", "connection refused", since=datetime(2026, 8, 22, tzinfo=UTC)
+    )
+    planned = (date(2026, 8, 10), MON, TUE, WED, date(2026, 8, 21))  # the 11th-16th skipped
+    report = BackfillReport(unreachable=down, stopped_at=MON)
+    assert unreachable_lines(report, planned) == [
+        "huggingface at 127.0.0.1:9 is unreachable (connection refused): stopped at 2026-08-17.",
+        "Not fetched, 4 days: 2026-08-17 to 2026-08-19, 2026-08-21; "
+        "run the same command again once it answers.",
+    ]
+    assert unreachable_lines(BackfillReport(), planned) == []

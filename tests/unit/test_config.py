@@ -189,9 +189,10 @@ def test_every_documented_config_loads(name: str, text: str) -> None:
     load_config(text, {})
 
 
-def test_the_readme_shows_config_blocks() -> None:
+def test_the_docs_show_config_blocks() -> None:
+    """The check above reads them: the blocks in docs/operations.md must be found."""
     names = [name for name, _ in _documented_configs()]
-    assert sum(name.startswith("README.md") for name in names) >= 3
+    assert sum(name.startswith("operations.md") for name in names) >= 3
 
 
 def test_the_example_names_every_known_key() -> None:
@@ -289,3 +290,14 @@ def test_settle_ages_are_configurable(text: str, ages: tuple[int, ...]) -> None:
 def test_bad_settle_settings_are_named_errors(text: str) -> None:
     with pytest.raises(ConfigError, match=r"\[delivery\] settle_"):
         load_config(text, {})
+
+
+def test_slack_managers_default_to_creators_and_admins_and_star_means_anyone() -> None:
+    default = load_config("", {}).slack
+    assert (default.managers, default.allow_workspace_admins) == ((), True)
+    assert default.allow_channel_creator is True
+    opened = load_config('[slack]\nmanagers = ["*"]\nallow_channel_creator = false', {}).slack
+    assert opened.managers == ("*",)
+    assert opened.allow_channel_creator is False
+    with pytest.raises(ConfigError, match="allow_channel_creator"):
+        load_config('[slack]\nallow_channel_creator = "no"', {})

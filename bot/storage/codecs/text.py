@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, overload
 
 from bot.records.models import (
+    MAX_COUNT,
     Cadence,
     ChannelRef,
     ChannelSettings,
@@ -98,6 +99,21 @@ def tuple_from_json(text: str) -> tuple[str, ...]:
     return tuple(str(item) for item in json.loads(text))
 
 
+@overload
+def stored_count(count: int) -> int: ...
+
+
+@overload
+def stored_count(count: None) -> None: ...
+
+
+def stored_count(count: int | None) -> int | None:
+    """`count` within 0..MAX_COUNT, what both stores' INTEGER columns hold. The sources
+    already skip an item with a count out of range (bot/sources/bounds.py); this is the
+    stores' own guard, so no caller's count can fail a whole write with an overflow."""
+    return None if count is None else min(max(count, 0), MAX_COUNT)
+
+
 def paper_params(paper: Paper) -> tuple[Any, ...]:
     """The paper's values in PAPER_COLUMNS order."""
     return (
@@ -107,10 +123,10 @@ def paper_params(paper: Paper) -> tuple[Any, ...]:
         json_list(paper.authors),
         instant_text(paper.published_at),
         paper.listed_on.isoformat() if paper.listed_on else None,
-        paper.upvotes,
-        paper.comments,
+        stored_count(paper.upvotes),
+        stored_count(paper.comments),
         paper.github_repo,
-        paper.github_stars,
+        stored_count(paper.github_stars),
         paper.project_page,
         paper.thumbnail,
         paper.ai_summary,

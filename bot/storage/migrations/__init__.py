@@ -45,6 +45,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, "followup_leases"),
     Migration(17, "title_index"),
     Migration(18, "typo_terms"),
+    Migration(19, "fetch_skipped"),
+    Migration(20, "fetch_attempts"),
+    Migration(21, "handled_requests"),
+    Migration(22, "link_guards"),
 )
 
 

@@ -19,7 +19,7 @@ from bot.records.models import (
     WeekdayPolicy,
 )
 from bot.storage.codecs import text as codec
-from bot.storage.codecs.text import PAPER_COLUMNS
+from bot.storage.codecs.text import PAPER_COLUMNS, stored_count
 
 
 def paper_params(paper: Paper) -> tuple[Any, ...]:
@@ -31,10 +31,10 @@ def paper_params(paper: Paper) -> tuple[Any, ...]:
         list(paper.authors),
         aware(paper.published_at),
         paper.listed_on,
-        paper.upvotes,
-        paper.comments,
+        stored_count(paper.upvotes),
+        stored_count(paper.comments),
         paper.github_repo,
-        paper.github_stars,
+        stored_count(paper.github_stars),
         paper.project_page,
         paper.thumbnail,
         paper.ai_summary,

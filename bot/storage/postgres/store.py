@@ -16,6 +16,8 @@ from typing import Any
 from bot.records.models import (
     Cadence,
     ChannelRef,
+    FetchAttempt,
+    FetchRecord,
     Paper,
     PostReceipt,
     SearchResults,
@@ -23,7 +25,12 @@ from bot.records.models import (
     Subscription,
 )
 from bot.storage.codecs import text as codec
-from bot.storage.codecs.text import PAPER_COLUMNS, UPSERT_MERGE, subscriptions_from_rows
+from bot.storage.codecs.text import (
+    PAPER_COLUMNS,
+    UPSERT_MERGE,
+    stored_count,
+    subscriptions_from_rows,
+)
 from bot.storage.migrations import pending
 from bot.storage.postgres.artifacts import PostgresArtifacts
 from bot.storage.postgres.codec import aware, paper_from_row, paper_params, subscription_from_rows
@@ -37,6 +44,7 @@ from bot.storage.postgres.conn import (
 from bot.storage.postgres.deliveries import PostgresDeliveries
 from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
+from bot.storage.postgres.replays import PostgresReplays
 from bot.storage.postgres.search import ranked_paper_ids
 from bot.storage.postgres.settle import PostgresSettle
 from bot.storage.postgres.similar import similar_ids
@@ -98,6 +106,7 @@ class PostgresStore(
     PostgresFollowups,
     PostgresLinks,
     PostgresArtifacts,
+    PostgresReplays,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 
@@ -259,7 +268,8 @@ class PostgresStore(
             await self._sync_group(conn, channel.key)
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
-        async with self._connection() as conn:
+        async with self._transaction() as conn:
+            await self._leave_group(conn, channel.key)
             await conn.execute("DELETE FROM subscriptions WHERE channel_key = $1", channel.key)
 
     # -- posts and fetches -------------------------------------------------------------
@@ -307,23 +317,25 @@ class PostgresStore(
             rows = await self._fetch(sql, channel.key, cadence.value)
         return {row[0] for row in rows}
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
         async with self._connection() as conn:
             await conn.execute(
-                "INSERT INTO fetches (day, count, fetched_at) VALUES ($1, $2, $3)",
+                "INSERT INTO fetches (day, count, fetched_at, skipped) VALUES ($1, $2, $3, $4)",
                 day,
-                count,
+                stored_count(count),
                 aware(at),
+                stored_count(skipped),
             )
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+    async def last_fetch(self) -> FetchRecord | None:
         rows = await self._fetch(
-            "SELECT day, count, fetched_at FROM fetches ORDER BY fetched_at DESC, id DESC LIMIT 1"
+            "SELECT day, count, fetched_at, skipped FROM fetches "
+            "ORDER BY fetched_at DESC, id DESC LIMIT 1"
         )
         if not rows:
             return None
-        day, count, at = rows[0]
-        return day, int(count), at
+        day, count, at, skipped = rows[0]
+        return FetchRecord(day, int(count), at, int(skipped))
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
         rows = await self._fetch(
@@ -332,6 +344,28 @@ class PostgresStore(
             until,
         )
         return {row[0]: row[1] for row in rows}
+
+    async def record_fetch_attempt(self, attempt: FetchAttempt) -> None:
+        async with self._connection() as conn:
+            await conn.execute(
+                "INSERT INTO fetch_attempts (source, day, attempted_at, error) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (source) DO UPDATE SET day = excluded.day, "
+                "attempted_at = excluded.attempted_at, error = excluded.error",
+                attempt.source,
+                attempt.day,
+                aware(attempt.at),
+                attempt.error,
+            )
+
+    async def last_fetch_attempt(self) -> FetchAttempt | None:
+        rows = await self._fetch(
+            "SELECT source, day, attempted_at, error FROM fetch_attempts "
+            "ORDER BY attempted_at DESC, source LIMIT 1"
+        )
+        if not rows:
+            return None
+        source, day, at, error = rows[0]
+        return FetchAttempt(source, day, at, error)
 
     async def close(self) -> None:
         async with translated("PostgreSQL"):

@@ -21,6 +21,8 @@ from bot.records.errors import StoreError
 from bot.records.models import (
     Cadence,
     ChannelRef,
+    FetchAttempt,
+    FetchRecord,
     Paper,
     PostReceipt,
     SearchResults,
@@ -36,6 +38,7 @@ from bot.storage.sqlite.deliveries import SqliteDeliveries
 from bot.storage.sqlite.followups import SqliteFollowups
 from bot.storage.sqlite.links import SqliteLinks
 from bot.storage.sqlite.open import connect_read_only, connect_read_write, open_error
+from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
@@ -70,7 +73,13 @@ _ADD_LISTING = "INSERT INTO listings (arxiv_id, day) VALUES (?, ?) ON CONFLICT D
 
 
 class SqliteStore(
-    SqliteDeliveries, SqliteSettle, SqliteVotes, SqliteFollowups, SqliteLinks, SqliteArtifacts
+    SqliteDeliveries,
+    SqliteSettle,
+    SqliteVotes,
+    SqliteFollowups,
+    SqliteLinks,
+    SqliteArtifacts,
+    SqliteReplays,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
@@ -86,15 +95,29 @@ class SqliteStore(
     ) -> SqliteStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
-        `read_only` opens an existing, up-to-date file without a write lock or any write
-        (the store's writes then raise StoreError, and `read_only` is True); a missing file
-        or an older schema is opened for writing instead, to create or upgrade it. Waiting
-        for another process's lock ends after `busy_timeout_ms` with a StoreError.
+        `read_only` (the reading commands: `digest`, `search`, `show`) never creates a file
+        and keeps nothing: an existing file is opened without a write lock or any write (the
+        store's writes then raise StoreError); a missing one is stood in for by an empty
+        store in memory, gone when closed; an older schema is upgraded first, as `run` would,
+        then opened read-only. `read_only` is True in every case. Waiting for another
+        process's lock ends after `busy_timeout_ms` with a StoreError.
         """
-        if read_only:
+        if not read_only:
+            return await cls._open_for_writing(path, busy_timeout_ms)
+        conn = await connect_read_only(path, busy_timeout_ms)
+        if conn is None and not await asyncio.to_thread(Path(path).is_file):
+            scratch = await cls._open_for_writing(":memory:", busy_timeout_ms)
+            scratch.read_only = True  # the service then keeps nothing, as with a file
+            return scratch
+        if conn is None:  # behind: upgrade it, then read it like any other
+            await (await cls._open_for_writing(path, busy_timeout_ms)).close()
             conn = await connect_read_only(path, busy_timeout_ms)
-            if conn is not None:
-                return cls(conn, read_only=True)
+        if conn is None:
+            raise StoreError(f"SQLite database {str(path)!r} changed while it was opened")
+        return cls(conn, read_only=True)
+
+    @classmethod
+    async def _open_for_writing(cls, path: str | Path, busy_timeout_ms: int) -> SqliteStore:
         conn = await connect_read_write(path, busy_timeout_ms)
         store = cls(conn)
         try:
@@ -272,6 +295,7 @@ class SqliteStore(
 
     async def delete_subscription(self, channel: ChannelRef) -> None:
         async with self._transaction() as conn:
+            await self._leave_group(conn, channel.key)
             await conn.execute("DELETE FROM subscriptions WHERE channel_key = ?", (channel.key,))
 
     # -- posts and fetches -------------------------------------------------------------
@@ -318,21 +342,29 @@ class SqliteStore(
             sql, params = "SELECT arxiv_id FROM posted_papers WHERE channel_key = ?", (channel.key,)
         return {row[0] for row in await self._fetch(sql, params)}
 
-    async def record_fetch(self, day: date, count: int, at: datetime) -> None:
+    async def record_fetch(self, day: date, count: int, at: datetime, skipped: int = 0) -> None:
         async with self._transaction() as conn:
             await conn.execute(
-                "INSERT INTO fetches (day, count, fetched_at) VALUES (?, ?, ?)",
-                (day.isoformat(), count, codec.instant_text(at)),
+                "INSERT INTO fetches (day, count, fetched_at, skipped) VALUES (?, ?, ?, ?)",
+                (
+                    day.isoformat(),
+                    codec.stored_count(count),
+                    codec.instant_text(at),
+                    codec.stored_count(skipped),
+                ),
             )
 
-    async def last_fetch(self) -> tuple[date, int, datetime] | None:
+    async def last_fetch(self) -> FetchRecord | None:
         rows = await self._fetch(
-            "SELECT day, count, fetched_at FROM fetches ORDER BY fetched_at DESC, id DESC LIMIT 1"
+            "SELECT day, count, fetched_at, skipped FROM fetches "
+            "ORDER BY fetched_at DESC, id DESC LIMIT 1"
         )
         if not rows:
             return None
-        day, count, at = rows[0]
-        return date.fromisoformat(day), int(count), codec.instant_from_text(at)
+        day, count, at, skipped = rows[0]
+        return FetchRecord(
+            date.fromisoformat(day), int(count), codec.instant_from_text(at), int(skipped)
+        )
 
     async def latest_fetches(self, since: date, until: date) -> dict[date, datetime]:
         # instant_text is fixed-width UTC, so max() on the text is the latest instant.
@@ -341,6 +373,30 @@ class SqliteStore(
             (since.isoformat(), until.isoformat()),
         )
         return {date.fromisoformat(day): codec.instant_from_text(at) for day, at in rows}
+
+    async def record_fetch_attempt(self, attempt: FetchAttempt) -> None:
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fetch_attempts (source, day, attempted_at, error) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET day = excluded.day, "
+                "attempted_at = excluded.attempted_at, error = excluded.error",
+                (
+                    attempt.source,
+                    attempt.day.isoformat(),
+                    codec.instant_text(attempt.at),
+                    attempt.error,
+                ),
+            )
+
+    async def last_fetch_attempt(self) -> FetchAttempt | None:
+        rows = await self._fetch(
+            "SELECT source, day, attempted_at, error FROM fetch_attempts "
+            "ORDER BY attempted_at DESC, source LIMIT 1"
+        )
+        if not rows:
+            return None
+        source, day, at, error = rows[0]
+        return FetchAttempt(source, date.fromisoformat(day), codec.instant_from_text(at), error)
 
     async def close(self) -> None:
         async with _translated():
