@@ -426,6 +426,13 @@ class ChatPlatform(Protocol):
 
     name: str  # "slack", "discord", "console": the `platform` of its ChannelRefs
 
+    @property
+    def digests_at_once(self) -> int:
+        """How many digests a fan-out posts to this platform at once when the config leaves
+        `[delivery] concurrency` at 0: enough to keep its rate limit the bound, derived
+        from its documented limits (bot/chat/pacing.py `digests_at_once`)."""
+        ...
+
     async def post_digest(
         self,
         channel: ChannelRef,

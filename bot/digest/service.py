@@ -26,6 +26,7 @@ from bot.records.models import (
     DayList,
     FetchAttempt,
     FetchRecord,
+    OfflineSample,
     Paper,
     SearchResults,
     Subscription,
@@ -60,6 +61,7 @@ class StatusReport:
     paused_channels: int = 0  # how many channels are paused, this one included
     connections: tuple[ConnectionStatus, ...] = ()  # platforms holding a connection
     last_attempt: FetchAttempt | None = None  # the daily source's latest, failed or not
+    sample: OfflineSample | None = None  # the run answers from the offline sample
 
 
 class DeliveryInfo(Protocol):
@@ -115,14 +117,25 @@ class PaperService:
         self.on_change: Callable[[ChannelRef], Awaitable[None]] | None = None
         # How the platforms' connections stand (set by the runtime), for `/papers status`.
         self.connections: Callable[[], tuple[ConnectionStatus, ...]] = tuple
+        # Set (bot/app/bootstrap.py) when the papers come from the offline sample: replies
+        # then say so, which days it holds, and that its clock stands still.
+        self.sample: OfflineSample | None = None
 
     def covered_day(self) -> date:
         return covered_day(self.clock.now(), self.day_cutoff_utc)
 
     def why_not_closed(self, day: date) -> str | None:
-        """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None."""
+        """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None.
+        On the offline sample: a day it does not hold."""
         now = self.clock.now()
-        return unclosed_day(day, covered_day(now, self.day_cutoff_utc), now.astimezone(UTC).date())
+        closed = covered_day(now, self.day_cutoff_utc)
+        problem = unclosed_day(day, closed, now.astimezone(UTC).date())
+        if problem is None and self.sample is not None and day not in self.sample.days:
+            return (
+                f"{day.isoformat()} is not in the offline sample; it holds the lists of "
+                f"{self.sample.days_text()}."
+            )
+        return problem
 
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
@@ -286,6 +299,7 @@ class PaperService:
             paused_channels=paused,
             connections=self.connections(),
             last_attempt=await self.store.last_fetch_attempt(),
+            sample=self.sample,
         )
 
     async def try_refresh(self, day: date) -> int | None:

@@ -21,6 +21,7 @@ from bot.text.arxiv_ids import bare_id
 
 _FILE_NAME = re.compile(r"^daily_papers_(\d{4}-\d{2}-\d{2})\.json$")
 _WORD = re.compile(r"[^\W_]+")
+SETTLED_FOLDER = "settled"
 TITLE_WEIGHT = 3  # a query word in the title counts as much as three elsewhere
 
 
@@ -58,6 +59,12 @@ class SampleSource:
     def days(self) -> list[date]:
         """The days the snapshot holds, newest first."""
         return sorted(self._snapshot(), reverse=True)
+
+    def settled(self) -> SampleSource | None:
+        """The snapshot as a day later (higher counts, `bot/sample/README.md`), for settling
+        previews; None when this snapshot has none."""
+        later = self._folder.joinpath(SETTLED_FOLDER)
+        return SampleSource(later) if later.is_dir() else None
 
     async def daily(self, day: date) -> DayList:
         return DayList(self._snapshot().get(day, []))
