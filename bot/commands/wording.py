@@ -13,14 +13,23 @@ from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
 from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
-from bot.records.errors import UserInputError
+from bot.records.errors import StoreBusy, StoreFull, UserInputError
 from bot.records.models import ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
 SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."
 NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
 RESTART = "/papers subscribe starts them again."
+STORE_BUSY = "The bot's database is busy"
+STORE_FULL = "The bot's database is full"
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
+
+
+def store_fault_text(exc: StoreBusy | StoreFull, unchanged: str = "nothing was changed") -> str:
+    """What a user reads when the database refused a write: which fault, that the write
+    was rolled back (`unchanged` says what that means for them), and when to try again."""
+    head = STORE_BUSY if isinstance(exc, StoreBusy) else STORE_FULL
+    return f"{head}; {unchanged}. Try again in a minute."
 
 
 def require_manager(ctx: CommandContext) -> None:

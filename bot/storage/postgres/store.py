@@ -114,16 +114,25 @@ class PostgresStore(
 
     @classmethod
     async def open(
-        cls, url: str, *, schema: str | None = None, pool_size: int = POOL_SIZE
+        cls,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = POOL_SIZE,
+        lock_timeout_ms: int | None = None,
     ) -> PostgresStore:
         """Connect, and bring the schema up to date. Raises StoreError, ConfigError.
 
         `schema` confines every table to that schema (created if missing); None uses the
-        connection's default search_path (normally `public`).
+        connection's default search_path (normally `public`). `lock_timeout_ms`: a write
+        waiting longer for a lock fails with StoreBusy (None: the server's lock_timeout,
+        normally none, and the command timeout ends the wait).
         """
         if schema is not None:
             await ensure_schema(url, schema)
-        pool = await create_pool(url, schema=schema, max_size=pool_size)
+        pool = await create_pool(
+            url, schema=schema, max_size=pool_size, lock_timeout_ms=lock_timeout_ms
+        )
         try:
             async with translated(f"PostgreSQL at {redacted(url)}"), pool.acquire() as conn:
                 await migrate(conn)

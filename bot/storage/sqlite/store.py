@@ -35,7 +35,13 @@ from bot.storage.sqlite.artifacts import SqliteArtifacts
 from bot.storage.sqlite.deliveries import SqliteDeliveries
 from bot.storage.sqlite.followups import SqliteFollowups
 from bot.storage.sqlite.links import SqliteLinks
-from bot.storage.sqlite.open import connect_read_only, connect_read_write, open_error
+from bot.storage.sqlite.open import (
+    TYPED_CODES,
+    connect_read_only,
+    connect_read_write,
+    open_error,
+    primary_code,
+)
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
@@ -74,8 +80,17 @@ class SqliteStore(
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
-    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        read_only: bool = False,
+        path: str | Path = "",
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
         self._conn = conn
+        self._path = path  # named in errors: which file is busy, full or damaged
+        self._busy_timeout_ms = busy_timeout_ms
         self.read_only = read_only
         self._write_lock = asyncio.Lock()
         self._terms_written = WrittenTerms()  # words known to be in search_terms
@@ -94,12 +109,11 @@ class SqliteStore(
         if read_only:
             conn = await connect_read_only(path, busy_timeout_ms)
             if conn is not None:
-                return cls(conn, read_only=True)
+                return cls(conn, read_only=True, path=path, busy_timeout_ms=busy_timeout_ms)
         conn = await connect_read_write(path, busy_timeout_ms)
-        store = cls(conn)
+        store = cls(conn, path=path, busy_timeout_ms=busy_timeout_ms)
         try:
-            async with _translated():
-                await store._migrate()
+            await store._migrate()
         except StoreError as exc:
             await conn.close()
             cause = exc.__cause__
@@ -128,24 +142,40 @@ class SqliteStore(
 
     async def schema_version(self) -> int:
         """The id of the newest migration applied (0 for none)."""
-        async with _translated():
+        async with self._translated():
             rows = await self._conn.execute_fetchall("SELECT max(id) FROM schema_version")
         return int(next(iter(rows))[0] or 0)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; the immediate lock makes other processes wait, not fail."""
-        async with self._write_lock, _translated():
+        async with self._write_lock, self._translated():
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (SQLITE_FULL can end the transaction):
+                # a ROLLBACK then fails and would hide the error that says why.
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _translated(self) -> AsyncIterator[None]:
+        """sqlite3 errors (and a closed connection's ValueError) leave as StoreError: busy,
+        full and damaged as StoreBusy, StoreFull and StoreCorrupt, naming the file."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if primary_code(exc) in TYPED_CODES:
+                raise open_error(self._path, exc, self._busy_timeout_ms) from exc
+            raise StoreError(f"SQLite: {exc}") from exc
+        except ValueError as exc:
+            raise StoreError(f"SQLite store: {exc}") from exc
 
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with _translated():
+        async with self._translated():
             return list(await self._conn.execute_fetchall(sql, params))
 
     # -- papers ------------------------------------------------------------------------
@@ -176,7 +206,7 @@ class SqliteStore(
         return [_paper(row) for row in rows]
 
     async def search(self, query: str, limit: int = 10) -> SearchResults:
-        async with _translated():
+        async with self._translated():
             found = await ranked_paper_ids(self._conn, query, limit)
         ids = found.exact + found.close
         if not ids:
@@ -190,7 +220,7 @@ class SqliteStore(
         )
 
     async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
-        async with _translated():
+        async with self._translated():
             ids, terms = await similar_ids(self._conn, paper, limit)
         if not ids:
             return []
@@ -343,19 +373,8 @@ class SqliteStore(
         return {date.fromisoformat(day): codec.instant_from_text(at) for day, at in rows}
 
     async def close(self) -> None:
-        async with _translated():
+        async with self._translated():
             await self._conn.close()
-
-
-@asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    """sqlite3 errors (and a closed connection's ValueError) leave as StoreError."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"SQLite: {exc}") from exc
-    except ValueError as exc:
-        raise StoreError(f"SQLite store: {exc}") from exc
 
 
 def _paper(row: sqlite3.Row) -> Paper:
