@@ -34,6 +34,7 @@ from bot.lifecycle.settle_preview import settled_post
 from bot.records.chat import CLOSE_MATCHES
 from bot.records.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.records.models import ChannelRef, Subscription
+from bot.storage import worker_lock
 from bot.text.arxiv_ids import parse_arxiv_id
 
 log = logging.getLogger("paperbot")
@@ -222,7 +223,16 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
-    app = await build_app(config, read_only=args.command in READ_ONLY_COMMANDS)
+    if args.command == "run":  # one long-running worker per SQLite file
+        with worker_lock(config.database_url):
+            return await _run_with_app(args, config)
+    return await _run_with_app(args, config)
+
+
+async def _run_with_app(args: argparse.Namespace, config: Config) -> int:
+    app = await build_app(
+        config, read_only=args.command in READ_ONLY_COMMANDS, check=args.command == "run"
+    )
     try:
         handler = {
             "digest": _digest,

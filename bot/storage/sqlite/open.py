@@ -129,8 +129,12 @@ def open_error(path: str | Path, exc: sqlite3.Error, busy_timeout_ms: int) -> St
 def damaged(path: str | Path, detail: str) -> StoreCorrupt:
     """The one line for a damaged file: which file, and the two ways back."""
     shown = str(path)
+    lines = [line for line in detail.splitlines() if line and not line.startswith("***")]
+    detail = "; ".join(lines)  # quick_check's report has a line per problem: keep one line
+    if len(detail) > 120:
+        detail = detail[:119] + "…"
     return StoreCorrupt(
-        f"SQLite database {shown!r} is damaged ({detail[:120]}); recover it with "
+        f"SQLite database {shown!r} is damaged ({detail}); recover it with "
         f"`sqlite3 {shown} .recover | sqlite3 recovered.db` and point database_url at "
         "recovered.db, or restore a backup"
     )

@@ -34,6 +34,7 @@ from bot.storage.search.typo_plan import WrittenTerms
 from bot.storage.sqlite.artifacts import SqliteArtifacts
 from bot.storage.sqlite.deliveries import SqliteDeliveries
 from bot.storage.sqlite.followups import SqliteFollowups
+from bot.storage.sqlite.integrity import check_pages
 from bot.storage.sqlite.links import SqliteLinks
 from bot.storage.sqlite.open import (
     TYPED_CODES,
@@ -97,14 +98,20 @@ class SqliteStore(
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        cls,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        check: bool = False,
     ) -> SqliteStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
         `read_only` opens an existing, up-to-date file without a write lock or any write
         (the store's writes then raise StoreError, and `read_only` is True); a missing file
         or an older schema is opened for writing instead, to create or upgrade it. Waiting
-        for another process's lock ends after `busy_timeout_ms` with a StoreError.
+        for another process's lock ends after `busy_timeout_ms` with a StoreError. `check`
+        (for `paperbot run`): refuse a file with damaged pages (StoreCorrupt) before using it.
         """
         if read_only:
             conn = await connect_read_only(path, busy_timeout_ms)
@@ -113,6 +120,8 @@ class SqliteStore(
         conn = await connect_read_write(path, busy_timeout_ms)
         store = cls(conn, path=path, busy_timeout_ms=busy_timeout_ms)
         try:
+            if check:
+                await check_pages(conn, path)
             await store._migrate()
         except StoreError as exc:
             await conn.close()
