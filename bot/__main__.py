@@ -46,10 +46,11 @@ READ_ONLY_COMMANDS = frozenset({"digest", "search", "show"})
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(_topics_joined(sys.argv[1:] if argv is None else argv))
+    path = _config_path(args)
     try:
-        config = _load_config(args)
+        config = _load_config(args, path)
     except ConfigError as exc:
-        print(f"paperbot: {exc}", file=sys.stderr)
+        _print_config_error(exc, path)
         return 2
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -59,8 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args, config))
-    except (UserInputError, ConfigError) as exc:
+    except UserInputError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:  # found at start: a platform refused a token, and the like
+        _print_config_error(exc, path)
         return 2
     except SourceUnreachable as exc:
         print(f"paperbot: {exc} (no network?); `--source sample` works offline", file=sys.stderr)
@@ -73,6 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `paperbot digest | head`: the reader has all it wanted
         _quiet_stdout()
         return 1
+
+
+def _print_config_error(exc: ConfigError, path: str | None) -> None:
+    """Name the config file (or say there is none), then every problem, one a line."""
+    where = f"config {path}" if path else "config (no file: defaults and environment)"
+    if len(exc.problems) == 1:
+        print(f"paperbot: {where}: {exc.problems[0]}", file=sys.stderr)
+        return
+    print(f"paperbot: {where}: {len(exc.problems)} problems:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:
@@ -206,14 +221,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-08-21") from None
 
 
-def _load_config(args: argparse.Namespace) -> Config:
-    path = args.config or os.environ.get("PAPERBOT_CONFIG")
+def _config_path(args: argparse.Namespace) -> str | None:
+    """The config file this run reads: --config, $PAPERBOT_CONFIG, ./paperbot.toml, or none."""
+    path: str | None = args.config or os.environ.get("PAPERBOT_CONFIG")
     if path is None and Path("paperbot.toml").exists():
         path = "paperbot.toml"
+    return path
+
+
+def _load_config(args: argparse.Namespace, path: str | None) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read it: {exc.strerror}") from None
     config = load_config(text, os.environ)
     if args.source:
         config = dataclasses.replace(config, source=args.source)

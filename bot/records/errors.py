@@ -37,7 +37,17 @@ class PaperbotError(Exception):
 
 
 class ConfigError(PaperbotError):
-    pass
+    """One or more problems with the config; `problems` lists them all, each on one line
+    naming its table and key, so a user fixes everything in one go."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return self.problems[0]
+        return f"{len(self.problems)} problems: " + "; ".join(self.problems)
 
 
 class UserInputError(PaperbotError):

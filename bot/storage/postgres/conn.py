@@ -33,7 +33,12 @@ def redacted(url: str) -> str:
 
 def check_url(url: str) -> None:
     """Raise ConfigError unless `url` is a postgresql:// (or postgres://) URL."""
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # "Invalid IPv6 URL": a [ without its ]; never show the URL's text
+        raise ConfigError(
+            f"database_url {redacted(url)!r} is not a valid URL: a '[' in its host is not closed"
+        ) from None
     if scheme not in POSTGRES_SCHEMES:
         raise ConfigError(f"database_url: {redacted(url)!r} is not a postgresql:// URL")
 
@@ -70,7 +75,7 @@ async def connect(
     `settings` are extra per-session server settings (e.g. TCP keepalives).
     """
     check_url(url)
-    async with translated(f"cannot connect to {redacted(url)}"):
+    async with _readable(url), translated(f"cannot connect to {redacted(url)}"):
         return await asyncpg.connect(
             url,
             timeout=CONNECT_TIMEOUT_S,
@@ -84,7 +89,7 @@ async def create_pool(
 ) -> Any:
     """A connection pool (asyncpg.Pool). Raises StoreError, ConfigError."""
     check_url(url)
-    async with translated(f"cannot connect to {redacted(url)}"):
+    async with _readable(url), translated(f"cannot connect to {redacted(url)}"):
         return await asyncpg.create_pool(
             url,
             min_size=1,
@@ -103,6 +108,19 @@ async def ensure_schema(url: str, schema: str) -> None:
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted_schema(schema)}")
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def _readable(url: str) -> AsyncIterator[None]:
+    """asyncpg's own reading of the URL fails with a bare ValueError whose text may quote
+    part of it (`int('p')` for a password holding a '/'): a ConfigError without that text."""
+    try:
+        yield
+    except ValueError:
+        raise ConfigError(
+            f"database_url {redacted(url)!r} cannot be read: check its host, port and "
+            "parameters (a password holding '/', '?', '#' or '@' must be percent-encoded)"
+        ) from None
 
 
 @asynccontextmanager
