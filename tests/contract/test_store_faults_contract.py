@@ -9,6 +9,7 @@ connection, reached by a real insert) and, on PostgreSQL, the server's `disk_ful
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -22,6 +23,7 @@ import pytest
 from bot.ports import Store
 from bot.records.errors import StoreBusy, StoreFull
 from bot.records.models import ChannelRef, ChannelSettings, Subscription
+from bot.storage.postgres.conn import MIGRATION_LOCK
 from bot.storage.postgres.store import PostgresStore
 from bot.storage.sqlite.store import SqliteStore
 from tests.contract.test_store_contract import CORPUS, paper
@@ -135,3 +137,22 @@ async def test_a_write_with_no_room_is_full_and_keeps_what_was_there(faults: Fau
     assert await faults.store.get_paper(many[0].arxiv_id) is None
     assert await faults.store.get_paper(CORPUS[0].arxiv_id) == CORPUS[0]
     assert await faults.store.get_subscription(CHANNEL) == BEFORE
+
+
+@pytest.mark.postgres
+async def test_a_starting_worker_waits_out_another_workers_migrations() -> None:
+    """The lock timeout makes writes fail as busy, never a start: migrations wait their turn."""
+    async with fresh_schema(postgres_url()) as pg:
+        migrating = await asyncpg.connect(pg.url)  # another worker, migrating
+        try:
+            await migrating.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            opening = asyncio.create_task(
+                PostgresStore.open(pg.url, schema=pg.schema, lock_timeout_ms=50)
+            )
+            done, _ = await asyncio.wait([opening], timeout=0.5)  # ten lock timeouts
+            assert not done  # still waiting: not failed as busy
+            await migrating.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            store = await opening
+            await store.close()
+        finally:
+            await migrating.close()
