@@ -346,7 +346,7 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
     print(backfill.summary_line(report))
     for line in backfill.failure_lines(report):
         print(line, file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.stopped else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

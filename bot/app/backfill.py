@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.records.errors import SourceError, UserInputError
+from bot.records.errors import SourceError, StoreBusy, StoreFull, UserInputError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ class BackfillReport:
     empty: list[date] = field(default_factory=list)  # fetched, no list
     failed: dict[date, str] = field(default_factory=dict)  # day -> why, one line
     skipped: int = 0
+    # The store refused a write (busy, full) on this day, and why: the days before it are
+    # stored, it and the later ones are not (the next would fail alike, so the run stops)
+    stopped: tuple[date, str] | None = None
 
 
 def check_range(since: date, until: date, today: date) -> None:
@@ -89,8 +92,9 @@ async def run_backfill(
     *,
     on_day: Callable[[date, BackfillReport], None] | None = None,
 ) -> BackfillReport:
-    """Fetch each day in turn; a SourceError is recorded for its day and the loop goes on.
-    Anything else (the store failing, a config error) ends it."""
+    """Fetch each day in turn; a SourceError is recorded for its day and the loop goes on. A
+    busy or full store stops it, recorded in `stopped`; anything else (a config error) ends
+    it."""
     report = BackfillReport()
     for day in days:
         if on_day is not None:
@@ -101,6 +105,9 @@ async def run_backfill(
             report.failed[day] = str(exc)
             log.warning("could not fetch the list for %s: %s", day, exc)
             continue
+        except (StoreBusy, StoreFull) as exc:
+            report.stopped = (day, str(exc))
+            break
         report.papers += count
         if count:
             report.listed.append(day)
@@ -124,14 +131,25 @@ def summary_line(report: BackfillReport) -> str:
 
 
 def failure_lines(report: BackfillReport) -> list[str]:
-    """The failed days, each with its reason, and what to do; [] if none failed."""
+    """The failed days, each with its reason, and what to do; [] if none failed. A stopped
+    run says exactly which days were stored and which were not."""
+    lines = _stopped_lines(report.stopped) if report.stopped else []
     if not report.failed:
-        return []
+        return lines
     head = (
         f"Could not fetch {_days(len(report.failed))}; "
         "run the same command again to fetch only what is missing:"
     )
-    return [head, *(f"  {day}: {why}" for day, why in sorted(report.failed.items()))]
+    return [*lines, head, *(f"  {day}: {why}" for day, why in sorted(report.failed.items()))]
+
+
+def _stopped_lines(stopped: tuple[date, str]) -> list[str]:
+    day, why = stopped
+    return [
+        f"Stopped at {day}: {why}",
+        f"The days fetched before {day} are stored; {day} and the days after it are not: "
+        "run the same command again to fetch only what is missing.",
+    ]
 
 
 def _days(n: int) -> str:
