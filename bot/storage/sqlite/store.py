@@ -81,17 +81,10 @@ class SqliteStore(
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
-    def __init__(
-        self,
-        conn: aiosqlite.Connection,
-        *,
-        read_only: bool = False,
-        path: str | Path = "",
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-    ) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
         self._conn = conn
-        self._path = path  # named in errors: which file is busy, full or damaged
-        self._busy_timeout_ms = busy_timeout_ms
+        self._path: str | Path = ""  # named in errors: which file is busy, full or damaged
+        self._busy_timeout_ms = BUSY_TIMEOUT_MS
         self.read_only = read_only
         self._write_lock = asyncio.Lock()
         self._terms_written = WrittenTerms()  # words known to be in search_terms
@@ -116,9 +109,9 @@ class SqliteStore(
         if read_only:
             conn = await connect_read_only(path, busy_timeout_ms)
             if conn is not None:
-                return cls(conn, read_only=True, path=path, busy_timeout_ms=busy_timeout_ms)
+                return cls(conn, read_only=True)._on_file(path, busy_timeout_ms)
         conn = await connect_read_write(path, busy_timeout_ms)
-        store = cls(conn, path=path, busy_timeout_ms=busy_timeout_ms)
+        store = cls(conn)._on_file(path, busy_timeout_ms)
         try:
             if check:
                 await check_pages(conn, path)
@@ -133,6 +126,12 @@ class SqliteStore(
             await conn.close()
             raise
         return store
+
+    def _on_file(self, path: str | Path, busy_timeout_ms: int) -> SqliteStore:
+        """Note the file and the busy timeout, for errors that name them."""
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        return self
 
     async def _migrate(self) -> None:
         async with self._transaction() as conn:
