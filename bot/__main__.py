@@ -37,6 +37,7 @@ from bot.records.chat import CLOSE_MATCHES
 from bot.records.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.records.models import ChannelRef, Subscription
 from bot.sources import SampleSource
+from bot.storage import worker_lock
 from bot.text.arxiv_ids import parse_arxiv_id
 
 log = logging.getLogger("paperbot")
@@ -48,10 +49,11 @@ READ_ONLY_COMMANDS = frozenset({"digest", "search", "show"})
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(_topics_joined(sys.argv[1:] if argv is None else argv))
+    path = _config_path(args)
     try:
-        config = _load_config(args)
+        config = _load_config(args, path)
     except ConfigError as exc:
-        print(f"paperbot: {exc}", file=sys.stderr)
+        _print_config_error(exc, path)
         return 2
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -65,8 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _warnings_only_on_the_terminal()
     try:
         return asyncio.run(_run(args, config))
-    except (UserInputError, ConfigError) as exc:
+    except UserInputError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:  # found at start: a platform refused a token, and the like
+        _print_config_error(exc, path)
         return 2
     except SourceUnreachable as exc:
         print(f"paperbot: {_unreachable(exc)}; `--source sample` works offline", file=sys.stderr)
@@ -91,6 +96,17 @@ def _warnings_only_on_the_terminal() -> None:
 
 def _unreachable(exc: SourceUnreachable) -> str:
     return f"{exc.source} at {exc.host} is unreachable ({exc.cause})"
+
+
+def _print_config_error(exc: ConfigError, path: str | None) -> None:
+    """Name the config file (or say there is none), then every problem, one a line."""
+    where = f"config {path}" if path else "config (no file: defaults and environment)"
+    if len(exc.problems) == 1:
+        print(f"paperbot: {where}: {exc.problems[0]}", file=sys.stderr)
+        return
+    print(f"paperbot: {where}: {len(exc.problems)} problems:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:
@@ -227,14 +243,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-08-21") from None
 
 
-def _load_config(args: argparse.Namespace) -> Config:
-    path = args.config or os.environ.get("PAPERBOT_CONFIG")
+def _config_path(args: argparse.Namespace) -> str | None:
+    """The config file this run reads: --config, $PAPERBOT_CONFIG, ./paperbot.toml, or none."""
+    path: str | None = args.config or os.environ.get("PAPERBOT_CONFIG")
     if path is None and Path("paperbot.toml").exists():
         path = "paperbot.toml"
+    return path
+
+
+def _load_config(args: argparse.Namespace, path: str | None) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read it: {exc.strerror}") from None
     config = load_config(text, os.environ)
     if args.source:
         config = dataclasses.replace(config, source=args.source)
@@ -244,7 +265,16 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
-    app = await build_app(config, read_only=args.command in READ_ONLY_COMMANDS)
+    if args.command == "run":  # one long-running worker per SQLite file
+        with worker_lock(config.database_url):
+            return await _run_with_app(args, config)
+    return await _run_with_app(args, config)
+
+
+async def _run_with_app(args: argparse.Namespace, config: Config) -> int:
+    app = await build_app(
+        config, read_only=args.command in READ_ONLY_COMMANDS, check=args.command == "run"
+    )
     try:
         handler = {
             "digest": _digest,
@@ -361,7 +391,7 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
     stopped = backfill.unreachable_lines(report, plan.to_fetch)
     for line in backfill.failure_lines(report) + stopped:
         print(line, file=sys.stderr)
-    return 1 if report.failed or report.unreachable else 0
+    return 1 if report.failed or report.unreachable or report.stopped else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

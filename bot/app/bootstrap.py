@@ -85,12 +85,15 @@ async def store_sample(service: PaperService, sample: SampleSource) -> None:
             await service.store_day(day)
 
 
-async def build_app(config: Config, *, clock: Clock | None = None, read_only: bool = False) -> App:
+async def build_app(
+    config: Config, *, clock: Clock | None = None, read_only: bool = False, check: bool = False
+) -> App:
     """Open the store and sources named by `config`; the caller must `await app.aclose()`.
-    `read_only`: for commands that only read (they then keep nothing they fetch)."""
+    `read_only`: for commands that only read (they then keep nothing they fetch). `check`:
+    for `run`, refuse a damaged database file before serving (bot/storage open_store)."""
     if clock is None:
         clock = sample_clock() if config.source == "sample" else SystemClock()
-    store = await open_store(config.database_url, read_only=read_only)
+    store = await open_store(config.database_url, read_only=read_only, check=check)
     daily, lookup = make_sources(config, clock)
     service = PaperService(
         store,

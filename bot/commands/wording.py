@@ -14,7 +14,7 @@ from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
 from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.digest import Digest
-from bot.records.errors import SourceUnreachable, UserInputError
+from bot.records.errors import SourceUnreachable, StoreBusy, StoreFull, UserInputError
 from bot.records.models import Cadence, ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
@@ -26,7 +26,16 @@ SAMPLE_NEVER_DUE = (
     "Next digest: none. The offline sample's clock stands still, so no digest comes due "
     "(scheduled delivery is off); /papers today shows one."
 )
+STORE_BUSY = "The bot's database is busy"
+STORE_FULL = "The bot's database is full"
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
+
+
+def store_fault_text(exc: StoreBusy | StoreFull, unchanged: str = "nothing was changed") -> str:
+    """What a user reads when the database refused a write: which fault, that the write
+    was rolled back (`unchanged` says what that means for them), and when to try again."""
+    head = STORE_BUSY if isinstance(exc, StoreBusy) else STORE_FULL
+    return f"{head}; {unchanged}. Try again in a minute."
 
 
 def require_manager(ctx: CommandContext) -> None:
