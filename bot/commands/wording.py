@@ -6,8 +6,7 @@ Plain text only: each platform's renderer escapes it and adds its own markup.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
@@ -15,6 +14,7 @@ from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.digest import Digest
 from bot.records.errors import SourceUnreachable, StoreBusy, StoreFull, UserInputError
+from bot.records.instants import Style, mark
 from bot.records.models import Cadence, ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
@@ -81,13 +81,11 @@ def no_paper_text(arxiv_id: str, lookup: str) -> str:
 
 def unreachable_text(exc: SourceUnreachable) -> str:
     """A source whose host cannot be reached: `Hugging Face has not answered since 09:41 UTC
-    (connection refused); try again in a few minutes.` (no host: that is for the log)."""
+    (connection refused); try again in a few minutes.` (no host: that is for the log). The
+    time is marked: each reader sees it in their own zone."""
     name = SOURCE_NAMES.get(exc.source, exc.source)
-    since = exc.since.astimezone(UTC)
-    return (
-        f"{name} has not answered since {since:%H:%M} UTC ({exc.cause}); "
-        "try again in a few minutes."
-    )
+    since = mark(exc.since, "UTC", Style.TIME)
+    return f"{name} has not answered since {since} ({exc.cause}); try again in a few minutes."
 
 
 def stored_list_text(digest: Digest) -> str:
@@ -135,9 +133,10 @@ def topics_text(subscription: Subscription | None) -> str:
 
 
 def when_text(moment: datetime, timezone: str, now: datetime) -> str:
-    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)`."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%a %d %b %Y %H:%M} {timezone} ({_relative(moment - now)})"
+    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)` on the console: the moment is
+    marked (bot/records/instants.py), so Slack and Discord show it in the reader's zone;
+    `timezone` is the zone the console names. The relative part holds in every zone."""
+    return f"{mark(moment, timezone)} ({_relative(moment - now)})"
 
 
 def _relative(delta: timedelta) -> str:
