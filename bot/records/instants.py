@@ -7,16 +7,20 @@ adapter's renderer turns every marker into its platform's form (`render_marked`)
 console, which has no reader's zone, writes the time in the zone the marker names
 (`plain_text`). Pure.
 
-A marker is `\\ue010<unix seconds>|<zone>|<style>\\ue011`: two private-use characters
-that no text from outside can carry, because `bot.text.untrusted.clean_text` drops them
-from paper text and `bot.text.input_text` refuses them in what users type. A renderer
-escapes the text between markers with its own escaping, so a stray delimiter goes too.
+A marker is `\\ue010<unix seconds>|<zone>|<style>|<seal>\\ue011`. Text from outside
+cannot pass for one, twice over: its two private-use delimiters are dropped from paper text
+by `bot.text.untrusted.clean_text` and refused in what users type by `bot.text.input_text`
+(a row stored before that rule could still hold them), and the seal is drawn at random
+when the process starts, so only `mark` in this process can write it. A renderer escapes
+the text between markers with its own escaping, which drops a stray delimiter. Markers
+live only in replies being rendered: never stored, never sent to another process.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -45,14 +49,15 @@ class Instant:
         return int(self.at.timestamp())
 
 
+_SEAL = secrets.token_hex(8)  # this process's: text from elsewhere cannot hold it
 _MARKER = re.compile(
-    f"{OPEN}(-?[0-9]{{1,12}})\\|([A-Za-z0-9_+\\-/]{{1,64}})\\|([{''.join(Style)}]){CLOSE}"
+    f"{OPEN}(-?[0-9]{{1,12}})\\|([A-Za-z0-9_+\\-/]{{1,64}})\\|([{''.join(Style)}])\\|{_SEAL}{CLOSE}"
 )
 
 
 def mark(moment: datetime, zone: str = "UTC", style: Style = Style.DATETIME) -> str:
     """The marker for `moment` (aware), which the console shows in `zone`."""
-    return f"{OPEN}{int(moment.timestamp())}|{zone}|{style.value}{CLOSE}"
+    return f"{OPEN}{int(moment.timestamp())}|{zone}|{style.value}|{_SEAL}{CLOSE}"
 
 
 def pieces(text: str) -> Iterator[str | Instant]:
@@ -92,11 +97,11 @@ def utc_text(instant: Instant) -> str:
 
 def as_plain(text: str) -> str:
     """`text` with every marker in plain words (the console, the CLI, a log line)."""
-    return render_marked(text, _same, plain_text)
+    return render_marked(text, _without_delimiters, plain_text)
 
 
-def _same(text: str) -> str:
-    return text
+def _without_delimiters(text: str) -> str:
+    return text.replace(OPEN, "").replace(CLOSE, "")
 
 
 def _zone(name: str) -> tzinfo:
