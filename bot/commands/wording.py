@@ -139,6 +139,12 @@ def when_text(moment: datetime, timezone: str, now: datetime) -> str:
     return f"{mark(moment, timezone)} ({_relative(moment - now)})"
 
 
+def next_digest_text(at: datetime, zone: str, now: datetime) -> str:
+    """`Next digest: Mon 24 Aug 2026 09:30 Europe/Paris (in 1 d 20 h)`: the console names the
+    channel's zone; on Slack and Discord each reader sees the moment in their own."""
+    return "Next digest: " + when_text(at, zone, now)
+
+
 def _relative(delta: timedelta) -> str:
     minutes = round(abs(delta.total_seconds()) / 60)
     days, rem = divmod(minutes, 24 * 60)
@@ -168,7 +174,7 @@ def status_text(report: StatusReport, channel_key: str) -> str:
             lines.append(SAMPLE_NEVER_DUE)
         elif report.next_digest_at is not None:
             zone = subscription.settings.timezone
-            lines.append("Next digest: " + when_text(report.next_digest_at, zone, report.now))
+            lines.append(next_digest_text(report.next_digest_at, zone, report.now))
     if report.last_digest:
         lines.append("Last digest: " + report.last_digest)
     lines.extend(_paused_lines(subscription, report.paused_channels))

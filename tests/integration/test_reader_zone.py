@@ -221,3 +221,26 @@ def _content(body: object) -> str:
     shown = [data.get("content") or ""]
     shown += [e.get("title", "") + "\n" + e.get("description", "") for e in embeds]
     return "\n".join(s for s in shown if s)
+
+
+# ---------------------------------------------------------------------------- settings
+
+SETTINGS = "settings time 09:30 tz Europe/Paris"
+NEXT_SET = datetime(2026, 8, 24, 7, 30, tzinfo=UTC)  # Monday 09:30 in Paris
+
+
+async def test_settings_take_the_channels_zone_and_say_the_next_digest_in_the_readers(
+    commands: Commands, fake_slack: FakeSlackApi, slack: SlackPlatform
+) -> None:
+    out = io.StringIO()
+    platform = ConsolePlatform(out, io.StringIO(f"/papers {SETTINGS}\n"), clock=FixedClock(NOW))
+    await platform.start(commands.handle)
+    console_said = out.getvalue()
+    assert "Now: time 09:30 tz Europe/Paris" in console_said
+    assert "Next digest: Mon 24 Aug 2026 09:30 Europe/Paris (in 1 d 21 h)." in console_said
+    await send(slack, command_form(fake_slack, SETTINGS))
+    await fake_slack.wait_for(1)
+    slack_said = "\n".join(texts(fake_slack.responses["cmd"][-1]))
+    assert "Now: time 09:30 tz Europe/Paris" in slack_said  # the channel's zone, as typed
+    token = f"<!date^{int(NEXT_SET.timestamp())}^{{date_short_pretty}} {{time}}|"
+    assert f"Next digest: {token}Mon 24 Aug 2026 07:30 UTC> (in 1 d 21 h)." in slack_said
