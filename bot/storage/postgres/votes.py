@@ -43,7 +43,8 @@ _TOP = (  # ties: Hugging Face upvotes, then the id (a stable order)
 )
 _SAVED = (
     f"SELECT {_PAPER_COLS}, s.saved_at AS saved_at FROM saves s "  # noqa: S608
-    "JOIN papers p ON p.arxiv_id = s.arxiv_id WHERE s.user_key = $1 ORDER BY s.saved_at DESC, p.arxiv_id LIMIT $2"
+    "JOIN papers p ON p.arxiv_id = s.arxiv_id WHERE s.user_key = $1 "
+    "ORDER BY s.saved_at DESC, p.arxiv_id LIMIT $2"
 )
 
 
@@ -101,9 +102,7 @@ class PostgresVotes:
     async def saved_papers(self, user_key: str, limit: int) -> list[Paper]:
         return [paper for paper, _ in await self.saved_papers_dated(user_key, limit)]
 
-    async def saved_papers_dated(
-        self, user_key: str, limit: int
-    ) -> list[tuple[Paper, datetime]]:
+    async def saved_papers_dated(self, user_key: str, limit: int) -> list[tuple[Paper, datetime]]:
         rows = await self._fetch(_SAVED, user_key, limit)
         return [(_paper(row), row["saved_at"]) for row in rows]
 
