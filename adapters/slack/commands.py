@@ -124,7 +124,7 @@ class CommandRouter:
             comment=escape(reply.text),
         )
         if shared.problem is not None:
-            text = escape(shared.problem)
+            text = shared.problem  # our own words, with Slack markup meant
         elif public:
             return  # the file and its comment are in the channel: nothing more to say
         else:

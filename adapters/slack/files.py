@@ -27,6 +27,10 @@ MISSING_SCOPE = (
     "I could not send you the file: this app lacks a scope Slack needs for it "
     "(files:write, im:write). An admin can reinstall it from the manifest."
 )
+NOT_IN_CHANNEL = (
+    "I am not a member of this channel, so I cannot share the file here. Invite me with "
+    "`/invite @paperbot`, or export without `public` to get it yourself."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ async def share_file(
         log.warning("Slack: could not share an export (%s)", code)
         if code == "missing_scope":
             return Shared(problem=MISSING_SCOPE)
+        if public and code in ("not_in_channel", "channel_not_found"):
+            return Shared(problem=NOT_IN_CHANNEL)
         return Shared(problem=FAILED.format(code=code))
     file = response.get("file") or {}
     return Shared(permalink=str(file.get("permalink") or "") or None)

@@ -15,7 +15,8 @@ from bot.records.chat import Attachment
 from bot.records.clock import Clock
 
 # Past this, an export is cut (latest saved or most-voted first): ample for a reading
-# list, and a file every platform takes (a paper is well under 2 kB in any format).
+# list, and a file far inside every platform's upload limit in any format
+# (docs/benchmarks.md, "Export files").
 EXPORT_LIMIT = 2000
 
 

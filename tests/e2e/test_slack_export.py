@@ -21,7 +21,7 @@ import pytest
 from pybtex.database import parse_string
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.files import MISSING_SCOPE
+from adapters.slack.files import MISSING_SCOPE, NOT_IN_CHANNEL
 from adapters.slack.platform import SlackPlatform
 from bot.app.bootstrap import App, build_app
 from bot.commands.clicks import user_key
@@ -160,6 +160,23 @@ async def test_a_refused_upload_is_said_to_the_requester_alone(world: World) -> 
     assert answer["response_type"] == "ephemeral"
     assert answer["text"] == MISSING_SCOPE
     assert slack.calls("files.completeUploadExternal") == []
+
+
+async def test_a_public_export_where_the_bot_is_not_invited_says_how_to_invite_it(
+    world: World,
+) -> None:
+    slack, platform, app = world
+    slack.channels[CHANNEL.channel_id].is_member = False
+    papers = real_papers()[:1]
+    await app.store.upsert_papers(papers)
+    key = await app.store.vote_key(CHANNEL.key)
+    await app.store.toggle_vote(key, papers[0].arxiv_id, "UBOB", app.votes.clock.now())
+    await slash(platform, slack, "top export bibtex public", "UBOB")
+    await slack.wait_for(1)
+    (answer,) = slack.responses["cmd"]
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"] == NOT_IN_CHANNEL
+    assert [f.shares for f in slack.files.values()] == [[]]  # uploaded, shared nowhere
 
 
 async def test_nothing_saved_is_said_and_no_file_is_made(world: World) -> None:
