@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pybtex.database import BibliographyData, Person, parse_string
 
 from bot.export.bibtex import bibtex_name, entry_keys, escape, render_bibtex
@@ -153,3 +155,22 @@ def test_keys_are_stable_unique_and_in_arxiv_form() -> None:
 )
 def test_a_key_is_never_empty_of_its_year(title: str, authors: tuple[str, ...], key: str) -> None:
     assert entry_keys([paper("2608.00001", title, *authors)]) == {"2608.00001": key}
+
+
+_TEXT = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"),
+        whitelist_characters="&%$#_{}~^\\ ",
+    ),
+    min_size=1,
+    max_size=40,
+).filter(lambda text: text.strip() != "")
+
+
+@settings(max_examples=60)
+@given(title=_TEXT, authors=st.lists(_TEXT, min_size=1, max_size=4))
+def test_any_title_and_names_read_back(title: str, authors: list[str]) -> None:
+    """Whatever a title or a name holds, pybtex reads back the same text."""
+    papers = [paper("2608.00001", title, *authors), paper("2608.00002", title, *authors)]
+    parsed = parse_string(render_bibtex([ExportItem(p) for p in papers]), "bibtex")
+    assert_round_trip(papers, parsed, entry_keys(papers))
