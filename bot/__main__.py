@@ -23,9 +23,11 @@ from bot.app.bootstrap import (
     App,
     build_app,
     make_platforms,
+    nothing_posted_text,
     preview_digest,
     preview_settled,
 )
+from bot.commands.parse import Show, read_search
 from bot.commands.wording import no_paper_text, search_reply
 from bot.config.load import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
@@ -34,6 +36,7 @@ from bot.lifecycle.settle_preview import settled_post
 from bot.records.chat import CLOSE_MATCHES
 from bot.records.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.records.models import ChannelRef, Subscription
+from bot.sources import SampleSource
 from bot.text.arxiv_ids import parse_arxiv_id
 
 log = logging.getLogger("paperbot")
@@ -58,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs every request URL at INFO; keep the log for what paperbot itself does.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.command == "run" and args.console:
+        _warnings_only_on_the_terminal()
     try:
         return asyncio.run(_run(args, config))
     except (UserInputError, ConfigError) as exc:
@@ -74,6 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `paperbot digest | head`: the reader has all it wanted
         _quiet_stdout()
         return 1
+
+
+def _warnings_only_on_the_terminal() -> None:
+    """`run --console` talks on this terminal: INFO lines (`fetched 17 papers listed on ...`)
+    landing between a question and its answer read as part of the conversation. The log
+    there shows warnings and errors only; `log_level` still rules the rest."""
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(max(handler.level, logging.WARNING))
 
 
 def _unreachable(exc: SourceUnreachable) -> str:
@@ -151,7 +164,10 @@ def _add_commands(
     )
     digest.add_argument("--date", type=_date, help="the day to cover (default: latest closed day)")
     digest.add_argument(
-        "--topics", default="", help="topics, e.g. 'agents \"world model\" -survey'"
+        "--topics",
+        action="append",
+        default=[],
+        help="topics, e.g. 'agents \"world model\" -survey'; repeat it to add more",
     )
     digest.add_argument(
         "--format",
@@ -248,7 +264,9 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     if problem is not None:  # as `/papers today DAY` answers it
         raise UserInputError(problem)
     subscription = Subscription(
-        channel=CLI_CHANNEL, topics=parse_topics(args.topics), settings=app.config.defaults
+        channel=CLI_CHANNEL,
+        topics=parse_topics(" ".join(args.topics)),
+        settings=app.config.defaults,
     )
     if args.settled and args.date:  # before digest_of, which may store the day's list
         return await _settled(app, args, subscription, args.date)
@@ -265,8 +283,10 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
         return await _settled(app, args, subscription, digest.day)
     if args.format == "text":
         print(render_text(digest))
-    else:
-        print(json.dumps(preview_digest(args.format, digest), indent=2, ensure_ascii=False))
+        return 0
+    print(json.dumps(preview_digest(args.format, digest), indent=2, ensure_ascii=False))
+    if digest.is_empty:  # the JSON says it too; this is for the person at the terminal
+        print(f"paperbot: {nothing_posted_text(digest)}", file=sys.stderr)
     return 0
 
 
@@ -275,7 +295,11 @@ async def _settled(
 ) -> int:
     if args.format == "text":
         raise UserInputError("--settled needs --format slack or --format discord")
-    post = await settled_post(app.store, app.service.daily, subscription, day)
+    daily = app.service.daily
+    later = daily.settled() if isinstance(daily, SampleSource) else None
+    if later is not None and day not in later.days:  # the sample settles its newest day only
+        later = None
+    post = await settled_post(app.store, daily, subscription, day, later=later)
     if not post.stored:
         print(f"no stored list for {day} (paperbot fetch stores one): no rises", file=sys.stderr)
     payload = preview_settled(args.format, post.posted, post.settled, post.late)
@@ -284,7 +308,10 @@ async def _settled(
 
 
 async def _search(app: App, args: argparse.Namespace) -> int:
-    query = " ".join(args.query)
+    request = read_search(" ".join(args.query))  # as `/papers search` reads it
+    if isinstance(request, Show):
+        return await _show_paper(app, request.arxiv_id)
+    query = request.query
     reply = search_reply(query, await app.service.search(query, args.limit))
     print(reply.text)
     if reply.papers:
@@ -300,6 +327,10 @@ async def _show(app: App, args: argparse.Namespace) -> int:
         arxiv_id = parse_arxiv_id(args.paper)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
+    return await _show_paper(app, arxiv_id)
+
+
+async def _show_paper(app: App, arxiv_id: str) -> int:
     paper = await app.service.show(arxiv_id)
     if paper is None:
         print(no_paper_text(arxiv_id, app.service.lookup.name), file=sys.stderr)

@@ -37,6 +37,7 @@ from bot.commands.wording import (
     NEXT_STEPS,
     RESTART,
     SOURCE_DOWN,
+    dropped_cadences_text,
     help_text,
     no_paper_text,
     require_manager,
@@ -235,6 +236,7 @@ class Commands:
         updated = replace(base, settings=change.apply(base.settings))
         await self.service.save_subscription(updated)
         text = f"{who(ctx)} changed this channel's settings: {change.describe()}."
+        text += dropped_cadences_text(base.settings, updated.settings)
         if existing is None:
             text += " This channel now gets the plain trending list."
         text += " Now: " + settings_text(updated.settings)

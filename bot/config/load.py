@@ -19,7 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import __version__
 from bot.config.keys import check_known_keys
 from bot.records.errors import ConfigError
-from bot.records.models import ChannelSettings, WeekdayPolicy
+from bot.records.models import (
+    MAX_PAPERS_RANGE,
+    MIN_UPVOTES_RANGE,
+    ChannelSettings,
+    WeekdayPolicy,
+)
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
 # The variables docs/configuration.md and config.example.toml name: exporting them is enough.
@@ -89,7 +94,9 @@ class DiscordConfig:
 class DeliveryConfig:
     day_cutoff_utc: time = time(3, 0)  # HF's list for day D is closed at this time on D+1
     grace_hours: float = 12.0  # a missed post younger than this is caught up at start
-    concurrency: int = 8
+    # Digests posted at once per platform; 0: each platform's own figure, from its documented
+    # rate limits (ChatPlatform.digests_at_once), which keeps the limit the bound.
+    concurrency: int = 0
     max_attempts: int = 8
     # Ages after a post at which it is settled (bot/lifecycle/settle.py): edited with the day's new
     # counts, late additions replied in its thread. [] turns settling off.
@@ -201,8 +208,8 @@ def _defaults(t: _Table) -> ChannelSettings:
     return ChannelSettings(
         post_time=t.parsed("time", d.post_time.strftime("%H:%M"), parse_time),
         timezone=t.parsed("timezone", d.timezone, check_timezone),
-        min_upvotes=t.integer("min_upvotes", d.min_upvotes, low=0),
-        max_papers=t.integer("max_papers", d.max_papers, low=1, high=50),
+        min_upvotes=t.integer("min_upvotes", d.min_upvotes, *MIN_UPVOTES_RANGE),
+        max_papers=t.integer("max_papers", d.max_papers, *MAX_PAPERS_RANGE),
         weekday_policy=WeekdayPolicy(t.choice("weekdays", policies, d.weekday_policy.value)),
     )
 
@@ -291,7 +298,7 @@ def _delivery(t: _Table) -> DeliveryConfig:
     return DeliveryConfig(
         day_cutoff_utc=t.parsed("day_cutoff_utc", d.day_cutoff_utc.strftime("%H:%M"), parse_time),
         grace_hours=t.number("grace_hours", d.grace_hours),
-        concurrency=t.integer("concurrency", d.concurrency, low=1, high=256),
+        concurrency=t.integer("concurrency", d.concurrency, low=0, high=256),
         max_attempts=t.integer("max_attempts", d.max_attempts, low=1, high=100),
         settle_after_hours=t.hours_list("settle_after_hours", d.settle_after_hours),
         settle_concurrency=t.integer("settle_concurrency", d.settle_concurrency, low=1, high=64),
