@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from bot.chat.replays import ReplayGuard
 from bot.commands.clicks import VoteService
+from bot.commands.exports import ExportVerbs
 from bot.commands.handler import Commands
 from bot.commands.links import LinkVerbs
 from bot.commands.votes import VoteVerbs
@@ -45,9 +46,15 @@ class App:
 
     @property
     def handle(self) -> CommandHandler:
-        """Every `/papers` verb: the core's commands, the vote verbs (and the counts on the core's
-        replies), then the link verbs (and the linked channels on `topics` and `status`)."""
-        more = (VoteVerbs(self.votes), LinkVerbs(self.store, self.votes.clock))
+        """Every `/papers` verb: the core's commands, the exports (`saved`/`top` as a file),
+        the vote verbs (and the counts on the core's replies), then the link verbs (and the
+        linked channels on `topics` and `status`)."""
+        clock = self.votes.clock
+        more = (
+            ExportVerbs(self.store, clock),
+            VoteVerbs(self.votes),
+            LinkVerbs(self.store, clock),
+        )
         return Commands(self.commands.service, more).handle
 
     async def aclose(self) -> None:
