@@ -31,7 +31,7 @@ CLOSE = "\ue011"
 DELIMITERS = OPEN + CLOSE
 
 
-class Style(enum.StrEnum):
+class Style(enum.StrEnum):  # the letters are Discord's own timestamp styles
     DATETIME = "f"  # `Fri 22 Aug 2026 09:00`: a day and a time
     TIME = "t"  # `09:41`: a time today ("has not answered since ...")
 
