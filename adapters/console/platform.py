@@ -51,6 +51,7 @@ from bot.records.chat import CommandContext, OnAccepted, PostedPart
 from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
 from bot.records.errors import TransientPlatformError
+from bot.records.instants import as_plain
 from bot.records.models import ChannelRef, OfflineSample, PostReceipt
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,8 @@ class ConsolePlatform:
         """BANNER, the channel the console speaks in, and the sample it answers from."""
         lines = [BANNER, IN_CHANNEL.format(self.channel.channel_id)]
         if self._sample is not None:
-            lines.append(f"Papers come from {self._sample.describe()}. {SAMPLE_STANDS_STILL}")
+            sample = as_plain(self._sample.describe())  # the terminal names the zone
+            lines.append(f"Papers come from {sample}. {SAMPLE_STANDS_STILL}")
         return "\n".join(lines)
 
     async def stop(self) -> None:

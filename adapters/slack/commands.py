@@ -25,7 +25,7 @@ from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
 from adapters.slack.files import share_file
 from adapters.slack.inbound import command_key
-from adapters.slack.mrkdwn import escape, link
+from adapters.slack.mrkdwn import escape_marked, link
 from adapters.slack.permissions import Permissions
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
@@ -122,7 +122,7 @@ class CommandRouter:
             channel_id=str(command.get("channel_id") or ""),
             user_id=str(command.get("user_id") or ""),
             public=public,
-            comment=escape(reply.text),
+            comment=escape_marked(reply.text),
         )
         if shared.problem is not None:
             text = shared.problem  # our own words, with Slack markup meant
@@ -130,7 +130,7 @@ class CommandRouter:
             return  # the file and its comment are in the channel: nothing more to say
         else:
             where = link(shared.permalink, "our direct messages")
-            text = f"{escape(reply.text)}\nOnly you have it: it is in {where}."
+            text = f"{escape_marked(reply.text)}\nOnly you have it: it is in {where}."
         await _respond_all(respond, [SlackMessage(text, ())], Visibility.PRIVATE)
 
     async def _is_member(self, command: dict[str, Any]) -> bool:
