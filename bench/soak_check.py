@@ -16,12 +16,14 @@ from bot.records.delivery import DeliveryState
 from bot.records.models import Cadence
 from bot.schedule.cadence import next_occurrence
 from bot.storage.sqlite.store import SqliteStore
+from tests.e2e.click_support import discord_vote_labels, slack_vote_labels
 
 if TYPE_CHECKING:
     from bench.soak import Soak
     from bench.soak_world import Sent
 
 TITLE = re.compile(r"Trending papers for [A-Za-z0-9 ]+[0-9]{4}|Best papers of .+")
+VOTES = re.compile(r"👍\s*([0-9]*)")  # a 👍 button's label: "1. 👍", "1. 👍 3"
 ARXIV = re.compile(r"(?<![0-9.])([0-9]{4}\.[0-9]{4,5})(?![0-9])")
 TRACEBACK_EXCUSED = timedelta(hours=2)  # a traceback this soon after a fault began is its own
 SETTLE_MARGIN = timedelta(hours=26)  # a post younger than this at the end is not settled yet
@@ -70,6 +72,7 @@ async def check(soak: Soak, store: SqliteStore) -> Report:
     _no_duplicates(soak, report)
     _late_additions_once(soak, report)
     await _settled_once(soak, store, report)
+    await _counts_match_votes(soak, store, report)
     _tracebacks(soak, report)
     _health(soak, report)
     await _catch_up(soak, store, report)
@@ -184,6 +187,29 @@ async def _settled_once(soak: Soak, store: SqliteStore, report: Report) -> None:
         for task in found:
             done[f"{task.age_hours}h {task.state.value}"] += 1
     report.figures["settle tasks"] = dict(done)
+
+
+async def _counts_match_votes(soak: Soak, store: SqliteStore, report: Report) -> None:
+    """The 👍 counts a digest message shows, as last edited, are the store's votes."""
+    shown: list[tuple[str, dict[str, str]]] = []
+    for member in soak.members:
+        channel = member.channel
+        if channel.platform == "slack":
+            messages = soak.slack.channels[channel.channel_id].messages
+            shown += [(channel.key, slack_vote_labels(m)) for m in messages]
+        else:
+            made = [m for m in soak.discord.created if m["channel_id"] == channel.channel_id]
+            shown += [(channel.key, discord_vote_labels(m)) for m in made]
+    same = report.invariants["counts in a message's last edit equal the store's votes"]
+    for channel_key, labels in shown:
+        if not labels:
+            continue
+        counts = await store.vote_counts(await store.vote_key(channel_key), list(labels))
+        for arxiv_id, label in labels.items():
+            found = VOTES.search(label)
+            on_message = int(found.group(1) or 0) if found else -1
+            stored = counts.get(arxiv_id, 0)
+            same.count(on_message == stored, f"{channel_key} {arxiv_id}: {on_message} vs {stored}")
 
 
 def _tracebacks(soak: Soak, report: Report) -> None:
