@@ -42,18 +42,25 @@ def schedule(seed: int, days: float) -> list[Fault]:
     enough to see it end and be caught up."""
     rng = random.Random(seed)
     span = days * 24.0
-    faults = [Fault("hf_down", rng.uniform(0.1, 0.9) * span, rng.uniform(2, 8)) for _ in range(2)]
+    outage_h = min(8.0, span * 0.15)  # hours; shorter in a short run, so that it ends in it
+    faults = [
+        Fault("hf_down", rng.uniform(0.1, 0.7) * span, rng.uniform(outage_h / 4, outage_h))
+        for _ in range(2)
+    ]
     if days >= 10:
         faults.append(Fault("hf_down", rng.uniform(0.3, 0.5) * span, 72.0))
     for kind in ("hf_429", "hf_5xx", "hf_drip", "slack_storm", "discord_storm"):
         faults += [
             Fault(kind, rng.uniform(0.05, 0.95) * span) for _ in range(max(1, int(days // 7)))
         ]
-    faults.append(Fault("slack_token_rejected", rng.uniform(0.55, 0.75) * span, 24.0))
+    # a day in a long run; a shorter rejection in a short one, so that it ends in the run
+    faults.append(
+        Fault("slack_token_rejected", rng.uniform(0.3, 0.5) * span, min(24.0, span * 0.15))
+    )
     weeks = max(1, int(days // 7))
     week_h = min(7 * 24.0, span)  # a short run still sees one kill
     faults += [
-        Fault("sigkill", week * week_h + rng.uniform(0.1, 0.9) * week_h) for week in range(weeks)
+        Fault("sigkill", week * week_h + rng.uniform(0.1, 0.7) * week_h) for week in range(weeks)
     ]
     quiet_end = min(36.0, span / 4)  # the end is left quiet, for the backlog to clear
     return sorted((f for f in faults if f.at_h + f.hours < span - quiet_end), key=lambda f: f.at_h)
