@@ -33,6 +33,7 @@ LAYERS: tuple[str | tuple[str, ...], ...] = (
     "bot.digest",
     "bot.delivery",
     "bot.lifecycle",
+    "bot.people",  # a person's own digest by DM (issue 21)
     "bot.commands",
     ("adapters.console", "adapters.slack", "adapters.discord"),
     "adapters",
