@@ -18,6 +18,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import build_app
+from adapters.slack.dm import open_dm
 from adapters.slack.errors import (
     POST_RATE_LIMIT_RETRIES,
     SLACK_FAILURES,
@@ -166,6 +167,11 @@ class SlackPlatform:
                 log.warning("posting to %s failed: %s", channel.key, error)
                 raise error from None
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The DM channel with `person`, for their own digest (adapters/slack/dm.py)."""
+        async with self._posting.use():
+            return await open_dm(self._poster, self.pacing, person)
 
     async def edit_digest(
         self,

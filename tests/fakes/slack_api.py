@@ -236,6 +236,19 @@ class FakeSlackApi:
                 return {"ok": True, "channel": channel.id, "ts": message["ts"]}
         return {"ok": False, "error": "message_not_found"}
 
+    def _conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The DM with `users` (one user id): the same channel every time, "D" + the id.
+        A user in `self.users` with `"deleted": True` cannot be written to."""
+        user = str(body.get("users", ""))
+        if not user or "," in user:
+            return {"ok": False, "error": "not_implemented" if user else "users_list_not_supplied"}
+        if self.users.get(user, {}).get("deleted"):
+            return {"ok": False, "error": "user_disabled"}
+        dm = "D" + user
+        if dm not in self.channels:
+            self.add_channel(dm, name=user)
+        return {"ok": True, "channel": {"id": dm}}
+
     def _conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(body.get("channel", ""))
         if channel is None or (channel.is_private and not channel.is_member):
