@@ -34,7 +34,7 @@ from bot.records.delivery import Delivery, EmptyReason
 from bot.records.digest import Digest
 from bot.records.errors import StoreError
 from bot.records.foryou import ForYouList, ForYouRanker
-from bot.records.models import Cadence, Paper
+from bot.records.models import Cadence, ChannelRef, Paper
 from bot.records.people import Person
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class PeopleRunner(DeliveryRunner):
         self._step("frozen", delivery)
         platform = self.platforms[delivery.channel.platform]
         assert isinstance(platform, DirectMessages)  # only those were kept
-        dm = await platform.open_dm(person.ref)
+        dm = await self._dm(platform, person)
         posting = platform.post_digest(
             dm,
             digest,
@@ -131,6 +131,18 @@ class PeopleRunner(DeliveryRunner):
         result = await self._end(record.delivery.posted(receipt))
         log.info("sent %d papers to %s for %s", len(ids), delivery.channel.key, delivery.day)
         return result
+
+    async def _dm(self, platform: DirectMessages, person: Person) -> ChannelRef:
+        """The person's DM channel: the one kept from an earlier digest, else opened now and
+        kept (a failure to keep it costs one more open next time, nothing else)."""
+        if person.dm_channel:
+            return ChannelRef(person.ref.platform, person.dm_channel, person.ref.workspace)
+        dm = await platform.open_dm(person.ref)
+        try:
+            await self.store.save_person(replace(person, dm_channel=dm.channel_id))
+        except StoreError:
+            log.warning("could not keep the DM channel of %s", person.key)
+        return dm
 
     async def _dm_digest(self, delivery: Delivery, person: Person) -> tuple[Digest, str | None]:
         """The person's digest, or the reason there is none."""

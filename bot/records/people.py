@@ -32,6 +32,9 @@ class Person:
     home: str = ""  # the workspace (Slack) or server (Discord) of their channels
     paused: bool = False  # `/papers me pause`
     blocked_reason: str | None = None  # the platform refused a DM (Discord 50007)
+    # the DM channel's id once opened: Slack's conversations.open is Tier 3 (50 a minute),
+    # so a person's DM is opened once, not before every digest
+    dm_channel: str = ""
 
     @property
     def key(self) -> str:

@@ -42,7 +42,7 @@ def ada(**changes: Any) -> Person:
         followups=False,
     )
     topics = (Topic(TopicKind.TERM, "agents"), Topic(TopicKind.AUTHOR, "Yann LeCun"))
-    base = Person(ADA, settings, topics, home="T1")
+    base = Person(ADA, settings, topics, home="T1", dm_channel="D0ADA")
     return replace(base, **changes)
 
 

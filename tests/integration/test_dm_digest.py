@@ -167,6 +167,18 @@ async def test_slack_opens_the_dm_and_posts_the_digest_once(
     assert record.state is DeliveryState.POSTED
     assert record.message_ids == (roots[0]["ts"],)
     assert await store.get_delivery(ada, MONDAY) is None, "never a channel's record"
+    kept = await store.get_person(ada.key)
+    assert kept is not None
+    assert kept.dm_channel == "DU1", "opened once, kept for the next digests"
+
+
+async def test_a_kept_dm_channel_is_not_opened_again(store: SqliteStore, slack: Slack) -> None:
+    ada = person_ref("slack", "T0TEAM", "U1")
+    slack.fake.add_channel("DU1")
+    await store.save_person(Person(ada, SETTINGS, AGENTS, dm_channel="DU1"))
+    assert await people(store, {"slack": slack.platform}).run_due() == {"posted": 1}
+    assert [r for r in slack.fake.requests if r.method == "conversations.open"] == []
+    assert slack.fake.channels["DU1"].messages
 
 
 async def test_for_you_follows_the_matches_and_says_the_cold_start(

@@ -23,6 +23,7 @@ PERSON_COLUMNS = (
     "settings",
     "paused",
     "blocked_reason",
+    "dm_channel",
 )
 # The deliveries table's twin for DM records (bot/storage/migrations/*/0030_people.sql).
 PERSONAL_DELIVERIES = "personal_deliveries"
@@ -41,6 +42,7 @@ def person_values(person: Person) -> tuple[Any, ...]:
         json.dumps(_settings_dict(person.settings)),
         person.paused,
         person.blocked_reason,
+        person.dm_channel,
     )
 
 
@@ -55,6 +57,7 @@ def person_from_row(row: Any) -> Person:  # a sqlite3.Row or an asyncpg Record
             home=row["home"],
             paused=bool(row["paused"]),
             blocked_reason=row["blocked_reason"],
+            dm_channel=row["dm_channel"],
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise StoreError(f"personal subscription row is inconsistent: {exc}") from exc

@@ -10,6 +10,7 @@ CREATE TABLE personal_subscriptions (
     settings        TEXT NOT NULL,
     paused          BOOLEAN NOT NULL DEFAULT FALSE,
     blocked_reason  TEXT,
+    dm_channel      TEXT NOT NULL DEFAULT '',         -- the DM's channel id, once opened
     updated_at      TIMESTAMPTZ NOT NULL
 );
 

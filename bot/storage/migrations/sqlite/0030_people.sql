@@ -12,6 +12,7 @@ CREATE TABLE personal_subscriptions (
     settings        TEXT NOT NULL,
     paused          INTEGER NOT NULL DEFAULT 0,       -- `me pause`
     blocked_reason  TEXT,                             -- the platform refused a DM (50007)
+    dm_channel      TEXT NOT NULL DEFAULT '',         -- the DM's channel id, once opened
     updated_at      TEXT NOT NULL
 );
 
