@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from bot.commands.me import MeVerbs
 from bot.config.load import DeliveryConfig, SlackConfig
 from bot.delivery.runner import DeliveryRunner
 from bot.digest.service import PaperService
+from bot.people.plan import plan_personal_deliveries
 from bot.people.runner import PeopleRunner
 from bot.ports import ChatPlatform
 from bot.records.chat import CommandContext
@@ -260,3 +261,30 @@ async def test_discord_50007_pauses_the_person_and_me_says_so(store: SqliteStore
             assert person.blocked_reason is None
         finally:
             await platform.stop()
+
+
+async def test_a_dm_is_planned_at_the_persons_time_in_their_zone(store: SqliteStore) -> None:
+    paris = ChannelSettings(time(7, 30), "Europe/Paris", weekday_policy=WeekdayPolicy.DAILY)
+    ref = person_ref("slack", "T0TEAM", "U9")
+    await store.save_person(Person(ref, paris, AGENTS))
+    await store.save_person(Person(person_ref("slack", "T0TEAM", "U8"), paris, paused=True))
+    grace, cutoff = timedelta(hours=6), time(5, 0)  # Monday's list closed at 05:00 UTC
+    before = datetime(2024, 5, 14, 5, 29, tzinfo=UTC)  # 07:29 in Paris
+    assert (
+        await plan_personal_deliveries(store, ["slack"], before, grace=grace, day_cutoff_utc=cutoff)
+        == 0
+    )
+    after = datetime(2024, 5, 14, 5, 31, tzinfo=UTC)
+    assert (
+        await plan_personal_deliveries(store, ["slack"], after, grace=grace, day_cutoff_utc=cutoff)
+        == 1
+    )
+    (record,) = await store.latest_personal_deliveries(ref.key)
+    assert record.post_at == datetime(2024, 5, 14, 5, 30, tzinfo=UTC)
+    assert record.day == MONDAY
+    assert (
+        await plan_personal_deliveries(
+            store, ["discord"], after, grace=grace, day_cutoff_utc=cutoff
+        )
+        == 0
+    )
