@@ -2,7 +2,8 @@
 
 A line typed as a chat user would, `/papers today`, goes to the command handler as one
 channel's command; `vote <n>` and `save <n>` click the buttons under a paper shown, and
-`channel <name>` speaks in another channel (see clicks.py); `quit` or end of input stops,
+`channel <name>` speaks in another channel (see clicks.py); a person's own digest (`/papers
+me`) is printed with every line marked `dm> `; `quit` or end of input stops,
 and so does `stop()`, at once, even while a line is being waited for (see lines.py). An
 input or output that fails (a closed stdin, stdout on a full disk or a closed pipe) raises
 TransientPlatformError with its one-line cause.
@@ -51,6 +52,8 @@ HINT = (
     "under paper n; channel <name> switches channel; quit to stop."
 )
 FAILED = "Something went wrong; it has been logged."
+DM_CHANNEL = "dm-"  # the console's DM channels: "dm-" and the user id
+DM_PROMPT = "dm> "  # every line of a DM digest starts so, apart from the channels' output
 
 
 class ConsolePlatform:
@@ -97,7 +100,10 @@ class ConsolePlatform:
         numbered = digest_numbers(digest)
         counts = await digest_counts(self._vote_counts, channel, digest)
         buttons = "\n" + buttons_line(numbered, counts) if numbered and self._clicks else ""
-        self._write(f"[{channel.channel_id}] " + render_text(digest) + buttons)
+        text = f"[{channel.channel_id}] " + render_text(digest) + buttons
+        if channel.channel_id.startswith(DM_CHANNEL):  # a person's own digest: set apart
+            text = "\n".join(DM_PROMPT + line for line in text.splitlines())
+        self._write(text)
         self._shown.show(channel, numbered)
         receipt = PostReceipt(
             channel=channel,
@@ -108,6 +114,10 @@ class ConsolePlatform:
         if on_accepted is not None:
             await on_accepted(PostedPart(0, receipt.message_ids[0]))
         return receipt
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The person's DM, shown in this terminal with every line marked `dm> `."""
+        return ChannelRef(self.name, DM_CHANNEL + person.channel_id)
 
     async def edit_digest(
         self,
