@@ -4,7 +4,7 @@ DiscordPlatform (discord.py), against the loopback fakes with their rate limits 
 (tests/fakes/rate_limits.py), as bench/fanout_real.py does for channels.
 
     .venv/bin/python bench/dm_fanout.py --people 10000 [--first-day 60]
-        [--concurrency 64] [--out bench/results/dm_fanout.json]
+        [--concurrency 0] [--out bench/results/dm_fanout.json]
 
 Each person follows no topic (the day's ten papers). Slack: the person's DM was opened on
 an earlier day (its channel id is kept, `Person.dm_channel`), so the fan-out is the DM's top
@@ -219,7 +219,8 @@ async def run(people: int, first_day: int, concurrency: int) -> dict[str, Any]:
     passed = figures["slack"]["passed"] + figures["discord"]["passed"]
     return {
         "machine": f"{host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}",
-        "concurrency_per_platform": concurrency,
+        "concurrency_per_platform": concurrency
+        or {"slack": slack.digests_at_once, "discord": discord.digests_at_once},
         "server_limits": {"slack": SLACK, "discord": DISCORD},
         "outcomes": dict(outcomes),
         "wall_s": round(wall, 2),
@@ -241,7 +242,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--first-day", type=int, default=60)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=0, help="0: the shipped default")
     parser.add_argument("--out", type=Path, default=Path("bench/results/dm_fanout.json"))
     args = parser.parse_args()
     result = asyncio.run(run(args.people, args.first_day, args.concurrency))
