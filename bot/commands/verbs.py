@@ -118,7 +118,7 @@ DETAIL = {
     "restart it; `me` alone shows it. A paper one of your channels already posted that day "
     "is linked there instead of shown again. `me forget` deletes everything the bot keeps "
     "about you (your digest, its records, your votes and saves) once you confirm it. Works "
-    "in any channel the bot is in and in a DM with it.",
+    "in any channel the bot is in (on Slack, in a DM with it too).",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }
