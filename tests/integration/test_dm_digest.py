@@ -21,6 +21,7 @@ import pytest
 
 from adapters.discord import DiscordPlatform
 from adapters.slack.platform import SlackPlatform
+from bot.app.scheduler import PaperScheduler
 from bot.commands.handler import Commands
 from bot.commands.me import MeVerbs
 from bot.config.load import DeliveryConfig, SlackConfig
@@ -288,3 +289,16 @@ async def test_a_dm_is_planned_at_the_persons_time_in_their_zone(store: SqliteSt
         )
         == 0
     )
+
+
+async def test_the_schedulers_runs_post_the_dms_after_the_channels(
+    store: SqliteStore, slack: Slack
+) -> None:
+    ada = person_ref("slack", "T0TEAM", "U1")
+    await store.save_person(Person(ada, SETTINGS, AGENTS))
+    clock = FixedClock(TUESDAY_7)
+    platforms: dict[str, ChatPlatform] = {"slack": slack.platform}
+    channels = DeliveryRunner(store, NoRefresh(), platforms, clock, DELIVERY)
+    scheduler = PaperScheduler(channels, store, clock, people=people(store, platforms))
+    await scheduler.digests()
+    assert slack.fake.channels["DU1"].messages
