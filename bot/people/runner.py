@@ -34,7 +34,7 @@ from bot.records.delivery import Delivery, EmptyReason
 from bot.records.digest import Digest
 from bot.records.errors import StoreError
 from bot.records.foryou import ForYouList, ForYouRanker
-from bot.records.models import Cadence, ChannelRef, Paper
+from bot.records.models import Cadence, ChannelRef
 from bot.records.people import Person
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,7 @@ class PeopleRunner(DeliveryRunner):
             matches, reason = await self._periods.digest(delivery, subscription)
         else:
             matches, reason = await self._digest(delivery, subscription)
-        candidates = await self._candidates(delivery.days)
-        foryou = await self._foryou(person, candidates)
+        foryou = await self._foryou(person, delivery.days)
         posts = []
         if person.home:
             posts = await self.store.channel_posts(person.ref.platform, person.home, delivery.day)
@@ -161,15 +160,13 @@ class PeopleRunner(DeliveryRunner):
             return digest, reason or EmptyReason.NO_MATCH
         return digest, None
 
-    async def _candidates(self, days: tuple[date, ...]) -> list[Paper]:
-        found: dict[str, Paper] = {}
-        for day in days:
-            for paper in await self.store.papers_listed_on(day):
-                found.setdefault(paper.arxiv_id, paper)
-        return list(found.values())
-
-    async def _foryou(self, person: Person, papers: list[Paper]) -> ForYouList | None:
-        if self.ranker is None or not papers:
+    async def _foryou(self, person: Person, days: tuple[date, ...]) -> ForYouList | None:
+        """The ranker's picks among the covered days' papers (read once per run for every
+        person, as the matches' are); None without a ranker."""
+        if self.ranker is None:
+            return None
+        papers = (await self._run_papers.prepared(days)).papers
+        if not papers:
             return None
         try:
             return await self.ranker.rank(person.key, papers, FOR_YOU_LIMIT)
