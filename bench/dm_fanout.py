@@ -193,10 +193,18 @@ async def run(people: int, first_day: int, concurrency: int) -> dict[str, Any]:
         store = await SqliteStore.open(Path(tmp) / "dm_fanout.db")
         await _seed(store, people)
         config = DeliveryConfig(concurrency=concurrency)
-        runner = PeopleRunner(store, thin.StoredListOnly(), platforms, FixedClock(thin.NOW), config)
+        planned: list[float] = []
+
+        def on_step(name: str, _delivery: object) -> None:
+            if name == "planned":
+                planned.append(time.monotonic())
+
+        runner = PeopleRunner(
+            store, thin.StoredListOnly(), platforms, FixedClock(thin.NOW), config, on_step=on_step
+        )
         load_before = os.getloadavg()
         cpu = time.process_time()
-        start = time.monotonic()
+        start = start_all = time.monotonic()
         outcomes = await runner.run_due()
         wall = time.monotonic() - start
         cpu = time.process_time() - cpu
@@ -217,6 +225,14 @@ async def run(people: int, first_day: int, concurrency: int) -> dict[str, Any]:
             await chat.stop()
     fakes.join()
     passed = figures["slack"]["passed"] + figures["discord"]["passed"]
+    planning = (planned[0] - start_all) if planned else 0.0
+    for name in ("slack", "discord"):  # the posts cannot start before planning ends
+        done = figures[name]
+        window = max(done["elapsed_s"] - planning, 1e-9)
+        burst = 10.0  # both fakes' global burst
+        done["fraction_after_planning"] = round(
+            done["passed"] / (burst + done["allowed_rate_per_s"] * window), 3
+        )
     return {
         "machine": f"{host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}",
         "concurrency_per_platform": concurrency
@@ -224,6 +240,7 @@ async def run(people: int, first_day: int, concurrency: int) -> dict[str, Any]:
         "server_limits": {"slack": SLACK, "discord": DISCORD},
         "outcomes": dict(outcomes),
         "wall_s": round(wall, 2),
+        "planning_s": round(planning, 2),
         "bot_cpu_s": round(cpu, 1),
         "bot_cpu_ms_per_request": round(1000 * cpu / max(passed, 1), 2),
         "load_average_before": [round(x, 2) for x in load_before],
