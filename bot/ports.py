@@ -108,6 +108,10 @@ class VoteStore(Protocol):
         """The user's saved papers, the latest saved first."""
         ...
 
+    async def saved_papers_dated(self, user_key: str, limit: int) -> list[tuple[Paper, datetime]]:
+        """The user's saved papers with when each was saved (aware, UTC), latest first."""
+        ...
+
 
 class LinkStore(Protocol):
     """Linked channels (`/papers link`): groups of channels sharing one subscription, and

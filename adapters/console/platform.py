@@ -3,8 +3,9 @@
 A line typed as a chat user would, `/papers today`, goes to the command handler as one
 channel's command; `vote <n>` and `save <n>` click the buttons under a paper shown, and
 `channel <name>` speaks in another channel, `channel` alone lists them (see clicks.py and
-verbs.py, which `/papers help` names too); a person's own digest (`/papers me`) is printed
-with every line marked `dm> `; `quit` or end of input stops,
+verbs.py, which `/papers help` names too); a reply that carries a file (an export) has it
+written to the working directory, named in the answer (see files.py); a person's own
+digest (`/papers me`) is printed with every line marked `dm> `; `quit` or end of input stops,
 and so does `stop()`, at once, even while a line is being waited for (see lines.py). An
 input or output that fails (a closed stdin, stdout on a full disk or a closed pipe) raises
 TransientPlatformError with its one-line cause.
@@ -18,6 +19,7 @@ import itertools
 import logging
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.clicks import (
@@ -33,6 +35,7 @@ from adapters.console.clicks import (
     parse_click,
     reply_numbers,
 )
+from adapters.console.files import write_attachment
 from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
 from adapters.console.verbs import (
@@ -48,6 +51,7 @@ from bot.records.chat import CommandContext, OnAccepted, PostedPart
 from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
 from bot.records.errors import TransientPlatformError
+from bot.records.instants import as_plain
 from bot.records.models import ChannelRef, OfflineSample, PostReceipt
 
 log = logging.getLogger(__name__)
@@ -80,8 +84,10 @@ class ConsolePlatform:
         clicks: ClickHandler | None = None,
         vote_counts: VoteCounts | None = None,
         sample: OfflineSample | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         self.out = out
+        self.export_dir = export_dir  # None: the working directory at the time
         self.inp = inp
         self.channel = ChannelRef(self.name, channel_id)
         self._channels = [channel_id]  # spoken in this session, in order
@@ -182,7 +188,8 @@ class ConsolePlatform:
         """BANNER, the channel the console speaks in, and the sample it answers from."""
         lines = [BANNER, IN_CHANNEL.format(self.channel.channel_id)]
         if self._sample is not None:
-            lines.append(f"Papers come from {self._sample.describe()}. {SAMPLE_STANDS_STILL}")
+            sample = as_plain(self._sample.describe())  # the terminal names the zone
+            lines.append(f"Papers come from {sample}. {SAMPLE_STANDS_STILL}")
         return "\n".join(lines)
 
     async def stop(self) -> None:
@@ -219,6 +226,8 @@ class ConsolePlatform:
             numbered = reply_numbers(reply)
             self._shown.show(self.channel, numbered)
             text = render_reply(reply)
+            if reply.attachment is not None:
+                text += "\n" + write_attachment(reply.attachment, self.export_dir)
             if numbered and self._clicks is not None:
                 text += "\n\n" + buttons_line(numbered, reply.vote_counts)
             if rest.lower() == "help":

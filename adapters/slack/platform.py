@@ -18,7 +18,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import build_app
-from adapters.slack.dm import open_dm
+from adapters.slack.dm.open import open_dm
 from adapters.slack.errors import (
     POST_RATE_LIMIT_RETRIES,
     SLACK_FAILURES,

@@ -42,8 +42,8 @@ USAGE = {
     "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly] "
     "[followups on|off]",
     "status": "/papers status",
-    "saved": "/papers saved [remove <arXiv id>]",
-    "top": "/papers top [week|month|all] [public]",
+    "saved": "/papers saved [remove <arXiv id> | export bibtex|markdown|csv]",
+    "top": "/papers top [week|month|all] [export bibtex|markdown|csv] [public]",
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
     "me": "/papers me [subscribe <topics> | unsubscribe <topic | all> | topics | settings "
@@ -102,9 +102,12 @@ DETAIL = {
     "replied in its thread. `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
-    "Only you see the answer unless you add `public`.",
+    "Only you see the answer unless you add `public`. `export bibtex|markdown|csv` answers "
+    "with the list as a file (only you get it unless you add `public`).",
     "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
-    "`saved remove <arXiv id>`, to drop it.",
+    "`saved remove <arXiv id>`, to drop it. `saved export bibtex|markdown|csv` answers with "
+    "all your saved papers as a file that only you get: BibTeX in arXiv's own form, a "
+    "Markdown list of linked titles with the dates saved, or CSV for a spreadsheet.",
     "link": "`link` alone gives you a one-time code, good for 10 minutes; `link <code>` in a "
     "channel on the other platform, workspace or server joins it to this channel's "
     "subscription: one set of topics, settings and votes, each channel posting on its own "
