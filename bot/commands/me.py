@@ -21,6 +21,7 @@ from bot.ports import Store
 from bot.records.chat import CommandContext, Reply
 from bot.records.clock import Clock
 from bot.records.errors import UserInputError
+from bot.records.instants import mark
 from bot.records.models import ChannelRef, ChannelSettings, Topic
 from bot.records.people import Footprint, Person, person_ref
 from bot.schedule.cadence import next_post
@@ -82,7 +83,7 @@ class MeVerbs:
             lines.append("Paused by you: `/papers me resume` starts it again.")
         else:
             upcoming = next_post(person.settings, self.clock.now(), self.cutoff)
-            lines.append(f"Next digest: {upcoming:%Y-%m-%d %H:%M} UTC.")
+            lines.append(f"Next digest: {mark(upcoming, person.settings.timezone)}.")
         latest = await self.store.latest_personal_deliveries(person.key, 1)
         if latest:
             lines.append("Last: " + describe(latest[0]))

@@ -15,6 +15,7 @@ from bot.commands.me import MeVerbs
 from bot.digest.service import PaperService
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import FixedClock
+from bot.records.instants import as_plain
 from bot.records.models import Cadence, ChannelRef, ChannelSettings, Paper
 from bot.sources import SampleSource
 from bot.storage.sqlite.store import SqliteStore
@@ -66,9 +67,9 @@ async def test_subscribe_topics_settings_from_a_channel_and_a_dm(
     assert person.settings.max_papers == 5
     assert await store.get_subscription(CHANNEL) is None, "the channel is untouched"
 
-    status = (await ask(commands, "me")).text
+    status = as_plain((await ask(commands, "me")).text)  # as the console shows it
     assert 'agents, "world model"' in status
-    assert "Next digest: 2024-05-17 05:30 UTC." in status  # Friday 07:30 in Paris (CEST)
+    assert "Next digest: Fri 17 May 2024 07:30 Europe/Paris." in status  # in the person's zone
 
     dropped = await ask(commands, "me unsubscribe agents")
     assert 'Your digest follows: "world model"' in dropped.text
