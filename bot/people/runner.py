@@ -44,7 +44,9 @@ FOR_YOU_LIMIT = 5  # picks after the matches: a DM stays a short read
 
 class PeopleRunner(DeliveryRunner):
     """Plans and posts the DM digests. `ranker` makes the "For you" section; None leaves
-    it out."""
+    it out. Use `run_due` and `drain`: the channel runner's `post_now`, `next_for` and
+    `last_for` read the channels' records and are not for people (`/papers me` reads the
+    person's own)."""
 
     def __init__(
         self,
