@@ -27,6 +27,7 @@ CLICK_VERBS = {
     VOTE_EMOJI: ButtonAction.VOTE,
     "save": ButtonAction.SAVE,
     "🔖": ButtonAction.SAVE,
+    "notforme": ButtonAction.NOT_FOR_ME,  # "Not for me": a negative for `/papers foryou`
 }
 CHANNEL_VERB = "channel"
 CHANNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")

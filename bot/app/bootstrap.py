@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from bot.chat.replays import ReplayGuard
 from bot.commands.clicks import VoteService
+from bot.commands.foryou import ForYouVerbs
 from bot.commands.handler import Commands
 from bot.commands.links import LinkVerbs
 from bot.commands.votes import VoteVerbs
@@ -21,6 +22,7 @@ from bot.config.load import Config
 from bot.digest.service import PaperService
 from bot.lifecycle.artifacts import ArtifactLookup
 from bot.ports import ChatPlatform, CommandHandler, DailySource, LookupSource, Store
+from bot.recommend.runner import StoreRanker
 from bot.records.clock import Clock, FixedClock, SystemClock
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef
@@ -46,8 +48,13 @@ class App:
     @property
     def handle(self) -> CommandHandler:
         """Every `/papers` verb: the core's commands, the vote verbs (and the counts on the core's
-        replies), then the link verbs (and the linked channels on `topics` and `status`)."""
-        more = (VoteVerbs(self.votes), LinkVerbs(self.store, self.votes.clock))
+        replies), then the link verbs (and the linked channels on `topics` and `status`), then
+        `foryou` (bot/recommend)."""
+        more = (
+            VoteVerbs(self.votes),
+            LinkVerbs(self.store, self.votes.clock),
+            ForYouVerbs(self.commands.service, StoreRanker(self.store)),
+        )
         return Commands(self.commands.service, more).handle
 
     async def aclose(self) -> None:

@@ -1,5 +1,6 @@
 """Pure parsing of the vote and save verbs: `/papers saved [remove <id>]` and
-`/papers top [week|month|all] [public]`, plus the windows `top` counts votes in.
+`/papers top [week|month|all] [public]`, plus the windows `top` counts votes in; and
+`/papers foryou [week]`, the list learnt from a person's saves and votes.
 
 Kept apart from bot/commands/parse.py, which registers these parsers in its table.
 """
@@ -65,3 +66,19 @@ def parse_top(rest: str) -> Top:
         else:
             raise usage_error("top", f"Unexpected `{word[:30]}`.")
     return Top(period or TopPeriod.WEEK, public)
+
+
+@dataclass(frozen=True, slots=True)
+class ForYou:
+    """`/papers foryou [week]`: the person's list, learnt from their saves and votes."""
+
+    week: bool = False
+
+
+def parse_foryou(rest: str) -> ForYou:
+    words = rest.lower().split()
+    if not words:
+        return ForYou()
+    if words == ["week"]:
+        return ForYou(week=True)
+    raise usage_error("foryou", f"Unexpected `{' '.join(words)[:30]}`: only `week` may follow.")

@@ -31,6 +31,7 @@ LAYERS: tuple[str | tuple[str, ...], ...] = (
     "bot.sources",
     "bot.chat",
     "bot.digest",
+    "bot.recommend",  # "For you": a person's papers from their saves and votes (issue 21)
     "bot.delivery",
     "bot.lifecycle",
     "bot.commands",
