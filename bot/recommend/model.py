@@ -108,22 +108,22 @@ def rank_for(
     disliked = [day.vector(paper) for paper in taste.disliked]
     profile = _profile(recipe, liked, disliked)
     scores = day.scores(profile)
-    near = _Neighbours(liked)
+    near = _Neighbours(liked) if recipe.neighbours else None
     scored: list[tuple[float, int]] = []  # (score, -index): ties go to the earlier paper
     for index, paper in enumerate(day.papers):
         if paper.arxiv_id in known:
             continue
         score = scores[index] - recipe.background * day.generic[index]
-        if recipe.neighbours:
+        if near is not None:
             top = heapq.nlargest(recipe.k, near.similarities(day.vectors[index]))
             score += recipe.neighbours * sum(top) / recipe.k
         scored.append((score, -index))
-    picks = []
-    for score, neg in heapq.nlargest(limit, scored):
-        similarities = near.similarities(day.vectors[-neg])
-        nearest = max(range(len(similarities)), key=similarities.__getitem__)
-        picks.append(Pick(day.papers[-neg], reason_line(taste.liked[nearest]), round(score, 6)))
-    return picks
+    best = heapq.nlargest(limit, scored)
+    nearest = _nearest_liked([day.vectors[-neg] for _, neg in best], liked)
+    return [
+        Pick(day.papers[-neg], reason_line(taste.liked[liked_index]), round(score, 6))
+        for (score, neg), liked_index in zip(best, nearest, strict=True)
+    ]
 
 
 def reason_line(liked: Liked) -> str:
@@ -162,11 +162,25 @@ def _profile(recipe: Recipe, liked: Sequence[Vector], disliked: Sequence[Vector]
             weights[term] += scale * value
     if recipe.terms is None or len(weights) <= recipe.terms:
         return dict(weights)
-    return dict(heapq.nlargest(recipe.terms, weights.items(), key=lambda item: abs(item[1])))
+    # The weight of the n-th heaviest term, found without a key function (the quick path).
+    floor = heapq.nlargest(recipe.terms, map(abs, weights.values()))[-1]
+    return {term: weight for term, weight in weights.items() if abs(weight) >= floor}
+
+
+def _nearest_liked(picks: Sequence[Vector], liked: Sequence[Vector]) -> list[int]:
+    """For each pick, the index of the liked paper it is closest to: the picks (a handful)
+    are indexed, and each liked vector is read once against them."""
+    index = _Neighbours(picks)
+    best = [(-1.0, 0)] * len(picks)
+    for liked_index, vector in enumerate(liked):
+        for pick, similarity in enumerate(index.similarities(vector)):
+            if similarity > best[pick][0]:
+                best[pick] = (similarity, liked_index)
+    return [liked_index for _, liked_index in best]
 
 
 class _Neighbours:
-    """The liked vectors as an inverted index: a paper's closeness to each of them at once."""
+    """Vectors as an inverted index: another vector's closeness to each of them at once."""
 
     def __init__(self, liked: Sequence[Vector]) -> None:
         self.size = len(liked)

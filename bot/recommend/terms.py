@@ -49,7 +49,7 @@ def term_counts(title: str, abstract: str) -> Counter[str]:
     return counts
 
 
-@functools.lru_cache(maxsize=4096)  # a day's papers are read for every person
+@functools.lru_cache(maxsize=1024)  # a week's papers are read for every person
 def paper_terms(paper: Paper) -> Mapping[str, float]:
     """The paper's sublinear term frequencies (1 + log tf); read-only, shared by callers."""
     counts = term_counts(paper.title, paper.abstract)
