@@ -20,13 +20,19 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
+from bot.records.models import MAX_PAPERS_RANGE, MIN_UPVOTES_RANGE
+
 Interaction = discord.Interaction[discord.Client]
 Run = Callable[[Interaction, str], Awaitable[None]]
+ExportChoice = Literal["bibtex", "markdown", "csv"]
 TopicChoices = Callable[[Interaction, str], Awaitable[list[str]]]
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_MAX = 100  # a choice's name and value are at most 100 characters
 QUERY_MAX = 300
+# The settings' ranges, as the config and `/papers settings` check them (bot/records/models.py).
+UPVOTES_LOW, UPVOTES_HIGH = MIN_UPVOTES_RANGE
+PAPERS_LOW, PAPERS_HIGH = MAX_PAPERS_RANGE
 
 
 def command_text(verb: str, *parts: str | int | None) -> str:
@@ -132,18 +138,30 @@ def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:
         await run(interaction, "status")
 
     @group.command(name="saved", description="Your saved papers (only you see them)")
-    @app_commands.describe(remove="An arXiv id to drop from your saved papers")
-    async def saved(interaction: Interaction, remove: str | None = None) -> None:
-        await run(interaction, command_text("saved", remove and f"remove {remove}"))
+    @app_commands.describe(
+        remove="An arXiv id to drop from your saved papers",
+        export="Get them all as a file that only you see",
+    )
+    async def saved(
+        interaction: Interaction, remove: str | None = None, export: ExportChoice | None = None
+    ) -> None:
+        words = (remove and f"remove {remove}", export and f"export {export}")
+        await run(interaction, command_text("saved", *words))
 
     @group.command(name="top", description="This channel's most-voted papers")
-    @app_commands.describe(period="week (default), month or all", public="Show it to the channel")
+    @app_commands.describe(
+        period="week (default), month or all",
+        public="Show it to the channel",
+        export="Get the list as a file",
+    )
     async def top(
         interaction: Interaction,
         period: Literal["week", "month", "all"] | None = None,
         public: bool = False,
+        export: ExportChoice | None = None,
     ) -> None:
-        await run(interaction, command_text("top", period, "public" if public else None))
+        words = (period, export and f"export {export}", "public" if public else None)
+        await run(interaction, command_text("top", *words))
 
     @group.command(name="help", description="How to use /papers")
     @app_commands.describe(command="One command to explain")
@@ -196,8 +214,8 @@ def _add_settings(group: app_commands.Group, run: Run) -> None:
         interaction: Interaction,
         time: str | None = None,
         tz: str | None = None,
-        min_upvotes: app_commands.Range[int, 0, 100_000] | None = None,
-        max_papers: app_commands.Range[int, 1, 50] | None = None,
+        min_upvotes: app_commands.Range[int, UPVOTES_LOW, UPVOTES_HIGH] | None = None,
+        max_papers: app_commands.Range[int, PAPERS_LOW, PAPERS_HIGH] | None = None,
         weekdays: Literal["daily", "weekdays", "catchup"] | None = None,
         cadence: str | None = None,
         followups: Literal["on", "off"] | None = None,

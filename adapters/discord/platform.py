@@ -9,6 +9,7 @@ application commands reach a bot whatever its intents.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from bot.commands.clicks import digest_counts
 from bot.config.load import DiscordConfig
 from bot.ports import ClickHandler, CommandHandler, FirstTime, VoteCounts
 from bot.records.chat import (
+    Attachment,
     CommandContext,
     ConnectionStatus,
     OnAccepted,
@@ -171,6 +173,10 @@ class DiscordPlatform:
             self.client.event(handler)
 
     # ----- ChatPlatform ----------------------------------------------------------------
+
+    @property
+    def digests_at_once(self) -> int:
+        return self.pacing.limits.digests_at_once
 
     async def post_digest(
         self,
@@ -424,11 +430,14 @@ class DiscordPlatform:
             return FAILED
 
     async def _respond(self, interaction: Interaction, reply: Reply, *, deferred: bool) -> None:
+        """The reply's messages; its file (an export) rides on the first, as an attachment
+        seen by whom the message is (ephemeral: the requester alone)."""
         ephemeral = reply.visibility is Visibility.PRIVATE
         messages = render_reply(reply)
         first, rest = messages[0], messages[1:]
+        file = _file_of(reply.attachment)
         if deferred:
-            await _follow_up(interaction, first, ephemeral)
+            await _follow_up(interaction, first, ephemeral, file)
         else:
             await interaction.response.send_message(
                 content=first.content,
@@ -436,18 +445,32 @@ class DiscordPlatform:
                 ephemeral=ephemeral,
                 allowed_mentions=discord.AllowedMentions.none(),
                 view=first.view or discord.utils.MISSING,
+                file=file,
             )
         for message in rest:
             await _follow_up(interaction, message, ephemeral)
 
 
-async def _follow_up(interaction: Interaction, message: DiscordMessage, ephemeral: bool) -> None:
+def _file_of(attachment: Attachment | None) -> Any:
+    """discord.py's upload (multipart) of a reply's file, or MISSING (no file)."""
+    if attachment is None:
+        return discord.utils.MISSING
+    return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
+
+
+async def _follow_up(
+    interaction: Interaction,
+    message: DiscordMessage,
+    ephemeral: bool,
+    file: Any = discord.utils.MISSING,
+) -> None:
     await interaction.followup.send(
         content=message.content or discord.utils.MISSING,
         embeds=list(message.embeds),
         ephemeral=ephemeral,
         allowed_mentions=discord.AllowedMentions.none(),
         view=message.view or discord.utils.MISSING,
+        file=file,
         wait=True,
     )
 
@@ -465,6 +488,11 @@ def _make_client(
 ) -> discord.Client:
     intents = discord.Intents.none()
     intents.guilds = True  # channel and guild cache; not privileged
+    # The bot never joins voice: discord.py's one-time warnings that voice's optional
+    # libraries (davey, PyNaCl) are missing would only alarm at every start. These flags
+    # are discord.py's own switch for them, and they silence nothing else.
+    discord.VoiceClient.warn_dave = False
+    discord.VoiceClient.warn_nacl = False
     options: dict[str, Any] = {
         "allowed_mentions": discord.AllowedMentions.none(),
         "chunk_guilds_at_startup": False,

@@ -5,6 +5,7 @@ usage mistake) goes in the ack itself; every other command is acked at once (slo
 such as search, with "working on it") and answered through the command's `response_url`
 once the store and, for a change, the permission look-ups (adapters/slack/permissions.py)
 have answered.
+A reply that carries a file (an export) is uploaded by adapters/slack/files.py instead.
 The core decides what to say; this module only decides `can_manage` and how it is shown.
 """
 
@@ -17,11 +18,14 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
+from adapters.slack.files import share_file
 from adapters.slack.inbound import command_key
+from adapters.slack.mrkdwn import escape_marked, link
 from adapters.slack.permissions import Permissions
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
@@ -79,6 +83,9 @@ class CommandRouter:
         else:
             await ack()  # nothing shown yet: the answer follows in a moment
         reply = await self._answer(command, text)
+        if reply.attachment is not None:
+            await self._send_file(command, reply, respond)
+            return
         await _respond_all(respond, render_reply(reply, actor_id=user_id), reply.visibility)
         if reply.visibility is Visibility.CHANNEL and not await self._is_member(command):
             await _respond_all(respond, [SlackMessage(INVITE_HINT, ())], Visibility.PRIVATE)
@@ -101,6 +108,30 @@ class CommandRouter:
         except Exception:
             log.exception("/papers failed in %s", ctx.channel.key)
             return Reply(GENERIC_FAILURE, is_error=True)
+
+    async def _send_file(
+        self, command: dict[str, Any], reply: Reply, respond: AsyncRespond
+    ) -> None:
+        """The reply's file in the channel (`public`), else in a DM with the requester and
+        linked from an ephemeral answer; a failure is said ephemerally."""
+        assert reply.attachment is not None
+        public = reply.visibility is Visibility.CHANNEL
+        shared = await share_file(
+            self._client,
+            reply.attachment,
+            channel_id=str(command.get("channel_id") or ""),
+            user_id=str(command.get("user_id") or ""),
+            public=public,
+            comment=escape_marked(reply.text),
+        )
+        if shared.problem is not None:
+            text = shared.problem  # our own words, with Slack markup meant
+        elif public:
+            return  # the file and its comment are in the channel: nothing more to say
+        else:
+            where = link(shared.permalink, "our direct messages")
+            text = f"{escape_marked(reply.text)}\nOnly you have it: it is in {where}."
+        await _respond_all(respond, [SlackMessage(text, ())], Visibility.PRIVATE)
 
     async def _is_member(self, command: dict[str, Any]) -> bool:
         """Can the bot post here? (A private channel it is not in is "not found".)"""
@@ -149,6 +180,24 @@ async def _respond_all(
             return
 
 
+class _TokenSkippedFilter(logging.Filter):
+    """bolt takes SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    at every start that the token will be unused: the client already holds it (the variable
+    the config names, by default that same one). Passing no token cannot avoid it, so this
+    drops exactly that line, on bolt's app logger; every other warning passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_APP_LOG = logging.getLogger("slack_bolt.AsyncApp")  # bolt's get_bolt_logger(AsyncApp)
+
+
+def _quiet_token_warning() -> None:
+    if not any(isinstance(f, _TokenSkippedFilter) for f in _BOLT_APP_LOG.filters):
+        _BOLT_APP_LOG.addFilter(_TokenSkippedFilter())
+
+
 def build_app(
     client: AsyncWebClient,
     signing_secret: str,
@@ -162,6 +211,7 @@ def build_app(
     """A bolt app routing `/papers` and our buttons' clicks; bolt verifies HTTP requests'
     signatures and age; `first_time` recognises a replayed command or click
     (bot/chat/replays.py), which is acknowledged and does nothing."""
+    _quiet_token_warning()
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,  # unused in Socket Mode (no HTTP requests arrive)

@@ -18,6 +18,7 @@ from adapters.slack.buttons import paper_actions
 from adapters.slack.mrkdwn import (
     MAX_SECTION_CHARS,
     escape,
+    escape_marked,
     is_user_id,
     link,
     safe_url,
@@ -352,7 +353,7 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
     units: list[list[Block]] = []
     repeats_title = reply.digest is not None and reply.text == reply.digest.title
     if reply.text and not repeats_title:  # the digest's own header says it already
-        units.append(sections(prefix + escape(reply.text)))
+        units.append(sections(prefix + escape_marked(reply.text)))
     if reply.visibility is Visibility.CHANNEL and is_user_id(actor_id):
         units.append(context(f"Changed by <@{actor_id}>"))
     units.extend(_reply_paper(p, rank, reply) for rank, p in enumerate(reply.papers, 1))
@@ -364,7 +365,7 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
         )
     messages = [
         SlackMessage(
-            fallback(escape(reply.text) or "paperbot", []),
+            fallback(escape_marked(reply.text) or "paperbot", []),
             tuple(_trim_divider([b for _, b in m])),
         )
         for m in pack(units)

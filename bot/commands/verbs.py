@@ -42,8 +42,8 @@ USAGE = {
     "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly] "
     "[followups on|off]",
     "status": "/papers status",
-    "saved": "/papers saved [remove <arXiv id>]",
-    "top": "/papers top [week|month|all] [public]",
+    "saved": "/papers saved [remove <arXiv id> | export bibtex|markdown|csv]",
+    "top": "/papers top [week|month|all] [export bibtex|markdown|csv] [public]",
     "foryou": "/papers foryou [week]",
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
@@ -75,6 +75,10 @@ SUMMARY = {
 
 
 DETAIL = {
+    "search": 'Words match in any form ("world" finds "Worlds"); a "quoted phrase" in that '
+    'order; -word or -"a phrase" excludes; author:"Name", org:name and kw:"keyword" filter '
+    "as topics do. A lone arXiv id or URL shows that paper. When the bot knows no paper, "
+    "arXiv is asked the same query.",
     "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
     'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
     "`subscribe` alone starts the plain trending list, or resumes a channel whose posting was "
@@ -96,13 +100,16 @@ DETAIL = {
     "replied in its thread. `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
-    "Only you see the answer unless you add `public`.",
+    "Only you see the answer unless you add `public`. `export bibtex|markdown|csv` answers "
+    "with the list as a file (only you get it unless you add `public`).",
     "foryou": "Learns from the papers you saved (🔖) and voted for (👍), in any channel, and "
     "those you marked “Not for me”; each paper says which of yours it is like. Until you "
     "have saved 3 papers it shows the trending list. `week`: the last 7 days' papers. Only "
     "you see the answer.",
     "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
-    "`saved remove <arXiv id>`, to drop it.",
+    "`saved remove <arXiv id>`, to drop it. `saved export bibtex|markdown|csv` answers with "
+    "all your saved papers as a file that only you get: BibTeX in arXiv's own form, a "
+    "Markdown list of linked titles with the dates saved, or CSV for a spreadsheet.",
     "link": "`link` alone gives you a one-time code, good for 10 minutes; `link <code>` in a "
     "channel on the other platform, workspace or server joins it to this channel's "
     "subscription: one set of topics, settings and votes, each channel posting on its own "

@@ -6,23 +6,36 @@ Plain text only: each platform's renderer escapes it and adds its own markup.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
 from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.digest import Digest
-from bot.records.errors import SourceUnreachable, UserInputError
-from bot.records.models import ChannelSettings, SearchResults, Subscription, Topic
+from bot.records.errors import SourceUnreachable, StoreBusy, StoreFull, UserInputError
+from bot.records.instants import Style, mark
+from bot.records.models import Cadence, ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
 SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."
 SOURCE_NAMES = {"huggingface": "Hugging Face", "arxiv": "arXiv"}
 NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
 RESTART = "/papers subscribe starts them again."
+SAMPLE_NEVER_DUE = (
+    "Next digest: none. The offline sample's clock stands still, so no digest comes due "
+    "(scheduled delivery is off); /papers today shows one."
+)
+STORE_BUSY = "The bot's database is busy"
+STORE_FULL = "The bot's database is full"
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
+
+
+def store_fault_text(exc: StoreBusy | StoreFull, unchanged: str = "nothing was changed") -> str:
+    """What a user reads when the database refused a write: which fault, that the write
+    was rolled back (`unchanged` says what that means for them), and when to try again."""
+    head = STORE_BUSY if isinstance(exc, StoreBusy) else STORE_FULL
+    return f"{head}; {unchanged}. Try again in a minute."
 
 
 def require_manager(ctx: CommandContext) -> None:
@@ -40,7 +53,8 @@ def who(ctx: CommandContext) -> str:
 
 def help_text(verb: str | None = None) -> str:
     if verb is not None:
-        lines = [f"Usage: {USAGE[verb]}", SUMMARY[verb].capitalize() + "."]
+        summary = SUMMARY[verb]
+        lines = [f"Usage: {USAGE[verb]}", summary[:1].upper() + summary[1:] + "."]
         if verb in DETAIL:
             lines.append(DETAIL[verb])
         return "\n".join(lines)
@@ -67,13 +81,11 @@ def no_paper_text(arxiv_id: str, lookup: str) -> str:
 
 def unreachable_text(exc: SourceUnreachable) -> str:
     """A source whose host cannot be reached: `Hugging Face has not answered since 09:41 UTC
-    (connection refused); try again in a few minutes.` (no host: that is for the log)."""
+    (connection refused); try again in a few minutes.` (no host: that is for the log). The
+    time is marked: each reader sees it in their own zone."""
     name = SOURCE_NAMES.get(exc.source, exc.source)
-    since = exc.since.astimezone(UTC)
-    return (
-        f"{name} has not answered since {since:%H:%M} UTC ({exc.cause}); "
-        "try again in a few minutes."
-    )
+    since = mark(exc.since, "UTC", Style.TIME)
+    return f"{name} has not answered since {since} ({exc.cause}); try again in a few minutes."
 
 
 def stored_list_text(digest: Digest) -> str:
@@ -96,6 +108,19 @@ def settings_text(settings: ChannelSettings) -> str:
     )
 
 
+def dropped_cadences_text(before: ChannelSettings, after: ChannelSettings) -> str:
+    """` The daily digest stops here; ...`: a `cadence` names the digests a channel gets, so
+    `cadence weekly fri` ends the daily one. Say so, and how to keep it. "" if none ends."""
+    dropped = [c for c in before.cadences if c not in after.cadences]
+    if not dropped:
+        return ""
+    names = " and ".join(c.value for c in dropped)
+    kept = tuple(c for c in Cadence if c in after.cadences or c in dropped)
+    both = cadence_text(kept, after.weekly_day)
+    plural = "s stop" if len(dropped) > 1 else " stops"
+    return f" The {names} digest{plural} here; to keep it too: /papers settings cadence {both}."
+
+
 def topics_text(subscription: Subscription | None) -> str:
     if subscription is None:
         return "This channel is not subscribed. Start with `/papers subscribe [topics]`."
@@ -108,9 +133,16 @@ def topics_text(subscription: Subscription | None) -> str:
 
 
 def when_text(moment: datetime, timezone: str, now: datetime) -> str:
-    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)`."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%a %d %b %Y %H:%M} {timezone} ({_relative(moment - now)})"
+    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)` on the console: the moment is
+    marked (bot/records/instants.py), so Slack and Discord show it in the reader's zone;
+    `timezone` is the zone the console names. The relative part holds in every zone."""
+    return f"{mark(moment, timezone)} ({_relative(moment - now)})"
+
+
+def next_digest_text(at: datetime, zone: str, now: datetime) -> str:
+    """`Next digest: Mon 24 Aug 2026 09:30 Europe/Paris (in 1 d 20 h)`: the console names the
+    channel's zone; on Slack and Discord each reader sees the moment in their own."""
+    return "Next digest: " + when_text(at, zone, now)
 
 
 def _relative(delta: timedelta) -> str:
@@ -126,18 +158,23 @@ def _relative(delta: timedelta) -> str:
 
 
 def status_text(report: StatusReport, channel_key: str) -> str:
-    lines = [f"Latest complete day: {report.covered_day.isoformat()}"]
+    sample = report.sample
+    lines = [f"Papers from {sample.describe()}."] if sample else []
+    lines.append(f"Latest complete day: {report.covered_day.isoformat()}")
     lines.append(_fetch_line(report))
     lines.extend(attempt_lines(report))
+    lines.append(f"This channel's key: {channel_key} (for paperbot post-now --channel)")
     subscription = report.subscription
     if subscription is None:
         lines.append("This channel: not subscribed (no scheduled digest).")
     else:
         lines.append(topics_text(subscription))
         lines.append("Settings: " + settings_text(subscription.settings))
-        if report.next_digest_at is not None:
+        if sample is not None:
+            lines.append(SAMPLE_NEVER_DUE)
+        elif report.next_digest_at is not None:
             zone = subscription.settings.timezone
-            lines.append("Next digest: " + when_text(report.next_digest_at, zone, report.now))
+            lines.append(next_digest_text(report.next_digest_at, zone, report.now))
     if report.last_digest:
         lines.append("Last digest: " + report.last_digest)
     lines.extend(_paused_lines(subscription, report.paused_channels))

@@ -12,10 +12,22 @@ from __future__ import annotations
 import re
 
 from bot.records.errors import UserInputError
+from bot.records.instants import DELIMITERS
 
 # C0 and C1 controls (U+0000-U+001F, U+007F-U+009F) but the whitespace ones, and lone
-# surrogates (a JSON "\ud800" decodes to one; neither store can encode it as UTF-8).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# surrogates (a JSON "\ud800" decodes to one; neither store can encode it as UTF-8), and the
+# delimiters of a time marker (bot/records/instants.py): a topic echoed in a reply must not
+# pass for a time the bot states.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff" + DELIMITERS + "]")
+# Phones and macOS turn " into curly quotes. One table for every parser (command words,
+# topics): when they differed, a topic holding U+201F was shown as typed and read back by
+# the command parser as an unbalanced quote.
+_DOUBLE_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"'))
+
+
+def plain_quotes(text: str) -> str:
+    """`text` with every curly or angle double quote made the plain `"`."""
+    return text.translate(_DOUBLE_QUOTES)
 
 
 def refuse_control_characters(text: str) -> None:

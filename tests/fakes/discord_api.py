@@ -9,7 +9,10 @@ per route: 429 exactly as Discord sends it (JSON `retry_after`, `Retry-After`,
 embeds, 6,000 characters, content 2,000) is answered 400/50035, as Discord does. The
 gateway speaks HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE, and pushes
 INTERACTION_CREATE on demand; it answers in zlib-stream frames when the client asks for
-`compress=zlib-stream` (discord.py does), as Discord does. A RESUME is answered RESUMED. For
+`compress=zlib-stream` (discord.py does), as Discord does. A RESUME is answered RESUMED. A
+message with files comes as multipart/form-data (`payload_json` and `files[n]`), as
+discord.py sends it: the files are recorded with the request and answered as the message's
+attachments. For
 outages, `gateway_down` answers the WebSocket upgrade with 503 and `drop_sockets()` ends
 every open session, as a Discord that goes away does.
 """
@@ -25,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes.discord_checks import limit_violations
 from tests.fakes.discord_payloads import (
@@ -61,6 +64,16 @@ class Recorded:
     body: Any
     headers: dict[str, str]
     at: float  # the event loop's clock
+    files: tuple[Uploaded, ...] = ()  # a multipart request's files, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    """A file attached to a message: its part's name (`files[0]`), filename and bytes."""
+
+    field: str
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,13 +245,19 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        raw = await request.text()
-        body = json.loads(raw) if raw and request.content_type == "application/json" else None
+        files: tuple[Uploaded, ...] = ()
+        body: Any
+        if request.content_type == "multipart/form-data":
+            body, files = await _multipart(request)
+            body["attachments"] = [self._attachment(i, f) for i, f in enumerate(files)]
+        else:
+            raw = await request.text()
+            body = json.loads(raw) if raw and request.content_type == "application/json" else None
         loop_time = asyncio.get_running_loop().time()
         headers = dict(request.headers)
         if self.record:
             self.requests.append(
-                Recorded(request.method, path, dict(request.query), body, headers, loop_time)
+                Recorded(request.method, path, dict(request.query), body, headers, loop_time, files)
             )
         try:
             for method, pattern, gate in self._held:
@@ -328,6 +347,18 @@ class FakeDiscord:
                     message_payload(next(self._ids), self.guild.channel_id, self.bot, body or {})
                 )
         return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _attachment(self, index: int, file: Uploaded) -> dict[str, Any]:
+        """An uploaded file as the message Discord answers with lists it."""
+        attachment_id = next(self._ids)
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{file.filename}"
+        return {
+            "id": str(attachment_id),
+            "filename": file.filename,
+            "size": len(file.data),
+            "url": url,
+            "proxy_url": url,
+        }
 
     def _start_thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
         """A public thread on a message: it takes the message's id, as on Discord."""
@@ -518,6 +549,22 @@ def _session_of_shard(shard: tuple[int, int]) -> str:
 def _shard_of_session(session_id: str) -> tuple[int, int]:
     parts = session_id.removeprefix("fake-session").split("-")
     return (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 1)
+
+
+async def _multipart(request: web.Request) -> tuple[dict[str, Any], tuple[Uploaded, ...]]:
+    """discord.py's multipart message: the JSON of `payload_json`, and each file part."""
+    body: dict[str, Any] = {}
+    files: list[Uploaded] = []
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        data = await part.read()
+        if part.name == "payload_json":
+            body = json.loads(data)
+        else:
+            files.append(Uploaded(part.name or "", part.filename or "", bytes(data)))
+    return body, tuple(files)
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

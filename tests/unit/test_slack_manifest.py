@@ -16,6 +16,8 @@ NEEDED = {
     "channels:read": "conversations.info",
     "groups:read": "conversations.info",
     "users:read": "users.info",
+    "files:write": "files.upload_v2",  # slack_sdk's helper for the two upload steps
+    "im:write": "conversations.open",
 }
 
 
