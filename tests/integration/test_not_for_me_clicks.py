@@ -1,10 +1,12 @@
 """A "Not for me" click (issue 21) as a real signed `block_actions` request to the real bolt
 app, on a digest message carrying the button `adapters/slack/buttons.not_for_me_button`
 builds, with the real VoteService on a SQLite file: the mark is kept, the answer is
-private, a second click takes it back, and `/papers foryou` then leaves the paper out."""
+private, a second click takes it back; and once through the real discord.py client against
+the fake gateway."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from adapters.discord import DiscordPlatform
+from adapters.discord.buttons import not_for_me_button as discord_button
 from adapters.slack.buttons import not_for_me_button
 from adapters.slack.platform import SlackPlatform
 from bot.commands.clicks import VoteService
@@ -19,14 +23,18 @@ from bot.records.chat import CommandContext, Reply
 from bot.records.clock import FixedClock
 from bot.records.models import ChannelRef, Subscription
 from bot.storage.sqlite.store import SqliteStore
+from tests.fakes.discord_payloads import FakeUser
+from tests.fakes.discord_setup import WAIT_S, config_for, fake_discord, no_sleep, serving
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_digests import real_papers
+from tests.fakes.slack_digests import digest_of, real_papers
 from tests.integration.test_slack_clicks import click_form, posted_digest
 from tests.integration.test_slack_commands import CHANNEL, config, send
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
 HERE = ChannelRef("slack", CHANNEL, "T0TEAM")
 ALICE = "slack:T0TEAM:U1"
+ADA = FakeUser(666_666_666_666_666_666, "ada")
+EPHEMERAL = 64
 
 
 async def no_commands(ctx: CommandContext, text: str) -> Reply:
@@ -109,3 +117,40 @@ async def test_not_for_me_works_in_a_channel_without_a_subscription(
     await fake.wait_for(1, "click")
     assert fake.responses["click"][0]["text"].startswith("Noted: “")
     assert [p.arxiv_id for p in await store.not_for_me_papers(ALICE, 10)] == [paper]
+
+
+async def test_not_for_me_through_discord_py_answers_privately_and_keeps_the_mark(
+    tmp_path: Path,
+) -> None:
+    """The same click as a MESSAGE_COMPONENT interaction from the fake gateway through the
+    real discord.py client (its DynamicItem template must take `pb:n:`)."""
+    async with fake_discord() as gateway:
+        here = ChannelRef("discord", str(gateway.guild.channel_id), str(gateway.guild.id))
+        opened = await SqliteStore.open(tmp_path / "discord.db")
+        try:
+            await opened.upsert_papers(real_papers())
+            votes = VoteService(opened, FixedClock(NOW))
+            made = DiscordPlatform(
+                config_for(gateway), sleep=no_sleep, guild_ready_timeout=0.0, clicks=votes.click
+            )
+            async with serving(made, no_commands):
+                digest = digest_of(real_papers()[:2])
+                await made.post_digest(here, digest, idempotency_key="nfm", first_attempt=True)
+                [message] = [m for m in gateway.created if m["channel_id"] == here.channel_id]
+                paper = real_papers()[1].arxiv_id
+                button = discord_button(2, paper, row=1)  # as a DM digest's papers carry it
+                row = {"type": 1, "components": [button.to_component_dict()]}
+                message["components"] = [*message["components"], row]
+                token = await gateway.click(message, f"pb:n:{paper}", ADA)
+                async with asyncio.timeout(WAIT_S):
+                    await gateway.wait_for(
+                        lambda f: any(token in r.path for r in f.interaction_replies())
+                    )
+            [reply] = [r for r in gateway.interaction_replies() if token in r.path]
+            assert reply.body["type"] == 4  # a message, not an edit of the digest
+            assert reply.body["data"]["flags"] & EPHEMERAL
+            assert reply.body["data"]["content"].startswith("Noted: “")
+            marked = await opened.not_for_me_papers(f"discord::{ADA.id}", 10)
+            assert [p.arxiv_id for p in marked] == [paper]
+        finally:
+            await opened.close()
