@@ -103,7 +103,24 @@ def build_papers_group(
     _add_reading_verbs(group, run)
     _add_subscription_verbs(group, run, channel_topics)
     _add_settings(group, run)
+    _add_me(group, run)
     return group
+
+
+MeAction = Literal["subscribe", "unsubscribe", "topics", "settings", "pause", "resume", "forget"]
+
+
+def _add_me(group: app_commands.Group, run: Run) -> None:
+    @group.command(name="me", description="Your own digest by direct message (only you see this)")
+    @app_commands.describe(
+        action="What to do; none = your digest's status",
+        words="Topics (subscribe, unsubscribe), settings (time 07:30 tz Europe/Paris …), "
+        "or confirm (forget)",
+    )
+    async def me(
+        interaction: Interaction, action: MeAction | None = None, words: str | None = None
+    ) -> None:
+        await run(interaction, command_text("me", action, words))
 
 
 def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:

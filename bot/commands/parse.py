@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.commands.parse_links import Link, Unlink, parse_link, parse_unlink
+from bot.commands.parse_me import Me, parse_me
 from bot.commands.parse_settings import SettingsChange, parse_settings_change
 from bot.commands.parse_votes import ForYou, Saved, Top, parse_foryou, parse_saved, parse_top
 from bot.commands.verbs import VERBS, closest, usage_error
@@ -101,6 +102,7 @@ Command = (
     | ForYou
     | Link
     | Unlink
+    | Me
 )
 
 
@@ -306,7 +308,8 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "status": _parse_status,
     "saved": parse_saved,  # bot/commands/parse_votes.py; answered by bot/commands/votes.py
     "top": parse_top,
-    "foryou": parse_foryou,  # answered by bot/commands/foryou.py
+    "foryou": parse_foryou,  # answered by bot/commands/votes.py
     "link": parse_link,  # bot/commands/parse_links.py; answered by bot/commands/links.py
     "unlink": parse_unlink,
+    "me": parse_me,  # bot/commands/parse_me.py; answered by bot/commands/me.py
 }

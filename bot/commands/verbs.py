@@ -25,6 +25,7 @@ VERBS = (
     "foryou",
     "link",
     "unlink",
+    "me",
 )
 
 
@@ -47,6 +48,9 @@ USAGE = {
     "foryou": "/papers foryou [week]",
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
+    "me": "/papers me [subscribe <topics> | unsubscribe <topic | all> | topics | settings "
+    "[time HH:MM] [tz Area/City] [cadence daily|weekly [weekday]] [max N] | pause | resume | "
+    "forget]",
 }
 
 
@@ -71,6 +75,7 @@ SUMMARY = {
     "foryou": "the latest list (or the week's) ranked for you, from what you saved and voted",
     "link": "share this channel's subscription with another channel (channel managers)",
     "unlink": "stop sharing this channel's subscription (channel managers)",
+    "me": "your own digest by direct message: your topics, your time (only you see it)",
 }
 
 
@@ -117,6 +122,13 @@ DETAIL = {
     "one workspace or server are not linked. After 5 wrong codes in 10 minutes, a channel "
     "(and, separately, its workspace or server) may not try another for 10 minutes.",
     "unlink": "Each channel keeps a copy of the shared topics, settings and votes.",
+    "me": "Your own digest, by direct message, without changing any channel's: `me "
+    "subscribe` takes topics as `subscribe` does (alone: the plain trending list); `me "
+    "settings` sets its time, zone, cadence and size; `me pause` and `me resume` stop and "
+    "restart it; `me` alone shows it. A paper one of your channels already posted that day "
+    "is linked there instead of shown again. `me forget` deletes everything the bot keeps "
+    "about you (your digest, its records, your votes and saves) once you confirm it. Works "
+    "in any channel the bot is in (on Slack, in a DM with it too).",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }

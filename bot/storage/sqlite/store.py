@@ -45,6 +45,7 @@ from bot.storage.sqlite.open import (
     open_error,
     primary_code,
 )
+from bot.storage.sqlite.people.store import SqlitePeople
 from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
@@ -89,6 +90,7 @@ class SqliteStore(
     SqliteLinks,
     SqliteArtifacts,
     SqliteReplays,
+    SqlitePeople,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
