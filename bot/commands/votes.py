@@ -140,7 +140,7 @@ def foryou_reply(found: ForYouList, when: str, count: int) -> Reply:
     shown = len(papers)
     return Reply(
         f"For you: {shown} of the {count} papers {when}, ranked by what you saved and voted "
-        "for (“Not for me” under a paper in your digest shows fewer like it).",
+        "for (“Not for me” on a paper shows fewer like it).",
         papers=papers,
         why=why,
     )
