@@ -50,6 +50,7 @@ from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
+from bot.storage.sqlite.taste import SqliteTaste
 from bot.storage.sqlite.votes import SqliteVotes
 
 BUSY_TIMEOUT_MS = 10_000
@@ -84,6 +85,7 @@ class SqliteStore(
     SqliteDeliveries,
     SqliteSettle,
     SqliteVotes,
+    SqliteTaste,
     SqliteFollowups,
     SqliteLinks,
     SqliteArtifacts,
