@@ -136,11 +136,14 @@ def paper_button_type(
 
 
 async def answer_click(interaction: Interaction, clicks: ClickHandler, custom_id: str) -> None:
-    """Ask the core, then answer within Discord's 3 s: edit in place, reply privately, or ack."""
-    if interaction.guild_id is None or interaction.channel_id is None:
+    """Ask the core, then answer within Discord's 3 s: edit in place, reply privately, or ack.
+    A click in a DM (a person's digest: 🔖, "Not for me") has no guild: the channel is the DM,
+    with no workspace, and whose click it is needs none (a Discord user id is global)."""
+    if interaction.channel_id is None:
         await interaction.response.defer()
         return
-    channel = ChannelRef("discord", str(interaction.channel_id), str(interaction.guild_id))
+    guild = str(interaction.guild_id) if interaction.guild_id is not None else ""
+    channel = ChannelRef("discord", str(interaction.channel_id), guild)
     answer = await clicks(Click(channel, str(interaction.user.id), custom_id))
     button = parse_button_id(custom_id)
     if answer.vote_count is not None and interaction.message is not None and button is not None:

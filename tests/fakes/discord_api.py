@@ -37,6 +37,7 @@ from tests.fakes.discord_payloads import (
     FakeUser,
     application_payload,
     component_click,
+    in_dm,
     message_payload,
 )
 from tests.fakes.rate_limits import ServerLimits
@@ -232,6 +233,22 @@ class FakeDiscord:
             custom_id=custom_id,
         )
         await self.dispatch("INTERACTION_CREATE", payload)
+        return str(payload["token"])
+
+    async def dm_click(self, message: dict[str, Any], custom_id: str, user: FakeUser) -> str:
+        """`user` clicks a button on `message`, a message of their DM with the bot: the
+        interaction carries no guild (`in_dm`); returns its token."""
+        interaction_id = next(self._ids)
+        self._clicked[str(interaction_id)] = message
+        payload = component_click(
+            interaction_id=interaction_id,
+            app_id=self.app_id,
+            guild=self.guild,
+            user=user,
+            message=message,
+            custom_id=custom_id,
+        )
+        await self.dispatch("INTERACTION_CREATE", in_dm(payload, user, str(message["channel_id"])))
         return str(payload["token"])
 
     async def drop_sockets(self, code: int = 1001) -> None:
