@@ -7,6 +7,7 @@ the fake gateway."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -201,3 +202,39 @@ async def test_save_and_not_for_me_clicks_in_a_discord_dm_count_for_the_person(
             assert len(await opened.not_for_me_papers(person, 10)) == 1
         finally:
             await opened.close()
+
+
+def in_dm(form: dict[str, str], dm: str) -> dict[str, str]:
+    """A click form as Slack sends it from the person's DM with the app (channel `dm`)."""
+    payload = json.loads(form["payload"])
+    payload["channel"] = {"id": dm, "name": "directmessage"}
+    payload["container"]["channel_id"] = dm
+    return {"payload": json.dumps(payload)}
+
+
+async def test_save_and_not_for_me_under_a_slack_dm_digest_count_for_the_person(
+    fake: FakeSlackApi, platform: SlackPlatform, store: SqliteStore
+) -> None:
+    """A DM digest posted by the real platform carries 🔖 and "Not for me" (no 👍); their
+    clicks, signed requests from the DM to the real bolt app, are the person's own."""
+    fake.add_channel("DU1")
+    dm = ChannelRef("slack", "DU1", "T0TEAM")
+    digest = replace(digest_of(real_papers()[:2]), personal=True)
+    await platform.post_digest(dm, digest, idempotency_key="dm", first_attempt=True)
+    [message] = [m for m in fake.channels["DU1"].messages if "thread_ts" not in m]
+    buttons = [
+        e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    paper = real_papers()[1].arxiv_id
+    assert f"pb:s:{paper}" in buttons
+    assert f"pb:n:{paper}" in buttons
+    assert not [b for b in buttons if b.startswith("pb:v:")], "no vote in a DM"
+    for number, action in enumerate((f"pb:s:{paper}", f"pb:n:{paper}"), 1):
+        status, _ = await send(platform, in_dm(click_form(fake, message, action), "DU1"))
+        assert status == 200
+        await fake.wait_for(number, "click")
+    saved, noted = fake.responses["click"]
+    assert saved["text"].startswith("Saved “")
+    assert noted["text"].startswith("Noted: “")
+    assert [p.arxiv_id for p in await store.saved_papers(ALICE, 10)] == [paper]
+    assert [p.arxiv_id for p in await store.not_for_me_papers(ALICE, 10)] == [paper]
