@@ -36,6 +36,7 @@ from bot.records.models import (
     SimilarPaper,
     Subscription,
 )
+from bot.records.retention import PruneKind, TableBloat
 from bot.records.settle import SettleTask
 
 
@@ -260,8 +261,30 @@ class RequestStore(Protocol):
         ...
 
 
+class RetentionStore(Protocol):
+    """What the retention job (bot/retention/) asks of a store. Raises StoreError."""
+
+    async def prune(self, kind: PruneKind, before: datetime, limit: int) -> int:
+        """Delete at most `limit` rows of `kind` older than `before`, oldest first, keeping
+        whatever pending work still needs (bot/storage/codecs/retention.py); how many went.
+        A second call with nothing left to prune deletes nothing."""
+        ...
+
+    async def reclaim_space(self) -> list[TableBloat]:
+        """Give freed space back where the store can (SQLite: incremental vacuum); the
+        tables whose dead rows pile up all the same (PostgreSQL: autovacuum behind)."""
+        ...
+
+
 class Store(
-    VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, RequestStore, Protocol
+    VoteStore,
+    SettleStore,
+    FollowupStore,
+    LinkStore,
+    ArtifactStore,
+    RequestStore,
+    RetentionStore,
+    Protocol,
 ):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 

@@ -33,6 +33,7 @@ LAYERS: tuple[str | tuple[str, ...], ...] = (
     "bot.digest",
     "bot.delivery",
     "bot.lifecycle",
+    "bot.retention",
     "bot.commands",
     ("adapters.console", "adapters.slack", "adapters.discord"),
     "adapters",

@@ -45,6 +45,7 @@ from bot.storage.postgres.deliveries import PostgresDeliveries
 from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
 from bot.storage.postgres.replays import PostgresReplays
+from bot.storage.postgres.retention import PostgresRetention
 from bot.storage.postgres.search import ranked_paper_ids
 from bot.storage.postgres.settle import PostgresSettle
 from bot.storage.postgres.similar import similar_ids
@@ -107,6 +108,7 @@ class PostgresStore(
     PostgresLinks,
     PostgresArtifacts,
     PostgresReplays,
+    PostgresRetention,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 

@@ -39,6 +39,7 @@ from bot.storage.sqlite.followups import SqliteFollowups
 from bot.storage.sqlite.links import SqliteLinks
 from bot.storage.sqlite.open import connect_read_only, connect_read_write, open_error
 from bot.storage.sqlite.replays import SqliteReplays
+from bot.storage.sqlite.retention import SqliteRetention
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
@@ -80,6 +81,7 @@ class SqliteStore(
     SqliteLinks,
     SqliteArtifacts,
     SqliteReplays,
+    SqliteRetention,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 
