@@ -112,7 +112,7 @@ class RetentionConfig:
     every_hours: int = 24  # how often the job runs (the leader's, on PostgreSQL)
     batch_size: int = 1000  # rows per delete: one short transaction each
     deliveries_days: int = 90  # final delivery records, after their post time
-    settle_days: int = 30  # final settle tasks, after they were due
+    settle_days: int = 14  # final settle tasks, after they were due (the bulkiest rows)
     followups_days: int = 30  # follow-up events and sightings, after the last pass saw them
     requests_hours: int = 24  # interaction-dedup keys (`handled_requests`)
     links_days: int = 7  # link codes after they expired; wrong-code records and locks after

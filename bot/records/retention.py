@@ -34,6 +34,7 @@ class TableBloat:
     table: str
     live: int
     dead: int
+    unit: str = "rows"  # SQLite counts the file's pages
 
     @property
     def dead_share(self) -> float:

@@ -82,10 +82,11 @@ class RetentionRunner:
     async def _reclaim(self) -> None:
         for bloat in await self.store.reclaim_space():
             log.warning(
-                "retention: %s holds %d dead rows beside %d live (%.0f%%): autovacuum is "
-                "behind (docs/operations.md, Retention)",
+                "retention: %s holds %d dead %s beside %d live (%.0f%%): space is not being "
+                "reused (docs/operations.md, Retention)",
                 bloat.table,
                 bloat.dead,
+                bloat.unit,
                 bloat.live,
                 100 * bloat.dead_share,
             )

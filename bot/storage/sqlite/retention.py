@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INCREMENTAL = 2  # PRAGMA auto_vacuum's value for incremental
+VACUUM_STEP = 2048  # free pages given back per write transaction (8 MB of 4 KB pages)
 _PRUNE = {kind: prune_sql(kind, row_id="rowid", before="?", limit="?") for kind in PruneKind}
 
 
@@ -51,17 +52,26 @@ class SqliteRetention:
         mode = int((await self._fetch("PRAGMA auto_vacuum"))[0][0])
         if mode != INCREMENTAL:
             await self._switch_to_incremental()
+        free, before = await self._vacuum_step(), None
+        while free and (before is None or free < before):  # stops if a step frees nothing
+            await asyncio.sleep(0)  # the write lock is free between steps
+            free, before = await self._vacuum_step(), free
+        pages = int((await self._fetch("PRAGMA page_count"))[0][0])
+        # free pages left after an incremental vacuum mean it could not run: say so
+        return [TableBloat("the SQLite file", pages - free, free, "pages")] if free else []
+
+    async def _vacuum_step(self) -> int:
+        """Give back up to VACUUM_STEP free pages; how many free pages remain. A year of backlog
+        freed at once would hold the write lock for as long as moving all of it takes
+        (docs/benchmarks.md, "Retention: a year of rows (issue 22), 2026-12-08")."""
         # sqlite3's execute steps a statement once, and this pragma frees one page a step;
         # executescript runs it to the end (in a write transaction of its own)
         async with self._write_lock:
             try:
-                await self._conn.executescript("PRAGMA incremental_vacuum;")
+                await self._conn.executescript(f"PRAGMA incremental_vacuum({VACUUM_STEP});")
             except sqlite3.Error as exc:
                 raise StoreError(f"SQLite: {exc}") from exc
-        free = int((await self._fetch("PRAGMA freelist_count"))[0][0])
-        pages = int((await self._fetch("PRAGMA page_count"))[0][0])
-        # free pages left after an incremental vacuum mean it could not run: say so
-        return [TableBloat("(file)", pages - free, free)] if free else []
+        return int((await self._fetch("PRAGMA freelist_count"))[0][0])
 
     async def _switch_to_incremental(self) -> None:
         """Once per file: auto_vacuum applies to an existing file only after a VACUUM, which
