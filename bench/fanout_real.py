@@ -5,7 +5,11 @@ channel with short bursts and 50/s per workspace; Discord's 50 requests/s per bo
 5 messages per 5 s per channel, 429 with Retry-After).
 
     .venv/bin/python bench/fanout_real.py --channels 400 2000 [--out bench/results/fanout_real.json]
-        [--no-reference] [--profile bench/results/fanout_real.prof]
+        [--no-reference] [--profile bench/results/fanout_real.prof] [--concurrency N]
+
+It runs with the shipped delivery config (`DeliveryConfig()`: `concurrency = 0`, each
+platform's own `digests_at_once`, derived from its rate limits); `--concurrency N` overrides
+it, and the output then names the value as not the shipped default.
 
 Each digest is ten papers: on Slack a top message and its thread replies, on Discord a
 message, its details thread and the replies in it. Reported per platform and size:
@@ -159,7 +163,7 @@ def _discord_ids(channels: int) -> list[str]:
 
 
 async def run_real(
-    channels: int, concurrency: int, profile: cProfile.Profile | None = None
+    channels: int, concurrency: int | None, profile: cProfile.Profile | None = None
 ) -> dict[str, Any]:
     """The fakes run in a child process (as Slack and Discord are not in ours): the bot's
     process gets the event loop to itself. time.monotonic is system-wide, so the child
@@ -184,7 +188,8 @@ async def run_real(
         platforms: dict[str, ChatPlatform] = {"slack": slack, "discord": discord}
         store = await SqliteStore.open(Path(tmp) / "fanout_real.db")
         await _seed(store, _slack_ids(channels), _discord_ids(channels), guild)
-        config = DeliveryConfig(concurrency=concurrency)
+        shipped = DeliveryConfig()
+        config = shipped if concurrency is None else DeliveryConfig(concurrency=concurrency)
         planned: list[float] = []
 
         def on_step(name: str, _delivery: object) -> None:
@@ -221,6 +226,9 @@ async def run_real(
     for name in ("slack", "discord"):
         figures[name]["fraction_after_planning"] = _after_planning(figures[name], planning)
     return {
+        "workers_per_platform": {
+            name: config.concurrency or chat.digests_at_once for name, chat in platforms.items()
+        },
         "outcomes": dict(outcomes),
         "wall_s": round(wall, 2),
         "planning_s": round(planning, 2),
@@ -231,9 +239,18 @@ async def run_real(
     } | figures
 
 
+def concurrency_named(concurrency: int | None) -> str:
+    """What the run's workers per platform were, said so that a tuned run is never read as
+    the shipped default's figures."""
+    shipped = DeliveryConfig().concurrency
+    if concurrency is None:
+        return f"shipped default ([delivery] concurrency = {shipped}: from each platform's limits)"
+    return f"--concurrency {concurrency} (tuned: not the shipped default, {shipped})"
+
+
 async def run(
     sizes: list[int],
-    concurrency: int,
+    concurrency: int | None,
     thin_concurrency: int,
     *,
     reference: bool = True,
@@ -241,7 +258,7 @@ async def run(
 ) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": f"{host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}",
-        "concurrency_per_platform": concurrency,
+        "concurrency": concurrency_named(concurrency),
         "server_limits": {"slack": SLACK, "discord": DISCORD},
         "real_adapters": {},
         "reference_thin_client": {},
@@ -262,13 +279,19 @@ async def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--channels", type=int, nargs="+", default=[400, 2000])
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="workers per platform (default: the shipped config's, from each platform's limits)",
+    )
     parser.add_argument("--thin-concurrency", type=int, default=16)
     parser.add_argument("--out", type=Path, default=Path("bench/results/fanout_real.json"))
     parser.add_argument("--no-reference", action="store_true", help="skip the thin client")
     parser.add_argument("--profile", type=Path, help="cProfile the bot's side to this file")
     args = parser.parse_args()
     profile = cProfile.Profile() if args.profile else None
+    print(f"concurrency: {concurrency_named(args.concurrency)}", flush=True)
     result = asyncio.run(
         run(
             args.channels,

@@ -23,9 +23,11 @@ from bot.app.bootstrap import (
     App,
     build_app,
     make_platforms,
+    nothing_posted_text,
     preview_digest,
     preview_settled,
 )
+from bot.commands.parse import Show, read_search
 from bot.commands.wording import no_paper_text, search_reply
 from bot.config.load import Config, load_config
 from bot.digest.text import render_paper_text, render_papers_list_text, render_text
@@ -34,6 +36,8 @@ from bot.lifecycle.settle_preview import settled_post
 from bot.records.chat import CLOSE_MATCHES
 from bot.records.errors import ConfigError, PaperbotError, SourceUnreachable, UserInputError
 from bot.records.models import ChannelRef, Subscription
+from bot.sources import SampleSource
+from bot.storage import worker_lock
 from bot.text.arxiv_ids import parse_arxiv_id
 
 log = logging.getLogger("paperbot")
@@ -45,10 +49,11 @@ READ_ONLY_COMMANDS = frozenset({"digest", "search", "show"})
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(_topics_joined(sys.argv[1:] if argv is None else argv))
+    path = _config_path(args)
     try:
-        config = _load_config(args)
+        config = _load_config(args, path)
     except ConfigError as exc:
-        print(f"paperbot: {exc}", file=sys.stderr)
+        _print_config_error(exc, path)
         return 2
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -58,10 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs every request URL at INFO; keep the log for what paperbot itself does.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.command == "run" and args.console:
+        _warnings_only_on_the_terminal()
     try:
         return asyncio.run(_run(args, config))
-    except (UserInputError, ConfigError) as exc:
+    except UserInputError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:  # found at start: a platform refused a token, and the like
+        _print_config_error(exc, path)
         return 2
     except SourceUnreachable as exc:
         print(f"paperbot: {_unreachable(exc)}; `--source sample` works offline", file=sys.stderr)
@@ -76,8 +86,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _warnings_only_on_the_terminal() -> None:
+    """`run --console` talks on this terminal: INFO lines (`fetched 17 papers listed on ...`)
+    landing between a question and its answer read as part of the conversation. The log
+    there shows warnings and errors only; `log_level` still rules the rest."""
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(max(handler.level, logging.WARNING))
+
+
 def _unreachable(exc: SourceUnreachable) -> str:
     return f"{exc.source} at {exc.host} is unreachable ({exc.cause})"
+
+
+def _print_config_error(exc: ConfigError, path: str | None) -> None:
+    """Name the config file (or say there is none), then every problem, one a line."""
+    where = f"config {path}" if path else "config (no file: defaults and environment)"
+    if len(exc.problems) == 1:
+        print(f"paperbot: {where}: {exc.problems[0]}", file=sys.stderr)
+        return
+    print(f"paperbot: {where}: {len(exc.problems)} problems:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:
@@ -151,7 +180,10 @@ def _add_commands(
     )
     digest.add_argument("--date", type=_date, help="the day to cover (default: latest closed day)")
     digest.add_argument(
-        "--topics", default="", help="topics, e.g. 'agents \"world model\" -survey'"
+        "--topics",
+        action="append",
+        default=[],
+        help="topics, e.g. 'agents \"world model\" -survey'; repeat it to add more",
     )
     digest.add_argument(
         "--format",
@@ -211,14 +243,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-08-21") from None
 
 
-def _load_config(args: argparse.Namespace) -> Config:
-    path = args.config or os.environ.get("PAPERBOT_CONFIG")
+def _config_path(args: argparse.Namespace) -> str | None:
+    """The config file this run reads: --config, $PAPERBOT_CONFIG, ./paperbot.toml, or none."""
+    path: str | None = args.config or os.environ.get("PAPERBOT_CONFIG")
     if path is None and Path("paperbot.toml").exists():
         path = "paperbot.toml"
+    return path
+
+
+def _load_config(args: argparse.Namespace, path: str | None) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read it: {exc.strerror}") from None
     config = load_config(text, os.environ)
     if args.source:
         config = dataclasses.replace(config, source=args.source)
@@ -228,7 +265,16 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
-    app = await build_app(config, read_only=args.command in READ_ONLY_COMMANDS)
+    if args.command == "run":  # one long-running worker per SQLite file
+        with worker_lock(config.database_url):
+            return await _run_with_app(args, config)
+    return await _run_with_app(args, config)
+
+
+async def _run_with_app(args: argparse.Namespace, config: Config) -> int:
+    app = await build_app(
+        config, read_only=args.command in READ_ONLY_COMMANDS, check=args.command == "run"
+    )
     try:
         handler = {
             "digest": _digest,
@@ -248,7 +294,9 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
     if problem is not None:  # as `/papers today DAY` answers it
         raise UserInputError(problem)
     subscription = Subscription(
-        channel=CLI_CHANNEL, topics=parse_topics(args.topics), settings=app.config.defaults
+        channel=CLI_CHANNEL,
+        topics=parse_topics(" ".join(args.topics)),
+        settings=app.config.defaults,
     )
     if args.settled and args.date:  # before digest_of, which may store the day's list
         return await _settled(app, args, subscription, args.date)
@@ -265,8 +313,10 @@ async def _digest(app: App, args: argparse.Namespace) -> int:
         return await _settled(app, args, subscription, digest.day)
     if args.format == "text":
         print(render_text(digest))
-    else:
-        print(json.dumps(preview_digest(args.format, digest), indent=2, ensure_ascii=False))
+        return 0
+    print(json.dumps(preview_digest(args.format, digest), indent=2, ensure_ascii=False))
+    if digest.is_empty:  # the JSON says it too; this is for the person at the terminal
+        print(f"paperbot: {nothing_posted_text(digest)}", file=sys.stderr)
     return 0
 
 
@@ -275,7 +325,11 @@ async def _settled(
 ) -> int:
     if args.format == "text":
         raise UserInputError("--settled needs --format slack or --format discord")
-    post = await settled_post(app.store, app.service.daily, subscription, day)
+    daily = app.service.daily
+    later = daily.settled() if isinstance(daily, SampleSource) else None
+    if later is not None and day not in later.days:  # the sample settles its newest day only
+        later = None
+    post = await settled_post(app.store, daily, subscription, day, later=later)
     if not post.stored:
         print(f"no stored list for {day} (paperbot fetch stores one): no rises", file=sys.stderr)
     payload = preview_settled(args.format, post.posted, post.settled, post.late)
@@ -284,7 +338,10 @@ async def _settled(
 
 
 async def _search(app: App, args: argparse.Namespace) -> int:
-    query = " ".join(args.query)
+    request = read_search(" ".join(args.query))  # as `/papers search` reads it
+    if isinstance(request, Show):
+        return await _show_paper(app, request.arxiv_id)
+    query = request.query
     reply = search_reply(query, await app.service.search(query, args.limit))
     print(reply.text)
     if reply.papers:
@@ -300,6 +357,10 @@ async def _show(app: App, args: argparse.Namespace) -> int:
         arxiv_id = parse_arxiv_id(args.paper)
     except ValueError as exc:
         raise UserInputError(str(exc)) from None
+    return await _show_paper(app, arxiv_id)
+
+
+async def _show_paper(app: App, arxiv_id: str) -> int:
     paper = await app.service.show(arxiv_id)
     if paper is None:
         print(no_paper_text(arxiv_id, app.service.lookup.name), file=sys.stderr)
@@ -330,7 +391,7 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
     stopped = backfill.unreachable_lines(report, plan.to_fetch)
     for line in backfill.failure_lines(report) + stopped:
         print(line, file=sys.stderr)
-    return 1 if report.failed or report.unreachable else 0
+    return 1 if report.failed or report.unreachable or report.stopped else 0
 
 
 async def _serve(app: App, args: argparse.Namespace) -> int:

@@ -63,7 +63,8 @@ class LookupSource(Protocol):
         ...
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Papers matching a free-text query, best first. Raises SourceError."""
+        """Candidates for a search query (read by `parse_query`, as the stores read it), best
+        first; the caller keeps those that hold the query. Raises SourceError."""
         ...
 
     async def aclose(self) -> None: ...
@@ -310,6 +311,8 @@ class Store(
         a question's own words ("how do I ..."). Papers that match so are `exact`; papers
         found only by a relaxed reading (a typo corrected, or all words but one) are `close`.
         A query the search syntax cannot take is treated as plain words, never raised.
+        `author:`, `org:` and `kw:` filters only find candidates here (an author's or
+        keyword's words are required): the caller decides them (bot.digest.search_match).
         """
         ...
 
@@ -445,6 +448,13 @@ class ChatPlatform(Protocol):
     """A chat service that can receive digests and `/papers` commands."""
 
     name: str  # "slack", "discord", "console": the `platform` of its ChannelRefs
+
+    @property
+    def digests_at_once(self) -> int:
+        """How many digests a fan-out posts to this platform at once when the config leaves
+        `[delivery] concurrency` at 0: enough to keep its rate limit the bound, derived
+        from its documented limits (bot/chat/pacing.py `digests_at_once`)."""
+        ...
 
     async def post_digest(
         self,

@@ -29,6 +29,7 @@ CLICK_VERBS = {
     "🔖": ButtonAction.SAVE,
 }
 CHANNEL_VERB = "channel"
+LIST_CHANNELS = "?"  # `channel` alone (never a valid name)
 CHANNEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 NOTHING_SHOWN = "No papers are on screen in this channel yet: /papers today shows some."
 CLICK_USAGE = "Usage: vote <n> or save <n>, n a paper's number on screen (or its arXiv id)."
@@ -50,12 +51,14 @@ def parse_click(line: str) -> ClickLine | None:
 
 
 def parse_channel(line: str) -> str | None:
-    """The channel name in `channel <name>`; "" for a bad or missing name; None if the line
-    is not the channel verb."""
+    """The channel name in `channel <name>`; "" for a bad name; LIST_CHANNELS for `channel`
+    alone; None if the line is not the channel verb."""
     verb, _, rest = line.strip().partition(" ")
     if verb.lower() != CHANNEL_VERB:
         return None
     name = rest.strip()
+    if not name:
+        return LIST_CHANNELS
     return name if CHANNEL_NAME.fullmatch(name) else ""
 
 
@@ -92,6 +95,10 @@ class ShownPapers:
 
     def any_shown(self, channel: ChannelRef) -> bool:
         return bool(self._shown.get(channel.key))
+
+    def numbers(self, channel: ChannelRef) -> list[int]:
+        """The numbers on screen in the channel, in order."""
+        return sorted(self._shown.get(channel.key, {}))
 
 
 def buttons_line(numbered: Sequence[tuple[int, str]], counts: Mapping[str, int]) -> str:

@@ -2,7 +2,8 @@
 
 A line typed as a chat user would, `/papers today`, goes to the command handler as one
 channel's command; `vote <n>` and `save <n>` click the buttons under a paper shown, and
-`channel <name>` speaks in another channel (see clicks.py); `quit` or end of input stops,
+`channel <name>` speaks in another channel, `channel` alone lists them (see clicks.py and
+verbs.py, which `/papers help` names too); `quit` or end of input stops,
 and so does `stop()`, at once, even while a line is being waited for (see lines.py). An
 input or output that fails (a closed stdin, stdout on a full disk or a closed pipe) raises
 TransientPlatformError with its one-line cause.
@@ -21,6 +22,7 @@ from typing import TextIO
 from adapters.console.clicks import (
     CHANNEL_USAGE,
     CLICK_USAGE,
+    LIST_CHANNELS,
     NOTHING_SHOWN,
     ShownPapers,
     buttons_line,
@@ -32,6 +34,12 @@ from adapters.console.clicks import (
 )
 from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
+from adapters.console.verbs import (
+    channels_text,
+    console_help,
+    console_verb_help,
+    not_on_screen_text,
+)
 from bot.commands.clicks import digest_counts
 from bot.digest.text import render_text
 from bot.ports import ClickHandler, CommandHandler, VoteCounts
@@ -39,7 +47,7 @@ from bot.records.chat import CommandContext, OnAccepted, PostedPart
 from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
 from bot.records.errors import TransientPlatformError
-from bot.records.models import ChannelRef, PostReceipt
+from bot.records.models import ChannelRef, OfflineSample, PostReceipt
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +59,13 @@ HINT = (
     "under paper n; channel <name> switches channel; quit to stop."
 )
 FAILED = "Something went wrong; it has been logged."
+IN_CHANNEL = "You are in channel {} (`channel` lists them)."  # the banner's second line
+SAMPLE_STANDS_STILL = "No digest comes due on a schedule; /papers today shows one."
 
 
 class ConsolePlatform:
     name = "console"
+    digests_at_once = 1  # one terminal: digests print one after another
 
     def __init__(
         self,
@@ -65,10 +76,13 @@ class ConsolePlatform:
         clock: Clock | None = None,
         clicks: ClickHandler | None = None,
         vote_counts: VoteCounts | None = None,
+        sample: OfflineSample | None = None,
     ) -> None:
         self.out = out
         self.inp = inp
         self.channel = ChannelRef(self.name, channel_id)
+        self._channels = [channel_id]  # spoken in this session, in order
+        self._sample = sample  # the banner says the run answers from the offline sample
         self.clock: Clock = clock or SystemClock()
         self._posted: dict[str, PostReceipt] = {}
         self._replies: dict[str, str] = {}  # late-additions key -> reply id
@@ -144,7 +158,7 @@ class ConsolePlatform:
 
         Raises TransientPlatformError when the input or the output fails."""
         self._stopping.clear()
-        self._write(BANNER)
+        self._write(self.banner())
         reader = LineReader(self._input())
         while not self._stopping.is_set():
             line = await self._next_line(reader)
@@ -153,6 +167,13 @@ class ConsolePlatform:
             answer = await self._answer(handler, line.strip())
             if answer:
                 self._write(answer)
+
+    def banner(self) -> str:
+        """BANNER, the channel the console speaks in, and the sample it answers from."""
+        lines = [BANNER, IN_CHANNEL.format(self.channel.channel_id)]
+        if self._sample is not None:
+            lines.append(f"Papers come from {self._sample.describe()}. {SAMPLE_STANDS_STILL}")
+        return "\n".join(lines)
 
     async def stop(self) -> None:
         """Stop now, even while a line is being waited for."""
@@ -181,12 +202,17 @@ class ConsolePlatform:
         try:
             if rest is None:
                 return await self._verb(line)
+            verb, _, about = rest.partition(" ")
+            if verb.lower() == "help" and console_verb_help(about) is not None:
+                return console_verb_help(about)
             reply = await handler(self.context(), rest)
             numbered = reply_numbers(reply)
             self._shown.show(self.channel, numbered)
             text = render_reply(reply)
             if numbered and self._clicks is not None:
                 text += "\n\n" + buttons_line(numbered, reply.vote_counts)
+            if rest.lower() == "help":
+                text += "\n" + console_help()
             return text
         except Exception:
             # Handlers answer errors themselves; this only guards the loop against a bug.
@@ -196,18 +222,24 @@ class ConsolePlatform:
     async def _verb(self, line: str) -> str:
         """A line that is not a /papers command: a click, a channel switch, or a hint."""
         channel = parse_channel(line)
+        if channel == LIST_CHANNELS:
+            return channels_text(self._channels, self.channel.channel_id)
         if channel is not None:
             if not channel:
                 return CHANNEL_USAGE
             self.channel = ChannelRef(self.name, channel)
+            if channel not in self._channels:
+                self._channels.append(channel)
             return f"Now in channel {channel}."
         click = parse_click(line)
         if click is None or self._clicks is None:
             return HINT
         arxiv_id = self._shown.resolve(self.channel, click.ref)
         if arxiv_id is None:
-            shown = click.ref.isdigit() and not self._shown.any_shown(self.channel)
-            return NOTHING_SHOWN if shown else CLICK_USAGE
+            if not click.ref.isdigit():
+                return CLICK_USAGE
+            numbers = self._shown.numbers(self.channel)
+            return not_on_screen_text(click.ref, numbers) if numbers else NOTHING_SHOWN
         return await click_text(self._clicks, self.channel, "console", click.action, arxiv_id)
 
     def context(self) -> CommandContext:

@@ -15,15 +15,13 @@ from bot.text.untrusted import clean_text
 def render_reply(reply: Reply) -> str:
     """The whole answer: its text, then the digest or the papers it carries."""
     parts = [("Error: " if reply.is_error else "") + reply.text] if reply.text else []
-    if len(reply.papers) == 1 and reply.text == reply.papers[0].title:
-        parts = []  # `show` says the title as its fallback text; the card starts with it
     if reply.digest is not None:
         # The digest's own header says what it is; a text of its own (the source is down,
         # this is the newest list stored) comes first.
         said = [] if reply.text == reply.digest.title else [reply.text]
         parts = [*said, render_text(reply.digest)]
-    elif len(reply.papers) == 1 and not reply.close_papers:
-        parts.append(render_paper_text(reply.papers[0]))
+    elif is_one_paper(reply):
+        parts = [render_paper_text(reply.papers[0])]  # the card starts with the title
     elif reply.papers:
         parts.append(render_papers_list_text(reply.papers, why=reply.why))
     if reply.close_papers:
@@ -32,6 +30,13 @@ def render_reply(reply: Reply) -> str:
         parts.append(render_papers_list_text(reply.close_papers, start=start))
     listed = reply.papers or reply.close_papers
     return strip_control(("\n\n" if listed else "\n").join(parts))
+
+
+def is_one_paper(reply: Reply) -> bool:
+    """`show`'s answer (its text is the paper's title): the whole card. Lists (`top`,
+    `saved`, `search`, `similar`) stay lists with one paper in them too."""
+    papers = reply.papers
+    return len(papers) == 1 and not reply.close_papers and reply.text == papers[0].title
 
 
 def strip_control(text: str) -> str:

@@ -20,6 +20,8 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
+from bot.records.models import MAX_PAPERS_RANGE, MIN_UPVOTES_RANGE
+
 Interaction = discord.Interaction[discord.Client]
 Run = Callable[[Interaction, str], Awaitable[None]]
 TopicChoices = Callable[[Interaction, str], Awaitable[list[str]]]
@@ -27,6 +29,9 @@ TopicChoices = Callable[[Interaction, str], Awaitable[list[str]]]
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_MAX = 100  # a choice's name and value are at most 100 characters
 QUERY_MAX = 300
+# The settings' ranges, as the config and `/papers settings` check them (bot/records/models.py).
+UPVOTES_LOW, UPVOTES_HIGH = MIN_UPVOTES_RANGE
+PAPERS_LOW, PAPERS_HIGH = MAX_PAPERS_RANGE
 
 
 def command_text(verb: str, *parts: str | int | None) -> str:
@@ -196,8 +201,8 @@ def _add_settings(group: app_commands.Group, run: Run) -> None:
         interaction: Interaction,
         time: str | None = None,
         tz: str | None = None,
-        min_upvotes: app_commands.Range[int, 0, 100_000] | None = None,
-        max_papers: app_commands.Range[int, 1, 50] | None = None,
+        min_upvotes: app_commands.Range[int, UPVOTES_LOW, UPVOTES_HIGH] | None = None,
+        max_papers: app_commands.Range[int, PAPERS_LOW, PAPERS_HIGH] | None = None,
         weekdays: Literal["daily", "weekdays", "catchup"] | None = None,
         cadence: str | None = None,
         followups: Literal["on", "off"] | None = None,

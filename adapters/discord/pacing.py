@@ -36,7 +36,7 @@ from types import SimpleNamespace
 
 import aiohttp
 
-from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
+from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep, digests_at_once
 
 GLOBAL = "global"
 CHANNEL = "channel"
@@ -48,6 +48,9 @@ CHANNEL = "channel"
 # the platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
 PER_BOT = Limit(50.0 * HEADROOM, burst=6.0)
 SEND_PER_CHANNEL = Limit(1.0, burst=4.0)  # 5 per 5 s, one kept for jitter
+# A digest's sends in its channel: the message and the start of its details thread (the
+# thread's reply goes to the thread, a channel of its own).
+DIGEST_SENDS = 2
 SEND_PATH = re.compile(r"/channels/(\d+)/messages$")  # a message send (a thread is a channel)
 
 
@@ -57,6 +60,11 @@ class DiscordLimits:
 
     per_bot: Limit = PER_BOT
     send_per_channel: Limit = SEND_PER_CHANNEL
+
+    @property
+    def digests_at_once(self) -> int:
+        """Digests a fan-out posts at once to keep the bot's global limit busy."""
+        return digests_at_once(self.per_bot, self.send_per_channel, DIGEST_SENDS)
 
 
 class DiscordPacing:

@@ -172,6 +172,10 @@ class DiscordPlatform:
 
     # ----- ChatPlatform ----------------------------------------------------------------
 
+    @property
+    def digests_at_once(self) -> int:
+        return self.pacing.limits.digests_at_once
+
     async def post_digest(
         self,
         channel: ChannelRef,
@@ -465,6 +469,11 @@ def _make_client(
 ) -> discord.Client:
     intents = discord.Intents.none()
     intents.guilds = True  # channel and guild cache; not privileged
+    # The bot never joins voice: discord.py's one-time warnings that voice's optional
+    # libraries (davey, PyNaCl) are missing would only alarm at every start. These flags
+    # are discord.py's own switch for them, and they silence nothing else.
+    discord.VoiceClient.warn_dave = False
+    discord.VoiceClient.warn_nacl = False
     options: dict[str, Any] = {
         "allowed_mentions": discord.AllowedMentions.none(),
         "chunk_guilds_at_startup": False,

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
@@ -149,6 +150,24 @@ async def _respond_all(
             return
 
 
+class _TokenSkippedFilter(logging.Filter):
+    """bolt takes SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    at every start that the token will be unused: the client already holds it (the variable
+    the config names, by default that same one). Passing no token cannot avoid it, so this
+    drops exactly that line, on bolt's app logger; every other warning passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_APP_LOG = logging.getLogger("slack_bolt.AsyncApp")  # bolt's get_bolt_logger(AsyncApp)
+
+
+def _quiet_token_warning() -> None:
+    if not any(isinstance(f, _TokenSkippedFilter) for f in _BOLT_APP_LOG.filters):
+        _BOLT_APP_LOG.addFilter(_TokenSkippedFilter())
+
+
 def build_app(
     client: AsyncWebClient,
     signing_secret: str,
@@ -162,6 +181,7 @@ def build_app(
     """A bolt app routing `/papers` and our buttons' clicks; bolt verifies HTTP requests'
     signatures and age; `first_time` recognises a replayed command or click
     (bot/chat/replays.py), which is acknowledged and does nothing."""
+    _quiet_token_warning()
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,  # unused in Socket Mode (no HTTP requests arrive)

@@ -24,7 +24,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep
+from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep, digests_at_once
 
 POST = "chat.postMessage"
 UPDATE = "chat.update"
@@ -39,6 +39,8 @@ POST_PER_CHANNEL = Limit(1.0)  # 1/s; Slack allows short bursts: we leave them f
 # the platform's burst of 10 (docs/benchmarks.md, "Ten thousand channels").
 POST_PER_WORKSPACE = Limit(50.0 * HEADROOM, burst=6.0)
 TIER_3 = Limit.per_minute(50)  # chat.update; conversations.history for internal apps
+# A digest's messages in its channel: the top message and the thread reply with the rest.
+DIGEST_MESSAGES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,11 @@ class SlackLimits:
     post_per_workspace: Limit = POST_PER_WORKSPACE
     update_per_workspace: Limit = TIER_3
     history_per_workspace: Limit = TIER_3
+
+    @property
+    def digests_at_once(self) -> int:
+        """Digests a fan-out posts at once to keep the workspace's limit busy."""
+        return digests_at_once(self.post_per_workspace, self.post_per_channel, DIGEST_MESSAGES)
 
 
 class SlackPacing:

@@ -127,6 +127,10 @@ class SlackPlatform:
 
     # ------------------------------------------------------------ posting
 
+    @property
+    def digests_at_once(self) -> int:
+        return self.pacing.limits.digests_at_once
+
     async def post_digest(
         self,
         channel: ChannelRef,

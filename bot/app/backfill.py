@@ -23,7 +23,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.records.errors import SourceError, SourceUnreachable, UserInputError
+from bot.records.errors import (
+    SourceError,
+    SourceUnreachable,
+    StoreBusy,
+    StoreFull,
+    UserInputError,
+)
 from bot.records.models import DayList
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,9 @@ class BackfillReport:
     unreadable: int = 0  # items left out of the fetched days' lists: the source's, unreadable
     unreachable: SourceUnreachable | None = None  # why the backfill stopped early
     stopped_at: date | None = None  # the day it stopped at, not fetched
+    # The store refused a write (busy, full) on this day, and why: the days before it are
+    # stored, it and the later ones are not (the next would fail alike, so the run stops)
+    stopped: tuple[date, str] | None = None
 
 
 def check_range(since: date, until: date, today: date) -> None:
@@ -98,8 +107,8 @@ async def run_backfill(
     on_day: Callable[[date, BackfillReport], None] | None = None,
 ) -> BackfillReport:
     """Fetch each day in turn; a SourceError is recorded for its day and the loop goes on,
-    except an unreachable host, which ends it (at `stopped_at`).
-    Anything else (the store failing, a config error) ends it."""
+    except an unreachable host, which ends it (at `stopped_at`). A busy or full store stops
+    it too, recorded in `stopped`; anything else (a config error) ends it."""
     report = BackfillReport()
     for day in days:
         if on_day is not None:
@@ -113,6 +122,9 @@ async def run_backfill(
             report.failed[day] = str(exc)
             log.warning("could not fetch the list for %s: %s", day, exc)
             continue
+        except (StoreBusy, StoreFull) as exc:
+            report.stopped = (day, str(exc))
+            break
         count = len(stored)
         report.papers += count
         report.unreadable += stored.skipped
@@ -141,14 +153,25 @@ def summary_line(report: BackfillReport) -> str:
 
 
 def failure_lines(report: BackfillReport) -> list[str]:
-    """The failed days, each with its reason, and what to do; [] if none failed."""
+    """The failed days, each with its reason, and what to do; [] if none failed. A stopped
+    run says exactly which days were stored and which were not."""
+    lines = _stopped_lines(report.stopped) if report.stopped else []
     if not report.failed:
-        return []
+        return lines
     head = (
         f"Could not fetch {_days(len(report.failed))}; "
         "run the same command again to fetch only what is missing:"
     )
-    return [head, *(f"  {day}: {why}" for day, why in sorted(report.failed.items()))]
+    return [*lines, head, *(f"  {day}: {why}" for day, why in sorted(report.failed.items()))]
+
+
+def _stopped_lines(stopped: tuple[date, str]) -> list[str]:
+    day, why = stopped
+    return [
+        f"Stopped at {day}: {why}",
+        f"The days fetched before {day} are stored; {day} and the days after it are not: "
+        "run the same command again to fetch only what is missing.",
+    ]
 
 
 def unreachable_lines(report: BackfillReport, planned: Sequence[date]) -> list[str]:

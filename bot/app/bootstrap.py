@@ -23,7 +23,7 @@ from bot.lifecycle.artifacts import ArtifactLookup
 from bot.ports import ChatPlatform, CommandHandler, DailySource, LookupSource, Store
 from bot.records.clock import Clock, FixedClock, SystemClock
 from bot.records.digest import Digest
-from bot.records.models import ChannelRef
+from bot.records.models import ChannelRef, OfflineSample
 from bot.sources import ArxivSource, HuggingFaceSource, SampleSource
 from bot.sources.hf_artifacts import HfArtifactsSource
 from bot.storage import open_store
@@ -77,12 +77,23 @@ def sample_clock() -> FixedClock:
     return FixedClock(datetime.combine(newest + timedelta(days=1), time(9, 0), tzinfo=UTC))
 
 
-async def build_app(config: Config, *, clock: Clock | None = None, read_only: bool = False) -> App:
+async def store_sample(service: PaperService, sample: SampleSource) -> None:
+    """Put the sample's days in the store, once: `similar`, `top` and `search` read the
+    store, and on a first run it would otherwise be empty until `today` fetched a day."""
+    for day in sorted(sample.days):  # oldest first: the last fetch is the newest day
+        if not await service.store.papers_listed_on(day):
+            await service.store_day(day)
+
+
+async def build_app(
+    config: Config, *, clock: Clock | None = None, read_only: bool = False, check: bool = False
+) -> App:
     """Open the store and sources named by `config`; the caller must `await app.aclose()`.
-    `read_only`: for commands that only read (they then keep nothing they fetch)."""
+    `read_only`: for commands that only read (they then keep nothing they fetch). `check`:
+    for `run`, refuse a damaged database file before serving (bot/storage open_store)."""
     if clock is None:
         clock = sample_clock() if config.source == "sample" else SystemClock()
-    store = await open_store(config.database_url, read_only=read_only)
+    store = await open_store(config.database_url, read_only=read_only, check=check)
     daily, lookup = make_sources(config, clock)
     service = PaperService(
         store,
@@ -92,6 +103,14 @@ async def build_app(config: Config, *, clock: Clock | None = None, read_only: bo
         defaults=config.defaults,
         day_cutoff_utc=config.delivery.day_cutoff_utc,
     )
+    if isinstance(daily, SampleSource):
+        service.sample = OfflineSample(tuple(sorted(daily.days)), clock.now())
+        if not read_only:
+            try:
+                await store_sample(service, daily)
+            except BaseException:
+                await store.close()
+                raise
     closers: list[Closer] = [store.close, daily.aclose, lookup.aclose]  # aclose is idempotent
     artifacts = None
     if config.source != "sample":
@@ -124,6 +143,7 @@ def make_platforms(
             clock=clock,
             clicks=app.votes.click,
             vote_counts=app.votes.counts,
+            sample=app.service.sample,
         )
     if app.config.slack.enabled:
         from adapters.slack import SlackPlatform
@@ -154,7 +174,14 @@ PREVIEW_FORMATS = ("slack", "discord")
 
 def preview_digest(platform: str, digest: Digest) -> dict[str, Any]:
     """What `platform` would post for `digest`, as JSON-ready dicts (its exact request
-    bodies). The adapter is imported only for the platform asked for, as in make_platforms."""
+    bodies). The adapter is imported only for the platform asked for, as in make_platforms.
+    An empty digest is never posted (delivery records it as empty): the preview says so."""
+    if digest.is_empty and platform in PREVIEW_FORMATS:
+        return {
+            "platform": platform,
+            "messages": [],
+            "nothing_would_be_posted": nothing_posted_text(digest),
+        }
     if platform == "slack":
         from adapters.slack.preview import digest_preview as slack_preview
 
@@ -164,6 +191,12 @@ def preview_digest(platform: str, digest: Digest) -> dict[str, Any]:
 
         return discord_preview(digest)
     raise ValueError(f"no preview for platform {platform!r}")
+
+
+def nothing_posted_text(digest: Digest) -> str:
+    """Why a preview holds no message: the digest's own reason, and that none is posted."""
+    reason = (digest.empty_reason or "No papers to show").rstrip(".")
+    return f"{reason}: nothing would be posted (the delivery is recorded as empty)."
 
 
 def preview_settled(

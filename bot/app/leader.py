@@ -4,7 +4,8 @@ APScheduler 3.x cannot share a job store between processes, so exactly one proce
 leader) plans the deliveries; every worker claims and posts them (the store's claim never
 hands one record to two workers). On PostgreSQL the role is a session advisory lock
 (bot/storage/postgres/leader.py): when the leader dies, another worker's next poll takes
-it over. On SQLite there is one process, so the role is always held.
+it over. On SQLite there is one process (a second `run` on the same file refuses to
+start: bot/storage/sqlite/worker_lock.py), so the role is always held.
 
 Wiring in `paperbot run`:
 

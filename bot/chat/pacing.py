@@ -18,6 +18,7 @@ FIFO lock), so only the first polls the clock. Clock and sleep are injected.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -104,6 +105,19 @@ class TokenBucket:
             if self.rate < self.limit.rate:  # climbing back after `ease`
                 climb = self.limit.rate * (1.0 - EASE_FLOOR) * elapsed / RECOVER_S
                 self.rate = min(self.limit.rate, self.rate + climb)
+
+
+def digests_at_once(global_limit: Limit, channel_limit: Limit, messages_per_channel: int) -> int:
+    """How many digests a fan-out posts at once so that the platform's global limit, not the
+    number of workers, bounds it: the platform's global rate over one channel's rate (a
+    worker's digest waits its channel's turn for each of its messages, so a worker moves at
+    most a channel's rate), times the messages a digest sends to one channel (each of them
+    may also wait a round trip as long as a channel's interval: a slow answer, a busy
+    loop). Workers beyond the need cost nothing at the limit: they wait in the global
+    bucket's line (`Pacer.wait`), not as 429s (docs/benchmarks.md, "Fan-out through the
+    real adapters at the shipped defaults")."""
+    per_worker = channel_limit.rate
+    return max(1, math.ceil(global_limit.rate / per_worker) * max(1, messages_per_channel))
 
 
 # Pace global limits a little under the documented rate: an event-loop stall sends what was

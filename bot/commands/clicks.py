@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 
 from bot.chat.buttons import ButtonAction, ButtonId, parse_button_id
 from bot.commands.parse_votes import TopPeriod, period_start
-from bot.commands.wording import GENERIC_FAILURE
+from bot.commands.wording import GENERIC_FAILURE, store_fault_text
 from bot.ports import Store, VoteCounts
 from bot.records.chat import Click, ClickAnswer
 from bot.records.clock import Clock
 from bot.records.digest import Digest
-from bot.records.errors import StoreError
+from bot.records.errors import StoreBusy, StoreError, StoreFull
 from bot.records.models import ChannelRef, Paper
 from bot.text.untrusted import one_line
 
@@ -52,6 +52,9 @@ class VoteService:
             return ClickAnswer()
         try:
             return await self._click(click, button)
+        except (StoreBusy, StoreFull) as exc:
+            log.warning("a click in %s was not saved: %s", click.channel.key, exc)
+            return ClickAnswer(notice=store_fault_text(exc, "your click changed nothing"))
         except Exception:
             log.exception("a click failed in %s", click.channel.key)
             return ClickAnswer(notice=GENERIC_FAILURE)

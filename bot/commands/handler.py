@@ -37,12 +37,14 @@ from bot.commands.wording import (
     NEXT_STEPS,
     RESTART,
     SOURCE_DOWN,
+    dropped_cadences_text,
     help_text,
     no_paper_text,
     require_manager,
     search_reply,
     settings_text,
     status_text,
+    store_fault_text,
     stored_list_text,
     topics_list,
     topics_text,
@@ -52,7 +54,14 @@ from bot.commands.wording import (
 from bot.digest.service import PaperService
 from bot.digest.topics import MAX_TOPICS, parse_topics, topic_key
 from bot.records.chat import CommandContext, Reply, Visibility
-from bot.records.errors import SourceError, SourceUnreachable, UpstreamRejected, UserInputError
+from bot.records.errors import (
+    SourceError,
+    SourceUnreachable,
+    StoreBusy,
+    StoreFull,
+    UpstreamRejected,
+    UserInputError,
+)
 from bot.records.models import Subscription, Topic
 
 __all__ = ["MAX_TOPICS", "VERBS", "Commands", "is_slow"]
@@ -93,6 +102,9 @@ class Commands:
         except SourceError as exc:  # an outage, not a bug: our own short message, no trace
             log.warning("/papers %s: %s", verb_of(text), exc)
             return Reply(f"{SOURCE_DOWN} ({exc})", is_error=True)
+        except (StoreBusy, StoreFull) as exc:  # each command writes in one transaction
+            log.warning("/papers %s in %s: %s", verb_of(text), ctx.channel.key, exc)
+            return Reply(store_fault_text(exc), is_error=True)
         except Exception:
             verb = verb_of(text)
             log.exception(
@@ -235,6 +247,7 @@ class Commands:
         updated = replace(base, settings=change.apply(base.settings))
         await self.service.save_subscription(updated)
         text = f"{who(ctx)} changed this channel's settings: {change.describe()}."
+        text += dropped_cadences_text(base.settings, updated.settings)
         if existing is None:
             text += " This channel now gets the plain trending list."
         text += " Now: " + settings_text(updated.settings)

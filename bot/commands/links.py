@@ -197,6 +197,8 @@ def channel_name(key: str) -> str:
         channel = ChannelRef.parse(key)
     except ValueError:
         return "another channel"
+    if channel.platform == "console":  # one terminal: no workspace, and "console" twice reads ill
+        return f"the console's channel {channel.channel_id}"
     platform, place = _PLATFORMS.get(channel.platform, (channel.platform, "workspace"))
     where = f" in {place} {channel.workspace}" if channel.workspace else ""
     return f"{platform} channel {channel.channel_id}{where}"

@@ -6,6 +6,7 @@ verb's usage, so the platform can show it as it is.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,14 +17,13 @@ from bot.commands.parse_settings import SettingsChange, parse_settings_change
 from bot.commands.parse_votes import Saved, Top, parse_saved, parse_top
 from bot.commands.verbs import VERBS, closest, usage_error
 from bot.records.errors import UserInputError
+from bot.storage.search.search_plan import ParsedQuery, parse_query
 from bot.text.arxiv_ids import parse_arxiv_id
-from bot.text.input_text import refuse_control_characters
+from bot.text.input_text import plain_quotes, refuse_control_characters
 
 MAX_QUERY_CHARS = 300
 SLOW_VERBS = frozenset({"today", "search", "show", "status", "similar"})
 
-# Phones and macOS turn " into curly quotes; treat them all as the plain double quote.
-_CURLY_DOUBLE = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"'})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -104,7 +104,7 @@ Command = (
 
 
 def normalize_quotes(text: str) -> str:
-    return text.translate(_CURLY_DOUBLE)
+    return plain_quotes(text)
 
 
 def split_words(text: str) -> Words:
@@ -203,15 +203,42 @@ def parse_day(text: str) -> date:
         raise usage_error("today", f"Bad date `{text[:30]}`: use YYYY-MM-DD.") from None
 
 
-def _parse_search(rest: str) -> Search:
-    query = " ".join(rest.split())
+def _parse_search(rest: str) -> Search | Show:
+    try:
+        return read_search(rest)
+    except UserInputError as exc:
+        raise usage_error("search", str(exc)) from None
+
+
+def read_search(text: str) -> Search | Show:
+    """What `search text` asks for: one arXiv id or paper URL is a `show` (answered as
+    `show` answers it); anything else a search, read as the stores read it (`parse_query`).
+    Raises UserInputError (the problem alone: the CLI shares this, with its own usage)."""
+    query = " ".join(text.split())
     if not query:
-        raise usage_error("search", "Search needs some words to look for.")
+        raise UserInputError("Search needs some words to look for.")
     if len(query) > MAX_QUERY_CHARS:
-        raise usage_error(
-            "search", f"That query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}."
+        raise UserInputError(
+            f"That query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}."
         )
+    words = split_words(query).words
+    if len(words) == 1:
+        with contextlib.suppress(ValueError):
+            return Show(parse_arxiv_id(words[0]))
+    plan = parse_query(query)
+    if plan.is_empty:
+        raise UserInputError(_nothing_to_search(plan))
     return Search(query)
+
+
+def _nothing_to_search(plan: ParsedQuery) -> str:
+    """Why a query with no word to look for is refused: run as it stood, exclusions alone
+    matched nothing in the store and then reached arXiv as words to find."""
+    if plan.only_excludes:
+        return "Only exclusions (-word) leave nothing to search: add a word to search for."
+    if plan.filters:
+        return "org: only narrows a search: add a word to search for."
+    return "Search needs some words (letters or digits) to look for."
 
 
 def _parse_show(rest: str) -> Show:

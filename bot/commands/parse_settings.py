@@ -15,11 +15,14 @@ from zoneinfo import available_timezones
 
 from bot.commands.verbs import closest, usage_error
 from bot.config.load import check_timezone, parse_time
-from bot.records.models import Cadence, ChannelSettings, WeekdayPolicy
+from bot.records.models import (
+    MAX_PAPERS_RANGE,
+    MIN_UPVOTES_RANGE,
+    Cadence,
+    ChannelSettings,
+    WeekdayPolicy,
+)
 from bot.schedule.cadence import WEEKDAY_NAMES
-
-MAX_UPVOTES = 100_000
-MAX_PAPERS = 50  # the same cap as [defaults] max_papers in the config
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,9 @@ def parse_settings_change(words: tuple[str, ...]) -> SettingsChange:
         try:
             change = _with_setting(change, name, value)
         except ValueError as exc:
-            raise usage_error("settings", f"Bad {name}: {exc}.") from None
+            problem = str(exc).rstrip(".")
+            end = "" if problem.endswith("?") else "."
+            raise usage_error("settings", f"Bad {name}: {problem}{end}") from None
     return change
 
 
@@ -138,9 +143,9 @@ def _with_setting(change: SettingsChange, name: str, value: str) -> SettingsChan
     if name == "tz":
         return replace(change, timezone=canonical_timezone(value))
     if name == "min-upvotes":
-        return replace(change, min_upvotes=_bounded_int(value, 0, MAX_UPVOTES))
+        return replace(change, min_upvotes=_bounded_int(value, *MIN_UPVOTES_RANGE))
     if name == "max":
-        return replace(change, max_papers=_bounded_int(value, 1, MAX_PAPERS))
+        return replace(change, max_papers=_bounded_int(value, *MAX_PAPERS_RANGE))
     if name == "cadence":
         cadences, weekday = parse_cadences(value)
         return replace(change, cadences=cadences, weekly_day=weekday)
@@ -165,8 +170,32 @@ def _weekday_policy(text: str) -> WeekdayPolicy:
 
 
 def canonical_timezone(name: str) -> str:
-    """The IANA spelling of `name`, matched without regard to case. Raises ValueError."""
-    return check_timezone(_timezones_by_lower().get(name.lower()) or name)
+    """The IANA spelling of `name`, matched without regard to case. Raises ValueError,
+    naming the zones whose last part is `name` (`paris`: Europe/Paris) when there are any."""
+    try:
+        return check_timezone(_timezones_by_lower().get(name.lower()) or name)
+    except ValueError as exc:
+        near = zones_named(name)
+        if not near:
+            raise
+        shown = " or ".join(near[:3])
+        raise ValueError(f"unknown time zone {name[:40]!r}; did you mean {shown}?") from exc
+
+
+def zones_named(name: str) -> list[str]:
+    """The IANA zones whose last part is `name`, case and spaces aside (`new york`:
+    America/New_York), in alphabetical order."""
+    key = name.strip().lower().replace(" ", "_")
+    return sorted(_zones_by_basename().get(key, ())) if key else []
+
+
+@lru_cache(maxsize=1)
+def _zones_by_basename() -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for zone in available_timezones():
+        if "/" in zone and not zone.lower().startswith(("posix/", "right/", "etc/")):
+            found.setdefault(zone.rsplit("/", 1)[1].lower(), []).append(zone)
+    return {key: tuple(zones) for key, zones in found.items()}
 
 
 @lru_cache(maxsize=1)

@@ -72,6 +72,10 @@ SUMMARY = {
 
 
 DETAIL = {
+    "search": 'Words match in any form ("world" finds "Worlds"); a "quoted phrase" in that '
+    'order; -word or -"a phrase" excludes; author:"Name", org:name and kw:"keyword" filter '
+    "as topics do. A lone arXiv id or URL shows that paper. When the bot knows no paper, "
+    "arXiv is asked the same query.",
     "subscribe": 'Topics: a word (agents; light stemming), a "quoted phrase", -word to '
     'exclude, author:"Name", org:name (the Hugging Face organization), kw:"keyword". '
     "`subscribe` alone starts the plain trending list, or resumes a channel whose posting was "

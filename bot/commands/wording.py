@@ -14,15 +14,28 @@ from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
 from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.digest import Digest
-from bot.records.errors import SourceUnreachable, UserInputError
-from bot.records.models import ChannelSettings, SearchResults, Subscription, Topic
+from bot.records.errors import SourceUnreachable, StoreBusy, StoreFull, UserInputError
+from bot.records.models import Cadence, ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
 SOURCE_DOWN = "The paper source is not answering right now; try again in a few minutes."
 SOURCE_NAMES = {"huggingface": "Hugging Face", "arxiv": "arXiv"}
 NEXT_STEPS = "Narrow it with /papers subscribe <topics>; set the time with /papers settings."
 RESTART = "/papers subscribe starts them again."
+SAMPLE_NEVER_DUE = (
+    "Next digest: none. The offline sample's clock stands still, so no digest comes due "
+    "(scheduled delivery is off); /papers today shows one."
+)
+STORE_BUSY = "The bot's database is busy"
+STORE_FULL = "The bot's database is full"
 MANAGERS_ONLY = "Only people who can manage this channel can change its subscription or settings."
+
+
+def store_fault_text(exc: StoreBusy | StoreFull, unchanged: str = "nothing was changed") -> str:
+    """What a user reads when the database refused a write: which fault, that the write
+    was rolled back (`unchanged` says what that means for them), and when to try again."""
+    head = STORE_BUSY if isinstance(exc, StoreBusy) else STORE_FULL
+    return f"{head}; {unchanged}. Try again in a minute."
 
 
 def require_manager(ctx: CommandContext) -> None:
@@ -40,7 +53,8 @@ def who(ctx: CommandContext) -> str:
 
 def help_text(verb: str | None = None) -> str:
     if verb is not None:
-        lines = [f"Usage: {USAGE[verb]}", SUMMARY[verb].capitalize() + "."]
+        summary = SUMMARY[verb]
+        lines = [f"Usage: {USAGE[verb]}", summary[:1].upper() + summary[1:] + "."]
         if verb in DETAIL:
             lines.append(DETAIL[verb])
         return "\n".join(lines)
@@ -96,6 +110,19 @@ def settings_text(settings: ChannelSettings) -> str:
     )
 
 
+def dropped_cadences_text(before: ChannelSettings, after: ChannelSettings) -> str:
+    """` The daily digest stops here; ...`: a `cadence` names the digests a channel gets, so
+    `cadence weekly fri` ends the daily one. Say so, and how to keep it. "" if none ends."""
+    dropped = [c for c in before.cadences if c not in after.cadences]
+    if not dropped:
+        return ""
+    names = " and ".join(c.value for c in dropped)
+    kept = tuple(c for c in Cadence if c in after.cadences or c in dropped)
+    both = cadence_text(kept, after.weekly_day)
+    plural = "s stop" if len(dropped) > 1 else " stops"
+    return f" The {names} digest{plural} here; to keep it too: /papers settings cadence {both}."
+
+
 def topics_text(subscription: Subscription | None) -> str:
     if subscription is None:
         return "This channel is not subscribed. Start with `/papers subscribe [topics]`."
@@ -126,16 +153,21 @@ def _relative(delta: timedelta) -> str:
 
 
 def status_text(report: StatusReport, channel_key: str) -> str:
-    lines = [f"Latest complete day: {report.covered_day.isoformat()}"]
+    sample = report.sample
+    lines = [f"Papers from {sample.describe()}."] if sample else []
+    lines.append(f"Latest complete day: {report.covered_day.isoformat()}")
     lines.append(_fetch_line(report))
     lines.extend(attempt_lines(report))
+    lines.append(f"This channel's key: {channel_key} (for paperbot post-now --channel)")
     subscription = report.subscription
     if subscription is None:
         lines.append("This channel: not subscribed (no scheduled digest).")
     else:
         lines.append(topics_text(subscription))
         lines.append("Settings: " + settings_text(subscription.settings))
-        if report.next_digest_at is not None:
+        if sample is not None:
+            lines.append(SAMPLE_NEVER_DUE)
+        elif report.next_digest_at is not None:
             zone = subscription.settings.timezone
             lines.append("Next digest: " + when_text(report.next_digest_at, zone, report.now))
     if report.last_digest:

@@ -13,13 +13,20 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import time
+from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
 from bot.config.keys import check_known_keys
 from bot.records.errors import ConfigError
-from bot.records.models import ChannelSettings, WeekdayPolicy
+from bot.records.models import (
+    MAX_PAPERS_RANGE,
+    MIN_UPVOTES_RANGE,
+    ChannelSettings,
+    WeekdayPolicy,
+)
 
 DEFAULT_USER_AGENT = f"paperbot/{__version__} (+https://github.com/paperbot/paperbot)"
 # The variables docs/configuration.md and config.example.toml name: exporting them is enough.
@@ -31,7 +38,10 @@ DEFAULT_SECRET_VARS = {
     },
     "discord": {"token_env": "DISCORD_BOT_TOKEN"},
 }
-_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+_QUERY_PARAM = re.compile(r"([?&])([^=&#]*)=([^&]*)")  # a value runs to the next & or the end
+# Parameter names that may carry a secret (libpq's password, sslpassword, passfile; a token,
+# secret or key of any driver); matched in the decoded name, so `ssl%70assword` counts too.
+_SECRET_PARAM_NAME = re.compile(r"pass|pwd|secret|token|key|auth|credential", re.IGNORECASE)
 _T = TypeVar("_T")
 
 
@@ -89,7 +99,9 @@ class DiscordConfig:
 class DeliveryConfig:
     day_cutoff_utc: time = time(3, 0)  # HF's list for day D is closed at this time on D+1
     grace_hours: float = 12.0  # a missed post younger than this is caught up at start
-    concurrency: int = 8
+    # Digests posted at once per platform; 0: each platform's own figure, from its documented
+    # rate limits (ChatPlatform.digests_at_once), which keeps the limit the bound.
+    concurrency: int = 0
     max_attempts: int = 8
     # Ages after a post at which it is settled (bot/lifecycle/settle.py): edited with the day's new
     # counts, late additions replied in its thread. [] turns settling off.
@@ -142,31 +154,60 @@ class Config:
 
 
 def load_config(text: str, environ: Mapping[str, str]) -> Config:
-    """Parse TOML text into a Config; secrets come from `environ`. Raises ConfigError."""
+    """Parse TOML text into a Config; secrets come from `environ`. Raises ConfigError, which
+    lists every table's problem (and every missing secret), not only the first."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config is not valid TOML: {exc}") from None
     check_known_keys(raw)
+    found = _Problems()
     bot = _Table.of(raw, "bot")
     d = Config()
-    return Config(
-        database_url=bot.text("database_url", d.database_url),
-        source=bot.choice("source", ("huggingface", "sample"), d.source),
-        user_agent=bot.text("user_agent", DEFAULT_USER_AGENT),
-        log_level=bot.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
-        defaults=_defaults(_Table.of(raw, "defaults")),
-        huggingface=_huggingface(_Table.of(raw, "huggingface")),
-        arxiv=_arxiv(_Table.of(raw, "arxiv")),
-        slack=_slack(_Table.of(raw, "slack"), environ),
-        discord=_discord(_Table.of(raw, "discord"), environ),
-        delivery=_delivery(_Table.of(raw, "delivery")),
-        retention=_retention(_Table.of(raw, "retention")),
+    config = Config(
+        database_url=found.unless(lambda: bot.text("database_url", d.database_url), ""),
+        source=found.unless(lambda: bot.choice("source", ("huggingface", "sample"), d.source), ""),
+        user_agent=found.unless(lambda: bot.text("user_agent", DEFAULT_USER_AGENT), ""),
+        log_level=found.unless(
+            lambda: bot.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"), ""
+        ),
+        defaults=found.unless(lambda: _defaults(_Table.of(raw, "defaults")), d.defaults),
+        huggingface=found.unless(
+            lambda: _huggingface(_Table.of(raw, "huggingface")), d.huggingface
+        ),
+        arxiv=found.unless(lambda: _arxiv(_Table.of(raw, "arxiv")), d.arxiv),
+        slack=found.unless(lambda: _slack(_Table.of(raw, "slack"), environ), d.slack),
+        discord=found.unless(lambda: _discord(_Table.of(raw, "discord"), environ), d.discord),
+        delivery=found.unless(lambda: _delivery(_Table.of(raw, "delivery")), d.delivery),
+        retention=found.unless(lambda: _retention(_Table.of(raw, "retention")), d.retention),
     )
+    found.raise_any()
+    return config
+
+
+class _Problems:
+    """The problems found so far: each part of the config is read even after another failed,
+    so one run of paperbot names them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def unless(self, read: Callable[[], _T], stand_in: _T) -> _T:
+        """`read()`, or `stand_in` (never used: raise_any raises) noting its problems."""
+        try:
+            return read()
+        except ConfigError as exc:
+            self.problems.extend(exc.problems)
+            return stand_in
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise ConfigError(*self.problems)
 
 
 def redacted_url(url: str) -> str:
-    """`url` with any password (`user:password@`, `?password=`) replaced by `***`.
+    """`url` with any password (`user:password@`, and every password-like query parameter:
+    `?password=`, `sslpassword=`, `token=`, ...) replaced by `***`.
 
     Not urlsplit: a password holding `/`, `?` or `#` ends its netloc early and would show.
     Everything up to the last `@` is taken as the user part, which may hide a little more
@@ -176,7 +217,14 @@ def redacted_url(url: str) -> str:
     userinfo, at, after = rest.rpartition("@")
     if sep and at and ":" in userinfo:
         rest = f"{userinfo.split(':', 1)[0]}:***@{after}"
-    return _PASSWORD_PARAM.sub(r"\1***", scheme + sep + rest)
+    return _QUERY_PARAM.sub(_masked_param, scheme + sep + rest)
+
+
+def _masked_param(match: re.Match[str]) -> str:
+    lead, name, _ = match.groups()
+    if _SECRET_PARAM_NAME.search(unquote_plus(name)):
+        return f"{lead}{name}=***"
+    return match.group(0)
 
 
 def parse_time(text: str) -> time:
@@ -221,8 +269,8 @@ def _defaults(t: _Table) -> ChannelSettings:
     return ChannelSettings(
         post_time=t.parsed("time", d.post_time.strftime("%H:%M"), parse_time),
         timezone=t.parsed("timezone", d.timezone, check_timezone),
-        min_upvotes=t.integer("min_upvotes", d.min_upvotes, low=0),
-        max_papers=t.integer("max_papers", d.max_papers, low=1, high=50),
+        min_upvotes=t.integer("min_upvotes", d.min_upvotes, *MIN_UPVOTES_RANGE),
+        max_papers=t.integer("max_papers", d.max_papers, *MAX_PAPERS_RANGE),
         weekday_policy=WeekdayPolicy(t.choice("weekdays", policies, d.weekday_policy.value)),
     )
 
@@ -265,10 +313,18 @@ def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
     enabled = t.flag("enabled", d.enabled)
     mode = t.choice("mode", ("socket", "http"), d.mode)
     needed = {"bot_token": True, "app_token": mode == "socket", "signing_secret": mode == "http"}
-    secrets = {
-        name: t.secret(f"{name}_env", environ, required=enabled and need)
-        for name, need in needed.items()
-    }
+    found = _Problems()
+    secrets: dict[str, str] = {}
+    for name, need in needed.items():  # every missing variable named, not only the first
+        required = enabled and need
+        secrets[name] = found.unless(
+            partial(t.secret, f"{name}_env", environ, required=required), ""
+        )
+    found.raise_any()
+    if enabled:
+        _check_token_kinds(
+            t, secrets["bot_token"], secrets["app_token"] if mode == "socket" else ""
+        )
     return SlackConfig(
         enabled=enabled,
         mode=mode,
@@ -280,6 +336,38 @@ def _slack(t: _Table, environ: Mapping[str, str]) -> SlackConfig:
         http_path=t.text("http_path", d.http_path),
         **secrets,
     )
+
+
+_BOT_KIND = "xoxb-"  # how Slack's bot tokens start (OAuth & Permissions)
+_APP_KIND = "xapp-"  # how its app-level tokens start (Basic Information, for Socket Mode)
+
+
+def _check_token_kinds(t: _Table, bot_token: str, app_token: str) -> None:
+    """Catch the two Slack tokens in each other's place at start, not as a rejected
+    connection later: each kind has its own prefix. Never shows a token, only its kind."""
+    bot_var = t.text("bot_token_env", DEFAULT_SECRET_VARS["slack"]["bot_token_env"])
+    app_var = t.text("app_token_env", DEFAULT_SECRET_VARS["slack"]["app_token_env"])
+    bot_is_app = bot_token.startswith(_APP_KIND)
+    app_is_bot = app_token.startswith(_BOT_KIND)
+    if bot_is_app and app_is_bot:
+        raise t.error(
+            "bot_token_env",
+            f"and app_token_env: the tokens are swapped: {bot_var} holds the app-level token "
+            f"(xapp-...) and {app_var} the bot token (xoxb-...); exchange their values",
+        )
+    if bot_is_app:
+        raise t.error(
+            "bot_token_env:",
+            f"{bot_var} holds an app-level token (xapp-...), which belongs in {app_var}; "
+            f"{bot_var} takes the Bot User OAuth Token (xoxb-..., under OAuth & Permissions)",
+        )
+    if app_is_bot:
+        raise t.error(
+            "app_token_env:",
+            f"{app_var} holds a bot token (xoxb-...), which belongs in {bot_var}; {app_var} "
+            "takes an app-level token (xapp-..., under Basic Information, App-Level Tokens, "
+            "with the connections:write scope)",
+        )
 
 
 def _discord(t: _Table, environ: Mapping[str, str]) -> DiscordConfig:
@@ -311,7 +399,7 @@ def _delivery(t: _Table) -> DeliveryConfig:
     return DeliveryConfig(
         day_cutoff_utc=t.parsed("day_cutoff_utc", d.day_cutoff_utc.strftime("%H:%M"), parse_time),
         grace_hours=t.number("grace_hours", d.grace_hours),
-        concurrency=t.integer("concurrency", d.concurrency, low=1, high=256),
+        concurrency=t.integer("concurrency", d.concurrency, low=0, high=256),
         max_attempts=t.integer("max_attempts", d.max_attempts, low=1, high=100),
         settle_after_hours=t.hours_list("settle_after_hours", d.settle_after_hours),
         settle_concurrency=t.integer("settle_concurrency", d.settle_concurrency, low=1, high=64),

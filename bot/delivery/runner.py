@@ -4,7 +4,8 @@
 
 1. plan: for every active subscription, the occurrences due since its latest record
    (`bot.schedule.daily.due_posts`) become records: pending, or missed when older than the grace.
-2. fan out: per platform, `config.concurrency` workers each claim one due record at a time
+2. fan out: per platform, `config.concurrency` workers (0: the platform's `digests_at_once`,
+   derived from its rate limits) each claim one due record at a time
    (`Store.claim_due_deliveries`, with a lease), so a slow or failing channel holds up only
    its own worker, and a platform's rate limit is handled by its adapter.
 3. post: build the digest (papers already posted in the channel are left out, except those
@@ -181,7 +182,8 @@ class DeliveryRunner(LeasedRunner[[str, Delivery | None]]):
         return timedelta(hours=self.config.grace_hours)
 
     async def _drain(self, platform: str, outcomes: Counter[str]) -> None:
-        workers = [self._work(platform, outcomes) for _ in range(self.config.concurrency)]
+        width = self.config.concurrency or self.platforms[platform].digests_at_once
+        workers = [self._work(platform, outcomes) for _ in range(width)]
         await asyncio.gather(*workers)
 
     async def _work(self, platform: str, outcomes: Counter[str]) -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.digest.day_lists import DayLists
 from bot.digest.prepared import PreparedPapers
+from bot.digest.search_match import holds_query, narrowed
 from bot.ports import DailySource, LookupSource, Store
 from bot.records.chat import ConnectionStatus
 from bot.records.clock import Clock
@@ -25,13 +26,23 @@ from bot.records.models import (
     DayList,
     FetchAttempt,
     FetchRecord,
+    OfflineSample,
     Paper,
     SearchResults,
     Subscription,
 )
 from bot.schedule.daily import covered_day
+from bot.storage.search.search_plan import parse_query
 
 log = logging.getLogger(__name__)
+
+# A search with filters asks the store for this many times the papers it shows: the store
+# finds candidates by the names' words, and the filters (as topics match) drop some.
+FILTERED_OVERFETCH = 5
+# The look-up source is asked for this many times the papers shown, at most MAX_LOOKUP
+# (one arXiv request either way): its own matching is looser, and the query drops some.
+LOOKUP_OVERFETCH = 3
+MAX_LOOKUP = 100
 
 # Hugging Face publishes no list on weekends: Monday morning's latest list is Friday's.
 LATEST_LIST_LOOKBACK_DAYS = 4
@@ -50,6 +61,7 @@ class StatusReport:
     paused_channels: int = 0  # how many channels are paused, this one included
     connections: tuple[ConnectionStatus, ...] = ()  # platforms holding a connection
     last_attempt: FetchAttempt | None = None  # the daily source's latest, failed or not
+    sample: OfflineSample | None = None  # the run answers from the offline sample
 
 
 class DeliveryInfo(Protocol):
@@ -105,14 +117,25 @@ class PaperService:
         self.on_change: Callable[[ChannelRef], Awaitable[None]] | None = None
         # How the platforms' connections stand (set by the runtime), for `/papers status`.
         self.connections: Callable[[], tuple[ConnectionStatus, ...]] = tuple
+        # Set (bot/app/bootstrap.py) when the papers come from the offline sample: replies
+        # then say so, which days it holds, and that its clock stands still.
+        self.sample: OfflineSample | None = None
 
     def covered_day(self) -> date:
         return covered_day(self.clock.now(), self.day_cutoff_utc)
 
     def why_not_closed(self, day: date) -> str | None:
-        """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None."""
+        """Why `day`'s list cannot be shown as a digest yet (see `unclosed_day`), or None.
+        On the offline sample: a day it does not hold."""
         now = self.clock.now()
-        return unclosed_day(day, covered_day(now, self.day_cutoff_utc), now.astimezone(UTC).date())
+        closed = covered_day(now, self.day_cutoff_utc)
+        problem = unclosed_day(day, closed, now.astimezone(UTC).date())
+        if problem is None and self.sample is not None and day not in self.sample.days:
+            return (
+                f"{day.isoformat()} is not in the offline sample; it holds the lists of "
+                f"{self.sample.days_text()}."
+            )
+        return problem
 
     async def refresh_day(self, day: date) -> int:
         """Fetch the day's list from the daily source and store it. Raises SourceError."""
@@ -211,15 +234,24 @@ class PaperService:
     async def search(self, query: str, limit: int = 10) -> SearchResults:
         """Search the store; when it knows nothing, ask the lookup source (arXiv).
 
-        arXiv's answers count as exact: it has its own notion of a match, not ours.
+        One reading of the query holds at every step (`parse_query`): a query with nothing
+        to look for (only exclusions) finds nothing, never "everything"; the store's papers
+        pass the author:, org: and kw: filters as topics match them; the look-up source's
+        pass the whole query (`search_match`), since its own matching is not ours. Those
+        count as exact: they hold every word.
         """
-        found = await self.store.search(query, limit)
+        plan = parse_query(query)
+        if plan.is_empty or limit < 1:
+            return SearchResults()
+        asked = limit * FILTERED_OVERFETCH if plan.filters else limit
+        found = narrowed(await self.store.search(query, asked), plan, limit)
         if found:
             return found
-        remote = await self.lookup.search(query, limit)
-        if not self.store.read_only:
-            await self.store.upsert_papers(remote)
-        return SearchResults(exact=tuple(remote))
+        remote = await self.lookup.search(query, min(limit * LOOKUP_OVERFETCH, MAX_LOOKUP))
+        kept = [paper for paper in remote if holds_query(paper, plan)][:limit]
+        if kept and not self.store.read_only:
+            await self.store.upsert_papers(kept)
+        return SearchResults(exact=tuple(kept))
 
     async def show(self, arxiv_id: str) -> Paper | None:
         """One paper: the store's copy (it has the HF counts), else arXiv's."""
@@ -267,6 +299,7 @@ class PaperService:
             paused_channels=paused,
             connections=self.connections(),
             last_attempt=await self.store.last_fetch_attempt(),
+            sample=self.sample,
         )
 
     async def try_refresh(self, day: date) -> int | None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from bot.records.errors import UserInputError
 from bot.records.models import Match, Paper, Topic, TopicKind
-from bot.text.input_text import refuse_control_characters
+from bot.text.input_text import plain_quotes, refuse_control_characters
 from bot.text.words import WORD_PATTERN, stem, words
 
 MAX_TOPICS = 25
@@ -44,7 +44,6 @@ MAX_TOPIC_CHARS = 100
 PREFIXES = {"author": TopicKind.AUTHOR, "org": TopicKind.ORG, "kw": TopicKind.KEYWORD}
 POSITIVE_KINDS = frozenset(TopicKind) - {TopicKind.EXCLUDE}
 _PREFIX_HINT = "use author:Name, org:name or kw:word (or quote the text)"
-_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "″": '"', "«": '"', "»": '"'})
 
 # ---------------------------------------------------------------------------- parsing
 
@@ -57,7 +56,7 @@ def parse_topics(text: str) -> tuple[Topic, ...]:
     refuse_control_characters(text)
     topics: list[Topic] = []
     seen: set[tuple[TopicKind, str]] = set()
-    for raw in _split(unicodedata.normalize("NFKC", text).translate(_SMART_QUOTES)):
+    for raw in _split(plain_quotes(unicodedata.normalize("NFKC", text))):
         topic = _make_topic(raw)
         key = topic_key(topic)
         if key not in seen:
@@ -152,6 +151,9 @@ def _make_topic(raw: _RawTopic) -> Topic:
     if raw.prefix:
         kind = PREFIXES[raw.prefix]
         return Topic(kind, value if kind is TopicKind.AUTHOR else _normal(value))
+    if not raw.quoted and value.casefold() == "all":
+        # `unsubscribe all` stops the digests: a topic `all` could never be dropped alone.
+        raise UserInputError('`all` alone is no topic (it stops the digests); quote it: "all"')
     return Topic(TopicKind.PHRASE if raw.quoted else TopicKind.TERM, _normal(value))
 
 

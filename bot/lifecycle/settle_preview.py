@@ -6,6 +6,7 @@ day's list fetched again now gives the new counts (rises marked "▲ +N since po
 posted order) and the late additions (papers that joined the list since, that the topics
 and threshold take). With no stored list for the day (`paperbot fetch` stores one), the
 post is the list as it is now: the edit then shows no rises and there is no late addition.
+The offline sample has a later snapshot of its newest day, which stands for "now" there.
 Both show the Hugging Face artifacts the store has cached.
 """
 
@@ -26,17 +27,24 @@ class SettledPost:
     posted: Digest  # the post as it went out (its layout is kept)
     settled: Digest  # what the edit shows
     late: Digest | None  # the late-additions reply, if any
-    stored: bool  # whether the post came from a stored list (else: rises cannot show)
+    stored: bool  # whether the post came from a list older than now's (else: no rises)
 
 
 async def settled_post(
-    store: Store, daily: DailySource, subscription: Subscription, day: date
+    store: Store,
+    daily: DailySource,
+    subscription: Subscription,
+    day: date,
+    *,
+    later: DailySource | None = None,
 ) -> SettledPost:
-    """The post of `day` for `subscription`, settled on the list fetched now. Raises
+    """The post of `day` for `subscription`, settled on the list fetched now. `later`: a
+    source that answers with the list as it stands later (the offline sample's settled
+    snapshot), `daily` then standing for the post when the store has no list. Raises
     SourceError (the fetch), StoreError."""
-    now_list = await daily.daily(day)
+    now_list = await (later or daily).daily(day)
     stored_list = await store.papers_listed_on(day)
-    then_list = stored_list or now_list
+    then_list = stored_list or (await daily.daily(day) if later is not None else now_list)
     artifacts = await cached_artifacts(store, [p.arxiv_id for p in unique_papers(now_list)])
     post = build_digest(day, then_list, subscription)
     posted_counts = [(e.paper.arxiv_id, e.paper.upvotes) for e in post.entries]
@@ -51,7 +59,7 @@ async def settled_post(
         replace(then, total_candidates=total_then),
         replace(now, total_candidates=total_now),
         late_digest(day, late, subscription) if late else None,
-        bool(stored_list),
+        bool(stored_list) or later is not None,
     )
 
 

@@ -10,6 +10,11 @@
     │   ├── MalformedResponse    the body was not what the API documents
     │   └── UpstreamRejected     the API answered with an error of its own ("arXiv says: ...")
     ├── StoreError               the database failed or was inconsistent
+    │   ├── StoreBusy            another writer held the lock past the timeout: the write
+    │   │                        was rolled back; the same write may succeed in a minute
+    │   ├── StoreFull            no room (a full disk, a size limit): the write was rolled
+    │   │                        back; it fails again until someone frees space
+    │   └── StoreCorrupt         the database file is damaged: recover it or restore a backup
     └── PlatformError            a chat platform failed to take a message
         ├── TransientPlatformError   try again later (5xx, timeout, rate limit exhausted)
         ├── PermanentPlatformError   stop posting to this channel; `reason` says why
@@ -20,7 +25,8 @@
 
 Only our own short messages reach chat: `UserInputError` and `UpstreamRejected` as they are,
 a `SourceError` as "the source is not answering" with its one-line cause (they name the
-source and the HTTP status, never a URL, body or secret). Anything else gets a generic reply
+source and the HTTP status, never a URL, body or secret), `StoreBusy` and `StoreFull` as
+"the bot's database is busy / full; nothing was changed". Anything else gets a generic reply
 there and its traceback in the log.
 """
 
@@ -34,7 +40,17 @@ class PaperbotError(Exception):
 
 
 class ConfigError(PaperbotError):
-    pass
+    """One or more problems with the config; `problems` lists them all, each on one line
+    naming its table and key, so a user fixes everything in one go."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return self.problems[0]
+        return f"{len(self.problems)} problems: " + "; ".join(self.problems)
 
 
 class UserInputError(PaperbotError):
@@ -89,6 +105,21 @@ class UpstreamRejected(SourceError):
 
 class StoreError(PaperbotError):
     pass
+
+
+class StoreBusy(StoreError):
+    """Another connection or process held the database's lock longer than the busy (or
+    lock) timeout. The failed transaction was rolled back, so nothing of it was written."""
+
+
+class StoreFull(StoreError):
+    """The database could not grow: its disk is full, or a size limit was reached. The
+    failed transaction was rolled back; what was committed before it is kept."""
+
+
+class StoreCorrupt(StoreError):
+    """The database file is damaged (malformed pages, or not a database at all). Its
+    message names the file and how to recover it."""
 
 
 class PlatformError(PaperbotError):

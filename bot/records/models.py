@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 
 ARXIV_ABS = "https://arxiv.org/abs/"
@@ -137,7 +137,10 @@ class Topic:
 
     def __str__(self) -> str:
         """The canonical text a user would type to get this topic back."""
-        quoted = f'"{self.value}"' if " " in self.value else self.value
+        # Quoted whenever the parser would otherwise cut the value ("," and every space
+        # separate topics): what `topics` shows is what `unsubscribe` takes back.
+        must_quote = any(c == "," or c.isspace() for c in self.value)
+        quoted = f'"{self.value}"' if must_quote else self.value
         prefix = {
             TopicKind.TERM: "",
             TopicKind.PHRASE: "",
@@ -165,6 +168,13 @@ class Cadence(enum.StrEnum):
     MONTHLY = "monthly"  # the last complete month's list, on the 1st
 
 
+# The ranges of the settings a channel may change, defined once: `[defaults]` in the config
+# (bot/config/load.py), `/papers settings` (bot/commands/parse_settings.py) and Discord's
+# command options (adapters/discord/commands.py) all check against these.
+MIN_UPVOTES_RANGE = (0, 100_000)
+MAX_PAPERS_RANGE = (1, 50)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSettings:
     post_time: time = time(9, 0)
@@ -186,6 +196,34 @@ class Subscription:
     settings: ChannelSettings = field(default_factory=ChannelSettings)
     paused_reason: str | None = None  # set when a platform said "stop posting here"
     created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineSample:
+    """What a run on the offline sample (`--source sample`) answers from: the days its
+    snapshot holds, and the moment its clock stands still at (it never moves on, so no
+    scheduled digest ever comes due)."""
+
+    days: tuple[date, ...]  # oldest first
+    clock_at: datetime  # aware
+
+    def days_text(self) -> str:
+        """`2024-06-13 and 2026-08-21`."""
+        shown = [d.isoformat() for d in self.days]
+        return (
+            " and ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        )
+
+    def clock_text(self) -> str:
+        """`Sat 22 Aug 2026 09:00 UTC`."""
+        return f"{self.clock_at.astimezone(UTC):%a %d %b %Y %H:%M} UTC"
+
+    def describe(self) -> str:
+        """One line for status and banners."""
+        return (
+            f"the offline sample: the lists of {self.days_text()}, on a clock stopped at "
+            f"{self.clock_text()}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ attempt, retries included, passes through one `Throttle`.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -18,12 +17,12 @@ from bot.records.models import Paper
 from bot.sources.arxiv_parse import parse_feed, parse_versions
 from bot.sources.breaker import CircuitBreaker, utcnow
 from bot.sources.http import HttpClient, HttpReply, Params, RetryPolicy, Sleep, Throttle
+from bot.storage.search.search_plan import parse_query
 from bot.text.arxiv_ids import bare_id
+from bot.text.words import words
 
 MAX_RESULTS = 100
 MAX_QUERY_WORDS = 12
-_WORD = re.compile(r"[\w][\w.\-]*")
-_OPERATORS = {"AND", "OR", "ANDNOT"}
 
 
 class ArxivSource:
@@ -64,7 +63,8 @@ class ArxivSource:
         return next((p for p in papers if p.arxiv_id == wanted), None)
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Papers with every word of `query` in any field, most relevant first."""
+        """Papers arXiv finds for `query` (`build_search_query`), most relevant first; none,
+        and no request, for a query arXiv cannot answer."""
         search_query = build_search_query(query)
         if not search_query or limit < 1:
             return []
@@ -117,14 +117,31 @@ def _versions(reply: HttpReply) -> dict[str, int]:
 
 
 def build_search_query(query: str) -> str:
-    """Free text to arXiv syntax: `all:word AND all:word ...`.
+    """The query in arXiv's syntax, read as the stores read it (`parse_query`), or "" when
+    arXiv cannot answer it (nothing to look for; an org: or kw: filter, which are Hugging
+    Face's): `all:word`, `all:"a phrase"`, `au:"first last"`, then `ANDNOT (...)` for the
+    exclusions.
 
-    Only word characters survive, so a user cannot inject arXiv operators, field prefixes,
-    quotes or parentheses; the words AND/OR/ANDNOT are lower-cased so they stay words.
+    Every term is letters and digits only (parse_query's words), lower case, so a user
+    cannot inject arXiv operators, field prefixes, quotes or parentheses.
     """
-    words = _WORD.findall(query)[:MAX_QUERY_WORDS]
-    terms = (w.lower() if w in _OPERATORS else w for w in words)
-    return " AND ".join(f"all:{term}" for term in terms)
+    plan = parse_query(query)
+    if plan.is_empty or any(field != "author" for field, _ in plan.filters):
+        return ""
+    authors = [tuple(words(value)) for _, value in plan.filters]
+    runs = [(w,) for w in plan.words] + list(plan.phrases)
+    terms = [_term("all", run) for run in runs if run not in authors]
+    terms = [*terms, *(_term("au", run) for run in dict.fromkeys(authors))][:MAX_QUERY_WORDS]
+    wanted = " AND ".join(terms)
+    if not plan.excluded:
+        return wanted
+    unwanted = " OR ".join(_term("all", run) for run in plan.excluded)
+    return f"({wanted}) ANDNOT ({unwanted})"
+
+
+def _term(field: str, run: tuple[str, ...]) -> str:
+    text = " ".join(run)
+    return f'{field}:"{text}"' if len(run) > 1 else f"{field}:{text}"
 
 
 def _rejection(reply: HttpReply) -> UpstreamRejected:

@@ -15,10 +15,13 @@ from importlib.resources.abc import Traversable
 from bot.records.errors import MalformedResponse
 from bot.records.models import DayList, Paper
 from bot.sources.hf_parse import parse_daily_papers
+from bot.storage.search.query import fold
+from bot.storage.search.search_plan import parse_query
 from bot.text.arxiv_ids import bare_id
 
 _FILE_NAME = re.compile(r"^daily_papers_(\d{4}-\d{2}-\d{2})\.json$")
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")
+SETTLED_FOLDER = "settled"
 TITLE_WEIGHT = 3  # a query word in the title counts as much as three elsewhere
 
 
@@ -57,6 +60,12 @@ class SampleSource:
         """The days the snapshot holds, newest first."""
         return sorted(self._snapshot(), reverse=True)
 
+    def settled(self) -> SampleSource | None:
+        """The snapshot as a day later (higher counts, `bot/sample/README.md`), for settling
+        previews; None when this snapshot has none."""
+        later = self._folder.joinpath(SETTLED_FOLDER)
+        return SampleSource(later) if later.is_dir() else None
+
     async def daily(self, day: date) -> DayList:
         return DayList(self._snapshot().get(day, []))
 
@@ -65,8 +74,12 @@ class SampleSource:
         return next((p for p in self._papers() if p.arxiv_id == wanted), None)
 
     async def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Papers holding every query word (as a word prefix); title hits rank higher."""
-        words = _words(query)
+        """Papers holding every word the query asks for, phrases' words and author: and kw:
+        names' words too (as a word prefix; read as the stores read it, `parse_query`);
+        title hits rank higher. Exclusions, phrases and filters are the caller's to check
+        (bot.digest.search_match): this finds candidates."""
+        plan = parse_query(query)
+        words = list(dict.fromkeys([*plan.words, *(w for p in plan.phrases for w in p)]))
         if not words or limit < 1:
             return []
         scored = ((_score(p, words), p) for p in self._papers())
@@ -92,7 +105,7 @@ class SampleSource:
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    return _WORD.findall(fold(text))
 
 
 def _score(paper: Paper, words: list[str]) -> int:

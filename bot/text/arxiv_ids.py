@@ -8,27 +8,22 @@ import re
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<version>\d+))?$")
-_PREFIXES = (
-    "https://arxiv.org/abs/",
-    "https://arxiv.org/pdf/",
-    "http://arxiv.org/abs/",
-    "http://arxiv.org/pdf/",
-    "https://export.arxiv.org/abs/",
-    "https://www.arxiv.org/abs/",
-    "https://huggingface.co/papers/",
-    "https://hf.co/papers/",
-    "arxiv:",
+# What may stand before the id: `arXiv:`, or an arXiv or Hugging Face paper URL, with or
+# without its scheme (a link pasted from a browser's address bar often has none).
+_PREFIX = re.compile(
+    r"^(?:arxiv:"
+    r"|(?:https?://)?(?:(?:www|export)\.)?arxiv\.org/(?:abs|pdf)/"
+    r"|(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/papers/)",
+    re.IGNORECASE,
 )
 
 
 def parse_arxiv_id(text: str) -> str:
     """The bare arXiv id in `text` (an id, `arXiv:` id, or arXiv/HF URL). Raises ValueError."""
     candidate = text.strip().strip("<>")
-    lowered = candidate.lower()
-    for prefix in _PREFIXES:
-        if lowered.startswith(prefix):
-            candidate = candidate[len(prefix) :]
-            break
+    prefix = _PREFIX.match(candidate)
+    if prefix is not None:
+        candidate = candidate[prefix.end() :]
     candidate = candidate.split("?")[0].split("#")[0].rstrip("/")
     candidate = candidate.removesuffix(".pdf")
     match = _ID.match(candidate)

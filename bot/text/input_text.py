@@ -16,6 +16,15 @@ from bot.records.errors import UserInputError
 # C0 and C1 controls (U+0000-U+001F, U+007F-U+009F) but the whitespace ones, and lone
 # surrogates (a JSON "\ud800" decodes to one; neither store can encode it as UTF-8).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Phones and macOS turn " into curly quotes. One table for every parser (command words,
+# topics): when they differed, a topic holding U+201F was shown as typed and read back by
+# the command parser as an unbalanced quote.
+_DOUBLE_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"'))
+
+
+def plain_quotes(text: str) -> str:
+    """`text` with every curly or angle double quote made the plain `"`."""
+    return text.translate(_DOUBLE_QUOTES)
 
 
 def refuse_control_characters(text: str) -> None:

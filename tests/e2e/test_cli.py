@@ -43,9 +43,14 @@ def test_digest_with_topics_says_why_each_paper_matched(tmp_path: Path) -> None:
 
 
 def test_digest_for_a_day_the_sample_lacks_says_so(tmp_path: Path) -> None:
+    """Not "no papers were listed that day": the sample does not hold the day."""
     result = _paperbot(tmp_path, "--source", "sample", "digest", "--date", "2026-08-20")
-    assert result.returncode == 0, result.stderr
-    assert "no papers" in result.stdout.lower()
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (
+        "paperbot: 2026-08-20 is not in the offline sample; it holds the lists of 2024-06-13 "
+        "and 2026-08-21.\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ class MemoryPlatform:
         clock: Clock | None = None,
     ) -> None:
         self.name = name
+        self.digests_at_once = 8  # the runner's workers when the config says 0 (from limits)
         self.clock = clock  # for the receipts' posted_at; the wall clock if None
         self.gate = gate
         self.error = error

@@ -195,6 +195,7 @@ class HttpChatPlatform:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
+        self.digests_at_once = 16  # as bench/fanout.py runs it
         self.base_url = base_url.rstrip("/")
         self._sleep = sleep
         self._clock = clock

@@ -577,6 +577,7 @@ async def test_status_before_anything(commands: Commands) -> None:
     assert reply.text.splitlines() == [
         "Latest complete day: 2026-08-21",
         "Last fetch: never.",
+        f"This channel's key: {ALICE.channel.key} (for paperbot post-now --channel)",
         "This channel: not subscribed (no scheduled digest).",
     ]
 
@@ -588,8 +589,9 @@ async def test_status_after_a_fetch_and_a_subscription(commands: Commands) -> No
     assert lines[1] == (
         "Last fetch: the list for 2026-08-21, 17 papers, Sat 22 Aug 2026 10:00 UTC (now)"
     )
-    assert lines[2] == "This channel follows 1 topic: agents"
-    assert lines[3].startswith("Settings: time 08:30 tz Europe/Paris")
+    assert lines[2] == "This channel's key: console:team:c1 (for paperbot post-now --channel)"
+    assert lines[3] == "This channel follows 1 topic: agents"
+    assert lines[4].startswith("Settings: time 08:30 tz Europe/Paris")
 
 
 async def test_status_names_this_channels_pause_only(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.console import ConsolePlatform, render_reply
-from adapters.console.platform import BANNER, HINT, command_text
+from adapters.console.platform import BANNER, HINT, IN_CHANNEL, command_text
 from bot.commands.handler import Commands
 from bot.digest.service import PaperService
 from bot.records.chat import CommandContext, Reply
@@ -24,6 +24,7 @@ from bot.sources.sample import SampleSource
 from bot.storage.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 8, 22, 10, 0, tzinfo=UTC)
+START = [BANNER, IN_CHANNEL.format("console")]  # the banner's lines
 
 
 @pytest.fixture
@@ -71,9 +72,9 @@ async def test_a_session_typed_as_a_chat_user_would(commands: Commands) -> None:
         "/papers topics",  # after quit: never read
     )
     blocks = output.split("\n")
-    assert blocks[0] == BANNER
-    assert blocks[1].endswith(" subscribed this channel to: agents")
-    assert blocks[2] == "This channel follows 1 topic: agents"
+    assert blocks[:2] == START
+    assert blocks[2].endswith(" subscribed this channel to: agents")
+    assert blocks[3] == "This channel follows 1 topic: agents"
     assert "Trending papers for Friday 21 August 2026" in output
     assert "Topics: agents" in output
     assert "EnvHarness: Awakening Static Worlds for Agent Learning" in output
@@ -85,9 +86,12 @@ async def test_a_session_typed_as_a_chat_user_would(commands: Commands) -> None:
 
 async def test_end_of_input_stops_like_quit(commands: Commands) -> None:
     output = await run_lines(commands, "/papers help search")
-    assert output == BANNER + "\nUsage: /papers search <words>\n" + (
-        "Search papers by title, abstract, authors and keywords.\n"
+    assert output.startswith(
+        "\n".join(START)
+        + "\nUsage: /papers search <words>\n"
+        + ("Search papers by title, abstract, authors and keywords.\n")
     )
+    assert output.endswith("arXiv is asked the same query.\n")  # nothing after the help
 
 
 async def test_commands_come_from_this_consoles_channel_as_a_manager() -> None:
@@ -116,7 +120,7 @@ async def test_a_handler_bug_does_not_end_the_session(caplog: pytest.LogCaptureF
 
     out = io.StringIO()
     await ConsolePlatform(out, io.StringIO("/papers boom\n/papers ok\n")).start(handler)
-    assert out.getvalue().splitlines()[1:] == [
+    assert out.getvalue().splitlines()[2:] == [
         "Something went wrong; it has been logged.",
         "still here",
     ]
@@ -133,7 +137,7 @@ async def test_stop_ends_the_loop_after_the_current_line() -> None:
         return Reply(text)
 
     await platform.start(handler)
-    assert out.getvalue().splitlines() == [BANNER, "one"]
+    assert out.getvalue().splitlines() == [*START, "one"]
 
 
 async def test_reading_input_does_not_block_the_event_loop() -> None:
@@ -205,10 +209,13 @@ def test_render_reply_error_and_plain_text() -> None:
     assert render_reply(Reply("Two\nlines")) == "Two\nlines"
 
 
-def test_render_reply_one_paper_is_the_full_card() -> None:
-    text = render_reply(Reply('1 paper for "x":', papers=(paper(),)))
-    assert text.startswith('1 paper for "x":\n\nA paper\nby Ada Lovelace')
-    assert "An abstract." in text
+def test_render_reply_one_paper_found_is_a_list_of_one() -> None:
+    """`top`, `saved` and `search` with one paper: the same list form as with two; only
+    `show` prints the card with the abstract."""
+    for text in ('1 paper for "x":', "Most-voted papers here this week:", "Your saved papers:"):
+        shown = render_reply(Reply(text, papers=(paper(),)))
+        assert shown.startswith(f"{text}\n\n1. A paper\n   2608.00001"), shown
+        assert "An abstract." not in shown
 
 
 def test_render_reply_show_says_the_title_once() -> None:

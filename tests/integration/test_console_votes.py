@@ -82,7 +82,8 @@ async def test_votes_and_saves_are_typed_under_the_papers_on_screen(app: App) ->
         "[👍 vote <n> · 🔖 Save: save <n>]",
         "[👍 vote <n> · 🔖 Save: save <n>]  1. 👍 1 · 2. 👍 1",
     ]
-    assert printed.count(CLICK_USAGE) == 3
+    assert printed.count(CLICK_USAGE) == 2  # `vote` and `save 2608.1`
+    assert "There are 10 papers on screen here, numbered 1 to 10; no paper 99." in printed
     store = app.store
     key = await store.vote_key(ChannelRef("console", "console").key)
     assert await store.vote_counts(key, [FIRST, SECOND]) == {FIRST: 1, SECOND: 1}
@@ -127,7 +128,7 @@ async def test_two_console_channels_link_and_pool_their_votes(app: App) -> None:
     assert "Now in channel lab." in second
     assert "[👍 vote <n> · 🔖 Save: save <n>]  1. 👍 1" in second
     assert f"👍 0 for {FIRST} in this channel now." in second
-    assert "Linked with console channel console" in text  # topics names the link
+    assert "Linked with the console's channel console" in text  # topics names the link
     lab, home = ChannelRef("console", "lab"), ChannelRef("console", "console")
     assert await app.store.vote_key(lab.key) == await app.store.vote_key(home.key)
 

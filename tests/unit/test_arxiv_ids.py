@@ -26,7 +26,36 @@ def test_accepts_what_users_paste(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "", "2608.198", "2608.198800", "https://example.com/2608.19880", "1234"]
+    "text",
+    [
+        "arxiv.org/pdf/2608.19880.pdf",
+        "arxiv.org/abs/2608.19880v2",
+        "www.arxiv.org/abs/2608.19880",
+        "export.arxiv.org/abs/2608.19880",
+        "ARXIV.ORG/abs/2608.19880",
+        "http://www.arxiv.org/pdf/2608.19880",
+        "huggingface.co/papers/2608.19880",
+        "www.huggingface.co/papers/2608.19880",
+        "hf.co/papers/2608.19880",
+        "https://hf.co/papers/2608.19880#community",
+    ],
+)
+def test_accepts_urls_pasted_without_their_scheme(text: str) -> None:
+    assert parse_arxiv_id(text) == "2608.19880"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc",
+        "",
+        "2608.198",
+        "2608.198800",
+        "https://example.com/2608.19880",
+        "example.com/arxiv.org/abs/2608.19880",
+        "notarxiv.org/abs/2608.19880",
+        "1234",
+    ],
 )
 def test_rejects_what_is_not_an_id(text: str) -> None:
     with pytest.raises(ValueError, match="not an arXiv id"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.console.clicks import (
+    LIST_CHANNELS,
     ClickLine,
     ShownPapers,
     buttons_line,
@@ -42,7 +43,8 @@ def test_a_typed_click(line: str, expected: ClickLine | None) -> None:
     [
         ("channel lab", "lab"),
         ("Channel lab-2_b", "lab-2_b"),
-        ("channel", ""),
+        ("channel", LIST_CHANNELS),
+        ("channel  ", LIST_CHANNELS),
         ("channel bad!name", ""),
         ("channel two words", ""),
         ("channel " + "x" * 33, ""),

@@ -93,8 +93,15 @@ async def test_the_snapshot_reads_from_a_zipped_install(tmp_path: Path) -> None:
     archive = tmp_path / "paperbot.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         for entry in snapshot_dir().iterdir():
-            zipped.writestr(f"bot/sample/{entry.name}", entry.read_bytes())
+            inner = entry.iterdir() if entry.is_dir() else ()
+            for child in inner:  # settled/: the later snapshot
+                zipped.writestr(f"bot/sample/{entry.name}/{child.name}", child.read_bytes())
+            if entry.is_file():
+                zipped.writestr(f"bot/sample/{entry.name}", entry.read_bytes())
     with zipfile.ZipFile(archive) as zipped:
         source = SampleSource(zipfile.Path(zipped, "bot/sample/"))
         assert source.days == [NEWEST, OLDEST]
         assert len(await source.daily(OLDEST)) == 21
+        settled = source.settled()
+        assert settled is not None
+        assert settled.days == [NEWEST]

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from bot.config.load import redacted_url
-from bot.records.errors import ConfigError, StoreError
+from bot.records.errors import ConfigError, StoreBusy, StoreCorrupt, StoreError, StoreFull
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_S = 10.0
@@ -33,7 +33,12 @@ def redacted(url: str) -> str:
 
 def check_url(url: str) -> None:
     """Raise ConfigError unless `url` is a postgresql:// (or postgres://) URL."""
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # "Invalid IPv6 URL": a [ without its ]; never show the URL's text
+        raise ConfigError(
+            f"database_url {redacted(url)!r} is not a valid URL: a '[' in its host is not closed"
+        ) from None
     if scheme not in POSTGRES_SCHEMES:
         raise ConfigError(f"database_url: {redacted(url)!r} is not a postgresql:// URL")
 
@@ -45,10 +50,16 @@ def quoted_schema(schema: str) -> str:
     return f'"{schema}"'
 
 
-def server_settings(schema: str | None, application: str) -> dict[str, str]:
+def server_settings(
+    schema: str | None, application: str, lock_timeout_ms: int | None = None
+) -> dict[str, str]:
+    """`lock_timeout_ms`: a statement waiting longer for a lock fails (StoreBusy) instead of
+    waiting up to the command timeout; None keeps the server's setting."""
     settings = {"application_name": application}
     if schema is not None:
         settings["search_path"] = f"{quoted_schema(schema)}, public"
+    if lock_timeout_ms is not None:
+        settings["lock_timeout"] = str(int(lock_timeout_ms))
     return settings
 
 
@@ -64,7 +75,7 @@ async def connect(
     `settings` are extra per-session server settings (e.g. TCP keepalives).
     """
     check_url(url)
-    async with translated(f"cannot connect to {redacted(url)}"):
+    async with _readable(url), translated(f"cannot connect to {redacted(url)}"):
         return await asyncpg.connect(
             url,
             timeout=CONNECT_TIMEOUT_S,
@@ -73,17 +84,19 @@ async def connect(
         )
 
 
-async def create_pool(url: str, *, schema: str | None, max_size: int) -> Any:
+async def create_pool(
+    url: str, *, schema: str | None, max_size: int, lock_timeout_ms: int | None = None
+) -> Any:
     """A connection pool (asyncpg.Pool). Raises StoreError, ConfigError."""
     check_url(url)
-    async with translated(f"cannot connect to {redacted(url)}"):
+    async with _readable(url), translated(f"cannot connect to {redacted(url)}"):
         return await asyncpg.create_pool(
             url,
             min_size=1,
             max_size=max_size,
             timeout=CONNECT_TIMEOUT_S,
             command_timeout=COMMAND_TIMEOUT_S,
-            server_settings=server_settings(schema, "paperbot"),
+            server_settings=server_settings(schema, "paperbot", lock_timeout_ms),
         )
 
 
@@ -98,17 +111,56 @@ async def ensure_schema(url: str, schema: str) -> None:
 
 
 @asynccontextmanager
+async def _readable(url: str) -> AsyncIterator[None]:
+    """asyncpg's own reading of the URL fails with a bare ValueError whose text may quote
+    part of it (`int('p')` for a password holding a '/'): a ConfigError without that text."""
+    try:
+        yield
+    except ValueError:
+        raise ConfigError(
+            f"database_url {redacted(url)!r} cannot be read: check its host, port and "
+            "parameters (a password holding '/', '?', '#' or '@' must be percent-encoded)"
+        ) from None
+
+
+@asynccontextmanager
 async def translated(what: str) -> AsyncIterator[None]:
     """asyncpg's and the network's errors leave as StoreError (the message has no secret)."""
     try:
         yield
     except asyncpg.PostgresError as exc:
-        raise StoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        raise _typed(what, exc) from exc
     except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError) as exc:
         # InternalClientError: e.g. a query sent just as the server ended the session.
         raise StoreError(f"{what}: {exc}") from exc
     except (OSError, TimeoutError) as exc:
         raise StoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+# The server's answers that say "busy": a lock not granted within lock_timeout, a deadlock or
+# a serialization failure (PostgreSQL rolled the transaction back), a statement cancelled at
+# statement_timeout, no connection slot free.
+_BUSY = (
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.QueryCanceledError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+_DAMAGED = (asyncpg.exceptions.DataCorruptedError, asyncpg.exceptions.IndexCorruptedError)
+
+
+def _typed(what: str, exc: asyncpg.PostgresError) -> StoreError:
+    """The server's error as StoreBusy, StoreFull, StoreCorrupt or a plain StoreError. A
+    failed statement aborts its transaction, so a busy or full answer changed nothing."""
+    text = f"{what}: {type(exc).__name__}: {exc}"
+    if isinstance(exc, _BUSY):
+        return StoreBusy(f"{text}; the transaction was rolled back")
+    if isinstance(exc, asyncpg.exceptions.DiskFullError):
+        return StoreFull(f"{text}; the server's disk is full, the transaction was rolled back")
+    if isinstance(exc, _DAMAGED):
+        return StoreCorrupt(f"{text}; check the server's log and restore a backup")
+    return StoreError(text)
 
 
 def advisory_key(name: str) -> int:

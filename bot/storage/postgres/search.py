@@ -114,10 +114,14 @@ def tsquery_text(
     corrections: an OR group); None, the words alone. Every word is letters and digits only
     (parse_query's words, and corrections from typo_plan.near), so it is never syntax.
     """
-    phrases = ["(" + " <-> ".join(phrase) + ")" for phrase in plan.phrases]
+    names = plan.author_runs
+    phrases = ["(" + " <-> ".join(_name(phrase, names)) + ")" for phrase in plan.phrases]
     if groups is None:
         groups = [[word] for word in plan.words]
-    words = [group[0] if len(group) == 1 else "(" + " | ".join(group) + ")" for group in groups]
+    words = [
+        _name((group[0],), names)[0] if len(group) == 1 else "(" + " | ".join(group) + ")"
+        for group in groups
+    ]
     if not all_but_one or len(words) < 2:
         return " & ".join([*words, *phrases])
     if len(words) == 2:
@@ -125,6 +129,12 @@ def tsquery_text(
     else:
         options = ["(" + " & ".join(words[:s] + words[s + 1 :]) + ")" for s in range(len(words))]
     return " & ".join(["(" + " | ".join(options) + ")", *phrases])
+
+
+def _name(run: Sequence[str], names: Sequence[tuple[str, ...]]) -> list[str]:
+    """An author's words as prefixes (`jones:*`): authors are indexed as written (the
+    `simple` configuration), and the query's `english` stemmer makes "jones" "jone"."""
+    return [f"{word}:*" for word in run] if tuple(run) in names else list(run)
 
 
 def exclusion_text(plan: ParsedQuery) -> str | None:

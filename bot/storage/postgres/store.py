@@ -54,6 +54,10 @@ from bot.storage.search.similar_plan import rank_similar, shared_reason
 from bot.storage.search.typo_plan import WrittenTerms
 
 POOL_SIZE = 10
+# A write waits this long for another transaction's lock, then fails as StoreBusy ("the
+# bot's database is busy"), as SQLite's busy timeout does; without it the wait ran to the
+# command timeout and ended in a generic error.
+LOCK_TIMEOUT_MS = 10_000
 
 _COLUMNS = (*PAPER_COLUMNS, "updated_at")
 UPSERT_PAPER = (
@@ -125,16 +129,26 @@ class PostgresStore(
 
     @classmethod
     async def open(
-        cls, url: str, *, schema: str | None = None, pool_size: int = POOL_SIZE
+        cls,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = POOL_SIZE,
+        lock_timeout_ms: int | None = LOCK_TIMEOUT_MS,
     ) -> PostgresStore:
         """Connect, and bring the schema up to date. Raises StoreError, ConfigError.
 
         `schema` confines every table to that schema (created if missing); None uses the
-        connection's default search_path (normally `public`).
+        connection's default search_path (normally `public`). `lock_timeout_ms`: a write
+        waiting longer for a lock fails with StoreBusy (None: the server's lock_timeout,
+        normally none, and the command timeout ends the wait). Migrations wait as long as
+        they need: another worker may be applying them.
         """
         if schema is not None:
             await ensure_schema(url, schema)
-        pool = await create_pool(url, schema=schema, max_size=pool_size)
+        pool = await create_pool(
+            url, schema=schema, max_size=pool_size, lock_timeout_ms=lock_timeout_ms
+        )
         try:
             async with translated(f"PostgreSQL at {redacted(url)}"), pool.acquire() as conn:
                 await migrate(conn)
@@ -377,6 +391,9 @@ class PostgresStore(
 async def migrate(conn: Any) -> None:
     """Apply every pending migration in one transaction, one process at a time."""
     async with conn.transaction():
+        # no lock_timeout here: a worker starting while another migrates waits its turn, and
+        # the migrations' DDL waits for the running queries of other workers
+        await conn.execute("SET LOCAL lock_timeout = 0")
         await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY, "

@@ -39,7 +39,11 @@ QUESTION_FILLER = QUESTION_OPENERS | frozenset(_FILLER_TEXT.split(" "))
 _REQUEST_WORDS = frozenset(
     ["about", "on", "regarding", "me", "papers", "paper", "some", "any", "recent"]
 )
-_PART = re.compile(r'(?P<neg>-)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
+_PART = re.compile(
+    r'(?:(?P<field>(?i:author|org|kw)):|(?P<neg>-))?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))'
+)
+# The filters a search shares with topics (bot.digest.topics: author:, org:, kw:).
+FILTER_FIELDS = ("author", "org", "kw")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -51,6 +55,11 @@ class ParsedQuery:
     phrases: tuple[tuple[str, ...], ...]  # required runs of adjacent words
     excluded: tuple[tuple[str, ...], ...]  # a paper holding any of these (word or run) is out
     typed: tuple[str, ...]  # every wanted word in order (stopwords too): the phrase check
+    # (field, value as typed) for author:, org: and kw:. An author's or keyword's words are
+    # also required words or a phrase (the index holds authors and keywords), which finds
+    # the candidates; the exact test, as topics match, is the service's (bot.digest).
+    filters: tuple[tuple[str, str], ...] = ()
+    author_runs: tuple[tuple[str, ...], ...] = ()  # author: names' words, as in words/phrases
 
     @property
     def run(self) -> tuple[str, ...]:
@@ -88,8 +97,13 @@ class ParsedQuery:
 
     @property
     def is_empty(self) -> bool:
-        """Nothing to look for (no words, or only exclusions)."""
+        """Nothing to look for (no words, or only exclusions and org: filters)."""
         return not self.words and not self.phrases
+
+    @property
+    def only_excludes(self) -> bool:
+        """Only exclusions: nothing to exclude from (refused, never run as "everything")."""
+        return self.is_empty and bool(self.excluded) and not self.filters
 
 
 def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
@@ -104,12 +118,27 @@ def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
     phrases: list[tuple[str, ...]] = []
     excluded: list[tuple[str, ...]] = []
     typed: list[str] = []
+    filters: list[tuple[str, str]] = []
+    named: list[str] = []  # single words of author: and kw: filters
+    authors: list[tuple[str, ...]] = []
     for match in _PART.finditer(text):
         quoted = match.group("phrase") is not None
-        found = tuple(_WORD.findall(folding(match.group("phrase" if quoted else "word") or "")))
+        raw = match.group("phrase" if quoted else "word") or ""
+        found = tuple(_WORD.findall(folding(raw)))
         if not found:
             continue
-        if match.group("neg"):
+        if match.group("field"):
+            field = match.group("field").lower()
+            filters.append((field, " ".join(raw.split())))
+            if field == "org":  # organizations are not indexed: org: only filters
+                continue
+            if field == "author":
+                authors.append(found)
+            if len(found) > 1:
+                phrases.append(found)
+            else:
+                named.append(found[0])
+        elif match.group("neg"):
             excluded.append(found)
         elif quoted and len(found) > 1:
             phrases.append(found)
@@ -117,11 +146,14 @@ def parse_query(text: str, *, keep_accents: bool = False) -> ParsedQuery:
         else:
             plain.extend(found)
             typed.extend(found)
+    required = _required(plain, has_phrase=bool(phrases), question=_is_question(text, typed))
     return ParsedQuery(
-        words=_required(plain, has_phrase=bool(phrases), question=_is_question(text, typed)),
+        words=tuple(dict.fromkeys([*required, *named]))[:MAX_TOKENS],
         phrases=tuple(dict.fromkeys(phrases))[:MAX_TOKENS],
         excluded=tuple(dict.fromkeys(excluded))[:MAX_TOKENS],
         typed=tuple(typed[: MAX_TOKENS * 2]),
+        filters=tuple(dict.fromkeys(filters))[:MAX_TOKENS],
+        author_runs=tuple(dict.fromkeys(authors)),
     )
 
 

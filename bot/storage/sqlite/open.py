@@ -16,12 +16,15 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.records.errors import StoreError
+from bot.records.errors import StoreBusy, StoreCorrupt, StoreError, StoreFull
 from bot.storage.migrations import pending
 
 log = logging.getLogger(__name__)
 
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_DAMAGED_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+# The codes that get an error type of their own (StoreBusy, StoreFull, StoreCorrupt).
+TYPED_CODES = (*_BUSY_CODES, sqlite3.SQLITE_FULL, *_DAMAGED_CODES)
 
 
 async def connect_read_write(path: str | Path, busy_timeout_ms: int) -> aiosqlite.Connection:
@@ -109,12 +112,41 @@ async def _schema_behind(conn: aiosqlite.Connection) -> str | None:
 
 
 def open_error(path: str | Path, exc: sqlite3.Error, busy_timeout_ms: int) -> StoreError:
-    if getattr(exc, "sqlite_errorcode", None) in _BUSY_CODES or "locked" in str(exc):
-        return StoreError(
+    """`exc` as the StoreError that says what happened to the file at `path`."""
+    code = primary_code(exc)
+    if code in _BUSY_CODES or "locked" in str(exc):
+        return StoreBusy(
             f"SQLite database {str(path)!r} is locked by another process "
             f"(gave up after {busy_timeout_ms / 1000:g} s)"
         )
+    if code == sqlite3.SQLITE_FULL:
+        return StoreFull(
+            f"SQLite database {str(path)!r} is full (its disk has no room, or it reached "
+            "its size limit); the failed write was rolled back"
+        )
+    if code in _DAMAGED_CODES:
+        return damaged(path, str(exc))
     return StoreError(f"cannot open SQLite database {str(path)!r}: {exc}")
+
+
+def damaged(path: str | Path, detail: str) -> StoreCorrupt:
+    """The one line for a damaged file: which file, and the two ways back."""
+    shown = str(path)
+    lines = [line for line in detail.splitlines() if line and not line.startswith("***")]
+    detail = "; ".join(lines)  # quick_check's report has a line per problem: keep one line
+    if len(detail) > 120:
+        detail = detail[:119] + "…"
+    return StoreCorrupt(
+        f"SQLite database {shown!r} is damaged ({detail}); recover it with "
+        f"`sqlite3 {shown} .recover | sqlite3 recovered.db` and point database_url at "
+        "recovered.db, or restore a backup"
+    )
+
+
+def primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code (SQLITE_BUSY for SQLITE_BUSY_SNAPSHOT, and so on)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
 
 
 def _read_only_uri(file: Path) -> str | None:

@@ -36,8 +36,15 @@ from bot.storage.search.typo_plan import WrittenTerms
 from bot.storage.sqlite.artifacts import SqliteArtifacts
 from bot.storage.sqlite.deliveries import SqliteDeliveries
 from bot.storage.sqlite.followups import SqliteFollowups
+from bot.storage.sqlite.integrity import check_pages
 from bot.storage.sqlite.links import SqliteLinks
-from bot.storage.sqlite.open import connect_read_only, connect_read_write, open_error
+from bot.storage.sqlite.open import (
+    TYPED_CODES,
+    connect_read_only,
+    connect_read_write,
+    open_error,
+    primary_code,
+)
 from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.retention import SqliteRetention
 from bot.storage.sqlite.search import ranked_paper_ids
@@ -87,13 +94,20 @@ class SqliteStore(
 
     def __init__(self, conn: aiosqlite.Connection, *, read_only: bool = False) -> None:
         self._conn = conn
+        self._path: str | Path = ""  # named in errors: which file is busy, full or damaged
+        self._busy_timeout_ms = BUSY_TIMEOUT_MS
         self.read_only = read_only
         self._write_lock = asyncio.Lock()
         self._terms_written = WrittenTerms()  # words known to be in search_terms
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        cls,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        check: bool = False,
     ) -> SqliteStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
@@ -103,9 +117,11 @@ class SqliteStore(
         store in memory, gone when closed; an older schema is upgraded first, as `run` would,
         then opened read-only. `read_only` is True in every case. Waiting for another
         process's lock ends after `busy_timeout_ms` with a StoreError.
+        `check` (for `paperbot run`): refuse a file with damaged pages (StoreCorrupt) before
+        using it.
         """
         if not read_only:
-            return await cls._open_for_writing(path, busy_timeout_ms)
+            return await cls._open_for_writing(path, busy_timeout_ms, check)
         conn = await connect_read_only(path, busy_timeout_ms)
         if conn is None and not await asyncio.to_thread(Path(path).is_file):
             scratch = await cls._open_for_writing(":memory:", busy_timeout_ms)
@@ -116,15 +132,18 @@ class SqliteStore(
             conn = await connect_read_only(path, busy_timeout_ms)
         if conn is None:
             raise StoreError(f"SQLite database {str(path)!r} changed while it was opened")
-        return cls(conn, read_only=True)
+        return cls(conn, read_only=True)._on_file(path, busy_timeout_ms)
 
     @classmethod
-    async def _open_for_writing(cls, path: str | Path, busy_timeout_ms: int) -> SqliteStore:
+    async def _open_for_writing(
+        cls, path: str | Path, busy_timeout_ms: int, check: bool = False
+    ) -> SqliteStore:
         conn = await connect_read_write(path, busy_timeout_ms)
-        store = cls(conn)
+        store = cls(conn)._on_file(path, busy_timeout_ms)
         try:
-            async with _translated():
-                await store._migrate()
+            if check:
+                await check_pages(conn, path)
+            await store._migrate()
         except StoreError as exc:
             await conn.close()
             cause = exc.__cause__
@@ -135,6 +154,12 @@ class SqliteStore(
             await conn.close()
             raise
         return store
+
+    def _on_file(self, path: str | Path, busy_timeout_ms: int) -> SqliteStore:
+        """Note the file and the busy timeout, for errors that name them."""
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        return self
 
     async def _migrate(self) -> None:
         async with self._transaction() as conn:
@@ -153,24 +178,40 @@ class SqliteStore(
 
     async def schema_version(self) -> int:
         """The id of the newest migration applied (0 for none)."""
-        async with _translated():
+        async with self._translated():
             rows = await self._conn.execute_fetchall("SELECT max(id) FROM schema_version")
         return int(next(iter(rows))[0] or 0)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; the immediate lock makes other processes wait, not fail."""
-        async with self._write_lock, _translated():
+        async with self._write_lock, self._translated():
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (SQLITE_FULL can end the transaction):
+                # a ROLLBACK then fails and would hide the error that says why.
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _translated(self) -> AsyncIterator[None]:
+        """sqlite3 errors (and a closed connection's ValueError) leave as StoreError: busy,
+        full and damaged as StoreBusy, StoreFull and StoreCorrupt, naming the file."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if primary_code(exc) in TYPED_CODES:
+                raise open_error(self._path, exc, self._busy_timeout_ms) from exc
+            raise StoreError(f"SQLite: {exc}") from exc
+        except ValueError as exc:
+            raise StoreError(f"SQLite store: {exc}") from exc
 
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with _translated():
+        async with self._translated():
             return list(await self._conn.execute_fetchall(sql, params))
 
     # -- papers ------------------------------------------------------------------------
@@ -201,7 +242,7 @@ class SqliteStore(
         return [_paper(row) for row in rows]
 
     async def search(self, query: str, limit: int = 10) -> SearchResults:
-        async with _translated():
+        async with self._translated():
             found = await ranked_paper_ids(self._conn, query, limit)
         ids = found.exact + found.close
         if not ids:
@@ -215,7 +256,7 @@ class SqliteStore(
         )
 
     async def similar(self, paper: Paper, limit: int = 10) -> list[SimilarPaper]:
-        async with _translated():
+        async with self._translated():
             ids, terms = await similar_ids(self._conn, paper, limit)
         if not ids:
             return []
@@ -401,19 +442,8 @@ class SqliteStore(
         return FetchAttempt(source, date.fromisoformat(day), codec.instant_from_text(at), error)
 
     async def close(self) -> None:
-        async with _translated():
+        async with self._translated():
             await self._conn.close()
-
-
-@asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    """sqlite3 errors (and a closed connection's ValueError) leave as StoreError."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"SQLite: {exc}") from exc
-    except ValueError as exc:
-        raise StoreError(f"SQLite store: {exc}") from exc
 
 
 def _paper(row: sqlite3.Row) -> Paper:
