@@ -99,3 +99,30 @@ async def _eventually_reported(store: PostgresStore) -> list[TableBloat]:
             return found
         await asyncio.sleep(0.1)
     return []
+
+
+async def test_sqlite_gives_space_back_in_steps_letting_writes_in_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.storage.sqlite.retention.VACUUM_STEP", 16)  # pages per step
+    path = tmp_path / "steps.db"
+    store = await SqliteStore.open(path)
+    try:
+        assert await fill_and_prune(store) == SQLITE_ROWS
+        with sqlite3.connect(path) as conn:
+            free_at_first = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        reclaiming = asyncio.create_task(store.reclaim_space())
+        seen: set[int] = set()
+        for n in range(10_000):  # a write whenever the lock is free, until it is all given back
+            if reclaiming.done():
+                break
+            await store.remember_request(f"meanwhile-{n}", NOW, NOW)
+            with sqlite3.connect(path) as conn:
+                seen.add(conn.execute("PRAGMA freelist_count").fetchone()[0])
+        await reclaiming
+        # some write went in between two steps: neither before the first nor after the last
+        assert any(0 < free < free_at_first for free in seen), (free_at_first, seen)
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
