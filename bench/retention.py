@@ -1,7 +1,7 @@
 """A year of rows, then the retention job: the store's size before and after, and the time.
 
-    .venv/bin/python bench/retention.py [--channels 1000] [--days 365] [--out FILE]
-                                        [--postgres URL]
+    .venv/bin/python bench/retention.py [--channels 1000] [--days 365] [--postgres URL]
+        [--no-sqlite] [--out bench/results/retention.json]
 
 Fills a fresh store through the Store port with what `--channels` daily channels leave
 behind in `--days`: one posted delivery record per channel and day (5 papers, 3 message
@@ -356,7 +356,7 @@ async def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--postgres", default="", help="also on this server, in a new schema")
     parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--out", default="")
+    parser.add_argument("--out", default="bench/results/retention.json")
     args = parser.parse_args()
     refs = channels(args.channels)
     report: dict[str, Any] = {
@@ -372,8 +372,9 @@ async def main() -> None:
         report["postgres"] = await bench_postgres(args.postgres, refs, args.days)
     text = json.dumps(report, indent=2)
     print(text)
-    if args.out:
-        await asyncio.to_thread(Path(args.out).write_text, text + "\n", encoding="utf-8")
+    out = Path(args.out)
+    await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(out.write_text, text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
