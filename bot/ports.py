@@ -272,8 +272,13 @@ class RetentionStore(Protocol):
         ...
 
     async def reclaim_space(self) -> list[TableBloat]:
-        """Give freed space back where the store can (SQLite: incremental vacuum); the
-        tables whose dead rows pile up all the same (PostgreSQL: autovacuum behind)."""
+        """Give freed space back where the store can (SQLite: incremental vacuum); what it
+        could not give back. PostgreSQL leaves it to autovacuum: []."""
+        ...
+
+    async def bloated_tables(self) -> list[TableBloat]:
+        """Tables holding many dead rows (PostgreSQL: autovacuum behind; asked before a run
+        deletes anything, so its own fresh dead rows are not counted). SQLite: []."""
         ...
 
 

@@ -2,11 +2,11 @@
 
 `RetentionRunner.run_due()` is called after each sweep's settling and follow-ups (by the
 scheduler, so on PostgreSQL by the leader only) and runs once every `every_hours` of the
-injected clock. A run deletes each kind in batches of `batch_size` rows (one short
-transaction each, yielding to the event loop in between) until a batch comes back short,
-then asks the store to give the space back and warns about tables autovacuum leaves
-bloated. A run is idempotent: a second one, or one on another worker, finds nothing left.
-A store error ends the run with a warning; the next one starts over.
+injected clock. A run first warns about tables autovacuum left bloated since the last run,
+then deletes each kind in batches of `batch_size` rows (one short transaction each,
+yielding to the event loop in between) until a batch comes back short, then asks the store
+to give the space back. A run is idempotent: a second one, or one on another worker, finds
+nothing left. A store error ends the run with a warning; the next one starts over.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.config.load import DeliveryConfig, RetentionConfig
 from bot.ports import RetentionStore
 from bot.records.clock import Clock
 from bot.records.errors import StoreError
+from bot.records.retention import TableBloat
 from bot.retention.plan import Cutoff, cutoffs
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,14 @@ class RetentionRunner:
         """One run at `now`: every kind past its cut-off, then the space given back."""
         pruned: Counter[str] = Counter()
         try:
+            # before deleting: dead rows left since the last run are autovacuum's, not ours
+            self._warn(await self.store.bloated_tables())
             for cutoff in cutoffs(self.retention, self.delivery, now):
                 if self._stopping:
                     break
                 pruned[cutoff.kind.value] += await self._prune(cutoff)
             if not self._stopping:
-                await self._reclaim()
+                self._warn(await self.store.reclaim_space())
         except StoreError as exc:
             log.warning("retention stopped for this run; the next one goes on: %s", exc)
         if pruned:
@@ -79,8 +82,8 @@ class RetentionRunner:
             await asyncio.sleep(0)  # commands and digests get their turn between batches
         return total
 
-    async def _reclaim(self) -> None:
-        for bloat in await self.store.reclaim_space():
+    def _warn(self, bloated: list[TableBloat]) -> None:
+        for bloat in bloated:
             log.warning(
                 "retention: %s holds %d dead %s beside %d live (%.0f%%): space is not being "
                 "reused (docs/operations.md, Retention)",

@@ -71,7 +71,7 @@ async def test_postgres_names_a_table_autovacuum_left_bloated() -> None:
         store = await PostgresStore.open(pg.url, schema=pg.schema)
         conn = await asyncpg.connect(pg.url)
         try:
-            assert await store.reclaim_space() == []
+            assert await store.bloated_tables() == []
             table = f"{pg.schema}.handled_requests"
             # autovacuum off for this table only, so that it cannot clean up first
             await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
@@ -86,6 +86,7 @@ async def test_postgres_names_a_table_autovacuum_left_bloated() -> None:
             await conn.execute("SELECT 1")
             found = await _eventually_reported(store)
             assert [(b.table, b.dead) for b in found] == [("handled_requests", ROWS)]
+            assert await store.reclaim_space() == []  # autovacuum's job, not ours
         finally:
             await conn.close()
             await store.close()
@@ -94,7 +95,7 @@ async def test_postgres_names_a_table_autovacuum_left_bloated() -> None:
 async def _eventually_reported(store: PostgresStore) -> list[TableBloat]:
     """The store's own backend flushes its delete's counts within about a second."""
     for _ in range(50):
-        found = await store.reclaim_space()
+        found = await store.bloated_tables()
         if found:
             return found
         await asyncio.sleep(0.1)

@@ -2,9 +2,9 @@
 bot/storage/sqlite/retention.py. A batch deletes through `ctid`, so a row another worker
 changed in between (its `ctid` moved) is left for the next run.
 
-PostgreSQL reuses the space of deleted rows once autovacuum has passed; `reclaim_space`
-only reports the tables where dead rows pile up (autovacuum falling behind), which the job
-logs as a warning.
+PostgreSQL reuses the space of deleted rows once autovacuum has passed; `bloated_tables`
+reports the tables where dead rows pile up all the same (autovacuum falling behind), which
+the job logs as a warning.
 """
 
 from __future__ import annotations
@@ -41,5 +41,8 @@ class PostgresRetention:
         return int(str(status).rsplit(" ", 1)[-1])  # "DELETE <n>"
 
     async def reclaim_space(self) -> list[TableBloat]:
+        return []  # autovacuum makes the space of deleted rows reusable
+
+    async def bloated_tables(self) -> list[TableBloat]:
         rows = await self._fetch(_BLOATED, DEAD_ROWS, DEAD_SHARE)
         return [TableBloat(str(r[0]), int(r[1]), int(r[2])) for r in rows]
