@@ -36,6 +36,7 @@ from bot.records.models import (
     SimilarPaper,
     Subscription,
 )
+from bot.records.people import ChannelPost, Footprint, Person
 from bot.records.retention import PruneKind, TableBloat
 from bot.records.settle import SettleTask
 
@@ -106,6 +107,10 @@ class VoteStore(Protocol):
 
     async def saved_papers(self, user_key: str, limit: int) -> list[Paper]:
         """The user's saved papers, the latest saved first."""
+        ...
+
+    async def saved_papers_dated(self, user_key: str, limit: int) -> list[tuple[Paper, datetime]]:
+        """The user's saved papers with when each was saved (aware, UTC), latest first."""
         ...
 
 
@@ -282,6 +287,65 @@ class RetentionStore(Protocol):
         ...
 
 
+class PeopleStore(Protocol):
+    """People's own subscriptions and their DM digests' delivery records (bot/people/),
+    kept apart from the channels'. A DM record behaves as a channel's (`claim_due_deliveries`
+    and `save_delivery` say how); its `channel` is the person's ref. Raises StoreError."""
+
+    async def get_person(self, user_key: str) -> Person | None: ...
+
+    async def save_person(self, person: Person) -> None:
+        """Insert or replace the person's subscription."""
+        ...
+
+    async def delete_person(self, user_key: str) -> bool:
+        """Stop the person's digest (their records stay, for status); False if none."""
+        ...
+
+    async def list_people(self) -> list[Person]: ...
+
+    async def person_footprint(self, user_key: str) -> Footprint:
+        """What the store keeps about the person: subscription, DM records, votes, saves."""
+        ...
+
+    async def forget_person(self, user_key: str) -> Footprint:
+        """Delete, in one transaction, every row about the person: their subscription, DM
+        records, votes (the channels' counts drop with them) and saves; what was deleted."""
+        ...
+
+    async def create_personal_deliveries(self, deliveries: Sequence[Delivery]) -> int:
+        """Insert the records that do not exist yet (by person, cadence, day); how many."""
+        ...
+
+    async def latest_personal_delivery_per_person(self) -> dict[tuple[str, Cadence], Delivery]:
+        """Each person's newest record of each cadence, keyed by (user key, cadence)."""
+        ...
+
+    async def latest_personal_deliveries(self, user_key: str, limit: int = 1) -> list[Delivery]:
+        """The person's records of any cadence, newest day first."""
+        ...
+
+    async def claim_due_personal_deliveries(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
+    ) -> list[Delivery]:
+        """As `claim_due_deliveries`, over the DM records."""
+        ...
+
+    async def save_personal_delivery(self, delivery: Delivery, *, worker: str) -> bool:
+        """As `save_delivery`, for a DM record."""
+        ...
+
+    async def channel_posts(self, platform: str, workspace: str, day: date) -> list[ChannelPost]:
+        """The channel digests (daily) posted for `day` in one workspace or server."""
+        ...
+
+
 class Store(
     VoteStore,
     SettleStore,
@@ -290,6 +354,7 @@ class Store(
     ArtifactStore,
     RequestStore,
     RetentionStore,
+    PeopleStore,
     Protocol,
 ):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
@@ -527,6 +592,18 @@ class ChatPlatform(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class DirectMessages(Protocol):
+    """A platform that can write to a person directly (the DM digest, bot/people/)."""
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The direct-message channel with `person` (bot.records.people.person_ref), opened
+        if need be (Slack `conversations.open`, Discord's DM channel; the same one each
+        time). Raises PermanentPlatformError when the person cannot be written to,
+        PlatformError for anything else."""
+        ...
 
 
 @runtime_checkable

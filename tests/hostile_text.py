@@ -8,6 +8,8 @@ and no platform limit passed.
 
 from __future__ import annotations
 
+from bot.records.instants import DELIMITERS
+
 HOSTILE: dict[str, str] = {
     "masked links": (
         "see [Click here](https://evil.example) and [again](https://evil.example/2) "
@@ -28,6 +30,10 @@ HOSTILE: dict[str, str] = {
     "slack tokens": "<!channel> <!here> <@U123ABC> &amp; <https://evil.example|click> &lt;",
     "markdown blocks": "# heading\n> quote\n-# subtext\n||spoiler|| \\*not escaped\\*",
     "lone surrogate": "broken \ud800 pair",
+    "time markers": (  # bot/records/instants.py's form, unsealed and with a guessed seal
+        "\ue0101787555700|UTC|f\ue011 \ue0101787555700|UTC|t|0123456789abcdef\ue011 "
+        "<!date^1787555700^{date_short_pretty} {time}|Mon 24 Aug 2026 07:15 UTC> <t:1787555700:f>"
+    ),
     "5,000 characters": "word " * 1000,
     "5,000 unbroken": "x" * 5000,
     "3,000 brackets": "[" * 1500 + "]" * 1500,  # escaping doubles it
@@ -36,9 +42,11 @@ HOSTILE: dict[str, str] = {
 # What no rendered text may contain, whatever the platform.
 CONTROL_CHARS = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))]
 BIDI_CHARS = [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+MARKER_CHARS = list(DELIMITERS)  # a time marker's: only the bot's own replies may hold them
 
 
 def unsafe_chars(text: str) -> list[str]:
-    """The control, bidi-override and surrogate characters left in `text` (should be none)."""
-    bad = set(CONTROL_CHARS) | set(BIDI_CHARS)
+    """The control, bidi-override, surrogate and time-marker characters left in `text`
+    (should be none)."""
+    bad = set(CONTROL_CHARS) | set(BIDI_CHARS) | set(MARKER_CHARS)
     return [c for c in text if c in bad or 0xD800 <= ord(c) <= 0xDFFF]

@@ -3,7 +3,9 @@
 A line typed as a chat user would, `/papers today`, goes to the command handler as one
 channel's command; `vote <n>` and `save <n>` click the buttons under a paper shown, and
 `channel <name>` speaks in another channel, `channel` alone lists them (see clicks.py and
-verbs.py, which `/papers help` names too); `quit` or end of input stops,
+verbs.py, which `/papers help` names too); a reply that carries a file (an export) has it
+written to the working directory, named in the answer (see files.py); a person's own
+digest (`/papers me`) is printed with every line marked `dm> `; `quit` or end of input stops,
 and so does `stop()`, at once, even while a line is being waited for (see lines.py). An
 input or output that fails (a closed stdin, stdout on a full disk or a closed pipe) raises
 TransientPlatformError with its one-line cause.
@@ -17,6 +19,7 @@ import itertools
 import logging
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.clicks import (
@@ -32,6 +35,7 @@ from adapters.console.clicks import (
     parse_click,
     reply_numbers,
 )
+from adapters.console.files import write_attachment
 from adapters.console.lines import InputClosed, LineReader
 from adapters.console.render import render_reply, strip_control
 from adapters.console.verbs import (
@@ -47,6 +51,7 @@ from bot.records.chat import CommandContext, OnAccepted, PostedPart
 from bot.records.clock import Clock, SystemClock
 from bot.records.digest import Digest
 from bot.records.errors import TransientPlatformError
+from bot.records.instants import as_plain
 from bot.records.models import ChannelRef, OfflineSample, PostReceipt
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,8 @@ HINT = (
 FAILED = "Something went wrong; it has been logged."
 IN_CHANNEL = "You are in channel {} (`channel` lists them)."  # the banner's second line
 SAMPLE_STANDS_STILL = "No digest comes due on a schedule; /papers today shows one."
+DM_CHANNEL = "dm-"  # the console's DM channels: "dm-" and the user id
+DM_PROMPT = "dm> "  # every line of a DM digest starts so, apart from the channels' output
 
 
 class ConsolePlatform:
@@ -77,8 +84,10 @@ class ConsolePlatform:
         clicks: ClickHandler | None = None,
         vote_counts: VoteCounts | None = None,
         sample: OfflineSample | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         self.out = out
+        self.export_dir = export_dir  # None: the working directory at the time
         self.inp = inp
         self.channel = ChannelRef(self.name, channel_id)
         self._channels = [channel_id]  # spoken in this session, in order
@@ -111,7 +120,10 @@ class ConsolePlatform:
         numbered = digest_numbers(digest)
         counts = await digest_counts(self._vote_counts, channel, digest)
         buttons = "\n" + buttons_line(numbered, counts) if numbered and self._clicks else ""
-        self._write(f"[{channel.channel_id}] " + render_text(digest) + buttons)
+        text = f"[{channel.channel_id}] " + render_text(digest) + buttons
+        if channel.channel_id.startswith(DM_CHANNEL):  # a person's own digest: set apart
+            text = "\n".join(DM_PROMPT + line for line in text.splitlines())
+        self._write(text)
         self._shown.show(channel, numbered)
         receipt = PostReceipt(
             channel=channel,
@@ -122,6 +134,10 @@ class ConsolePlatform:
         if on_accepted is not None:
             await on_accepted(PostedPart(0, receipt.message_ids[0]))
         return receipt
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The person's DM, shown in this terminal with every line marked `dm> `."""
+        return ChannelRef(self.name, DM_CHANNEL + person.channel_id)
 
     async def edit_digest(
         self,
@@ -172,7 +188,8 @@ class ConsolePlatform:
         """BANNER, the channel the console speaks in, and the sample it answers from."""
         lines = [BANNER, IN_CHANNEL.format(self.channel.channel_id)]
         if self._sample is not None:
-            lines.append(f"Papers come from {self._sample.describe()}. {SAMPLE_STANDS_STILL}")
+            sample = as_plain(self._sample.describe())  # the terminal names the zone
+            lines.append(f"Papers come from {sample}. {SAMPLE_STANDS_STILL}")
         return "\n".join(lines)
 
     async def stop(self) -> None:
@@ -209,6 +226,8 @@ class ConsolePlatform:
             numbered = reply_numbers(reply)
             self._shown.show(self.channel, numbered)
             text = render_reply(reply)
+            if reply.attachment is not None:
+                text += "\n" + write_attachment(reply.attachment, self.export_dir)
             if numbered and self._clicks is not None:
                 text += "\n\n" + buttons_line(numbered, reply.vote_counts)
             if rest.lower() == "help":

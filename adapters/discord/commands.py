@@ -24,6 +24,7 @@ from bot.records.models import MAX_PAPERS_RANGE, MIN_UPVOTES_RANGE
 
 Interaction = discord.Interaction[discord.Client]
 Run = Callable[[Interaction, str], Awaitable[None]]
+ExportChoice = Literal["bibtex", "markdown", "csv"]
 TopicChoices = Callable[[Interaction, str], Awaitable[list[str]]]
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
@@ -102,7 +103,24 @@ def build_papers_group(
     _add_reading_verbs(group, run)
     _add_subscription_verbs(group, run, channel_topics)
     _add_settings(group, run)
+    _add_me(group, run)
     return group
+
+
+MeAction = Literal["subscribe", "unsubscribe", "topics", "settings", "pause", "resume", "forget"]
+
+
+def _add_me(group: app_commands.Group, run: Run) -> None:
+    @group.command(name="me", description="Your own digest by direct message (only you see this)")
+    @app_commands.describe(
+        action="What to do; none = your digest's status",
+        words="Topics (subscribe, unsubscribe), settings (time 07:30 tz Europe/Paris …), "
+        "or confirm (forget)",
+    )
+    async def me(
+        interaction: Interaction, action: MeAction | None = None, words: str | None = None
+    ) -> None:
+        await run(interaction, command_text("me", action, words))
 
 
 def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:
@@ -137,18 +155,30 @@ def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:
         await run(interaction, "status")
 
     @group.command(name="saved", description="Your saved papers (only you see them)")
-    @app_commands.describe(remove="An arXiv id to drop from your saved papers")
-    async def saved(interaction: Interaction, remove: str | None = None) -> None:
-        await run(interaction, command_text("saved", remove and f"remove {remove}"))
+    @app_commands.describe(
+        remove="An arXiv id to drop from your saved papers",
+        export="Get them all as a file that only you see",
+    )
+    async def saved(
+        interaction: Interaction, remove: str | None = None, export: ExportChoice | None = None
+    ) -> None:
+        words = (remove and f"remove {remove}", export and f"export {export}")
+        await run(interaction, command_text("saved", *words))
 
     @group.command(name="top", description="This channel's most-voted papers")
-    @app_commands.describe(period="week (default), month or all", public="Show it to the channel")
+    @app_commands.describe(
+        period="week (default), month or all",
+        public="Show it to the channel",
+        export="Get the list as a file",
+    )
     async def top(
         interaction: Interaction,
         period: Literal["week", "month", "all"] | None = None,
         public: bool = False,
+        export: ExportChoice | None = None,
     ) -> None:
-        await run(interaction, command_text("top", period, "public" if public else None))
+        words = (period, export and f"export {export}", "public" if public else None)
+        await run(interaction, command_text("top", *words))
 
     @group.command(name="help", description="How to use /papers")
     @app_commands.describe(command="One command to explain")

@@ -9,6 +9,7 @@ application commands reach a bot whatever its intents.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from discord.http import Route
 from adapters.discord.buckets import amortise_sweeps
 from adapters.discord.buttons import always_new, interaction_key, paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
+from adapters.discord.dm.open import open_dm
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
 from adapters.discord.pacing import DiscordPacing, pacing_trace
@@ -46,6 +48,7 @@ from bot.commands.clicks import digest_counts
 from bot.config.load import DiscordConfig
 from bot.ports import ClickHandler, CommandHandler, FirstTime, VoteCounts
 from bot.records.chat import (
+    Attachment,
     CommandContext,
     ConnectionStatus,
     OnAccepted,
@@ -189,7 +192,7 @@ class DiscordPlatform:
         target = await self._channel(channel)
         votes = await digest_counts(self._vote_counts, channel, digest)
         messages = render_digest(digest, mark_key=idempotency_key, counts=votes)
-        details = render_details(digest)
+        details = render_details(digest) if channel.workspace else []  # a DM takes no thread
         found: dict[int, str] = {}
         if unrecorded(len(messages), posted) and not first_attempt:
             author = self.client.user.id if self.client.user else None
@@ -220,6 +223,16 @@ class DiscordPlatform:
                 )
         now = self._clock.now()
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=now, note=note)
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The DM channel with `person`, for their own digest (adapters/discord/dm/open.py)."""
+        try:
+            await self._login()
+        except ConfigError as exc:  # a bad token is not this person's fault: try later
+            raise TransientPlatformError(str(exc)) from exc
+        return await open_dm(
+            self.client, person, attempts=self._attempts, sleep=self._sleep, pacing=self.pacing
+        )
 
     async def edit_digest(
         self,
@@ -428,11 +441,14 @@ class DiscordPlatform:
             return FAILED
 
     async def _respond(self, interaction: Interaction, reply: Reply, *, deferred: bool) -> None:
+        """The reply's messages; its file (an export) rides on the first, as an attachment
+        seen by whom the message is (ephemeral: the requester alone)."""
         ephemeral = reply.visibility is Visibility.PRIVATE
         messages = render_reply(reply)
         first, rest = messages[0], messages[1:]
+        file = _file_of(reply.attachment)
         if deferred:
-            await _follow_up(interaction, first, ephemeral)
+            await _follow_up(interaction, first, ephemeral, file)
         else:
             await interaction.response.send_message(
                 content=first.content,
@@ -440,18 +456,32 @@ class DiscordPlatform:
                 ephemeral=ephemeral,
                 allowed_mentions=discord.AllowedMentions.none(),
                 view=first.view or discord.utils.MISSING,
+                file=file,
             )
         for message in rest:
             await _follow_up(interaction, message, ephemeral)
 
 
-async def _follow_up(interaction: Interaction, message: DiscordMessage, ephemeral: bool) -> None:
+def _file_of(attachment: Attachment | None) -> Any:
+    """discord.py's upload (multipart) of a reply's file, or MISSING (no file)."""
+    if attachment is None:
+        return discord.utils.MISSING
+    return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
+
+
+async def _follow_up(
+    interaction: Interaction,
+    message: DiscordMessage,
+    ephemeral: bool,
+    file: Any = discord.utils.MISSING,
+) -> None:
     await interaction.followup.send(
         content=message.content or discord.utils.MISSING,
         embeds=list(message.embeds),
         ephemeral=ephemeral,
         allowed_mentions=discord.AllowedMentions.none(),
         view=message.view or discord.utils.MISSING,
+        file=file,
         wait=True,
     )
 

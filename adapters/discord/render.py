@@ -23,7 +23,7 @@ import discord
 from adapters.discord.buttons import embed_papers, with_buttons
 from adapters.discord.compact import compact_embeds, detail_embed, header_content
 from adapters.discord.marks import MARK_ROOM, add_mark, mark_content, mark_for
-from adapters.discord.text import clamp, escape, fit, safe_url, split
+from adapters.discord.text import clamp, escape, escape_marked, fit, safe_url, split
 from bot.digest import compact
 from bot.digest.summary import summarize
 from bot.records.chat import CLOSE_MATCHES, Reply
@@ -144,7 +144,7 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
     text = reply.text.strip()
     if reply.digest is not None and text == reply.digest.title:
         text = ""  # the digest's header embed already says it
-    chunks = split(escape(text), CONTENT_MAX) if text else []
+    chunks = split(escape_marked(text), CONTENT_MAX) if text else []
     if reply.digest is not None:
         embedded = render_digest(reply.digest, counts=reply.vote_counts)
     else:

@@ -9,6 +9,11 @@ leaves `<` alone, so `escape` backslash-escapes every `[`, `]` and `<` itself: n
 link, and none of Discord's `<...>` tokens (channel `<#id>`, timestamp `<t:1:R>`, command
 `</name:id>`, emoji `<:name:id>` / `<a:name:id>`, mention `<@id>`, guide `<id:...>`) can
 form. Discord shows a backslash-escaped `<`, `[` or `]` as the bare character.
+
+The times the core states are marked (`bot.records.instants`): `escape_marked` escapes the
+text around them and makes each a timestamp, `<t:UNIX:f>` (`<t:UNIX:t>` for a time of day),
+which Discord shows in the reader's own zone. Only a marker becomes one: a `<t:...>` in
+the text itself is escaped like any other.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.records.instants import Instant, render_marked
 from bot.text.untrusted import clean_text
 
 ELLIPSIS = "…"
@@ -39,6 +45,16 @@ def escape(text: str) -> str:
     for char, hidden in _HIDDEN.items():
         escaped = escaped.replace(hidden, "\\" + char)
     return escape_mentions(escaped)
+
+
+def escape_marked(text: str) -> str:
+    """`escape(text)`, but each marked time becomes a timestamp in the reader's zone."""
+    return render_marked(text, escape, timestamp)
+
+
+def timestamp(instant: Instant) -> str:
+    """`<t:1787555700:f>`: `Monday, 24 August 2026 09:15` or as the reader's locale says."""
+    return f"<t:{instant.unix}:{instant.style.value}>"
 
 
 def clamp(escaped: str, limit: int) -> str:

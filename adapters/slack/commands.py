@@ -5,6 +5,7 @@ usage mistake) goes in the ack itself; every other command is acked at once (slo
 such as search, with "working on it") and answered through the command's `response_url`
 once the store and, for a change, the permission look-ups (adapters/slack/permissions.py)
 have answered.
+A reply that carries a file (an export) is uploaded by adapters/slack/files.py instead.
 The core decides what to say; this module only decides `can_manage` and how it is shown.
 """
 
@@ -22,7 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.actions import add_click_listener
 from adapters.slack.errors import RESPOND_FAILURES, SLACK_FAILURES
+from adapters.slack.files import share_file
 from adapters.slack.inbound import command_key
+from adapters.slack.mrkdwn import escape_marked, link
 from adapters.slack.permissions import Permissions
 from adapters.slack.render import SlackMessage, render_reply
 from bot.commands.ack import answered_from_text, needs_manager
@@ -80,6 +83,9 @@ class CommandRouter:
         else:
             await ack()  # nothing shown yet: the answer follows in a moment
         reply = await self._answer(command, text)
+        if reply.attachment is not None:
+            await self._send_file(command, reply, respond)
+            return
         await _respond_all(respond, render_reply(reply, actor_id=user_id), reply.visibility)
         if reply.visibility is Visibility.CHANNEL and not await self._is_member(command):
             await _respond_all(respond, [SlackMessage(INVITE_HINT, ())], Visibility.PRIVATE)
@@ -102,6 +108,30 @@ class CommandRouter:
         except Exception:
             log.exception("/papers failed in %s", ctx.channel.key)
             return Reply(GENERIC_FAILURE, is_error=True)
+
+    async def _send_file(
+        self, command: dict[str, Any], reply: Reply, respond: AsyncRespond
+    ) -> None:
+        """The reply's file in the channel (`public`), else in a DM with the requester and
+        linked from an ephemeral answer; a failure is said ephemerally."""
+        assert reply.attachment is not None
+        public = reply.visibility is Visibility.CHANNEL
+        shared = await share_file(
+            self._client,
+            reply.attachment,
+            channel_id=str(command.get("channel_id") or ""),
+            user_id=str(command.get("user_id") or ""),
+            public=public,
+            comment=escape_marked(reply.text),
+        )
+        if shared.problem is not None:
+            text = shared.problem  # our own words, with Slack markup meant
+        elif public:
+            return  # the file and its comment are in the channel: nothing more to say
+        else:
+            where = link(shared.permalink, "our direct messages")
+            text = f"{escape_marked(reply.text)}\nOnly you have it: it is in {where}."
+        await _respond_all(respond, [SlackMessage(text, ())], Visibility.PRIVATE)
 
     async def _is_member(self, command: dict[str, Any]) -> bool:
         """Can the bot post here? (A private channel it is not in is "not found".)"""

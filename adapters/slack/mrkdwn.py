@@ -6,6 +6,11 @@ italic, struck or monospace. `escape` puts each run of them in the fallback text
 token with an invalid date, `<!date^00000000^{_}|*>`, which Slack always shows as the plain
 text it carries (the approach of jsx-slack's `<Escape>`; the token pings no one). A token
 cannot sit inside a link's label, so `link` uses look-alike characters there instead.
+
+The times the core states are marked (`bot.records.instants`); `escape_marked` escapes the
+text around them and makes each a real date token, `<!date^UNIX^{date_short_pretty} {time}|
+Mon 24 Aug 2026 07:15 UTC>`, which Slack shows in the reader's own zone (the UTC fallback
+where it cannot).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.records.instants import Instant, Style, render_marked, utc_text
 from bot.text.untrusted import clean_text
 
 MAX_SECTION_CHARS = 3000  # per section text
@@ -40,6 +46,18 @@ def escape(text: str) -> str:
     escaped = _entities(clean_text(text))
     escaped = _LINE_START_QUOTE.sub("\u00ad&gt;", escaped)
     return _FORMATTING_RUN.sub(lambda run: f"<!date^00000000^{{_}}|{run.group()}>", escaped)
+
+
+def escape_marked(text: str) -> str:
+    """`escape(text)`, but each marked time (and only those: `escape` drops a stray marker
+    delimiter) becomes a date token in the reader's zone."""
+    return render_marked(text, escape, date_token)
+
+
+def date_token(instant: Instant) -> str:
+    """`<!date^1787555700^{date_short_pretty} {time}|Mon 24 Aug 2026 07:15 UTC>`."""
+    shown = "{time}" if instant.style is Style.TIME else "{date_short_pretty} {time}"
+    return f"<!date^{instant.unix}^{shown}|{utc_text(instant)}>"
 
 
 def escape_label(text: str) -> str:

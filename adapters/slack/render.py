@@ -10,6 +10,7 @@ inside a `<url|label>` link or a `<!date…>` token.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from adapters.slack.buttons import paper_actions
 from adapters.slack.mrkdwn import (
     MAX_SECTION_CHARS,
     escape,
+    escape_marked,
     is_user_id,
     link,
     safe_url,
@@ -26,7 +28,7 @@ from adapters.slack.mrkdwn import (
 from bot.digest import compact
 from bot.digest.summary import summarize
 from bot.records.chat import CLOSE_MATCHES, Reply, Visibility
-from bot.records.digest import Digest, DigestEntry
+from bot.records.digest import Digest, DigestEntry, PostedIn
 from bot.records.models import Paper, PaperArtifacts
 from bot.text.untrusted import one_line
 
@@ -310,8 +312,23 @@ def _entry_blocks(entry: DigestEntry, counts: Mapping[str, int]) -> list[Block]:
     text = paper_text(
         entry.paper, entry.rank, entry.summary, entry.reasons, entry.artifacts, entry.risen
     )
+    if entry.posted_in is not None:  # a DM digest: the paper is shown in full there
+        text += "\n" + posted_in_text(entry.posted_in)
     # the buttons row ends the paper in place of a divider: the block count stays as it was
     return [*with_thumbnail(sections(text), entry), *paper_actions(entry.paper.arxiv_id, counts)]
+
+
+def posted_in_text(where: PostedIn) -> str:
+    """ "Posted in #nlp" (Slack shows the channel's name for `<#id>`) and a link there."""
+    channel, ts = where.channel.channel_id, where.message_id
+    if not _SLACK_ID.fullmatch(channel) or not _SLACK_TS.fullmatch(ts):
+        return "_Posted in one of your channels today._"
+    url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return f"_Posted in <#{channel}> today:_ {link(url, 'see it there')}"
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{1,20}")
+_SLACK_TS = re.compile(r"\d{1,12}\.\d{1,8}")
 
 
 def _trim_divider(blocks: list[Block]) -> list[Block]:
@@ -352,7 +369,7 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
     units: list[list[Block]] = []
     repeats_title = reply.digest is not None and reply.text == reply.digest.title
     if reply.text and not repeats_title:  # the digest's own header says it already
-        units.append(sections(prefix + escape(reply.text)))
+        units.append(sections(prefix + escape_marked(reply.text)))
     if reply.visibility is Visibility.CHANNEL and is_user_id(actor_id):
         units.append(context(f"Changed by <@{actor_id}>"))
     units.extend(_reply_paper(p, rank, reply) for rank, p in enumerate(reply.papers, 1))
@@ -364,7 +381,7 @@ def render_reply(reply: Reply, *, actor_id: str = "") -> tuple[SlackMessage, ...
         )
     messages = [
         SlackMessage(
-            fallback(escape(reply.text) or "paperbot", []),
+            fallback(escape_marked(reply.text) or "paperbot", []),
             tuple(_trim_divider([b for _, b in m])),
         )
         for m in pack(units)

@@ -14,8 +14,10 @@ from typing import Any, TextIO
 
 from bot.chat.replays import ReplayGuard
 from bot.commands.clicks import VoteService
+from bot.commands.exports import ExportVerbs
 from bot.commands.handler import Commands
 from bot.commands.links import LinkVerbs
+from bot.commands.me import MeVerbs
 from bot.commands.votes import VoteVerbs
 from bot.config.load import Config
 from bot.digest.service import PaperService
@@ -45,9 +47,17 @@ class App:
 
     @property
     def handle(self) -> CommandHandler:
-        """Every `/papers` verb: the core's commands, the vote verbs (and the counts on the core's
-        replies), then the link verbs (and the linked channels on `topics` and `status`)."""
-        more = (VoteVerbs(self.votes), LinkVerbs(self.store, self.votes.clock))
+        """Every `/papers` verb: the core's commands, the exports (`saved`/`top` as a file),
+        the vote verbs (and the counts on the core's replies), the link verbs (and the
+        linked channels on `topics` and `status`), then `me` (a person's own digest by DM)."""
+        clock = self.votes.clock
+        cutoff = self.config.delivery.day_cutoff_utc
+        more = (
+            ExportVerbs(self.store, clock),
+            VoteVerbs(self.votes),
+            LinkVerbs(self.store, clock),
+            MeVerbs(self.store, clock, self.config.defaults, cutoff),
+        )
         return Commands(self.commands.service, more).handle
 
     async def aclose(self) -> None:

@@ -31,6 +31,7 @@ from bot.delivery.runner import DeliveryRunner
 from bot.lifecycle.artifacts import ArtifactsRunner
 from bot.lifecycle.followups import FollowupRunner
 from bot.lifecycle.settle import SettleRunner
+from bot.people.runner import PeopleRunner
 from bot.ports import Store
 from bot.records.clock import Clock
 from bot.records.models import ChannelRef, Subscription
@@ -55,8 +56,10 @@ class PaperScheduler:
         artifacts: ArtifactsRunner | None = None,
         retention: RetentionRunner | None = None,
         lane: DigestLane | None = None,
+        people: PeopleRunner | None = None,
     ) -> None:
         self.runner = runner
+        self.people = people  # people's own digests by DM, after the channels' in each run
         self.lane = lane or DigestLane()  # digest runs go first: the others wait in line
         for behind in (settler, followups):
             if behind is not None:
@@ -115,6 +118,8 @@ class PaperScheduler:
             self._scheduler.pause()  # no new wake-ups; a running job goes on
         if stop_runner:
             self.runner.request_stop()
+            if self.people is not None:
+                self.people.request_stop()
             if self.settler is not None:  # a task cut short is retried once its lease expires
                 self.settler.request_stop()
             if self.followups is not None:  # replies not started wait for the next pass
@@ -160,6 +165,8 @@ class PaperScheduler:
             return
         async with self.lane.digests():  # settling and follow-ups step aside meanwhile
             outcomes = await self.runner.run_due()
+            if self.people is not None and not self._stopping:  # within a sweep of their time
+                outcomes += await self.people.run_due()
         if outcomes:
             log.info("delivery run: %s", dict(outcomes))
 

@@ -39,6 +39,7 @@ from bot.commands.wording import (
     SOURCE_DOWN,
     dropped_cadences_text,
     help_text,
+    next_digest_text,
     no_paper_text,
     require_manager,
     search_reply,
@@ -251,6 +252,11 @@ class Commands:
         if existing is None:
             text += " This channel now gets the plain trending list."
         text += " Now: " + settings_text(updated.settings)
+        # The settings name the channel's zone; the next digest, marked, is in the reader's.
+        delivery, service = self.service.delivery, self.service
+        if delivery and not service.sample and (at := await delivery.next_for(ctx.channel)):
+            zone = updated.settings.timezone
+            text += ". " + next_digest_text(at, zone, service.clock.now()) + "."
         return Reply(text, visibility=Visibility.CHANNEL)
 
     def _new_subscription(self, ctx: CommandContext) -> Subscription:

@@ -27,6 +27,7 @@ from bot.ports import Store
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import Clock
 from bot.records.errors import UserInputError
+from bot.records.instants import Style, mark
 from bot.records.links import (
     CODE_LIFETIME,
     MAX_WRONG_CODES,
@@ -123,10 +124,13 @@ class LinkVerbs:
             raise UserInputError("Subscribe this channel first (/papers subscribe), then link it.")
         code = new_code()
         now = self.clock.now()
-        await self.store.create_link_code(code_hash(code), ctx.channel.key, expires_at(now))
+        expiry = expires_at(now)
+        await self.store.create_link_code(code_hash(code), ctx.channel.key, expiry)
+        until = mark(expiry, style=Style.TIME)  # each reader sees it in their own zone
         return Reply(
-            f"Link code: {code} (good once, for {_MINUTES} minutes). In the channel to link, "
-            f"run /papers link {code} there: that channel takes this one's topics and settings."
+            f"Link code: {code} (good once, for {_MINUTES} minutes: until {until}). In the "
+            f"channel to link, run /papers link {code} there: that channel takes this one's "
+            "topics and settings."
         )
 
     async def _unlink(self, ctx: CommandContext) -> Reply:
@@ -187,8 +191,10 @@ def _where(lock: Lock, channel: ChannelRef) -> str:
 
 
 def _minutes_left(lock: Lock, now: datetime) -> str:
+    """`12 minutes (until 09:41 UTC)`, the time marked for the reader's zone."""
     minutes = max(1, math.ceil((lock.until - now).total_seconds() / 60))
-    return f"{minutes} minute" + ("s" if minutes != 1 else "")
+    until = mark(lock.until, style=Style.TIME)
+    return f"{minutes} minute" + ("s" if minutes != 1 else "") + f" (until {until})"
 
 
 def channel_name(key: str) -> str:

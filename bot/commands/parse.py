@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.commands.parse_links import Link, Unlink, parse_link, parse_unlink
+from bot.commands.parse_me import Me, parse_me
 from bot.commands.parse_settings import SettingsChange, parse_settings_change
 from bot.commands.parse_votes import Saved, Top, parse_saved, parse_top
 from bot.commands.verbs import VERBS, closest, usage_error
@@ -100,6 +101,7 @@ Command = (
     | Top
     | Link
     | Unlink
+    | Me
 )
 
 
@@ -307,4 +309,5 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "top": parse_top,
     "link": parse_link,  # bot/commands/parse_links.py; answered by bot/commands/links.py
     "unlink": parse_unlink,
+    "me": parse_me,  # bot/commands/parse_me.py; answered by bot/commands/me.py
 }

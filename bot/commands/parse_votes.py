@@ -1,5 +1,6 @@
-"""Pure parsing of the vote and save verbs: `/papers saved [remove <id>]` and
-`/papers top [week|month|all] [public]`, plus the windows `top` counts votes in.
+"""Pure parsing of the vote and save verbs: `/papers saved [remove <id> | export <format>]`
+and `/papers top [week|month|all] [export <format>] [public]`, plus the windows `top` counts
+votes in.
 
 Kept apart from bot/commands/parse.py, which registers these parsers in its table.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.commands.verbs import usage_error
+from bot.export.formats import FORMAT_WORDS, ExportFormat
 from bot.text.arxiv_ids import parse_arxiv_id
 
 
@@ -32,18 +34,22 @@ def period_start(period: TopPeriod, now: datetime) -> datetime | None:
 @dataclass(frozen=True, slots=True)
 class Saved:
     remove: str | None = None  # an arXiv id to drop from my saved papers; None = list them
+    export: ExportFormat | None = None  # set: answer with my saved papers as a file
 
 
 @dataclass(frozen=True, slots=True)
 class Top:
     period: TopPeriod = TopPeriod.WEEK
     public: bool = False
+    export: ExportFormat | None = None  # set: answer with the list as a file
 
 
 def parse_saved(rest: str) -> Saved:
     words = rest.split()
     if not words:
         return Saved()
+    if words[0].lower() == "export":
+        return Saved(export=_format("saved", words[1:]))
     if words[0].lower() != "remove":
         raise usage_error("saved", f"Unknown option `{words[0][:30]}`.")
     if len(words) != 2:
@@ -57,11 +63,27 @@ def parse_saved(rest: str) -> Saved:
 def parse_top(rest: str) -> Top:
     period: TopPeriod | None = None
     public = False
-    for word in rest.lower().split():
+    export: ExportFormat | None = None
+    words = rest.lower().split()
+    while words:
+        word = words.pop(0)
         if word == "public" and not public:
             public = True
         elif word in TopPeriod.__members__.values() and period is None:
             period = TopPeriod(word)
+        elif word == "export" and export is None:
+            export = _format("top", words[:1])
+            words = words[1:]
         else:
             raise usage_error("top", f"Unexpected `{word[:30]}`.")
-    return Top(period or TopPeriod.WEEK, public)
+    return Top(period or TopPeriod.WEEK, public, export)
+
+
+def _format(verb: str, words: list[str]) -> ExportFormat:
+    """The one format named after `export`."""
+    if len(words) != 1:
+        raise usage_error(verb, "`export` takes one format: bibtex, markdown or csv.")
+    found = FORMAT_WORDS.get(words[0].lower())
+    if found is None:
+        raise usage_error(verb, f"Unknown format `{words[0][:30]}`: bibtex, markdown or csv.")
+    return found

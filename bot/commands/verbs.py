@@ -24,6 +24,7 @@ VERBS = (
     "top",
     "link",
     "unlink",
+    "me",
 )
 
 
@@ -41,10 +42,13 @@ USAGE = {
     "[weekdays daily|weekdays|catchup] [cadence daily|weekly [weekday]|monthly] "
     "[followups on|off]",
     "status": "/papers status",
-    "saved": "/papers saved [remove <arXiv id>]",
-    "top": "/papers top [week|month|all] [public]",
+    "saved": "/papers saved [remove <arXiv id> | export bibtex|markdown|csv]",
+    "top": "/papers top [week|month|all] [export bibtex|markdown|csv] [public]",
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
+    "me": "/papers me [subscribe <topics> | unsubscribe <topic | all> | topics | settings "
+    "[time HH:MM] [tz Area/City] [cadence daily|weekly [weekday]] [max N] | pause | resume | "
+    "forget]",
 }
 
 
@@ -68,6 +72,7 @@ SUMMARY = {
     "top": "this channel's most-voted papers (👍) of the week, month or all time",
     "link": "share this channel's subscription with another channel (channel managers)",
     "unlink": "stop sharing this channel's subscription (channel managers)",
+    "me": "your own digest by direct message: your topics, your time (only you see it)",
 }
 
 
@@ -97,9 +102,12 @@ DETAIL = {
     "replied in its thread. `settings` alone shows them.",
     "top": "Counts the 👍 votes cast in this channel in the last 7 days (week, the default), "
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
-    "Only you see the answer unless you add `public`.",
+    "Only you see the answer unless you add `public`. `export bibtex|markdown|csv` answers "
+    "with the list as a file (only you get it unless you add `public`).",
     "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
-    "`saved remove <arXiv id>`, to drop it.",
+    "`saved remove <arXiv id>`, to drop it. `saved export bibtex|markdown|csv` answers with "
+    "all your saved papers as a file that only you get: BibTeX in arXiv's own form, a "
+    "Markdown list of linked titles with the dates saved, or CSV for a spreadsheet.",
     "link": "`link` alone gives you a one-time code, good for 10 minutes; `link <code>` in a "
     "channel on the other platform, workspace or server joins it to this channel's "
     "subscription: one set of topics, settings and votes, each channel posting on its own "
@@ -107,6 +115,13 @@ DETAIL = {
     "one workspace or server are not linked. After 5 wrong codes in 10 minutes, a channel "
     "(and, separately, its workspace or server) may not try another for 10 minutes.",
     "unlink": "Each channel keeps a copy of the shared topics, settings and votes.",
+    "me": "Your own digest, by direct message, without changing any channel's: `me "
+    "subscribe` takes topics as `subscribe` does (alone: the plain trending list); `me "
+    "settings` sets its time, zone, cadence and size; `me pause` and `me resume` stop and "
+    "restart it; `me` alone shows it. A paper one of your channels already posted that day "
+    "is linked there instead of shown again. `me forget` deletes everything the bot keeps "
+    "about you (your digest, its records, your votes and saves) once you confirm it. Works "
+    "in any channel the bot is in (on Slack, in a DM with it too).",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }

@@ -6,8 +6,7 @@ Plain text only: each platform's renderer escapes it and adds its own markup.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.commands.parse_settings import cadence_text, on_off_text
 from bot.commands.verbs import DETAIL, SUMMARY, USAGE, VERBS
@@ -15,6 +14,7 @@ from bot.digest.service import StatusReport
 from bot.records.chat import CommandContext, ConnectionStatus, LinkState, Reply
 from bot.records.digest import Digest
 from bot.records.errors import SourceUnreachable, StoreBusy, StoreFull, UserInputError
+from bot.records.instants import Style, mark
 from bot.records.models import Cadence, ChannelSettings, SearchResults, Subscription, Topic
 
 GENERIC_FAILURE = "Something went wrong; it has been logged."
@@ -81,13 +81,11 @@ def no_paper_text(arxiv_id: str, lookup: str) -> str:
 
 def unreachable_text(exc: SourceUnreachable) -> str:
     """A source whose host cannot be reached: `Hugging Face has not answered since 09:41 UTC
-    (connection refused); try again in a few minutes.` (no host: that is for the log)."""
+    (connection refused); try again in a few minutes.` (no host: that is for the log). The
+    time is marked: each reader sees it in their own zone."""
     name = SOURCE_NAMES.get(exc.source, exc.source)
-    since = exc.since.astimezone(UTC)
-    return (
-        f"{name} has not answered since {since:%H:%M} UTC ({exc.cause}); "
-        "try again in a few minutes."
-    )
+    since = mark(exc.since, "UTC", Style.TIME)
+    return f"{name} has not answered since {since} ({exc.cause}); try again in a few minutes."
 
 
 def stored_list_text(digest: Digest) -> str:
@@ -135,9 +133,16 @@ def topics_text(subscription: Subscription | None) -> str:
 
 
 def when_text(moment: datetime, timezone: str, now: datetime) -> str:
-    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)`."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%a %d %b %Y %H:%M} {timezone} ({_relative(moment - now)})"
+    """`Fri 22 Aug 2026 09:00 Europe/Paris (in 5 h 55 min)` on the console: the moment is
+    marked (bot/records/instants.py), so Slack and Discord show it in the reader's zone;
+    `timezone` is the zone the console names. The relative part holds in every zone."""
+    return f"{mark(moment, timezone)} ({_relative(moment - now)})"
+
+
+def next_digest_text(at: datetime, zone: str, now: datetime) -> str:
+    """`Next digest: Mon 24 Aug 2026 09:30 Europe/Paris (in 1 d 20 h)`: the console names the
+    channel's zone; on Slack and Discord each reader sees the moment in their own."""
+    return "Next digest: " + when_text(at, zone, now)
 
 
 def _relative(delta: timedelta) -> str:
@@ -169,7 +174,7 @@ def status_text(report: StatusReport, channel_key: str) -> str:
             lines.append(SAMPLE_NEVER_DUE)
         elif report.next_digest_at is not None:
             zone = subscription.settings.timezone
-            lines.append("Next digest: " + when_text(report.next_digest_at, zone, report.now))
+            lines.append(next_digest_text(report.next_digest_at, zone, report.now))
     if report.last_digest:
         lines.append("Last digest: " + report.last_digest)
     lines.extend(_paused_lines(subscription, report.paused_channels))

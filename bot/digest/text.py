@@ -45,6 +45,10 @@ def _entry_lines(entry: DigestEntry, width: int) -> list[str]:
     lines += _wrap(stats, width, first=indent, rest=indent)
     if entry.summary:
         lines += _wrap(entry.summary, width, first=indent, rest=indent)
+    if entry.posted_in is not None:  # a DM digest: shown in full in that channel's digest
+        where = entry.posted_in
+        text = f"posted in {where.channel.key} today (message {where.message_id})"
+        lines += _wrap(text, width, first=indent, rest=indent + "  ")
     if entry.reasons:
         lines += _wrap("why: " + "; ".join(entry.reasons), width, first=indent, rest=indent + "  ")
     lines += [indent + link for link in link_lines(paper)]

@@ -13,6 +13,16 @@ from bot.records.digest import Digest
 from bot.records.models import ChannelRef, Paper
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a reply carries (an export): each platform uploads it its own way, shown
+    to whom the reply's visibility says."""
+
+    filename: str  # a plain name, no path: e.g. paperbot-saved-2026-08-21.bib
+    content: bytes
+    mime: str  # e.g. text/x-bibtex; charset=utf-8
+
+
 class Visibility(enum.StrEnum):
     PRIVATE = "private"  # only the user who asked sees it (Slack ephemeral, Discord ephemeral)
     CHANNEL = "channel"  # everyone in the channel sees it (subscription changes)
@@ -43,6 +53,7 @@ class Reply:
     vote_counts: Mapping[str, int] = field(default_factory=dict)
     # One line per paper of `papers` saying why it is listed (`similar`: the words shared).
     why: tuple[str, ...] = ()
+    attachment: Attachment | None = None  # a file to hand over with the text (an export)
 
     def reasons(self, index: int) -> tuple[str, ...]:
         """The why-line of `papers[index]`, as a digest entry's reasons (none if unset)."""

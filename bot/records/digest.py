@@ -5,12 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.records.models import Paper, PaperArtifacts, Topic
+from bot.records.models import ChannelRef, Paper, PaperArtifacts, Topic
 
 TRENDING_DEFINITION = (
     "Trending = the day's Hugging Face Daily Papers ordered by upvotes "
     "(ties: comments, then GitHub stars)"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PostedIn:
+    """Where a channel already posted a paper: a DM digest links there instead (issue 21)."""
+
+    channel: ChannelRef
+    message_id: str  # the channel digest's first message
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +31,7 @@ class DigestEntry:
     risen: int = (
         0  # a settled post: upvotes gained since it was posted (bot/lifecycle/settle_plan.py)
     )
+    posted_in: PostedIn | None = None  # a DM digest: already posted there, not shown in full
 
 
 @dataclass(frozen=True, slots=True)

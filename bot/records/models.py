@@ -8,8 +8,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import NamedTuple
+
+from bot.records.instants import mark
 
 ARXIV_ABS = "https://arxiv.org/abs/"
 ARXIV_PDF = "https://arxiv.org/pdf/"
@@ -215,8 +217,9 @@ class OfflineSample:
         )
 
     def clock_text(self) -> str:
-        """`Sat 22 Aug 2026 09:00 UTC`."""
-        return f"{self.clock_at.astimezone(UTC):%a %d %b %Y %H:%M} UTC"
+        """`Sat 22 Aug 2026 09:00 UTC` on the console; marked, so a chat reader sees their
+        own zone (bot/records/instants.py)."""
+        return mark(self.clock_at)
 
     def describe(self) -> str:
         """One line for status and banners."""

@@ -15,6 +15,7 @@ class PruneKind(enum.StrEnum):
     # final delivery records (their parts are in the same row), never a channel's newest
     # of a cadence (the planner plans from it) nor one a settle task still needs
     DELIVERIES = "deliveries"
+    PERSONAL_DELIVERIES = "personal_deliveries"  # the DM digests' records, by the same rule
     SETTLE_TASKS = "settle_tasks"  # final settle tasks
     FOLLOWUP_EVENTS = "followup_events"  # detected before the follow-up window
     FOLLOWUP_SEEN = "followup_seen"  # papers no follow-up pass has looked at since

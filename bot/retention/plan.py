@@ -42,6 +42,7 @@ def cutoffs(retention: RetentionConfig, delivery: DeliveryConfig, now: datetime)
         # kind, horizon, its unit, the least it is kept
         (PruneKind.SETTLE_TASKS, retention.settle_days, days, settling),
         (PruneKind.DELIVERIES, retention.deliveries_days, days, max(settling, following)),
+        (PruneKind.PERSONAL_DELIVERIES, retention.deliveries_days, days, timedelta(days=1)),
         (PruneKind.FOLLOWUP_EVENTS, retention.followups_days, days, following),
         (PruneKind.FOLLOWUP_SEEN, retention.followups_days, days, following),
         (PruneKind.HANDLED_REQUESTS, retention.requests_hours, timedelta(hours=1), REPLAY_HORIZON),

@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 
 from bot.records.errors import UserInputError
+from bot.records.instants import DELIMITERS
 
 # C0 and C1 controls (U+0000-U+001F, U+007F-U+009F) but the whitespace ones, and lone
-# surrogates (a JSON "\ud800" decodes to one; neither store can encode it as UTF-8).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# surrogates (a JSON "\ud800" decodes to one; neither store can encode it as UTF-8), and the
+# delimiters of a time marker (bot/records/instants.py): a topic echoed in a reply must not
+# pass for a time the bot states.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff" + DELIMITERS + "]")
 # Phones and macOS turn " into curly quotes. One table for every parser (command words,
 # topics): when they differed, a topic holding U+201F was shown as typed and read back by
 # the command parser as an unbalanced quote.

@@ -14,13 +14,19 @@ hold rows from before this rule and user input (topics) reaches them too:
   kept: they only nudge the neutral characters next to them, and right-to-left names use them.
 - Lone surrogates (a JSON "\\ud800") are removed: they cannot be encoded as UTF-8, so they
   would fail the first write to a socket, a terminal or the database.
+- The two private-use characters that delimit a time marker (`bot.records.instants`) are
+  removed, so no paper text can pass for a time the bot states.
 """
 
 from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+from bot.records.instants import DELIMITERS
+
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff" + DELIMITERS + "]"
+)
 _LINE_BREAK = re.compile(r"\r\n?")
 
 

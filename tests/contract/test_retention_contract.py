@@ -24,6 +24,7 @@ from bot.records.models import (
     Subscription,
     WeekdayPolicy,
 )
+from bot.records.people import person_ref
 from bot.records.retention import PruneKind
 from bot.records.settle import SettleState
 from bot.retention.runner import RetentionRunner
@@ -96,6 +97,23 @@ async def test_old_final_deliveries_go_in_batches_and_pending_work_stays(store: 
     assert await days_kept(store) == [pending.day, failed.day, NOW.date()]
     assert await days_kept(store, DISCORD) == [start]
     assert await days_kept(store, SLACK, Cadence.WEEKLY) == [start]
+
+
+async def test_a_persons_old_dm_records_go_but_their_newest_and_pending_ones_stay(
+    store: Store,
+) -> None:
+    ada = person_ref("slack", "T1", "U1")
+    start = OLD.date()
+    posted = [record(start + timedelta(days=n), channel=ada) for n in range(5)]
+    pending = record(start + timedelta(days=5), DeliveryState.PENDING, channel=ada)
+    newest = record(NOW.date(), channel=ada)
+    other = record(start, channel=person_ref("discord", "G1", "42"))  # its only one: kept
+    await store.create_personal_deliveries([*posted, pending, newest, other])
+    assert await prune_all(store, PruneKind.PERSONAL_DELIVERIES, CUT) == 5
+    assert await store.prune(PruneKind.PERSONAL_DELIVERIES, CUT, 10) == 0
+    kept = await store.latest_personal_deliveries(ada.key, 100)
+    assert sorted(d.day for d in kept) == [pending.day, NOW.date()]
+    assert len(await store.latest_personal_deliveries(other.channel.key, 100)) == 1
 
 
 async def test_a_delivery_with_a_settle_task_still_to_run_stays(store: Store) -> None:

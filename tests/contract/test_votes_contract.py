@@ -89,6 +89,21 @@ async def test_saves_toggle_list_newest_first_and_remove(store: Store) -> None:
     assert [p.arxiv_id for p in await store.saved_papers("u2", 10)] == ["2608.00002"]
 
 
+async def test_saved_papers_dated_say_when_each_was_saved_in_utc(store: Store) -> None:
+    """The export's "date saved": the instant each paper was saved, latest first."""
+    await with_papers(store, "2608.00001", "2608.00002")
+    later = NOW + timedelta(hours=30)
+    await store.toggle_save("u1", "2608.00001", NOW)
+    await store.toggle_save("u1", "2608.00002", later)
+    await store.toggle_save("u2", "2608.00001", later)
+    dated = await store.saved_papers_dated("u1", 10)
+    assert [(p.arxiv_id, at) for p, at in dated] == [("2608.00002", later), ("2608.00001", NOW)]
+    assert all(at.utcoffset() == timedelta(0) for _, at in dated)
+    assert dated[0][0] == paper("2608.00002", upvotes=1)
+    assert [p.arxiv_id for p, _ in await store.saved_papers_dated("u1", 1)] == ["2608.00002"]
+    assert await store.saved_papers_dated("nobody", 10) == []
+
+
 async def test_concurrent_toggles_from_two_workers_keep_one_row_per_user(
     store_factory: StoreFactory,
 ) -> None:

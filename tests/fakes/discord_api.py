@@ -9,7 +9,10 @@ per route: 429 exactly as Discord sends it (JSON `retry_after`, `Retry-After`,
 embeds, 6,000 characters, content 2,000) is answered 400/50035, as Discord does. The
 gateway speaks HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE, and pushes
 INTERACTION_CREATE on demand; it answers in zlib-stream frames when the client asks for
-`compress=zlib-stream` (discord.py does), as Discord does. A RESUME is answered RESUMED. For
+`compress=zlib-stream` (discord.py does), as Discord does. A RESUME is answered RESUMED. A
+message with files comes as multipart/form-data (`payload_json` and `files[n]`), as
+discord.py sends it: the files are recorded with the request and answered as the message's
+attachments. For
 outages, `gateway_down` answers the WebSocket upgrade with 503 and `drop_sockets()` ends
 every open session, as a Discord that goes away does.
 """
@@ -25,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes.discord_checks import limit_violations
 from tests.fakes.discord_payloads import (
@@ -50,6 +53,7 @@ ERRORS = {
     160004: (400, "A thread has already been created for this message"),
     10062: (404, "Unknown interaction"),
     50035: (400, "Invalid Form Body"),
+    50007: (403, "Cannot send messages to this user"),
 }
 
 
@@ -61,6 +65,16 @@ class Recorded:
     body: Any
     headers: dict[str, str]
     at: float  # the event loop's clock
+    files: tuple[Uploaded, ...] = ()  # a multipart request's files, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    """A file attached to a message: its part's name (`files[0]`), filename and bytes."""
+
+    field: str
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +136,8 @@ class FakeDiscord:
     _clicked: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction -> message
     channels: set[str] = field(default_factory=set)  # more text channels than the guild's one
     limits: ServerLimits | None = None  # Discord's rate limits (tests/fakes/rate_limits.py)
+    dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM channel's id
+    blocks_dms: set[str] = field(default_factory=set)  # users whose DMs answer 403/50007
     record: bool = True  # False: keep no `requests` (a benchmark's ten thousand posts)
     _held: list[tuple[str, re.Pattern[str], asyncio.Event]] = field(default_factory=list)
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
@@ -232,13 +248,19 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        raw = await request.text()
-        body = json.loads(raw) if raw and request.content_type == "application/json" else None
+        files: tuple[Uploaded, ...] = ()
+        body: Any
+        if request.content_type == "multipart/form-data":
+            body, files = await _multipart(request)
+            body["attachments"] = [self._attachment(i, f) for i, f in enumerate(files)]
+        else:
+            raw = await request.text()
+            body = json.loads(raw) if raw and request.content_type == "application/json" else None
         loop_time = asyncio.get_running_loop().time()
         headers = dict(request.headers)
         if self.record:
             self.requests.append(
-                Recorded(request.method, path, dict(request.query), body, headers, loop_time)
+                Recorded(request.method, path, dict(request.query), body, headers, loop_time, files)
             )
         try:
             for method, pattern, gate in self._held:
@@ -302,6 +324,8 @@ class FakeDiscord:
             case ("GET", ["gateway", "bot"]):
                 limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
                 return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+            case ("POST", ["users", "@me", "channels"]):
+                return self._open_dm(str(body.get("recipient_id", "")))
             case ("POST", ["channels", channel_id, "messages"]):
                 return self._post_message(channel_id, body)
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
@@ -329,6 +353,18 @@ class FakeDiscord:
                 )
         return _json({"message": "404: Not Found", "code": 0}, 404)
 
+    def _attachment(self, index: int, file: Uploaded) -> dict[str, Any]:
+        """An uploaded file as the message Discord answers with lists it."""
+        attachment_id = next(self._ids)
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{file.filename}"
+        return {
+            "id": str(attachment_id),
+            "filename": file.filename,
+            "size": len(file.data),
+            "url": url,
+            "proxy_url": url,
+        }
+
     def _start_thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
         """A public thread on a message: it takes the message's id, as on Discord."""
         if channel_id != str(self.guild.channel_id) and channel_id not in self.channels:
@@ -353,8 +389,25 @@ class FakeDiscord:
         """The messages created in a thread, oldest first."""
         return [m for m in self.created if m["channel_id"] == thread_id]
 
+    def _open_dm(self, user_id: str) -> web.Response:
+        """The DM channel with a user (type 1), the same one each time, as Discord does."""
+        if not user_id.isdigit():
+            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        channel_id = self.dms.setdefault(user_id, str(next(self._ids)))
+        recipient = {"id": user_id, "username": f"user{user_id[-4:]}", "discriminator": "0"}
+        return _json({"id": channel_id, "type": 1, "recipients": [recipient]})
+
+    def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """The messages created in the user's DM, oldest first."""
+        channel_id = self.dms.get(user_id)
+        return [m for m in self.created if str(m["channel_id"]) == channel_id]
+
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
+        dm_of = {c: u for u, c in self.dms.items()}
+        if dm_of.get(channel_id) in self.blocks_dms:
+            return _failure_response(Failure.discord_error(50007))
         known = channel_id == str(self.guild.channel_id) or channel_id in self.channels
+        known = known or channel_id in dm_of
         if not known and channel_id not in self.threads:
             return _failure_response(Failure.discord_error(10003))
         now = self.clock() if self.clock else asyncio.get_running_loop().time()
@@ -391,7 +444,8 @@ class FakeDiscord:
         Like Discord, without `nonce` (only the create response and the gateway carry it),
         and no messages at all for a bot without Read Message History. The guild's channel
         and the threads started in it answer; any other channel is 10003 Unknown Channel."""
-        if channel_id != str(self.guild.channel_id) and channel_id not in self.threads:
+        known = channel_id == str(self.guild.channel_id) or channel_id in self.threads
+        if not known and channel_id not in self.dms.values():  # a DM's history is the bot's
             return _failure_response(Failure.discord_error(10003))
         if not self.read_history:
             return _json([])
@@ -518,6 +572,22 @@ def _session_of_shard(shard: tuple[int, int]) -> str:
 def _shard_of_session(session_id: str) -> tuple[int, int]:
     parts = session_id.removeprefix("fake-session").split("-")
     return (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 1)
+
+
+async def _multipart(request: web.Request) -> tuple[dict[str, Any], tuple[Uploaded, ...]]:
+    """discord.py's multipart message: the JSON of `payload_json`, and each file part."""
+    body: dict[str, Any] = {}
+    files: list[Uploaded] = []
+    reader = await request.multipart()
+    async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
+        data = await part.read()
+        if part.name == "payload_json":
+            body = json.loads(data)
+        else:
+            files.append(Uploaded(part.name or "", part.filename or "", bytes(data)))
+    return body, tuple(files)
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

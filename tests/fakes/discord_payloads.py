@@ -146,7 +146,7 @@ def message_payload(
         "type": 0,
         "content": body.get("content") or "",
         "embeds": body.get("embeds") or [],
-        "attachments": [],
+        "attachments": body.get("attachments") or [],  # the fake fills in uploaded files
         "components": body.get("components") or [],
         "author": author.payload(),
         "timestamp": TIMESTAMP,
@@ -188,7 +188,7 @@ def component_click(
 
 
 def command_option(name: str, value: Any, *, focused: bool = False) -> dict[str, Any]:
-    kind = 4 if isinstance(value, int) and not isinstance(value, bool) else 3
+    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
     option: dict[str, Any] = {"name": name, "type": kind, "value": value}
     if focused:
         option["focused"] = True

@@ -3,7 +3,10 @@
 Point the client at `fake.base_url`. Every request is recorded (method, parsed body).
 Answers can be scripted per method: a 429 with `Retry-After`, a 5xx, `{"ok": false, ...}`
 or a hang (to trip the client's timeout). It also serves `response_url` endpoints and a
-Socket Mode WebSocket (`apps.connections.open` hands out its URL).
+Socket Mode WebSocket (`apps.connections.open` hands out its URL), and Slack's external file
+upload: `files.getUploadURLExternal` hands out an upload URL on this same server, the bytes
+are posted there, and `files.completeUploadExternal` shares the file in one channel (or in
+no channel: private to the bot); `conversations.open` opens a direct message with a user.
 """
 
 from __future__ import annotations
@@ -53,6 +56,17 @@ class FakeChannel:
     messages: list[dict[str, Any]] = field(default_factory=list)  # oldest first
 
 
+@dataclass
+class FakeFile:
+    id: str
+    filename: str
+    length: int  # as announced by files.getUploadURLExternal
+    content: bytes | None = None  # None until the upload URL received it
+    title: str = ""
+    completed: bool = False
+    shares: list[str] = field(default_factory=list)  # channel ids it was shared in
+
+
 class FakeSlackApi:
     def __init__(
         self,
@@ -71,6 +85,8 @@ class FakeSlackApi:
         self.channels: dict[str, FakeChannel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url name -> bodies
+        self.files: dict[str, FakeFile] = {}  # file id -> the file, as uploaded
+        self.ims: dict[str, str] = {}  # user id -> the id of the bot's DM with them
         self.valid_tokens: set[str] | None = None  # None: any token; else others: invalid_auth
         self._scripts: dict[str, list[Scripted]] = {}
         self._ts = itertools.count(1)
@@ -87,6 +103,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -284,6 +301,69 @@ class FakeSlackApi:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
+    def _conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The bot's direct message with one user (the same one each time): "D" and the
+        user id. A user in `self.users` with `"deleted": True` cannot be written to."""
+        users = str(body.get("users") or "").split(",")
+        if len(users) != 1 or not users[0]:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if self.users.get(users[0], {}).get("deleted"):
+            return {"ok": False, "error": "user_disabled"}
+        dm = self.ims.setdefault(users[0], "D" + users[0])
+        if dm not in self.channels:
+            self.add_channel(dm, name=users[0], is_private=True)
+        return {"ok": True, "channel": {"id": dm}}
+
+    def _files_getUploadURLExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(body.get("filename") or ""), str(body.get("length") or "")
+        if not filename or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.files) + 1:08d}"
+        self.files[file_id] = FakeFile(file_id, filename, int(length))
+        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    def _files_completeUploadExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Shares each uploaded file in `channel_id` (a message carrying it), or nowhere."""
+        listed = json.loads(str(body.get("files") or "[]"))
+        found = [self.files.get(str(item.get("id"))) for item in listed]
+        if not found or any(f is None or f.content is None or f.completed for f in found):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel_id = str(body.get("channel_id") or "")
+        channel = self.channels.get(channel_id) if channel_id else None
+        if channel_id and channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel is not None and not channel.is_member:
+            return {"ok": False, "error": "not_in_channel"}
+        files = [f for f in found if f is not None]
+        for file, item in zip(files, listed, strict=True):
+            file.title, file.completed = str(item.get("title") or file.filename), True
+            if channel is not None:
+                file.shares.append(channel.id)
+        if channel is not None:
+            ts = f"{1_700_000_000 + next(self._ts)}.000100"
+            channel.messages.append(
+                {
+                    "type": "message",
+                    "ts": ts,
+                    "user": self.bot_user_id,
+                    "text": str(body.get("initial_comment") or ""),
+                    "files": [{"id": f.id} for f in files],
+                }
+            )
+        return {"ok": True, "files": [self._file_info(f) for f in files]}
+
+    def _file_info(self, file: FakeFile) -> dict[str, Any]:
+        return {
+            "id": file.id,
+            "name": file.filename,
+            "title": file.title,
+            "size": len(file.content or b""),
+            "permalink": f"https://fake.slack.com/files/{self.bot_user_id}/{file.id}",
+            "channels": [c for c in file.shares if not c.startswith("D")],
+            "ims": [c for c in file.shares if c.startswith("D")],
+        }
+
     def _apps_connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
 
@@ -297,6 +377,18 @@ class FakeSlackApi:
             self.responses.setdefault(name, []).append(body)
             self._changed.notify_all()
         return web.Response(text="ok")
+
+    # ------------------------------------------------------------ file uploads
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the file's bytes, posted once, of the length announced."""
+        file = self.files.get(request.match_info["file_id"])
+        data = await request.read()
+        self.requests.append(Recorded("upload", {"file_id": request.match_info["file_id"]}, {}))
+        if file is None or file.content is not None or len(data) != file.length:
+            return web.Response(status=400, text="bad upload")
+        file.content = data
+        return web.Response(text="OK - " + str(len(data)))
 
     # ------------------------------------------------------------ Socket Mode
 

@@ -17,6 +17,7 @@ from bot.digest.service import PaperService
 from bot.records.chat import CommandContext, Reply, Visibility
 from bot.records.clock import FixedClock
 from bot.records.errors import SourceUnavailable, UpstreamRejected
+from bot.records.instants import as_plain
 from bot.records.models import (
     ChannelRef,
     ChannelSettings,
@@ -585,7 +586,7 @@ async def test_status_before_anything(commands: Commands) -> None:
 async def test_status_after_a_fetch_and_a_subscription(commands: Commands) -> None:
     await commands.handle(ALICE, "today")
     await commands.handle(ALICE, "subscribe agents")
-    lines = (await commands.handle(ALICE, "status")).text.splitlines()
+    lines = as_plain((await commands.handle(ALICE, "status")).text).splitlines()
     assert lines[1] == (
         "Last fetch: the list for 2026-08-21, 17 papers, Sat 22 Aug 2026 10:00 UTC (now)"
     )

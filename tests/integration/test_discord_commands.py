@@ -36,6 +36,7 @@ VERBS = {
     "unsubscribe",
     "topics",
     "settings",
+    "me",
     "status",
     "saved",
     "top",

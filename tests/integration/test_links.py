@@ -18,6 +18,7 @@ from bot.commands.wording import MANAGERS_ONLY
 from bot.config.load import Config
 from bot.records.chat import Click, CommandContext, Reply, Visibility
 from bot.records.clock import FixedClock
+from bot.records.instants import as_plain
 from bot.records.models import ChannelRef, Paper
 
 NOW = datetime(2031, 5, 14, 8, 0, tzinfo=UTC)
@@ -169,7 +170,8 @@ async def test_five_wrong_codes_lock_the_channel_then_the_real_code_works(app: A
     assert "refused there for 10 minutes" in refused.text
     assert isinstance(app.votes.clock, FixedClock)
     app.votes.clock.advance(timedelta(minutes=9, seconds=30))
-    assert "for 1 minute." in (await ask(app, DEV, f"link {code}")).text
+    last_minute = as_plain((await ask(app, DEV, f"link {code}")).text)
+    assert "for 1 minute (until 08:10 UTC)." in last_minute
     app.votes.clock.advance(timedelta(seconds=30))
     code = await code_from(app)  # the first expired with the lock; a new one joins
     assert not (await ask(app, DEV, f"link {code}")).is_error

@@ -20,6 +20,7 @@ from bot.config.load import DEFAULT_USER_AGENT, ArxivConfig, HuggingFaceConfig
 from bot.digest.service import PaperService
 from bot.records.chat import CommandContext
 from bot.records.clock import FixedClock
+from bot.records.instants import as_plain
 from bot.records.models import ChannelRef, ChannelSettings
 from bot.sources import ArxivSource, HuggingFaceSource
 from bot.storage.sqlite.store import SqliteStore
@@ -95,7 +96,7 @@ async def test_today_answers_with_the_newest_stored_list_saying_the_source_is_do
     world: World,
 ) -> None:
     reply = await world.commands.handle(ALICE, "today")
-    assert reply.text == f"{HF_DOWN} The newest list stored is Friday 21 August 2026's:"
+    assert as_plain(reply.text) == f"{HF_DOWN} The newest list stored is Friday 21 August 2026's:"
     assert reply.digest is not None
     assert reply.digest.day == STORED
     assert reply.digest.entries
@@ -107,7 +108,7 @@ async def test_today_answers_with_the_newest_stored_list_saying_the_source_is_do
 async def test_a_day_the_store_lacks_is_an_error_saying_since_when(world: World) -> None:
     reply = await world.commands.handle(ALICE, "today 2026-08-20")
     assert reply.is_error
-    assert reply.text == HF_DOWN
+    assert as_plain(reply.text) == HF_DOWN
     assert world.sleep.waits == []
 
 
@@ -120,15 +121,15 @@ async def test_search_and_show_answer_from_the_store_and_else_say_arxiv_is_down(
     found = await world.commands.handle(ALICE, "search " + stored.title.split()[0])
     assert found.papers
     missing = await world.commands.handle(ALICE, "show 2608.00001")
-    assert (missing.is_error, missing.text) == (True, ARXIV_DOWN)
+    assert (missing.is_error, as_plain(missing.text)) == (True, ARXIV_DOWN)
     nothing = await world.commands.handle(ALICE, "search zzyzxqwv")
-    assert (nothing.is_error, nothing.text) == (True, ARXIV_DOWN)
+    assert (nothing.is_error, as_plain(nothing.text)) == (True, ARXIV_DOWN)
     assert world.sleep.waits == []
 
 
 async def test_status_shows_the_failed_attempt_beside_the_last_success(world: World) -> None:
     await world.commands.handle(ALICE, "today")
-    lines = (await world.commands.handle(ALICE, "status")).text.splitlines()
+    lines = as_plain((await world.commands.handle(ALICE, "status")).text).splitlines()
     assert lines[1] == (
         "Last fetch: the list for 2026-08-21, 17 papers, Mon 24 Aug 2026 09:00 UTC (1 h ago)"
     )
@@ -143,8 +144,8 @@ async def test_a_source_never_reached_is_named_in_status_not_only_never(
 ) -> None:
     dead = await open_world(store, f"http://127.0.0.1:{refused_port()}", FixedClock(NOW))
     try:
-        assert (await dead.commands.handle(ALICE, "today")).text == HF_DOWN
-        lines = (await dead.commands.handle(ALICE, "status")).text.splitlines()
+        assert as_plain((await dead.commands.handle(ALICE, "today")).text) == HF_DOWN
+        lines = as_plain((await dead.commands.handle(ALICE, "status")).text).splitlines()
     finally:
         await dead.service.daily.aclose()
         await dead.service.lookup.aclose()

@@ -32,6 +32,10 @@ from bot.commands.ack import answered_from_text, needs_manager, shown_to_channel
         ("top", False, False, False),
         ("top month public", False, False, True),
         ("saved", False, False, False),
+        ("saved export bibtex", False, False, False),  # a file for the one who asked
+        ("top export csv", False, False, False),
+        ("top all export csv public", False, False, True),  # the file goes to the channel
+        ("saved export pdf", True, False, False),  # a usage mistake
     ],
 )
 def test_ack_plan_by_command(text: str, from_text: bool, manager: bool, channel: bool) -> None:

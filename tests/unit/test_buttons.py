@@ -10,6 +10,7 @@ import pytest
 from bot.chat.buttons import ButtonAction, ButtonId, encode_button_id, parse_button_id, vote_label
 from bot.commands.parse import parse_command
 from bot.commands.parse_votes import Saved, Top, TopPeriod, period_start
+from bot.export.formats import ExportFormat
 from bot.records.errors import UserInputError
 
 
@@ -86,6 +87,11 @@ def test_period_windows_end_now(period: TopPeriod, start: datetime | None) -> No
         ("top ALL public", Top(TopPeriod.ALL, public=True)),
         ("top public week", Top(TopPeriod.WEEK, public=True)),
         ("top public", Top(TopPeriod.WEEK, public=True)),
+        ("saved export bibtex", Saved(export=ExportFormat.BIBTEX)),
+        ("saved EXPORT md", Saved(export=ExportFormat.MARKDOWN)),
+        ("top export csv", Top(TopPeriod.WEEK, export=ExportFormat.CSV)),
+        ("top all export bib public", Top(TopPeriod.ALL, True, ExportFormat.BIBTEX)),
+        ("top public export markdown month", Top(TopPeriod.MONTH, True, ExportFormat.MARKDOWN)),
     ],
 )
 def test_the_vote_verbs_parse(text: str, command: object) -> None:
@@ -102,6 +108,12 @@ def test_the_vote_verbs_parse(text: str, command: object) -> None:
         ("top year", "Unexpected `year`"),
         ("top week month", "Unexpected `month`"),
         ("top public public", "Unexpected `public`"),
+        ("saved export", "`export` takes one format"),
+        ("saved export bibtex csv", "`export` takes one format"),
+        ("saved export pdf", "Unknown format `pdf`: bibtex, markdown or csv."),
+        ("top export", "`export` takes one format"),
+        ("top export xls", "Unknown format `xls`"),
+        ("top export csv export md", "Unexpected `export`"),
     ],
 )
 def test_vote_verb_mistakes_say_what_and_show_the_usage(text: str, problem: str) -> None:

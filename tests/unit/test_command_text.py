@@ -7,6 +7,7 @@ import pytest
 from bot.chat.connection import Backoff
 from bot.commands.wording import connection_text, when_text
 from bot.records.chat import ConnectionStatus, LinkState
+from bot.records.instants import as_plain
 
 NOW = datetime(2026, 8, 22, 9, 0, tzinfo=UTC)
 
@@ -30,7 +31,7 @@ def test_when_text_names_the_two_largest_nonzero_units(delta: timedelta, relativ
 
 
 def test_when_text_shows_the_channels_local_time() -> None:
-    assert when_text(NOW, "Asia/Kolkata", NOW - timedelta(hours=1)).startswith(
+    assert as_plain(when_text(NOW, "Asia/Kolkata", NOW - timedelta(hours=1))).startswith(
         "Sat 22 Aug 2026 14:30 Asia/Kolkata"
     )
 
@@ -38,13 +39,14 @@ def test_when_text_shows_the_channels_local_time() -> None:
 def test_a_reconnecting_platform_says_which_attempt_why_and_since_when() -> None:
     since = NOW - timedelta(minutes=7)
     status = ConnectionStatus("slack", LinkState.RECONNECTING, since, 3, "timed out")
-    assert connection_text(status, NOW) == (
+    assert as_plain(connection_text(status, NOW)) == (
         "Slack: reconnecting (attempt 3, last error: timed out) "
         "since Sat 22 Aug 2026 08:53 UTC (7 min ago)"
     )
     up = ConnectionStatus("slack", LinkState.CONNECTED, since)
     assert (
-        connection_text(up, NOW) == "Slack: connected since Sat 22 Aug 2026 08:53 UTC (7 min ago)"
+        as_plain(connection_text(up, NOW))
+        == "Slack: connected since Sat 22 Aug 2026 08:53 UTC (7 min ago)"
     )
 
 

@@ -27,6 +27,7 @@ def test_the_defaults_prune_every_kind_at_its_horizon() -> None:
     assert cut(RetentionConfig()) == {
         "settle_tasks": NOW - 14 * days,
         "deliveries": NOW - 90 * days,
+        "personal_deliveries": NOW - 90 * days,
         "followup_events": NOW - 30 * days,
         "followup_seen": NOW - 30 * days,
         "handled_requests": NOW - timedelta(hours=24),

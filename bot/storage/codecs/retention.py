@@ -9,7 +9,8 @@ never deleted. What each kind keeps whatever its age is written in its condition
 
 - deliveries: only final ones (posted, paused, missed, empty), never the newest of a channel
   and cadence (the planner plans the next occurrences after it, so an old period is never
-  planned again) and never one with a settle task still to run;
+  planned again) and never one with a settle task still to run; a person's DM records
+  (`personal_deliveries`) by the same rule, per person and cadence;
 - settle tasks: only final ones (no claim time left);
 - fetches: every day keeps its latest fetch (backfill skips a day the store fetched).
 """
@@ -29,6 +30,14 @@ _RULES: dict[PruneKind, tuple[str, str, str]] = {
         "WHERE n.channel_key = d.channel_key AND n.cadence = d.cadence) "
         "AND NOT EXISTS (SELECT 1 FROM settle_tasks t WHERE t.channel_key = d.channel_key "
         "AND t.day = d.day AND t.claim_at IS NOT NULL)",
+        "d.post_at",
+    ),
+    PruneKind.PERSONAL_DELIVERIES: (  # DMs have no settle tasks
+        "personal_deliveries",
+        "d.due_at IS NULL AND d.post_at < {before} "
+        "AND d.state IN ('posted', 'paused', 'missed', 'empty') "
+        "AND d.day < (SELECT max(n.day) FROM personal_deliveries n "
+        "WHERE n.channel_key = d.channel_key AND n.cadence = d.cadence)",
         "d.post_at",
     ),
     PruneKind.SETTLE_TASKS: (

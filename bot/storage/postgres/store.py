@@ -44,6 +44,7 @@ from bot.storage.postgres.conn import (
 from bot.storage.postgres.deliveries import PostgresDeliveries
 from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
+from bot.storage.postgres.people.store import PostgresPeople
 from bot.storage.postgres.replays import PostgresReplays
 from bot.storage.postgres.retention import PostgresRetention
 from bot.storage.postgres.search import ranked_paper_ids
@@ -113,6 +114,7 @@ class PostgresStore(
     PostgresArtifacts,
     PostgresReplays,
     PostgresRetention,
+    PostgresPeople,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 

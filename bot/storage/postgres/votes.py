@@ -42,8 +42,9 @@ _TOP = (  # ties: Hugging Face upvotes, then the id (a stable order)
     "GROUP BY p.id ORDER BY votes DESC, p.upvotes DESC, p.arxiv_id LIMIT $3"
 )
 _SAVED = (
-    f"SELECT {_PAPER_COLS} FROM saves s JOIN papers p ON p.arxiv_id = s.arxiv_id "  # noqa: S608
-    "WHERE s.user_key = $1 ORDER BY s.saved_at DESC, p.arxiv_id LIMIT $2"
+    f"SELECT {_PAPER_COLS}, s.saved_at AS saved_at FROM saves s "  # noqa: S608
+    "JOIN papers p ON p.arxiv_id = s.arxiv_id WHERE s.user_key = $1 "
+    "ORDER BY s.saved_at DESC, p.arxiv_id LIMIT $2"
 )
 
 
@@ -99,8 +100,11 @@ class PostgresVotes:
         return bool(status != "DELETE 0")
 
     async def saved_papers(self, user_key: str, limit: int) -> list[Paper]:
+        return [paper for paper, _ in await self.saved_papers_dated(user_key, limit)]
+
+    async def saved_papers_dated(self, user_key: str, limit: int) -> list[tuple[Paper, datetime]]:
         rows = await self._fetch(_SAVED, user_key, limit)
-        return [_paper(row) for row in rows]
+        return [(_paper(row), row["saved_at"]) for row in rows]
 
 
 def _paper(row: Any) -> Paper:

@@ -45,6 +45,7 @@ from bot.storage.sqlite.open import (
     open_error,
     primary_code,
 )
+from bot.storage.sqlite.people.store import SqlitePeople
 from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.retention import SqliteRetention
 from bot.storage.sqlite.search import ranked_paper_ids
@@ -89,6 +90,7 @@ class SqliteStore(
     SqliteArtifacts,
     SqliteReplays,
     SqliteRetention,
+    SqlitePeople,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 

@@ -31,8 +31,9 @@ _TOP = (  # ties: Hugging Face upvotes, then the id (a stable order)
     "GROUP BY p.arxiv_id ORDER BY votes DESC, p.upvotes DESC, p.arxiv_id LIMIT ?"
 )
 _SAVED = (
-    f"SELECT {_PAPER_COLS} FROM saves s JOIN papers p ON p.arxiv_id = s.arxiv_id "  # noqa: S608
-    "WHERE s.user_key = ? ORDER BY s.saved_at DESC, p.arxiv_id LIMIT ?"
+    f"SELECT {_PAPER_COLS}, s.saved_at AS saved_at FROM saves s "  # noqa: S608
+    "JOIN papers p ON p.arxiv_id = s.arxiv_id WHERE s.user_key = ? "
+    "ORDER BY s.saved_at DESC, p.arxiv_id LIMIT ?"
 )
 
 
@@ -112,8 +113,11 @@ class SqliteVotes:
         return cursor.rowcount > 0
 
     async def saved_papers(self, user_key: str, limit: int) -> list[Paper]:
+        return [paper for paper, _ in await self.saved_papers_dated(user_key, limit)]
+
+    async def saved_papers_dated(self, user_key: str, limit: int) -> list[tuple[Paper, datetime]]:
         rows = await self._fetch(_SAVED, (user_key, limit))
-        return [_paper(row) for row in rows]
+        return [(_paper(row), codec.instant_from_text(row["saved_at"])) for row in rows]
 
 
 def _paper(row: sqlite3.Row) -> Paper:
