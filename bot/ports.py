@@ -114,6 +114,28 @@ class VoteStore(Protocol):
         ...
 
 
+class TasteStore(Protocol):
+    """What a person's "For you" list learns from (bot/recommend): the papers they voted
+    for in any channel, and those they turned down ("Not for me", one mark per person and
+    paper). Raises StoreError."""
+
+    async def voted_papers(self, user_key: str, limit: int) -> list[Paper]:
+        """The papers the person voted for (👍) in any channel, the latest vote first."""
+        ...
+
+    async def toggle_not_for_me(self, user_key: str, arxiv_id: str, at: datetime) -> bool:
+        """Mark the paper "Not for me", or take the mark back: True if it is marked now."""
+        ...
+
+    async def not_for_me_papers(self, user_key: str, limit: int) -> list[Paper]:
+        """The papers the person turned down, the latest first."""
+        ...
+
+    async def forget_not_for_me(self, user_key: str) -> int:
+        """Delete every "Not for me" mark of the person (`me forget`): how many there were."""
+        ...
+
+
 class LinkStore(Protocol):
     """Linked channels (`/papers link`): groups of channels sharing one subscription, and
     the one-time codes that join them. Raises StoreError."""
@@ -348,6 +370,7 @@ class PeopleStore(Protocol):
 
 class Store(
     VoteStore,
+    TasteStore,
     SettleStore,
     FollowupStore,
     LinkStore,

@@ -27,6 +27,7 @@ CLICK_VERBS = {
     VOTE_EMOJI: ButtonAction.VOTE,
     "save": ButtonAction.SAVE,
     "🔖": ButtonAction.SAVE,
+    "notforme": ButtonAction.NOT_FOR_ME,  # "Not for me": a negative for `/papers foryou`
 }
 CHANNEL_VERB = "channel"
 LIST_CHANNELS = "?"  # `channel` alone (never a valid name)

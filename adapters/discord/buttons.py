@@ -21,6 +21,7 @@ import discord
 
 from bot.chat.buttons import (
     BUTTON_ID_PATTERN,
+    NOT_FOR_ME_LABEL,
     SAVE_LABEL,
     VOTE_EMOJI,
     ButtonAction,
@@ -49,6 +50,12 @@ def paper_view(papers: Sequence[tuple[int, str]], counts: Mapping[str, int]) -> 
         view.add_item(_button(vote, ButtonAction.VOTE, arxiv_id, row))
         view.add_item(_button(f"{rank}. {SAVE_LABEL}", ButtonAction.SAVE, arxiv_id, row))
     return view
+
+
+def not_for_me_button(rank: int, arxiv_id: str, row: int) -> discord.ui.Button[Any]:
+    """`3. Not for me` (a negative for the person's "For you" list), for a DM digest's
+    papers; answered by the same DynamicItem as 👍 and 🔖. Mind the 5 buttons a row."""
+    return _button(f"{rank}. {NOT_FOR_ME_LABEL}", ButtonAction.NOT_FOR_ME, arxiv_id, row)
 
 
 def _button(label: str, action: ButtonAction, arxiv_id: str, row: int) -> discord.ui.Button[Any]:

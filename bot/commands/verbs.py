@@ -22,6 +22,7 @@ VERBS = (
     "status",
     "saved",
     "top",
+    "foryou",
     "link",
     "unlink",
     "me",
@@ -44,6 +45,7 @@ USAGE = {
     "status": "/papers status",
     "saved": "/papers saved [remove <arXiv id> | export bibtex|markdown|csv]",
     "top": "/papers top [week|month|all] [export bibtex|markdown|csv] [public]",
+    "foryou": "/papers foryou [week]",
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
     "me": "/papers me [subscribe <topics> | unsubscribe <topic | all> | topics | settings "
@@ -70,6 +72,7 @@ SUMMARY = {
     "status": "what the bot last fetched and when this channel's next digest is due",
     "saved": "the papers you saved with 🔖 (only you see them), or drop one",
     "top": "this channel's most-voted papers (👍) of the week, month or all time",
+    "foryou": "the latest list (or the week's) ranked for you, from what you saved and voted",
     "link": "share this channel's subscription with another channel (channel managers)",
     "unlink": "stop sharing this channel's subscription (channel managers)",
     "me": "your own digest by direct message: your topics, your time (only you see it)",
@@ -104,6 +107,10 @@ DETAIL = {
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
     "Only you see the answer unless you add `public`. `export bibtex|markdown|csv` answers "
     "with the list as a file (only you get it unless you add `public`).",
+    "foryou": "Learns from the papers you saved (🔖) and voted for (👍), in any channel, and "
+    "those you marked “Not for me”; each paper says which of yours it is like. Until you "
+    "have saved 3 papers it shows the trending list. `week`: the last 7 days' papers. Only "
+    "you see the answer.",
     "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
     "`saved remove <arXiv id>`, to drop it. `saved export bibtex|markdown|csv` answers with "
     "all your saved papers as a file that only you get: BibTeX in arXiv's own form, a "

@@ -142,6 +142,8 @@ async def test_forget_leaves_no_row_about_the_person(store: Store) -> None:
     await store.toggle_vote("discord:G1:C9", "2608.00002", ADA.key, NOW)
     await store.toggle_save(ADA.key, "2608.00002", NOW)
     await store.toggle_save("slack:T1:U2", "2608.00002", NOW)
+    await store.toggle_not_for_me(ADA.key, "2608.00001", NOW)
+    await store.toggle_not_for_me("slack:T1:U2", "2608.00001", NOW)
     expected = Footprint(subscription=True, deliveries=2, votes=2, saves=1)
     assert await store.person_footprint(ADA.key) == expected
 
@@ -155,4 +157,6 @@ async def test_forget_leaves_no_row_about_the_person(store: Store) -> None:
     assert await store.vote_counts(CHANNEL.key, ["2608.00001"]) == {"2608.00001": 1}
     assert await store.vote_counts("discord:G1:C9", ["2608.00002"]) == {}
     assert [p.arxiv_id for p in await store.saved_papers("slack:T1:U2", 10)] == ["2608.00002"]
+    assert await store.not_for_me_papers(ADA.key, 10) == []  # "For you" negatives too
+    assert len(await store.not_for_me_papers("slack:T1:U2", 10)) == 1
     assert await store.forget_person(ADA.key) == Footprint()

@@ -1,4 +1,4 @@
-"""Space after pruning (bot/storage/*/retention.py `reclaim_space`): SQLite gives freed pages
+"""Space after pruning (bot/storage/*/upkeep/retention.py `reclaim_space`): SQLite gives pages
 back to the file system through incremental auto-vacuum (a new file has it; an older file is
 switched over once); PostgreSQL names the tables whose dead rows autovacuum left behind."""
 
@@ -105,7 +105,7 @@ async def _eventually_reported(store: PostgresStore) -> list[TableBloat]:
 async def test_sqlite_gives_space_back_in_steps_letting_writes_in_between(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.storage.sqlite.retention.VACUUM_STEP", 16)  # pages per step
+    monkeypatch.setattr("bot.storage.sqlite.upkeep.retention.VACUUM_STEP", 16)  # pages per step
     path = tmp_path / "steps.db"
     store = await SqliteStore.open(path)
     try:

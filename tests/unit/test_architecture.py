@@ -32,6 +32,7 @@ LAYERS: tuple[str | tuple[str, ...], ...] = (
     "bot.chat",
     "bot.digest",
     "bot.export",  # saved and top lists as files: pure formatters and the runner
+    "bot.recommend",  # "For you": a person's papers from their saves and votes (issue 21)
     "bot.delivery",
     "bot.lifecycle",
     "bot.retention",

@@ -50,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(21, "handled_requests"),
     Migration(22, "link_guards"),
     Migration(30, "people"),
+    Migration(31, "not_for_me"),
     Migration(33, "retention"),
 )
 

@@ -46,10 +46,11 @@ from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
 from bot.storage.postgres.people.store import PostgresPeople
 from bot.storage.postgres.replays import PostgresReplays
-from bot.storage.postgres.retention import PostgresRetention
 from bot.storage.postgres.search import ranked_paper_ids
 from bot.storage.postgres.settle import PostgresSettle
 from bot.storage.postgres.similar import similar_ids
+from bot.storage.postgres.taste import PostgresTaste
+from bot.storage.postgres.upkeep.retention import PostgresRetention
 from bot.storage.postgres.votes import PostgresVotes
 from bot.storage.search.similar_plan import rank_similar, shared_reason
 from bot.storage.search.typo_plan import WrittenTerms
@@ -109,6 +110,7 @@ class PostgresStore(
     PostgresDeliveries,
     PostgresSettle,
     PostgresVotes,
+    PostgresTaste,
     PostgresFollowups,
     PostgresLinks,
     PostgresArtifacts,

@@ -47,10 +47,11 @@ from bot.storage.sqlite.open import (
 )
 from bot.storage.sqlite.people.store import SqlitePeople
 from bot.storage.sqlite.replays import SqliteReplays
-from bot.storage.sqlite.retention import SqliteRetention
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
+from bot.storage.sqlite.taste import SqliteTaste
+from bot.storage.sqlite.upkeep.retention import SqliteRetention
 from bot.storage.sqlite.votes import SqliteVotes
 
 BUSY_TIMEOUT_MS = 10_000
@@ -85,6 +86,7 @@ class SqliteStore(
     SqliteDeliveries,
     SqliteSettle,
     SqliteVotes,
+    SqliteTaste,
     SqliteFollowups,
     SqliteLinks,
     SqliteArtifacts,

@@ -70,6 +70,7 @@ _FORGET = (
     f"DELETE FROM {_TABLE} WHERE channel_key = $1",  # noqa: S608
     "DELETE FROM votes WHERE user_key = $1",
     "DELETE FROM saves WHERE user_key = $1",
+    "DELETE FROM not_for_me WHERE user_key = $1",  # "For you" negatives (migration 31)
 )
 
 

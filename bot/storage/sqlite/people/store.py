@@ -68,6 +68,7 @@ _FORGET = (
     f"DELETE FROM {_TABLE} WHERE channel_key = ?",  # noqa: S608
     "DELETE FROM votes WHERE user_key = ?",
     "DELETE FROM saves WHERE user_key = ?",
+    "DELETE FROM not_for_me WHERE user_key = ?",  # "For you" negatives (migration 31)
 )
 
 

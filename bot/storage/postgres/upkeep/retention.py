@@ -1,5 +1,5 @@
 """Retention on PostgreSQL (bot/retention/): the same contract as
-bot/storage/sqlite/retention.py. A batch deletes through `ctid`, so a row another worker
+bot/storage/sqlite/upkeep/retention.py. A batch deletes through `ctid`, so a row another worker
 changed in between (its `ctid` moved) is left for the next run.
 
 PostgreSQL reuses the space of deleted rows once autovacuum has passed; `bloated_tables`
