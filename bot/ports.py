@@ -37,6 +37,7 @@ from bot.records.models import (
     Subscription,
 )
 from bot.records.people import ChannelPost, Footprint, Person
+from bot.records.retention import PruneKind, TableBloat
 from bot.records.settle import SettleTask
 
 
@@ -288,6 +289,26 @@ class RequestStore(Protocol):
         ...
 
 
+class RetentionStore(Protocol):
+    """What the retention job (bot/retention/) asks of a store. Raises StoreError."""
+
+    async def prune(self, kind: PruneKind, before: datetime, limit: int) -> int:
+        """Delete at most `limit` rows of `kind` older than `before`, oldest first, keeping
+        whatever pending work still needs (bot/storage/codecs/retention.py); how many went.
+        A second call with nothing left to prune deletes nothing."""
+        ...
+
+    async def reclaim_space(self) -> list[TableBloat]:
+        """Give freed space back where the store can (SQLite: incremental vacuum); what it
+        could not give back. PostgreSQL leaves it to autovacuum: []."""
+        ...
+
+    async def bloated_tables(self) -> list[TableBloat]:
+        """Tables holding many dead rows (PostgreSQL: autovacuum behind; asked before a run
+        deletes anything, so its own fresh dead rows are not counted). SQLite: []."""
+        ...
+
+
 class PeopleStore(Protocol):
     """People's own subscriptions and their DM digests' delivery records (bot/people/),
     kept apart from the channels'. A DM record behaves as a channel's (`claim_due_deliveries`
@@ -355,6 +376,7 @@ class Store(
     LinkStore,
     ArtifactStore,
     RequestStore,
+    RetentionStore,
     PeopleStore,
     Protocol,
 ):

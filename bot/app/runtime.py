@@ -27,6 +27,7 @@ from bot.records.chat import ConnectionStatus
 from bot.records.errors import PaperbotError, PlatformError
 from bot.records.foryou import ForYouRanker
 from bot.records.models import ChannelRef
+from bot.retention.runner import RetentionRunner
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,11 @@ class Runtime:
             app.config.delivery,
             versions=lookup if isinstance(lookup, VersionLookup) else None,
         )
+        self.retention = None
+        if app.config.retention.enabled:
+            self.retention = RetentionRunner(
+                app.store, app.service.clock, app.config.retention, app.config.delivery
+            )
         app.service.delivery = self.runner
         app.service.on_change = self._on_subscription_change
         app.service.connections = self._connections
@@ -144,6 +150,7 @@ class Runtime:
                 settler=self.settler,
                 followups=self.followups,
                 artifacts=self.artifacts,
+                retention=self.retention,
                 people=self.people,
             )
             await self._scheduler.start()

@@ -6,10 +6,11 @@ every minute that picks up retries, records whose worker died, and anything a wa
 Every wake-up calls `DeliveryRunner.run_due()`, which decides from the store what is due, so
 a job that fires twice, late or not at all changes nothing: the next wake-up catches up.
 
-Settling and follow-ups run after each sweep's digests, in a task of their own, one pass at
-a time: a pass over thousands of posts can take as long as Slack's 50 edits a minute allow,
-and the next sweeps and wake-ups post their digests meanwhile; settling steps aside whenever
-a digest run is in flight (bot/delivery/lanes.py).
+Settling, follow-ups and retention (bot/retention/, every few hours) run after each sweep's
+digests, in a task of their own, one pass at a time: a pass over thousands of posts can take
+as long as Slack's 50 edits a minute allow, and the next sweeps and wake-ups post their
+digests meanwhile; settling steps aside whenever a digest run is in flight
+(bot/delivery/lanes.py).
 
 APScheduler's own job store is memory only: it is rebuilt from the store at `start()`, and
 `reschedule(channel)` is called whenever a channel changes its subscription or settings.
@@ -34,6 +35,7 @@ from bot.people.runner import PeopleRunner
 from bot.ports import Store
 from bot.records.clock import Clock
 from bot.records.models import ChannelRef, Subscription
+from bot.retention.runner import RetentionRunner
 from bot.schedule.cadence import next_post
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class PaperScheduler:
         settler: SettleRunner | None = None,
         followups: FollowupRunner | None = None,
         artifacts: ArtifactsRunner | None = None,
+        retention: RetentionRunner | None = None,
         lane: DigestLane | None = None,
         people: PeopleRunner | None = None,
     ) -> None:
@@ -64,6 +67,7 @@ class PaperScheduler:
         self.settler = settler  # settles posted digests after each sweep's deliveries
         self.followups = followups  # replies follow-ups in their threads after settling
         self.artifacts = artifacts  # refreshes posted papers' HF artifacts before settling
+        self.retention = retention  # prunes old rows after follow-ups, every few hours
         self.store = store
         self.clock = clock
         self.sweep_every = sweep_every
@@ -120,6 +124,8 @@ class PaperScheduler:
                 self.settler.request_stop()
             if self.followups is not None:  # replies not started wait for the next pass
                 self.followups.request_stop()
+            if self.retention is not None:  # batches not started wait for the next run
+                self.retention.request_stop()
         if wait:
             await self.runner.wait_idle()
             # A sweep job that began but had not yet taken the runner's lock when
@@ -168,7 +174,8 @@ class PaperScheduler:
         """The sweep job: the digests, then a settling pass started behind them unless one
         is still running (the job itself ends with the digests: the next sweep is on time)."""
         await self.digests()
-        if self.settler is None and self.followups is None and self.artifacts is None:
+        behind = (self.settler, self.followups, self.artifacts, self.retention)
+        if all(runner is None for runner in behind):
             return
         if not self._stopping and (self._behind is None or self._behind.done()):
             self._behind = asyncio.create_task(self._settle_in_background(), name="settling")
@@ -196,6 +203,8 @@ class PaperScheduler:
                 followed = await self.followups.run_due()
                 if followed:
                     log.info("follow-up run: %s", dict(followed))
+            if self.retention is not None and not self._stopping:  # logs its own outcome
+                await self.retention.run_due()
 
     async def fire(self, channel_key: str) -> None:
         """A channel's post time: post what is due, then set its next wake-up. Never waits

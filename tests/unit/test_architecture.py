@@ -35,6 +35,7 @@ LAYERS: tuple[str | tuple[str, ...], ...] = (
     "bot.recommend",  # "For you": a person's papers from their saves and votes (issue 21)
     "bot.delivery",
     "bot.lifecycle",
+    "bot.retention",
     "bot.people",  # a person's own digest by DM (issue 21)
     "bot.commands",
     ("adapters.console", "adapters.slack", "adapters.discord"),

@@ -51,6 +51,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(22, "link_guards"),
     Migration(30, "people"),
     Migration(31, "not_for_me"),
+    Migration(33, "retention"),
 )
 
 

@@ -50,6 +50,7 @@ from bot.storage.postgres.search import ranked_paper_ids
 from bot.storage.postgres.settle import PostgresSettle
 from bot.storage.postgres.similar import similar_ids
 from bot.storage.postgres.taste import PostgresTaste
+from bot.storage.postgres.upkeep.retention import PostgresRetention
 from bot.storage.postgres.votes import PostgresVotes
 from bot.storage.search.similar_plan import rank_similar, shared_reason
 from bot.storage.search.typo_plan import WrittenTerms
@@ -114,6 +115,7 @@ class PostgresStore(
     PostgresLinks,
     PostgresArtifacts,
     PostgresReplays,
+    PostgresRetention,
     PostgresPeople,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""

@@ -51,6 +51,7 @@ from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
 from bot.storage.sqlite.taste import SqliteTaste
+from bot.storage.sqlite.upkeep.retention import SqliteRetention
 from bot.storage.sqlite.votes import SqliteVotes
 
 BUSY_TIMEOUT_MS = 10_000
@@ -90,6 +91,7 @@ class SqliteStore(
     SqliteLinks,
     SqliteArtifacts,
     SqliteReplays,
+    SqliteRetention,
     SqlitePeople,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
