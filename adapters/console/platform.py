@@ -119,7 +119,8 @@ class ConsolePlatform:
             return PostReceipt(channel, (posted[0].message_id,), self.clock.now())
         numbered = digest_numbers(digest)
         counts = await digest_counts(self._vote_counts, channel, digest)
-        buttons = "\n" + buttons_line(numbered, counts) if numbered and self._clicks else ""
+        line = buttons_line(numbered, counts, personal=digest.personal)
+        buttons = "\n" + line if numbered and self._clicks else ""
         text = f"[{channel.channel_id}] " + render_text(digest) + buttons
         if channel.channel_id.startswith(DM_CHANNEL):  # a person's own digest: set apart
             text = "\n".join(DM_PROMPT + line for line in text.splitlines())

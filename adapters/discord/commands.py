@@ -95,8 +95,10 @@ def build_papers_group(
     group = app_commands.Group(
         name="papers",
         description="Trending research papers: daily digests, search and subscriptions",
-        guild_only=True,  # a subscription belongs to a guild channel; no DMs
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        # Servers, and the bot's DMs for the person's own verbs (`me`: their digest comes by
+        # DM); Discord sets contexts on the group only, so adapters/discord/dm/commands.py
+        # refuses there the verbs that need a server channel.
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
         allowed_installs=app_commands.AppInstallationType(guild=True),
         default_permissions=discord.Permissions(manage_channels=True) if managers_only else None,
     )

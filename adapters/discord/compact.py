@@ -17,7 +17,7 @@ import discord
 
 from adapters.discord.text import ELLIPSIS, clamp, escape, fit, safe_url
 from bot.digest import compact
-from bot.records.digest import Digest, DigestEntry, PostedIn
+from bot.records.digest import FOR_YOU, Digest, DigestEntry, PostedIn
 from bot.text.untrusted import one_line
 
 TITLE_MAX = 256
@@ -83,6 +83,8 @@ def entry_embed(entry: DigestEntry, summary_room: int) -> discord.Embed:
         lines.append(f"*Why:* {why}")
     embed = discord.Embed(title=title, url=paper.hf_url, colour=COLOUR)
     embed.description = _clamp_lines(lines, DESCRIPTION_MAX)
+    if entry.for_you:  # a DM digest's "For you" section: each pick says so above its title
+        embed.set_author(name=FOR_YOU)
     if thumbnail := compact.thumbnail(paper, entry.rank):
         embed.set_thumbnail(url=thumbnail)
     return embed

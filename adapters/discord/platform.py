@@ -26,6 +26,7 @@ from discord.http import Route
 from adapters.discord.buckets import amortise_sweeps
 from adapters.discord.buttons import always_new, interaction_key, paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
+from adapters.discord.dm.commands import dm_refusal
 from adapters.discord.dm.open import open_dm
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
@@ -420,6 +421,9 @@ class DiscordPlatform:
         # answer for the channel (a change by a member who may make it, `top public`) is
         # deferred publicly; anything else privately.
         ctx = context_of(interaction)
+        if interaction.guild_id is None and (refused := dm_refusal(text)) is not None:
+            await self._respond(interaction, refused, deferred=False)
+            return
         deferred = not answered_from_text(text)
         allowed = ctx.can_manage or not needs_manager(text)
         public = deferred and allowed and shown_to_channel(text)

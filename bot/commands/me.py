@@ -226,6 +226,8 @@ def _footprint_text(held: Footprint) -> str:
         parts.append(_plural(held.votes, "👍 vote", "👍 votes"))
     if held.saves:
         parts.append(_plural(held.saves, "saved paper", "saved papers"))
+    if held.not_for_me:
+        parts.append(_plural(held.not_for_me, "“Not for me” mark", "“Not for me” marks"))
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 

@@ -7,6 +7,10 @@ their workspace or server, and their "For you" list.
   "posted in #channel" with a link to that message.
 - Then "For you": the ranker's picks that are not among the matches, each with its one line
   of why; during the cold start, the trending order, saying how many more saves it needs.
+  The picks are marked (`DigestEntry.for_you`): each platform shows them under a heading
+  `FOR_YOU` (bot/records/digest.py), a section of their own after the matches.
+- The digest is marked personal (`Digest.personal`): its papers carry 🔖 and "Not for me",
+  not 👍 (a vote counts in a subscribed channel, and a DM is none).
 """
 
 from __future__ import annotations
@@ -18,8 +22,6 @@ from bot.digest.summary import summarize
 from bot.records.digest import Digest, DigestEntry, PostedIn
 from bot.records.foryou import ForYouList
 from bot.records.people import ChannelPost
-
-FOR_YOU = "For you"
 
 
 def cold_start_reason(saves_needed: int) -> str:
@@ -47,7 +49,8 @@ def compose_dm(
             rank=len(entries) + 1,
             paper=pick.paper,
             summary=summarize(pick.paper),
-            reasons=(f"{FOR_YOU}: {why}",),
+            reasons=(why,),
+            for_you=True,
         )
         entries.append(_marked(entry, posted_in))
     title = matches.title
@@ -56,6 +59,7 @@ def compose_dm(
         entries=tuple(entries),
         heading="Your " + title[:1].lower() + title[1:],
         empty_reason=matches.empty_reason if not entries else None,
+        personal=True,
     )
 
 

@@ -60,10 +60,12 @@ class Footprint:
     deliveries: int = 0
     votes: int = 0
     saves: int = 0
+    not_for_me: int = 0  # "Not for me" marks, the "For you" negatives
 
     @property
     def is_empty(self) -> bool:
-        return not (self.subscription or self.deliveries or self.votes or self.saves)
+        held = (self.subscription, self.deliveries, self.votes, self.saves, self.not_for_me)
+        return not any(held)
 
 
 @dataclass(frozen=True, slots=True)

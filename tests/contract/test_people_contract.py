@@ -144,7 +144,7 @@ async def test_forget_leaves_no_row_about_the_person(store: Store) -> None:
     await store.toggle_save("slack:T1:U2", "2608.00002", NOW)
     await store.toggle_not_for_me(ADA.key, "2608.00001", NOW)
     await store.toggle_not_for_me("slack:T1:U2", "2608.00001", NOW)
-    expected = Footprint(subscription=True, deliveries=2, votes=2, saves=1)
+    expected = Footprint(subscription=True, deliveries=2, votes=2, saves=1, not_for_me=1)
     assert await store.person_footprint(ADA.key) == expected
 
     assert await store.forget_person(ADA.key) == expected
@@ -160,3 +160,15 @@ async def test_forget_leaves_no_row_about_the_person(store: Store) -> None:
     assert await store.not_for_me_papers(ADA.key, 10) == []  # "For you" negatives too
     assert len(await store.not_for_me_papers("slack:T1:U2", 10)) == 1
     assert await store.forget_person(ADA.key) == Footprint()
+
+
+async def test_marks_alone_are_a_footprint_and_forget_deletes_them(store: Store) -> None:
+    await store.upsert_papers([paper("2608.00001"), paper("2608.00002")])
+    await store.toggle_not_for_me(ADA.key, "2608.00001", NOW)
+    await store.toggle_not_for_me(ADA.key, "2608.00002", NOW)
+    held = await store.person_footprint(ADA.key)
+    assert held == Footprint(not_for_me=2)
+    assert not held.is_empty, "a person whose only data is marks has something to forget"
+    assert await store.forget_person(ADA.key) == Footprint(not_for_me=2)
+    assert await store.not_for_me_papers(ADA.key, 10) == []
+    assert (await store.person_footprint(ADA.key)).is_empty

@@ -37,6 +37,7 @@ from tests.fakes.discord_payloads import (
     FakeUser,
     application_payload,
     component_click,
+    in_dm,
     message_payload,
 )
 from tests.fakes.rate_limits import ServerLimits
@@ -138,6 +139,7 @@ class FakeDiscord:
     limits: ServerLimits | None = None  # Discord's rate limits (tests/fakes/rate_limits.py)
     dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM channel's id
     blocks_dms: set[str] = field(default_factory=set)  # users whose DMs answer 403/50007
+    synced: dict[str, dict[str, Any]] = field(default_factory=dict)  # command name -> as synced
     record: bool = True  # False: keep no `requests` (a benchmark's ten thousand posts)
     _held: list[tuple[str, re.Pattern[str], asyncio.Event]] = field(default_factory=list)
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
@@ -233,6 +235,30 @@ class FakeDiscord:
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return str(payload["token"])
+
+    async def dm_click(self, message: dict[str, Any], custom_id: str, user: FakeUser) -> str:
+        """`user` clicks a button on `message`, a message of their DM with the bot: the
+        interaction carries no guild (`in_dm`); returns its token."""
+        interaction_id = next(self._ids)
+        self._clicked[str(interaction_id)] = message
+        payload = component_click(
+            interaction_id=interaction_id,
+            app_id=self.app_id,
+            guild=self.guild,
+            user=user,
+            message=message,
+            custom_id=custom_id,
+        )
+        await self.dispatch("INTERACTION_CREATE", in_dm(payload, user, str(message["channel_id"])))
+        return str(payload["token"])
+
+    async def command_in_dm(self, payload: dict[str, Any], user: FakeUser, channel_id: str) -> None:
+        """`payload` (a slash command) typed in `user`'s DM with the bot. Discord offers a
+        command there only when its synced `contexts` include 1 (BOT_DM): else it refuses."""
+        command = self.synced.get(payload["data"]["name"]) or {}
+        if 1 not in (command.get("contexts") or ()):
+            raise AssertionError(f"/{payload['data']['name']} is not offered in DMs")
+        await self.dispatch("INTERACTION_CREATE", in_dm(payload, user, channel_id))
 
     async def drop_sockets(self, code: int = 1001) -> None:
         """End every open gateway session (1001: going away), as an outage does."""
@@ -338,6 +364,7 @@ class FakeDiscord:
                 "PUT",
                 ["applications", _, "commands"] | ["applications", _, "guilds", _, "commands"],
             ):
+                self.synced.update({c["name"]: c for c in body})
                 return _json([self._command(c) for c in body])
             case ("POST", ["interactions", interaction_id, _, "callback"]):
                 return self._callback(interaction_id, body)

@@ -192,10 +192,16 @@ async def test_for_you_follows_the_matches_and_says_the_cold_start(
     await store.save_person(Person(eve, SETTINGS, AGENTS))
     ranker = ListRanker()
     await people(store, {"slack": slack.platform}, ranker).run_due()
-    bob_text = dm_text(slack.fake.channels["DU2"].messages)
-    assert "For you: like" in bob_text
-    assert "Diffusion" in bob_text
-    assert bob_text.index("Agents that plan") < bob_text.index("For you")
+    bob_dm = slack.fake.channels["DU2"].messages
+    blocks = [b for m in bob_dm if "thread_ts" not in m for b in m["blocks"]]
+    texts = [json.dumps(b, ensure_ascii=False) for b in blocks]
+    (heading,) = [i for i, b in enumerate(blocks) if b.get("text", {}).get("text") == "For you"]
+    assert blocks[heading]["type"] == "header", "For you is a section of its own"
+    match = next(i for i, t in enumerate(texts) if "Agents that plan" in t)
+    pick = next(i for i, t in enumerate(texts) if "Diffusion" in t)
+    assert match < heading < pick, "the matches, then the heading, then the picks"
+    assert 'like \\"Diffusion\\", which you saved' in texts[pick], "each pick says why"
+    assert "For you:" not in dm_text(bob_dm), "no pick is a match's reason any more"
     assert sorted(ranker.asked) == [bob.key, eve.key]
 
     cold = ListRanker(saves_needed=2)
@@ -203,7 +209,22 @@ async def test_for_you_follows_the_matches_and_says_the_cold_start(
     await store.save_person(Person(carl, SETTINGS, (Topic(TopicKind.TERM, "nothingmatches"),)))
     await people(store, {"slack": slack.platform}, cold).run_due()
     carl_text = dm_text(slack.fake.channels["DU4"].messages)
-    assert "For you: save 2 more papers to get picks; trending meanwhile" in carl_text
+    assert '"text": "For you"' in carl_text
+    assert "save 2 more papers to get picks; trending meanwhile" in carl_text
+
+
+async def test_every_paper_of_a_slack_dm_has_save_and_not_for_me_and_no_vote(
+    store: SqliteStore, slack: Slack
+) -> None:
+    ada = person_ref("slack", "T0TEAM", "U1")
+    await store.save_person(Person(ada, SETTINGS, AGENTS))
+    await people(store, {"slack": slack.platform}, ListRanker()).run_due()
+    roots = [m for m in slack.fake.channels["DU1"].messages if "thread_ts" not in m]
+    rows = [b["elements"] for m in roots for b in m["blocks"] if b["type"] == "actions"]
+    ids = [[e["action_id"] for e in row] for row in rows]
+    papers = ["2405.00001", "2405.00002", "2405.00003"]  # two matches, then one pick
+    assert sorted(ids) == sorted([[f"pb:s:{p}", f"pb:n:{p}"] for p in papers])
+    assert [row[1]["text"]["text"] for row in rows] == ["Not for me"] * 3
 
 
 async def test_no_ranker_no_for_you_and_no_match_posts_nothing(
@@ -302,3 +323,39 @@ async def test_the_schedulers_runs_post_the_dms_after_the_channels(
     scheduler = PaperScheduler(channels, store, clock, people=people(store, platforms))
     await scheduler.digests()
     assert slack.fake.channels["DU1"].messages
+
+
+async def test_every_paper_of_a_discord_dm_has_its_buttons_and_for_you_is_headed(
+    store: SqliteStore,
+) -> None:
+    """Ten matches and five picks: two messages; each paper's embed has 🔖 and "Not for me"
+    under it and no 👍, within Discord's 5 rows of 5 buttons; the picks are headed "For you"."""
+    more = [paper(n, f"Agents number {n}") for n in range(10, 20)]
+    more += [paper(n, f"Vision number {n}") for n in range(30, 35)]  # the picks (ids last)
+    await store.upsert_papers(more)
+    async with fake_discord() as fake:
+        platform = DiscordPlatform(config_for(fake), sleep=no_sleep, attempts=3)
+        try:
+            user = "323456789012345678"
+            ref = person_ref("discord", str(fake.guild.id), user)
+            await store.save_person(Person(ref, SETTINGS, AGENTS, home=str(fake.guild.id)))
+            ranker = ListRanker()
+            assert await people(store, {"discord": platform}, ranker).run_due() == {"posted": 1}
+            sent = fake.dm_messages(user)
+        finally:
+            await platform.stop()
+    assert len(sent) == 2
+    shown, picks = [], []
+    for message in sent:
+        rows = message["components"]
+        assert len(rows) <= 5
+        assert all(len(row["components"]) <= 5 for row in rows)
+        ids = [b["custom_id"] for row in rows for b in row["components"]]
+        papers = [e["url"].rsplit("/", 1)[1] for e in message["embeds"]]
+        assert ids == [f"pb:{kind}:{p}" for p in papers for kind in ("s", "n")]
+        shown += papers
+        picks += [e for e in message["embeds"] if e.get("author")]
+    assert len(shown) == 15, "ten matches and five picks, every one with its buttons"
+    assert [e["author"]["name"] for e in picks] == ["For you"] * 5
+    assert all("which you saved" in e["description"] for e in picks)
+    assert [e["url"] for e in picks] == [e["url"] for m in sent for e in m["embeds"]][10:]

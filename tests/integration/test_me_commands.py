@@ -116,3 +116,21 @@ async def test_forget_asks_first_then_deletes_all_and_the_counts_drop(
     assert await store.vote_counts(CHANNEL.key, [paper.arxiv_id]) == {paper.arxiv_id: 1}
     assert await store.saved_papers("slack:T0TEAM:U1", 10) == []
     assert "nothing to forget" in (await ask(commands, "me forget")).text
+
+
+async def test_forget_counts_not_for_me_marks_when_they_are_all_there_is(
+    commands: Commands, store: SqliteStore
+) -> None:
+    papers = [Paper(f"2405.0000{n}", "P", "A.", ("A",), NOW, date(2024, 5, 13)) for n in (1, 2)]
+    await store.upsert_papers(papers)
+    for one in papers:
+        await store.toggle_not_for_me("slack:T0TEAM:U1", one.arxiv_id, NOW)
+
+    ask_first = (await ask(commands, "me forget")).text
+    assert "nothing to forget" not in ask_first
+    assert "This deletes 2 “Not for me” marks." in ask_first
+
+    done = (await ask(commands, "me forget confirm")).text
+    assert "Deleted 2 “Not for me” marks." in done
+    assert await store.not_for_me_papers("slack:T0TEAM:U1", 10) == []
+    assert "nothing to forget" in (await ask(commands, "me forget")).text

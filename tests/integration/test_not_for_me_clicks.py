@@ -7,7 +7,9 @@ the fake gateway."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from bot.commands.clicks import VoteService
 from bot.records.chat import CommandContext, Reply
 from bot.records.clock import FixedClock
 from bot.records.models import ChannelRef, Subscription
+from bot.records.people import person_ref
 from bot.storage.sqlite.store import SqliteStore
 from tests.fakes.discord_payloads import FakeUser
 from tests.fakes.discord_setup import WAIT_S, config_for, fake_discord, no_sleep, serving
@@ -154,3 +157,84 @@ async def test_not_for_me_through_discord_py_answers_privately_and_keeps_the_mar
             assert [p.arxiv_id for p in marked] == [paper]
         finally:
             await opened.close()
+
+
+async def test_save_and_not_for_me_clicks_in_a_discord_dm_count_for_the_person(
+    tmp_path: Path,
+) -> None:
+    """A person's DM digest (no guild on its clicks) through the real discord.py client: 🔖
+    and "Not for me" are kept under the person's global user key, answered privately."""
+    async with fake_discord() as gateway:
+        opened = await SqliteStore.open(tmp_path / "dm.db")
+        try:
+            await opened.upsert_papers(real_papers())
+            votes = VoteService(opened, FixedClock(NOW))
+            made = DiscordPlatform(
+                config_for(gateway), sleep=no_sleep, guild_ready_timeout=0.0, clicks=votes.click
+            )
+            async with serving(made, no_commands):
+                dm = await made.open_dm(person_ref("discord", "", str(ADA.id)))
+                digest = replace(digest_of(real_papers()[:2]), personal=True)
+                await made.post_digest(dm, digest, idempotency_key="dm", first_attempt=True)
+                [message] = gateway.dm_messages(str(ADA.id))
+                save, mark = (f"pb:{kind}:{real_papers()[1].arxiv_id}" for kind in "sn")
+                buttons = [b["custom_id"] for r in message["components"] for b in r["components"]]
+                assert save in buttons
+                assert mark in buttons
+                tokens = [await gateway.dm_click(message, button, ADA) for button in (save, mark)]
+                async with asyncio.timeout(WAIT_S):
+                    await gateway.wait_for(
+                        lambda f: all(
+                            any(t in r.path for r in f.interaction_replies()) for t in tokens
+                        )
+                    )
+            replies = [
+                next(r for r in gateway.interaction_replies() if t in r.path) for t in tokens
+            ]
+            assert [r.body["type"] for r in replies] == [4, 4]
+            assert all(r.body["data"]["flags"] & EPHEMERAL for r in replies)
+            assert replies[0].body["data"]["content"].startswith("Saved “")
+            assert replies[1].body["data"]["content"].startswith("Noted: “")
+            person = f"discord::{ADA.id}"
+            assert [p.arxiv_id for p in await opened.saved_papers(person, 10)] == [
+                real_papers()[1].arxiv_id
+            ]
+            assert len(await opened.not_for_me_papers(person, 10)) == 1
+        finally:
+            await opened.close()
+
+
+def in_dm(form: dict[str, str], dm: str) -> dict[str, str]:
+    """A click form as Slack sends it from the person's DM with the app (channel `dm`)."""
+    payload = json.loads(form["payload"])
+    payload["channel"] = {"id": dm, "name": "directmessage"}
+    payload["container"]["channel_id"] = dm
+    return {"payload": json.dumps(payload)}
+
+
+async def test_save_and_not_for_me_under_a_slack_dm_digest_count_for_the_person(
+    fake: FakeSlackApi, platform: SlackPlatform, store: SqliteStore
+) -> None:
+    """A DM digest posted by the real platform carries 🔖 and "Not for me" (no 👍); their
+    clicks, signed requests from the DM to the real bolt app, are the person's own."""
+    fake.add_channel("DU1")
+    dm = ChannelRef("slack", "DU1", "T0TEAM")
+    digest = replace(digest_of(real_papers()[:2]), personal=True)
+    await platform.post_digest(dm, digest, idempotency_key="dm", first_attempt=True)
+    [message] = [m for m in fake.channels["DU1"].messages if "thread_ts" not in m]
+    buttons = [
+        e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    paper = real_papers()[1].arxiv_id
+    assert f"pb:s:{paper}" in buttons
+    assert f"pb:n:{paper}" in buttons
+    assert not [b for b in buttons if b.startswith("pb:v:")], "no vote in a DM"
+    for number, action in enumerate((f"pb:s:{paper}", f"pb:n:{paper}"), 1):
+        status, _ = await send(platform, in_dm(click_form(fake, message, action), "DU1"))
+        assert status == 200
+        await fake.wait_for(number, "click")
+    saved, noted = fake.responses["click"]
+    assert saved["text"].startswith("Saved “")
+    assert noted["text"].startswith("Noted: “")
+    assert [p.arxiv_id for p in await store.saved_papers(ALICE, 10)] == [paper]
+    assert [p.arxiv_id for p in await store.not_for_me_papers(ALICE, 10)] == [paper]

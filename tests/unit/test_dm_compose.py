@@ -52,16 +52,18 @@ def test_for_you_follows_without_repeating_a_match() -> None:
     picks = (Pick(paper(2), "like X, which you saved", 0.9), Pick(paper(7), "like Y", 0.8))
     dm = compose_dm(matches(1, 2), [], ForYouList(picks, saves_needed=0))
     assert [e.paper.arxiv_id for e in dm.entries] == ["2405.00001", "2405.00002", "2405.00007"]
-    assert dm.entries[2].reasons == ("For you: like Y",)
+    assert dm.entries[2].reasons == ("like Y",)
+    assert dm.entries[2].for_you
+    assert not dm.entries[1].for_you
+    assert dm.first_pick == "2405.00007"
+    assert dm.personal
     assert dm.entries[2].rank == 3
     assert dm.entries[2].summary
 
 
 def test_the_cold_start_says_how_many_saves_it_needs() -> None:
     dm = compose_dm(matches(), [], ForYouList((Pick(paper(3), "trending", 0.0),), 2))
-    assert dm.entries[0].reasons == (
-        "For you: save 2 more papers to get picks; trending meanwhile",
-    )
+    assert dm.entries[0].reasons == ("save 2 more papers to get picks; trending meanwhile",)
     one = compose_dm(matches(), [], ForYouList((Pick(paper(3), "trending", 0.0),), 1))
     assert "save 1 more paper to" in one.entries[0].reasons[0]
 

@@ -61,7 +61,8 @@ _COUNTS = (  # the person's rows in each table, in Footprint's order
     "SELECT (SELECT count(*) FROM personal_subscriptions WHERE user_key = :key), "
     "(SELECT count(*) FROM personal_deliveries WHERE channel_key = :key), "
     "(SELECT count(*) FROM votes WHERE user_key = :key), "
-    "(SELECT count(*) FROM saves WHERE user_key = :key)"
+    "(SELECT count(*) FROM saves WHERE user_key = :key), "
+    "(SELECT count(*) FROM not_for_me WHERE user_key = :key)"
 )
 _FORGET = (
     "DELETE FROM personal_subscriptions WHERE user_key = ?",
@@ -180,8 +181,8 @@ class SqlitePeople:
 
 
 def _footprint(counts: tuple[Any, ...]) -> Footprint:
-    subscription, deliveries, votes, saves = (int(n) for n in counts)
-    return Footprint(bool(subscription), deliveries, votes, saves)
+    subscription, deliveries, votes, saves, not_for_me = (int(n) for n in counts)
+    return Footprint(bool(subscription), deliveries, votes, saves, not_for_me)
 
 
 def _now_text() -> str:
