@@ -43,6 +43,7 @@ faketime:
 # with digests posted mid-pass timed against the same digests alone (~5 minutes).
 # bench/acks.py: /papers acks through bolt and discord.py, closed loop, then 20/s idle and
 # during a 2,000-channel-per-platform fan-out, 10,000 subscriptions, 100k papers (~12 minutes).
+# bench/retention.py: a year of rows at 1,000 channels, then the retention job (~12 minutes).
 ARCHIVE ?= ../shared/fixtures/hf/daily_papers_archive_2024-05-27_to_2026-08-21.json.gz
 bench:
 	$(PY) bench/digest_build.py
@@ -54,6 +55,7 @@ bench:
 	$(PY) bench/weekly_build.py
 	$(PY) bench/settle.py --channels 2000
 	$(PY) bench/acks.py
+	$(PY) bench/retention.py
 
 # The fan-out at 400 and 2,000 channels, PostgreSQL at 1,000 (about 10 minutes).
 bench-quick:

@@ -396,6 +396,7 @@ async def _fetch(app: App, args: argparse.Namespace) -> int:
 
 async def _serve(app: App, args: argparse.Namespace) -> int:
     from bot.app.runtime import Runtime  # imports the scheduler; only `run` needs it
+    from bot.recommend.runner import StoreRanker
 
     console = (sys.stdout, sys.stdin) if args.console else (None, None)
     platforms = make_platforms(app, console_out=console[0], console_in=console[1])
@@ -404,7 +405,8 @@ async def _serve(app: App, args: argparse.Namespace) -> int:
             "no platform to run: enable [slack] or [discord] in the config, or add --console"
         )
     # The offline sample is a frozen snapshot: its clock never reaches a post time.
-    await Runtime(app, platforms, deliver=app.config.source != "sample").run()
+    deliver = app.config.source != "sample"
+    await Runtime(app, platforms, deliver=deliver, ranker=StoreRanker(app.store)).run()
     return 0
 
 

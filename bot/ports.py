@@ -36,6 +36,8 @@ from bot.records.models import (
     SimilarPaper,
     Subscription,
 )
+from bot.records.people import ChannelPost, Footprint, Person
+from bot.records.retention import PruneKind, TableBloat
 from bot.records.settle import SettleTask
 
 
@@ -109,6 +111,28 @@ class VoteStore(Protocol):
 
     async def saved_papers_dated(self, user_key: str, limit: int) -> list[tuple[Paper, datetime]]:
         """The user's saved papers with when each was saved (aware, UTC), latest first."""
+        ...
+
+
+class TasteStore(Protocol):
+    """What a person's "For you" list learns from (bot/recommend): the papers they voted
+    for in any channel, and those they turned down ("Not for me", one mark per person and
+    paper). Raises StoreError."""
+
+    async def voted_papers(self, user_key: str, limit: int) -> list[Paper]:
+        """The papers the person voted for (👍) in any channel, the latest vote first."""
+        ...
+
+    async def toggle_not_for_me(self, user_key: str, arxiv_id: str, at: datetime) -> bool:
+        """Mark the paper "Not for me", or take the mark back: True if it is marked now."""
+        ...
+
+    async def not_for_me_papers(self, user_key: str, limit: int) -> list[Paper]:
+        """The papers the person turned down, the latest first."""
+        ...
+
+    async def forget_not_for_me(self, user_key: str) -> int:
+        """Delete every "Not for me" mark of the person (`me forget`): how many there were."""
         ...
 
 
@@ -265,8 +289,96 @@ class RequestStore(Protocol):
         ...
 
 
+class RetentionStore(Protocol):
+    """What the retention job (bot/retention/) asks of a store. Raises StoreError."""
+
+    async def prune(self, kind: PruneKind, before: datetime, limit: int) -> int:
+        """Delete at most `limit` rows of `kind` older than `before`, oldest first, keeping
+        whatever pending work still needs (bot/storage/codecs/retention.py); how many went.
+        A second call with nothing left to prune deletes nothing."""
+        ...
+
+    async def reclaim_space(self) -> list[TableBloat]:
+        """Give freed space back where the store can (SQLite: incremental vacuum); what it
+        could not give back. PostgreSQL leaves it to autovacuum: []."""
+        ...
+
+    async def bloated_tables(self) -> list[TableBloat]:
+        """Tables holding many dead rows (PostgreSQL: autovacuum behind; asked before a run
+        deletes anything, so its own fresh dead rows are not counted). SQLite: []."""
+        ...
+
+
+class PeopleStore(Protocol):
+    """People's own subscriptions and their DM digests' delivery records (bot/people/),
+    kept apart from the channels'. A DM record behaves as a channel's (`claim_due_deliveries`
+    and `save_delivery` say how); its `channel` is the person's ref. Raises StoreError."""
+
+    async def get_person(self, user_key: str) -> Person | None: ...
+
+    async def save_person(self, person: Person) -> None:
+        """Insert or replace the person's subscription."""
+        ...
+
+    async def delete_person(self, user_key: str) -> bool:
+        """Stop the person's digest (their records stay, for status); False if none."""
+        ...
+
+    async def list_people(self) -> list[Person]: ...
+
+    async def person_footprint(self, user_key: str) -> Footprint:
+        """What the store keeps about the person: subscription, DM records, votes, saves."""
+        ...
+
+    async def forget_person(self, user_key: str) -> Footprint:
+        """Delete, in one transaction, every row about the person: their subscription, DM
+        records, votes (the channels' counts drop with them) and saves; what was deleted."""
+        ...
+
+    async def create_personal_deliveries(self, deliveries: Sequence[Delivery]) -> int:
+        """Insert the records that do not exist yet (by person, cadence, day); how many."""
+        ...
+
+    async def latest_personal_delivery_per_person(self) -> dict[tuple[str, Cadence], Delivery]:
+        """Each person's newest record of each cadence, keyed by (user key, cadence)."""
+        ...
+
+    async def latest_personal_deliveries(self, user_key: str, limit: int = 1) -> list[Delivery]:
+        """The person's records of any cadence, newest day first."""
+        ...
+
+    async def claim_due_personal_deliveries(
+        self,
+        now: datetime,
+        worker: str,
+        *,
+        limit: int,
+        lease: timedelta,
+        platform: str | None = None,
+    ) -> list[Delivery]:
+        """As `claim_due_deliveries`, over the DM records."""
+        ...
+
+    async def save_personal_delivery(self, delivery: Delivery, *, worker: str) -> bool:
+        """As `save_delivery`, for a DM record."""
+        ...
+
+    async def channel_posts(self, platform: str, workspace: str, day: date) -> list[ChannelPost]:
+        """The channel digests (daily) posted for `day` in one workspace or server."""
+        ...
+
+
 class Store(
-    VoteStore, SettleStore, FollowupStore, LinkStore, ArtifactStore, RequestStore, Protocol
+    VoteStore,
+    TasteStore,
+    SettleStore,
+    FollowupStore,
+    LinkStore,
+    ArtifactStore,
+    RequestStore,
+    RetentionStore,
+    PeopleStore,
+    Protocol,
 ):
     """Durable state: papers, subscriptions, what was posted where. Raises StoreError."""
 
@@ -503,6 +615,18 @@ class ChatPlatform(Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class DirectMessages(Protocol):
+    """A platform that can write to a person directly (the DM digest, bot/people/)."""
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The direct-message channel with `person` (bot.records.people.person_ref), opened
+        if need be (Slack `conversations.open`, Discord's DM channel; the same one each
+        time). Raises PermanentPlatformError when the person cannot be written to,
+        PlatformError for anything else."""
+        ...
 
 
 @runtime_checkable

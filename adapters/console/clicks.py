@@ -15,7 +15,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.chat.buttons import SAVE_LABEL, VOTE_EMOJI, ButtonAction, encode_button_id
+from bot.chat.buttons import (
+    NOT_FOR_ME_LABEL,
+    SAVE_LABEL,
+    VOTE_EMOJI,
+    ButtonAction,
+    encode_button_id,
+)
 from bot.ports import ClickHandler
 from bot.records.chat import Click, Reply
 from bot.records.digest import Digest
@@ -27,6 +33,7 @@ CLICK_VERBS = {
     VOTE_EMOJI: ButtonAction.VOTE,
     "save": ButtonAction.SAVE,
     "🔖": ButtonAction.SAVE,
+    "notforme": ButtonAction.NOT_FOR_ME,  # "Not for me": a negative for `/papers foryou`
 }
 CHANNEL_VERB = "channel"
 LIST_CHANNELS = "?"  # `channel` alone (never a valid name)
@@ -101,8 +108,13 @@ class ShownPapers:
         return sorted(self._shown.get(channel.key, {}))
 
 
-def buttons_line(numbered: Sequence[tuple[int, str]], counts: Mapping[str, int]) -> str:
-    """The line standing for the buttons under a list: how to click, and the 👍 so far."""
+def buttons_line(
+    numbered: Sequence[tuple[int, str]], counts: Mapping[str, int], *, personal: bool = False
+) -> str:
+    """The line standing for the buttons under a list: how to click, and the 👍 so far.
+    `personal` (a DM digest): 🔖 and "Not for me", no 👍 (a DM is no subscribed channel)."""
+    if personal:
+        return f"[{SAVE_LABEL}: save <n> · {NOT_FOR_ME_LABEL}: notforme <n>]"
     voted = [f"{n}. {VOTE_EMOJI} {counts[i]}" for n, i in numbered if counts.get(i, 0) > 0]
     hint = f"{VOTE_EMOJI} vote <n> · {SAVE_LABEL}: save <n>"
     return f"[{hint}]" + (f"  {' · '.join(voted)}" if voted else "")

@@ -4,8 +4,8 @@ A line typed as a chat user would, `/papers today`, goes to the command handler 
 channel's command; `vote <n>` and `save <n>` click the buttons under a paper shown, and
 `channel <name>` speaks in another channel, `channel` alone lists them (see clicks.py and
 verbs.py, which `/papers help` names too); a reply that carries a file (an export) has it
-written to the working directory, named in the answer (see files.py); `quit` or end of
-input stops,
+written to the working directory, named in the answer (see files.py); a person's own
+digest (`/papers me`) is printed with every line marked `dm> `; `quit` or end of input stops,
 and so does `stop()`, at once, even while a line is being waited for (see lines.py). An
 input or output that fails (a closed stdin, stdout on a full disk or a closed pipe) raises
 TransientPlatformError with its one-line cause.
@@ -66,6 +66,8 @@ HINT = (
 FAILED = "Something went wrong; it has been logged."
 IN_CHANNEL = "You are in channel {} (`channel` lists them)."  # the banner's second line
 SAMPLE_STANDS_STILL = "No digest comes due on a schedule; /papers today shows one."
+DM_CHANNEL = "dm-"  # the console's DM channels: "dm-" and the user id
+DM_PROMPT = "dm> "  # every line of a DM digest starts so, apart from the channels' output
 
 
 class ConsolePlatform:
@@ -117,8 +119,12 @@ class ConsolePlatform:
             return PostReceipt(channel, (posted[0].message_id,), self.clock.now())
         numbered = digest_numbers(digest)
         counts = await digest_counts(self._vote_counts, channel, digest)
-        buttons = "\n" + buttons_line(numbered, counts) if numbered and self._clicks else ""
-        self._write(f"[{channel.channel_id}] " + render_text(digest) + buttons)
+        line = buttons_line(numbered, counts, personal=digest.personal)
+        buttons = "\n" + line if numbered and self._clicks else ""
+        text = f"[{channel.channel_id}] " + render_text(digest) + buttons
+        if channel.channel_id.startswith(DM_CHANNEL):  # a person's own digest: set apart
+            text = "\n".join(DM_PROMPT + line for line in text.splitlines())
+        self._write(text)
         self._shown.show(channel, numbered)
         receipt = PostReceipt(
             channel=channel,
@@ -129,6 +135,10 @@ class ConsolePlatform:
         if on_accepted is not None:
             await on_accepted(PostedPart(0, receipt.message_ids[0]))
         return receipt
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The person's DM, shown in this terminal with every line marked `dm> `."""
+        return ChannelRef(self.name, DM_CHANNEL + person.channel_id)
 
     async def edit_digest(
         self,

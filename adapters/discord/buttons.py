@@ -5,6 +5,8 @@ posted before a restart still reaches the bot (the class is registered with
 
 Discord allows 5 action rows of 5 buttons a message; a message holds at most 10 embeds and
 so at most 10 papers, and two papers share a row (4 buttons), so every paper gets its pair.
+A DM digest's papers get 🔖 and "Not for me" in place of 👍 and 🔖 (no 👍: a vote counts in a
+subscribed channel, and a DM is none), a pair all the same, so the same layout holds.
 The labels carry the paper's number (`3. 👍 2`, `3. 🔖`) since a row is no longer beside
 its paper. A vote edits the clicked message's buttons in place (UPDATE_MESSAGE, type 7);
 a notice is an ephemeral reply; a click that gets neither is acknowledged silently.
@@ -21,6 +23,7 @@ import discord
 
 from bot.chat.buttons import (
     BUTTON_ID_PATTERN,
+    NOT_FOR_ME_LABEL,
     SAVE_LABEL,
     VOTE_EMOJI,
     ButtonAction,
@@ -40,15 +43,28 @@ MAX_ROWS = 5
 MAX_PAPERS = PAPERS_PER_ROW * MAX_ROWS
 
 
-def paper_view(papers: Sequence[tuple[int, str]], counts: Mapping[str, int]) -> discord.ui.View:
-    """Buttons for (rank, arXiv id) pairs, two papers a row; past 10 papers, the first 10."""
+def paper_view(
+    papers: Sequence[tuple[int, str]], counts: Mapping[str, int], *, personal: bool = False
+) -> discord.ui.View:
+    """Buttons for (rank, arXiv id) pairs, two papers a row; past 10 papers, the first 10.
+    `personal` (a DM digest): 🔖 and "Not for me" a paper, no 👍 (see the module's note)."""
     view = discord.ui.View(timeout=None)
     for index, (rank, arxiv_id) in enumerate(papers[:MAX_PAPERS]):
         row = index // PAPERS_PER_ROW
+        if personal:
+            view.add_item(_button(f"{rank}. {SAVE_LABEL}", ButtonAction.SAVE, arxiv_id, row))
+            view.add_item(not_for_me_button(rank, arxiv_id, row))
+            continue
         vote = f"{rank}. {vote_label(counts.get(arxiv_id, 0))}"
         view.add_item(_button(vote, ButtonAction.VOTE, arxiv_id, row))
         view.add_item(_button(f"{rank}. {SAVE_LABEL}", ButtonAction.SAVE, arxiv_id, row))
     return view
+
+
+def not_for_me_button(rank: int, arxiv_id: str, row: int) -> discord.ui.Button[Any]:
+    """`3. Not for me` (a negative for the person's "For you" list), for a DM digest's
+    papers (`paper_view(..., personal=True)`); answered by the same DynamicItem as 👍 and 🔖."""
+    return _button(f"{rank}. {NOT_FOR_ME_LABEL}", ButtonAction.NOT_FOR_ME, arxiv_id, row)
 
 
 def _button(label: str, action: ButtonAction, arxiv_id: str, row: int) -> discord.ui.Button[Any]:
@@ -120,11 +136,14 @@ def paper_button_type(
 
 
 async def answer_click(interaction: Interaction, clicks: ClickHandler, custom_id: str) -> None:
-    """Ask the core, then answer within Discord's 3 s: edit in place, reply privately, or ack."""
-    if interaction.guild_id is None or interaction.channel_id is None:
+    """Ask the core, then answer within Discord's 3 s: edit in place, reply privately, or ack.
+    A click in a DM (a person's digest: 🔖, "Not for me") has no guild: the channel is the DM,
+    with no workspace, and whose click it is needs none (a Discord user id is global)."""
+    if interaction.channel_id is None:
         await interaction.response.defer()
         return
-    channel = ChannelRef("discord", str(interaction.channel_id), str(interaction.guild_id))
+    guild = str(interaction.guild_id) if interaction.guild_id is not None else ""
+    channel = ChannelRef("discord", str(interaction.channel_id), guild)
     answer = await clicks(Click(channel, str(interaction.user.id), custom_id))
     button = parse_button_id(custom_id)
     if answer.vote_count is not None and interaction.message is not None and button is not None:
@@ -139,14 +158,20 @@ async def answer_click(interaction: Interaction, clicks: ClickHandler, custom_id
 
 
 def with_buttons(
-    messages: Sequence[Any], ranks: Mapping[str, int], counts: Mapping[str, int]
+    messages: Sequence[Any],
+    ranks: Mapping[str, int],
+    counts: Mapping[str, int],
+    *,
+    personal: bool = False,
 ) -> list[Any]:
-    """Each DiscordMessage with the buttons for the papers its embeds show."""
+    """Each DiscordMessage with the buttons for the papers its embeds show (`personal`: a
+    DM digest's, see `paper_view`)."""
     from dataclasses import replace
 
     done = []
     for message in messages:
         ids = [i for i in embed_papers(message.embeds) if i in ranks]
-        view = paper_view([(ranks[i], i) for i in ids], counts) if ids else None
+        papers = [(ranks[i], i) for i in ids]
+        view = paper_view(papers, counts, personal=personal) if ids else None
         done.append(replace(message, view=view))
     return done

@@ -95,15 +95,34 @@ def build_papers_group(
     group = app_commands.Group(
         name="papers",
         description="Trending research papers: daily digests, search and subscriptions",
-        guild_only=True,  # a subscription belongs to a guild channel; no DMs
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        # Servers, and the bot's DMs for the person's own verbs (`me`: their digest comes by
+        # DM); Discord sets contexts on the group only, so adapters/discord/dm/commands.py
+        # refuses there the verbs that need a server channel.
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
         allowed_installs=app_commands.AppInstallationType(guild=True),
         default_permissions=discord.Permissions(manage_channels=True) if managers_only else None,
     )
     _add_reading_verbs(group, run)
     _add_subscription_verbs(group, run, channel_topics)
     _add_settings(group, run)
+    _add_me(group, run)
     return group
+
+
+MeAction = Literal["subscribe", "unsubscribe", "topics", "settings", "pause", "resume", "forget"]
+
+
+def _add_me(group: app_commands.Group, run: Run) -> None:
+    @group.command(name="me", description="Your own digest by direct message (only you see this)")
+    @app_commands.describe(
+        action="What to do; none = your digest's status",
+        words="Topics (subscribe, unsubscribe), settings (time 07:30 tz Europe/Paris …), "
+        "or confirm (forget)",
+    )
+    async def me(
+        interaction: Interaction, action: MeAction | None = None, words: str | None = None
+    ) -> None:
+        await run(interaction, command_text("me", action, words))
 
 
 def _add_reading_verbs(group: app_commands.Group, run: Run) -> None:

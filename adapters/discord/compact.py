@@ -17,7 +17,7 @@ import discord
 
 from adapters.discord.text import ELLIPSIS, clamp, escape, fit, safe_url
 from bot.digest import compact
-from bot.records.digest import Digest, DigestEntry
+from bot.records.digest import FOR_YOU, Digest, DigestEntry, PostedIn
 from bot.text.untrusted import one_line
 
 TITLE_MAX = 256
@@ -76,14 +76,27 @@ def entry_embed(entry: DigestEntry, summary_room: int) -> discord.Embed:
     if summary_room and entry.summary.strip():
         lines.append(fit(one_line(entry.summary), summary_room))
     lines.append(links_line(entry))
+    if entry.posted_in is not None:  # a DM digest: the paper is shown in full there
+        lines.append(posted_in_line(entry.posted_in))
     if entry.reasons:
         why = escape(", ".join(one_line(r) for r in entry.reasons))
         lines.append(f"*Why:* {why}")
     embed = discord.Embed(title=title, url=paper.hf_url, colour=COLOUR)
     embed.description = _clamp_lines(lines, DESCRIPTION_MAX)
+    if entry.for_you:  # a DM digest's "For you" section: each pick says so above its title
+        embed.set_author(name=FOR_YOU)
     if thumbnail := compact.thumbnail(paper, entry.rank):
         embed.set_thumbnail(url=thumbnail)
     return embed
+
+
+def posted_in_line(where: PostedIn) -> str:
+    """ "Posted in #nlp" (Discord shows the channel's name for `<#id>`) and a link there."""
+    guild, channel, message = where.channel.workspace, where.channel.channel_id, where.message_id
+    if not (guild.isdigit() and channel.isdigit() and message.isdigit()):
+        return "*Posted in one of your channels today.*"
+    url = f"https://discord.com/channels/{guild}/{channel}/{message}"
+    return f"*Posted in <#{channel}> today:* [see it there]({url})"
 
 
 def links_line(entry: DigestEntry) -> str:

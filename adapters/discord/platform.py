@@ -26,6 +26,8 @@ from discord.http import Route
 from adapters.discord.buckets import amortise_sweeps
 from adapters.discord.buttons import always_new, interaction_key, paper_button_type
 from adapters.discord.commands import build_papers_group, topic_choices
+from adapters.discord.dm.commands import dm_refusal
+from adapters.discord.dm.open import open_dm
 from adapters.discord.gateway import GatewayLoop
 from adapters.discord.lookup import find_marked
 from adapters.discord.pacing import DiscordPacing, pacing_trace
@@ -191,7 +193,7 @@ class DiscordPlatform:
         target = await self._channel(channel)
         votes = await digest_counts(self._vote_counts, channel, digest)
         messages = render_digest(digest, mark_key=idempotency_key, counts=votes)
-        details = render_details(digest)
+        details = render_details(digest) if channel.workspace else []  # a DM takes no thread
         found: dict[int, str] = {}
         if unrecorded(len(messages), posted) and not first_attempt:
             author = self.client.user.id if self.client.user else None
@@ -222,6 +224,16 @@ class DiscordPlatform:
                 )
         now = self._clock.now()
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=now, note=note)
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The DM channel with `person`, for their own digest (adapters/discord/dm/open.py)."""
+        try:
+            await self._login()
+        except ConfigError as exc:  # a bad token is not this person's fault: try later
+            raise TransientPlatformError(str(exc)) from exc
+        return await open_dm(
+            self.client, person, attempts=self._attempts, sleep=self._sleep, pacing=self.pacing
+        )
 
     async def edit_digest(
         self,
@@ -409,6 +421,9 @@ class DiscordPlatform:
         # answer for the channel (a change by a member who may make it, `top public`) is
         # deferred publicly; anything else privately.
         ctx = context_of(interaction)
+        if interaction.guild_id is None and (refused := dm_refusal(text)) is not None:
+            await self._respond(interaction, refused, deferred=False)
+            return
         deferred = not answered_from_text(text)
         allowed = ctx.can_manage or not needs_manager(text)
         public = deferred and allowed and shown_to_channel(text)

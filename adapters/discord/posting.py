@@ -42,6 +42,8 @@ PERMANENT_CODES = {
     50001: "Missing Access: the bot cannot see this channel",
     50013: "Missing Permissions: the bot may not send messages or embeds here",
     10003: "Unknown Channel: the channel was deleted or the bot was removed",
+    # a DM digest: the person takes no DMs from the server's members (or shares none with us)
+    50007: "Cannot send messages to this user",
 }
 UNKNOWN_MESSAGE = 10008  # a person deleted the message: settling it ends (not a pause)
 REJECTED_STATUSES = {400, 413}  # the body is invalid or too large: sending it again fails again

@@ -86,7 +86,7 @@ def render_digest(
         for i, m in enumerate(messages, 1)
     ]
     ranks = {e.paper.arxiv_id: e.rank for e in digest.entries}
-    return with_buttons(headed, ranks, counts or {})
+    return with_buttons(headed, ranks, counts or {}, personal=digest.personal)
 
 
 def render_settled(
@@ -106,7 +106,7 @@ def render_settled(
         content = header_content(settled, (index + 1, total) if total > 1 else None)
         messages.append(DiscordMessage(content, tuple(embeds)))
     ranks = {e.paper.arxiv_id: e.rank for e in settled.entries}
-    return with_buttons(messages, ranks, counts or {})
+    return with_buttons(messages, ranks, counts or {}, personal=settled.personal)
 
 
 def render_late_additions(digest: Digest, *, mark_key: str | None = None) -> DiscordMessage:

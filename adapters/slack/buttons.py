@@ -11,7 +11,13 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.chat.buttons import SAVE_LABEL, ButtonAction, encode_button_id, vote_label
+from bot.chat.buttons import (
+    NOT_FOR_ME_LABEL,
+    SAVE_LABEL,
+    ButtonAction,
+    encode_button_id,
+    vote_label,
+)
 
 Block = dict[str, Any]
 
@@ -27,6 +33,27 @@ def paper_actions(arxiv_id: str, counts: Mapping[str, int]) -> list[Block]:
             ],
         }
     ]
+
+
+def personal_actions(arxiv_id: str) -> list[Block]:
+    """The buttons row for one paper of a person's DM digest: 🔖 Save, then "Not for me".
+    No 👍: a vote counts in a subscribed channel's tally (bot/commands/clicks.py), and a
+    DM is no subscribed channel, so the button could only answer "not subscribed"."""
+    return [
+        {
+            "type": "actions",
+            "elements": [
+                _button(SAVE_LABEL, ButtonAction.SAVE, arxiv_id),
+                not_for_me_button(arxiv_id),
+            ],
+        }
+    ]
+
+
+def not_for_me_button(arxiv_id: str) -> Block:
+    """The "Not for me" button (a negative for the person's "For you" list), for a DM
+    digest's papers (`personal_actions`)."""
+    return _button(NOT_FOR_ME_LABEL, ButtonAction.NOT_FOR_ME, arxiv_id)
 
 
 def _button(label: str, action: ButtonAction, arxiv_id: str) -> Block:

@@ -29,6 +29,7 @@ from bot.chat.pacing import HEADROOM, Limit, Monotonic, Pacer, Sleep, digests_at
 POST = "chat.postMessage"
 UPDATE = "chat.update"
 HISTORY = "conversations.history"
+OPEN = "conversations.open"
 CHANNEL = "channel"  # chat.postMessage per channel
 
 
@@ -51,6 +52,7 @@ class SlackLimits:
     post_per_workspace: Limit = POST_PER_WORKSPACE
     update_per_workspace: Limit = TIER_3
     history_per_workspace: Limit = TIER_3
+    open_per_workspace: Limit = TIER_3  # conversations.open: a DM digest's first to a person
 
     @property
     def digests_at_once(self) -> int:
@@ -75,6 +77,7 @@ class SlackPacing:
                 POST: self.limits.post_per_workspace,
                 UPDATE: self.limits.update_per_workspace,
                 HISTORY: self.limits.history_per_workspace,
+                OPEN: self.limits.open_per_workspace,
             },
             monotonic=monotonic,
             sleep=sleep,
@@ -90,6 +93,9 @@ class SlackPacing:
     async def before_history(self) -> None:
         await self._pacer.wait(HISTORY)
 
+    async def before_open(self) -> None:
+        await self._pacer.wait(OPEN)
+
     def post_limited(self, channel_id: str, seconds: float) -> None:
         """Slack answered a chat.postMessage to `channel_id` with 429 and Retry-After
         `seconds`: that channel waits them out; the workspace slows down for a while."""
@@ -98,7 +104,7 @@ class SlackPacing:
 
     def held(self, method: str, seconds: float) -> None:
         """Slack answered `method` with 429 and Retry-After `seconds`: hold every caller."""
-        if method in (POST, UPDATE, HISTORY):
+        if method in (POST, UPDATE, HISTORY, OPEN):
             self._pacer.hold(method, seconds)
 
     @property

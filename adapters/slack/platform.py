@@ -18,6 +18,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import build_app
+from adapters.slack.dm.open import open_dm
 from adapters.slack.errors import (
     POST_RATE_LIMIT_RETRIES,
     SLACK_FAILURES,
@@ -31,7 +32,7 @@ from adapters.slack.http import build_web_app
 from adapters.slack.pacing import POST, SlackPacing
 from adapters.slack.permissions import Permissions
 from adapters.slack.preview import METADATA_EVENT as METADATA_EVENT  # tests import it here
-from adapters.slack.preview import digest_metadata, post_body
+from adapters.slack.preview import digest_metadata, post_body, reply_metadata
 from adapters.slack.render import (
     DigestPart,
     SlackMessage,
@@ -157,7 +158,9 @@ class SlackPlatform:
                     found = await self._find_posted(channel.channel_id, idempotency_key)
                 counts = [len(part.thread) for part in parts]
                 plan = plan_parts(counts, posted, found, recording=on_accepted is not None)
-                post = _PartPost(channel.channel_id, idempotency_key, len(parts), on_accepted)
+                post = _PartPost(
+                    channel.channel_id, idempotency_key, len(parts), on_accepted, first_attempt
+                )
                 ids = []
                 for todo in plan:
                     ids.append(await self._complete_part(post, parts[todo.index], todo))
@@ -170,6 +173,11 @@ class SlackPlatform:
                 log.warning("posting to %s failed: %s", channel.key, error)
                 raise error from None
         return PostReceipt(channel=channel, message_ids=tuple(ids), posted_at=self._clock.now())
+
+    async def open_dm(self, person: ChannelRef) -> ChannelRef:
+        """The DM channel with `person`, for their own digest (adapters/slack/dm.py)."""
+        async with self._posting.use():
+            return await open_dm(self._poster, self.pacing, person)
 
     async def edit_digest(
         self,
@@ -237,17 +245,33 @@ class SlackPlatform:
         return None
 
     async def _complete_part(self, post: _PartPost, part: DigestPart, todo: PartTodo) -> str:
-        """Post what `todo` says is missing of `part`, reporting each accepted message."""
+        """Post what `todo` says is missing of `part`, reporting each accepted message. A
+        part posted by an earlier attempt may have replies that attempt sent but did not
+        record (it died in between): those found in the thread are not posted again."""
         ts = todo.message_id
+        start = todo.replies_from
         if ts is None:
             metadata = digest_metadata(post.key, todo.index, post.total)
             ts = await self._post(post.channel_id, part.message, metadata=metadata)
-        if not todo.recorded:
-            await post.accepted(PostedPart(todo.index, ts, todo.replies_from))
-        for number in range(todo.replies_from, len(part.thread)):
-            await self._post(post.channel_id, part.thread[number], thread_ts=ts)
+        elif start < len(part.thread) and not post.first_attempt:
+            start = max(start, await self._replies_posted(post, todo.index, ts))
+        if not todo.recorded or start > todo.replies_from:
+            await post.accepted(PostedPart(todo.index, ts, start))
+        for number in range(start, len(part.thread)):
+            metadata = reply_metadata(post.key, todo.index, number)
+            await self._post(post.channel_id, part.thread[number], thread_ts=ts, metadata=metadata)
             await post.accepted(PostedPart(todo.index, ts, number + 1))
         return ts
+
+    async def _replies_posted(self, post: _PartPost, index: int, thread_ts: str) -> int:
+        """How many of part `index`'s replies are in its thread already (by their metadata;
+        the first page only: a digest's thread holds a few replies)."""
+        await self.pacing.before_history()
+        page = await self.client.conversations_replies(
+            channel=post.channel_id, ts=thread_ts, include_all_metadata=True, limit=HISTORY_PAGE
+        )
+        numbers = [_reply_of(m, post.key, index) for m in page.get("messages") or ()]
+        return max((n + 1 for n in numbers if n is not None), default=0)
 
     async def _post(self, channel_id: str, message: SlackMessage, **extra: Any) -> str:
         # the same body `paperbot digest --format slack` prints (adapters/slack/preview.py)
@@ -361,6 +385,7 @@ class _PartPost:
     key: str
     total: int  # parts in the digest
     on_accepted: OnAccepted | None
+    first_attempt: bool  # no earlier attempt can have posted any of it
 
     async def accepted(self, part: PostedPart) -> None:
         if self.on_accepted is not None:
@@ -386,5 +411,17 @@ def _part_of(message: dict[str, Any], key: str) -> int | None:
     payload = metadata.get("event_payload") or {}
     if metadata.get("event_type") != METADATA_EVENT or payload.get("key") != key:
         return None
+    if "reply" in payload:  # a digest's thread reply, not one of its parts
+        return None
     part = payload.get("part", 0)
     return part if isinstance(part, int) else None
+
+
+def _reply_of(message: dict[str, Any], key: str, part: int) -> int | None:
+    """The reply number of one of part `part`'s thread replies, else None."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != METADATA_EVENT or payload.get("key") != key:
+        return None
+    reply = payload.get("reply")
+    return reply if isinstance(reply, int) and payload.get("part") == part else None

@@ -51,6 +51,15 @@ def digest_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
     }
 
 
+def reply_metadata(key: str, part: int, reply: int) -> dict[str, Any]:
+    """A digest's thread reply's metadata: a retry after a crash finds the replies already
+    in the thread (`conversations.replies`), so none is posted twice."""
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"key": key, "part": part, "reply": reply},
+    }
+
+
 def builder_url(message: SlackMessage) -> str:
     """A Block Kit Builder link showing `message`'s blocks (the JSON, URL-encoded)."""
     blocks = json.dumps({"blocks": list(message.blocks)}, ensure_ascii=False)

@@ -10,11 +10,12 @@ inside a `<url|label>` link or a `<!date…>` token.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.buttons import paper_actions
+from adapters.slack.buttons import paper_actions, personal_actions
 from adapters.slack.mrkdwn import (
     MAX_SECTION_CHARS,
     escape,
@@ -27,7 +28,7 @@ from adapters.slack.mrkdwn import (
 from bot.digest import compact
 from bot.digest.summary import summarize
 from bot.records.chat import CLOSE_MATCHES, Reply, Visibility
-from bot.records.digest import Digest, DigestEntry
+from bot.records.digest import FOR_YOU, Digest, DigestEntry, PostedIn
 from bot.records.models import Paper, PaperArtifacts
 from bot.text.untrusted import one_line
 
@@ -243,7 +244,7 @@ def render_digest(
         reason = digest.empty_reason or "No papers matched today."
         text = clip(escape(f"{digest.title}: {reason}"), MAX_FALLBACK_CHARS)
         return (DigestPart(SlackMessage(text, (*lead, *sections(escape(reason)))), (), ()),)
-    units = [lead, *(_entry_blocks(entry, counts or {}) for entry in digest.entries)]
+    units = [lead, *(_entry_blocks(entry, counts or {}, digest) for entry in digest.entries)]
     # one block is kept free in every message for the "continued" line
     packed = pack(units, max_blocks=MAX_BLOCKS - 1)
     seen: set[int] = set()
@@ -277,7 +278,7 @@ def render_settled(
             note = f"_{escape(settled.title)}, continued ({index + 1}/{len(parts)})_"
             blocks = context(note)
         for entry in entries:
-            blocks = [*blocks, *_entry_blocks(entry, counts or {})]
+            blocks = [*blocks, *_entry_blocks(entry, counts or {}, settled)]
         messages.append(_digest_part(settled, blocks, entries, index, len(parts)).message)
     return tuple(messages)
 
@@ -291,7 +292,7 @@ def render_late_additions(digest: Digest) -> SlackMessage:
         text = escape(digest.heading)
         return SlackMessage(clip(text, MAX_FALLBACK_CHARS), tuple(sections(text)))
     note = "*Late additions:* papers that joined the day's list after this digest went out"
-    units = [context(note), *(_entry_blocks(entry, {}) for entry in digest.entries)]
+    units = [context(note), *(_entry_blocks(entry, {}, digest) for entry in digest.entries)]
     first = pack(units, max_blocks=MAX_BLOCKS)[0]
     entries = [digest.entries[u - 1] for u in dict.fromkeys(u for u, _ in first) if u > 0]
     text = fallback("Late additions", _titles(entries))
@@ -307,12 +308,32 @@ def _digest_lead(digest: Digest) -> list[Block]:
     return [*header(digest.title), *context("\n".join(lines))]
 
 
-def _entry_blocks(entry: DigestEntry, counts: Mapping[str, int]) -> list[Block]:
+def _entry_blocks(entry: DigestEntry, counts: Mapping[str, int], digest: Digest) -> list[Block]:
+    """One paper's blocks; the first "For you" pick of a DM digest opens that section with
+    its heading (in the paper's unit, so the heading never ends a message alone)."""
     text = paper_text(
         entry.paper, entry.rank, entry.summary, entry.reasons, entry.artifacts, entry.risen
     )
+    if entry.posted_in is not None:  # a DM digest: the paper is shown in full there
+        text += "\n" + posted_in_text(entry.posted_in)
+    arxiv_id = entry.paper.arxiv_id
+    heading = header(FOR_YOU) if arxiv_id == digest.first_pick else []
+    buttons = personal_actions(arxiv_id) if digest.personal else paper_actions(arxiv_id, counts)
     # the buttons row ends the paper in place of a divider: the block count stays as it was
-    return [*with_thumbnail(sections(text), entry), *paper_actions(entry.paper.arxiv_id, counts)]
+    return [*heading, *with_thumbnail(sections(text), entry), *buttons]
+
+
+def posted_in_text(where: PostedIn) -> str:
+    """ "Posted in #nlp" (Slack shows the channel's name for `<#id>`) and a link there."""
+    channel, ts = where.channel.channel_id, where.message_id
+    if not _SLACK_ID.fullmatch(channel) or not _SLACK_TS.fullmatch(ts):
+        return "_Posted in one of your channels today._"
+    url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return f"_Posted in <#{channel}> today:_ {link(url, 'see it there')}"
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{1,20}")
+_SLACK_TS = re.compile(r"\d{1,12}\.\d{1,8}")
 
 
 def _trim_divider(blocks: list[Block]) -> list[Block]:

@@ -17,11 +17,13 @@ from bot.commands.clicks import VoteService
 from bot.commands.exports import ExportVerbs
 from bot.commands.handler import Commands
 from bot.commands.links import LinkVerbs
-from bot.commands.votes import VoteVerbs
+from bot.commands.me import MeVerbs
+from bot.commands.votes import ForYouVerbs, VoteVerbs
 from bot.config.load import Config
 from bot.digest.service import PaperService
 from bot.lifecycle.artifacts import ArtifactLookup
 from bot.ports import ChatPlatform, CommandHandler, DailySource, LookupSource, Store
+from bot.recommend.runner import StoreRanker
 from bot.records.clock import Clock, FixedClock, SystemClock
 from bot.records.digest import Digest
 from bot.records.models import ChannelRef, OfflineSample
@@ -47,13 +49,17 @@ class App:
     @property
     def handle(self) -> CommandHandler:
         """Every `/papers` verb: the core's commands, the exports (`saved`/`top` as a file),
-        the vote verbs (and the counts on the core's replies), then the link verbs (and the
-        linked channels on `topics` and `status`)."""
+        the vote verbs (and the counts on the core's replies), the link verbs (and the
+        linked channels on `topics` and `status`), `me` (a person's own digest by DM), then
+        `foryou` (bot/recommend)."""
         clock = self.votes.clock
+        cutoff = self.config.delivery.day_cutoff_utc
         more = (
             ExportVerbs(self.store, clock),
             VoteVerbs(self.votes),
             LinkVerbs(self.store, clock),
+            MeVerbs(self.store, clock, self.config.defaults, cutoff),
+            ForYouVerbs(self.commands.service, StoreRanker(self.store)),
         )
         return Commands(self.commands.service, more).handle
 

@@ -21,10 +21,13 @@ from bot.delivery.runner import DeliveryRunner
 from bot.lifecycle.artifacts import ArtifactsRunner
 from bot.lifecycle.followups import FollowupRunner, VersionLookup
 from bot.lifecycle.settle import SettleRunner
+from bot.people.runner import PeopleRunner
 from bot.ports import ChatPlatform, ReportsConnection
 from bot.records.chat import ConnectionStatus
 from bot.records.errors import PaperbotError, PlatformError
+from bot.records.foryou import ForYouRanker
 from bot.records.models import ChannelRef
+from bot.retention.runner import RetentionRunner
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,12 @@ FOLLOWER_SWEEP = timedelta(seconds=30)
 
 class Runtime:
     def __init__(
-        self, app: App, platforms: Mapping[str, ChatPlatform], *, deliver: bool = True
+        self,
+        app: App,
+        platforms: Mapping[str, ChatPlatform],
+        *,
+        deliver: bool = True,
+        ranker: ForYouRanker | None = None,
     ) -> None:
         self.app = app
         self.deliver = deliver  # False: commands only (the offline sample's clock is frozen)
@@ -51,6 +59,15 @@ class Runtime:
             app.config.delivery,
             artifacts=self.artifacts.for_papers if self.artifacts is not None else None,
         )
+        # each person's own digest by DM (bot/people/); `ranker` adds "For you" to it
+        self.people = PeopleRunner(
+            app.store,
+            app.service,
+            self.platforms,
+            app.service.clock,
+            app.config.delivery,
+            ranker=ranker,
+        )
         self.settler = SettleRunner(
             app.store, app.service, self.platforms, app.service.clock, app.config.delivery
         )
@@ -62,6 +79,11 @@ class Runtime:
             app.config.delivery,
             versions=lookup if isinstance(lookup, VersionLookup) else None,
         )
+        self.retention = None
+        if app.config.retention.enabled:
+            self.retention = RetentionRunner(
+                app.store, app.service.clock, app.config.retention, app.config.delivery
+            )
         app.service.delivery = self.runner
         app.service.on_change = self._on_subscription_change
         app.service.connections = self._connections
@@ -128,6 +150,8 @@ class Runtime:
                 settler=self.settler,
                 followups=self.followups,
                 artifacts=self.artifacts,
+                retention=self.retention,
+                people=self.people,
             )
             await self._scheduler.start()
         elif self._scheduler is not None:
@@ -142,6 +166,7 @@ class Runtime:
                 await asyncio.wait_for(self.stop.wait(), FOLLOWER_SWEEP.total_seconds())
             if self._scheduler is None and not self.stop.is_set():
                 await self.runner.drain()
+                await self.people.drain()
 
     async def _on_subscription_change(self, channel: ChannelRef) -> None:
         if self._scheduler is not None:
@@ -151,7 +176,9 @@ class Runtime:
         if self._scheduler is not None:
             await self._scheduler.shutdown(wait=True)
         self.runner.request_stop()
+        self.people.request_stop()
         await self.runner.wait_idle()
+        await self.people.wait_idle()
         for platform in self.platforms.values():
             try:
                 await platform.stop()

@@ -6,10 +6,11 @@ every minute that picks up retries, records whose worker died, and anything a wa
 Every wake-up calls `DeliveryRunner.run_due()`, which decides from the store what is due, so
 a job that fires twice, late or not at all changes nothing: the next wake-up catches up.
 
-Settling and follow-ups run after each sweep's digests, in a task of their own, one pass at
-a time: a pass over thousands of posts can take as long as Slack's 50 edits a minute allow,
-and the next sweeps and wake-ups post their digests meanwhile; settling steps aside whenever
-a digest run is in flight (bot/delivery/lanes.py).
+Settling, follow-ups and retention (bot/retention/, every few hours) run after each sweep's
+digests, in a task of their own, one pass at a time: a pass over thousands of posts can take
+as long as Slack's 50 edits a minute allow, and the next sweeps and wake-ups post their
+digests meanwhile; settling steps aside whenever a digest run is in flight
+(bot/delivery/lanes.py).
 
 APScheduler arms its timer on the monotonic clock from a wall-clock difference, so a wall
 clock that steps forward (a VM resumed, an NTP correction) would leave a wake-up asleep until
@@ -35,9 +36,11 @@ from bot.delivery.runner import DeliveryRunner
 from bot.lifecycle.artifacts import ArtifactsRunner
 from bot.lifecycle.followups import FollowupRunner
 from bot.lifecycle.settle import SettleRunner
+from bot.people.runner import PeopleRunner
 from bot.ports import Store
 from bot.records.clock import Clock
 from bot.records.models import ChannelRef, Subscription
+from bot.retention.runner import RetentionRunner
 from bot.schedule.cadence import next_post
 
 log = logging.getLogger(__name__)
@@ -57,10 +60,13 @@ class PaperScheduler:
         settler: SettleRunner | None = None,
         followups: FollowupRunner | None = None,
         artifacts: ArtifactsRunner | None = None,
+        retention: RetentionRunner | None = None,
         lane: DigestLane | None = None,
+        people: PeopleRunner | None = None,
         recheck_every: timedelta = RECHECK_EVERY,
     ) -> None:
         self.runner = runner
+        self.people = people  # people's own digests by DM, after the channels' in each run
         self.lane = lane or DigestLane()  # digest runs go first: the others wait in line
         for behind in (settler, followups):
             if behind is not None:
@@ -68,6 +74,7 @@ class PaperScheduler:
         self.settler = settler  # settles posted digests after each sweep's deliveries
         self.followups = followups  # replies follow-ups in their threads after settling
         self.artifacts = artifacts  # refreshes posted papers' HF artifacts before settling
+        self.retention = retention  # prunes old rows after follow-ups, every few hours
         self.store = store
         self.clock = clock
         self.sweep_every = sweep_every
@@ -123,10 +130,14 @@ class PaperScheduler:
             self._scheduler.pause()  # no new wake-ups; a running job goes on
         if stop_runner:
             self.runner.request_stop()
+            if self.people is not None:
+                self.people.request_stop()
             if self.settler is not None:  # a task cut short is retried once its lease expires
                 self.settler.request_stop()
             if self.followups is not None:  # replies not started wait for the next pass
                 self.followups.request_stop()
+            if self.retention is not None:  # batches not started wait for the next run
+                self.retention.request_stop()
         if wait:
             await self.runner.wait_idle()
             # A sweep job that began but had not yet taken the runner's lock when
@@ -174,6 +185,8 @@ class PaperScheduler:
             return
         async with self.lane.digests():  # settling and follow-ups step aside meanwhile
             outcomes = await self.runner.run_due()
+            if self.people is not None and not self._stopping:  # within a sweep of their time
+                outcomes += await self.people.run_due()
         if outcomes:
             log.info("delivery run: %s", dict(outcomes))
 
@@ -181,7 +194,8 @@ class PaperScheduler:
         """The sweep job: the digests, then a settling pass started behind them unless one
         is still running (the job itself ends with the digests: the next sweep is on time)."""
         await self.digests()
-        if self.settler is None and self.followups is None and self.artifacts is None:
+        behind = (self.settler, self.followups, self.artifacts, self.retention)
+        if all(runner is None for runner in behind):
             return
         if not self._stopping and (self._behind is None or self._behind.done()):
             self._behind = asyncio.create_task(self._settle_in_background(), name="settling")
@@ -209,6 +223,8 @@ class PaperScheduler:
                 followed = await self.followups.run_due()
                 if followed:
                     log.info("follow-up run: %s", dict(followed))
+            if self.retention is not None and not self._stopping:  # logs its own outcome
+                await self.retention.run_due()
 
     async def fire(self, channel_key: str) -> None:
         """A channel's post time: post what is due, then set its next wake-up. Never waits

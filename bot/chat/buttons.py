@@ -2,7 +2,8 @@
 
 A click's id comes back from the platform untrusted (a forged or replayed payload may hold
 anything), so `parse_button_id` accepts only the exact shape `encode_button_id` makes:
-`pb:v:<arXiv id>` (vote) or `pb:s:<arXiv id>` (save), at most MAX_ID_CHARS characters. The
+`pb:v:<arXiv id>` (vote), `pb:s:<arXiv id>` (save) or `pb:n:<arXiv id>` ("Not for me", a
+negative for the person's "For you" list, bot/recommend), at most MAX_ID_CHARS characters. The
 channel is never in the id: it comes from the platform's own envelope, so a click cannot
 vote in another channel. The same id is a Slack `action_id` and a Discord `custom_id`.
 """
@@ -17,16 +18,18 @@ MAX_ID_CHARS = 64  # well under Discord's 100 and Slack's 255
 PREFIX = "pb"
 # The bare arXiv id shapes of bot/text/arxiv_ids.py, anchored, with no version suffix.
 BUTTON_ID_PATTERN = (
-    r"pb:(?P<action>[vs]):(?P<id>[0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/[0-9]{7})"
+    r"pb:(?P<action>[vsn]):(?P<id>[0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/[0-9]{7})"
 )
 _ID = re.compile(BUTTON_ID_PATTERN)
 VOTE_EMOJI = "👍"
 SAVE_LABEL = "🔖 Save"
+NOT_FOR_ME_LABEL = "Not for me"
 
 
 class ButtonAction(enum.StrEnum):
     VOTE = "v"
     SAVE = "s"
+    NOT_FOR_ME = "n"
 
 
 @dataclass(frozen=True, slots=True)

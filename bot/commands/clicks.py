@@ -1,4 +1,5 @@
-"""Votes and saves: what a 👍 or 🔖 click does, and the counts shown under papers.
+"""Votes and saves: what a 👍, 🔖 or "Not for me" (bot/recommend/feedback.py) click does,
+and the counts shown under papers.
 
 A vote belongs to the channel's subscription (keyed by its linked group's id, else the
 channel's key, so linked channels pool their votes), so only a subscribed, unpaused channel
@@ -16,6 +17,7 @@ from bot.chat.buttons import ButtonAction, ButtonId, parse_button_id
 from bot.commands.parse_votes import TopPeriod, period_start
 from bot.commands.wording import GENERIC_FAILURE, store_fault_text
 from bot.ports import Store, VoteCounts
+from bot.recommend.feedback import not_for_me_click
 from bot.records.chat import Click, ClickAnswer
 from bot.records.clock import Clock
 from bot.records.digest import Digest
@@ -65,6 +67,8 @@ class VoteService:
             return ClickAnswer(notice=UNKNOWN_PAPER)
         user = user_key(click.channel, click.user_id)
         now = self.clock.now()
+        if button.action is ButtonAction.NOT_FOR_ME:  # the person's own, as a save is
+            return await not_for_me_click(self.store, user, paper, now)
         if button.action is ButtonAction.SAVE:
             saved = await self.store.toggle_save(user, paper.arxiv_id, now)
             return ClickAnswer(paper.arxiv_id, notice=_save_notice(paper, saved))

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.commands.parse_links import Link, Unlink, parse_link, parse_unlink
+from bot.commands.parse_me import Me, parse_me
 from bot.commands.parse_settings import SettingsChange, parse_settings_change
-from bot.commands.parse_votes import Saved, Top, parse_saved, parse_top
+from bot.commands.parse_votes import ForYou, Saved, Top, parse_foryou, parse_saved, parse_top
 from bot.commands.verbs import VERBS, closest, usage_error
 from bot.records.errors import UserInputError
 from bot.storage.search.search_plan import ParsedQuery, parse_query
@@ -22,7 +23,7 @@ from bot.text.arxiv_ids import parse_arxiv_id
 from bot.text.input_text import plain_quotes, refuse_control_characters
 
 MAX_QUERY_CHARS = 300
-SLOW_VERBS = frozenset({"today", "search", "show", "status", "similar"})
+SLOW_VERBS = frozenset({"today", "search", "show", "status", "similar", "foryou"})
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -98,8 +99,10 @@ Command = (
     | Status
     | Saved
     | Top
+    | ForYou
     | Link
     | Unlink
+    | Me
 )
 
 
@@ -305,6 +308,8 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "status": _parse_status,
     "saved": parse_saved,  # bot/commands/parse_votes.py; answered by bot/commands/votes.py
     "top": parse_top,
+    "foryou": parse_foryou,  # answered by bot/commands/votes.py
     "link": parse_link,  # bot/commands/parse_links.py; answered by bot/commands/links.py
     "unlink": parse_unlink,
+    "me": parse_me,  # bot/commands/parse_me.py; answered by bot/commands/me.py
 }

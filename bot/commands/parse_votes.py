@@ -1,6 +1,6 @@
 """Pure parsing of the vote and save verbs: `/papers saved [remove <id> | export <format>]`
 and `/papers top [week|month|all] [export <format>] [public]`, plus the windows `top` counts
-votes in.
+votes in; and `/papers foryou [week]`, the list learnt from a person's saves and votes.
 
 Kept apart from bot/commands/parse.py, which registers these parsers in its table.
 """
@@ -87,3 +87,19 @@ def _format(verb: str, words: list[str]) -> ExportFormat:
     if found is None:
         raise usage_error(verb, f"Unknown format `{words[0][:30]}`: bibtex, markdown or csv.")
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ForYou:
+    """`/papers foryou [week]`: the person's list, learnt from their saves and votes."""
+
+    week: bool = False
+
+
+def parse_foryou(rest: str) -> ForYou:
+    words = rest.lower().split()
+    if not words:
+        return ForYou()
+    if words == ["week"]:
+        return ForYou(week=True)
+    raise usage_error("foryou", f"Unexpected `{' '.join(words)[:30]}`: only `week` may follow.")

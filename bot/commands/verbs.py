@@ -22,8 +22,10 @@ VERBS = (
     "status",
     "saved",
     "top",
+    "foryou",
     "link",
     "unlink",
+    "me",
 )
 
 
@@ -43,8 +45,12 @@ USAGE = {
     "status": "/papers status",
     "saved": "/papers saved [remove <arXiv id> | export bibtex|markdown|csv]",
     "top": "/papers top [week|month|all] [export bibtex|markdown|csv] [public]",
+    "foryou": "/papers foryou [week]",
     "link": "/papers link [code]",
     "unlink": "/papers unlink",
+    "me": "/papers me [subscribe <topics> | unsubscribe <topic | all> | topics | settings "
+    "[time HH:MM] [tz Area/City] [cadence daily|weekly [weekday]] [max N] | pause | resume | "
+    "forget]",
 }
 
 
@@ -66,8 +72,10 @@ SUMMARY = {
     "status": "what the bot last fetched and when this channel's next digest is due",
     "saved": "the papers you saved with 🔖 (only you see them), or drop one",
     "top": "this channel's most-voted papers (👍) of the week, month or all time",
+    "foryou": "the latest list (or the week's) ranked for you, from what you saved and voted",
     "link": "share this channel's subscription with another channel (channel managers)",
     "unlink": "stop sharing this channel's subscription (channel managers)",
+    "me": "your own digest by direct message: your topics, your time (only you see it)",
 }
 
 
@@ -99,6 +107,10 @@ DETAIL = {
     "30 days (month) or ever (all); ties go to the paper with more Hugging Face upvotes. "
     "Only you see the answer unless you add `public`. `export bibtex|markdown|csv` answers "
     "with the list as a file (only you get it unless you add `public`).",
+    "foryou": "Learns from the papers you saved (🔖) and voted for (👍), in any channel, and "
+    "those you marked “Not for me”; each paper says which of yours it is like. Until you "
+    "have saved 3 papers it shows the trending list. `week`: the last 7 days' papers. Only "
+    "you see the answer.",
     "saved": "🔖 under a paper saves it for you, in any channel; click it again, or use "
     "`saved remove <arXiv id>`, to drop it. `saved export bibtex|markdown|csv` answers with "
     "all your saved papers as a file that only you get: BibTeX in arXiv's own form, a "
@@ -110,6 +122,13 @@ DETAIL = {
     "one workspace or server are not linked. After 5 wrong codes in 10 minutes, a channel "
     "(and, separately, its workspace or server) may not try another for 10 minutes.",
     "unlink": "Each channel keeps a copy of the shared topics, settings and votes.",
+    "me": "Your own digest, by direct message, without changing any channel's: `me "
+    "subscribe` takes topics as `subscribe` does (alone: the plain trending list); `me "
+    "settings` sets its time, zone, cadence and size; `me pause` and `me resume` stop and "
+    "restart it; `me` alone shows it. A paper one of your channels already posted that day "
+    "is linked there instead of shown again. `me forget` deletes everything the bot keeps "
+    "about you (your digest, its records, your votes and saves) once you confirm it. Works "
+    "in any channel the bot is in (on Slack, in a DM with it too).",
     "today": "A day's list is complete once Hugging Face closes it, early the next morning UTC; "
     "there are none on weekends, so on Monday morning `today` shows Friday's.",
 }

@@ -43,6 +43,18 @@ KEYS: dict[str, tuple[str, ...]] = {
         "settle_concurrency",
         "followup_days",
     ),
+    "retention": (
+        "enabled",
+        "every_hours",
+        "batch_size",
+        "deliveries_days",
+        "settle_days",
+        "followups_days",
+        "requests_hours",
+        "links_days",
+        "artifacts_days",
+        "fetches_days",
+    ),
     "slack": (
         "enabled",
         "mode",

@@ -115,6 +115,24 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    """The retention job (bot/retention/): how long each kind of row is kept after its last
+    use; 0 keeps it forever. A horizon shorter than the window the bot still reads a kind in
+    (settling, follow-ups, the replay guard) is stretched to that window."""
+
+    enabled: bool = True
+    every_hours: int = 24  # how often the job runs (the leader's, on PostgreSQL)
+    batch_size: int = 1000  # rows per delete: one short transaction each
+    deliveries_days: int = 90  # final delivery records, after their post time
+    settle_days: int = 14  # final settle tasks, after they were due (the bulkiest rows)
+    followups_days: int = 30  # follow-up events and sightings, after the last pass saw them
+    requests_hours: int = 24  # interaction-dedup keys (`handled_requests`)
+    links_days: int = 7  # link codes after they expired; wrong-code records and locks after
+    artifacts_days: int = 90  # Hugging Face look-ups not refreshed since
+    fetches_days: int = 30  # the fetch log, except each day's latest fetch
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     database_url: str = "sqlite:///paperbot.db"
     source: str = "huggingface"  # "huggingface" or "sample" (offline, shipped with the package)
@@ -126,6 +144,7 @@ class Config:
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
     def __repr__(self) -> str:
         """The fields, with any password written inside `database_url` masked."""
@@ -160,6 +179,7 @@ def load_config(text: str, environ: Mapping[str, str]) -> Config:
         slack=found.unless(lambda: _slack(_Table.of(raw, "slack"), environ), d.slack),
         discord=found.unless(lambda: _discord(_Table.of(raw, "discord"), environ), d.discord),
         delivery=found.unless(lambda: _delivery(_Table.of(raw, "delivery")), d.delivery),
+        retention=found.unless(lambda: _retention(_Table.of(raw, "retention")), d.retention),
     )
     found.raise_any()
     return config
@@ -384,6 +404,22 @@ def _delivery(t: _Table) -> DeliveryConfig:
         settle_after_hours=t.hours_list("settle_after_hours", d.settle_after_hours),
         settle_concurrency=t.integer("settle_concurrency", d.settle_concurrency, low=1, high=64),
         followup_days=t.integer("followup_days", d.followup_days, low=0, high=90),
+    )
+
+
+def _retention(t: _Table) -> RetentionConfig:
+    d = RetentionConfig()
+    return RetentionConfig(
+        enabled=t.flag("enabled", d.enabled),
+        every_hours=t.integer("every_hours", d.every_hours, low=1, high=720),
+        batch_size=t.integer("batch_size", d.batch_size, low=10, high=100_000),
+        deliveries_days=t.integer("deliveries_days", d.deliveries_days, low=0, high=3650),
+        settle_days=t.integer("settle_days", d.settle_days, low=0, high=3650),
+        followups_days=t.integer("followups_days", d.followups_days, low=0, high=3650),
+        requests_hours=t.integer("requests_hours", d.requests_hours, low=0, high=8760),
+        links_days=t.integer("links_days", d.links_days, low=0, high=3650),
+        artifacts_days=t.integer("artifacts_days", d.artifacts_days, low=0, high=3650),
+        fetches_days=t.integer("fetches_days", d.fetches_days, low=0, high=3650),
     )
 
 

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Sequence
 
 from bot.digest import compact
-from bot.records.digest import Digest, DigestEntry
+from bot.records.digest import FOR_YOU, Digest, DigestEntry
 from bot.records.models import Paper
 from bot.text.untrusted import one_line
 
@@ -32,6 +32,8 @@ def render_text(digest: Digest, *, width: int = WIDTH) -> str:
     listed = _plural(digest.total_candidates, "paper")
     lines += _wrap(f"Showing {len(digest.entries)} of the {listed} listed that day.", width)
     for entry in digest.entries:
+        if entry.paper.arxiv_id == digest.first_pick:  # a DM digest's own section
+            lines += ["", FOR_YOU]
         lines += ["", *_entry_lines(entry, width)]
     return "\n".join(lines)
 
@@ -45,6 +47,10 @@ def _entry_lines(entry: DigestEntry, width: int) -> list[str]:
     lines += _wrap(stats, width, first=indent, rest=indent)
     if entry.summary:
         lines += _wrap(entry.summary, width, first=indent, rest=indent)
+    if entry.posted_in is not None:  # a DM digest: shown in full in that channel's digest
+        where = entry.posted_in
+        text = f"posted in {where.channel.key} today (message {where.message_id})"
+        lines += _wrap(text, width, first=indent, rest=indent + "  ")
     if entry.reasons:
         lines += _wrap("why: " + "; ".join(entry.reasons), width, first=indent, rest=indent + "  ")
     lines += [indent + link for link in link_lines(paper)]

@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.records.models import Paper, PaperArtifacts, Topic
+from bot.records.models import ChannelRef, Paper, PaperArtifacts, Topic
 
 TRENDING_DEFINITION = (
     "Trending = the day's Hugging Face Daily Papers ordered by upvotes "
     "(ties: comments, then GitHub stars)"
 )
+FOR_YOU = "For you"  # the heading of a DM digest's picks (bot/people/compose.py)
+
+
+@dataclass(frozen=True, slots=True)
+class PostedIn:
+    """Where a channel already posted a paper: a DM digest links there instead (issue 21)."""
+
+    channel: ChannelRef
+    message_id: str  # the channel digest's first message
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +32,8 @@ class DigestEntry:
     risen: int = (
         0  # a settled post: upvotes gained since it was posted (bot/lifecycle/settle_plan.py)
     )
+    posted_in: PostedIn | None = None  # a DM digest: already posted there, not shown in full
+    for_you: bool = False  # a DM digest's "For you" pick: shown in its own section, after
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,12 @@ class Digest:
     total_candidates: int = 0  # papers on the day's list before topics and thresholds
     since: date | None = None  # first covered day when one digest covers several (a weekend)
     heading: str | None = None  # the title of a weekly or monthly digest (bot/delivery/periods.py)
+    personal: bool = False  # a person's DM digest (bot/people/compose.py): no 👍, "Not for me"
+
+    @property
+    def first_pick(self) -> str | None:
+        """The arXiv id of the first "For you" pick, where that section's heading goes."""
+        return next((e.paper.arxiv_id for e in self.entries if e.for_you), None)
 
     @property
     def title(self) -> str:

@@ -55,6 +55,10 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
 def downgrade_to_version_2(db: Path) -> None:
     """Make `db` look as a paperbot before migration 3 left it (fts5vocab, no search_terms)."""
     with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX fetches_day")  # migration 33 (its other indexes go below)
+        conn.execute("DROP TABLE not_for_me")  # migration 31 (its votes index goes with votes)
+        conn.execute("DROP TABLE personal_subscriptions")  # migration 30 (its index on
+        conn.execute("DROP TABLE personal_deliveries")  # deliveries goes with that table)
         conn.execute("DROP TABLE link_guards")  # migration 22
         conn.execute("DROP TABLE link_failures")
         conn.execute("DROP TABLE handled_requests")  # migration 21

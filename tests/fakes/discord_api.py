@@ -37,6 +37,7 @@ from tests.fakes.discord_payloads import (
     FakeUser,
     application_payload,
     component_click,
+    in_dm,
     message_payload,
 )
 from tests.fakes.rate_limits import ServerLimits
@@ -53,6 +54,7 @@ ERRORS = {
     160004: (400, "A thread has already been created for this message"),
     10062: (404, "Unknown interaction"),
     50035: (400, "Invalid Form Body"),
+    50007: (403, "Cannot send messages to this user"),
 }
 
 
@@ -135,6 +137,9 @@ class FakeDiscord:
     _clicked: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction -> message
     channels: set[str] = field(default_factory=set)  # more text channels than the guild's one
     limits: ServerLimits | None = None  # Discord's rate limits (tests/fakes/rate_limits.py)
+    dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM channel's id
+    blocks_dms: set[str] = field(default_factory=set)  # users whose DMs answer 403/50007
+    synced: dict[str, dict[str, Any]] = field(default_factory=dict)  # command name -> as synced
     record: bool = True  # False: keep no `requests` (a benchmark's ten thousand posts)
     _held: list[tuple[str, re.Pattern[str], asyncio.Event]] = field(default_factory=list)
     _failures: list[tuple[str, re.Pattern[str], Failure | None]] = field(default_factory=list)
@@ -231,6 +236,30 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return str(payload["token"])
 
+    async def dm_click(self, message: dict[str, Any], custom_id: str, user: FakeUser) -> str:
+        """`user` clicks a button on `message`, a message of their DM with the bot: the
+        interaction carries no guild (`in_dm`); returns its token."""
+        interaction_id = next(self._ids)
+        self._clicked[str(interaction_id)] = message
+        payload = component_click(
+            interaction_id=interaction_id,
+            app_id=self.app_id,
+            guild=self.guild,
+            user=user,
+            message=message,
+            custom_id=custom_id,
+        )
+        await self.dispatch("INTERACTION_CREATE", in_dm(payload, user, str(message["channel_id"])))
+        return str(payload["token"])
+
+    async def command_in_dm(self, payload: dict[str, Any], user: FakeUser, channel_id: str) -> None:
+        """`payload` (a slash command) typed in `user`'s DM with the bot. Discord offers a
+        command there only when its synced `contexts` include 1 (BOT_DM): else it refuses."""
+        command = self.synced.get(payload["data"]["name"]) or {}
+        if 1 not in (command.get("contexts") or ()):
+            raise AssertionError(f"/{payload['data']['name']} is not offered in DMs")
+        await self.dispatch("INTERACTION_CREATE", in_dm(payload, user, channel_id))
+
     async def drop_sockets(self, code: int = 1001) -> None:
         """End every open gateway session (1001: going away), as an outage does."""
         for sock in list(self._sockets):
@@ -321,6 +350,8 @@ class FakeDiscord:
             case ("GET", ["gateway", "bot"]):
                 limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
                 return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+            case ("POST", ["users", "@me", "channels"]):
+                return self._open_dm(str(body.get("recipient_id", "")))
             case ("POST", ["channels", channel_id, "messages"]):
                 return self._post_message(channel_id, body)
             case ("POST", ["channels", channel_id, "messages", message_id, "threads"]):
@@ -333,6 +364,7 @@ class FakeDiscord:
                 "PUT",
                 ["applications", _, "commands"] | ["applications", _, "guilds", _, "commands"],
             ):
+                self.synced.update({c["name"]: c for c in body})
                 return _json([self._command(c) for c in body])
             case ("POST", ["interactions", interaction_id, _, "callback"]):
                 return self._callback(interaction_id, body)
@@ -384,8 +416,25 @@ class FakeDiscord:
         """The messages created in a thread, oldest first."""
         return [m for m in self.created if m["channel_id"] == thread_id]
 
+    def _open_dm(self, user_id: str) -> web.Response:
+        """The DM channel with a user (type 1), the same one each time, as Discord does."""
+        if not user_id.isdigit():
+            return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+        channel_id = self.dms.setdefault(user_id, str(next(self._ids)))
+        recipient = {"id": user_id, "username": f"user{user_id[-4:]}", "discriminator": "0"}
+        return _json({"id": channel_id, "type": 1, "recipients": [recipient]})
+
+    def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """The messages created in the user's DM, oldest first."""
+        channel_id = self.dms.get(user_id)
+        return [m for m in self.created if str(m["channel_id"]) == channel_id]
+
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
+        dm_of = {c: u for u, c in self.dms.items()}
+        if dm_of.get(channel_id) in self.blocks_dms:
+            return _failure_response(Failure.discord_error(50007))
         known = channel_id == str(self.guild.channel_id) or channel_id in self.channels
+        known = known or channel_id in dm_of
         if not known and channel_id not in self.threads:
             return _failure_response(Failure.discord_error(10003))
         now = self.clock() if self.clock else asyncio.get_running_loop().time()
@@ -421,10 +470,11 @@ class FakeDiscord:
         """GET messages: newest first, `limit` (default 50) and `before`, as Discord does.
         Like Discord, without `nonce` (only the create response and the gateway carry it),
         and no messages at all for a bot without Read Message History. The guild's channel
-        its other text channels (`channels`) and the threads started in them answer; any other
-        channel is 10003 Unknown Channel."""
+        its other text channels (`channels`), the threads started in them and the bot's DMs
+        answer; any other channel is 10003 Unknown Channel."""
         known = channel_id == str(self.guild.channel_id) or channel_id in self.channels
-        if not known and channel_id not in self.threads:
+        known = known or channel_id in self.threads
+        if not known and channel_id not in self.dms.values():  # a DM's history is the bot's
             return _failure_response(Failure.discord_error(10003))
         if not self.read_history:
             return _json([])

@@ -236,3 +236,17 @@ def slash_command(
         "attachment_size_limit": 10_485_760,
         "data": data,
     }
+
+
+def in_dm(payload: dict[str, Any], user: FakeUser, channel_id: str) -> dict[str, Any]:
+    """`payload` (a guild interaction) as Discord sends it from the user's DM with the bot:
+    no guild, the user in place of a member, a DM channel (type 1), context 1 (BOT_DM)."""
+    moved = {k: v for k, v in payload.items() if k not in ("guild_id", "member")}
+    return {
+        **moved,
+        "user": user.payload(),
+        "channel_id": channel_id,
+        "channel": {"id": channel_id, "type": 1, "recipients": [user.payload()]},
+        "context": 1,
+        "authorizing_integration_owners": {"0": payload["guild_id"]},
+    }

@@ -73,13 +73,14 @@ class ServerLimits:
 
 # Slack's documented limits: chat.postMessage about 1/s per channel with short bursts, a
 # workspace ceiling (50/s here, as in bench/fanout.py); Tier 3 (50/min) for chat.update,
-# conversations.history and conversations.replies.
+# conversations.history, conversations.replies and conversations.open.
 SLACK = {
     "channel": (1.0, 2.0),
     "chat.postMessage": (50.0, 10.0),
     "chat.update": (50 / 60, 5.0),
     "conversations.history": (50 / 60, 5.0),
     "conversations.replies": (50 / 60, 5.0),
+    "conversations.open": (50 / 60, 5.0),  # Tier 3: a DM digest's first post to a person
 }
 # Discord's: 50 requests/s per bot (global), 5 messages per 5 s per channel.
 DISCORD = {"global": (50.0, 10.0), "channel": (1.0, 5.0)}

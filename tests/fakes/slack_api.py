@@ -302,11 +302,14 @@ class FakeSlackApi:
         return {"ok": True, "user": user}
 
     def _conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The bot's direct message with one user (the same one each time)."""
+        """The bot's direct message with one user (the same one each time): "D" and the
+        user id. A user in `self.users` with `"deleted": True` cannot be written to."""
         users = str(body.get("users") or "").split(",")
         if len(users) != 1 or not users[0]:
             return {"ok": False, "error": "users_list_not_supplied"}
-        dm = self.ims.setdefault(users[0], f"D{len(self.ims) + 1:08d}")
+        if self.users.get(users[0], {}).get("deleted"):
+            return {"ok": False, "error": "user_disabled"}
+        dm = self.ims.setdefault(users[0], "D" + users[0])
         if dm not in self.channels:
             self.add_channel(dm, name=users[0], is_private=True)
         return {"ok": True, "channel": {"id": dm}}

@@ -36,6 +36,7 @@ VERBS = {
     "unsubscribe",
     "topics",
     "settings",
+    "me",
     "status",
     "saved",
     "top",
@@ -173,15 +174,17 @@ def test_shard_ids_without_a_shard_count_is_a_config_error() -> None:
         DiscordPlatform(config)
 
 
-async def test_commands_sync_globally_by_default_as_one_guild_only_group(bot: Served) -> None:
+async def test_commands_sync_globally_by_default_as_one_group_for_servers_and_dms(
+    bot: Served,
+) -> None:
     sync = synced(bot.fake)
     assert sync.path == f"/applications/{bot.fake.app_id}/commands"
     [group] = sync.body
     assert group["name"] == "papers"
     assert group["default_member_permissions"] is None
-    assert group["contexts"] == [0]  # guilds only
+    assert group["contexts"] == [0, 1]  # servers, and DMs with the bot (`me`)
     assert group["integration_types"] == [0]  # installed to guilds, not users
-    assert group["dm_permission"] is False
+    assert group["dm_permission"] is True
     assert {o["name"] for o in group["options"]} == VERBS | {"help"}
 
 

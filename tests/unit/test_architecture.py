@@ -32,8 +32,11 @@ LAYERS: tuple[str | tuple[str, ...], ...] = (
     "bot.chat",
     "bot.digest",
     "bot.export",  # saved and top lists as files: pure formatters and the runner
+    "bot.recommend",  # "For you": a person's papers from their saves and votes (issue 21)
     "bot.delivery",
     "bot.lifecycle",
+    "bot.retention",
+    "bot.people",  # a person's own digest by DM (issue 21)
     "bot.commands",
     ("adapters.console", "adapters.slack", "adapters.discord"),
     "adapters",

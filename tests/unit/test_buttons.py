@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat.buttons import ButtonAction, ButtonId, encode_button_id, parse_button_id, vote_label
 from bot.commands.parse import parse_command
-from bot.commands.parse_votes import Saved, Top, TopPeriod, period_start
+from bot.commands.parse_votes import ForYou, Saved, Top, TopPeriod, period_start
 from bot.export.formats import ExportFormat
 from bot.records.errors import UserInputError
 
@@ -21,6 +21,7 @@ from bot.records.errors import UserInputError
         (ButtonAction.SAVE, "2608.1988", "pb:s:2608.1988"),
         (ButtonAction.VOTE, "hep-th/9901001", "pb:v:hep-th/9901001"),
         (ButtonAction.SAVE, "math.AG/0601001", "pb:s:math.AG/0601001"),
+        (ButtonAction.NOT_FOR_ME, "2608.19880", "pb:n:2608.19880"),
     ],
 )
 def test_a_button_id_round_trips(action: ButtonAction, arxiv_id: str, text: str) -> None:
@@ -92,6 +93,8 @@ def test_period_windows_end_now(period: TopPeriod, start: datetime | None) -> No
         ("top export csv", Top(TopPeriod.WEEK, export=ExportFormat.CSV)),
         ("top all export bib public", Top(TopPeriod.ALL, True, ExportFormat.BIBTEX)),
         ("top public export markdown month", Top(TopPeriod.MONTH, True, ExportFormat.MARKDOWN)),
+        ("foryou", ForYou()),
+        ("foryou WEEK", ForYou(week=True)),
     ],
 )
 def test_the_vote_verbs_parse(text: str, command: object) -> None:
@@ -114,9 +117,27 @@ def test_the_vote_verbs_parse(text: str, command: object) -> None:
         ("top export", "`export` takes one format"),
         ("top export xls", "Unknown format `xls`"),
         ("top export csv export md", "Unexpected `export`"),
+        ("foryou month", "Unexpected `month`"),
+        ("foryou week week", "Unexpected `week week`"),
     ],
 )
 def test_vote_verb_mistakes_say_what_and_show_the_usage(text: str, problem: str) -> None:
     with pytest.raises(UserInputError, match="Usage: /papers") as raised:
         parse_command(text)
     assert problem in str(raised.value)
+
+
+def test_the_not_for_me_buttons_carry_the_id_every_platform_routes() -> None:
+    import re
+
+    from adapters.discord.buttons import not_for_me_button as discord_button
+    from adapters.slack.buttons import not_for_me_button as slack_button
+    from bot.chat.buttons import BUTTON_ID_PATTERN
+
+    slack = slack_button("2608.19880")
+    assert slack["action_id"] == "pb:n:2608.19880"
+    assert slack["text"]["text"] == "Not for me"
+    discord = discord_button(3, "2608.19880", row=1)
+    assert discord.custom_id == "pb:n:2608.19880"
+    assert discord.label == "3. Not for me"
+    assert re.fullmatch(BUTTON_ID_PATTERN, discord.custom_id)  # the DynamicItem's template

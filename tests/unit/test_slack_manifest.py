@@ -18,6 +18,7 @@ NEEDED = {
     "users:read": "users.info",
     "files:write": "files.upload_v2",  # slack_sdk's helper for the two upload steps
     "im:write": "conversations.open",
+    "im:history": "conversations.history",
 }
 
 
@@ -37,6 +38,11 @@ def test_the_manifest_has_the_command_and_socket_mode() -> None:
     assert re.search(r"^\s+- command: /papers$", text, flags=re.MULTILINE)
     assert re.search(r"^\s+should_escape: false$", text, flags=re.MULTILINE)
     assert re.search(r"^  socket_mode_enabled: true$", text, flags=re.MULTILINE)
+
+
+def test_the_messages_tab_is_on_for_the_dm_digest() -> None:
+    text = MANIFEST.read_text(encoding="utf-8")
+    assert re.search(r"^    messages_tab_enabled: true$", text, flags=re.MULTILINE)
 
 
 def test_every_method_the_scopes_are_for_is_called_by_the_adapter() -> None:

@@ -49,6 +49,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(20, "fetch_attempts"),
     Migration(21, "handled_requests"),
     Migration(22, "link_guards"),
+    Migration(30, "people"),
+    Migration(31, "not_for_me"),
+    Migration(33, "retention"),
 )
 
 

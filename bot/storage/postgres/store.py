@@ -44,10 +44,13 @@ from bot.storage.postgres.conn import (
 from bot.storage.postgres.deliveries import PostgresDeliveries
 from bot.storage.postgres.followups import PostgresFollowups
 from bot.storage.postgres.links import PostgresLinks
+from bot.storage.postgres.people.store import PostgresPeople
 from bot.storage.postgres.replays import PostgresReplays
 from bot.storage.postgres.search import ranked_paper_ids
 from bot.storage.postgres.settle import PostgresSettle
 from bot.storage.postgres.similar import similar_ids
+from bot.storage.postgres.taste import PostgresTaste
+from bot.storage.postgres.upkeep.retention import PostgresRetention
 from bot.storage.postgres.votes import PostgresVotes
 from bot.storage.search.similar_plan import rank_similar, shared_reason
 from bot.storage.search.typo_plan import WrittenTerms
@@ -107,10 +110,13 @@ class PostgresStore(
     PostgresDeliveries,
     PostgresSettle,
     PostgresVotes,
+    PostgresTaste,
     PostgresFollowups,
     PostgresLinks,
     PostgresArtifacts,
     PostgresReplays,
+    PostgresRetention,
+    PostgresPeople,
 ):
     """The Store port on PostgreSQL. Open with `await PostgresStore.open(url)`."""
 

@@ -38,6 +38,9 @@ async def connect_read_write(path: str | Path, busy_timeout_ms: int) -> aiosqlit
         raise StoreError(f"cannot open SQLite database {str(path)!r}: {exc}") from exc
     try:
         await _configure(conn, busy_timeout_ms)
+        # takes effect on a new file only (an older one is switched by the retention job):
+        # pages freed by pruning then go back to the file system (sqlite/upkeep/retention.py)
+        await conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         await _enable_wal(conn, busy_timeout_ms)
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")

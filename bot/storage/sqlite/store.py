@@ -45,10 +45,13 @@ from bot.storage.sqlite.open import (
     open_error,
     primary_code,
 )
+from bot.storage.sqlite.people.store import SqlitePeople
 from bot.storage.sqlite.replays import SqliteReplays
 from bot.storage.sqlite.search import ranked_paper_ids
 from bot.storage.sqlite.settle import SqliteSettle
 from bot.storage.sqlite.similar import similar_ids
+from bot.storage.sqlite.taste import SqliteTaste
+from bot.storage.sqlite.upkeep.retention import SqliteRetention
 from bot.storage.sqlite.votes import SqliteVotes
 
 BUSY_TIMEOUT_MS = 10_000
@@ -83,10 +86,13 @@ class SqliteStore(
     SqliteDeliveries,
     SqliteSettle,
     SqliteVotes,
+    SqliteTaste,
     SqliteFollowups,
     SqliteLinks,
     SqliteArtifacts,
     SqliteReplays,
+    SqliteRetention,
+    SqlitePeople,
 ):
     """The Store port on SQLite. Open with `await SqliteStore.open(path)`."""
 

@@ -1,0 +1,1 @@
+"""Store upkeep: pruning and giving space back (bot/retention/)."""

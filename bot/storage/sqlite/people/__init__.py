@@ -1,0 +1,1 @@
+"""People's own subscriptions and DM records on SQLite (issue 21)."""
