@@ -1,6 +1,6 @@
 PY ?= .venv/bin/python
 
-.PHONY: all install lint types test faketime bench bench-quick bench-pg fmt
+.PHONY: all install lint types test faketime bench bench-quick bench-pg fmt soak
 
 all: lint types test
 
@@ -72,3 +72,13 @@ bench-pg:
 		$(PY) bench/pg_fanout.py --real --channels $(PG_CHANNELS) \
 			--out bench/results/pg_fanout_real_$(PG_CHANNELS).json; \
 	fi
+
+# The time-lapse: `paperbot run` with the real clients against loopback fakes, on a fast wall
+# clock, with seeded faults, then the checker (docs/soak.md). FAULTS=file replays a schedule.
+DAYS ?= 2
+SEED ?= 7
+CHANNELS ?= 10
+RATE ?= 240
+soak:
+	$(PY) -m bench.soak --days $(DAYS) --seed $(SEED) --channels $(CHANNELS) --rate $(RATE) \
+		--archive $(ARCHIVE) $(if $(FAULTS),--faults $(FAULTS)) --out bench/results/soak_$(DAYS)d.json

@@ -12,6 +12,11 @@ as long as Slack's 50 edits a minute allow, and the next sweeps and wake-ups pos
 digests meanwhile; settling steps aside whenever a digest run is in flight
 (bot/delivery/lanes.py).
 
+APScheduler arms its timer on the monotonic clock from a wall-clock difference, so a wall
+clock that steps forward (a VM resumed, an NTP correction) would leave a wake-up asleep until
+the old timer ran out; the scheduler therefore looks at the wall clock again every
+`recheck_every` (monotonic) and runs whatever fell due meanwhile.
+
 APScheduler's own job store is memory only: it is rebuilt from the store at `start()`, and
 `reschedule(channel)` is called whenever a channel changes its subscription or settings.
 """
@@ -41,6 +46,7 @@ from bot.schedule.cadence import next_post
 log = logging.getLogger(__name__)
 
 SWEEP_ID = "sweep"
+RECHECK_EVERY = timedelta(seconds=1)
 
 
 class PaperScheduler:
@@ -57,6 +63,7 @@ class PaperScheduler:
         retention: RetentionRunner | None = None,
         lane: DigestLane | None = None,
         people: PeopleRunner | None = None,
+        recheck_every: timedelta = RECHECK_EVERY,
     ) -> None:
         self.runner = runner
         self.people = people  # people's own digests by DM, after the channels' in each run
@@ -76,6 +83,8 @@ class PaperScheduler:
         self._shut_down = False
         self._stopping = False
         self._sweeping = asyncio.Lock()
+        self._recheck_every = recheck_every
+        self._rechecking: asyncio.Task[None] | None = None
 
     async def start(self, *, catch_up: bool = True) -> None:
         """Build the jobs from the store and start, with the event loop running.
@@ -96,6 +105,7 @@ class PaperScheduler:
         if self._stopping:  # shut down while the jobs were loading: nothing may run now
             return
         self._scheduler.start()
+        self._rechecking = asyncio.create_task(self._recheck_wall_clock(), name="recheck")
         log.info("scheduler started with %d channel jobs", len(self._scheduler.get_jobs()) - 1)
 
     async def reschedule(self, channel: ChannelRef) -> None:
@@ -114,6 +124,8 @@ class PaperScheduler:
         wake-ups: the runner is shared with this worker's own sweep, which goes on posting.
         """
         self._stopping = True  # a start() still loading its jobs will not start
+        if self._rechecking is not None:
+            self._rechecking.cancel()
         if self._scheduler.running:
             self._scheduler.pause()  # no new wake-ups; a running job goes on
         if stop_runner:
@@ -143,6 +155,14 @@ class PaperScheduler:
             self._shut_down = True
             # APScheduler cancels the jobs still running here: with `wait`, none is posting
             self._scheduler.shutdown(wait=False)
+
+    async def _recheck_wall_clock(self) -> None:
+        """Wake APScheduler up every `recheck_every` of real time: it then compares its jobs
+        with the wall clock as it reads now, and runs those a clock step made due."""
+        while True:
+            await asyncio.sleep(self._recheck_every.total_seconds())
+            if self._scheduler.running and not self._stopping:
+                self._scheduler.wakeup()
 
     @property
     def running(self) -> bool:

@@ -470,8 +470,10 @@ class FakeDiscord:
         """GET messages: newest first, `limit` (default 50) and `before`, as Discord does.
         Like Discord, without `nonce` (only the create response and the gateway carry it),
         and no messages at all for a bot without Read Message History. The guild's channel
-        and the threads started in it answer; any other channel is 10003 Unknown Channel."""
-        known = channel_id == str(self.guild.channel_id) or channel_id in self.threads
+        its other text channels (`channels`), the threads started in them and the bot's DMs
+        answer; any other channel is 10003 Unknown Channel."""
+        known = channel_id == str(self.guild.channel_id) or channel_id in self.channels
+        known = known or channel_id in self.threads
         if not known and channel_id not in self.dms.values():  # a DM's history is the bot's
             return _failure_response(Failure.discord_error(10003))
         if not self.read_history:
